@@ -1,0 +1,30 @@
+# vmapsim: the two commands for a fresh machine are `make run` and `make test`.
+NPM ?= npm
+STAMP := node_modules/.install-stamp
+
+.PHONY: all install build run test bench clean
+
+all: build
+
+$(STAMP): package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+build: install
+	npx tsc -p tsconfig.json
+	@chmod +x dist/scripts/vmapsim.js
+	@ln -sf ../../dist/scripts/vmapsim.js node_modules/.bin/vmapsim
+
+run: build
+	node dist/scripts/vmapsim.js main
+
+test: build
+	npx mocha
+
+bench: build
+	node dist/scripts/vmapsim.js bench
+
+clean:
+	rm -rf dist
