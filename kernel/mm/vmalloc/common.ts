@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What every ported allocator version shares: the environment it runs in
+ * (online CPUs, the vmalloc range, the hooks through which it reaches page
+ * tables and TLB flushes), and the interface the registry exposes.
+ *
+ * The version files (linux-2.6.35.ts, ...) are whole ports of their
+ * mm/vmalloc.c; nothing version-specific lives here.
+ */
+
+import { KernelWarning } from '../../include/asm-generic/bug';
+import { ERR_PTR } from '../../include/linux/errno';
+import { ulong } from '../../include/u64';
+import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../include/asm/page';
+
+/**
+ * Calls a ported allocator makes outside itself. In the golden-trace
+ * environment everything but the flush is a no-op; on the emulated machine
+ * they reach page tables, TLBs and the vmap-block layer.
+ */
+export interface VmallocHooks {
+  /** flush_tlb_kernel_range(start, end) */
+  flush_tlb_kernel_range(start: ulong, end: ulong): void;
+  /** vunmap_page_range(start, end): clear the PTEs of a range. */
+  vunmap_page_range(start: ulong, end: ulong): void;
+  /** flush_cache_vunmap(start, end): nothing on x86. */
+  flush_cache_vunmap(start: ulong, end: ulong): void;
+  /** purge_fragmented_blocks_allcpus(): the per-CPU vmap-block layer. */
+  purge_fragmented_blocks_allcpus(): void;
+  /** Instrumentation: a purge released `nr` lazily freed areas (right after its flush). */
+  purged(nr: number, start: ulong, end: ulong): void;
+  /** WARN_ON() fired. */
+  warn(w: KernelWarning): void;
+}
+
+/** Hooks that do nothing (the trace environment, minus recording). */
+export function nullHooks(): VmallocHooks {
+  return {
+    flush_tlb_kernel_range() {},
+    vunmap_page_range() {},
+    flush_cache_vunmap() {},
+    purge_fragmented_blocks_allcpus() {},
+    purged() {},
+    warn() {},
+  };
+}
+
+/** Where an allocator runs. */
+export interface VmallocEnv {
+  /** num_online_cpus() */
+  readonly ncpu: number;
+  /** VMALLOC_START */
+  readonly VMALLOC_START: ulong;
+  /** VMALLOC_END (inclusive-style: 0xffffe8ffffffffff on x86-64, not page aligned) */
+  readonly VMALLOC_END: ulong;
+  readonly hooks: VmallocHooks;
+}
+
+/** The golden-trace environment: x86-64 4-level, given CPUs, null hooks unless given. */
+export function defaultEnv(over: Partial<VmallocEnv> = {}): VmallocEnv {
+  return {
+    ncpu: over.ncpu ?? 1,
+    VMALLOC_START: over.VMALLOC_START ?? VMALLOC_START_4LEVEL,
+    VMALLOC_END: over.VMALLOC_END ?? VMALLOC_END_4LEVEL,
+    hooks: over.hooks ?? nullHooks(),
+  };
+}
+
+/** The fields of struct vmap_area every version has. */
+export interface vmap_area_common {
+  va_start: ulong;
+  va_end: ulong;
+}
+
+/** NUMA_NO_NODE and the gfp mask the golden environment passes. */
+export const NUMA_NO_NODE = -1;
+export const GFP_KERNEL = 0xcc0;
+
+/**
+ * One allocator version, as the registry exposes it. Method names are the
+ * kernel's; each is the ported function of that version.
+ */
+export interface VmapAllocator {
+  /** Registry name, e.g. "linux-2.6.35". */
+  readonly version: string;
+  /** rb_entry()/list_entry() evaluations so far (the touch counter). */
+  touches: number;
+  /** lazy_max_pages() */
+  lazy_max_pages(): number;
+  /** alloc_vmap_area(size, align, vstart, vend, node, gfp_mask) */
+  alloc_vmap_area(size: ulong, align: ulong, vstart: ulong, vend: ulong, node?: number, gfp_mask?: number): vmap_area_common | ERR_PTR;
+  /** find_vmap_area(addr) */
+  find_vmap_area(addr: ulong): vmap_area_common | null;
+  /** free_vmap_area(va): immediate free. */
+  free_vmap_area(va: vmap_area_common): void;
+  /** free_unmap_vmap_area(va): lazy free. */
+  free_unmap_vmap_area(va: vmap_area_common): void;
+  /** purge_vmap_area_lazy(): synchronous purge. */
+  purge_vmap_area_lazy(): void;
+  /** vmap_lazy_nr, in pages. */
+  readonly vmap_lazy_nr: number;
+  /** The body of the golden trace's state line (after "= "). */
+  golden_state(): string;
+  /** The areas and free blocks as they stand, without counting touches. */
+  snapshot(): AllocatorSnapshot;
+}
+
+/** One area of the busy tree (or a lazily freed one still blocking its range). */
+export interface AreaView {
+  readonly start: ulong;
+  readonly end: ulong;
+  /** "busy": allocated; "lazy": freed lazily, not yet purged. */
+  readonly state: 'busy' | 'lazy';
+}
+
+/** A version-neutral picture of an allocator, for dumps and differential checks. */
+export interface AllocatorSnapshot {
+  /** Areas in address order (live and lazily freed). */
+  readonly areas: AreaView[];
+  /** Free blocks in address order, for versions that keep a free tree. */
+  readonly free?: { readonly start: ulong; readonly end: ulong }[];
+  /** The version's state line. */
+  readonly state: string;
+}
