@@ -7,6 +7,8 @@
 
 import { VmallocEnv, VmapAllocator } from './common';
 import { linux_2_6_35 } from './linux-2.6.35';
+import { linux_2_6_39 } from './linux-2.6.39';
+import { mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1';
 
 export interface VersionInfo {
   /** Registry name, as in the golden traces' `variant:` header. */
@@ -34,6 +36,24 @@ export const VERSIONS = [
     upstreamPath: 'mm/vmalloc.c',
     description: 'pre-cache allocator: rbtree descent then an rb_next walk over every area in the way; lazily freed areas stay in the tree until the purge',
     create: (env: VmallocEnv) => new linux_2_6_35(env),
+  },
+  {
+    name: 'mmotm-2010-vmap-cache-v1',
+    release: 'not released (carried in mmotm, Jun 2010 - Jan 2011)',
+    commit: '"[patch] mm: vmap area cache", Nick Piggin, linux-mm 2010-05-31 (Message-ID 20100531080757.GE9453@laptop)',
+    source: 'linux-2.6.35 text + the posted patch (index id 11838866661)',
+    upstreamPath: 'mm/vmalloc.c',
+    description: 'first free-area cache (cached_start, size <= cached_hole_size) with BUG_ON(first->va_start < addr), which unaligned vstarts and ioremap alignments hit',
+    create: (env: VmallocEnv) => new mmotm_2010_vmap_cache_v1(env),
+  },
+  {
+    name: 'linux-2.6.39',
+    release: 'v2.6.39 (May 2011)',
+    commit: '89699605fe7c ("mm: vmap area cache", merged 2011-03-22)',
+    source: 'mmotm text + Hugh Dickins\' fix (index id 10639554784) + Jeremy Fitzhardinge\'s eager PTE clearing (id 13819162336)',
+    upstreamPath: 'mm/vmalloc.c',
+    description: 'merged vmap area cache: find_vma-style descent, size < cached_hole_size, cached_vstart, a free page kept before and after every area',
+    create: (env: VmallocEnv) => new linux_2_6_39(env),
   },
 ] as const satisfies readonly VersionInfo[];
 

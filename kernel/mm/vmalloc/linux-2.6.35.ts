@@ -377,7 +377,7 @@ export class linux_2_6_35 implements VmapAllocator {
 
   free_unmap_vmap_area_addr(addr: ulong): void {
     const va = this.find_vmap_area(addr);
-    this.BUG_ON(!va, 'free_unmap_vmap_area_addr', 604, '!va');
+    this.BUG_ON(!va, 'free_unmap_vmap_area_addr', 637, '!va');
     this.free_unmap_vmap_area(va as vmap_area);
   }
 

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Allocator-only benchmark: replay the 1,000,000-op bench streams of
+ * ../shared/golden (format at the end of FORMAT.md) through each version and
+ * report ns/op and rb_entry/list_entry evaluations per allocation, next to
+ * the figures of the kernel's own code (gcc -O2, same machine class).
+ */
+
+import { IS_ERR } from '../../kernel/include/linux/errno';
+import { parseHex, ulong } from '../../kernel/include/u64';
+import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
+import { getVersion } from '../../kernel/mm/vmalloc/index';
+import { InputError } from '../lib/input-error';
+import { readText } from '../lib/read-text';
+
+export type StreamName = 'random-mixed' | 'lazy-churn';
+export const STREAMS: readonly StreamName[] = ['random-mixed', 'lazy-churn'];
+
+/**
+ * The kernel's own code on these streams (compiled with gcc -O2 on this
+ * machine class; figures from the foundation and history issues): ns/op and
+ * touches per allocation.
+ */
+export const NATIVE: Readonly<Record<string, Record<StreamName, { nsPerOp: number; touchesPerAlloc: number }>>> = {
+  'linux-2.6.35': { 'random-mixed': { nsPerOp: 3221, touchesPerAlloc: 1027.0 }, 'lazy-churn': { nsPerOp: 2685, touchesPerAlloc: 1079.8 } },
+  'mmotm-2010-vmap-cache-v1': { 'random-mixed': { nsPerOp: 2377, touchesPerAlloc: 721.5 }, 'lazy-churn': { nsPerOp: 123, touchesPerAlloc: 28.2 } },
+  'linux-2.6.39': { 'random-mixed': { nsPerOp: 2422, touchesPerAlloc: 720.1 }, 'lazy-churn': { nsPerOp: 108, touchesPerAlloc: 28.2 } },
+  'linux-3.18': { 'random-mixed': { nsPerOp: 1813, touchesPerAlloc: 713.5 }, 'lazy-churn': { nsPerOp: 86, touchesPerAlloc: 28.2 } },
+  'linux-5.2': { 'random-mixed': { nsPerOp: 209, touchesPerAlloc: 81.7 }, 'lazy-churn': { nsPerOp: 59, touchesPerAlloc: 25.5 } },
+  'linux-6.1': { 'random-mixed': { nsPerOp: 208, touchesPerAlloc: 82.5 }, 'lazy-churn': { nsPerOp: 42, touchesPerAlloc: 25.5 } },
+};
+
+/** Op codes of a parsed stream, packed for replay without parsing cost. */
+const OP_A = 0;
+const OP_F = 1;
+const OP_L = 2;
+const OP_P = 3;
+
+export interface OpStream {
+  name: string;
+  /** per op: code */
+  code: Uint8Array;
+  /** per op: for a: index into the alloc arrays; for f/l: the alloc index freed */
+  arg: Uint32Array;
+  size: Float64Array;
+  align: Float64Array;
+  vstart: Float64Array;
+  vend: Float64Array;
+  nallocs: number;
+}
+
+function field(file: string, line: number, name: string, s: string | undefined): ulong {
+  if (s === undefined) throw new InputError(file, line, `missing ${name}`);
+  const v = parseHex(s);
+  if (v === null) throw new InputError(file, line, `${name}: bad hex "${s}"`);
+  return v;
+}
+
+/** Parse a bench op stream (`a SIZE ALIGN VSTART VEND`, `f IDX`, `l IDX`, `p`). */
+export function parseOpStream(file: string, text: string): OpStream {
+  const all = text.split('\n');
+  if (all.length && all[all.length - 1] === '') all.pop();
+  // '#' lines are comments; keep each op's line number for messages.
+  const lines: string[] = [];
+  const lineNo: number[] = [];
+  all.forEach((l, k) => {
+    if (l.charCodeAt(0) !== 35) {
+      lines.push(l);
+      lineNo.push(k + 1);
+    }
+  });
+  const n = lines.length;
+  const code = new Uint8Array(n);
+  const arg = new Uint32Array(n);
+  let na = 0;
+  for (const l of lines) if (l.charCodeAt(0) === 97) na++;
+  const size = new Float64Array(na);
+  const align = new Float64Array(na);
+  const vstart = new Float64Array(na);
+  const vend = new Float64Array(na);
+  let a = 0;
+  for (let i = 0; i < n; i++) {
+    const w = lines[i].split(' ');
+    const ln = lineNo[i];
+    switch (w[0]) {
+      case 'a':
+        if (w.length !== 5) throw new InputError(file, ln, `expected "a SIZE ALIGN VSTART VEND", got "${lines[i]}"`);
+        code[i] = OP_A;
+        arg[i] = a;
+        size[a] = field(file, ln, 'SIZE', w[1]);
+        align[a] = field(file, ln, 'ALIGN', w[2]);
+        vstart[a] = field(file, ln, 'VSTART', w[3]);
+        vend[a] = field(file, ln, 'VEND', w[4]);
+        a++;
+        break;
+      case 'f':
+      case 'l': {
+        if (w.length !== 2) throw new InputError(file, ln, `expected "${w[0]} IDX", got "${lines[i]}"`);
+        const idx = field(file, ln, 'IDX', w[1]);
+        if (idx < 0 || idx >= a) throw new InputError(file, ln, `IDX ${w[1]} names no earlier allocation`);
+        code[i] = w[0] === 'f' ? OP_F : OP_L;
+        arg[i] = idx;
+        break;
+      }
+      case 'p':
+        code[i] = OP_P;
+        break;
+      default:
+        throw new InputError(file, ln, `unknown op "${w[0]}" (expected a, f, l or p)`);
+    }
+  }
+  return { name: file, code, arg, size, align, vstart, vend, nallocs: na };
+}
+
+export interface BenchRow {
+  version: string;
+  stream: StreamName;
+  ops: number;
+  nsPerOp: number;
+  touchesPerAlloc: number;
+  /** ratio to the native figure (nsPerOp / native nsPerOp), if known */
+  ratio: number | null;
+  nativeNsPerOp: number | null;
+  nativeTouchesPerAlloc: number | null;
+}
+
+/** Replay a stream once through a fresh allocator of the given version. */
+export function runStream(version: string, s: OpStream): { ns: number; touches: number; ops: number } {
+  const alloc = getVersion(version).create(defaultEnv({ ncpu: 1 }));
+  const live: (vmap_area_common | null)[] = new Array(s.nallocs).fill(null);
+  const { code, arg, size, align, vstart, vend } = s;
+  const n = code.length;
+  let touches = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    switch (code[i]) {
+      case OP_A: {
+        const k = arg[i];
+        const before = alloc.touches;
+        const va = alloc.alloc_vmap_area(size[k], align[k], vstart[k], vend[k]);
+        touches += alloc.touches - before;
+        if (IS_ERR(va)) throw new Error(`${s.name}: op ${i + 1}: allocation failed on ${version}`);
+        live[k] = va;
+        break;
+      }
+      case OP_F: {
+        const va = live[arg[i]];
+        live[arg[i]] = null;
+        alloc.free_vmap_area(va as vmap_area_common);
+        break;
+      }
+      case OP_L: {
+        const va = live[arg[i]];
+        live[arg[i]] = null;
+        alloc.free_unmap_vmap_area(va as vmap_area_common);
+        break;
+      }
+      default:
+        alloc.purge_vmap_area_lazy();
+    }
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  return { ns, touches, ops: n };
+}
+
+/** Benchmark the given versions on both streams found in goldenDir. */
+export function benchAllocators(goldenDir: string, versions: string[], opts: { repeat?: number; onProgress?: (msg: string) => void } = {}): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const repeat = opts.repeat ?? 1;
+  for (const stream of STREAMS) {
+    const file = `${goldenDir}/bench-${stream}.ops.gz`;
+    const s = parseOpStream(file, readText(file));
+    for (const version of versions) {
+      opts.onProgress?.(`${version} ${stream}`);
+      let best = Infinity;
+      let touches = 0;
+      for (let r = 0; r < repeat; r++) {
+        const m = runStream(version, s);
+        best = Math.min(best, m.ns);
+        touches = m.touches;
+      }
+      const nat = NATIVE[version]?.[stream];
+      const nsPerOp = best / s.code.length;
+      rows.push({
+        version,
+        stream,
+        ops: s.code.length,
+        nsPerOp,
+        touchesPerAlloc: touches / s.nallocs,
+        ratio: nat ? nsPerOp / nat.nsPerOp : null,
+        nativeNsPerOp: nat?.nsPerOp ?? null,
+        nativeTouchesPerAlloc: nat?.touchesPerAlloc ?? null,
+      });
+    }
+  }
+  return rows;
+}
+
+/** A table of benchmark rows. */
+export function formatBench(rows: BenchRow[]): string {
+  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native'];
+  const body = rows.map((r) => [
+    r.version,
+    r.stream,
+    r.nsPerOp.toFixed(0),
+    r.nativeNsPerOp?.toString() ?? '-',
+    r.ratio !== null ? `${r.ratio.toFixed(2)}x` : '-',
+    r.touchesPerAlloc.toFixed(1),
+    r.nativeTouchesPerAlloc?.toFixed(1) ?? '-',
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  return [line(head), ...body.map(line)].join('\n');
+}
