@@ -20,6 +20,7 @@
 import { LARGE_PAGE_SIZE, canonicalHalf, formatAddress } from './address';
 import { COST_INDEX, COST_KEYS, COST_SPECS, CostKey } from './costs';
 import { AccessType, GeneralProtection, InvalidOpcode, PageFault } from './faults';
+import type { CoherenceChecker } from './checker';
 import type { Machine } from './machine';
 import type { PhysicalMemory } from './physmem';
 import type { Prng } from './prng';
@@ -123,11 +124,12 @@ export class Cpu {
   readonly stats: Float64Array = new Float64Array(CPU_STATS.decls.length);
   /** Modelled cycles per cost (CYCLE_STATS). */
   readonly cycles: Float64Array = new Float64Array(CYCLE_STATS.decls.length);
-  /** Modelled cycles so far (sum of `cycles`). */
-  now = 0;
 
   private readonly m: Machine;
   private readonly mem: PhysicalMemory;
+  private readonly checker: CoherenceChecker;
+  private readonly hitCost: number;
+  private base = 0;
   private readonly levels: number;
   private readonly half: number;
   private readonly cost: Float64Array;
@@ -139,6 +141,9 @@ export class Cpu {
   private userOn = false;
   private needRead = 0;
   private needWrite = TLB_RW;
+  /** Per access code: flag bits that decide whether a hit can be used as is, and their wanted values. */
+  private readonly fastMask = Int32Array.of(0, TLB_RW | TLB_DIRTY, TLB_NX);
+  private readonly fastWant = Int32Array.of(0, TLB_RW | TLB_DIRTY, 0);
   private tagId = 0;
   private refreshed = false;
   private unsynced = 0;
@@ -151,12 +156,30 @@ export class Cpu {
     this.levels = cfg.pagingLevels;
     this.half = canonicalHalf(cfg.pagingLevels);
     this.cost = machine.costVector;
+    this.checker = machine.checker;
+    this.hitCost = machine.costVector[C.tlbHit] as number;
     this.l1 = new Tlb('l1', cfg.l1, cfg.replacement, rng.fork(1));
     this.l1Huge = new Tlb('l1huge', cfg.l1Huge, cfg.replacement, rng.fork(2));
     this.stlb = new Tlb('stlb', cfg.stlb, cfg.replacement, rng.fork(3));
     this.rootFrame = machine.kernelRoot;
     this.pcideOn = cfg.pcid;
     this.pgeOn = cfg.pge;
+  }
+
+  /**
+   * Modelled cycles so far. L1 hits are charged lazily (hits × tlbHit) so the hit path
+   * does no cycle arithmetic.
+   */
+  get now(): number {
+    return this.base + (this.l1.hits + this.l1Huge.hits) * this.hitCost;
+  }
+
+  /** Bring derived counters up to date (cycles.tlbHit, TLB lookups); reports call this. */
+  syncStats(): void {
+    this.cycles[C.tlbHit] = (this.l1.hits + this.l1Huge.hits) * this.hitCost;
+    this.l1.syncStats();
+    this.l1Huge.syncStats();
+    this.stlb.syncStats();
   }
 
   /** Frame of the top-level table CR3 points at. */
@@ -189,6 +212,9 @@ export class Cpu {
     this.userOn = user;
     this.needRead = user ? TLB_US : 0;
     this.needWrite = TLB_RW | (user ? TLB_US : 0);
+    const us = user ? TLB_US : 0;
+    this.fastMask.set([us, TLB_RW | TLB_DIRTY | us, TLB_NX | us]);
+    this.fastWant.set([us, TLB_RW | TLB_DIRTY | us, us]);
   }
 
   /** Name the code now running on this CPU; TLB fills remember it (the checker's "by whom"). */
@@ -225,7 +251,8 @@ export class Cpu {
 
   /** 64-bit word at the 8-byte-aligned `va`, as a signed-view number. */
   read64(va: number): number {
-    return this.mem.read64(this.xlate(va, ACCESS_READ));
+    if ((va & 7) !== 0) return unaligned(va, 8);
+    return this.mem.read64Trusted(this.xlate(va, ACCESS_READ));
   }
 
   /** Store a signed-view number at the 8-byte-aligned `va`. */
@@ -431,7 +458,7 @@ export class Cpu {
   /** Add `cycles` to cost bucket `index` (a COST_INDEX or CYCLE_STATS index). */
   charge(index: number, cycles: number): void {
     this.cycles[index] += cycles;
-    this.now += cycles;
+    this.base += cycles;
   }
 
   /** Bump event counter `index` (a CPU_STATS index) by `n`. */
@@ -446,14 +473,15 @@ export class Cpu {
     if (!(va >= -this.half && va < this.half)) return this.nonCanonical(va);
     this.stats[access]++;
     const pn = Math.floor(va / 4096);
-    const i = this.l1.lookup(pn, this.pcidValue, 0);
-    if (i >= 0) {
-      const c = this.cost[C.tlbHit] as number;
-      this.cycles[C.tlbHit] += c;
-      this.now += c;
-      return this.use(this.l1, i, va, pn, access, va - pn * 4096);
+    const l1 = this.l1;
+    const i = l1.lookup(pn, this.pcidValue, 0);
+    if (i < 0) return this.missL1(va, pn, access);
+    const checker = this.checker;
+    if (checker.enabled) checker.onHit(this, l1, i, va, pn, access);
+    if (((l1.flags[i] as number) & (this.fastMask[access] as number)) === this.fastWant[access]) {
+      return (l1.frame[i] as number) * 4096 + (va - pn * 4096);
     }
-    return this.missL1(va, pn, access);
+    return this.rightsOrDirty(l1, i, va, pn, access, va - pn * 4096);
   }
 
   private missL1(va: number, pn: number, access: number): number {
@@ -461,10 +489,7 @@ export class Cpu {
     if (this.l1Huge.largeValid > 0) {
       const pn2 = Math.floor(pn / 512);
       const i = this.l1Huge.lookup(pn2, pcid, TLB_LARGE);
-      if (i >= 0) {
-        this.charge(C.tlbHit, this.cost[C.tlbHit] as number);
-        return this.use(this.l1Huge, i, va, pn, access, va - pn2 * LARGE_PAGE_SIZE);
-      }
+      if (i >= 0) return this.use(this.l1Huge, i, va, pn, access, va - pn2 * LARGE_PAGE_SIZE);
     }
     const stlb = this.stlb;
     let i = stlb.lookup(pn, pcid, 0);
@@ -492,8 +517,13 @@ export class Cpu {
 
   /** Use a hit: check it (checker), check rights and D, and form the physical address. */
   private use(tlb: Tlb, i: number, va: number, pn: number, access: number, offset: number): number {
-    const checker = this.m.checker;
+    const checker = this.checker;
     if (checker.enabled) checker.onHit(this, tlb, i, va, pn, access);
+    return this.rightsOrDirty(tlb, i, va, pn, access, offset);
+  }
+
+  /** The rest of using a hit: rights and D checks (re-walking when they fail), then the address. */
+  private rightsOrDirty(tlb: Tlb, i: number, va: number, pn: number, access: number, offset: number): number {
     const f = tlb.flags[i] as number;
     const need = access === ACCESS_WRITE ? this.needWrite : this.needRead;
     if ((f & need) !== need || (access === ACCESS_FETCH && (f & TLB_NX) !== 0)) {
@@ -594,4 +624,8 @@ export class Cpu {
     st[removed > 0 ? base + 1 : base + 2]++;
     st[base + 3] += removed;
   }
+}
+
+function unaligned(va: number, size: number): never {
+  throw new RangeError(`${formatAddress(va)} is not ${size}-byte aligned (accesses must be naturally aligned)`);
 }

@@ -126,8 +126,19 @@ export class PhysicalMemory {
     }
     const w = this.wordsForWrite(f);
     const i = (pa - f * 4096) >>> 2;
-    w[i] = ((value % TWO_32) + TWO_32) % TWO_32;
-    w[i + 1] = Math.floor(value / TWO_32) | 0;
+    const hi = Math.floor(value / TWO_32);
+    w[i] = value - hi * TWO_32;
+    w[i + 1] = hi | 0;
+  }
+
+  /** read64 without range or alignment checks: for a CPU that has already translated and checked. */
+  read64Trusted(pa: number): number {
+    const f = Math.floor(pa / 4096);
+    const chunk = this.chunks[f >>> CHUNK_SHIFT];
+    const w = chunk === undefined ? undefined : chunk[f & (FRAMES_PER_CHUNK - 1)];
+    if (w === undefined) return 0;
+    const i = (pa - f * 4096) >>> 2;
+    return ((w[i + 1] as number) | 0) * TWO_32 + (w[i] as number);
   }
 
   /** Exact 64-bit word at the 8-byte-aligned `pa`. */
@@ -154,7 +165,7 @@ export class PhysicalMemory {
     if (!(pa >= 0 && pa < this.bytes) || !Number.isInteger(pa)) {
       throw new RangeError(`physical address ${formatAddress(pa)} is outside memory (${this.bytes} bytes)`);
     }
-    if (pa % size !== 0) throw new RangeError(`physical address ${formatAddress(pa)} is not ${size}-byte aligned`);
+    if ((pa & (size - 1)) !== 0) throw new RangeError(`physical address ${formatAddress(pa)} is not ${size}-byte aligned`);
     return Math.floor(pa / 4096);
   }
 

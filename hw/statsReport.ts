@@ -29,6 +29,7 @@ export function collectStats(machine: Machine, options: StatsReportOptions = {})
   const perCpu = options.perCpu ?? true;
   const zeros = options.zeros ?? true;
   machine.updateGauges();
+  for (const cpu of machine.cpus) cpu.syncStats();
   const out: StatSample[] = [];
   const add = (prefix: string, decls: readonly StatDecl[], values: ArrayLike<number>): void => {
     for (let i = 0; i < decls.length; i++) {

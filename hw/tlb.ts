@@ -96,6 +96,16 @@ export class Tlb {
     this.stamp = new Float64Array(n);
   }
 
+  /** Bring derived counters up to date (lookups = hits + misses, not counted on the hot path). */
+  syncStats(): void {
+    this.stats[LOOKUPS] = (this.stats[HITS] as number) + (this.stats[MISSES] as number);
+  }
+
+  /** Lookups that hit so far. */
+  get hits(): number {
+    return this.stats[HITS] as number;
+  }
+
   /** Valid entries held. */
   get valid(): number {
     return this.validCount;
@@ -112,7 +122,6 @@ export class Tlb {
    */
   lookup(pn: number, pcid: number, size: number): number {
     const st = this.stats;
-    st[LOOKUPS]++;
     const tag = this.tag;
     const base = ((pn | 0) & this.setMask) * this.ways;
     const end = base + this.ways;
