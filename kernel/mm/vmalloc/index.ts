@@ -8,6 +8,7 @@
 import { VmallocEnv, VmapAllocator } from './common';
 import { linux_2_6_35 } from './linux-2.6.35';
 import { linux_2_6_39 } from './linux-2.6.39';
+import { linux_6_1 } from './linux-6.1';
 import { mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1';
 
 export interface VersionInfo {
@@ -54,6 +55,15 @@ export const VERSIONS = [
     upstreamPath: 'mm/vmalloc.c',
     description: 'merged vmap area cache: find_vma-style descent, size < cached_hole_size, cached_vstart, a free page kept before and after every area',
     create: (env: VmallocEnv) => new linux_2_6_39(env),
+  },
+  {
+    name: 'linux-6.1',
+    release: 'v6.1 (Dec 2022)',
+    commit: '68ad4a330433 ("mm/vmalloc.c: keep track of free blocks for vmap allocation", v5.2) as of v6.1',
+    source: 'Debian linux-source-6.1 6.1.192-2 (text not committed)',
+    upstreamPath: 'mm/vmalloc.c',
+    description: 'augmented free tree (subtree_max_size, lowest match), per-CPU spare area for no-edge splits, lazily freed areas merged in a purge tree and drained by a work item',
+    create: (env: VmallocEnv) => new linux_6_1(env),
   },
 ] as const satisfies readonly VersionInfo[];
 
