@@ -8,6 +8,7 @@
 import { VmallocEnv, VmapAllocator } from './common';
 import { linux_2_6_35 } from './linux-2.6.35';
 import { linux_2_6_39 } from './linux-2.6.39';
+import { linux_3_18 } from './linux-3.18';
 import { linux_6_1 } from './linux-6.1';
 import { mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1';
 
@@ -55,6 +56,15 @@ export const VERSIONS = [
     upstreamPath: 'mm/vmalloc.c',
     description: 'merged vmap area cache: find_vma-style descent, size < cached_hole_size, cached_vstart, a free page kept before and after every area',
     create: (env: VmallocEnv) => new linux_2_6_39(env),
+  },
+  {
+    name: 'linux-3.18',
+    release: 'v3.18 (Dec 2014); the allocator section is the same through the neighbouring 3.x releases',
+    commit: '248ac0e1943a (guard gap removed) + 92ca922f (walk vmap_area_list instead of rb_next) on 89699605fe7c',
+    source: 'torvalds/linux @ 7ebdfaa52d15b947503f76474477f92854796d96, mm/vmalloc.c (index id 2879928)',
+    upstreamPath: 'mm/vmalloc.c',
+    description: '3.x vmap area cache: no free page between areas, walk along the address-sorted vmap_area_list, overflow test addr + size < addr, kfree_rcu',
+    create: (env: VmallocEnv) => new linux_3_18(env),
   },
   {
     name: 'linux-6.1',

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The global KVA allocator of the 3.x era, as in Linux 3.18: the 2.6.39
+ * vmap area cache (cached_hole_size, cached_vstart, cached_align,
+ * free_vmap_cache) after three changes of the 3.x series.
+ *
+ * Version: linux-3.18. Upstream path: mm/vmalloc.c (struct vmap_area from
+ *   include/linux/vmalloc.h of the same tree).
+ * Text read: torvalds/linux @ 7ebdfaa52d15b947503f76474477f92854796d96,
+ *   mm/vmalloc.c (the commit the golden traces' `source:` header names; a
+ *   verified copy of the index text, id 2879928). Every BUG site carries
+ *   the line number of that file (the golden confirms
+ *   alloc_vmap_area:453 va->va_start < vstart).
+ *
+ * What changed against linux-2.6.39, in the order the history made them:
+ *  - 248ac0e1943a (Johannes Weiner, "mm/vmalloc: remove guard page from
+ *    between vmap blocks"): no free page is kept between areas any more;
+ *    the cache path and the walk continue at ALIGN(first->va_end, align)
+ *    and the walk goes on while addr + size > first->va_start, so two
+ *    areas can touch.
+ *  - the overflow tests became addr + size < addr (was addr + size - 1 <
+ *    addr), so a range ending exactly at 2^64 now counts as overflow.
+ *  - 92ca922f (Hong Zhiguo, "vmalloc: walk vmap_areas by sorted list
+ *    instead of rb_next()"): the walk steps along vmap_area_list
+ *    (list_is_last / list_entry of list.next) instead of rb_next().
+ *  - __find_vmap_area looks up any address inside an area (right branch
+ *    taken when addr >= va_end), not only its start.
+ *  - areas are released with kfree_rcu() (here: at once);
+ *    free_vmap_area_noflush() is split out of free_unmap_vmap_area_noflush();
+ *    struct vmap_area carries `vm` (the vm_struct) and an rcu_head;
+ *    alloc_vmap_area tells kmemleak which part of the area to scan.
+ *  - the tree is the 3.5+ rewritten lib/rbtree.c (kernel/lib/rbtree/linux-6.1.ts,
+ *    whose rebalancing is the same in 3.18).
+ *
+ * Not here: page-table code (vunmap_page_range reaches the machine through
+ * hooks), the per-CPU vmap blocks (purge_fragmented_blocks_allcpus is a
+ * hook), the vm_struct layer and the deferred vfree llist (kernel/mm/vmalloc-api,
+ * by era).
+ */
+
+import { KernelBug } from '../../include/asm-generic/bug';
+import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno';
+import {
+  INIT_LIST_HEAD,
+  list_add_rcu,
+  list_add_tail,
+  list_del_rcu,
+  list_head,
+  list_is_last,
+} from '../../include/linux/list';
+import {
+  RB_CLEAR_NODE,
+  RB_EMPTY_NODE,
+  RB_LEFT,
+  RB_RIGHT,
+  rb_link_node,
+  rb_node,
+  rb_root,
+  rb_side,
+} from '../../include/linux/rbtree';
+import { PAGE_SIZE } from '../../include/asm/page';
+import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax } from '../../include/u64';
+import { rb_erase, rb_insert_color, rb_prev } from '../../lib/rbtree/linux-6.1';
+import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, VmallocEnv, VmapAllocator } from './common';
+
+export const VERSION = 'linux-3.18';
+
+export const VM_LAZY_FREE = 0x01;
+export const VM_LAZY_FREEING = 0x02;
+export const VM_VM_AREA = 0x04;
+
+/** struct vmap_area (include/linux/vmalloc.h since 3.10) */
+export class vmap_area extends rb_node {
+  va_start: ulong = 0;
+  va_end: ulong = 0;
+  flags = 0;
+  /** address sorted list */
+  readonly list: list_head<vmap_area> = new list_head<vmap_area>(this);
+  /** "lazy purge" list */
+  readonly purge_list: list_head<vmap_area> = new list_head<vmap_area>(this);
+  /** struct vm_struct *vm, set when VM_VM_AREA is */
+  vm: unknown = null;
+  /** struct rcu_head rcu_head: kfree_rcu() needs it; nothing to hold here */
+  rcu_head: null = null;
+}
+
+export class linux_3_18 implements VmapAllocator {
+  readonly version = VERSION;
+  touches = 0;
+
+  /* Globals of the allocator section. */
+  readonly vmap_area_list: list_head<vmap_area> = new list_head<vmap_area>(null);
+  readonly vmap_area_root: rb_root = new rb_root();
+
+  free_vmap_cache: rb_node | null = null;
+  cached_hole_size: ulong = 0;
+  cached_vstart: ulong = 0;
+  cached_align: ulong = 0;
+
+  vmap_area_pcpu_hole: ulong = 0;
+  vmap_lazy_nr = 0;
+  vmap_initialized = false;
+
+  private readonly VMALLOC_START: ulong;
+  private readonly VMALLOC_END: ulong;
+
+  constructor(readonly env: VmallocEnv) {
+    this.VMALLOC_START = env.VMALLOC_START;
+    this.VMALLOC_END = env.VMALLOC_END;
+    this.vmalloc_init();
+  }
+
+  /* rb_entry()/list_entry() are container_of(); each evaluation is counted. */
+  rb_entry(n: rb_node): vmap_area {
+    this.touches++;
+    return n as vmap_area;
+  }
+
+  list_entry(l: list_head<vmap_area>): vmap_area {
+    this.touches++;
+    return l.owner as vmap_area;
+  }
+
+  BUG_ON(cond: boolean, func: string, line: number, text: string): void {
+    if (cond) throw new KernelBug(VERSION, func, line, text);
+  }
+
+  num_online_cpus(): number {
+    return this.env.ncpu;
+  }
+
+  __find_vmap_area(addr: ulong): vmap_area | null {
+    let n = this.vmap_area_root.rb_node;
+
+    while (n) {
+      const va = this.rb_entry(n);
+      if (ult(addr, va.va_start)) n = n.rb_left;
+      else if (uge(addr, va.va_end)) n = n.rb_right;
+      else return va;
+    }
+
+    return null;
+  }
+
+  __insert_vmap_area(va: vmap_area): void {
+    let p = this.vmap_area_root.rb_node;
+    let parent: rb_node | null = null;
+    let side: rb_side = RB_LEFT;
+
+    while (p) {
+      parent = p;
+      const tmp = this.rb_entry(parent);
+      if (ult(va.va_start, tmp.va_end)) {
+        side = RB_LEFT;
+        p = p.rb_left;
+      } else if (ugt(va.va_end, tmp.va_start)) {
+        side = RB_RIGHT;
+        p = p.rb_right;
+      } else this.BUG_ON(true, '__insert_vmap_area', 322, 'BUG()');
+    }
+
+    rb_link_node(va, parent, side, this.vmap_area_root);
+    rb_insert_color(va, this.vmap_area_root);
+
+    // Keep vmap_area_list sorted by address.
+    const tmp = rb_prev(va);
+    if (tmp) {
+      const prev = this.rb_entry(tmp);
+      list_add_rcu(va.list, prev.list);
+    } else list_add_rcu(va.list, this.vmap_area_list);
+  }
+
+  /** kmalloc_node() of a vmap_area; null models an allocation failure. */
+  kmalloc_vmap_area(_gfp_mask: number, _node: number): vmap_area | null {
+    return new vmap_area();
+  }
+
+  /*
+   * Find a free range of `size` bytes aligned to `align` inside
+   * [vstart, vend) and insert an area for it.
+   */
+  alloc_vmap_area(
+    size: ulong,
+    align: ulong,
+    vstart: ulong,
+    vend: ulong,
+    node: number = NUMA_NO_NODE,
+    gfp_mask: number = GFP_KERNEL,
+  ): vmap_area | ERR_PTR {
+    let n: rb_node | null;
+    let addr: ulong = 0;
+    let purged = 0;
+    let first: vmap_area | null = null;
+
+    this.BUG_ON(!size, 'alloc_vmap_area', 355, '!size');
+    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 356, 'size & ~PAGE_MASK');
+    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', 357, '!is_power_of_2(align)');
+
+    const va = this.kmalloc_vmap_area(gfp_mask, node);
+    if (!va) return ERR_PTR(-ENOMEM);
+
+    // kmemleak_scan_area(&va->rb_node, SIZE_MAX, ...): kmemleak is not modelled.
+
+    retry: for (;;) {
+      // spin_lock(&vmap_area_lock);
+      search: {
+        // Drop the cache when this request is more permissive than the
+        // ones that built it. cached_hole_size is the largest hole seen
+        // below the cached area: a request that fits in it must search from
+        // vstart to reuse it. __free_vmap_area() may move the cache without
+        // updating the hole size or the alignment.
+        let nocache =
+          !this.free_vmap_cache || ult(size, this.cached_hole_size) || ult(vstart, this.cached_vstart) || ult(align, this.cached_align);
+        for (;;) {
+          if (nocache) {
+            // nocache:
+            this.cached_hole_size = 0;
+            this.free_vmap_cache = null;
+          }
+          // Remember the less permissive parameters.
+          this.cached_vstart = vstart;
+          this.cached_align = align;
+
+          // Where the search starts.
+          if (this.free_vmap_cache) {
+            first = this.rb_entry(this.free_vmap_cache);
+            addr = ALIGN(first.va_end, align);
+            if (ult(addr, vstart)) {
+              nocache = true;
+              continue; // goto nocache
+            }
+            if (ult(addr + size, addr)) break search; // goto overflow
+          } else {
+            addr = ALIGN(vstart, align);
+            if (ult(addr + size, addr)) break search; // goto overflow
+
+            n = this.vmap_area_root.rb_node;
+            first = null;
+
+            while (n) {
+              const tmp = this.rb_entry(n);
+              if (uge(tmp.va_end, addr)) {
+                first = tmp;
+                if (ule(tmp.va_start, addr)) break;
+                n = n.rb_left;
+              } else n = n.rb_right;
+            }
+
+            if (!first) break; // goto found
+          }
+
+          // From the starting point, walk the areas until a hole fits.
+          while (ugt(addr + size, first.va_start) && ule(addr + size, vend)) {
+            if (ult(addr + this.cached_hole_size, first.va_start)) this.cached_hole_size = first.va_start - addr;
+            addr = ALIGN(first.va_end, align);
+            if (ult(addr + size, addr)) break search; // goto overflow
+
+            if (list_is_last(first.list, this.vmap_area_list)) break; // goto found
+
+            first = this.list_entry(first.list.next);
+          }
+          break;
+        }
+
+        // found:
+        if (!ugt(addr + size, vend)) { // else goto overflow
+          va.va_start = addr;
+          va.va_end = addr + size;
+          va.flags = 0;
+          this.__insert_vmap_area(va);
+          this.free_vmap_cache = va;
+          // spin_unlock(&vmap_area_lock);
+
+          this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 452, 'va->va_start & (align-1)');
+          this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 453, 'va->va_start < vstart');
+          this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 454, 'va->va_end > vend');
+
+          return va;
+        }
+      }
+      // overflow:
+      // spin_unlock(&vmap_area_lock);
+      if (!purged) {
+        this.purge_vmap_area_lazy();
+        purged = 1;
+        continue retry;
+      }
+      // printk_ratelimit() && pr_warn("vmap allocation for size %lu failed: ...")
+      // kfree(va);
+      return ERR_PTR(-EBUSY);
+    }
+  }
+
+  /** kfree_rcu(va, rcu_head): RCU callbacks run at once here, and kfree is the GC. */
+  kfree_rcu(_va: vmap_area): void {}
+
+  __free_vmap_area(va: vmap_area): void {
+    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 474, 'RB_EMPTY_NODE(&va->rb_node)');
+
+    if (this.free_vmap_cache) {
+      if (ult(va.va_end, this.cached_vstart)) {
+        this.free_vmap_cache = null;
+      } else {
+        const cache = this.rb_entry(this.free_vmap_cache);
+        if (ule(va.va_start, cache.va_start)) {
+          this.free_vmap_cache = rb_prev(va);
+          // The hole size and alignment are not updated; it does not go far
+          // wrong.
+        }
+      }
+    }
+    rb_erase(va, this.vmap_area_root);
+    RB_CLEAR_NODE(va);
+    list_del_rcu(va.list);
+
+    // Remember the highest end inside the vmalloc range as the candidate
+    // for the percpu allocator.
+    if (ugt(va.va_end, this.VMALLOC_START) && ule(va.va_end, this.VMALLOC_END))
+      this.vmap_area_pcpu_hole = umax(this.vmap_area_pcpu_hole, va.va_end);
+
+    this.kfree_rcu(va);
+  }
+
+  /** Free an area allocated by alloc_vmap_area at once. */
+  free_vmap_area(va: vmap_area): void {
+    // spin_lock(&vmap_area_lock);
+    this.__free_vmap_area(va);
+    // spin_unlock(&vmap_area_lock);
+  }
+
+  /** Clear the page-table entries of an area. */
+  unmap_vmap_area(va: vmap_area): void {
+    this.env.hooks.vunmap_page_range(va.va_start, va.va_end);
+  }
+
+  /** vmap_debug_free_range(): only with CONFIG_DEBUG_PAGEALLOC, which is off. */
+  vmap_debug_free_range(_start: ulong, _end: ulong): void {}
+
+  /*
+   * How many pages of lazily freed address space to gather before a purge:
+   * a log scale in the number of online CPUs, 32 MiB per step.
+   */
+  lazy_max_pages(): number {
+    const log = fls(this.num_online_cpus());
+
+    return log * ((32 * 1024 * 1024) / PAGE_SIZE);
+  }
+
+  /*
+   * Purge every lazily freed area. Without sync, give up if a purge is
+   * already running; with force_flush, flush [*start, *end) even if nothing
+   * was found. start/end are widened to cover what was purged.
+   */
+  __purge_vmap_area_lazy(range: { start: ulong; end: ulong }, sync: number, force_flush: number): void {
+    const valist = new list_head<vmap_area>(null);
+    let nr = 0;
+    let nr_areas = 0; // instrumentation: areas released, for the "purged" event
+
+    if (!sync && !force_flush) {
+      if (!this.spin_trylock_purge_lock()) return;
+    } // else spin_lock(&purge_lock);
+
+    if (sync) this.env.hooks.purge_fragmented_blocks_allcpus();
+
+    // rcu_read_lock();
+    // list_for_each_entry_rcu(va, &vmap_area_list, list)
+    const head = this.vmap_area_list;
+    for (let l = head.next, va = this.list_entry(l); l !== head; l = va.list.next, va = this.list_entry(l)) {
+      if (va.flags & VM_LAZY_FREE) {
+        if (ult(va.va_start, range.start)) range.start = va.va_start;
+        if (ugt(va.va_end, range.end)) range.end = va.va_end;
+        nr += Math.floor((va.va_end - va.va_start) / PAGE_SIZE); // >> PAGE_SHIFT
+        list_add_tail(va.purge_list, valist);
+        va.flags |= VM_LAZY_FREEING;
+        va.flags &= ~VM_LAZY_FREE;
+        nr_areas++;
+      }
+    }
+    // rcu_read_unlock();
+
+    if (nr) this.vmap_lazy_nr -= nr; // atomic_sub
+
+    if (nr || force_flush) {
+      this.env.hooks.flush_tlb_kernel_range(range.start, range.end);
+      this.env.hooks.purged(nr_areas, range.start, range.end);
+    }
+
+    if (nr) {
+      // spin_lock(&vmap_area_lock);
+      // list_for_each_entry_safe(va, n_va, &valist, purge_list)
+      for (
+        let l = valist.next, va = this.list_entry(l), nl = l.next, n_va = this.list_entry(nl);
+        l !== valist;
+        l = nl, va = n_va, nl = nl.next, n_va = this.list_entry(nl)
+      )
+        this.__free_vmap_area(va);
+      // spin_unlock(&vmap_area_lock);
+    }
+    // spin_unlock(&purge_lock);
+  }
+
+  /** spin_trylock(&purge_lock): one purge at a time; nothing else holds it here. */
+  spin_trylock_purge_lock(): boolean {
+    return true;
+  }
+
+  /** Start a purge of the lazy areas unless one is already running. */
+  try_purge_vmap_area_lazy(): void {
+    const range = { start: ULONG_MAX, end: 0 };
+
+    this.__purge_vmap_area_lazy(range, 0, 0);
+  }
+
+  /** Purge the lazy areas, waiting for a running purge. */
+  purge_vmap_area_lazy(): void {
+    const range = { start: ULONG_MAX, end: 0 };
+
+    this.__purge_vmap_area_lazy(range, 1, 0);
+  }
+
+  /*
+   * Mark an area lazily freed; its TLB flush is deferred. The caller has
+   * unmapped it and done flush_cache_vunmap().
+   */
+  free_vmap_area_noflush(va: vmap_area): void {
+    va.flags |= VM_LAZY_FREE;
+    this.vmap_lazy_nr += Math.floor((va.va_end - va.va_start) / PAGE_SIZE); // atomic_add(... >> PAGE_SHIFT)
+    if (this.vmap_lazy_nr > this.lazy_max_pages()) this.try_purge_vmap_area_lazy();
+  }
+
+  /* Unmap an area and free it lazily; the caller has done flush_cache_vunmap(). */
+  free_unmap_vmap_area_noflush(va: vmap_area): void {
+    this.unmap_vmap_area(va);
+    this.free_vmap_area_noflush(va);
+  }
+
+  /*
+   * Make the next lazy free purge: kdump's copy_oldmem_page() ioremaps and
+   * iounmaps page by page and would otherwise exhaust the space.
+   */
+  set_iounmap_nonlazy(): void {
+    this.vmap_lazy_nr = this.lazy_max_pages() + 1; // atomic_set
+  }
+
+  /** Free and unmap an area lazily. */
+  free_unmap_vmap_area(va: vmap_area): void {
+    this.env.hooks.flush_cache_vunmap(va.va_start, va.va_end);
+    this.free_unmap_vmap_area_noflush(va);
+  }
+
+  find_vmap_area(addr: ulong): vmap_area | null {
+    // spin_lock(&vmap_area_lock);
+    const va = this.__find_vmap_area(addr);
+    // spin_unlock(&vmap_area_lock);
+
+    return va;
+  }
+
+  free_unmap_vmap_area_addr(addr: ulong): void {
+    const va = this.find_vmap_area(addr);
+    this.BUG_ON(!va, 'free_unmap_vmap_area_addr', 717, '!va');
+    this.free_unmap_vmap_area(va as vmap_area);
+  }
+
+  /*
+   * vmalloc_init(), allocator part: there are no early vmlist entries to
+   * import in the emulated boot; the percpu hole starts at VMALLOC_END.
+   */
+  vmalloc_init(): void {
+    INIT_LIST_HEAD(this.vmap_area_list);
+    this.vmap_area_pcpu_hole = this.VMALLOC_END;
+    this.vmap_initialized = true;
+  }
+
+  /** Import an early area (vmalloc_init's vmlist loop) at a fixed range. */
+  import_early_area(start: ulong, size: ulong, flags: number): vmap_area {
+    const va = new vmap_area();
+    va.flags = flags | VM_VM_AREA;
+    va.va_start = start;
+    va.va_end = va.va_start + size;
+    this.__insert_vmap_area(va);
+    return va;
+  }
+
+  golden_state(): string {
+    const cache = this.free_vmap_cache ? hex((this.free_vmap_cache as vmap_area).va_start) : '-';
+    return `cache=${cache} hole=${hex(this.cached_hole_size)} vstart=${hex(this.cached_vstart)} align=${hex(this.cached_align)} lazy=${hex(this.vmap_lazy_nr)}`;
+  }
+
+  snapshot(): AllocatorSnapshot {
+    const areas: AreaView[] = [];
+    const head = this.vmap_area_list;
+    for (let l = head.next; l !== head; l = l.next) {
+      const va = l.owner as vmap_area;
+      areas.push({ start: va.va_start, end: va.va_end, state: va.flags & VM_LAZY_FREE ? 'lazy' : 'busy' });
+    }
+    return { areas, state: this.golden_state() };
+  }
+}
