@@ -21,7 +21,7 @@ run: build
 	node dist/scripts/vmapsim.js main
 
 test: build
-	npx mocha
+	npx mocha 'test/**/*.test.ts'
 
 bench: build
 	node dist/scripts/vmapsim.js bench

@@ -14,7 +14,9 @@
  * as long as every operand and result stays inside the exact window
  * |x| <= 2^53. Every canonical 4-level x86-64 address (|x| < 2^47), every size
  * below 2^53 and every value the ported code derives from them stays inside it.
- * Page-aligned values are exact even far outside it.
+ * Powers of two and page-aligned values are exact even far outside it and
+ * may be held, but arithmetic on them must use uadd/usub, which throw
+ * U64RangeError rather than round.
  *
  * What it costs: unsigned comparisons need ult/ule/ugt/uge (a sign test and a
  * compare), and bitwise operators cannot be used on addresses. ALIGN() with an
@@ -78,7 +80,12 @@ export function toBigInt(x: ulong): bigint {
   return BigInt.asUintN(64, BigInt(x));
 }
 
-/** Exact conversion from any bigint (taken mod 2^64); throws if not representable. */
+/**
+ * Exact conversion from any bigint (taken mod 2^64); throws if the value has
+ * no exact double. Values outside the window are accepted when exact (a
+ * power of two such as an alignment of 1 << 63); plain + and - on them are
+ * not guaranteed, uadd/usub are.
+ */
 export function fromBigInt(v: bigint, what = 'u64 value'): ulong {
   const s = BigInt.asIntN(64, v);
   const n = Number(s);
@@ -91,14 +98,14 @@ export function isExact(x: ulong): boolean {
   return Number.isInteger(x) && x >= -TWO_64 / 2 && x < TWO_64 / 2;
 }
 
-/** Wrapping add for operands anywhere in the signed view: (a + b) mod 2^64. */
+/** Checked wrapping add: (a + b) mod 2^64, exact or U64RangeError. */
 export function uadd(a: ulong, b: ulong): ulong {
   const s = a + b;
   if (s >= -EXACT_MAX && s <= EXACT_MAX) return s + 0;
   return fromBigInt(toBigInt(a) + toBigInt(b), 'sum');
 }
 
-/** Wrapping subtract: (a - b) mod 2^64. */
+/** Checked wrapping subtract: (a - b) mod 2^64, exact or U64RangeError. */
 export function usub(a: ulong, b: ulong): ulong {
   const s = a - b;
   if (s >= -EXACT_MAX && s <= EXACT_MAX) return s + 0;

@@ -164,10 +164,14 @@ export function runStream(version: string, s: OpStream): { ns: number; touches: 
 }
 
 /** Benchmark the given versions on both streams found in goldenDir. */
-export function benchAllocators(goldenDir: string, versions: string[], opts: { repeat?: number; onProgress?: (msg: string) => void } = {}): BenchRow[] {
+export function benchAllocators(
+  goldenDir: string,
+  versions: string[],
+  opts: { repeat?: number; streams?: readonly StreamName[]; onProgress?: (msg: string) => void } = {},
+): BenchRow[] {
   const rows: BenchRow[] = [];
   const repeat = opts.repeat ?? 1;
-  for (const stream of STREAMS) {
+  for (const stream of opts.streams ?? STREAMS) {
     const file = `${goldenDir}/bench-${stream}.ops.gz`;
     const s = parseOpStream(file, readText(file));
     for (const version of versions) {

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmapsim: a kernel-faithful emulator of the Linux vmalloc allocator across
+ * its history. This is the command line.
+ */
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { versionNames } from '../kernel/mm/vmalloc/index';
+import { STREAMS, StreamName } from './bench/allocator';
+import { benchCommand } from './cli/bench';
+import { EXIT_BAD_INPUT } from './cli/exit';
+import { listCommand } from './cli/list';
+import { mainJob } from './cli/main-job';
+import { replayCommand } from './cli/replay';
+import { isInputError } from './lib/input-error';
+import { goldenDir } from './lib/paths';
+
+const out = (s: string) => process.stdout.write(s + '\n');
+const err = (s: string) => process.stderr.write(s + '\n');
+
+function kernelList(value: string): string[] {
+  const names = value === 'all' ? versionNames() : value.split(',').map((s) => s.trim());
+  for (const n of names)
+    if (!versionNames().includes(n)) throw new InvalidArgumentError(`unknown kernel "${n}" (known: ${versionNames().join(', ')}, or all)`);
+  return names;
+}
+
+function streamList(value: string): StreamName[] {
+  const names = value.split(',').map((s) => s.trim());
+  for (const n of names) if (!STREAMS.includes(n as StreamName)) throw new InvalidArgumentError(`unknown stream "${n}" (known: ${STREAMS.join(', ')})`);
+  return names as StreamName[];
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('vmapsim')
+    .description("Kernel-faithful emulator of Linux's vmalloc allocator (mm/vmalloc.c) across its history")
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`vmapsim: ${s.replace(/^error: /, '')}`) });
+
+  program
+    .command('replay')
+    .description('replay golden traces (plain or gzip) on the version each header names, comparing every op, event and state line')
+    .argument('<trace...>', 'trace files in the golden format (../shared/golden/FORMAT.md)')
+    .option('--json', 'print one JSON array of results')
+    .option('-q, --quiet', 'print only divergences and errors')
+    .action((files: string[], o: { json?: boolean; quiet?: boolean }) => {
+      process.exitCode = replayCommand(files, o, out, err).status;
+    });
+
+  program
+    .command('bench')
+    .description('allocator-only benchmark: replay the 1,000,000-op streams per version; ns/op and rb_entry/list_entry evaluations per allocation')
+    .addOption(new Option('--kernel <list>', 'versions, comma separated, or all').argParser(kernelList).default(versionNames(), 'all'))
+    .addOption(new Option('--stream <list>', `streams, comma separated (${STREAMS.join(', ')})`).argParser(streamList))
+    .option('--repeat <n>', 'runs per measurement (the best is kept)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+      return n;
+    })
+    .option('--golden <dir>', 'folder with the bench streams', goldenDir())
+    .option('--json', 'print a JSON array of {version, stream, nsPerOp, touchesPerAlloc}')
+    .action((o: { kernel: string[]; stream?: StreamName[]; repeat?: number; golden: string; json?: boolean }) => {
+      benchCommand({ kernel: o.kernel, stream: o.stream, repeat: o.repeat, golden: o.golden, json: o.json }, out);
+    });
+
+  program
+    .command('list')
+    .description('list the kernel versions with their sources and descriptions')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => listCommand(o, out));
+
+  program
+    .command('main')
+    .description('the main job of `make run`: replay every golden trace of every version, then the benchmark')
+    .option('--golden <dir>', 'folder with the golden traces', goldenDir())
+    .option('--no-bench', 'skip the benchmark')
+    .action((o: { golden: string; bench: boolean }) => {
+      process.exitCode = mainJob(o.golden, { bench: o.bench }, out, err);
+    });
+
+  return program;
+}
+
+export function run(argv: string[]): void {
+  try {
+    buildProgram().parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+      return;
+    }
+    if (isInputError(e)) {
+      err(`vmapsim: ${e.message}`);
+      process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) run(process.argv);
