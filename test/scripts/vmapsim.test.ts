@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { goldenTraces } from '../helpers/golden';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+function vmapsim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'vmapsim.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the vmapsim command', function () {
+  this.timeout(60000);
+  const tmp = mkdtempSync(join(tmpdir(), 'vmapsim-'));
+  const good = goldenTraces('linux-2.6.35').find((f) => f.includes('tiny-window.s1')) as string;
+
+  it('replays a golden trace with one summary line and exit status 0', () => {
+    const r = vmapsim('replay', good);
+    expect(r.status).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.have.length(1);
+    expect(r.stdout).to.contain('ok linux-2.6.35 tiny-window: 4000 ops');
+  });
+
+  it('exits 1 on a divergence and prints the file, op and line, expected and actual', () => {
+    const text = gunzipSync(readFileSync(good)).toString('utf8').replace(/lazy=0\n/, 'lazy=5\n');
+    const f = join(tmp, 'bad.trace');
+    writeFileSync(f, text);
+    const r = vmapsim('replay', f);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/bad\.trace:15: divergence at op 1 \(state\)/);
+    expect(r.stderr).to.contain('expected: = lazy=5');
+    expect(r.stderr).to.contain('actual:   = lazy=0');
+  });
+
+  it('exits 2 with one line and no stack trace for truncated gzip data', () => {
+    const f = join(tmp, 'cut.trace.gz');
+    const buf = readFileSync(good);
+    writeFileSync(f, buf.subarray(0, buf.length >> 1));
+    const r = vmapsim('replay', f);
+    expect(r.status).to.equal(2);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    expect(r.stderr).to.match(/cut\.trace\.gz: truncated or corrupt gzip data/);
+    expect(r.stderr).to.not.contain('    at ');
+  });
+
+  it('exits 2 for a missing file', () => {
+    const r = vmapsim('replay', join(tmp, 'nope.trace'));
+    expect(r.status).to.equal(2);
+    expect(r.stderr.trim()).to.equal(`vmapsim: ${join(tmp, 'nope.trace')}: no such file`);
+  });
+
+  it('exits 2 for an unknown kernel and lists the known ones', () => {
+    const r = vmapsim('bench', '--kernel', 'linux-9.9');
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.contain('unknown kernel "linux-9.9" (known: linux-2.6.35');
+  });
+
+  it('lists the versions with their sources', () => {
+    const r = vmapsim('list');
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.contain('linux-2.6.39');
+    expect(r.stdout).to.contain('89699605fe7c');
+  });
+});
