@@ -9,6 +9,7 @@ import { VmallocEnv, VmapAllocator } from './common';
 import { linux_2_6_35 } from './linux-2.6.35';
 import { linux_2_6_39 } from './linux-2.6.39';
 import { linux_3_18 } from './linux-3.18';
+import { linux_5_2 } from './linux-5.2';
 import { linux_6_1 } from './linux-6.1';
 import { mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1';
 
@@ -65,6 +66,15 @@ export const VERSIONS = [
     upstreamPath: 'mm/vmalloc.c',
     description: '3.x vmap area cache: no free page between areas, walk along the address-sorted vmap_area_list, overflow test addr + size < addr, kfree_rcu',
     create: (env: VmallocEnv) => new linux_3_18(env),
+  },
+  {
+    name: 'linux-5.2',
+    release: 'v5.2 (Jul 2019)',
+    commit: '68ad4a330433 ("mm/vmalloc.c: keep track of free blocks for vmap allocation", Uladzislau Rezki)',
+    source: 'reconstructed: linux-6.1 port with 5.2..6.1 undone, from the RFC v2 patch (index id 14441177585), the RESEND/v3 (id 14923960997) and the 5.3 preload patch context (id 8106677688); confirmed by the 18 linux-5.2 golden traces',
+    upstreamPath: 'mm/vmalloc.c',
+    description: 'augmented free tree replaces the free-area cache: lowest-match search for size + align - 1, fit types FL/LE/RE/NE, merge on free; lazily freed areas stay busy on the vmap_purge_list llist until the purge',
+    create: (env: VmallocEnv) => new linux_5_2(env),
   },
   {
     name: 'linux-6.1',
