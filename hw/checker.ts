@@ -110,6 +110,8 @@ export interface CheckedCpu {
   readonly root: number;
   readonly pcid: number;
   readonly now: number;
+  /** Flag every copy of page `pn`'s entry in this CPU's TLBs as reported. */
+  markReported(pn: number): void;
 }
 
 /** The TLB-coherence checker of one machine. */
@@ -157,6 +159,7 @@ export class CoherenceChecker {
       return;
     }
     tlb.flags[slot] = flags | TLB_REPORTED;
+    cpu.markReported(pn);
     const kind: CoherenceKind = r === WALK_OK ? 'shadowed-mapping' : 'use-after-unmap';
     st[kind === 'use-after-unmap' ? CS.useAfterUnmap : CS.shadowed]++;
     if (this.kept.length >= host.config.checkerMaxReports) {

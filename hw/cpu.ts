@@ -25,7 +25,7 @@ import type { Machine } from './machine';
 import type { PhysicalMemory } from './physmem';
 import type { Prng } from './prng';
 import { StatSpec, declareStats, flushStats } from './stats';
-import { TLB_DIRTY, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_RW, TLB_US, TLB_VALID, Tlb } from './tlb';
+import { TLB_DIRTY, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_REPORTED, TLB_RW, TLB_US, TLB_VALID, Tlb } from './tlb';
 import {
   ACCESS_FETCH,
   ACCESS_READ,
@@ -453,6 +453,15 @@ export class Cpu {
     }
     this.countFlush(S.invlpgbRequested, removed);
     return removed;
+  }
+
+  /** Flag every cached copy of page `pn` (both sizes) as already reported by the checker. */
+  markReported(pn: number): void {
+    const pn2 = Math.floor(pn / 512);
+    this.l1.markPage(pn, 0, TLB_REPORTED);
+    this.stlb.markPage(pn, 0, TLB_REPORTED);
+    this.l1Huge.markPage(pn2, TLB_LARGE, TLB_REPORTED);
+    this.stlb.markPage(pn2, TLB_LARGE, TLB_REPORTED);
   }
 
   /** Add `cycles` to cost bucket `index` (a COST_INDEX or CYCLE_STATS index). */

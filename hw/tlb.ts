@@ -209,6 +209,14 @@ export class Tlb {
     }
   }
 
+  /** Set `bits` in the flags of every entry for page `pn` of size `size`, whatever its PCID. */
+  markPage(pn: number, size: number, bits: number): void {
+    const base = ((pn | 0) & this.setMask) * this.ways;
+    for (let i = base, end = base + this.ways; i < end; i++) {
+      if (this.tag[i] === pn && ((this.flags[i] as number) & TLB_LARGE) === size) this.flags[i] = (this.flags[i] as number) | bits;
+    }
+  }
+
   /** Copies of all valid entries, in slot order. */
   entries(): TlbEntryView[] {
     const out: TlbEntryView[] = [];
