@@ -18,6 +18,9 @@ function mk(): { a: linux_6_1; events: string[] } {
   return { a: a as linux_6_1, events };
 }
 
+/** alloc_vmap_area that must succeed, as this version's vmap_area. */
+const ok = (a: linux_6_1, size: number, align: number, vstart: number, vend: number) => allocOk(a, size, align, vstart, vend) as vmap_area;
+
 /** The free list as "start-end" strings. */
 function freeBlocks(a: linux_6_1): string[] {
   return (a.snapshot().free ?? []).map((f) => `${hex(f.start)}-${hex(f.end)}`);
@@ -45,7 +48,7 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
   it('splits a block with no common edge (NE) using the preloaded spare area', () => {
     const { a } = mk();
     const t0 = a.touches;
-    expect(hex(allocOk(a, P, 1, V, VE).va_start)).to.equal(v(0));
+    expect(hex(ok(a, P, 1, V, VE).va_start)).to.equal(v(0));
     expect(a.touches - t0).to.equal(7);
     expect(freeBlocks(a)).to.deep.equal([`1-${v(0)}`, `${v(P)}-${TOP}`]);
     expect(a.ne_fit_preload_node).to.equal(null);
@@ -60,8 +63,8 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
    */
   it('cuts a left edge (LE) when the request starts at the block start', () => {
     const { a } = mk();
-    allocOk(a, P, 1, V, VE);
-    expect(hex(allocOk(a, 3 * P, 1, V, VE).va_start)).to.equal(v(P));
+    ok(a, P, 1, V, VE);
+    expect(hex(ok(a, 3 * P, 1, V, VE).va_start)).to.equal(v(P));
     expect(freeBlocks(a)).to.deep.equal([`1-${v(0)}`, `${v(4 * P)}-${TOP}`]);
   });
 
@@ -78,12 +81,12 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
    */
   it('cuts a right edge (RE) when the aligned request ends at the block end', () => {
     const { a } = mk();
-    allocOk(a, 3 * P, 1, V, VE);
-    const b = allocOk(a, 3 * P, 1, V, VE);
-    allocOk(a, P, 1, V, VE);
+    ok(a, 3 * P, 1, V, VE);
+    const b = ok(a, 3 * P, 1, V, VE);
+    ok(a, P, 1, V, VE);
     a.free_vmap_area(b);
     expect(freeBlocks(a)).to.deep.equal([`1-${v(0)}`, `${v(3 * P)}-${v(6 * P)}`, `${v(7 * P)}-${TOP}`]);
-    expect(hex(allocOk(a, 2 * P, 2 * P, V, VE).va_start)).to.equal(v(4 * P));
+    expect(hex(ok(a, 2 * P, 2 * P, V, VE).va_start)).to.equal(v(4 * P));
     expect(freeBlocks(a)).to.deep.equal([`1-${v(0)}`, `${v(3 * P)}-${v(4 * P)}`, `${v(7 * P)}-${TOP}`]);
   });
 
@@ -94,12 +97,12 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
    */
   it('takes a whole block (FL) when the request is exactly its size', () => {
     const { a } = mk();
-    allocOk(a, 3 * P, 1, V, VE);
-    const b = allocOk(a, 3 * P, 1, V, VE);
-    allocOk(a, P, 1, V, VE);
+    ok(a, 3 * P, 1, V, VE);
+    const b = ok(a, 3 * P, 1, V, VE);
+    ok(a, P, 1, V, VE);
     a.free_vmap_area(b);
-    allocOk(a, 2 * P, 2 * P, V, VE); // [V+4P, V+6P), RE
-    expect(hex(allocOk(a, P, 1, V, VE).va_start)).to.equal(v(3 * P));
+    ok(a, 2 * P, 2 * P, V, VE); // [V+4P, V+6P), RE
+    expect(hex(ok(a, P, 1, V, VE).va_start)).to.equal(v(3 * P));
     expect(freeBlocks(a)).to.deep.equal([`1-${v(0)}`, `${v(7 * P)}-${TOP}`]);
     expect(a.augment_tree_propagate_check()).to.deep.equal([]);
   });
@@ -113,10 +116,10 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
    */
   it('merges a freed area with both free neighbours', () => {
     const { a } = mk();
-    allocOk(a, P, 1, V, VE);
-    const b = allocOk(a, P, 1, V, VE);
-    const c = allocOk(a, P, 1, V, VE);
-    const d = allocOk(a, P, 1, V, VE);
+    ok(a, P, 1, V, VE);
+    const b = ok(a, P, 1, V, VE);
+    const c = ok(a, P, 1, V, VE);
+    const d = ok(a, P, 1, V, VE);
     a.free_vmap_area(b);
     a.free_vmap_area(d);
     expect(freeBlocks(a)).to.deep.equal([`1-${v(0)}`, `${v(P)}-${v(2 * P)}`, `${v(3 * P)}-${TOP}`]);
@@ -143,11 +146,11 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
    */
   it('serves an exact-range request with alignment > PAGE_SIZE (v5.16 fix)', () => {
     const { a } = mk();
-    allocOk(a, P, 1, V, VE);
-    const a2 = allocOk(a, P, 1, V, VE);
-    allocOk(a, 2 * P, 1, V, VE);
-    const b = allocOk(a, M16, 1, V, VE);
-    allocOk(a, P, 1, V, VE);
+    ok(a, P, 1, V, VE);
+    const a2 = ok(a, P, 1, V, VE);
+    ok(a, 2 * P, 1, V, VE);
+    const b = ok(a, M16, 1, V, VE);
+    ok(a, P, 1, V, VE);
     const W = V + 4 * P;
     expect(b.va_start).to.equal(W);
     a.free_vmap_area(a2);
@@ -171,14 +174,14 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
    */
   it('keeps lazily freed areas blocked in the purge tree and reports them as freed', () => {
     const { a, events } = mk();
-    const A = allocOk(a, 2 * P, 1, V, VE);
-    const B = allocOk(a, 2 * P, 1, V, VE);
+    const A = ok(a, 2 * P, 1, V, VE);
+    const B = ok(a, 2 * P, 1, V, VE);
     a.free_unmap_vmap_area(A);
     a.free_unmap_vmap_area(B);
     expect(a.find_vmap_area(V)).to.equal(null);
     expect(a.vmap_lazy_nr).to.equal(4);
     expect(a.snapshot().areas.map((x) => `${hex(x.start)}-${hex(x.end)} ${x.state}`)).to.deep.equal([`${v(0)}-${v(4 * P)} lazy`]);
-    expect(hex(allocOk(a, 2 * P, 1, V, VE).va_start)).to.equal(v(4 * P));
+    expect(hex(ok(a, 2 * P, 1, V, VE).va_start)).to.equal(v(4 * P));
     a.purge_vmap_area_lazy();
     expect(events).to.deep.equal([`flush ${v(0)} ${v(4 * P)}`, 'purged 2']);
     expect(freeBlocks(a)).to.deep.equal([`1-${v(4 * P)}`, `${v(6 * P)}-${TOP}`]);
@@ -193,7 +196,7 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
   it('drains the purge list inside the lazy free that crosses lazy_max_pages()', () => {
     const { a, events } = mk();
     const areas = [];
-    for (let i = 0; i < 8193; i++) areas.push(allocOk(a, P, 1, V, VE));
+    for (let i = 0; i < 8193; i++) areas.push(ok(a, P, 1, V, VE));
     for (let i = 0; i < 8192; i++) a.free_unmap_vmap_area(areas[i]);
     expect(events).to.deep.equal([]);
     a.free_unmap_vmap_area(areas[8192]);
@@ -207,7 +210,7 @@ describe('linux-6.1 alloc_vmap_area (augmented free tree, purge tree, per-CPU sp
    */
   it('fails with EBUSY after one purge-and-retry', () => {
     const { a, events } = mk();
-    allocOk(a, 4 * P, 1, V, V + 4 * P);
+    ok(a, 4 * P, 1, V, V + 4 * P);
     expect(alloc(a, P, 1, V, V + 4 * P)).to.equal('EBUSY');
     expect(events).to.deep.equal([]);
   });
