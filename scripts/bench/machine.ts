@@ -44,14 +44,16 @@ export function benchMachine(opts: MachineBenchOptions = {}): MachineBenchRow[] 
       if (frame === null) throw new Error('benchmark machine has no memory');
       const flags = EntryBits.RW | EntryBits.G | EntryBits.NX | EntryBits.A | EntryBits.D;
       for (let p = 0; p < COLD_PAGES; p++) mapPage(m, m.kernelRoot, VMALLOC_START + p * 4096, frame, flags);
-      const hitOps = quick ? 200_000 : checker ? 2_000_000 : 10_000_000;
+      const hitOps = quick ? 200_000 : checker ? 2_000_000 : 5_000_000;
       const walkOps = quick ? 50_000 : 1_000_000;
-      rows.push({
-        cpus,
-        checker,
-        tlbHitsPerSec: measure(m, cpus, HOT_PAGES, hitOps),
-        walksPerSec: measure(m, cpus, COLD_PAGES, walkOps),
-      });
+      const repeats = quick ? 1 : 3; // best of N: the host may be busy with other work
+      let hits = 0;
+      let walks = 0;
+      for (let r = 0; r < repeats; r++) {
+        hits = Math.max(hits, measure(m, cpus, HOT_PAGES, hitOps));
+        walks = Math.max(walks, measure(m, cpus, COLD_PAGES, walkOps));
+      }
+      rows.push({ cpus, checker, tlbHitsPerSec: hits, walksPerSec: walks });
     }
   }
   return rows;
