@@ -13,6 +13,7 @@ import { EXIT_BAD_INPUT } from './cli/exit';
 import { listCommand } from './cli/list';
 import { mainJob } from './cli/main-job';
 import { replayCommand } from './cli/replay';
+import { runCommand } from './cli/run';
 import { isInputError } from './lib/input-error';
 import { goldenDir } from './lib/paths';
 
@@ -24,6 +25,18 @@ function kernelList(value: string): string[] {
   for (const n of names)
     if (!versionNames().includes(n)) throw new InvalidArgumentError(`unknown kernel "${n}" (known: ${versionNames().join(', ')}, or all)`);
   return names;
+}
+
+function cpuList(value: string): number[] {
+  const list = value.split(',').map((s) => Number(s.trim()));
+  for (const n of list) if (!Number.isInteger(n) || n < 1 || n > 512) throw new InvalidArgumentError('each CPU count must be a whole number from 1 to 512');
+  return list;
+}
+
+function seedArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of at least 0');
+  return n;
 }
 
 function streamList(value: string): StreamName[] {
@@ -72,6 +85,22 @@ export function buildProgram(): Command {
     .description('list the kernel versions with their sources and descriptions')
     .option('--json', 'print JSON')
     .action((o: { json?: boolean }) => listCommand(o, out));
+
+  program
+    .command('run')
+    .description('run a scenario over kernel versions and CPU counts; a comparison table, --json or --html')
+    .argument('<scenario>', 'a built-in scenario (vmapsim list) or a path to your own .ts/.js scenario file')
+    .argument('[params...]', 'scenario parameters as name=value')
+    .addOption(new Option('--kernel <list>', 'versions, comma separated, or all').argParser(kernelList))
+    .option('--cpus <list>', 'CPU counts, comma separated (1 to 512)', cpuList)
+    .option('--seed <n>', 'seed of every random choice', seedArg, 1)
+    .option('--flush-era <era>', 'pair the allocators with another flush era')
+    .option('--json', 'print one JSON object (schema: docs/run-json.md)')
+    .option('--trace', 'print kernel-format trace lines instead of the table')
+    .option('--html <file>', 'write a self-contained HTML report with plots')
+    .action((scenario: string, params: string[], o: { kernel?: string[]; cpus?: number[]; seed: number; flushEra?: string; json?: boolean; trace?: boolean; html?: string }) => {
+      process.exitCode = runCommand(scenario, params, o, out, err);
+    });
 
   program
     .command('main')

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `vmapsim run SCENARIO ...`: one scenario over kernels x CPU counts; table, JSON or HTML. */
+
+import { writeFileSync } from 'node:fs';
+import { versionNames } from '../../kernel/mm/vmalloc/index';
+import { InputError } from '../lib/input-error';
+import { loadScenarioFile } from '../run/load';
+import { ParamError, parseParams } from '../run/params';
+import { runMatrix } from '../run/runner';
+import { Scenario } from '../run/scenario';
+import { formatTable, toJson } from '../run/table';
+import { findScenario, scenarioNames } from '../scenarios/index';
+import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
+import { progress } from './progress';
+
+export interface RunOptions {
+  kernel?: string[];
+  cpus?: number[];
+  seed: number;
+  flushEra?: string;
+  json?: boolean;
+  trace?: boolean;
+  html?: string;
+}
+
+export function resolveScenario(name: string): Scenario {
+  if (/[/\\]|\.[cm]?[jt]s$/.test(name)) return loadScenarioFile(name);
+  const s = findScenario(name);
+  if (!s) throw new ParamError(`unknown scenario "${name}" (known: ${scenarioNames().join(', ')}; or a path to your own .ts/.js file)`);
+  return s;
+}
+
+export function runCommand(name: string, words: string[], opts: RunOptions, out: (s: string) => void, err: (s: string) => void): number {
+  let scenario: Scenario;
+  let params;
+  try {
+    scenario = resolveScenario(name);
+    params = parseParams(scenario.name, scenario.params, words);
+  } catch (e) {
+    if (e instanceof ParamError || e instanceof InputError) {
+      err(`vmapsim: ${e.message}`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+  const kernels = opts.kernel ?? scenario.defaults?.kernels ?? versionNames();
+  const cpus = opts.cpus ?? scenario.defaults?.cpus ?? [1];
+  const bar = progress(!opts.json && !opts.trace);
+  const started = Date.now();
+  let shown = false;
+  const m = runMatrix(scenario, {
+    kernels,
+    cpus,
+    seed: opts.seed,
+    params,
+    flushEra: opts.flushEra,
+    trace: opts.trace ? out : undefined,
+    onCell: (i, total, k, c) => {
+      if (!shown && Date.now() - started > 1000) {
+        bar.start(total, '');
+        shown = true;
+      }
+      if (shown) bar.update(i, `${k} ${c} cpus`);
+    },
+  });
+  if (shown) bar.stop();
+  if (opts.json) out(JSON.stringify(toJson(m), null, 2));
+  else if (!opts.trace) out(formatTable(m));
+  if (opts.html) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { renderHtml } = require('../run/html') as typeof import('../run/html');
+    writeFileSync(opts.html, renderHtml(m));
+    if (!opts.json) out(`HTML report: ${opts.html}`);
+  }
+  return EXIT_OK;
+}

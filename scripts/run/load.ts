@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Load a user's scenario file (`vmapsim run ./my-scenario.ts`): a module whose
+ * default export (or `scenario` export) has the Scenario shape. TypeScript
+ * files are compiled on the fly with ts-node.
+ */
+
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from '../lib/input-error';
+import { Scenario } from './scenario';
+
+let tsRegistered = false;
+
+function isScenario(x: unknown): x is Scenario {
+  const s = x as Scenario;
+  return !!s && typeof s.name === 'string' && typeof s.run === 'function' && Array.isArray(s.params);
+}
+
+export function loadScenarioFile(file: string): Scenario {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new InputError(file, null, 'no such scenario file');
+  if (/\.[cm]?ts$/.test(path) && !tsRegistered) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
+    tsRegistered = true;
+  }
+  let mod: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(path);
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    throw new InputError(file, null, `cannot load the scenario: ${msg}`);
+  }
+  const cand = mod.default ?? mod.scenario;
+  if (!isScenario(cand)) throw new InputError(file, null, 'exports no scenario (export default { name, description, params, run })');
+  return cand;
+}

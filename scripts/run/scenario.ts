@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What a scenario is: a named workload with typed parameters, the kernel
+ * versions it is meaningful for, and a run function that drives one kernel
+ * version at one CPU count and returns figures. Built-in scenarios and a
+ * user's own `.ts`/`.js` file have the same shape.
+ */
+
+/** A parameter a scenario takes, with its default and what it accepts. */
+export type ParamSpec =
+  | { readonly name: string; readonly kind: 'int'; readonly default: number; readonly min?: number; readonly max?: number; readonly description: string }
+  | { readonly name: string; readonly kind: 'enum'; readonly default: string; readonly values: readonly string[]; readonly description: string }
+  | { readonly name: string; readonly kind: 'bool'; readonly default: boolean; readonly description: string };
+
+export type ParamValue = number | string | boolean;
+export type Params = Readonly<Record<string, ParamValue>>;
+
+/** Everything a run of one (kernel, cpus) cell gets. */
+export interface RunContext {
+  readonly kernel: string;
+  readonly cpus: number;
+  readonly seed: number;
+  readonly params: Params;
+  /** Flush era override (`--flush-era`), if any. */
+  readonly flushEra?: string;
+  /** Print a kernel-format trace line (`--trace`). */
+  readonly trace?: (line: string) => void;
+  /** Report progress within the cell. */
+  readonly progress?: (done: number, total: number) => void;
+}
+
+/** A kernel BUG that ended a run, as the oops reports it. */
+export interface BugReport {
+  readonly version: string;
+  readonly func: string;
+  readonly line: number;
+  readonly cond: string;
+  /** 1-based index of the operation that hit it. */
+  readonly op: number;
+  readonly oops: string;
+}
+
+/** The figures of one (kernel, cpus) cell. Absent machine figures are null. */
+export interface RunFigures {
+  operations: number;
+  allocations: number;
+  failedAllocations: number;
+  touchesPerAlloc: { mean: number; p99: number; max: number };
+  purges: number;
+  ipisSent: number | null;
+  ipisReceived: number | null;
+  invlpg: number | null;
+  fullFlushes: number | null;
+  tlbMisses: number | null;
+  walks: number | null;
+  cycles: number | null;
+  cyclesPerOp: number | null;
+  bugs: number;
+  checkerReports: number | null;
+}
+
+/** Kernel-named counters of a machine run (see docs/run-json.md). */
+export interface KernelCounters {
+  purges: number;
+  flushes: Record<string, number>;
+  vmstat: Record<string, number>;
+  interrupts: { CAL: number[]; TLB: number[] };
+  do_flush_tlb_all: number[];
+  do_kernel_range_flush: number[];
+}
+
+export interface RunResult {
+  figures: RunFigures;
+  counters?: KernelCounters;
+  /** Touches per allocation, in order, for the plots (may be sampled). */
+  touchSeries?: number[];
+  /** Modelled cycles by flush kind, for the breakdown plot. */
+  flushCost?: Record<string, number>;
+  bug?: BugReport;
+  /** Checker reports, formatted. */
+  reports?: string[];
+  /** Lines the scenario wants shown under the table. */
+  notes?: string[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly params: readonly ParamSpec[];
+  /** Versions the scenario is meaningful for (all if omitted). */
+  readonly versions?: readonly string[];
+  /** Default kernels and CPU counts when the command line names none. */
+  readonly defaults?: { readonly kernels?: readonly string[]; readonly cpus?: readonly number[] };
+  run(ctx: RunContext): RunResult;
+  /** Optional lines summarising the whole matrix (e.g. ratios against published figures). */
+  summarize?(cells: readonly { kernel: string; cpus: number; result: RunResult }[], params: Params): string[];
+}
