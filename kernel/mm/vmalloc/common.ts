@@ -31,6 +31,17 @@ export interface VmallocHooks {
   purged(nr: number, start: ulong, end: ulong): void;
   /** WARN_ON() fired. */
   warn(w: KernelWarning): void;
+  /*
+   * The vmalloc trace events (include/trace/events/vmalloc.h, 6.2+), called
+   * where the versions that have them fire them. Optional: older versions
+   * never call them.
+   */
+  /** trace_alloc_vmap_area(addr, size, align, vstart, vend, failed) */
+  trace_alloc_vmap_area?(addr: ulong, size: ulong, align: ulong, vstart: ulong, vend: ulong, failed: number): void;
+  /** trace_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max) */
+  trace_free_vmap_area_noflush?(va_start: ulong, nr_lazy: number, nr_lazy_max: number): void;
+  /** trace_purge_vmap_area_lazy(start, end, npurged) */
+  trace_purge_vmap_area_lazy?(start: ulong, end: ulong, npurged: number): void;
 }
 
 /** Hooks that do nothing (the trace environment, minus recording). */

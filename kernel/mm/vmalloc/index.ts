@@ -11,6 +11,7 @@ import { linux_2_6_39 } from './linux-2.6.39';
 import { linux_3_18 } from './linux-3.18';
 import { linux_5_2 } from './linux-5.2';
 import { linux_6_1 } from './linux-6.1';
+import { linux_6_12 } from './linux-6.12';
 import { mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1';
 
 export interface VersionInfo {
@@ -84,6 +85,15 @@ export const VERSIONS = [
     upstreamPath: 'mm/vmalloc.c',
     description: 'augmented free tree (subtree_max_size, lowest match), per-CPU spare area for no-edge splits, lazily freed areas merged in a purge tree and drained by a work item',
     create: (env: VmallocEnv) => new linux_6_1(env),
+  },
+  {
+    name: 'linux-6.12',
+    release: 'v6.12 (Nov 2024); Debian 6.12.95-1~bpo12+1',
+    commit: 'the vmap_nodes series ("Mitigate a vmap lock contention", Uladzislau Rezki, v6.9) on the 68ad4a330433 free tree',
+    source: 'Debian 6.12.95 source tree, mm/vmalloc.c (text not committed)',
+    upstreamPath: 'mm/vmalloc.c',
+    description: 'per-node busy and lazy trees (nr_vmap_nodes from the CPU count, 16-page zones), per-size pools of purged areas for vmalloc-range requests with several nodes, lazily freed areas kept unmerged, per-node purge; trace events',
+    create: (env: VmallocEnv) => new linux_6_12(env),
   },
 ] as const satisfies readonly VersionInfo[];
 
