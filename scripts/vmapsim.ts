@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { versionNames } from '../kernel/mm/vmalloc/index';
 import { STREAMS, StreamName } from './bench/allocator';
 import { benchCommand } from './cli/bench';
+import { registerCheckCommand, replayInvariantPass } from './cli/check';
 import { EXIT_BAD_INPUT } from './cli/exit';
 import { listCommand } from './cli/list';
 import { mainJob } from './cli/main-job';
@@ -60,8 +61,10 @@ export function buildProgram(): Command {
     .argument('<trace...>', 'trace files in the golden format (../shared/golden/FORMAT.md)')
     .option('--json', 'print one JSON array of results')
     .option('-q, --quiet', 'print only divergences and errors')
-    .action((files: string[], o: { json?: boolean; quiet?: boolean }) => {
+    .option('--check', 'also check every allocator invariant after every op')
+    .action((files: string[], o: { json?: boolean; quiet?: boolean; check?: boolean }) => {
       process.exitCode = replayCommand(files, o, out, err).status;
+      if (o.check) process.exitCode = Math.max(process.exitCode, replayInvariantPass(files, out, err, o.quiet || o.json));
     });
 
   program
@@ -85,6 +88,8 @@ export function buildProgram(): Command {
     .description('list the kernel versions with their sources and descriptions')
     .option('--json', 'print JSON')
     .action((o: { json?: boolean }) => listCommand(o, out));
+
+  registerCheckCommand(program, out, err);
 
   program
     .command('run')

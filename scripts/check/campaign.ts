@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A differential campaign: R runs (run r uses seed S + r and, with
+ * `--workload all`, the workload WORKLOADS[r mod 7]), split into shards
+ * (`--shard I/N` takes the runs with r mod N == I, so shards never overlap
+ * and their results merge by summing operations and taking the lowest
+ * diverging run), and inside a shard across worker threads.
+ *
+ * Determinism: the reported divergence is the one in the lowest-numbered
+ * run that diverges, and "operations tried" counts the runs before it in
+ * full plus its ops up to the divergence, whatever the thread timing.
+ */
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { againstContender, kernelContender } from './contenders';
+import { DivergenceFilter, runPair } from './differential';
+import { DEFAULT_NOPS, makeGenerator, WorkloadName, WORKLOADS } from './workloads';
+
+export interface CampaignSpec {
+  readonly kernel: string;
+  readonly against: string;
+  /** A workload, or "all" to cycle through the seven. */
+  readonly workload: WorkloadName | 'all';
+  /** Ops per run; null = the workload's default nops. */
+  readonly ops: number | null;
+  readonly seed: number;
+  readonly runs: number;
+  readonly shard: { readonly index: number; readonly count: number };
+  readonly jobs: number;
+  readonly compareState: boolean;
+  readonly invariants: boolean;
+  readonly filter: DivergenceFilter;
+  /** Go on after a divergence (every run is tried; divergences are tallied by signature). */
+  readonly keepGoing: boolean;
+}
+
+/** What one run gave. */
+export interface RunOutcome {
+  readonly run: number;
+  readonly workload: WorkloadName;
+  readonly seed: number;
+  readonly ncpu: number;
+  readonly opsRun: number;
+  /** 0-based op index of the divergence, or -1. */
+  readonly divergedAt: number;
+  readonly signature: string | null;
+  readonly bothBugged: boolean;
+}
+
+export interface CampaignResult {
+  readonly spec: CampaignSpec;
+  /** Runs of this shard that were tried, in run order. */
+  readonly outcomes: RunOutcome[];
+  /** Operations tried (see the determinism note above). */
+  readonly opsTried: number;
+  /** The lowest diverging run, or null. */
+  readonly first: RunOutcome | null;
+}
+
+export function runWorkload(spec: CampaignSpec, run: number): WorkloadName {
+  return spec.workload === 'all' ? (WORKLOADS[run % WORKLOADS.length] as WorkloadName) : spec.workload;
+}
+
+export function runSeed(spec: CampaignSpec, run: number): number {
+  return spec.seed + run;
+}
+
+/** The runs of this shard, in order. */
+export function shardRuns(spec: CampaignSpec): number[] {
+  const out: number[] = [];
+  for (let r = spec.shard.index; r < spec.runs; r += spec.shard.count) out.push(r);
+  return out;
+}
+
+/** Run one run of the campaign (generator online, both sides). */
+export function runOne(spec: CampaignSpec, run: number): RunOutcome {
+  const A = kernelContender(spec.kernel);
+  if (!A) throw new Error(`--kernel: unknown "${spec.kernel}"`);
+  const B = againstContender(spec.against, spec.kernel);
+  const workload = runWorkload(spec, run);
+  const seed = runSeed(spec, run);
+  const g = makeGenerator(workload, seed);
+  const nops = spec.ops ?? DEFAULT_NOPS[workload];
+  const r = runPair(A, B, g.ncpu, g, nops, { compareState: spec.compareState, invariants: spec.invariants, filter: spec.filter, record: false });
+  return {
+    run,
+    workload,
+    seed,
+    ncpu: g.ncpu,
+    opsRun: r.opsRun,
+    divergedAt: r.divergence ? r.divergence.index : -1,
+    signature: r.divergence ? r.divergence.signature : null,
+    bothBugged: r.bothBugged,
+  };
+}
+
+/** Regenerate a run's op list up to its divergence (for shrinking). */
+export function regenerate(spec: CampaignSpec, run: number) {
+  const A = kernelContender(spec.kernel);
+  if (!A) throw new Error(`--kernel: unknown "${spec.kernel}"`);
+  const B = againstContender(spec.against, spec.kernel);
+  const workload = runWorkload(spec, run);
+  const g = makeGenerator(workload, runSeed(spec, run));
+  const r = runPair(A, B, g.ncpu, g, spec.ops ?? DEFAULT_NOPS[workload], {
+    compareState: spec.compareState,
+    invariants: spec.invariants,
+    filter: spec.filter,
+    record: false,
+  });
+  return { A, B, ncpu: g.ncpu, workload, seed: runSeed(spec, run), result: r };
+}
+
+function summarise(spec: CampaignSpec, outcomes: RunOutcome[]): CampaignResult {
+  outcomes.sort((x, y) => x.run - y.run);
+  let ops = 0;
+  let first: RunOutcome | null = null;
+  const kept: RunOutcome[] = [];
+  for (const o of outcomes) {
+    if (first && !spec.keepGoing) break;
+    kept.push(o);
+    ops += o.opsRun;
+    if (o.divergedAt >= 0 && !first) first = o;
+  }
+  return { spec, outcomes: kept, opsTried: ops, first };
+}
+
+/** The whole campaign in this thread. */
+export function runCampaignSync(spec: CampaignSpec, onRun?: (o: RunOutcome) => void): CampaignResult {
+  const outcomes: RunOutcome[] = [];
+  for (const r of shardRuns(spec)) {
+    const o = runOne(spec, r);
+    outcomes.push(o);
+    onRun?.(o);
+    if (o.divergedAt >= 0 && !spec.keepGoing) break;
+  }
+  return summarise(spec, outcomes);
+}
+
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+/** The campaign across `spec.jobs` worker threads (in this thread when jobs is 1). */
+export async function runCampaign(spec: CampaignSpec, onRun?: (o: RunOutcome) => void): Promise<CampaignResult> {
+  const runs = shardRuns(spec);
+  const jobs = Math.max(1, Math.min(spec.jobs, runs.length));
+  if (jobs <= 1) return runCampaignSync(spec, onRun);
+  // stop[0]: the lowest run known to diverge; workers skip runs above it.
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  stop[0] = 0x7fffffff;
+  const isTs = __filename.endsWith('.ts');
+  const file = __filename.replace(/campaign\.(ts|js)$/, `worker.$1`);
+  const outcomes: RunOutcome[] = [];
+  await Promise.all(
+    Array.from({ length: jobs }, (_x, j) => {
+      const mine = runs.filter((_r, k) => k % jobs === j);
+      return new Promise<void>((resolve, reject) => {
+        const w = new Worker(file, { workerData: { spec, runs: mine, stop }, execArgv: isTs ? ['-r', 'ts-node/register/transpile-only'] : [] });
+        w.on('message', (o: RunOutcome) => {
+          outcomes.push(o);
+          onRun?.(o);
+        });
+        w.on('error', reject);
+        w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`check worker ${j} exited with status ${code}`))));
+      });
+    }),
+  );
+  return summarise(spec, outcomes);
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Two allocators side by side on identical operations. The first op whose
+ * outcome differs is the divergence: a different address, success against
+ * EBUSY, a BUG in one only, different purge events or flush ranges (and,
+ * with `compareState`, a different state line; with `invariants`, an
+ * invariant violation on either side; a JavaScript exception inside a port
+ * is always reported, as "exception").
+ */
+
+import { CheckOp } from './ops';
+import { checkInvariants } from './invariants';
+import { Contender, OpOutcome, Side } from './side';
+
+export type DivergenceKind = 'result' | 'bug' | 'events' | 'state' | 'invariant' | 'exception';
+
+/** Which differences end a run: all of them, or only a BUG on one side (or an exception). */
+export type DivergenceFilter = 'any' | 'bug';
+
+export interface PairOptions {
+  compareState?: boolean;
+  /** Check invariants on both sides after every op. */
+  invariants?: boolean;
+  filter?: DivergenceFilter;
+  /** Keep trace blocks on both sides. */
+  record?: boolean;
+}
+
+export interface Divergence {
+  /** 0-based index into the op list. */
+  readonly index: number;
+  readonly kind: DivergenceKind;
+  /** Outcomes on each side (null for a side that threw). */
+  readonly a: OpOutcome | null;
+  readonly b: OpOutcome | null;
+  /** Invariant messages or the exception text, with the side's name. */
+  readonly detail: string[];
+  /** What the shrinker keeps fixed: the kind and how each side ended. */
+  readonly signature: string;
+}
+
+export interface PairResult {
+  readonly ops: CheckOp[];
+  /** Ops applied (skipped frees included), up to and including a divergence. */
+  readonly opsRun: number;
+  readonly divergence: Divergence | null;
+  /** Both sides hit a BUG on the same op (the run ends there, no divergence). */
+  readonly bothBugged: boolean;
+  /** Per op: did it run on at least one side (false: a free with nothing live on either). */
+  readonly ran: boolean[];
+  readonly sideA: Side;
+  readonly sideB: Side;
+}
+
+function resultClass(o: OpOutcome | null): string {
+  if (!o) return 'throw';
+  if (!o.ran) return 'skip';
+  if (o.result === '') return o.bug ? 'BUG' : 'done';
+  if (o.result === 'EBUSY' || o.result === 'BUG') return o.result;
+  return 'addr';
+}
+
+/** Events without BUG lines (compared through the result) and without line numbers in warnings. */
+function comparableEvents(o: OpOutcome): string[] {
+  return o.events.filter((e) => !e.startsWith('bug ')).map((e) => (e.startsWith('warn ') ? e.replace(/:[0-9]+ /, ' ') : e));
+}
+
+function sameList(x: string[], y: string[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function applySafe(s: Side, op: CheckOp): { o: OpOutcome | null; err: string | null } {
+  try {
+    return { o: s.apply(op), err: null };
+  } catch (e) {
+    return { o: null, err: `${s.contender.variant}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
+  }
+}
+
+/** Compare one op's outcomes; the divergence kind, or null. */
+function compare(a: OpOutcome, b: OpOutcome, opts: PairOptions): DivergenceKind | null {
+  const bugA = a.bug !== null;
+  const bugB = b.bug !== null;
+  if (bugA !== bugB) return 'bug';
+  if (opts.filter === 'bug') return null;
+  if (a.result !== b.result) return 'result';
+  if (!sameList(comparableEvents(a), comparableEvents(b))) return 'events';
+  if (opts.compareState && a.state !== b.state) return 'state';
+  return null;
+}
+
+/**
+ * Run ops (a list, or a generator driven online for up to `maxOps` ops) on
+ * two contenders until the first divergence, a BUG on both, or the end.
+ */
+export function runPair(
+  A: Contender,
+  B: Contender,
+  ncpu: number,
+  source: readonly CheckOp[] | { next(): CheckOp; allocated(ok: boolean): void },
+  maxOps: number,
+  opts: PairOptions = {},
+): PairResult {
+  const record = opts.record ?? true;
+  const sideA = new Side(A, ncpu, record);
+  const sideB = new Side(B, ncpu, record);
+  const list = Array.isArray(source) ? (source as readonly CheckOp[]) : null;
+  const gen = list ? null : (source as { next(): CheckOp; allocated(ok: boolean): void });
+  const ops: CheckOp[] = [];
+  const ran: boolean[] = [];
+  const n = list ? Math.min(list.length, maxOps) : maxOps;
+  for (let i = 0; i < n; i++) {
+    const op = list ? (list[i] as CheckOp) : (gen as { next(): CheckOp }).next();
+    ops.push(op);
+    const ra = applySafe(sideA, op);
+    const rb = applySafe(sideB, op);
+    ran.push(ra.o === null || rb.o === null || ra.o.ran || rb.o.ran);
+    const done = (kind: DivergenceKind, detail: string[]): PairResult => {
+      const signature = `${kind}:${resultClass(ra.o)}/${resultClass(rb.o)}` + (kind === 'invariant' || kind === 'exception' ? `:${detail.map((d) => d.split(':')[0]).join(',')}` : '');
+      return { ops, opsRun: i + 1, divergence: { index: i, kind, a: ra.o, b: rb.o, detail, signature }, bothBugged: false, ran, sideA, sideB };
+    };
+    if (ra.err || rb.err) return done('exception', [ra.err, rb.err].filter((x): x is string => x !== null));
+    const a = ra.o as OpOutcome;
+    const b = rb.o as OpOutcome;
+    if (gen && op.k === 'a') gen.allocated(a.result !== 'EBUSY' && a.result !== 'BUG');
+    const kind = compare(a, b, opts);
+    if (kind) return done(kind, []);
+    if (a.bug && b.bug) return { ops, opsRun: i + 1, divergence: null, bothBugged: true, ran, sideA, sideB };
+    if (opts.invariants) {
+      const va = a.bug ? [] : checkInvariants(sideA.alloc).map((m) => `${A.variant}: ${m}`);
+      const vb = b.bug ? [] : checkInvariants(sideB.alloc).map((m) => `${B.variant}: ${m}`);
+      if (va.length || vb.length) return done('invariant', [...va, ...vb]);
+    }
+    if (a.bug || b.bug) break; // filter 'bug' never gets here with one BUG; kept for safety
+  }
+  return { ops, opsRun: ops.length, divergence: null, bothBugged: false, ran, sideA, sideB };
+}

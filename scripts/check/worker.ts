@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* A campaign worker thread: runs its share of the runs in order, posting each outcome. */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { CampaignSpec, runOne } from './campaign';
+
+const { spec, runs, stop } = workerData as { spec: CampaignSpec; runs: number[]; stop: Int32Array };
+
+for (const r of runs) {
+  if (!spec.keepGoing && r > Atomics.load(stop, 0)) break;
+  const o = runOne(spec, r);
+  if (o.divergedAt >= 0 && !spec.keepGoing) {
+    // Lower the shared stop mark to this run if it is the lowest so far.
+    for (;;) {
+      const cur = Atomics.load(stop, 0);
+      if (r >= cur || Atomics.compareExchange(stop, 0, cur, r) === cur) break;
+    }
+  }
+  parentPort?.postMessage(o);
+}
