@@ -2,7 +2,7 @@
 NPM ?= npm
 STAMP := node_modules/.install-stamp
 
-.PHONY: all install build run test bench clean
+.PHONY: all install build run test bench clean chromium
 
 all: build
 
@@ -20,11 +20,17 @@ build: install
 run: build
 	node dist/scripts/vmapsim.js main
 
-test: build
+test: build chromium
 	npx mocha 'test/**/*.test.ts'
 
 bench: build
 	node dist/scripts/vmapsim.js bench
+
+# The HTML report test drives Debian's chromium headless (playwright-core).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the HTML report test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 clean:
 	rm -rf dist

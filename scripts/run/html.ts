@@ -44,7 +44,7 @@ export function renderHtml(m: MatrixResult): string {
 <html lang="en"><head><meta charset="utf-8"><title>vmapsim: ${esc(m.scenario)}</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td:first-child,th:first-child{text-align:left}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}
 svg.plot{display:block;margin:1em 0;background:#fafafa;border:1px solid #eee}
 svg .t{font-size:14px;font-weight:600}svg .k{font-size:11px;fill:#444}svg .ax{stroke:#888}
 pre{background:#f4f4f4;padding:1em;overflow:auto}

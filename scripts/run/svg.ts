@@ -15,9 +15,9 @@ export interface BarGroup {
   parts: Record<string, number>;
 }
 
-const W = 640;
+const W = 760;
 const H = 300;
-const M = { l: 70, r: 150, t: 30, b: 45 };
+const M = { l: 70, r: 230, t: 30, b: 45 };
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
 export function esc(s: string): string {
@@ -32,10 +32,11 @@ function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toPrecision(3);
 }
 
-function ticks(lo: number, hi: number, n = 5): number[] {
+function ticks(lo: number, hi: number, n = 5, integer = false): number[] {
   if (hi <= lo) return [lo];
   const step = (hi - lo) / n;
-  return Array.from({ length: n + 1 }, (_, i) => lo + i * step);
+  const t = Array.from({ length: n + 1 }, (_, i) => lo + i * step);
+  return integer ? [...new Set(t.map((v) => Math.round(v)))] : t;
 }
 
 function frame(title: string, xLabel: string, yLabel: string, xs: number[], ys: number[], x: (v: number) => number, y: (v: number) => number, logX: boolean): string {
@@ -58,7 +59,8 @@ export function linePlot(id: string, title: string, xLabel: string, yLabel: stri
   const y1 = n ? Math.max(...all.map((p) => p[1]), 0) : 1;
   const xs = (v: number) => M.l + ((v - x0) / (x1 - x0 || 1)) * (W - M.l - M.r);
   const ys = (v: number) => H - M.b - (v / (y1 || 1)) * (H - M.t - M.b);
-  const xt = logX ? Array.from({ length: Math.round(x1 - x0) + 1 }, (_, i) => x0 + i) : ticks(x0, x1);
+  const intX = all.every((p) => Number.isInteger(p[0]));
+  const xt = logX ? Array.from({ length: Math.round(x1 - x0) + 1 }, (_, i) => x0 + i) : ticks(x0, x1, 5, intX);
   const body = [frame(title, xLabel, yLabel, xt, ticks(0, y1 || 1), xs, ys, logX)];
   series.forEach((s, i) => {
     const c = COLOURS[i % COLOURS.length];
