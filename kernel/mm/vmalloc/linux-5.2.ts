@@ -1050,4 +1050,44 @@ export class linux_5_2 implements VmapAllocator {
     }
     return { areas, free, state: this.golden_state() };
   }
+
+  /**
+   * Seeding, not kernel code (scripts/tracefs: replaying a real trace from
+   * a /proc/vmallocinfo snapshot). On a fresh allocator, give each area the
+   * state an allocation followed (for "unpurged vm_area" lines) by a lazy
+   * free would have left: carved out of the free block holding it with this
+   * version's classify_va_fit_type/adjust_va_to_fit_type, inserted into the
+   * busy tree, and for a lazily freed one pushed on vmap_purge_list with its
+   * pages added to vmap_lazy_nr (no threshold check). Areas address sorted
+   * and disjoint. Touches are not counted.
+   */
+  seed_areas(areas: readonly { start: ulong; end: ulong; state: 'busy' | 'lazy' }[]): void {
+    if (this.vmap_area_list.next !== this.vmap_area_list || this.vmap_lazy_nr !== 0) throw new Error('seed_areas: the allocator is not fresh');
+    const saved = this.touches;
+    for (const a of areas) {
+      const size = a.end - a.start;
+    // The free block holding the area: a walk of the address-sorted list.
+    let blk: vmap_area | null = null;
+    const fh = this.free_vmap_area_list;
+    for (let l = fh.next; l !== fh; l = l.next) {
+      const f = l.owner as vmap_area;
+      if (ule(f.va_start, a.start) && uge(f.va_end, a.end)) {
+        blk = f;
+        break;
+      }
+    }
+    if (!blk) throw new Error(`seed_areas: [${hex(a.start)}, ${hex(a.end)}) is not free`);
+      if (this.adjust_va_to_fit_type(blk, a.start, size, this.classify_va_fit_type(blk, a.start, size)))
+        throw new Error(`seed_areas: cannot carve [${hex(a.start)}, ${hex(a.end)})`);
+      const va = new vmap_area();
+      va.va_start = a.start;
+      va.va_end = a.end;
+      this.insert_vmap_area(va, this.vmap_area_root, this.vmap_area_list);
+      if (a.state === 'lazy') {
+        llist_add(va.purge_list, this.vmap_purge_list);
+        this.vmap_lazy_nr += Math.floor(size / PAGE_SIZE);
+      }
+    }
+    this.touches = saved;
+  }
 }

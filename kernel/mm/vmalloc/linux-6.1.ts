@@ -1105,4 +1105,46 @@ export class linux_6_1 implements VmapAllocator {
     }
     return { areas, free, state: this.golden_state() };
   }
+
+  /**
+   * Seeding, not kernel code (scripts/tracefs: replaying a real trace from
+   * a /proc/vmallocinfo snapshot). On a fresh allocator, give each area the
+   * state an allocation followed (for "unpurged vm_area" lines) by a lazy
+   * free would have left: carved out of the free block holding it with this
+   * version's adjust_va_to_fit_type, then inserted into the busy tree, or,
+   * lazily freed, merged into the purge tree with its pages added to
+   * vmap_lazy_nr (no threshold check). Areas address sorted and disjoint.
+   * Touches are not counted.
+   */
+  seed_areas(areas: readonly { start: ulong; end: ulong; state: 'busy' | 'lazy' }[]): void {
+    if (this.vmap_area_list.next !== this.vmap_area_list || this.vmap_lazy_nr !== 0) throw new Error('seed_areas: the allocator is not fresh');
+    const saved = this.touches;
+    for (const a of areas) {
+      const size = a.end - a.start;
+    // The free block holding the area: a walk of the address-sorted list.
+    let blk: vmap_area | null = null;
+    const fh = this.free_vmap_area_list;
+    for (let l = fh.next; l !== fh; l = l.next) {
+      const f = l.owner as vmap_area;
+      if (ule(f.va_start, a.start) && uge(f.va_end, a.end)) {
+        blk = f;
+        break;
+      }
+    }
+    if (!blk) throw new Error(`seed_areas: [${hex(a.start)}, ${hex(a.end)}) is not free`);
+      if (this.adjust_va_to_fit_type(this.free_vmap_area_root, this.free_vmap_area_list, blk, a.start, size))
+        throw new Error(`seed_areas: cannot carve [${hex(a.start)}, ${hex(a.end)})`);
+      const va = new vmap_area();
+      va.va_start = a.start;
+      va.va_end = a.end;
+      if (a.state === 'busy') {
+        this.insert_vmap_area(va, this.vmap_area_root, this.vmap_area_list);
+      } else {
+        this.merge_or_add_vmap_area(va, this.purge_vmap_area_root, this.purge_vmap_area_list);
+        this.vmap_lazy_nr += Math.floor(size / PAGE_SIZE);
+        this.nr_lazy_areas++;
+      }
+    }
+    this.touches = saved;
+  }
 }
