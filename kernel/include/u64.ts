@@ -176,7 +176,8 @@ export function misalign(x: ulong, a: ulong): ulong {
     const r = x % a;
     return r < 0 ? r + a : r + 0;
   }
-  return uand(x, usub(a, 1));
+  const A = toBigInt(a);
+  return fromBigInt(toBigInt(x) & ((A - 1n) & ((1n << 64n) - 1n)), 'x & (a - 1)');
 }
 
 /** IS_ALIGNED(x, a) */

@@ -2,9 +2,12 @@
 /* The built-in scenarios of `vmapsim run`, by name. */
 
 import { Scenario } from '../run/scenario';
+import { alignShift } from './align-shift';
+import { exactRangeAlign } from './exact-range-align';
 import { hughIoremapBug } from './hugh-ioremap-bug';
+import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [hughIoremapBug];
+export const SCENARIOS: readonly Scenario[] = [hughIoremapBug, alignShift, exactRangeAlign, workload];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

@@ -144,6 +144,24 @@ describe('u64 (unsigned long in the signed two-complement view)', () => {
     );
   });
 
+  it('computes x & (a - 1) exactly for alignments up to 1 << 63', () => {
+    for (let k = 31n; k < 64n; k++) {
+      for (const x of [0n, 0xffffc90000000000n, 0xffffffffffffe000n, 0x1000n]) {
+        const expected = x & ((1n << k) - 1n);
+        const v = (() => {
+          try {
+            return toBigInt(misalign(fromBigInt(x), fromBigInt(1n << k)));
+          } catch {
+            return null;
+          }
+        })();
+        // either exact, or refused because the result has no exact double
+        if (v !== null) expect(v).to.equal(expected);
+        else expect(() => fromBigInt(expected)).to.throw(U64RangeError);
+      }
+    }
+  });
+
   it('computes &, | and ~ bit for bit', () => {
     fc.assert(
       fc.property(inWindow, inWindow, (a, b) => {

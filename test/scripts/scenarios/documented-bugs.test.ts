@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { runMatrix } from '../../../scripts/run/runner';
+import { alignShift } from '../../../scripts/scenarios/align-shift';
+import { exactRangeAlign } from '../../../scripts/scenarios/exact-range-align';
+import { workload } from '../../../scripts/scenarios/workload';
+
+const cellOf = (m: ReturnType<typeof runMatrix>, k: string) => m.cells.find((c) => c.kernel === k)?.result;
+
+describe('the align-shift scenario (test_vmalloc align_shift_alloc_test, afd07389d3f4)', () => {
+  const m = runMatrix(alignShift, { kernels: ['linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1'], cpus: [1], seed: 1, params: { pages: 1 } });
+
+  it('hits BUG_ON(va->va_start < vstart) on the cache allocators once ALIGN() wraps to 0', () => {
+    expect(cellOf(m, 'linux-2.6.39')?.bug).to.include({ func: 'alloc_vmap_area', line: 435, cond: 'va->va_start < vstart' });
+    expect(cellOf(m, 'linux-3.18')?.bug).to.include({ func: 'alloc_vmap_area', line: 453, cond: 'va->va_start < vstart' });
+  });
+
+  it('lets linux-2.6.35, which has no such check, place areas at address 0', () => {
+    const r = cellOf(m, 'linux-2.6.35');
+    expect(r?.bug).to.equal(undefined);
+    expect(r?.notes?.join('\n')).to.match(/OUTSIDE \[vstart, vend\): 1 << 47 -> 0/);
+  });
+
+  it('fails the huge alignments cleanly on the augmented free tree', () => {
+    for (const k of ['linux-5.2', 'linux-6.1']) {
+      const r = cellOf(m, k);
+      expect(r?.bug, k).to.equal(undefined);
+      expect(r?.notes, k).to.include('failed cleanly (EBUSY) for alignments 1 << 46 .. 1 << 63 (18 of them)');
+    }
+  });
+});
+
+describe('the exact-range-align scenario (9f531973dff3)', () => {
+  const m = runMatrix(exactRangeAlign, { kernels: ['linux-5.2', 'linux-6.1'], cpus: [1], seed: 1, params: { size_mib: 16, max_shift: 3 } });
+
+  it('fails every aligned request on linux-5.2, whose search asks for size + align - 1', () => {
+    expect(cellOf(m, 'linux-5.2')?.figures.failedAllocations).to.equal(4);
+  });
+
+  it('serves all of them on linux-6.1 at the start of the window', () => {
+    const r = cellOf(m, 'linux-6.1');
+    expect(r?.figures.failedAllocations).to.equal(0);
+    expect(r?.notes).to.include('align 8000: [ffffc90040000000, ffffc90041000000)');
+  });
+});
+
+describe('the workload scenario', () => {
+  const m = runMatrix(workload, { kernels: ['linux-2.6.35', 'linux-2.6.39', 'linux-5.2'], cpus: [1], seed: 1, params: { workload: 'top-of-space', ops: 0, param: 0 } });
+
+  it('ends top-of-space seed 1 in the BUGs of the golden traces, at the same operation', () => {
+    expect(cellOf(m, 'linux-2.6.35')?.bug).to.include({ func: '__insert_vmap_area', line: 304, op: 231 });
+    expect(cellOf(m, 'linux-2.6.39')?.bug).to.include({ func: 'alloc_vmap_area', line: 435, op: 153 });
+  });
+
+  it('runs the same input to the end on linux-5.2', () => {
+    expect(cellOf(m, 'linux-5.2')?.figures).to.include({ operations: 4000, bugs: 0 });
+  });
+});
