@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A simple physical page allocator over the machine's frames: what
+ * mm/page_alloc.c gives the vmalloc layer (alloc_page, __free_page), minus
+ * zones, orders and reclaim. One instance per booted kernel (no module state).
+ *
+ * Not a port: the buddy allocator is out of scope. The names are the
+ * kernel's; struct page is reduced to its page frame number.
+ */
+
+import type { Machine } from '../../hw';
+
+/** __GFP_ZERO: return a zeroed page. */
+export const __GFP_ZERO = 0x100;
+/** __GFP_HIGHMEM: meaningless on x86-64, accepted. */
+export const __GFP_HIGHMEM = 0x02;
+/** GFP_KERNEL, as include/linux/gfp.h of 6.1 spells it (__GFP_RECLAIM | __GFP_IO | __GFP_FS). */
+export const GFP_KERNEL = 0xcc0;
+
+/** struct page, reduced to the frame it describes. */
+export class page {
+  constructor(readonly pfn: number) {}
+}
+
+/** The physical page allocator of one kernel instance. */
+export class page_alloc {
+  /** Pages handed out by alloc_page() so far. */
+  nr_allocated = 0;
+  /** Pages given back by __free_page() so far. */
+  nr_freed = 0;
+  /** Page-table pages (pte_alloc_kernel/pmd_alloc/pud_alloc/p4d_alloc) so far; never freed. */
+  nr_pgtable_pages = 0;
+  private readonly live = new Set<number>();
+
+  constructor(readonly machine: Machine) {}
+
+  /** alloc_page(gfp_mask): one frame, zeroed with __GFP_ZERO; null when memory is exhausted. */
+  alloc_page(gfp_mask: number = GFP_KERNEL): page | null {
+    const frame = this.machine.allocFrame({ zero: (gfp_mask & __GFP_ZERO) !== 0 });
+    if (frame === null) return null;
+    this.nr_allocated++;
+    this.live.add(frame);
+    return new page(frame);
+  }
+
+  /** __free_page(page): the frame goes back with its contents (a stale reader sees them). */
+  __free_page(p: page): void {
+    if (!this.live.delete(p.pfn)) throw new Error(`__free_page of pfn ${p.pfn}, which is not allocated (double free?)`);
+    this.nr_freed++;
+    this.machine.freeFrame(p.pfn);
+  }
+
+  /** A zeroed page for a page table (counted apart; vunmap never frees them). */
+  alloc_pgtable_page(): page | null {
+    const frame = this.machine.allocFrame({ zero: true });
+    if (frame === null) return null;
+    this.nr_pgtable_pages++;
+    return new page(frame);
+  }
+
+  /** Pages allocated with alloc_page() and not freed. */
+  get nr_in_use(): number {
+    return this.live.size;
+  }
+
+  /** Whether `pfn` is an allocated data page. */
+  is_allocated(pfn: number): boolean {
+    return this.live.has(pfn);
+  }
+
+  /** totalram_pages(): the machine's frames. */
+  totalram_pages(): number {
+    return Math.floor(this.machine.config.physMemBytes / 4096);
+  }
+}
