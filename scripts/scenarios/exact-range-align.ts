@@ -10,13 +10,13 @@
  */
 
 import { hex } from '../../kernel/include/u64';
-import { VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
+import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
 import { AllocSession } from '../run/alloc-session';
 import { Scenario } from '../run/scenario';
 
 export const exactRangeAlign: Scenario = {
   name: 'exact-range-align',
-  description: 'a request exactly as long as its empty, aligned window, with align = PAGE_SIZE << k: v5.2..v5.15 fail it, v5.16+ serve it (9f531973dff3)',
+  description: 'a request exactly as long as its free, aligned hole, with align = PAGE_SIZE << k: v5.2..v5.15 fail it, v5.16+ serve it (9f531973dff3)',
   params: [
     { name: 'size_mib', kind: 'int', default: 16, min: 1, max: 1024, description: 'size of the request and of its window, MiB' },
     { name: 'max_shift', kind: 'int', default: 12, min: 0, max: 12, description: 'try align = PAGE_SIZE << k for k = 0..max_shift' },
@@ -26,16 +26,30 @@ export const exactRangeAlign: Scenario = {
   run(ctx) {
     const size = (ctx.params.size_mib as number) * 0x100000;
     const s = new AllocSession(ctx.kernel, ctx.cpus);
-    const vstart = VS + 0x40000000; // 1 GiB in: aligned to every alignment tried
+    // The free tree of test/kernel/mm/vmalloc/linux-5.2.test.ts (derivation
+    // there): busy A1 [V, V+P), A2 [V+P, V+2P), A3 [V+2P, W), B [W, W+size),
+    // C [W+size, W+size+P) with W = V + size; free A2, then B. The exact hole
+    // Y = [W, W+size) hangs below R = [W+size+P, top), off the search path
+    // for size + align - 1, as in a larger tree.
+    const P = 0x1000;
+    const vstart = VS + size; // W: aligned to `size` and to every alignment tried
     const results: string[] = [];
     s.run(() => {
+      s.alloc(P, 1, VS, VE);
+      const a2 = s.alloc(P, 1, VS, VE);
+      s.alloc(vstart - VS - 2 * P, 1, VS, VE);
+      const b = s.alloc(size, 1, VS, VE);
+      s.alloc(P, 1, VS, VE);
+      if (typeof a2 === 'string' || typeof b === 'string') throw new Error('exact-range-align: the set-up allocations failed');
+      s.free(a2);
+      s.free(b);
       for (let k = 0; k <= (ctx.params.max_shift as number); k++) {
-        const align = 0x1000 * 2 ** k;
+        const align = P * 2 ** k;
         const va = s.alloc(size, align, vstart, vstart + size);
         results.push(`align ${hex(align)}: ${typeof va === 'string' ? va : `[${hex(va.va_start)}, ${hex(va.va_end)})`}`);
         if (typeof va !== 'string') s.free(va);
       }
     });
-    return s.result([`window [${hex(vstart)}, ${hex(vstart + size)})`, ...results]);
+    return s.result([`free hole and window [${hex(vstart)}, ${hex(vstart + size)})`, ...results]);
   },
 };
