@@ -1373,11 +1373,32 @@ export class linux_6_12 implements VmapAllocator {
   }
 
   /**
-   * schedule_work(&drain_vmap_work): in the trace environment the work runs
-   * at once, before the freeing call returns (see the file header).
+   * Environment, not kernel state: how work queued with schedule_work()
+   * runs. 'inline' (the trace environment, the default): at once, before
+   * the queueing call returns. 'deferred': it stays pending (queueing it
+   * again meanwhile does nothing, as the kernel's WORK_STRUCT_PENDING bit
+   * makes it) until the environment calls run_pending_work(): a replay of a
+   * recorded trace does that where the trace shows the kworker ran.
    */
+  work_mode: 'inline' | 'deferred' = 'inline';
+  /** drain_vmap_work is queued and has not run yet ('deferred' mode). */
+  drain_vmap_work_pending = false;
+
+  /** schedule_work(&drain_vmap_work) */
   schedule_work_drain_vmap_work(): void {
+    if (this.work_mode === 'inline') {
+      this.drain_vmap_area_work();
+      return;
+    }
+    this.drain_vmap_work_pending = true;
+  }
+
+  /** The kworker runs: the queued drain work, if any. True if it ran. */
+  run_pending_work(): boolean {
+    if (!this.drain_vmap_work_pending) return false;
+    this.drain_vmap_work_pending = false;
     this.drain_vmap_area_work();
+    return true;
   }
 
   /*
