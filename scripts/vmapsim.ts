@@ -14,6 +14,7 @@ import { EXIT_BAD_INPUT } from './cli/exit';
 import { listCommand } from './cli/list';
 import { mainJob } from './cli/main-job';
 import { replayCommand } from './cli/replay';
+import { replayTracefsCommand } from './cli/replay-tracefs';
 import { runCommand } from './cli/run';
 import { isInputError } from './lib/input-error';
 import { goldenDir } from './lib/paths';
@@ -58,11 +59,34 @@ export function buildProgram(): Command {
   program
     .command('replay')
     .description('replay golden traces (plain or gzip) on the version each header names, comparing every op, event and state line')
-    .argument('<trace...>', 'trace files in the golden format (../shared/golden/FORMAT.md)')
+    .argument('[trace...]', 'trace files in the golden format (../shared/golden/FORMAT.md)')
     .option('--json', 'print one JSON array of results')
     .option('-q, --quiet', 'print only divergences and errors')
     .option('--check', 'also check every allocator invariant after every op')
-    .action((files: string[], o: { json?: boolean; quiet?: boolean; check?: boolean }) => {
+    .option('--tracefs <trace>', 'instead: replay a real kernel\'s tracefs vmalloc trace (plain or gzip) from --before')
+    .option('--before <vmallocinfo>', 'with --tracefs: /proc/vmallocinfo read just before recording')
+    .option('--after <vmallocinfo>', 'with --tracefs: /proc/vmallocinfo read just after, to compare the end state')
+    .addOption(new Option('--kernel <list>', 'with --tracefs: versions, comma separated, or all (default: linux-6.12, then every other)').argParser(kernelList))
+    .option('--cpus <n>', 'with --tracefs: CPU count (default: the trace header\'s #P:N)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+      return n;
+    })
+    .action((files: string[], o: { json?: boolean; quiet?: boolean; check?: boolean; tracefs?: string; before?: string; after?: string; kernel?: string[]; cpus?: number }) => {
+      if (o.tracefs !== undefined || o.before !== undefined) {
+        if (o.tracefs === undefined || o.before === undefined || files.length) {
+          err('vmapsim: replay --tracefs TRACE --before VMALLOCINFO takes no golden trace files and needs both options');
+          process.exitCode = EXIT_BAD_INPUT;
+          return;
+        }
+        process.exitCode = replayTracefsCommand({ tracefs: o.tracefs, before: o.before, after: o.after, kernel: o.kernel, cpus: o.cpus, json: o.json }, out);
+        return;
+      }
+      if (!files.length) {
+        err('vmapsim: replay: give golden trace files, or --tracefs TRACE --before VMALLOCINFO');
+        process.exitCode = EXIT_BAD_INPUT;
+        return;
+      }
       process.exitCode = replayCommand(files, o, out, err).status;
       if (o.check) process.exitCode = Math.max(process.exitCode, replayInvariantPass(files, out, err, o.quiet || o.json));
     });

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `vmapsim replay --tracefs TRACE --before VMALLOCINFO [--after VMALLOCINFO]
+ *  [--kernel A,B,...] [--cpus N] [--json]`: replay a real kernel's vmalloc
+ * trace on the ported versions from the snapshot read before it, and say
+ * how closely each one follows the kernel (scripts/tracefs/replay.ts).
+ *
+ * Exit status: 0 when the matching version (linux-6.12) placed every
+ * allocation where the kernel did, matched every purge and met no unknown
+ * free (or was not asked for); 1 otherwise; 2 on bad input.
+ */
+
+import { hex } from '../../kernel/include/u64';
+import { versionNames } from '../../kernel/mm/vmalloc/index';
+import { InputError } from '../lib/input-error';
+import { readText } from '../lib/read-text';
+import { parseTracefs } from '../tracefs/parse';
+import { MATCHING_VERSION, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
+import { parseVmallocinfo } from '../tracefs/vmallocinfo';
+import { EXIT_DIVERGED, EXIT_OK } from './exit';
+
+export interface ReplayTracefsOptions {
+  tracefs: string;
+  before: string;
+  after?: string;
+  kernel?: string[];
+  cpus?: number;
+  json?: boolean;
+  /** When queued drain work runs: where the trace shows it (default) or inline. */
+  workTiming?: 'recorded' | 'inline';
+}
+
+/** The default list: the matching version first, then every other registered one. */
+export function defaultKernels(): string[] {
+  return [MATCHING_VERSION, ...versionNames().filter((v) => v !== MATCHING_VERSION)];
+}
+
+/** One JSON object per version. */
+export function versionJson(v: VersionReplay): Record<string, unknown> {
+  return {
+    kernel: v.kernel,
+    matching: v.matching,
+    allocations: v.allocations,
+    sameAddress: v.sameAddress,
+    share: v.share,
+    purgesMatched: v.purgesMatched,
+    firstDivergence: v.firstDivergence && {
+      op: v.firstDivergence.op,
+      line: v.firstDivergence.line,
+      event: v.firstDivergence.text,
+      expected: v.firstDivergence.expected,
+      actual: v.firstDivergence.actual,
+      reason: v.firstDivergence.reason,
+    },
+    recordedPurges: v.recordedPurges,
+    purges: v.purges,
+    firstPurgeMismatch: v.firstPurgeMismatch && {
+      line: v.firstPurgeMismatch.recorded.line,
+      recorded: purgeText(v.firstPurgeMismatch.recorded),
+      emulated: v.firstPurgeMismatch.emulated ? purgeText(v.firstPurgeMismatch.emulated) : null,
+    },
+    nrLazyMatched: v.nrLazyMatched,
+    lazyFrees: v.lazyFrees,
+    touchesPerAlloc: v.touchesPerAlloc,
+    flushPagesMean: v.flushPagesMean,
+    flushPagesTotal: v.flushPagesTotal,
+    unknownFrees: v.unknownFrees,
+    skippedFrees: v.skippedFrees,
+    seededEqualsBefore: v.seededEqualsBefore,
+    after: v.after,
+    error: v.error,
+  };
+}
+
+function purgeText(p: { op: number; nr_lazy: number | null; start: number; end: number; num_purged: number }): string {
+  return `op ${p.op + 1}: nr_lazy=${p.nr_lazy ?? '-'} start=0x${hex(p.start)} end=0x${hex(p.end)} num_purged=${p.num_purged}`;
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+/** The text report: a table, one row per version, then the matching version's details. */
+export function formatReplayTable(r: TracefsReplay): string {
+  const out: string[] = [];
+  out.push(`${r.trace}: ${r.events} vmalloc events, ${r.ops} ops, ${r.recordedPurges} purges recorded, ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}; before: ${r.before}${r.after ? `; after: ${r.after}` : ''}`);
+  const head = ['kernel', 'allocs', 'same addr', 'share', 'purges', 'matched', 'nr_lazy ok', 'touch/alloc', 'flush pages', 'after', 'first divergence'];
+  const rows = r.versions.map((v) => [
+    v.kernel + (v.matching ? ' *' : ''),
+    String(v.allocations),
+    String(v.sameAddress),
+    (100 * v.share).toFixed(2) + '%',
+    `${v.purges}/${v.recordedPurges}`,
+    String(v.purgesMatched),
+    `${v.nrLazyMatched}/${v.lazyFrees}`,
+    v.touchesPerAlloc.toFixed(1),
+    v.flushPagesMean.toFixed(0),
+    v.after ? (v.after.busy && v.after.lazy ? 'same' : 'differs') : '-',
+    v.error ? `error: ${v.error}` : v.firstDivergence ? `line ${v.firstDivergence.line}` : '-',
+  ]);
+  const w = head.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k].length)));
+  const line = (cells: string[]) => cells.map((c, k) => pad(c, w[k], k > 0 && k < cells.length - 2)).join('  ').trimEnd();
+  out.push(line(head));
+  out.push(w.map((n) => '-'.repeat(n)).join('  '));
+  for (const row of rows) out.push(line(row));
+  out.push(`(* the version that wrote this trace; purges matched = same point, trigger, count and flush range)`);
+  for (const v of r.versions.filter((x) => x.matching)) {
+    if (v.unknownFrees.length)
+      out.push(`${v.kernel}: ${v.unknownFrees.length} free(s) of an address never allocated nor in the snapshot, first at line ${v.unknownFrees[0].line} (${v.unknownFrees[0].addr})`);
+    if (v.firstDivergence) {
+      const d = v.firstDivergence;
+      out.push(`${v.kernel}: first divergence at ${r.trace}:${d.line} (op ${d.op + 1}): ${d.text}`, `  recorded: ${d.expected}`, `  emulated: ${d.actual}`, `  why: ${d.reason}`);
+      out.push(d.around.replace(/^/gm, '  '));
+    }
+    if (v.firstPurgeMismatch) {
+      const c = v.firstPurgeMismatch;
+      out.push(`${v.kernel}: first purge that differs: ${r.trace}:${c.recorded.line}`, `  recorded: ${purgeText(c.recorded)}`, `  emulated: ${c.emulated ? purgeText(c.emulated) : 'none'}`);
+    }
+    if (!v.firstDivergence && !v.firstPurgeMismatch && !v.unknownFrees.length)
+      out.push(`${v.kernel}: every allocation at the recorded address, every purge at the same point with the same count and range`);
+  }
+  return out.join('\n');
+}
+
+/** Run the command; returns the exit status. */
+export function replayTracefsCommand(o: ReplayTracefsOptions, out: (s: string) => void): number {
+  const trace = parseTracefs(o.tracefs, readText(o.tracefs));
+  const before = parseVmallocinfo(o.before, readText(o.before));
+  const after = o.after ? parseVmallocinfo(o.after, readText(o.after)) : undefined;
+  const cpus = o.cpus ?? trace.cpus;
+  if (cpus === null) throw new InputError(o.tracefs, null, 'no "#P:N" CPU count in the header: give --cpus');
+  const kernels = o.kernel ?? defaultKernels();
+  const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming });
+  if (o.json) out(JSON.stringify(r.versions.map(versionJson), null, 2));
+  else out(formatReplayTable(r));
+  const m = r.versions.find((v) => v.matching);
+  if (m && (m.error || m.firstDivergence || m.firstPurgeMismatch || m.unknownFrees.length)) return EXIT_DIVERGED;
+  return EXIT_OK;
+}
