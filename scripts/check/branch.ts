@@ -33,6 +33,7 @@ function cacheDecision(a: VmapAllocator, op: Extract<CheckOp, { k: 'a' }>): stri
   const gap = a.version === 'linux-3.18' ? 0 : PAGE_SIZE;
   const area = (v: { va_start: ulong; va_end: ulong }) => `[${hex(v.va_start)}, ${hex(v.va_end)})`;
   const descent = `descent from vstart (ALIGN(vstart, align) = ${hex(ALIGN(op.vstart, op.align))})`;
+  if ('check_no_cache' in f) return `cache switched off (free_vmap_cache reset to NULL): ${descent}`;
   if (!cache) return `no cache: ${descent}`;
   if (le ? ule(op.size, hole) : ult(op.size, hole))
     return `cache dropped (size ${hex(op.size)} ${le ? '<=' : '<'} cached_hole_size ${hex(hole)}): ${descent}`;

@@ -23,6 +23,8 @@ type CacheCtor = new (env: VmallocEnv) => VmapAllocator & { free_vmap_cache: unk
  */
 function withoutCache(Base: CacheCtor): new (env: VmallocEnv) => VmapAllocator {
   return class NoCache extends (Base as new (env: VmallocEnv) => VmapAllocator & { free_vmap_cache: unknown }) {
+    /** Marks the wrapper for reports (the branch describer). */
+    readonly check_no_cache = true;
     alloc_vmap_area(...args: Parameters<VmapAllocator['alloc_vmap_area']>): ReturnType<VmapAllocator['alloc_vmap_area']> {
       this.free_vmap_cache = null;
       return super.alloc_vmap_area(...args);

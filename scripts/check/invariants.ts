@@ -10,6 +10,10 @@
  *   cache      free_vmap_cache (mmotm-2010-vmap-cache-v1, 2.6.39, 3.18)
  *   free tree  free_vmap_area_root + free_vmap_area_list, subtree_max_size,
  *              find_vmap_lowest_match (5.2, 6.1)
+ *   nodes      vmap_nodes[], each with busy and lazy rb_lists and size
+ *              pools (6.12): the trees and lists are checked per node,
+ *              pooled areas count as neither free nor busy but must still
+ *              tile the space with the rest
  *   lazy       purge_vmap_area_root + purge_vmap_area_list (6.1), the
  *              vmap_purge_list llist (5.2), else VM_LAZY_FREE (0x01) in
  *              va->flags on the busy list (2.6.35 .. 3.18)
@@ -175,9 +179,37 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
   const out: string[] = [];
   const a = alloc as unknown as Record<string, unknown>;
 
-  // The busy tree and list.
-  const busy = checkTree(a.vmap_area_root as rb_root, 'busy tree', out);
-  checkListOrder(a.vmap_area_list as list_head<VaNode>, busy, 'vmap_area_list', out);
+  // The busy tree and list (one per vmap_node from 6.9 on).
+  let busy: VaNode[] = [];
+  let lazyPages = 0;
+  let lazyAreas: VaNode[] = [];
+  let pooled: VaNode[] = [];
+  type RbList = { root: rb_root; head: list_head<VaNode> };
+  type Node = { id: number; busy: RbList; lazy: RbList; purge_list: list_head<VaNode>; pool: { head: list_head<VaNode>; len: number }[] };
+  if ('vmap_nodes' in a) {
+    for (const vn of a.vmap_nodes as Node[]) {
+      const b = checkTree(vn.busy.root, `busy tree (node ${vn.id})`, out);
+      checkListOrder(vn.busy.head, b, `busy list (node ${vn.id})`, out);
+      busy = busy.concat(b);
+      const z = checkTree(vn.lazy.root, `lazy tree (node ${vn.id})`, out);
+      checkListOrder(vn.lazy.head, z, `lazy list (node ${vn.id})`, out);
+      lazyAreas = lazyAreas.concat(z);
+      vn.pool.forEach((p, k) => {
+        let n = 0;
+        for (let l = p.head.next; l !== p.head; l = l.next) {
+          const v = l.owner as VaNode;
+          pooled.push(v);
+          n++;
+          if (pages(v) !== k + 1) out.push(`pool ${k} (node ${vn.id}) holds ${r(v)}, ${pages(v)} pages`);
+        }
+        if (n !== p.len) out.push(`pool ${k} (node ${vn.id}): len ${p.len}, ${n} entries`);
+      });
+    }
+    for (const v of lazyAreas) lazyPages += pages(v);
+  } else {
+    busy = checkTree(a.vmap_area_root as rb_root, 'busy tree', out);
+    checkListOrder(a.vmap_area_list as list_head<VaNode>, busy, 'vmap_area_list', out);
+  }
   const busySet = new Set(busy);
 
   // The free-area cache.
@@ -187,9 +219,9 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
   }
 
   // Lazily freed areas and vmap_lazy_nr.
-  let lazyPages = 0;
-  let lazyAreas: VaNode[] = [];
-  if ('purge_vmap_area_list' in a) {
+  if ('vmap_nodes' in a) {
+    // counted above, from the per-node lazy trees
+  } else if ('purge_vmap_area_list' in a) {
     const purge = checkTree(a.purge_vmap_area_root as rb_root, 'purge tree', out);
     checkListOrder(a.purge_vmap_area_list as list_head<VaNode>, purge, 'purge_vmap_area_list', out);
     lazyAreas = purge;
@@ -227,7 +259,7 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
       if (p.va_end === v.va_start) out.push(`free list not coalesced: ${r(p)} touches ${r(v)}`);
     }
     // Free, busy and lazy ranges tile [1, ULONG_MAX).
-    const all = [...free, ...busy, ...(lazyAreas.length && !busy.includes(lazyAreas[0] as VaNode) ? lazyAreas : [])];
+    const all = [...free, ...busy, ...(lazyAreas.length && !busySet.has(lazyAreas[0] as VaNode) ? lazyAreas : []), ...pooled];
     all.sort((x, y) => (ult(x.va_start, y.va_start) ? -1 : x.va_start === y.va_start ? 0 : 1));
     let at: ulong = 1;
     for (const v of all) {

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { CampaignSpec, runCampaign, runCampaignSync, shardRuns } from '../../../scripts/check/campaign';
+
+function spec(over: Partial<CampaignSpec>): CampaignSpec {
+  return {
+    kernel: 'linux-2.6.39',
+    against: 'no-cache',
+    workload: 'all',
+    ops: 300,
+    seed: 1,
+    runs: 14,
+    shard: { index: 0, count: 1 },
+    jobs: 1,
+    compareState: false,
+    invariants: false,
+    filter: 'any',
+    keepGoing: false,
+    ...over,
+  };
+}
+
+describe('a check campaign', () => {
+  it('splits runs across shards with no overlap and nothing left out', () => {
+    const all = new Set<number>();
+    for (let i = 0; i < 3; i++)
+      for (const r of shardRuns(spec({ shard: { index: i, count: 3 } }))) {
+        expect(all.has(r)).to.equal(false);
+        all.add(r);
+      }
+    expect([...all].sort((a, b) => a - b)).to.deep.equal(shardRuns(spec({})));
+  });
+
+  it('gives shard results that merge into the whole campaign (operations add up)', () => {
+    const whole = runCampaignSync(spec({}));
+    const parts = [0, 1].map((i) => runCampaignSync(spec({ shard: { index: i, count: 2 } })));
+    expect(parts[0]!.opsTried + parts[1]!.opsTried).to.equal(whole.opsTried);
+    expect(whole.first).to.equal(null);
+  });
+
+  it('is deterministic and reports the lowest diverging run, with the ops before it counted', () => {
+    const s = spec({ kernel: 'linux-2.6.39', against: 'linux-2.6.35', runs: 6 });
+    const a = runCampaignSync(s);
+    const b = runCampaignSync(s);
+    expect(a).to.deep.equal(b);
+    expect(a.first?.run).to.equal(0);
+    expect(a.opsTried).to.equal(a.first!.divergedAt + 1);
+  });
+
+  it('gives the same result on worker threads as in one thread', async function () {
+    this.timeout(60000);
+    const s = spec({ kernel: 'mmotm-2010-vmap-cache-v1', against: 'linux-2.6.35', workload: 'ioremap-align', ops: 400, runs: 6 });
+    const one = runCampaignSync(s);
+    const two = await runCampaign({ ...s, jobs: 2 });
+    expect(two.first).to.deep.equal(one.first);
+    expect(two.opsTried).to.equal(one.opsTried);
+  });
+
+  for (const [k, b, expected] of [
+    ['linux-2.6.39', 'no-cache', null],
+    ['linux-3.18', 'no-cache', 'result:addr/addr'],
+    ['linux-2.6.39', 'linux-2.6.39-nick-le', null],
+    ['linux-6.1', 'first-fit', 'result:addr/addr'],
+    ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'bug:addr/BUG'],
+  ] as const)
+    it(`runs a bounded CI campaign of ${k} against ${b}${expected ? ` and finds ${expected}` : ' without a divergence'}`, () => {
+      const r = runCampaignSync(spec({ kernel: k, against: b, runs: 7, ops: 400, workload: b === 'first-fit' ? 'ioremap-align' : 'all', filter: k === 'linux-2.6.35' ? 'any' : 'any' }));
+      if (expected === null) {
+        expect(r.first?.signature ?? null).to.equal(null);
+        expect(r.opsTried).to.be.greaterThan(1000);
+      } else expect(r.first?.signature).to.equal(expected);
+    });
+});

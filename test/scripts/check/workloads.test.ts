@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { goldenDir } from '../../../scripts/lib/paths';
+import { kernelContender } from '../../../scripts/check/contenders';
+import { Side } from '../../../scripts/check/side';
+import { DEFAULT_NOPS, makeGenerator, WORKLOADS, WorkloadName } from '../../../scripts/check/workloads';
+
+function generatedTrace(version: string, w: WorkloadName, seed: number): string[] {
+  const side = new Side(kernelContender(version)!, 1);
+  const g = makeGenerator(w, seed);
+  for (let n = 0; n < DEFAULT_NOPS[w] && !side.bug; n++) {
+    const op = g.next();
+    const o = side.apply(op);
+    if (op.k === 'a') g.allocated(o.result !== 'EBUSY' && o.result !== 'BUG');
+  }
+  return side.trace({ workload: w, seed }).split('\n').slice(13);
+}
+
+describe('the workload generators', () => {
+  for (const w of WORKLOADS.filter((x) => x !== 'random'))
+    for (const [version, seed] of [
+      ['linux-3.18', 1],
+      ['linux-2.6.35', 2],
+    ] as const)
+      it(`reproduce the golden ${version} ${w} s${seed} trace op for op, results and state included`, () => {
+        const gold = gunzipSync(readFileSync(join(goldenDir(), `${version}.${w}.s${seed}.trace.gz`))).toString('utf8').split('\n').slice(13);
+        const mine = generatedTrace(version, w, seed);
+        expect(mine.length).to.equal(gold.length);
+        for (let i = 0; i < gold.length; i++) if (mine[i] !== gold[i]) expect(`line ${i + 14}: ${mine[i]}`).to.equal(`line ${i + 14}: ${gold[i]}`);
+      });
+
+  it('only ever free an area that is live (the index is below the live count)', () => {
+    for (const w of WORKLOADS) {
+      const g = makeGenerator(w, 5);
+      let live = 0;
+      for (let n = 0; n < 2000; n++) {
+        const op = g.next();
+        if (op.k === 'a') {
+          g.allocated(true);
+          live++;
+        } else if (op.k !== 'p') {
+          expect(op.i, w).to.be.below(live);
+          live--;
+        }
+      }
+    }
+  });
+
+  it('draw the random workload CPU count from the seed, 1 to 8', () => {
+    const counts = new Set(Array.from({ length: 40 }, (_x, s) => makeGenerator('random', s).ncpu));
+    expect([...counts].every((c) => c >= 1 && c <= 8)).to.equal(true);
+    expect(counts.size).to.be.greaterThan(3);
+    expect(makeGenerator('random', 9).ncpu).to.equal(makeGenerator('random', 9).ncpu);
+  });
+});
