@@ -42,6 +42,12 @@ export interface VmallocHooks {
   trace_free_vmap_area_noflush?(va_start: ulong, nr_lazy: number, nr_lazy_max: number): void;
   /** trace_purge_vmap_area_lazy(start, end, npurged) */
   trace_purge_vmap_area_lazy?(start: ulong, end: ulong, npurged: number): void;
+  /**
+   * schedule_work(work): queue `fn` for a kworker (the deferred purge of
+   * 6.1+). Optional: without it the versions run the work inline, as in
+   * the golden-trace environment.
+   */
+  schedule_work?(fn: () => void): void;
 }
 
 /** Hooks that do nothing (the trace environment, minus recording). */

@@ -966,12 +966,15 @@ export class linux_6_1 implements VmapAllocator {
   }
 
   /**
-   * schedule_work(&drain_vmap_work): in the trace environment (one CPU,
-   * nothing else runnable) the work runs at once, before the freeing call
-   * returns.
+   * schedule_work(&drain_vmap_work): queued for a kworker when the
+   * environment has one (hooks.schedule_work); in the trace environment
+   * (one CPU, nothing else runnable) the work runs at once, before the
+   * freeing call returns.
    */
   schedule_work_drain_vmap_work(): void {
-    this.drain_vmap_area_work();
+    const schedule_work = this.env.hooks.schedule_work;
+    if (schedule_work) schedule_work(() => this.drain_vmap_area_work());
+    else this.drain_vmap_area_work();
   }
 
   /*

@@ -164,3 +164,8 @@ export function ptr(addr: ulong): string {
 export function phys(addr: number): string {
   return '0x' + addr.toString(16).padStart(16, '0');
 }
+
+/** IS_ERR_VALUE(x): an address-typed result holding -errno (-4095 .. -1). */
+export function IS_ERR_VALUE(x: number): boolean {
+  return x < 0 && x >= -4095;
+}

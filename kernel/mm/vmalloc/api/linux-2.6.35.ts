@@ -33,6 +33,7 @@ import {
   find_first_bit,
   find_next_bit,
   find_next_zero_bit,
+  IS_ERR_VALUE,
   get_order,
   ptr,
   vm_struct_view,
@@ -422,7 +423,7 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
 
     if (count <= this.VMAP_MAX_ALLOC) {
       const mem = this.vb_alloc(size, GFP_KERNEL);
-      if (IS_ERR(mem)) return 0;
+      if (IS_ERR_VALUE(mem)) return 0;
       addr = mem;
     } else {
       const va = this.alloc_vmap_area(size, PAGE_SIZE, this.k.VMALLOC_START, this.k.VMALLOC_END, node, GFP_KERNEL);

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Booting a kernel on the machine: one value holding the Machine, the
+ * allocator port of the chosen version with its hooks wired to the machine
+ * (vunmap_page_range -> the page tables, flush_tlb_kernel_range -> the era's
+ * x86 flush, purge_fragmented_blocks_allcpus -> the vmap-block layer,
+ * schedule_work -> a modelled kworker), the era's vmalloc API layer, the
+ * page allocator, per-CPU vm events, the trace buffer and the /proc files.
+ * No module-level state: every bootKernel() call builds a new world.
+ *
+ * API calls name the CPU they run on: k.vmalloc(cpu, size) runs the kernel's
+ * vmalloc() as code on that CPU (machine.runOn), so its flushes start there
+ * and its reads and writes go through that CPU's MMU.
+ *
+ * The deferred purge (6.1: free_vmap_area_noflush -> schedule_work(&drain_vmap_work)):
+ * - one CPU: the kworker runs when the freeing task reaches a scheduling
+ *   point, modelled as the end of the API call that queued it;
+ * - more CPUs: it runs on the next CPU, (queuing CPU + 1) mod N, after
+ *   `kworkerDelay` further API calls (default 8): the freeing goes on
+ *   meanwhile, so vmap_lazy_nr overshoots lazy_max_pages() and the purge
+ *   takes more than the crossing amount. schedule_work() of a work item that
+ *   is already pending does nothing. Because a purge runs atomically here,
+ *   the short "tail" purges that real kernels show (frees landing while the
+ *   worker purges re-queue it) do not appear; the overshoot does.
+ * k.flush_work() runs pending work now (e.g. before reading /proc).
+ */
+
+import { Machine, MachineConfigInput } from '../hw';
+import { KernelWarning } from './include/asm-generic/bug';
+import { hex, ulong } from './include/u64';
+import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from './include/asm/page';
+import { FlushEraName, getFlushEra, tlb_fault_injection, tlb_flush_stats, x86_kernel_tlb } from './arch/x86/mm/tlb';
+import { arch_show_interrupts } from './arch/x86/kernel/irq';
+import { ioremap as x86_ioremap, iounmap as x86_iounmap } from './arch/x86/mm/ioremap';
+import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_lazy, task_struct, trace_buffer, trace_event_name } from './kernel/trace/trace';
+import { page, page_alloc } from './mm/page_alloc';
+import { lookup_pte, mm_struct, PAGE_KERNEL, vunmap_page_range } from './mm/pgtable';
+import { vm_event_states } from './mm/vmstat';
+import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
+import { createAllocator } from './mm/vmalloc/index';
+import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
+import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
+
+/** Fault injections: deliberate bugs the TLB-coherence checker should catch. */
+export interface FaultInjection extends tlb_fault_injection, vmalloc_fault_injection {}
+
+export interface BootOptions {
+  /** A named kernel (allocator + API era + flush era), e.g. "linux-6.1" or "linux-6.1+fc1e0d980037". */
+  readonly version: KernelName | string;
+  /** A machine, or its config (default: 4 CPUs, or `cpus`). */
+  readonly machine?: MachineConfigInput | Machine;
+  /** CPUs of a new machine (ignored when `machine` is a Machine). */
+  readonly cpus?: number;
+  /** Another TLB-flush era than the version's ("the 2.6.39 allocator with INVLPGB": "linux-6.15"). */
+  readonly flushEra?: FlushEraName;
+  /** Another API era than the version's. */
+  readonly api?: ApiEraName;
+  /** CONFIG_NR_CPUS (sizes vmap blocks); default: the version's distribution value. */
+  readonly NR_CPUS?: number;
+  /** Modelled clock for trace timestamps, Hz (default 3e9). */
+  readonly clockHz?: number;
+  /** Fire the vmalloc trace events for versions older than them, from the same points (default true). */
+  readonly traceOlderVersions?: boolean;
+  /** API calls before a kworker runs on another CPU (more than one CPU; default 8). */
+  readonly kworkerDelay?: number;
+  /** Run the deferred purge inline, as the golden traces do (default false: a kworker). */
+  readonly inlineWork?: boolean;
+  readonly faults?: FaultInjection;
+}
+
+/** A purge as the `purged` hook reported it. */
+export interface PurgeRecord {
+  readonly cpu: number;
+  readonly nr_areas: number;
+  readonly start: ulong;
+  readonly end: ulong;
+  /** IPIs sent by the purge's flush (CAL, all CPUs). */
+  ipis: number;
+}
+
+interface PendingWork {
+  readonly fn: () => void;
+  readonly cpu: number;
+  remaining: number;
+}
+
+/** A booted kernel on its machine. */
+export class Kernel {
+  readonly machine: Machine;
+  readonly version: string;
+  readonly allocator: VmapAllocator;
+  readonly api: vmalloc_api;
+  readonly tlb: x86_kernel_tlb;
+  readonly pages: page_alloc;
+  readonly init_mm: mm_struct;
+  readonly vmstat: vm_event_states;
+  readonly tlbstats: tlb_flush_stats;
+  readonly trace: trace_buffer;
+  readonly cpu_online_mask: number[];
+  readonly warnings: KernelWarning[] = [];
+  readonly purges: PurgeRecord[] = [];
+  readonly faults: FaultInjection;
+  readonly nativeTrace: boolean;
+  readonly traceOlderVersions: boolean;
+  readonly kworkerDelay: number;
+  private readonly tasks: task_struct[];
+  private pending: PendingWork | null = null;
+  private depth = 0;
+  /** Kworker runs so far. */
+  kworker_runs = 0;
+
+  constructor(opts: BootOptions) {
+    const info = getKernel(opts.version);
+    const m = opts.machine;
+    this.machine = m instanceof Machine ? m : new Machine({ cpus: opts.cpus ?? 4, ...(m ?? {}) });
+    const ncpu = this.machine.config.cpus;
+    this.version = info.name;
+    this.faults = opts.faults ?? {};
+    this.nativeTrace = info.nativeTrace;
+    this.traceOlderVersions = opts.traceOlderVersions ?? true;
+    this.kworkerDelay = opts.kworkerDelay ?? 8;
+    this.cpu_online_mask = Array.from({ length: ncpu }, (_, i) => i);
+    this.pages = new page_alloc(this.machine);
+    this.init_mm = new mm_struct(this.machine, this.pages);
+    this.vmstat = new vm_event_states(ncpu);
+    this.tlbstats = new tlb_flush_stats(ncpu);
+    this.trace = new trace_buffer(opts.clockHz ?? 3e9);
+    this.tasks = Array.from({ length: ncpu }, () => ({ comm: 'init', pid: 1 }));
+
+    const self = this;
+    const machine = this.machine;
+    const cpu_online_mask = this.cpu_online_mask;
+    const tlbctx = {
+      machine,
+      cpu_online_mask,
+      vmstat: this.vmstat,
+      tlbstats: this.tlbstats,
+      tlbfaults: this.faults,
+    };
+    this.tlb = getFlushEra(opts.flushEra ?? info.flushEra).create(tlbctx);
+
+    const warn = (version: string, func: string, cond: string): void => {
+      this.warnings.push({ version, func, line: 0, cond });
+    };
+    const hooks: VmallocHooks = {
+      flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
+      vunmap_page_range: (start, end) => vunmap_page_range(this.init_mm, start, end, (f, c) => warn(this.version, f, c)),
+      flush_cache_vunmap: () => {},
+      purge_fragmented_blocks_allcpus: () => self.api.purge_fragmented_blocks_allcpus(),
+      purged: (nr, start, end) => {
+        this.purges.push({ cpu: machine.currentCpu, nr_areas: nr, start, end, ipis: this.lastFlushIpis });
+        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:purge_vmap_area_lazy', fmt_purge_vmap_area_lazy(start, end, nr));
+      },
+      warn: (w) => this.warnings.push(w),
+      trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => this.emit('vmalloc:alloc_vmap_area', fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed)),
+      trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => this.emit('vmalloc:free_vmap_area_noflush', fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max)),
+      trace_purge_vmap_area_lazy: (start, end, npurged) => this.emit('vmalloc:purge_vmap_area_lazy', fmt_purge_vmap_area_lazy(start, end, npurged)),
+    };
+    if (!opts.inlineWork) hooks.schedule_work = (fn) => this.schedule_work(fn);
+
+    this.allocator = createAllocator(info.allocator, { ncpu, VMALLOC_START: VMALLOC_START_4LEVEL, VMALLOC_END: VMALLOC_END_4LEVEL, hooks });
+
+    const ctx: vmalloc_context = {
+      machine,
+      init_mm: this.init_mm,
+      pages: this.pages,
+      cpu_online_mask,
+      NR_CPUS: opts.NR_CPUS ?? info.NR_CPUS,
+      nr_cpu_ids: ncpu,
+      VMALLOC_START: VMALLOC_START_4LEVEL,
+      VMALLOC_END: VMALLOC_END_4LEVEL,
+      vmfaults: this.faults,
+      smp_processor_id: () => {
+        if (machine.currentCpu < 0) throw new Error('kernel code must run on a CPU (machine.runOn)');
+        return machine.currentCpu;
+      },
+      flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
+      warn,
+      trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => {
+        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed));
+      },
+      trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => {
+        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:free_vmap_area_noflush', fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max));
+      },
+    };
+    this.api = getApiEra(opts.api ?? info.api).create(ctx, this.allocator);
+  }
+
+  /* ---- flushes, work, trace ---- */
+
+  private lastFlushIpis = 0;
+
+  /** The era's flush_tlb_kernel_range, counting the IPIs it sent. */
+  private flush_tlb_kernel_range(start: ulong, end: ulong): void {
+    const before = this.ipisSent();
+    this.tlb.flush_tlb_kernel_range(start, end);
+    this.lastFlushIpis = this.ipisSent() - before;
+  }
+
+  /** CAL IPIs sent so far, all CPUs. */
+  ipisSent(): number {
+    let n = 0;
+    for (const c of this.machine.cpus) n += c.stats[ipiSentCalIndex] as number;
+    return n;
+  }
+
+  private schedule_work(fn: () => void): void {
+    if (this.pending) return; // already pending: schedule_work() returns false
+    const cpu = this.machine.currentCpu;
+    this.pending = { fn, cpu, remaining: this.cpu_online_mask.length === 1 ? 0 : this.kworkerDelay };
+  }
+
+  /** Run pending work now, on its kworker's CPU. */
+  flush_work(): void {
+    const w = this.pending;
+    if (!w) return;
+    this.pending = null;
+    const n = this.cpu_online_mask.length;
+    const cpu = n === 1 ? w.cpu : (w.cpu + 1) % n;
+    const saved = this.tasks[cpu] as task_struct;
+    this.tasks[cpu] = { comm: `kworker/${cpu}:1`, pid: 11 + cpu * 7 };
+    this.kworker_runs++;
+    try {
+      this.machine.runOn(cpu, (c) => {
+        c.setContext(`kworker/${cpu}:1 drain_vmap_area_work`);
+        w.fn();
+      });
+    } finally {
+      this.tasks[cpu] = saved;
+    }
+  }
+
+  /** A scheduling point after an API call: a due kworker runs. */
+  private schedule(): void {
+    const w = this.pending;
+    if (!w) return;
+    if (w.remaining > 0) {
+      w.remaining--;
+      return;
+    }
+    this.flush_work();
+  }
+
+  /** Whether drain work is queued and has not run. */
+  get work_pending(): boolean {
+    return this.pending !== null;
+  }
+
+  private emit(event: trace_event_name, fields: string): void {
+    const cpu = this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu;
+    const t = this.tasks[cpu] as task_struct;
+    this.trace.record({ event, comm: t.comm, pid: t.pid, cpu, flags: '.....', cycles: this.machine.cpu(cpu).now, fields });
+  }
+
+  /** Name the task running on `cpu` (trace lines show it). */
+  setTask(cpu: number, comm: string, pid: number): void {
+    this.machine.cpu(cpu);
+    this.tasks[cpu] = { comm, pid };
+  }
+
+  /** Run kernel code on `cpu` as the current task, then reach a scheduling point. */
+  call<T>(cpu: number, what: string, fn: (api: vmalloc_api) => T): T {
+    const t = this.tasks[cpu] as task_struct;
+    this.depth++;
+    try {
+      return this.machine.runOn(cpu, (c) => {
+        c.setContext(`${t.comm}-${t.pid} ${what}`);
+        return fn(this.api);
+      });
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.schedule();
+    }
+  }
+
+  /* ---- the API, each call on a named CPU; NULL is 0 ---- */
+
+  vmalloc(cpu: number, size: number, caller?: string): ulong {
+    return this.call(cpu, 'vmalloc', (a) => a.vmalloc(size, caller));
+  }
+  vzalloc(cpu: number, size: number, caller?: string): ulong {
+    return this.call(cpu, 'vzalloc', (a) => a.vzalloc(size, caller));
+  }
+  vfree(cpu: number, addr: ulong): void {
+    this.call(cpu, 'vfree', (a) => a.vfree(addr));
+  }
+  vmap(cpu: number, pages: readonly page[], flags = 0x4 /* VM_MAP */, prot: bigint = PAGE_KERNEL, caller?: string): ulong {
+    return this.call(cpu, 'vmap', (a) => a.vmap(pages, pages.length, flags, prot, caller));
+  }
+  vunmap(cpu: number, addr: ulong): void {
+    this.call(cpu, 'vunmap', (a) => a.vunmap(addr));
+  }
+  ioremap(cpu: number, phys_addr: number, size: number, caller?: string): ulong {
+    return this.call(cpu, 'ioremap', (a) => x86_ioremap(this.ctx(a), a, phys_addr, size, caller));
+  }
+  iounmap(cpu: number, addr: ulong): void {
+    this.call(cpu, 'iounmap', (a) => x86_iounmap(this.ctx(a), a, addr));
+  }
+  vm_map_ram(cpu: number, pages: readonly page[]): ulong {
+    return this.call(cpu, 'vm_map_ram', (a) => a.vm_map_ram(pages, pages.length));
+  }
+  vm_unmap_ram(cpu: number, mem: ulong, count: number): void {
+    this.call(cpu, 'vm_unmap_ram', (a) => a.vm_unmap_ram(mem, count));
+  }
+  vm_unmap_aliases(cpu: number): void {
+    this.call(cpu, 'vm_unmap_aliases', (a) => a.vm_unmap_aliases());
+  }
+  get_vm_area(cpu: number, size: number, flags: number): vm_struct_view | null {
+    return this.call(cpu, 'get_vm_area', (a) => a.get_vm_area(size, flags));
+  }
+  remove_vm_area(cpu: number, addr: ulong): vm_struct_view | null {
+    return this.call(cpu, 'remove_vm_area', (a) => a.remove_vm_area(addr));
+  }
+  find_vm_area(addr: ulong): vm_struct_view | null {
+    return this.api.find_vm_area(addr);
+  }
+  set_iounmap_nonlazy(cpu: number): boolean {
+    return this.call(cpu, 'set_iounmap_nonlazy', (a) => a.set_iounmap_nonlazy());
+  }
+
+  private ctx(a: vmalloc_api): vmalloc_context {
+    return (a as unknown as { k: vmalloc_context }).k;
+  }
+
+  /** Pages for vmap/vm_map_ram. */
+  alloc_pages(n: number): page[] {
+    const out: page[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = this.pages.alloc_page();
+      if (p === null) throw new Error('out of physical memory');
+      out.push(p);
+    }
+    return out;
+  }
+
+  /* ---- memory through a CPU's MMU ---- */
+
+  read64(cpu: number, addr: ulong): number {
+    return this.machine.runOn(cpu, (c) => c.read64(addr));
+  }
+  write64(cpu: number, addr: ulong, value: number): void {
+    this.machine.runOn(cpu, (c) => c.write64(addr, value));
+  }
+
+  /** The leaf PTE mapping addr in init_mm (0n: none). */
+  pte(addr: ulong): bigint {
+    return lookup_pte(this.init_mm, addr);
+  }
+
+  /* ---- /proc ---- */
+
+  proc_vmallocinfo(): string {
+    return this.api.vmallocinfo();
+  }
+
+  /** The vmalloc lines of /proc/meminfo (show_val_kb: 16-wide label, 8-wide value). */
+  proc_meminfo(): string {
+    const total = Math.floor(-(VMALLOC_START_4LEVEL - VMALLOC_END_4LEVEL) / 1024); // (VMALLOC_END - VMALLOC_START) >> 10
+    const kb = (label: string, v: number) => `${label.padEnd(16)}${String(v).padStart(8)} kB\n`;
+    return kb('VmallocTotal:', total) + kb('VmallocUsed:', this.api.vmalloc_used_kb()) + kb('VmallocChunk:', 0);
+  }
+
+  proc_interrupts(): string {
+    return arch_show_interrupts(this.machine, this.cpu_online_mask);
+  }
+
+  /** The nr_tlb_* lines of /proc/vmstat (CONFIG_DEBUG_TLBFLUSH; none before 3.12). */
+  proc_vmstat(): string {
+    return this.vmstat.format(this.tlb.has_tlb_vm_events);
+  }
+
+  /** The tracefs `trace` file. */
+  trace_text(): string {
+    return this.trace.format(this.cpu_online_mask.length);
+  }
+
+  /** One line summing up the state, for messages. */
+  describe(): string {
+    return `${this.version} on ${this.cpu_online_mask.length} CPUs (flush ${this.tlb.era}, api ${this.api.era}): vmap_lazy_nr=${this.allocator.vmap_lazy_nr} lazy_max_pages=${this.allocator.lazy_max_pages()} purges=${this.purges.length} first=${this.purges[0] ? hex(this.purges[0].start) : '-'}`;
+  }
+}
+
+import { CPU_STATS } from '../hw';
+const ipiSentCalIndex = CPU_STATS.index.ipiSentCal;
+
+/** Boot a kernel of `version` on a machine. */
+export function bootKernel(opts: BootOptions): Kernel {
+  return new Kernel(opts);
+}

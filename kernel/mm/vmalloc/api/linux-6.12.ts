@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The vmalloc API layer of Linux 6.12: 6.1's, with
+ * - the vmap_blocks xarray split per CPU and hashed by address
+ *   (addr_to_vb_xa, 062eacf57ad9), blocks remembering their CPU;
+ * - the v6.5 series of Thomas Gleixner: fc1e0d980037 (_vm_unmap_aliases
+ *   walks the xarrays, so fully used blocks are seen), a09fad96ffb1 (the
+ *   dirty range is reset once flushed), purge_fragmented_block() shared by
+ *   both walks, and 77e50af07f14 (VMAP_PURGE_THRESHOLD: _vm_unmap_aliases
+ *   purges a fragmented block only when less than a quarter is free);
+ * - used_map (for vread), VMAP_RAM | VMAP_BLOCK area flags;
+ * - the vmap nodes: areas are taken out of their busy tree with
+ *   find_unlink_vmap_area / unlink_va before being freed lazily.
+ *
+ * Version: linux-6.12 (Debian 6.12.95). Upstream path: mm/vmalloc.c.
+ * Text read: /tmp/ref/linux-6.12/mm/vmalloc.c (vmap block section,
+ * _vm_unmap_aliases, remove_vm_area, vm_unmap_ram, vm_map_ram). Only what
+ * differs from linux-6.1.ts is here.
+ */
+
+import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../include/linux/list';
+import { ulong, umax, umin } from '../../../include/u64';
+import { GFP_KERNEL } from '../../page_alloc';
+import { PAGE_SIZE } from '../../pgtable';
+import { vmalloc_api_linux_6_1, vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1';
+
+export const VERSION = 'linux-6.12';
+
+/** va->flags of vm_map_ram areas. */
+export const VMAP_RAM = 0x1;
+export const VMAP_BLOCK = 0x2;
+
+/** What 6.12's allocator adds to the 6.1 interface. */
+interface allocator_6_12_extra {
+  find_unlink_vmap_area(addr: ulong): vmap_area_6 | null;
+  unlink_va(va: vmap_area_6, root: unknown): void;
+  addr_to_node(addr: ulong): { busy: { root: unknown; head: list_head<vmap_area_6> }; lazy: { head: list_head<vmap_area_6> } };
+  readonly vmap_nodes: { busy: { head: list_head<vmap_area_6> }; lazy: { head: list_head<vmap_area_6> } }[];
+}
+
+type ERR = number;
+
+export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
+  override readonly era: string = VERSION;
+  protected override readonly version: string = VERSION;
+
+  /** VMAP_PURGE_THRESHOLD: purge only blocks with less than a quarter free (unless forced). */
+  get VMAP_PURGE_THRESHOLD(): number {
+    return Math.floor(this.VMAP_BBMAP_BITS / 4);
+  }
+
+  private get a12(): allocator_6_12_extra {
+    return this.a as unknown as allocator_6_12_extra;
+  }
+
+  protected override purge_lazy(start: ulong, end: ulong): boolean {
+    return this.a.__purge_vmap_area_lazy(start, end, false);
+  }
+
+  protected override find_for_free(addr: ulong): vmap_area_6 | null {
+    return this.a12.find_unlink_vmap_area(addr);
+  }
+
+  /** addr_to_vb_xa(addr): the xarray of CPU (addr / VMAP_BLOCK_SIZE) % nr_cpu_ids. */
+  protected override vb_xa(addr: ulong): Map<number, vmap_block> {
+    const n = this.k.nr_cpu_ids;
+    // addr / VMAP_BLOCK_SIZE as an unsigned long: 2^64 / size + floor(addr / size) for kernel addresses.
+    const q = addr < 0 ? 2 ** 64 / this.VMAP_BLOCK_SIZE + Math.floor(addr / this.VMAP_BLOCK_SIZE) : Math.floor(addr / this.VMAP_BLOCK_SIZE);
+    const index = q % n;
+    return (this.vmap_block_queue[index] as vmap_block_queue).vmap_blocks;
+  }
+
+  protected override alloc_block_area(gfp_mask: number): vmap_area_6 | ERR {
+    return this.alloc_vmap_area(this.VMAP_BLOCK_SIZE, this.VMAP_BLOCK_SIZE, this.k.VMALLOC_START, this.k.VMALLOC_END, -1, gfp_mask, VMAP_RAM | VMAP_BLOCK, null);
+  }
+
+  protected override alloc_ram_area(size: ulong, node: number): vmap_area_6 | ERR {
+    return this.alloc_vmap_area(size, PAGE_SIZE, this.k.VMALLOC_START, this.k.VMALLOC_END, node, GFP_KERNEL, VMAP_RAM, null);
+  }
+
+  protected override new_vmap_block_extra(vb: vmap_block, order: number): void {
+    vb.used_map = new Uint8Array(this.VMAP_BBMAP_BITS);
+    vb.used_map.fill(1, 0, 2 ** order);
+    vb.cpu = this.k.smp_processor_id(); // raw_smp_processor_id()
+  }
+
+  protected override vbq_of_new_block(vb: vmap_block): vmap_block_queue {
+    return this.vmap_block_queue[vb.cpu] as vmap_block_queue;
+  }
+
+  protected override vb_alloc_extra(vb: vmap_block, pages_off: number, order: number): void {
+    vb.used_map?.fill(1, pages_off, pages_off + 2 ** order);
+  }
+
+  protected override vb_free_extra(vb: vmap_block, offset: number, order: number): void {
+    vb.used_map?.fill(0, offset, offset + 2 ** order);
+  }
+
+  /** free_vmap_block(): take the area out of its node's busy tree, then free it lazily. */
+  protected override free_block_area(va: vmap_area_6): void {
+    const vn = this.a12.addr_to_node(va.va_start);
+    this.a12.unlink_va(va, vn.busy.root);
+    this.free_vmap_area_noflush(va);
+  }
+
+  purge_fragmented_block(vb: vmap_block, purge_list: list_head<vmap_block>, force_purge: boolean): boolean {
+    const vbq = this.vmap_block_queue[vb.cpu] as vmap_block_queue;
+    const BITS = this.VMAP_BBMAP_BITS;
+    void vbq;
+
+    if (vb.free + vb.dirty !== BITS || vb.dirty === BITS) return false;
+
+    // Usable blocks stay unless asked.
+    if (!(force_purge || vb.free < this.VMAP_PURGE_THRESHOLD)) return false;
+
+    vb.free = 0; // no more allocations after the lock is dropped
+    vb.dirty = BITS; // no second purge
+    vb.dirty_min = 0;
+    vb.dirty_max = BITS;
+    list_del_rcu(vb.free_list);
+    list_add_tail(vb.purge, purge_list);
+    return true;
+  }
+
+  free_purged_blocks(purge_list: list_head<vmap_block>): void {
+    for (let l = purge_list.next; l !== purge_list; ) {
+      const vb = l.owner as vmap_block;
+      l = l.next;
+      list_del(vb.purge);
+      this.free_vmap_block(vb);
+    }
+  }
+
+  override purge_fragmented_blocks(cpu: number): void {
+    const purge = new list_head<vmap_block>(null);
+    const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+    const BITS = this.VMAP_BBMAP_BITS;
+
+    for (let l = vbq.free.next; l !== vbq.free; ) {
+      const vb = l.owner as vmap_block;
+      l = l.next;
+      if (vb.free + vb.dirty !== BITS || vb.dirty === BITS) continue;
+      this.purge_fragmented_block(vb, purge, true);
+    }
+    this.free_purged_blocks(purge);
+  }
+
+  override _vm_unmap_aliases(start: ulong, end: ulong, flush: number): void {
+    const purge_list = new list_head<vmap_block>(null);
+
+    // mutex_lock(&vmap_purge_lock)
+    for (let cpu = 0; cpu < this.k.nr_cpu_ids; cpu++) {
+      const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+      // xa_for_each(&vbq->vmap_blocks, idx, vb): index order
+      const idxs = [...vbq.vmap_blocks.keys()].sort((x, y) => x - y);
+      for (const idx of idxs) {
+        const vb = vbq.vmap_blocks.get(idx);
+        if (!vb) continue;
+        // A fragmented block is purged first; else its dirty space is flushed.
+        if (!this.purge_fragmented_block(vb, purge_list, false) && vb.dirty_max && vb.dirty !== this.VMAP_BBMAP_BITS) {
+          const va_start = vb.va.va_start;
+          const s = va_start + vb.dirty_min * PAGE_SIZE;
+          const e = va_start + vb.dirty_max * PAGE_SIZE;
+
+          start = umin(s, start);
+          end = umax(e, end);
+
+          // Not flushed again.
+          vb.dirty_min = this.VMAP_BBMAP_BITS;
+          vb.dirty_max = 0;
+
+          flush = 1;
+        }
+      }
+    }
+    this.free_purged_blocks(purge_list);
+
+    if (!this.purge_lazy(start, end) && flush) this.k.flush_tlb_kernel_range(start, end);
+  }
+
+  override nr_vmap_blocks(): number {
+    let n = 0;
+    for (const q of this.vmap_block_queue) n += q.vmap_blocks.size;
+    return n;
+  }
+
+  /** The busy areas of every node, in address order. */
+  protected override busy_areas(): vmap_area_6[] {
+    const out: vmap_area_6[] = [];
+    for (const vn of this.a12.vmap_nodes) for (let l = vn.busy.head.next; l !== vn.busy.head; l = l.next) out.push(l.owner as vmap_area_6);
+    return out.sort((x, y) => (x.va_start < y.va_start ? -1 : x.va_start > y.va_start ? 1 : 0));
+  }
+
+  protected override purge_areas(): vmap_area_6[] {
+    const out: vmap_area_6[] = [];
+    for (const vn of this.a12.vmap_nodes) for (let l = vn.lazy.head.next; l !== vn.lazy.head; l = l.next) out.push(l.owner as vmap_area_6);
+    return out.sort((x, y) => (x.va_start < y.va_start ? -1 : x.va_start > y.va_start ? 1 : 0));
+  }
+
+  override set_iounmap_nonlazy(): boolean {
+    return false;
+  }
+}
