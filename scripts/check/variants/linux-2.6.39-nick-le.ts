@@ -486,4 +486,26 @@ export class linux_2_6_39_nick_le implements VmapAllocator {
     }
     return { areas, state: this.golden_state() };
   }
+
+  /**
+   * Seeding, not kernel code (scripts/tracefs: replaying a real trace from
+   * a /proc/vmallocinfo snapshot). On a fresh allocator, import each area
+   * the way vmalloc_init() imports early vmlist entries (import_early_area);
+   * a lazily freed one ("unpurged vm_area") is then marked VM_LAZY_FREE and
+   * its pages are added to vmap_lazy_nr, as the lazy free does (without the
+   * threshold check). Areas address sorted and disjoint. Touches are not
+   * counted.
+   */
+  seed_areas(areas: readonly { start: ulong; end: ulong; state: 'busy' | 'lazy' }[]): void {
+    if (this.vmap_area_list.next !== this.vmap_area_list || this.vmap_lazy_nr !== 0) throw new Error('seed_areas: the allocator is not fresh');
+    const saved = this.touches;
+    for (const a of areas) {
+      const va = this.import_early_area(a.start, a.end - a.start, 0);
+      if (a.state === 'lazy') {
+        va.flags |= VM_LAZY_FREE;
+        this.vmap_lazy_nr += Math.floor((va.va_end - va.va_start) / PAGE_SIZE);
+      }
+    }
+    this.touches = saved;
+  }
 }
