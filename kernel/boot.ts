@@ -335,11 +335,23 @@ export class Kernel {
 
   /* ---- memory through a CPU's MMU ---- */
 
+  /** Read 8 bytes at addr on `cpu` as its current task (TLB fills are labelled "COMM-PID read"). */
   read64(cpu: number, addr: ulong): number {
-    return this.machine.runOn(cpu, (c) => c.read64(addr));
+    return this.machine.runOn(cpu, (c) => {
+      this.label(c.id, 'read');
+      return c.read64(addr);
+    });
   }
   write64(cpu: number, addr: ulong, value: number): void {
-    this.machine.runOn(cpu, (c) => c.write64(addr, value));
+    this.machine.runOn(cpu, (c) => {
+      this.label(c.id, 'write');
+      c.write64(addr, value);
+    });
+  }
+
+  private label(cpu: number, what: string): void {
+    const t = this.tasks[cpu] as task_struct;
+    this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid} ${what}`);
   }
 
   /** The leaf PTE mapping addr in init_mm (0n: none). */

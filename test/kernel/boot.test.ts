@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { EntryBits, isPresent } from '../../hw';
+import { bootKernel, Kernel } from '../../kernel/boot';
+import { KERNELS } from '../../kernel/mm/vmalloc/api/index';
+
+const P = 4096;
+const V = -0x370000000000;
+
+/** Lazily free areas of `pages` pages (guard included in what vmap_lazy_nr counts) until `purges` purges happened. */
+function churn(k: Kernel, pages: number, frees: number): void {
+  for (let i = 0; i < frees; i++) {
+    const area = k.get_vm_area(0, (pages - 1) * P, 0x4);
+    k.remove_vm_area(0, (area as { addr: number }).addr);
+  }
+  k.flush_work();
+}
+
+describe('kernel/boot: a kernel on the machine', () => {
+  describe('lazy purges and their IPIs', () => {
+    for (const cpus of [1, 2, 4, 8, 64]) {
+      it(`purges once lazy_max_pages() = 8192 * fls(${cpus}) is exceeded, and each purge IPIs the ${cpus - 1} other CPUs once (linux-6.1)`, () => {
+        const k = bootKernel({ version: 'linux-6.1', cpus, inlineWork: true });
+        const max = 8192 * (32 - Math.clz32(cpus));
+        expect(k.allocator.lazy_max_pages()).to.equal(max);
+        const perFree = 64;
+        const frees = Math.floor(max / perFree) + 1; // the first free that crosses the limit
+        churn(k, perFree, frees - 1);
+        expect(k.purges).to.have.length(0);
+        churn(k, perFree, 1);
+        expect(k.purges).to.have.length(1);
+        expect(k.purges[0]!.nr_areas).to.equal(frees);
+        expect(k.purges[0]!.ipis).to.equal(cpus - 1);
+        expect(k.tlbstats.do_flush_tlb_all.reduce((a, b) => a + b, 0)).to.equal(cpus);
+      });
+    }
+
+    it('2.6.35 purges at the same threshold, with flush_tlb_all on every CPU (4 CPUs)', () => {
+      const k = bootKernel({ version: 'linux-2.6.35', cpus: 4 });
+      churn(k, 64, 384); // 24576 / 64 = 384: not over
+      expect(k.purges).to.have.length(0);
+      churn(k, 64, 1);
+      expect(k.purges.map((p) => [p.nr_areas, p.ipis])).to.deep.equal([[385, 3]]);
+    });
+
+    it('with more CPUs the kworker runs later on another CPU, so the purge takes more than the crossing amount', () => {
+      const k = bootKernel({ version: 'linux-6.1', cpus: 2, kworkerDelay: 10 });
+      churn(k, 64, 257 + 10);
+      expect(k.kworker_runs).to.equal(1);
+      // Each free here is two API calls (get_vm_area, remove_vm_area): 5 more frees land first.
+      expect(k.purges[0]!.nr_areas).to.equal(257 + 5);
+      expect(k.purges[0]!.cpu).to.equal(1);
+    });
+
+    it('with one CPU the kworker runs at the end of the call that queued it', () => {
+      const k = bootKernel({ version: 'linux-6.1', cpus: 1 });
+      churn(k, 64, 129);
+      expect(k.purges.map((p) => p.nr_areas)).to.deep.equal([129]);
+      expect(k.work_pending).to.equal(false);
+    });
+  });
+
+  describe('page tables and data', () => {
+    for (const { name } of KERNELS) {
+      it(`${name}: maps a vmalloc'd area but not its guard page, shares it between CPUs, and clears it by the purge`, () => {
+        const k = bootKernel({ version: name, cpus: 2 });
+        const a = k.vmalloc(0, 3 * P);
+        for (let i = 0; i < 3; i++) {
+          const pte = k.pte(a + i * P);
+          expect(isPresent(pte)).to.equal(true);
+          expect(pte & EntryBits.G).to.equal(EntryBits.G);
+          expect(pte & EntryBits.NX).to.equal(EntryBits.NX);
+        }
+        expect(k.pte(a + 3 * P)).to.equal(0n); // guard page
+        k.write64(0, a + 8, 0x1234567);
+        expect(k.read64(1, a + 8)).to.equal(0x1234567);
+        k.vfree(0, a);
+        k.vm_unmap_aliases(0);
+        for (let i = 0; i < 4; i++) expect(k.pte(a + i * P)).to.equal(0n);
+        expect(k.machine.checker.reports).to.have.length(0);
+      });
+    }
+
+    it('2.6.35 keeps the PTEs of a freed area until the purge; 2.6.39 clears them at free', () => {
+      const k35 = bootKernel({ version: 'linux-2.6.35', cpus: 1 });
+      const a = k35.vmalloc(0, P);
+      k35.vfree(0, a);
+      expect(isPresent(k35.pte(a))).to.equal(true);
+      const k39 = bootKernel({ version: 'linux-2.6.39', cpus: 1 });
+      const b = k39.vmalloc(0, P);
+      k39.vfree(0, b);
+      expect(k39.pte(b)).to.equal(0n);
+    });
+
+    it('vmap maps the given pages; vzalloc returns zeroed memory', () => {
+      const k = bootKernel({ version: 'linux-6.1', cpus: 2 });
+      const pages = k.alloc_pages(2);
+      const a = k.vmap(0, pages);
+      expect(k.api.find_vm_area(a)!.size).to.equal(3 * P);
+      k.write64(1, a + P, 77);
+      expect(k.machine.mem.read64(pages[1]!.pfn * P)).to.equal(77);
+      const z = k.vzalloc(0, 2 * P);
+      expect(k.read64(1, z + P + 16)).to.equal(0);
+    });
+
+    it('ioremap aligns to the size\'s power of two (6.1: get_count_order; 2.6.35: fls, the next one up)', () => {
+      const k61 = bootKernel({ version: 'linux-6.1', cpus: 1 });
+      k61.vmalloc(0, P);
+      const a = k61.ioremap(0, 0x10000, 0x4000);
+      expect((a - V) % 0x4000).to.equal(0);
+      expect(a - V).to.equal(0x4000);
+      const k35 = bootKernel({ version: 'linux-2.6.35', cpus: 1 });
+      k35.vmalloc(0, P);
+      const b = k35.ioremap(0, 0x10000, 0x4000);
+      expect(b - V).to.equal(0x8000);
+      k35.iounmap(0, b);
+      // 2.6.35 leaves VM_VM_AREA on the lazily freed area; only vmlist forgets it.
+      expect(k35.proc_vmallocinfo()).not.to.include('ioremap');
+    });
+
+    it('vm_map_ram carves single pages out of a per-CPU vmap block of 256 pages (6.1) and adds nothing to vmap_lazy_nr', () => {
+      const k = bootKernel({ version: 'linux-6.1', cpus: 2 });
+      const pages = k.alloc_pages(3);
+      const x = k.vm_map_ram(0, [pages[0]!]);
+      const y = k.vm_map_ram(0, [pages[1]!]);
+      const z = k.vm_map_ram(1, [pages[2]!]);
+      expect(y - x).to.equal(P);
+      expect(k.api.nr_vmap_blocks()).to.equal(2);
+      expect(k.api.VMAP_BBMAP_BITS).to.equal(256);
+      k.vm_unmap_ram(0, x, 1);
+      expect(k.allocator.vmap_lazy_nr).to.equal(0);
+      expect(k.pte(x)).to.equal(0n);
+      expect(isPresent(k.pte(z))).to.equal(true);
+    });
+  });
+
+  describe('/proc and trace', () => {
+    it('prints /proc/vmallocinfo, /proc/meminfo and /proc/vmstat in the kernel formats', () => {
+      const k = bootKernel({ version: 'linux-6.1', cpus: 1 });
+      k.vmalloc(0, 4 * P, 'kernel_clone+0xc2/0x430');
+      const io = k.ioremap(0, 0x3ffe1000, 0x1000, 'acpi_os_map_iomem+0x1a9/0x1e0');
+      const b = k.vmalloc(0, P);
+      k.vfree(0, b);
+      void io;
+      expect(k.proc_vmallocinfo()).to.equal(
+        '0xffffc90000000000-0xffffc90000005000   20480 kernel_clone+0xc2/0x430 pages=4 vmalloc N0=4\n' +
+          '0xffffc90000005000-0xffffc90000007000    8192 acpi_os_map_iomem+0x1a9/0x1e0 phys=0x000000003ffe1000 ioremap\n' +
+          '0xffffc90000007000-0xffffc90000009000    8192 unpurged vm_area\n',
+      );
+      expect(k.proc_meminfo()).to.equal('VmallocTotal:   34359738367 kB\nVmallocUsed:          16 kB\nVmallocChunk:          0 kB\n');
+      expect(k.proc_vmstat()).to.equal('nr_tlb_remote_flush 0\nnr_tlb_remote_flush_received 0\nnr_tlb_local_flush_all 0\nnr_tlb_local_flush_one 0\n');
+    });
+
+    it('prints the vmalloc trace events character for character as tracefs does', () => {
+      const k = bootKernel({ version: 'linux-6.1', cpus: 2 });
+      const a = k.vmalloc(0, 48 * P);
+      k.vfree(0, a);
+      const lines = k.trace.lines();
+      expect(lines[0]).to.equal('            init-1       [000] .....     0.000000: alloc_vmap_area: va_start: 18446683600570023936 size=200704 align=1 vstart=0xffffc90000000000 vend=0xffffe8ffffffffff failed=0');
+      expect(lines[1]).to.match(/^ {12}init-1 {7}\[000\] \.\.\.\.\. +\d+\.\d{6}: free_vmap_area_noflush: va_start=0xffffc90000000000 nr_lazy=49 nr_lazy_max=16384$/);
+    });
+  });
+});
