@@ -25,7 +25,7 @@
  * k.flush_work() runs pending work now (e.g. before reading /proc).
  */
 
-import { Machine, MachineConfigInput } from '../hw';
+import { CPU_STATS, Machine, MachineConfigInput } from '../hw';
 import { KernelWarning } from './include/asm-generic/bug';
 import { hex, ulong } from './include/u64';
 import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from './include/asm/page';
@@ -392,7 +392,6 @@ export class Kernel {
   }
 }
 
-import { CPU_STATS } from '../hw';
 const ipiSentCalIndex = CPU_STATS.index.ipiSentCal;
 
 /** Boot a kernel of `version` on a machine. */

@@ -14,7 +14,7 @@
  * Text read: x86-tlb.md §2.5 (arch/x86/kernel/irq.c variants).
  */
 
-import type { Machine } from '../../../../hw';
+import { CPU_STATS, Machine } from '../../../../hw';
 
 /** The header, CAL and TLB lines of /proc/interrupts for the online CPUs. */
 export function arch_show_interrupts(machine: Machine, online: readonly number[]): string {
@@ -34,7 +34,6 @@ export function irq_count(machine: Machine, cpu: number, stat: 'ipi.received.CAL
   return machine.cpu(cpu).stats[cpuStatIndex(stat)] as number;
 }
 
-import { CPU_STATS } from '../../../../hw';
 
 function cpuStatIndex(stat: 'ipi.received.CAL' | 'ipi.received.TLB'): number {
   return stat === 'ipi.received.CAL' ? CPU_STATS.index.ipiReceivedCal : CPU_STATS.index.ipiReceivedTlb;

@@ -19,7 +19,7 @@
  */
 
 import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../include/linux/list';
-import { ulong, umax, umin } from '../../../include/u64';
+import { ult, ulong, umax, umin } from '../../../include/u64';
 import { GFP_KERNEL } from '../../page_alloc';
 import { PAGE_SIZE } from '../../pgtable';
 import { vmalloc_api_linux_6_1, vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1';
@@ -188,13 +188,13 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
   protected override busy_areas(): vmap_area_6[] {
     const out: vmap_area_6[] = [];
     for (const vn of this.a12.vmap_nodes) for (let l = vn.busy.head.next; l !== vn.busy.head; l = l.next) out.push(l.owner as vmap_area_6);
-    return out.sort((x, y) => (x.va_start < y.va_start ? -1 : x.va_start > y.va_start ? 1 : 0));
+    return out.sort((x, y) => (ult(x.va_start, y.va_start) ? -1 : ult(y.va_start, x.va_start) ? 1 : 0));
   }
 
   protected override purge_areas(): vmap_area_6[] {
     const out: vmap_area_6[] = [];
     for (const vn of this.a12.vmap_nodes) for (let l = vn.lazy.head.next; l !== vn.lazy.head; l = l.next) out.push(l.owner as vmap_area_6);
-    return out.sort((x, y) => (x.va_start < y.va_start ? -1 : x.va_start > y.va_start ? 1 : 0));
+    return out.sort((x, y) => (ult(x.va_start, y.va_start) ? -1 : ult(y.va_start, x.va_start) ? 1 : 0));
   }
 
   override set_iounmap_nonlazy(): boolean {
