@@ -401,7 +401,10 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
       } else if (op.kind === 'w') {
         if (worker) worker.run_pending_work();
       } else {
-        alloc.purge_vmap_area_lazy();
+        // An explicit purge: vm_unmap_aliases() where the version has it.
+        const un = (alloc as Partial<{ vm_unmap_aliases(): void }>).vm_unmap_aliases;
+        if (typeof un === 'function') un.call(alloc);
+        else alloc.purge_vmap_area_lazy();
       }
       // Recorded purges at this op clear the recorded history's lazy areas.
       if (recordedPurgeAt.has(i)) for (const [s, h] of history) if (h.state === 'lazy') history.delete(s);

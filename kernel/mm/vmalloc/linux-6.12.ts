@@ -1365,6 +1365,27 @@ export class linux_6_12 implements VmapAllocator {
     this.reclaim_and_purge_vmap_areas();
   }
 
+  /*
+   * vm_unmap_aliases(), i.e. _vm_unmap_aliases(ULONG_MAX, 0, 0): the
+   * callers' explicit purge. The per-CPU vmap blocks (their fragmented-block
+   * purge and dirty ranges) are the purge_fragmented_blocks_allcpus hook
+   * here, with no dirty range, so flush stays 0. Unlike the reclaim it keeps
+   * the pools populated (full_pool_decay false).
+   */
+  vm_unmap_aliases(): void {
+    const start: ulong = ULONG_MAX;
+    const end: ulong = 0;
+    const flush = 0;
+
+    if (!this.vmap_initialized) return;
+
+    // mutex_lock(&vmap_purge_lock);
+    this.env.hooks.purge_fragmented_blocks_allcpus();
+
+    if (!this.__purge_vmap_area_lazy(start, end, false) && flush) this.env.hooks.flush_tlb_kernel_range(start, end);
+    // mutex_unlock(&vmap_purge_lock);
+  }
+
   /** The drain work item: one purge. */
   drain_vmap_area_work(): void {
     // mutex_lock(&vmap_purge_lock);
