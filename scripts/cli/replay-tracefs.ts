@@ -83,7 +83,11 @@ function pad(s: string, n: number, right = false): string {
 /** The text report: a table, one row per version, then the matching version's details. */
 export function formatReplayTable(r: TracefsReplay): string {
   const out: string[] = [];
-  out.push(`${r.trace}: ${r.events} vmalloc events, ${r.ops} ops, ${r.recordedPurges} purges recorded, ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}; before: ${r.before}${r.after ? `; after: ${r.after}` : ''}`);
+  const k = r.opKinds;
+  out.push(
+    `${r.trace}: ${r.events} vmalloc events: ${k.a} allocations, ${k.l} lazy frees, ${k.w} drain-work runs, ${k.p} explicit purges; ${r.recordedPurges} purges recorded (${r.emptyPurges} empty); ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}`,
+    `before: ${r.before}${r.after ? `; after: ${r.after}` : ''}`,
+  );
   const head = ['kernel', 'allocs', 'same addr', 'share', 'purges', 'matched', 'nr_lazy ok', 'touch/alloc', 'flush pages', 'after', 'first divergence'];
   const rows = r.versions.map((v) => [
     v.kernel + (v.matching ? ' *' : ''),

@@ -509,6 +509,8 @@ export interface TracefsReplay {
   cpus: number;
   events: number;
   ops: number;
+  /** Ops by kind: allocations, lazy frees, drain-work runs, explicit purges. */
+  opKinds: { a: number; l: number; w: number; p: number };
   recordedPurges: number;
   emptyPurges: number;
   versions: VersionReplay[];
@@ -524,6 +526,12 @@ export function replayTracefs(trace: TracefsTrace, before: Vmallocinfo, kernels:
     cpus: opts.cpus,
     events: trace.events.length,
     ops: stream.ops.length,
+    opKinds: {
+      a: stream.ops.filter((o) => o.kind === 'a').length,
+      l: stream.ops.filter((o) => o.kind === 'l').length,
+      w: stream.ops.filter((o) => o.kind === 'w').length,
+      p: stream.ops.filter((o) => o.kind === 'p').length,
+    },
     recordedPurges: stream.purges.length,
     emptyPurges: stream.emptyPurges,
     versions: kernels.map((k) => replayOnVersion(k, stream, before, opts)),
