@@ -44,11 +44,12 @@ export type TraceOp =
       attempts: number;
       line: number;
       pid: number;
+      cpu: number;
     }
-  | { kind: 'l'; addr: ulong; nr_lazy: number; nr_lazy_max: number; line: number; pid: number }
-  | { kind: 'p'; line: number; pid: number }
+  | { kind: 'l'; addr: ulong; nr_lazy: number; nr_lazy_max: number; line: number; pid: number; cpu: number }
+  | { kind: 'p'; line: number; pid: number; cpu: number }
   /** The kworker ran the queued drain work here (a threshold purge line). */
-  | { kind: 'w'; line: number; pid: number };
+  | { kind: 'w'; line: number; pid: number; cpu: number };
 
 export interface RecordedPurge {
   /** Index of the op during which it ran (a 'w' op for a threshold purge). */
@@ -92,11 +93,11 @@ export function buildOps(trace: TracefsTrace): OpStream {
         if (!e.failed) pending.delete(e.pid);
         continue;
       }
-      ops.push({ kind: 'a', size: e.size, align: e.align, vstart: e.vstart, vend: e.vend, addr: e.failed ? null : e.addr, attempts: 1, line: e.line, pid: e.pid });
+      ops.push({ kind: 'a', size: e.size, align: e.align, vstart: e.vstart, vend: e.vend, addr: e.failed ? null : e.addr, attempts: 1, line: e.line, pid: e.pid, cpu: e.cpu });
       if (e.failed) pending.set(e.pid, ops.length - 1);
       else pending.delete(e.pid);
     } else if (e.kind === 'free_vmap_area_noflush') {
-      ops.push({ kind: 'l', addr: e.va_start, nr_lazy: e.nr_lazy, nr_lazy_max: e.nr_lazy_max, line: e.line, pid: e.pid });
+      ops.push({ kind: 'l', addr: e.va_start, nr_lazy: e.nr_lazy, nr_lazy_max: e.nr_lazy_max, line: e.line, pid: e.pid, cpu: e.cpu });
       if (e.nr_lazy > e.nr_lazy_max && !drainQueued) drainQueued = { op: ops.length - 1, nr_lazy: e.nr_lazy };
     } else {
       const p = pending.get(e.pid);
@@ -104,7 +105,7 @@ export function buildOps(trace: TracefsTrace): OpStream {
       if (p !== undefined) {
         rec = { op: p, trigger: p, cause: 'alloc-failure', nr_lazy: null, start: e.start, end: e.end, num_purged: e.num_purged, line: e.line };
       } else if (drainQueued) {
-        ops.push({ kind: 'w', line: e.line, pid: e.pid });
+        ops.push({ kind: 'w', line: e.line, pid: e.pid, cpu: e.cpu });
         rec = { op: ops.length - 1, trigger: drainQueued.op, cause: 'threshold', nr_lazy: drainQueued.nr_lazy, start: e.start, end: e.end, num_purged: e.num_purged, line: e.line };
         drainQueued = null;
       } else {
@@ -112,7 +113,7 @@ export function buildOps(trace: TracefsTrace): OpStream {
           emptyPurges++;
           continue;
         }
-        ops.push({ kind: 'p', line: e.line, pid: e.pid });
+        ops.push({ kind: 'p', line: e.line, pid: e.pid, cpu: e.cpu });
         rec = { op: ops.length - 1, trigger: ops.length - 1, cause: 'explicit', nr_lazy: null, start: e.start, end: e.end, num_purged: e.num_purged, line: e.line };
       }
       if (e.num_purged === 0) {
@@ -359,9 +360,12 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   let touches = 0;
 
   try {
+    /** Versions that know the calling CPU (linux-6.12: node_alloc, the per-CPU spare area). */
+    const percpu = typeof (alloc as Partial<{ cpu: number }>).cpu === 'number' ? (alloc as unknown as { cpu: number }) : null;
     for (let i = 0; i < stream.ops.length; i++) {
       const op = stream.ops[i];
       curOp = i;
+      if (percpu) percpu.cpu = op.cpu < opts.cpus ? op.cpu : 0;
       if (op.kind === 'a') {
         res.allocations++;
         const t0 = alloc.touches;

@@ -134,10 +134,11 @@ describe('tracefs replay', function () {
      *   1.3 vm_unmap_aliases-style purge (cpu 0): [V+2P, V+5P), 2 areas
      *   1.4 a V+2P 3 pages  (cpu 0)     the purged hole [V+2P, V+5P)
      * linux-6.12 with two CPUs: two nodes; the allocation at 1.0 is full
-     * range with several nodes, so node_alloc() tags it for node 0 (the
-     * replay runs on CPU 0) and the explicit purge (vm_unmap_aliases: the
-     * pools are kept) parks it in node 0's pool of 2-page areas: the
-     * 3-page request at 1.4 cannot use [V+2P, V+5P) and goes to V+6P.
+     * range with several nodes, so node_alloc() tags it for the node of
+     * its CPU, 1, and the explicit purge (vm_unmap_aliases: the pools are
+     * kept) parks it in node 1's pool of 2-page areas: the 3-page request
+     * at 1.4 (CPU 0, node 0's pools empty) cannot use [V+2P, V+5P) and
+     * goes to V+6P.
      * With --cpus 1 (one node, no pools) it is the recorded V+2P.
      */
     const trace = [
@@ -165,6 +166,7 @@ describe('tracefs replay', function () {
         expect(v.unknownFrees).to.deep.equal([]);
       }
       const two = replayTracefs(t, b, ['linux-6.12'], { cpus: 2 }).versions[0];
+      expect(two.final).to.not.equal(null);
       expect(two.sameAddress).to.equal(2);
       expect(two.firstDivergence!.line).to.equal(7);
       expect(two.firstDivergence!.actual).to.contain('0xffffc90000006000');
