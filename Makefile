@@ -18,7 +18,7 @@ build: install
 	@ln -sf ../../dist/scripts/vmapsim.js node_modules/.bin/vmapsim
 
 run: build
-	node dist/scripts/vmapsim.js main
+	node dist/scripts/vmapsim.js main --html out/vmapsim-report.html
 
 test: build chromium
 	npx mocha 'test/**/*.test.ts'

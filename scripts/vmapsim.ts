@@ -6,6 +6,8 @@
  */
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { versionNames } from '../kernel/mm/vmalloc/index';
 import { STREAMS, StreamName } from './bench/allocator';
 import { benchCommand } from './cli/bench';
@@ -133,17 +135,26 @@ export function buildProgram(): Command {
 
   program
     .command('main')
-    .description('the main job of `make run`: replay every golden trace of every version, then the benchmark')
+    .description('the main job of `make run`: replay every golden trace of every version, then the gfs2-vmalloc-loop headline with an HTML report')
     .option('--golden <dir>', 'folder with the golden traces', goldenDir())
-    .option('--no-bench', 'skip the benchmark')
-    .action((o: { golden: string; bench: boolean }) => {
-      process.exitCode = mainJob(o.golden, { bench: o.bench }, out, err);
+    .option('--bench', 'also run the allocator benchmark (minutes)')
+    .option('--iterations <n>', 'gfs2-vmalloc-loop iterations of the headline', seedArg, 25000)
+    .option('--html <file>', 'where to write the headline HTML report', 'out/vmapsim-report.html')
+    .action((o: { golden: string; bench?: boolean; iterations: number; html: string }) => {
+      mkdirSync(dirname(o.html), { recursive: true });
+      process.exitCode = mainJob(o.golden, { bench: o.bench === true, iterations: o.iterations, html: o.html }, out, err);
     });
 
   return program;
 }
 
 export function run(argv: string[]): void {
+  // A reader that goes away (`vmapsim ... | head`) is not an error.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
   try {
     buildProgram().parse(argv);
   } catch (e) {
