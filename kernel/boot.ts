@@ -66,6 +66,8 @@ export interface BootOptions {
   /** Run the deferred purge inline, as the golden traces do (default false: a kworker). */
   readonly inlineWork?: boolean;
   readonly faults?: FaultInjection;
+  /** Record trace events (default true); off, the tracepoints cost nothing, as in a kernel with tracing disabled. */
+  readonly trace?: boolean;
 }
 
 /** A purge as the `purged` hook reported it. */
@@ -125,6 +127,7 @@ export class Kernel {
     this.vmstat = new vm_event_states(ncpu);
     this.tlbstats = new tlb_flush_stats(ncpu);
     this.trace = new trace_buffer(opts.clockHz ?? 3e9);
+    if (opts.trace === false) this.trace.enabled.clear();
     this.tasks = Array.from({ length: ncpu }, () => ({ comm: 'init', pid: 1 }));
 
     const self = this;
@@ -149,12 +152,12 @@ export class Kernel {
       purge_fragmented_blocks_allcpus: () => self.api.purge_fragmented_blocks_allcpus(),
       purged: (nr, start, end) => {
         this.purges.push({ cpu: machine.currentCpu, nr_areas: nr, start, end, ipis: this.lastFlushIpis });
-        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:purge_vmap_area_lazy', fmt_purge_vmap_area_lazy(start, end, nr));
+        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:purge_vmap_area_lazy', () => fmt_purge_vmap_area_lazy(start, end, nr));
       },
       warn: (w) => this.warnings.push(w),
-      trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => this.emit('vmalloc:alloc_vmap_area', fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed)),
-      trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => this.emit('vmalloc:free_vmap_area_noflush', fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max)),
-      trace_purge_vmap_area_lazy: (start, end, npurged) => this.emit('vmalloc:purge_vmap_area_lazy', fmt_purge_vmap_area_lazy(start, end, npurged)),
+      trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed)),
+      trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => this.emit('vmalloc:free_vmap_area_noflush', () => fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max)),
+      trace_purge_vmap_area_lazy: (start, end, npurged) => this.emit('vmalloc:purge_vmap_area_lazy', () => fmt_purge_vmap_area_lazy(start, end, npurged)),
     };
     if (!opts.inlineWork) hooks.schedule_work = (fn) => this.schedule_work(fn);
 
@@ -177,10 +180,10 @@ export class Kernel {
       flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
       warn,
       trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => {
-        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed));
+        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed));
       },
       trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => {
-        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:free_vmap_area_noflush', fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max));
+        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:free_vmap_area_noflush', () => fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max));
       },
     };
     this.api = getApiEra(opts.api ?? info.api).create(ctx, this.allocator);
@@ -246,7 +249,8 @@ export class Kernel {
     return this.pending !== null;
   }
 
-  private emit(event: trace_event_name, fields: string): void {
+  private emit(event: trace_event_name, fields: () => string): void {
+    if (!this.trace.enabled.has(event)) return;
     const cpu = this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu;
     const t = this.tasks[cpu] as task_struct;
     this.trace.record({ event, comm: t.comm, pid: t.pid, cpu, flags: '.....', cycles: this.machine.cpu(cpu).now, fields });

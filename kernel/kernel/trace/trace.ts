@@ -32,8 +32,8 @@ export interface trace_entry {
   readonly flags: string;
   /** Modelled cycles of the emitting CPU. */
   readonly cycles: number;
-  /** The formatted fields (after "NAME: "). */
-  readonly fields: string;
+  /** The formatted fields (after "NAME: "), or a function that formats them when the line is read. */
+  readonly fields: string | (() => string);
 }
 
 /** The task an event is charged to. */
@@ -67,7 +67,8 @@ export function format_trace_line(e: trace_entry, clockHz: number): string {
   const name = e.event.slice(e.event.indexOf(':') + 1);
   const task = `${e.comm.padStart(16)}-${String(e.pid).padEnd(7)}`;
   const ts = `${String(secs).padStart(5)}.${String(usecs).padStart(6, '0')}`;
-  return `${task} [${String(e.cpu).padStart(3, '0')}] ${e.flags} ${ts}: ${name}: ${e.fields}`;
+  const fields = typeof e.fields === 'string' ? e.fields : e.fields();
+  return `${task} [${String(e.cpu).padStart(3, '0')}] ${e.flags} ${ts}: ${name}: ${fields}`;
 }
 
 /** A per-kernel trace buffer (the global tracing instance). */
