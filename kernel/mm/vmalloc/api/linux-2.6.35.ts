@@ -115,8 +115,16 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
   readonly era: string = VERSION;
   protected readonly version: string = VERSION;
 
-  /** The address-sorted list of vm_structs (vmlist, under vmlist_lock). */
-  vmlist: vm_struct | null = null;
+  /**
+   * The address-sorted list of vm_structs (vmlist, under vmlist_lock). The
+   * C code walks it through `struct vm_struct **p`, starting at &vmlist; the
+   * anchor object plays &vmlist (its `next` is vmlist).
+   */
+  private readonly vmlist_anchor: { next: vm_struct | null } = { next: null };
+
+  get vmlist(): vm_struct | null {
+    return this.vmlist_anchor.next;
+  }
 
   /* Per-CPU vmap blocks. */
   readonly VMAP_MAX_ALLOC = 64; // BITS_PER_LONG
@@ -467,15 +475,7 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
 
   /** &vmlist as a "next" pointer. */
   private vmlist_head(): { next: vm_struct | null } {
-    const self = this as unknown as { vmlist: vm_struct | null };
-    return {
-      get next(): vm_struct | null {
-        return self.vmlist;
-      },
-      set next(v: vm_struct | null) {
-        self.vmlist = v;
-      },
-    };
+    return this.vmlist_anchor;
   }
 
   ioremap_align(size: ulong): number {
