@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { resolve } from 'node:path';
+import { InputError } from '../../../scripts/lib/input-error';
+import { loadScenarioFile } from '../../../scripts/run/load';
+import { runMatrix } from '../../../scripts/run/runner';
+
+describe("loading a user's scenario file", () => {
+  it('runs the README example and finds every read correct', () => {
+    const s = loadScenarioFile(resolve(__dirname, '../../../scripts/examples/two-cpu-churn.ts'));
+    expect(s.name).to.equal('two-cpu-churn');
+    const m = runMatrix(s, { kernels: ['linux-6.1'], cpus: [2], seed: 1, params: { rounds: 200, pages: 2 } });
+    const r = m.cells[0].result;
+    expect(r.notes).to.deep.equal(['0 reads returned a value other than the one written']);
+    expect(r.figures.allocations).to.equal(400);
+    expect(r.figures.checkerReports).to.equal(0);
+  });
+
+  it('names the file when it exports no scenario', () => {
+    expect(() => loadScenarioFile(resolve(__dirname, '../../../scripts/run/stats.ts'))).to.throw(InputError, /exports no scenario/);
+    expect(() => loadScenarioFile('/nonexistent/x.ts')).to.throw(InputError, /no such scenario file/);
+  });
+});
