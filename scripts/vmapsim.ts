@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { versionNames } from '../kernel/mm/vmalloc/index';
 import { STREAMS, StreamName } from './bench/allocator';
-import { benchCommand } from './cli/bench';
+import { gfs2Child } from './bench/gfs2-full';
+import { benchCommand, benchGfs2Command, benchMachineCommand, benchScaleCommand } from './cli/bench';
 import { registerCheckCommand, replayInvariantPass } from './cli/check';
 import { EXIT_BAD_INPUT } from './cli/exit';
 import { listCommand } from './cli/list';
@@ -104,9 +105,28 @@ export function buildProgram(): Command {
       return n;
     })
     .option('--golden <dir>', 'folder with the bench streams', goldenDir())
-    .option('--json', 'print a JSON array of {version, stream, nsPerOp, touchesPerAlloc}')
-    .action((o: { kernel: string[]; stream?: StreamName[]; repeat?: number; golden: string; json?: boolean }) => {
-      benchCommand({ kernel: o.kernel, stream: o.stream, repeat: o.repeat, golden: o.golden, json: o.json }, out);
+    .option('--json', 'print JSON (allocator: an array of {version, stream, nsPerOp, touchesPerAlloc}; --machine: {cpus, checker, tlbHitsPerSec, walksPerSec})')
+    .option('--machine', 'the machine: TLB-hit and full-walk translations per second at 1, 8 and 64 CPUs, checker on and off')
+    .option('--gfs2', 'gfs2-vmalloc-loop on the machine, checker off and on: wall time, CPU time, peak memory')
+    .option('--iterations <n>', 'with --gfs2: loop count', seedArg, 1000000)
+    .option('--cpus <n>', 'with --gfs2: emulated CPUs', seedArg, 64)
+    .option('--scale', 'cost per allocation against live areas (1k..1M), flush cost against CPU count (1..512)')
+    .option('--html <file>', 'with --scale: write the plots and tables to an HTML file')
+    .action((o: { kernel: string[]; stream?: StreamName[]; repeat?: number; golden: string; json?: boolean; machine?: boolean; gfs2?: boolean; iterations: number; cpus: number; scale?: boolean; html?: string }) => {
+      if (o.machine) benchMachineCommand({ json: o.json }, out);
+      else if (o.gfs2) benchGfs2Command(process.argv[1], { json: o.json, kernel: o.kernel, iterations: o.iterations, cpus: o.cpus }, out);
+      else if (o.scale) benchScaleCommand({ json: o.json, kernel: o.kernel, html: o.html }, out);
+      else benchCommand({ kernel: o.kernel, stream: o.stream, repeat: o.repeat, golden: o.golden, json: o.json }, out);
+    });
+
+  program
+    .command('bench-gfs2-child', { hidden: true })
+    .argument('<version>')
+    .argument('<cpus>')
+    .argument('<iterations>')
+    .argument('<checker>')
+    .action((version: string, cpus: string, iterations: string, checker: string) => {
+      out(JSON.stringify(gfs2Child(version, Number(cpus), Number(iterations), checker === 'true')));
     });
 
   program

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vmapsim bench`: allocator-only replay of the 1,000,000-op streams. */
+/*
+ * `vmapsim bench`: benchmarks that print figures (never tests).
+ *   default     allocator-only replay of the 1,000,000-op streams per version
+ *   --machine   TLB-hit and page-walk translations per second (hw/)
+ *   --gfs2      gfs2-vmalloc-loop on 64 CPUs: wall, CPU time, peak memory
+ *   --scale     cost per allocation against live areas; flush cost against CPUs
+ */
 
 import { benchAllocators, BenchRow, formatBench, STREAMS, StreamName } from '../bench/allocator';
 import { progress } from './progress';
@@ -28,4 +34,43 @@ export function benchCommand(opts: BenchOptions, out: (s: string) => void): Benc
     out(JSON.stringify(rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc })), null, 2));
   else out(formatBench(rows));
   return rows;
+}
+
+import { writeFileSync } from 'node:fs';
+import { benchMachine, formatMachineBench } from '../bench/machine';
+import { benchGfs2, formatGfs2 } from '../bench/gfs2-full';
+import { benchScale, formatScale, scalePlots } from '../bench/scale';
+import { benchFlushScale, flushScalePlot, formatFlushScale } from '../bench/flush-scale';
+
+export function benchMachineCommand(opts: { json?: boolean }, out: (s: string) => void): void {
+  const rows = benchMachine({ cpus: [1, 8, 64] });
+  out(opts.json ? JSON.stringify(rows, null, 2) : formatMachineBench(rows));
+}
+
+export function benchGfs2Command(self: string, opts: { json?: boolean; kernel: string[]; iterations: number; cpus: number }, out: (s: string) => void): void {
+  const bar = progress(!opts.json);
+  bar.start(opts.kernel.length * 2, '');
+  let i = 0;
+  const rows = benchGfs2(self, opts.kernel, { iterations: opts.iterations, cpus: opts.cpus, onProgress: (m) => bar.update(i++, m) });
+  bar.stop();
+  out(opts.json ? JSON.stringify(rows, null, 2) : formatGfs2(rows));
+}
+
+export function benchScaleCommand(opts: { json?: boolean; kernel: string[]; html?: string; live?: number[] }, out: (s: string) => void): void {
+  const bar = progress(!opts.json);
+  bar.start(opts.kernel.length * 8 + 30, '');
+  let i = 0;
+  const onProgress = (m: string) => bar.update(i++, m);
+  const alloc = benchScale(opts.kernel, { live: opts.live, onProgress });
+  const flush = benchFlushScale({ onProgress });
+  bar.stop();
+  if (opts.json) out(JSON.stringify({ allocator: alloc, flush }, null, 2));
+  else out(`${formatScale(alloc)}\n\n${formatFlushScale(flush)}`);
+  if (opts.html) {
+    writeFileSync(
+      opts.html,
+      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>vmapsim: scale</title><style>body{font:14px system-ui,sans-serif;margin:2em}svg.plot{display:block;margin:1em 0;background:#fafafa;border:1px solid #eee}svg .t{font-size:14px;font-weight:600}svg .k{font-size:11px;fill:#444}svg .ax{stroke:#888}pre{background:#f4f4f4;padding:1em}</style></head><body><h1>Scale</h1>${scalePlots(alloc)}${flushScalePlot(flush)}<pre>${formatScale(alloc)}\n\n${formatFlushScale(flush)}</pre></body></html>\n`,
+    );
+    if (!opts.json) out(`HTML report: ${opts.html}`);
+  }
 }
