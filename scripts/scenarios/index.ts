@@ -6,9 +6,10 @@ import { alignShift } from './align-shift';
 import { exactRangeAlign } from './exact-range-align';
 import { gfs2VmallocLoop } from './gfs2-vmalloc-loop';
 import { hughIoremapBug } from './hugh-ioremap-bug';
+import { testVmalloc } from './test-vmalloc';
 import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

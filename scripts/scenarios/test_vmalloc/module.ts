@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * lib/test_vmalloc.c (Uladzislau Rezki, merged in v5.1) on a booted kernel
+ * of the machine: its module parameters, its test cases and its worker
+ * kthreads, as three texts of the module:
+ *
+ *  - "v5.1": the RFC v3 submission as merged (8 cases; single_cpu_test; one
+ *    worker bound to each online CPU unless single_cpu_test; fix_size 3
+ *    pages; "All test took CPU%d=%lu cycles"). Run on every kernel before
+ *    6.1 (2.6.35 .. 5.2): for the kernels older than the module, as if it
+ *    had been backported (it only calls vmalloc, vfree,
+ *    __vmalloc_node_range and __alloc_percpu);
+ *  - "v6.1": nr_threads (clamped to 1..USHRT_MAX, so 0 gives one worker;
+ *    workers are not bound), nr_pages, the two kvfree_rcu cases, "All test
+ *    took worker%d=%lu cycles";
+ *  - "v6.12": vm_map_ram_test (id 1024) added; use_huge is not offered
+ *    (huge mappings are not modelled).
+ * Texts read: /tmp/ref/mails/test_vmalloc-v5.1.txt, /tmp/ref/linux-6.1/lib/
+ * test_vmalloc.c, /tmp/ref/linux-6.12/lib/test_vmalloc.c (paraphrased).
+ *
+ * Workers: each test case is a generator that yields after every kernel call
+ * (vmalloc, vfree, a write through the MMU, ...); the workers run through
+ * hw runInterleaved in round-robin order, one kernel call per turn, each call
+ * running to completion on the worker's CPU (its flush IPIs are handled by
+ * the targets before it returns). v5.1 binds worker i to the i-th CPU of
+ * its mask; the later module leaves placement to the scheduler, modelled as
+ * worker i on CPU i mod online CPUs.
+ *
+ * Time: a worker's cycles are the modelled cycles of its own kernel calls on
+ * its CPU (the machine's cost model: TLB fills and walks, flush
+ * instructions, IPIs) plus 7.5 cycles per area its allocations' searches
+ * touched (machine-metrics.ts; the same sum as the table's cycles column); "avg: N usec" is those cycles at the kernel's clock
+ * (3 GHz) divided by test_repeat_count, and "All test took ...=N cycles" is
+ * their sum over the run (get_cycles() at the same clock). Page allocation,
+ * zeroing and PTE writes are not costed, so these are far below a real
+ * kernel's figures; they compare versions and CPU counts, not wall time.
+ *
+ * Random numbers (get_random_bytes, prandom_u32_max, get_random_u8, ...)
+ * come from a splitmix64 per worker seeded from the run's seed, used with
+ * each text's own arithmetic (v5.1 takes `rnd % 23` and `rnd % 10` of one
+ * unsigned long; 6.1 of one u8).
+ */
+
+import type { Kernel } from '../../../kernel/boot';
+import { fromBigInt, ulong } from '../../../kernel/include/u64';
+import type { page } from '../../../kernel/mm/page_alloc';
+import { SplitMix64 } from '../../check/prng';
+import { CYCLES_PER_TOUCH } from '../../run/machine-metrics';
+import { PAGE_SIZE, releaseNumber, THREAD_ALIGN, vmallocNodeRange } from '../boot-state';
+
+export type ModuleText = 'v5.1' | 'v6.1' | 'v6.12';
+
+/** The module text a kernel runs. */
+export function moduleText(version: string): ModuleText {
+  const r = releaseNumber(version);
+  if (r >= 6.12) return 'v6.12';
+  if (r >= 6.01) return 'v6.1';
+  return 'v5.1';
+}
+
+/** The module's parameters (every text's; each uses its own). */
+export interface ModuleParams {
+  readonly run_test_mask: number;
+  readonly test_repeat_count: number;
+  readonly test_loop_count: number;
+  readonly sequential_test_order: boolean;
+  readonly single_cpu_test: boolean;
+  readonly nr_threads: number;
+  readonly nr_pages: number;
+}
+
+/** A case's verdict: 0 passed, -1 failed (the C return values), or not modelled. */
+export const NOT_MODELLED = 'not modelled';
+type Verdict = number | typeof NOT_MODELLED;
+
+/** What a test case can do: kernel calls on its worker's CPU, each one step. */
+export interface Worker {
+  readonly id: number;
+  readonly cpu: number;
+  readonly k: Kernel;
+  readonly rnd: SplitMix64;
+  readonly p: ModuleParams;
+  readonly text: ModuleText;
+  /** Name of the case running (for a BUG report). */
+  current: string;
+  /** Modelled cycles of this worker's calls. */
+  cycles: number;
+  vmalloc(size: number): ulong;
+  vmallocRange(size: number, align: ulong): ulong;
+  vfree(addr: ulong): void;
+  write(addr: ulong, value: number): void;
+  vm_map_ram(pages: readonly page[]): ulong;
+  vm_unmap_ram(addr: ulong, count: number): void;
+}
+
+type Case = (w: Worker) => Generator<void, Verdict>;
+
+/** A u32 draw (get_random_bytes into an int, prandom_u32). */
+function u32(w: Worker): number {
+  return w.rnd.nextHalves()[1];
+}
+
+/** An unsigned long draw reduced mod n (v5.1 `rnd % n` of get_random_bytes(&rnd, 8)). */
+function ulongMod(h: number, l: number, n: number): number {
+  return ((h % n) * (4294967296 % n) + (l % n)) % n;
+}
+
+/** prandom_u32_max(n) (6.1): (u32 * n) >> 32. */
+function u32Max(w: Worker, n: number): number {
+  return Math.floor((u32(w) * n) / 4294967296);
+}
+
+function* fix_size_alloc_test(w: Worker): Generator<void, Verdict> {
+  const pages = w.text === 'v5.1' ? 3 : w.p.nr_pages > 0 ? w.p.nr_pages : 1;
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    const ptr = w.vmalloc(pages * PAGE_SIZE);
+    yield;
+    if (!ptr) return -1;
+    w.write(ptr, 0);
+    yield;
+    w.vfree(ptr);
+    yield;
+  }
+  return 0;
+}
+
+function* full_fit_alloc_test(w: Worker): Generator<void, Verdict> {
+  const junk_length = junkLength(w.k.cpu_online_mask.length);
+  const ptr = w.vmalloc(8 * junk_length);
+  yield;
+  if (!ptr) return -1;
+  const junk_ptr = w.vmalloc(8 * junk_length);
+  yield;
+  if (!junk_ptr) {
+    w.vfree(ptr);
+    yield;
+    return -1;
+  }
+  const a: ulong[] = new Array(junk_length);
+  const j: ulong[] = new Array(junk_length);
+  for (let i = 0; i < junk_length; i++) {
+    a[i] = w.vmalloc(PAGE_SIZE);
+    yield;
+    w.write(ptr + 8 * i, a[i]);
+    yield;
+    j[i] = w.vmalloc(PAGE_SIZE);
+    yield;
+    w.write(junk_ptr + 8 * i, j[i]);
+    yield;
+  }
+  for (let i = 0; i < junk_length; i++) {
+    w.vfree(j[i]);
+    yield;
+  }
+  let rv: Verdict = 0;
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    const tmp = w.vmalloc(PAGE_SIZE);
+    yield;
+    if (!tmp) {
+      rv = -1;
+      break;
+    }
+    w.write(tmp, 1);
+    yield;
+    w.vfree(tmp);
+    yield;
+  }
+  for (let i = 0; i < junk_length; i++) {
+    w.vfree(a[i]);
+    yield;
+  }
+  w.vfree(ptr);
+  yield;
+  w.vfree(junk_ptr);
+  yield;
+  return rv;
+}
+
+/** full_fit_alloc_test's junk_length: fls(num_online_cpus()) * (32 MiB / PAGE_SIZE). */
+export function junkLength(ncpu: number): number {
+  return (32 - Math.clz32(ncpu)) * ((32 * 1024 * 1024) / PAGE_SIZE);
+}
+
+function* long_busy_list_alloc_test(w: Worker): Generator<void, Verdict> {
+  const ptr = w.vmalloc(8 * 15000);
+  yield;
+  if (!ptr) return -1;
+  const busy: ulong[] = new Array(15000);
+  for (let i = 0; i < 15000; i++) {
+    busy[i] = w.vmalloc(PAGE_SIZE);
+    yield;
+    w.write(ptr + 8 * i, busy[i]);
+    yield;
+  }
+  let rv: Verdict = 0;
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    const p1 = w.vmalloc(100 * PAGE_SIZE);
+    yield;
+    if (!p1) {
+      rv = -1;
+      break;
+    }
+    const p2 = w.vmalloc(PAGE_SIZE);
+    yield;
+    if (!p2) {
+      w.vfree(p1);
+      yield;
+      rv = -1;
+      break;
+    }
+    w.write(p1, 0);
+    yield;
+    w.write(p2, 1);
+    yield;
+    w.vfree(p1);
+    yield;
+    w.vfree(p2);
+    yield;
+  }
+  for (let i = 0; i < 15000; i++) {
+    w.vfree(busy[i]);
+    yield;
+  }
+  w.vfree(ptr);
+  yield;
+  return rv;
+}
+
+function* random_size_alloc_test(w: Worker): Generator<void, Verdict> {
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    const n = w.text === 'v5.1' ? (u32(w) % 100) + 1 : u32Max(w, 100) + 1;
+    const p = w.vmalloc(n * PAGE_SIZE);
+    yield;
+    if (!p) return -1;
+    w.write(p, 1);
+    yield;
+    w.vfree(p);
+    yield;
+  }
+  return 0;
+}
+
+function* fix_align_alloc_test(w: Worker): Generator<void, Verdict> {
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    const ptr = w.vmallocRange(5 * PAGE_SIZE, THREAD_ALIGN * 2);
+    yield;
+    if (!ptr) return -1;
+    w.vfree(ptr);
+    yield;
+  }
+  return 0;
+}
+
+function* random_size_align_alloc_test(w: Worker): Generator<void, Verdict> {
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    let a: number;
+    let s: number;
+    if (w.text === 'v5.1') {
+      const [h, l] = w.rnd.nextHalves(); // get_random_bytes(&rnd, sizeof(unsigned long))
+      a = ulongMod(h, l, 23);
+      s = ulongMod(h, l, 10);
+    } else {
+      const rnd = w.rnd.nextHalves()[1] & 0xff; // get_random_u8()
+      a = rnd % 23;
+      s = rnd % 10;
+    }
+    const ptr = w.vmallocRange((s + 1) * PAGE_SIZE, 2 ** a);
+    yield;
+    if (!ptr) return -1;
+    w.vfree(ptr);
+    yield;
+  }
+  return 0;
+}
+
+function* align_shift_alloc_test(w: Worker): Generator<void, Verdict> {
+  for (let i = 0; i < 64; i++) {
+    const ptr = w.vmallocRange(PAGE_SIZE, fromBigInt(1n << BigInt(i)));
+    yield;
+    if (!ptr) return -1;
+    w.vfree(ptr);
+    yield;
+  }
+  return 0;
+}
+
+// eslint-disable-next-line require-yield
+function* notModelled(): Generator<void, Verdict> {
+  return NOT_MODELLED;
+}
+
+function* vm_map_ram_test(w: Worker): Generator<void, Verdict> {
+  const map_nr_pages = w.p.nr_pages > 0 ? w.p.nr_pages : 1;
+  const pages = w.k.alloc_pages(map_nr_pages); // alloc_pages_bulk_array
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    const v = w.vm_map_ram(pages);
+    yield;
+    w.write(v, 0x61); // *v_ptr = 'a' (no NULL check in the module)
+    yield;
+    w.vm_unmap_ram(v, map_nr_pages);
+    yield;
+  }
+  for (const pg of pages) w.k.pages.__free_page(pg);
+  return 0;
+}
+
+export interface CaseDesc {
+  readonly name: string;
+  readonly fn: Case;
+  /** Why it is not run, when it is not modelled. */
+  readonly missing?: string;
+}
+
+const V51: readonly CaseDesc[] = [
+  { name: 'fix_size_alloc_test', fn: fix_size_alloc_test },
+  { name: 'full_fit_alloc_test', fn: full_fit_alloc_test },
+  { name: 'long_busy_list_alloc_test', fn: long_busy_list_alloc_test },
+  { name: 'random_size_alloc_test', fn: random_size_alloc_test },
+  { name: 'fix_align_alloc_test', fn: fix_align_alloc_test },
+  { name: 'random_size_align_alloc_test', fn: random_size_align_alloc_test },
+  { name: 'align_shift_alloc_test', fn: align_shift_alloc_test },
+  { name: 'pcpu_alloc_test', fn: notModelled, missing: '__alloc_percpu / pcpu_get_vm_areas (the percpu allocator) is not in the kernel layer' },
+];
+const V61: readonly CaseDesc[] = [
+  ...V51,
+  { name: 'kvfree_rcu_1_arg_vmalloc_test', fn: notModelled, missing: 'kvfree_rcu() and RCU grace periods are not in the kernel layer' },
+  { name: 'kvfree_rcu_2_arg_vmalloc_test', fn: notModelled, missing: 'kvfree_rcu() and RCU grace periods are not in the kernel layer' },
+];
+const V612: readonly CaseDesc[] = [...V61, { name: 'vm_map_ram_test', fn: vm_map_ram_test }];
+
+/** test_case_array[] of a module text. */
+export function testCases(text: ModuleText): readonly CaseDesc[] {
+  return text === 'v5.1' ? V51 : text === 'v6.1' ? V61 : V612;
+}
+
+/** The parameters a module text has (module_param names). */
+export function moduleParamNames(text: ModuleText): readonly string[] {
+  const common = ['sequential_test_order', 'test_repeat_count', 'test_loop_count', 'run_test_mask'];
+  return text === 'v5.1' ? ['single_cpu_test', ...common] : ['nr_threads', ...common, 'nr_pages'];
+}
+
+/** Per-worker, per-case results (struct test_case_data). */
+export interface CaseData {
+  test_passed: number;
+  test_failed: number;
+  not_modelled: number;
+  /** usec, averaged over the repeats. */
+  time: number;
+}
+
+export interface WorkerResult {
+  readonly id: number;
+  readonly cpu: number;
+  readonly data: CaseData[];
+  /** t->stop - t->start, modelled cycles. */
+  cycles: number;
+  done: boolean;
+}
+
+/** shuffle_array(): j in [0, i) (never i itself), as both texts do. */
+export function shuffleArray(arr: number[], w: Worker): void {
+  for (let i = arr.length - 1; i > 0; i--) {
+    const j = w.text === 'v5.1' ? u32(w) % i : u32Max(w, i);
+    const x = arr[i] as number;
+    arr[i] = arr[j] as number;
+    arr[j] = x;
+  }
+}
+
+/** test_func(): one worker's whole run. */
+export function* testFunc(w: Worker, out: WorkerResult, clockHz: number): Generator<void, void> {
+  const cases = testCases(w.text);
+  const order = cases.map((_, i) => i);
+  if (!w.p.sequential_test_order) shuffleArray(order, w);
+  const start = w.cycles;
+  for (const index of order) {
+    if (!((w.p.run_test_mask & (1 << index)) >>> index)) continue;
+    const c = cases[index] as CaseDesc;
+    w.current = c.name;
+    const t0 = w.cycles;
+    const d = out.data[index] as CaseData;
+    for (let j = 0; j < w.p.test_repeat_count; j++) {
+      const ret = yield* c.fn(w);
+      if (ret === NOT_MODELLED) d.not_modelled++;
+      else if (!ret) d.test_passed++;
+      else d.test_failed++;
+    }
+    const usec = Math.floor(((w.cycles - t0) / clockHz) * 1e6);
+    d.time = Math.floor(usec / w.p.test_repeat_count);
+  }
+  out.cycles = Math.round(w.cycles - start);
+  out.done = true;
+}
+
+/** The module's summary lines for one worker, as pr_info prints them. */
+export function summaryLines(text: ModuleText, p: ModuleParams, r: WorkerResult): string[] {
+  const cases = testCases(text);
+  const lines: string[] = [];
+  for (let j = 0; j < cases.length; j++) {
+    if (!((p.run_test_mask & (1 << j)) >>> j)) continue;
+    const d = r.data[j] as CaseData;
+    const c = cases[j] as CaseDesc;
+    let line = `Summary: ${c.name} passed: ${d.test_passed} failed: ${d.test_failed} repeat: ${p.test_repeat_count} loops: ${p.test_loop_count} avg: ${d.time} usec`;
+    if (c.missing) line += ` [not modelled x${d.not_modelled}: ${c.missing}]`;
+    lines.push(line);
+  }
+  lines.push(text === 'v5.1' ? `All test took CPU${r.cpu}=${r.cycles} cycles` : `All test took worker${r.id}=${r.cycles} cycles`);
+  return lines;
+}
+
+/** Counts the scenario reports over all workers' kernel calls. */
+export interface CallCounts {
+  calls: number;
+  allocations: number;
+  failed: number;
+  readonly touches: number[];
+  /** Worker id of the latest call (who hit a BUG). */
+  last: number;
+}
+
+/** Build a worker whose calls run on `cpu` of `k` and are counted in `counts`. */
+export function makeWorker(k: Kernel, id: number, cpu: number, text: ModuleText, p: ModuleParams, seed: number, counts: CallCounts): Worker {
+  const c = k.machine.cpu(cpu);
+  const comm = `vmalloc_test/${id}`;
+  const pid = 1000 + id;
+  const w: Worker = {
+    id,
+    cpu,
+    k,
+    rnd: new SplitMix64((seed * 65537 + id * 7919 + 1) % 9007199254740991),
+    p,
+    text,
+    current: '',
+    cycles: 0,
+    vmalloc: (size) => alloc(() => k.vmalloc(cpu, size, 'test_vmalloc')),
+    vmallocRange: (size, align) => alloc(() => vmallocNodeRange(k, cpu, size, align, 'test_vmalloc')),
+    vfree: (addr) => timed(() => k.vfree(cpu, addr)),
+    write: (addr, value) => timed(() => k.write64(cpu, addr, value)),
+    vm_map_ram: (pages) => alloc(() => k.vm_map_ram(cpu, pages)),
+    vm_unmap_ram: (addr, count) => timed(() => k.vm_unmap_ram(cpu, addr, count)),
+  };
+  function timed<T>(fn: () => T): T {
+    k.setTask(cpu, comm, pid);
+    const c0 = c.now;
+    counts.calls++;
+    counts.last = id;
+    try {
+      return fn();
+    } finally {
+      w.cycles += c.now - c0;
+    }
+  }
+  function alloc(fn: () => ulong): ulong {
+    const t0 = k.allocator.touches;
+    counts.allocations++;
+    try {
+      const a = timed(fn);
+      if (a === 0) counts.failed++;
+      return a;
+    } finally {
+      const t = k.allocator.touches - t0;
+      counts.touches.push(t);
+      w.cycles += t * CYCLES_PER_TOUCH;
+    }
+  }
+  return w;
+}
