@@ -7,9 +7,10 @@ import { exactRangeAlign } from './exact-range-align';
 import { gfs2VmallocLoop } from './gfs2-vmalloc-loop';
 import { hughIoremapBug } from './hugh-ioremap-bug';
 import { testVmalloc } from './test-vmalloc';
+import { vmallocLoop } from './vmalloc-loop';
 import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
