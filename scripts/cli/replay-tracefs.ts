@@ -18,6 +18,28 @@ import { parseTracefs } from '../tracefs/parse';
 import { MATCHING_VERSION, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
 import { parseVmallocinfo } from '../tracefs/vmallocinfo';
 import { EXIT_DIVERGED, EXIT_OK } from './exit';
+import { writeFileSync } from 'node:fs';
+import { esc, shortName, stackedBars } from '../run/svg';
+
+/** One page: address agreement and purges matched per version, then the table. */
+export function replayHtml(trace: string, r: TracefsReplay): string {
+  const share = stackedBars(
+    'plot-share',
+    'Allocations at the recorded address (%)',
+    'percent',
+    r.versions.map((v) => ({ label: shortName(v.kernel), parts: { 'same address': 100 * v.share, 'elsewhere': 100 - 100 * v.share } })),
+  );
+  const purges = stackedBars(
+    'plot-purges',
+    'Purges at the recorded point',
+    'purges',
+    r.versions.map((v) => ({ label: shortName(v.kernel), parts: { matched: v.purgesMatched, 'not matched': Math.max(0, v.recordedPurges - v.purgesMatched) } })),
+  );
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>vmapsim: replay of ${esc(trace)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em}svg.plot{display:block;margin:1em 0;background:#fafafa;border:1px solid #eee}svg .t{font-size:14px;font-weight:600}svg .k{font-size:11px;fill:#444}svg .ax{stroke:#888}pre{background:#f4f4f4;padding:1em;overflow:auto}</style>
+</head><body><h1>Replay of a real kernel's trace</h1><p>${esc(trace)}</p>${share}${purges}<pre>${esc(formatReplayTable(r))}</pre></body></html>
+`;
+}
 
 export interface ReplayTracefsOptions {
   tracefs: string;
@@ -26,6 +48,8 @@ export interface ReplayTracefsOptions {
   kernel?: string[];
   cpus?: number;
   json?: boolean;
+  /** Write a self-contained HTML page with the comparison. */
+  html?: string;
   /** When queued drain work runs: where the trace shows it (default) or inline. */
   workTiming?: 'recorded' | 'inline';
 }
@@ -137,6 +161,10 @@ export function replayTracefsCommand(o: ReplayTracefsOptions, out: (s: string) =
   const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming });
   if (o.json) out(JSON.stringify(r.versions.map(versionJson), null, 2));
   else out(formatReplayTable(r));
+  if (o.html) {
+    writeFileSync(o.html, replayHtml(o.tracefs, r));
+    if (!o.json) out(`HTML report: ${o.html}`);
+  }
   const m = r.versions.find((v) => v.matching);
   if (m && (m.error || m.firstDivergence || m.firstPurgeMismatch || m.unknownFrees.length)) return EXIT_DIVERGED;
   return EXIT_OK;

@@ -5,7 +5,7 @@
  */
 
 import { MatrixResult } from './runner';
-import { esc, linePlot, Series, stackedBars } from './svg';
+import { esc, linePlot, Series, shortName, stackedBars } from './svg';
 import { TABLE_COLUMNS } from './table';
 
 function table(m: MatrixResult): string {
@@ -30,7 +30,7 @@ export function renderHtml(m: MatrixResult): string {
     points: m.cells.filter((c) => c.kernel === k && c.result.figures.cyclesPerOp !== null).map((c) => [c.cpus, c.result.figures.cyclesPerOp as number] as const),
   }));
   // 3. flush cost breakdown per cell
-  const flush = m.cells.filter((c) => c.result.flushCost).map((c) => ({ label: `${c.kernel.replace('linux-', '')}/${c.cpus}`, parts: c.result.flushCost as Record<string, number> }));
+  const flush = m.cells.filter((c) => c.result.flushCost).map((c) => ({ label: `${shortName(c.kernel)}/${c.cpus}`, parts: c.result.flushCost as Record<string, number> }));
   const plots = [
     linePlot('plot-touches', 'Areas touched per allocation', 'allocation', 'rb_entry/list_entry per alloc', touch),
     cost.some((s) => s.points.length) ? linePlot('plot-cost', 'Modelled cost per operation', 'CPUs', 'cycles per op', cost, true) : '',

@@ -20,6 +20,11 @@ const H = 300;
 const M = { l: 70, r: 230, t: 30, b: 45 };
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
+/** A version name short enough for an axis label. */
+export function shortName(kernel: string): string {
+  return kernel.replace(/^linux-/, '').replace('mmotm-2010-vmap-cache-v1', 'mmotm');
+}
+
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
