@@ -247,7 +247,7 @@ export const vmallocLoop: Scenario = {
     const lmp = k.allocator.lazy_max_pages();
     const frees = o.iterations * cpus.length;
     notes.push(
-      `lazy_max_pages() = ${lmp}; ${purges.length} lazy purges during the loop${purges.length ? ` (one per ${(frees / purges.length).toFixed(1)} iterations, ${mean(purges.map((p) => p.nr_areas)).toFixed(1)} areas each, ${(ipis / purges.length).toFixed(1)} IPIs each)` : ''}`,
+      `lazy_max_pages() = ${lmp}; ${purges.length} lazy purge${purges.length === 1 ? '' : 's'} during the loop${purges.length ? ` (one per ${(frees / purges.length).toFixed(1)} iterations, ${mean(purges.map((p) => p.nr_areas)).toFixed(1)} areas each, ${(ipis / purges.length).toFixed(1)} IPIs each)` : ''}`,
       `flushes during the loop: ${sum(k.tlbstats.do_flush_tlb_all) - tlb0.full} do_flush_tlb_all (all CPUs), ${k.tlbstats.kernel_range_ranged - tlb0.ranged} ranged of ${k.tlbstats.kernel_range_requests - tlb0.all} flush_tlb_kernel_range calls; ${ipis} IPIs sent`,
     );
     if (api === 'vm_map_ram') notes.push(`${k.api.nr_vmap_blocks()} vmap blocks live at the end (${k.api.VMAP_BBMAP_BITS} pages each)`);
