@@ -146,6 +146,8 @@ export const kvmDirtyLog: Scenario = {
     // Mean lazy pages one dirty ioctl frees (the slots' area sizes).
     const lazyPerSwap = slots.reduce((a, s) => a + areaPages(s.n), 0) / slots.length;
     const staleSeries: number[] = [];
+    /** Dirty ioctls done when each purge ran. */
+    const purgeAt: number[] = [];
     for (let r = 0; r < rounds; r++) {
       // The guest runs: vCPUs mark pages dirty in the current bitmaps.
       for (let g = 0; g < guestWrites && ctx.cpus > 1; g++) {
@@ -172,6 +174,7 @@ export const kvmDirtyLog: Scenario = {
           eachPage(old, s.n, (p) => k.read64(qemu, p)); // copy_to_user
           vfree(old);
         }
+        while (purgeAt.length < k.purges.length - purges0) purgeAt.push(swaps);
       }
       const bitmapLazy = k.purges.length > purges0 ? k.allocator.vmap_lazy_nr : Math.max(0, k.allocator.vmap_lazy_nr - otherLazy);
       const stale = prealloc ? 0 : Math.round(bitmapLazy / lazyPerSwap);
@@ -186,13 +189,17 @@ export const kvmDirtyLog: Scenario = {
     const lmp = k.allocator.lazy_max_pages();
     notes.push(
       `bitmaps: ${slots.map((s) => `${s.npages} pages -> ${s.n} bytes (${areaPages(prealloc ? 2 * s.n : s.n)}-page area${prealloc ? ', two halves' : ''})`).join('; ')}`,
-      `${ioctls} ioctls, ${swaps} found dirty; lazy_max_pages() = ${lmp}; ${purges.length} purge${purges.length === 1 ? '' : 's'}${purges.length ? `, one per ${(swaps / purges.length).toFixed(1)} dirty ioctls` : ''}; up to ${peakStale} stale bitmap areas between purges`,
-      `per ioctl: ${(ipis / Math.max(ioctls, 1)).toFixed(3)} IPIs, ${(flushCyc / Math.max(ioctls, 1)).toFixed(1)} flush/IPI cycles (modelled)${purges.length ? `; per purge: ${(ipis / purges.length).toFixed(1)} IPIs` : ''}`,
+      `${ioctls} ioctls, ${swaps} found dirty; lazy_max_pages() = ${lmp}; ${purges.length} purge${purges.length === 1 ? '' : 's'}${cadence(purgeAt)}; up to ${peakStale} stale bitmap areas between purges`,
+      `per ioctl: ${(ipis / Math.max(ioctls, 1)).toFixed(3)} IPIs, ${(flushCyc / Math.max(ioctls, 1)).toFixed(1)} flush/IPI cycles (modelled)${purges.length ? `; per purge: ${(ipis / purges.length).toFixed(1)} IPIs, ${(flushCyc / purges.length).toFixed(0)} flush/IPI cycles` : ''}`,
     );
+    if (!prealloc && staleSeries.length >= 10) {
+      const step = staleSeries.length / 10;
+      notes.push(`stale bitmap areas at each tenth of the run: ${Array.from({ length: 10 }, (_, i) => staleSeries[Math.min(staleSeries.length - 1, Math.round((i + 1) * step) - 1)]).join(', ')}`);
+    }
     if (!prealloc && swaps > 0) notes.push(`the pre-allocated pair (prealloc=true) makes none of these vmalloc/vfree calls, purges or flushes`);
     const m = machineFigures(k, { operations: calls, allocations: touches.length, failedAllocations: failed, touches, bugs: 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(staleSeries), notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(touches), notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
   },
   summarize(cells) {
     const out: string[] = [];
@@ -205,6 +212,14 @@ export const kvmDirtyLog: Scenario = {
     return out;
   },
 };
+
+/** ", the first at dirty ioctl N, then every M" from the dirty-ioctl count at each purge. */
+function cadence(at: readonly number[]): string {
+  if (!at.length) return '';
+  const gaps = at.slice(1).map((x, i) => x - (at[i] as number));
+  const same = gaps.every((g) => g === gaps[0]);
+  return `, the first at dirty ioctl ${at[0]}${gaps.length ? (same ? `, then every ${gaps[0]}` : `, then every ${Math.min(...gaps)}-${Math.max(...gaps)}`) : ''}`;
+}
 
 /** The flush-related modelled cycles so far (flush instructions, IPIs, waits: machine-metrics' breakdown). */
 function flushCycles(k: Kernel): number {

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { bootKernel } from '../../../kernel/boot';
+import { ParamError, parseParams } from '../../../scripts/run/params';
+import { runMatrix } from '../../../scripts/run/runner';
+import { Params } from '../../../scripts/run/scenario';
+import { toJson } from '../../../scripts/run/table';
+import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc';
+import { junkLength, moduleText } from '../../../scripts/scenarios/test_vmalloc/module';
+
+const run = (kernel: string, cpus: number, words: string[], seed = 1) => {
+  const params: Params = parseParams(testVmalloc.name, testVmalloc.params, ['boot=false', ...words]);
+  return runMatrix(testVmalloc, { kernels: [kernel], cpus: [cpus], seed, params }).cells[0].result;
+};
+const summaries = (notes: readonly string[] = []) => notes.filter((n) => n.startsWith('Summary: ') || n.startsWith('All test took'));
+const counts = (line: string) => line.replace(/ avg: \d+ usec/, ' avg: N usec');
+
+describe('the test_vmalloc scenario', () => {
+  it('runs the v5.1 module text before 6.1, 6.1\'s on 6.1 and 6.12\'s on 6.12', () => {
+    expect(['linux-2.6.35', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.1+fc1e0d980037', 'linux-6.12'].map(moduleText)).to.deep.equal(['v5.1', 'v5.1', 'v5.1', 'v6.1', 'v6.1', 'v6.12']);
+  });
+
+  it("sizes full_fit_alloc_test's comb to exactly lazy_max_pages() for 1 to 8 CPUs", () => {
+    for (const cpus of [1, 2, 3, 4, 8]) {
+      const k = bootKernel({ version: 'linux-6.1', cpus });
+      expect(junkLength(cpus), `${cpus} CPUs`).to.equal(k.allocator.lazy_max_pages());
+    }
+  });
+
+  it('prints one Summary line per selected case and the worker line, counting pcpu and kvfree_rcu as not modelled (linux-6.1, 1 CPU, 2 loops)', () => {
+    const r = run('linux-6.1', 1, ['test_loop_count=2', 'run_test_mask=' + (1 | 8 | 16 | 32 | 64 | 128 | 256 | 512), 'sequential_test_order=true']);
+    const lines = summaries(r.notes);
+    expect(lines.map(counts)).to.deep.equal([
+      'Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 2 avg: N usec',
+      'Summary: random_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 2 avg: N usec',
+      'Summary: fix_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 2 avg: N usec',
+      'Summary: random_size_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 2 avg: N usec',
+      'Summary: align_shift_alloc_test passed: 0 failed: 1 repeat: 1 loops: 2 avg: N usec',
+      'Summary: pcpu_alloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: __alloc_percpu / pcpu_get_vm_areas (the percpu allocator) is not in the kernel layer]',
+      'Summary: kvfree_rcu_1_arg_vmalloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: kvfree_rcu() and RCU grace periods are not in the kernel layer]',
+      'Summary: kvfree_rcu_2_arg_vmalloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: kvfree_rcu() and RCU grace periods are not in the kernel layer]',
+      lines[8],
+    ]);
+    expect(lines[8]).to.match(/^All test took worker0=\d+ cycles$/);
+    expect(r.bug).to.equal(undefined);
+  });
+
+  it('fails align_shift_alloc_test cleanly on linux-6.1 and repeats it test_repeat_count times', () => {
+    const r = run('linux-6.1', 1, ['run_test_mask=64', 'test_repeat_count=3']);
+    expect(summaries(r.notes)[0]).to.match(/^Summary: align_shift_alloc_test passed: 0 failed: 3 repeat: 3 loops: 1000 avg: \d+ usec$/);
+    expect(r.figures.bugs).to.equal(0);
+  });
+
+  it('ends the run on linux-3.18 in the ALIGN()-wrap BUG_ON(va->va_start < vstart), with no Summary printed', () => {
+    const r = run('linux-3.18', 1, ['run_test_mask=64']);
+    expect(r.bug).to.include({ func: 'alloc_vmap_area', cond: 'va->va_start < vstart', version: 'linux-3.18' });
+    expect(r.bug?.oops).to.contain('kernel BUG at mm/vmalloc.c:').and.to.contain('in align_shift_alloc_test');
+    expect(summaries(r.notes)).to.deep.equal([]);
+    expect(r.notes?.some((n) => n.includes('never prints its summary'))).to.equal(true);
+  });
+
+  it("passes full_fit_alloc_test on linux-6.1 at 1 CPU: 8192 pairs, the 1-page allocations fit the comb's holes", () => {
+    const r = run('linux-6.1', 1, ['run_test_mask=2', 'test_loop_count=3']);
+    expect(summaries(r.notes)[0]).to.match(/^Summary: full_fit_alloc_test passed: 1 failed: 0 repeat: 1 loops: 3 avg: \d+ usec$/);
+    expect(r.figures.allocations).to.equal(2 + 2 * 8192 + 3);
+    expect(r.figures.failedAllocations).to.equal(0);
+  });
+
+  it('starts one worker per online CPU with the v5.1 text (CPU lines) and ignores nr_threads as the kernel does', () => {
+    const r = run('linux-5.2', 2, ['run_test_mask=1', 'test_loop_count=5', 'nr_threads=4']);
+    expect(r.notes).to.include("test_vmalloc: unknown parameter 'nr_threads' ignored");
+    const lines = summaries(r.notes);
+    expect(lines.map(counts)).to.deep.equal([
+      'Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 5 avg: N usec',
+      lines[1],
+      'Summary: fix_size_alloc_test passed: 1 failed: 0 repeat: 1 loops: 5 avg: N usec',
+      lines[3],
+    ]);
+    expect(lines[1]).to.match(/^All test took CPU0=\d+ cycles$/);
+    expect(lines[3]).to.match(/^All test took CPU1=\d+ cycles$/);
+    expect(r.figures.allocations).to.equal(10);
+  });
+
+  it('starts nr_threads workers from 6.1 on (0 gives one) and ignores single_cpu_test there', () => {
+    const three = run('linux-6.1', 2, ['run_test_mask=1', 'test_loop_count=2', 'nr_threads=3', 'single_cpu_test=true']);
+    expect(three.notes).to.include("test_vmalloc: unknown parameter 'single_cpu_test' ignored");
+    expect(summaries(three.notes).filter((l) => l.startsWith('All test took worker'))).to.have.length(3);
+    const one = run('linux-6.1', 2, ['run_test_mask=1', 'test_loop_count=2']);
+    expect(summaries(one.notes).filter((l) => l.startsWith('All test took'))).to.have.length(1);
+  });
+
+  it('maps and unmaps nr_pages pages with vm_map_ram_test on linux-6.12', () => {
+    const r = run('linux-6.12', 1, ['run_test_mask=1024', 'test_loop_count=20', 'nr_pages=4']);
+    expect(summaries(r.notes)[0]).to.match(/^Summary: vm_map_ram_test passed: 1 failed: 0 repeat: 1 loops: 20 avg: \d+ usec$/);
+    expect(r.figures.allocations).to.equal(20);
+  });
+
+  it('gives the same output for the same seed and shuffles differently for another', () => {
+    const words = ['run_test_mask=' + (8 | 32), 'test_loop_count=30'];
+    const a = runMatrix(testVmalloc, { kernels: ['linux-6.1'], cpus: [2], seed: 5, params: parseParams('test_vmalloc', testVmalloc.params, [...words, 'nr_threads=2']) });
+    const b = runMatrix(testVmalloc, { kernels: ['linux-6.1'], cpus: [2], seed: 5, params: parseParams('test_vmalloc', testVmalloc.params, [...words, 'nr_threads=2']) });
+    expect(JSON.stringify(toJson(a))).to.equal(JSON.stringify(toJson(b)));
+    const c = runMatrix(testVmalloc, { kernels: ['linux-6.1'], cpus: [2], seed: 6, params: parseParams('test_vmalloc', testVmalloc.params, [...words, 'nr_threads=2']) });
+    expect(JSON.stringify(toJson(c))).to.not.equal(JSON.stringify(toJson(a)));
+  });
+
+  it('rejects a bad parameter with one line naming it and the accepted values', () => {
+    expect(() => parseParams('test_vmalloc', testVmalloc.params, ['nr_threads=70000'])).to.throw(ParamError, 'test_vmalloc: parameter nr_threads=70000: expected a whole number from 0 to 65535');
+    expect(() => parseParams('test_vmalloc', testVmalloc.params, ['sequential_test_order=yes'])).to.throw(ParamError, 'expected true or false');
+  });
+});
