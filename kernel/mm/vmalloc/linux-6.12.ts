@@ -1408,7 +1408,10 @@ export class linux_6_12 implements VmapAllocator {
   /** schedule_work(&drain_vmap_work) */
   schedule_work_drain_vmap_work(): void {
     if (this.work_mode === 'inline') {
-      this.drain_vmap_area_work();
+      // On the machine a kworker takes it (hooks.schedule_work), as for 6.1.
+      const schedule_work = this.env.hooks.schedule_work;
+      if (schedule_work) schedule_work(() => this.drain_vmap_area_work());
+      else this.drain_vmap_area_work();
       return;
     }
     this.drain_vmap_work_pending = true;
