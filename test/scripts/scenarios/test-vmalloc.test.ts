@@ -57,6 +57,14 @@ describe('the test_vmalloc scenario', () => {
     expect(r.bug?.oops).to.contain('kernel BUG at mm/vmalloc.c:').and.to.contain('in align_shift_alloc_test');
     expect(summaries(r.notes)).to.deep.equal([]);
     expect(r.notes?.some((n) => n.includes('never prints its summary'))).to.equal(true);
+    // one alignment before the allocator-only scenario: the lazily freed 1 << 44 area is still in the tree
+    expect(r.bug?.oops).to.contain('align=200000000000');
+  });
+
+  it('fails align_shift_alloc_test on linux-2.6.35 and leaves the wrapped area mapped at address 0', () => {
+    const r = run('linux-2.6.35', 1, ['run_test_mask=64']);
+    expect(summaries(r.notes)[0]).to.match(/^Summary: align_shift_alloc_test passed: 0 failed: 1 /);
+    expect(r.notes).to.include('an area of 8192 bytes is mapped at 0, below VMALLOC_START: returned as NULL, so vfree() never frees it');
   });
 
   it("passes full_fit_alloc_test on linux-6.1 at 1 CPU: 8192 pairs, the 1-page allocations fit the comb's holes", () => {
