@@ -7,11 +7,14 @@ import { exactRangeAlign } from './exact-range-align';
 import { gfs2VmallocLoop } from './gfs2-vmalloc-loop';
 import { hughIoremapBug } from './hugh-ioremap-bug';
 import { kvmDirtyLog } from './kvm-dirty-log';
+import { staleTlbFaultInjection } from './stale-tlb-fault-injection';
+import { staleTlbReadAfterVfree } from './stale-tlb-read-after-vfree';
+import { staleTlbVmUnmapAliases } from './stale-tlb-vm-unmap-aliases';
 import { testVmalloc } from './test-vmalloc';
 import { vmallocLoop } from './vmalloc-loop';
 import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Stale-TLB scenarios on a booted kernel, as library functions for tests and
- * the later `vmapsim run`. Each returns what the TLB-coherence checker
+ * for the stale-tlb-* scenarios of `vmapsim run`. Each returns what the TLB-coherence checker
  * reported (kind, formatted report) and what the kernel did, so a caller
  * can assert on it or print it. Kernel-independent: they only use the
  * Kernel API (bootKernel) and the machine.
@@ -41,8 +41,20 @@ export interface ScenarioResult {
 
 const PAGE = 4096;
 
-function boot(version: string, cpus: number, faults?: FaultInjection, extra: Partial<BootOptions> = {}): Kernel {
-  return bootKernel({ version, cpus, faults, ...extra });
+/** What every scenario here takes besides its own options. */
+export interface CommonOptions {
+  readonly cpus?: number;
+  /** The machine's config (seed, checker, TLB geometry, ...). */
+  readonly machine?: BootOptions['machine'];
+  readonly flushEra?: BootOptions['flushEra'];
+  /** Called with the kernel right after boot, before the scenario's first call (e.g. to count calls). */
+  readonly onBoot?: (k: Kernel) => void;
+}
+
+function boot(version: string, o: CommonOptions, faults?: FaultInjection): Kernel {
+  const k = bootKernel({ version, cpus: o.cpus ?? 2, faults, flushEra: o.flushEra, machine: o.machine });
+  o.onBoot?.(k);
+  return k;
 }
 
 function probe(k: Kernel, cpu: number, addr: ulong): { value: number | null; fault: PageFault | null } {
@@ -60,8 +72,7 @@ function result(k: Kernel, p: { value: number | null; fault: PageFault | null },
 }
 
 /** Options of readAfterVfree. */
-export interface ReadAfterVfreeOptions {
-  readonly cpus?: number;
+export interface ReadAfterVfreeOptions extends CommonOptions {
   /** CPU 1 reads the freed buffer right after the vfree (the bug). Default false. */
   readonly misbehave?: boolean;
   /** Pages of the buffer (default 4). */
@@ -69,7 +80,7 @@ export interface ReadAfterVfreeOptions {
 }
 
 export function readAfterVfree(version: string, o: ReadAfterVfreeOptions = {}): ScenarioResult {
-  const k = boot(version, o.cpus ?? 2);
+  const k = boot(version, o);
   const n = o.pages ?? 4;
   const a = k.vmalloc(0, n * PAGE, 'scenario_buffer');
   for (let i = 0; i < n; i++) k.write64(0, a + i * PAGE, 0xa000 + i);
@@ -97,9 +108,7 @@ export function readAfterVfree(version: string, o: ReadAfterVfreeOptions = {}): 
 }
 
 /** Options of vmapBlockAliases. */
-export interface VmapBlockOptions {
-  readonly cpus?: number;
-}
+export type VmapBlockOptions = CommonOptions;
 
 /**
  * fc1e0d980037's scenario: CPU 0 vm_map_ram()s single pages until its vmap
@@ -109,7 +118,7 @@ export interface VmapBlockOptions {
  * calls vm_unmap_aliases(), and CPU 1 reads the address again.
  */
 export function vmapBlockAliases(version: string, o: VmapBlockOptions = {}): ScenarioResult {
-  const k = boot(version, o.cpus ?? 2);
+  const k = boot(version, o);
   const bits = k.api.VMAP_BBMAP_BITS;
   const addrs: ulong[] = [];
   const pages = k.alloc_pages(bits);
@@ -130,11 +139,8 @@ export function vmapBlockAliases(version: string, o: VmapBlockOptions = {}): Sce
 }
 
 /** Options of reuseAfterFlush. */
-export interface ReuseOptions {
-  readonly cpus?: number;
+export interface ReuseOptions extends CommonOptions {
   readonly faults?: FaultInjection;
-  readonly flushEra?: BootOptions['flushEra'];
-  readonly machine?: BootOptions['machine'];
 }
 
 /**
@@ -144,7 +150,7 @@ export interface ReuseOptions {
  * (A's range) and fills it; CPU 1 reads B.
  */
 export function reuseAfterFlush(version: string, o: ReuseOptions = {}): ScenarioResult {
-  const k = boot(version, o.cpus ?? 2, o.faults, { flushEra: o.flushEra, machine: o.machine });
+  const k = boot(version, o, o.faults);
   const n = 4;
   const a = k.vmalloc(0, n * PAGE, 'scenario_a');
   for (let i = 0; i < n; i++) k.write64(0, a + i * PAGE, 0xa000 + i);
