@@ -12,9 +12,10 @@ import { staleTlbReadAfterVfree } from './stale-tlb-read-after-vfree';
 import { staleTlbVmUnmapAliases } from './stale-tlb-vm-unmap-aliases';
 import { testVmalloc } from './test-vmalloc';
 import { vmallocLoop } from './vmalloc-loop';
+import { vmMapRamGuardGap } from './vm-map-ram-guard-gap';
 import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
