@@ -7,6 +7,7 @@ import { exactRangeAlign } from './exact-range-align';
 import { gfs2VmallocLoop } from './gfs2-vmalloc-loop';
 import { hughIoremapBug } from './hugh-ioremap-bug';
 import { kvmDirtyLog } from './kvm-dirty-log';
+import { lazyPurgeListScan } from './lazy-purge-list-scan';
 import { staleTlbFaultInjection } from './stale-tlb-fault-injection';
 import { staleTlbReadAfterVfree } from './stale-tlb-read-after-vfree';
 import { staleTlbVmUnmapAliases } from './stale-tlb-vm-unmap-aliases';
@@ -15,7 +16,7 @@ import { vmallocLoop } from './vmalloc-loop';
 import { vmMapRamGuardGap } from './vm-map-ram-guard-gap';
 import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
