@@ -6,6 +6,7 @@ import { alignShift } from './align-shift';
 import { exactRangeAlign } from './exact-range-align';
 import { gfs2VmallocLoop } from './gfs2-vmalloc-loop';
 import { hughIoremapBug } from './hugh-ioremap-bug';
+import { kdumpVmcoreCopy } from './kdump-vmcore-copy';
 import { kvmDirtyLog } from './kvm-dirty-log';
 import { lazyPurgeListScan } from './lazy-purge-list-scan';
 import { staleTlbFaultInjection } from './stale-tlb-fault-injection';
@@ -16,7 +17,7 @@ import { vmallocLoop } from './vmalloc-loop';
 import { vmMapRamGuardGap } from './vm-map-ram-guard-gap';
 import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan, kdumpVmcoreCopy];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
