@@ -40,7 +40,7 @@ describe('the kdump-vmcore-copy scenario (3ee48b6af49c, set_iounmap_nonlazy)', (
     expect(lazy.figures.touchesPerAlloc.mean).to.be.below(50);
   });
 
-  it('sums up the trade: fewer IPIs lazily, more modelled cycles in the search', () => {
+  it('sums up each version and the modelled cycle ratio of the lazy run to the fixed one', () => {
     expect(m.summary[0]).to.match(/^linux-2\.6\.35 \(2 CPUs\): range exhausted 5 time\(s\), 0 failed ioremaps, 5 purges, 5 IPIs/);
     expect(m.summary.join('\n')).to.match(/modelled cycles, linux-2\.6\.35 lazily \/ linux-2\.6\.39 with set_iounmap_nonlazy\(\): [\d.]+x/);
   });
