@@ -14,10 +14,11 @@ import { staleTlbReadAfterVfree } from './stale-tlb-read-after-vfree';
 import { staleTlbVmUnmapAliases } from './stale-tlb-vm-unmap-aliases';
 import { testVmalloc } from './test-vmalloc';
 import { vmallocLoop } from './vmalloc-loop';
+import { vmMapRamExhaustion } from './vm-map-ram-exhaustion';
 import { vmMapRamGuardGap } from './vm-map-ram-guard-gap';
 import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan, kdumpVmcoreCopy];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan, kdumpVmcoreCopy, vmMapRamExhaustion];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
