@@ -1066,17 +1066,19 @@ export class linux_5_2 implements VmapAllocator {
     const saved = this.touches;
     for (const a of areas) {
       const size = a.end - a.start;
-    // The free block holding the area: a walk of the address-sorted list.
-    let blk: vmap_area | null = null;
-    const fh = this.free_vmap_area_list;
-    for (let l = fh.next; l !== fh; l = l.next) {
-      const f = l.owner as vmap_area;
-      if (ule(f.va_start, a.start) && uge(f.va_end, a.end)) {
-        blk = f;
-        break;
+      // The free block holding the area: a descent of the address-ordered
+      // free tree (seeding is set-up, not a ported path; nothing is counted).
+      let blk: vmap_area | null = null;
+      for (let n = this.free_vmap_area_root.rb_node; n; ) {
+        const f = n as vmap_area;
+        if (ult(a.start, f.va_start)) n = n.rb_left;
+        else if (uge(a.start, f.va_end)) n = n.rb_right;
+        else {
+          if (uge(f.va_end, a.end)) blk = f;
+          break;
+        }
       }
-    }
-    if (!blk) throw new Error(`seed_areas: [${hex(a.start)}, ${hex(a.end)}) is not free`);
+      if (!blk) throw new Error(`seed_areas: [${hex(a.start)}, ${hex(a.end)}) is not free`);
       if (this.adjust_va_to_fit_type(blk, a.start, size, this.classify_va_fit_type(blk, a.start, size)))
         throw new Error(`seed_areas: cannot carve [${hex(a.start)}, ${hex(a.end)})`);
       const va = new vmap_area();
