@@ -3,19 +3,22 @@
  * The vmalloc API layer of Linux 3.18: 2.6.39's (eager PTE clearing, dirty
  * bitmaps), plus Joonsoo Kim's 3.10 series that dropped vmlist (the
  * vm_struct hangs off va->vm and /proc/vmallocinfo walks vmap_area_list),
- * and vm_unmap_aliases flushing one span per block, from the first to the
- * last dirty bit, instead of every run.
+ * vm_unmap_aliases flushing one span per block, from the first to the last
+ * dirty bit, instead of every run, and vb_alloc as a bump allocator (the
+ * 3.x removal of vmap_block's alloc_map: a block hands out its pages in
+ * order, from VMAP_BBMAP_BITS - vb->free, and never reuses freed space).
  *
  * Version: linux-3.18. Upstream path: mm/vmalloc.c. Text read:
  * /tmp/ref/linux-3.18/mm/vmalloc.c (torvalds/linux @ 7ebdfaa52d15, index id
- * 2879928): setup_vmalloc_vm, remove_vm_area, vm_unmap_aliases, s_show,
- * get_vmalloc_info. Only what differs from linux-2.6.39.ts is here.
+ * 2879928): setup_vmalloc_vm, remove_vm_area, vb_alloc, vm_unmap_aliases,
+ * s_show, get_vmalloc_info. Only what differs from linux-2.6.39.ts is here.
  */
 
-import { list_head } from '../../../include/linux/list';
+import { list_del_rcu, list_head } from '../../../include/linux/list';
 import { ULONG_MAX, ugt, ult, ulong } from '../../../include/u64';
 import { PAGE_SIZE } from '../../pgtable';
-import { find_first_bit, find_last_bit, ptr } from './common';
+import { ERR_PTR, IS_ERR } from '../../../include/linux/errno';
+import { find_first_bit, find_last_bit, get_order, ptr } from './common';
 import { vmalloc_api_linux_2_6_39 } from './linux-2.6.39';
 import { VM_ALLOC, VM_IOREMAP, VM_MAP, VM_USERMAP, VM_VM_AREA, VM_VPAGES, vm_struct, vmap_area_2_6, vmap_block, vmap_block_queue } from './linux-2.6.35';
 
@@ -34,6 +37,46 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
 
   protected override set_va_vm(va: vmap_area_2_6, vm: vm_struct | null): void {
     (va as unknown as { vm: unknown }).vm = vm;
+  }
+
+  /*
+   * vb_alloc(): take 2^order pages from the first block of this CPU's queue
+   * with that many free, at the first never-used page (blocks are bump
+   * allocators: no alloc_map, freed pages only count as dirty); none, then a
+   * new block. A zero size warns and returns NULL.
+   */
+  override vb_alloc(size: ulong, gfp_mask: number): ulong | ERR_PTR {
+    let addr = 0;
+    const BITS = this.VMAP_BBMAP_BITS;
+
+    this.BUG_ON(size % PAGE_SIZE !== 0, 'vb_alloc', 'size & ~PAGE_MASK');
+    this.BUG_ON(size > PAGE_SIZE * this.VMAP_MAX_ALLOC, 'vb_alloc', 'size > PAGE_SIZE*VMAP_MAX_ALLOC');
+    if (this.WARN(size === 0, 'vb_alloc', 'size == 0')) return 0;
+    const order = get_order(size);
+
+    for (;;) {
+      // again:
+      const vbq = this.this_cpu_vbq();
+      for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
+        const vb = l.owner as vmap_block;
+        if (vb.free < 2 ** order) continue; // goto next
+
+        const i = BITS - vb.free;
+        addr = vb.va.va_start + i * PAGE_SIZE;
+        this.BUG_ON(this.addr_to_vb_idx(addr) !== this.addr_to_vb_idx(vb.va.va_start), 'vb_alloc', 'addr_to_vb_idx(addr) != addr_to_vb_idx(vb->va->va_start)');
+        vb.free -= 2 ** order;
+        if (vb.free === 0) list_del_rcu(vb.free_list);
+        break;
+      }
+
+      if (!addr) {
+        const vb = this.new_vmap_block(gfp_mask);
+        if (IS_ERR(vb)) return vb;
+        continue; // goto again
+      }
+
+      return addr;
+    }
   }
 
   /** setup_vmalloc_vm(): no vmlist any more. */
