@@ -8,6 +8,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { KERNELS } from '../kernel/mm/vmalloc/api/index';
 import { versionNames } from '../kernel/mm/vmalloc/index';
 import { STREAMS, StreamName } from './bench/allocator';
 import { gfs2Child } from './bench/gfs2-full';
@@ -24,6 +25,14 @@ import { goldenDir } from './lib/paths';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
+
+/** `run --kernel`: allocator versions plus the named kernels of the machine (e.g. linux-6.1+fc1e0d980037). */
+function runKernelList(value: string): string[] {
+  const known = [...versionNames(), ...KERNELS.map((k) => k.name).filter((n) => !versionNames().includes(n))];
+  const names = value === 'all' ? versionNames() : value.split(',').map((s) => s.trim());
+  for (const n of names) if (!known.includes(n)) throw new InvalidArgumentError(`unknown kernel "${n}" (known: ${known.join(', ')}, or all)`);
+  return names;
+}
 
 function kernelList(value: string): string[] {
   const names = value === 'all' ? versionNames() : value.split(',').map((s) => s.trim());
@@ -143,7 +152,7 @@ export function buildProgram(): Command {
     .description('run a scenario over kernel versions and CPU counts; a comparison table, --json or --html')
     .argument('<scenario>', 'a built-in scenario (vmapsim list) or a path to your own .ts/.js scenario file')
     .argument('[params...]', 'scenario parameters as name=value')
-    .addOption(new Option('--kernel <list>', 'versions, comma separated, or all').argParser(kernelList))
+    .addOption(new Option('--kernel <list>', 'kernels, comma separated, or all').argParser(runKernelList))
     .option('--cpus <list>', 'CPU counts, comma separated (1 to 512)', cpuList)
     .option('--seed <n>', 'seed of every random choice', seedArg, 1)
     .option('--flush-era <era>', 'pair the allocators with another flush era')

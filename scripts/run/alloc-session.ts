@@ -11,6 +11,7 @@ import { isKernelBug, KernelBug } from '../../kernel/include/asm-generic/bug';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, ulong } from '../../kernel/include/u64';
 import { defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
+import { KERNELS } from '../../kernel/mm/vmalloc/api/index';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { formatSnapshot } from '../replay/golden';
 import { BugReport, RunFigures, RunResult } from './scenario';
@@ -34,7 +35,9 @@ export class AllocSession {
     hooks.purged = () => {
       this.purges++;
     };
-    this.a = getVersion(version).create(
+    // A named kernel of the machine (e.g. linux-6.1+fc1e0d980037) runs its allocator.
+    const allocator = KERNELS.find((k) => k.name === version)?.allocator ?? version;
+    this.a = getVersion(allocator).create(
       defaultEnv({ ncpu, hooks, ...(vmalloc ? { VMALLOC_START: vmalloc.start, VMALLOC_END: vmalloc.end } : {}) }),
     );
   }
