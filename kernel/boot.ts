@@ -68,6 +68,12 @@ export interface BootOptions {
   readonly faults?: FaultInjection;
   /** Record trace events (default true); off, the tracepoints cost nothing, as in a kernel with tracing disabled. */
   readonly trace?: boolean;
+  /**
+   * VMALLOC_START / VMALLOC_END (u64, signed view; default x86-64 4-level:
+   * ffffc90000000000 .. ffffe8ffffffffff). A small range models a 32-bit
+   * kernel's 128 MiB vmalloc space.
+   */
+  readonly vmalloc?: { readonly start: ulong; readonly end: ulong };
 }
 
 /** A purge as the `purged` hook reported it. */
@@ -102,6 +108,8 @@ export class Kernel {
   readonly warnings: KernelWarning[] = [];
   readonly purges: PurgeRecord[] = [];
   readonly faults: FaultInjection;
+  /** VMALLOC_START / VMALLOC_END of this kernel. */
+  readonly vmallocRange: { readonly start: ulong; readonly end: ulong };
   readonly nativeTrace: boolean;
   readonly traceOlderVersions: boolean;
   readonly kworkerDelay: number;
@@ -161,7 +169,10 @@ export class Kernel {
     };
     if (!opts.inlineWork) hooks.schedule_work = (fn) => this.schedule_work(fn);
 
-    this.allocator = createAllocator(info.allocator, { ncpu, VMALLOC_START: VMALLOC_START_4LEVEL, VMALLOC_END: VMALLOC_END_4LEVEL, hooks });
+    const VMALLOC_START = opts.vmalloc?.start ?? VMALLOC_START_4LEVEL;
+    const VMALLOC_END = opts.vmalloc?.end ?? VMALLOC_END_4LEVEL;
+    this.vmallocRange = { start: VMALLOC_START, end: VMALLOC_END };
+    this.allocator = createAllocator(info.allocator, { ncpu, VMALLOC_START, VMALLOC_END, hooks });
 
     const ctx: vmalloc_context = {
       machine,
@@ -170,8 +181,8 @@ export class Kernel {
       cpu_online_mask,
       NR_CPUS: opts.NR_CPUS ?? info.NR_CPUS,
       nr_cpu_ids: ncpu,
-      VMALLOC_START: VMALLOC_START_4LEVEL,
-      VMALLOC_END: VMALLOC_END_4LEVEL,
+      VMALLOC_START,
+      VMALLOC_END,
       vmfaults: this.faults,
       smp_processor_id: () => {
         if (machine.currentCpu < 0) throw new Error('kernel code must run on a CPU (machine.runOn)');
@@ -371,7 +382,7 @@ export class Kernel {
 
   /** The vmalloc lines of /proc/meminfo (show_val_kb: 16-wide label, 8-wide value). */
   proc_meminfo(): string {
-    const total = Math.floor(-(VMALLOC_START_4LEVEL - VMALLOC_END_4LEVEL) / 1024); // (VMALLOC_END - VMALLOC_START) >> 10
+    const total = Math.floor((this.vmallocRange.end - this.vmallocRange.start) / 1024); // (VMALLOC_END - VMALLOC_START) >> 10
     const kb = (label: string, v: number) => `${label.padEnd(16)}${String(v).padStart(8)} kB\n`;
     return kb('VmallocTotal:', total) + kb('VmallocUsed:', this.api.vmalloc_used_kb()) + kb('VmallocChunk:', 0);
   }

@@ -161,3 +161,15 @@ describe('kernel/boot: a kernel on the machine', () => {
     });
   });
 });
+
+describe('bootKernel with a small vmalloc range', () => {
+  it('reports the range in /proc/meminfo and fails vmalloc past its end', () => {
+    const V = -0x370000000000;
+    const k = bootKernel({ version: 'linux-6.1', cpus: 1, trace: false, vmalloc: { start: V, end: V + 16 * 1024 * 1024 - 1 } });
+    expect(k.proc_meminfo()).to.match(/VmallocTotal:\s+16383 kB/);
+    const got: number[] = [];
+    for (let i = 0; i < 5; i++) got.push(k.vmalloc(0, 4 * 1024 * 1024));
+    // 4 MiB + a guard page each: three fit in 16 MiB, the fourth does not
+    expect(got.map((a) => a !== 0)).to.deep.equal([true, true, true, false, false]);
+  });
+});
