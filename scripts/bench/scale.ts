@@ -100,7 +100,7 @@ export function scalePlots(rows: readonly ScaleRow[]): string {
       name: v,
       points: rows.filter((r) => r.free === free && r.version === v).map((r) => [r.live, r.touchesPerAlloc] as const),
     }));
-    out.push(linePlot(`plot-scale-${free}`, `Touches per allocation against live areas (${free} free)`, 'live areas', 'touches per alloc', series, true));
+    out.push(linePlot(`plot-scale-${free}`, `Touches per allocation against live areas (${free} free)`, 'live areas', 'touches per alloc', series, true, true));
   }
   return out.join('\n');
 }

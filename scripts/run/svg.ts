@@ -54,19 +54,22 @@ function frame(title: string, xLabel: string, yLabel: string, xs: number[], ys: 
   return parts.join('');
 }
 
-/** A line plot; logX plots x on a log2 axis (CPU counts). */
-export function linePlot(id: string, title: string, xLabel: string, yLabel: string, series: readonly Series[], logX = false): string {
+/** A line plot; logX plots x on a log2 axis (CPU counts), logY y on a log10 axis. */
+export function linePlot(id: string, title: string, xLabel: string, yLabel: string, series: readonly Series[], logX = false, logY = false): string {
   const tx = (v: number) => (logX ? Math.log2(Math.max(v, 1)) : v);
+  const ty = (v: number) => (logY ? Math.log10(Math.max(v, 1)) : v);
   const all = series.flatMap((s) => s.points);
   const n = all.length;
   const x0 = n ? Math.min(...all.map((p) => tx(p[0]))) : 0;
   const x1 = n ? Math.max(...all.map((p) => tx(p[0]))) : 1;
-  const y1 = n ? Math.max(...all.map((p) => p[1]), 0) : 1;
+  const y1 = n ? Math.max(...all.map((p) => ty(p[1])), 0) : 1;
   const xs = (v: number) => M.l + ((v - x0) / (x1 - x0 || 1)) * (W - M.l - M.r);
-  const ys = (v: number) => H - M.b - (v / (y1 || 1)) * (H - M.t - M.b);
+  const yScreen = (v: number) => H - M.b - (v / (y1 || 1)) * (H - M.t - M.b);
+  const ys = (v: number) => yScreen(ty(v));
   const intX = all.every((p) => Number.isInteger(p[0]));
   const xt = logX ? Array.from({ length: Math.round(x1 - x0) + 1 }, (_, i) => x0 + i) : ticks(x0, x1, 5, intX);
-  const body = [frame(title, xLabel, yLabel, xt, ticks(0, y1 || 1), xs, ys, logX)];
+  const yt = logY ? Array.from({ length: Math.ceil(y1) + 1 }, (_, i) => 10 ** i) : ticks(0, y1 || 1);
+  const body = [frame(title, xLabel, yLabel + (logY ? ' (log)' : ''), xt, yt, xs, ys, logX)];
   series.forEach((s, i) => {
     const c = COLOURS[i % COLOURS.length];
     if (s.points.length) {
