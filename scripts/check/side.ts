@@ -7,9 +7,10 @@
  * that `vmapsim replay` accepts.
  */
 
+import { recordingHooks } from '../replay/golden';
 import { isKernelBug } from '../../kernel/include/asm-generic/bug';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno';
-import { hex, ulong } from '../../kernel/include/u64';
+import { hex } from '../../kernel/include/u64';
 import { AllocatorSnapshot, defaultEnv, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { CheckOp } from './ops';
 
@@ -46,22 +47,6 @@ export interface Contender {
   create(ncpu: number, hooks: VmallocHooks): VmapAllocator;
 }
 
-function recordingHooks(events: string[]): VmallocHooks {
-  return {
-    flush_tlb_kernel_range(start: ulong, end: ulong) {
-      events.push(`flush ${hex(start)} ${hex(end)}`);
-    },
-    vunmap_page_range() {},
-    flush_cache_vunmap() {},
-    purge_fragmented_blocks_allcpus() {},
-    purged(nr: number) {
-      events.push(`purged ${nr}`);
-    },
-    warn(w) {
-      events.push(`warn ${w.func}:${w.line} ${w.cond}`);
-    },
-  };
-}
 
 export class Side {
   readonly alloc: VmapAllocator;

@@ -39,7 +39,7 @@ export interface ReplayResult {
 }
 
 /** Hooks that record the events the golden format shows. */
-function recordingHooks(events: string[]): VmallocHooks {
+export function recordingHooks(events: string[]): VmallocHooks {
   return {
     flush_tlb_kernel_range(start: ulong, end: ulong) {
       events.push(`flush ${hex(start)} ${hex(end)}`);
