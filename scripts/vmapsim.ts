@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KERNELS } from '../kernel/mm/vmalloc/api/index';
 import { versionNames } from '../kernel/mm/vmalloc/index';
-import { STREAMS, StreamName } from './bench/allocator';
+import { benchOne, STREAMS, StreamName } from './bench/allocator';
 import { gfs2Child } from './bench/gfs2-full';
 import { benchCommand, benchGfs2Command, benchMachineCommand, benchScaleCommand } from './cli/bench';
 import { registerCheckCommand, replayInvariantPass } from './cli/check';
@@ -126,7 +126,17 @@ export function buildProgram(): Command {
       if (o.machine) benchMachineCommand({ json: o.json }, out);
       else if (o.gfs2) benchGfs2Command(process.argv[1], { json: o.json, kernel: o.kernel, iterations: o.iterations, cpus: o.cpus }, out);
       else if (o.scale) benchScaleCommand({ json: o.json, kernel: o.kernel, html: o.html }, out);
-      else benchCommand({ kernel: o.kernel, stream: o.stream, repeat: o.repeat, golden: o.golden, json: o.json }, out);
+      else benchCommand({ kernel: o.kernel, stream: o.stream, repeat: o.repeat, golden: o.golden, json: o.json, self: process.argv[1] }, out);
+    });
+
+  program
+    .command('bench-alloc-child', { hidden: true })
+    .argument('<golden>')
+    .argument('<version>')
+    .argument('<stream>')
+    .argument('<repeat>')
+    .action((golden: string, version: string, stream: string, repeat: string) => {
+      out(JSON.stringify(benchOne(golden, version, stream as StreamName, Number(repeat))));
     });
 
   program

@@ -6,6 +6,7 @@
  * the figures of the kernel's own code (gcc -O2, same machine class).
  */
 
+import { spawnSync } from 'node:child_process';
 import { IS_ERR } from '../../kernel/include/linux/errno';
 import { parseHex, ulong } from '../../kernel/include/u64';
 import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
@@ -163,7 +164,61 @@ export function runStream(version: string, s: OpStream): { ns: number; touches: 
   return { ns, touches, ops: n };
 }
 
-/** Benchmark the given versions on both streams found in goldenDir. */
+/**
+ * One version on one stream, in this process (the child's side of an
+ * isolated bench): best of `repeat` runs.
+ */
+export function benchOne(goldenDir: string, version: string, stream: StreamName, repeat: number): BenchRow {
+  const file = `${goldenDir}/bench-${stream}.ops.gz`;
+  const s = parseOpStream(file, readText(file));
+  let best = Infinity;
+  let touches = 0;
+  for (let r = 0; r < repeat; r++) {
+    const m = runStream(version, s);
+    best = Math.min(best, m.ns);
+    touches = m.touches;
+  }
+  const nat = NATIVE[version]?.[stream];
+  const nsPerOp = best / s.code.length;
+  return {
+    version,
+    stream,
+    ops: s.code.length,
+    nsPerOp,
+    touchesPerAlloc: touches / s.nallocs,
+    ratio: nat ? nsPerOp / nat.nsPerOp : null,
+    nativeNsPerOp: nat?.nsPerOp ?? null,
+    nativeTouchesPerAlloc: nat?.touchesPerAlloc ?? null,
+  };
+}
+
+/**
+ * Each (version, stream) in a child process of its own, as a user runs one
+ * version: in one process the shared rbtree, list and u64 code would see the
+ * structures of every version and run polymorphic (up to 3x slower).
+ */
+export function benchAllocatorsIsolated(
+  self: string,
+  goldenDir: string,
+  versions: string[],
+  opts: { repeat?: number; streams?: readonly StreamName[]; onProgress?: (msg: string) => void } = {},
+): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const stream of opts.streams ?? STREAMS) {
+    for (const version of versions) {
+      opts.onProgress?.(`${version} ${stream}`);
+      const r = spawnSync(process.execPath, [...process.execArgv, self, 'bench-alloc-child', goldenDir, version, stream, String(opts.repeat ?? 1)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      });
+      if (r.status !== 0) throw new Error(`bench child failed (${version}, ${stream}): ${r.stderr.trim().split('\n').pop()}`);
+      rows.push(JSON.parse(r.stdout) as BenchRow);
+    }
+  }
+  return rows;
+}
+
+/** Benchmark the given versions on both streams found in goldenDir, in this process. */
 export function benchAllocators(
   goldenDir: string,
   versions: string[],

@@ -7,7 +7,7 @@
  *   --scale     cost per allocation against live areas; flush cost against CPUs
  */
 
-import { benchAllocators, BenchRow, formatBench, STREAMS, StreamName } from '../bench/allocator';
+import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from '../bench/allocator';
 import { progress } from './progress';
 
 export interface BenchOptions {
@@ -16,6 +16,8 @@ export interface BenchOptions {
   stream?: StreamName[];
   golden: string;
   repeat?: number;
+  /** The vmapsim entry script: run each (version, stream) in a child process of its own. */
+  self?: string;
 }
 
 export function benchCommand(opts: BenchOptions, out: (s: string) => void): BenchRow[] {
@@ -24,7 +26,7 @@ export function benchCommand(opts: BenchOptions, out: (s: string) => void): Benc
   const bar = progress(!opts.json);
   bar.start(versions.length * streams.length, '');
   let done = 0;
-  const rows = benchAllocators(opts.golden, versions, {
+  const rows = (opts.self ? (g: string, v: string[], o: Parameters<typeof benchAllocators>[2]) => benchAllocatorsIsolated(opts.self as string, g, v, o) : benchAllocators)(opts.golden, versions, {
     streams,
     repeat: opts.repeat,
     onProgress: (m) => bar.update(done++, m),

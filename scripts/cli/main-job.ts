@@ -54,7 +54,7 @@ export function mainJob(golden: string, opts: { bench: boolean; iterations: numb
   if (opts.bench) {
     out('');
     out('Allocator-only benchmark (1,000,000-op streams; native = the kernel code, gcc -O2):');
-    benchCommand({ golden, kernel: versionNames() }, out);
+    benchCommand({ golden, kernel: versionNames(), self: process.argv[1] }, out);
   }
   return status;
 }
