@@ -93,11 +93,6 @@ export function fromBigInt(v: bigint, what = 'u64 value'): ulong {
   return n + 0; // normalise -0
 }
 
-/** True if x is an integer held exactly (inside the window, or exact by alignment). */
-export function isExact(x: ulong): boolean {
-  return Number.isInteger(x) && x >= -TWO_64 / 2 && x < TWO_64 / 2;
-}
-
 /** Checked wrapping add: (a + b) mod 2^64, exact or U64RangeError. */
 export function uadd(a: ulong, b: ulong): ulong {
   const s = a + b;

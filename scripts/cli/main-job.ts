@@ -10,8 +10,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { versionNames } from '../../kernel/mm/vmalloc/index';
-import { replayGoldenFile } from '../replay/golden';
-import { formatDivergence } from '../replay/golden';
+import { formatDivergence, replayGoldenFile } from '../replay/golden';
 import { benchCommand } from './bench';
 import { runCommand } from './run';
 import { EXIT_DIVERGED, EXIT_OK } from './exit';

@@ -5,11 +5,11 @@ import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IS_ERR, errname } from '../../kernel/include/linux/errno';
-import { hex, ulong } from '../../kernel/include/u64';
-import { defaultEnv, nullHooks, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
+import { ulong } from '../../kernel/include/u64';
+import { defaultEnv, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { goldenDir } from '../../scripts/lib/paths';
-import { replayGoldenFile } from '../../scripts/replay/golden';
+import { recordingHooks, replayGoldenFile } from '../../scripts/replay/golden';
 
 /** Every golden trace of a version, by file name. */
 export function goldenTraces(version: string): string[] {
@@ -38,10 +38,7 @@ export function itReplaysEveryGoldenTrace(version: string, expectedCount = 18): 
 /** The events an allocator reports, in the golden trace's words. */
 export function recorder(): { hooks: VmallocHooks; events: string[] } {
   const events: string[] = [];
-  const hooks = nullHooks();
-  hooks.flush_tlb_kernel_range = (s: ulong, e: ulong) => events.push(`flush ${hex(s)} ${hex(e)}`);
-  hooks.purged = (n: number) => events.push(`purged ${n}`);
-  return { hooks, events };
+  return { hooks: recordingHooks(events), events };
 }
 
 /** A fresh allocator of a version (one CPU unless given). */
