@@ -12,7 +12,7 @@ import { KERNELS } from '../kernel/mm/vmalloc/api/index';
 import { versionNames } from '../kernel/mm/vmalloc/index';
 import { benchOne, STREAMS, StreamName } from './bench/allocator';
 import { gfs2Child } from './bench/gfs2-full';
-import { benchCommand, benchGfs2Command, benchMachineCommand, benchScaleCommand } from './cli/bench';
+import { benchCommand, benchFloorCommand, benchGfs2Command, benchMachineCommand, benchScaleCommand } from './cli/bench';
 import { registerCheckCommand, replayInvariantPass } from './cli/check';
 import { EXIT_BAD_INPUT } from './cli/exit';
 import { listCommand } from './cli/list';
@@ -121,10 +121,12 @@ export function buildProgram(): Command {
     .option('--iterations <n>', 'with --gfs2: loop count', seedArg, 1000000)
     .option('--cpus <n>', 'with --gfs2: emulated CPUs', seedArg, 64)
     .option('--scale', 'cost per allocation against live areas (1k..1M), flush cost against CPU count (1..512)')
+    .option('--floor', 'the search loops in C (gcc -O2) and in JavaScript (the ports\' objects, typed arrays): ns per step and ratios')
     .option('--html <file>', 'with --scale: write the plots and tables to an HTML file')
-    .action((o: { kernel: string[]; stream?: StreamName[]; repeat?: number; golden: string; json?: boolean; machine?: boolean; gfs2?: boolean; iterations: number; cpus: number; scale?: boolean; html?: string }) => {
+    .action((o: { kernel: string[]; stream?: StreamName[]; repeat?: number; golden: string; json?: boolean; machine?: boolean; gfs2?: boolean; iterations: number; cpus: number; scale?: boolean; floor?: boolean; html?: string }) => {
       if (o.machine) benchMachineCommand({ json: o.json }, out);
       else if (o.gfs2) benchGfs2Command(process.argv[1], { json: o.json, kernel: o.kernel, iterations: o.iterations, cpus: o.cpus }, out);
+      else if (o.floor) benchFloorCommand({ json: o.json }, out);
       else if (o.scale) benchScaleCommand({ json: o.json, kernel: o.kernel, html: o.html }, out);
       else benchCommand({ kernel: o.kernel, stream: o.stream, repeat: o.repeat, golden: o.golden, json: o.json, self: process.argv[1] }, out);
     });

@@ -5,6 +5,7 @@
  *   --machine   TLB-hit and page-walk translations per second (hw/)
  *   --gfs2      gfs2-vmalloc-loop on 64 CPUs: wall, CPU time, peak memory
  *   --scale     cost per allocation against live areas; flush cost against CPUs
+ *   --floor     the search loops in C and in JavaScript, side by side
  */
 
 import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from '../bench/allocator';
@@ -43,6 +44,12 @@ import { benchMachine, formatMachineBench } from '../bench/machine';
 import { benchGfs2, formatGfs2 } from '../bench/gfs2-full';
 import { benchScale, formatScale, scalePlots } from '../bench/scale';
 import { benchFlushScale, flushScalePlot, formatFlushScale } from '../bench/flush-scale';
+import { benchFloor, formatFloor } from '../bench/floor';
+
+export function benchFloorCommand(opts: { json?: boolean }, out: (s: string) => void): void {
+  const r = benchFloor();
+  out(opts.json ? JSON.stringify(r, null, 2) : formatFloor(r));
+}
 
 export function benchMachineCommand(opts: { json?: boolean }, out: (s: string) => void): void {
   const rows = benchMachine({ cpus: [1, 8, 64] });
