@@ -10,7 +10,7 @@
 import { isKernelBug, KernelBug } from '../../kernel/include/asm-generic/bug';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, ulong } from '../../kernel/include/u64';
-import { defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
+import { defaultEnv, nullHooks, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { KERNELS } from '../../kernel/mm/vmalloc/api/index';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { formatSnapshot } from '../replay/golden';
@@ -30,8 +30,9 @@ export class AllocSession {
   bug: BugReport | undefined;
   readonly log: string[] = [];
 
-  constructor(readonly version: string, ncpu = 1, vmalloc?: { start: ulong; end: ulong }) {
-    const hooks = nullHooks();
+  /** `extra` adds or replaces hooks (fault injection: should_failslab). */
+  constructor(readonly version: string, ncpu = 1, vmalloc?: { start: ulong; end: ulong }, extra: Partial<VmallocHooks> = {}) {
+    const hooks: VmallocHooks = { ...nullHooks(), ...extra };
     hooks.purged = () => {
       this.purges++;
     };

@@ -48,6 +48,12 @@ export interface VmallocHooks {
    * the golden-trace environment.
    */
   schedule_work?(fn: () => void): void;
+  /**
+   * should_failslab(cache, gfp_mask) of mm/failslab.c (CONFIG_FAILSLAB):
+   * fault injection for the slab allocation of a vmap_area with this gfp
+   * mask; true makes it return NULL. Optional: without it nothing fails.
+   */
+  should_failslab?(gfp_mask: number): boolean;
 }
 
 /** Hooks that do nothing (the trace environment, minus recording). */
@@ -92,6 +98,12 @@ export interface vmap_area_common {
 /** NUMA_NO_NODE and the gfp mask the golden environment passes. */
 export const NUMA_NO_NODE = -1;
 export const GFP_KERNEL = 0xcc0;
+/**
+ * __GFP_DIRECT_RECLAIM (4.4+ encoding, which the harness passes to every
+ * version): the allocation may sleep and reclaim. GFP_KERNEL has it,
+ * GFP_NOWAIT and GFP_ATOMIC do not.
+ */
+export const __GFP_DIRECT_RECLAIM = 0x400;
 
 /**
  * One allocator version, as the registry exposes it. Method names are the

@@ -141,8 +141,9 @@ export class linux_2_6_35 implements VmapAllocator {
     } else list_add_rcu(va.list, this.vmap_area_list);
   }
 
-  /** kmalloc_node() of a vmap_area; null models an allocation failure. */
-  kmalloc_vmap_area(_gfp_mask: number, _node: number): vmap_area | null {
+  /** kmalloc_node() of a vmap_area; null models an allocation failure (failslab). */
+  kmalloc_vmap_area(gfp_mask: number, _node: number): vmap_area | null {
+    if (this.env.hooks.should_failslab?.(gfp_mask)) return null;
     return new vmap_area();
   }
 

@@ -346,8 +346,9 @@ export class linux_6_12 implements VmapAllocator {
     return this.env.ncpu;
   }
 
-  /** kmem_cache_alloc_node(vmap_area_cachep, ...); null models a failure. */
-  kmem_cache_alloc(_gfp_mask: number, _node: number = NUMA_NO_NODE): vmap_area | null {
+  /** kmem_cache_alloc_node(vmap_area_cachep, ...); null models a failure (failslab). */
+  kmem_cache_alloc(gfp_mask: number, _node: number = NUMA_NO_NODE): vmap_area | null {
+    if (this.env.hooks.should_failslab?.(gfp_mask)) return null;
     return new vmap_area();
   }
 

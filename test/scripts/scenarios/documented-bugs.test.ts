@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { runMatrix } from '../../../scripts/run/runner';
 import { alignShift } from '../../../scripts/scenarios/align-shift';
 import { exactRangeAlign } from '../../../scripts/scenarios/exact-range-align';
+import { neSplitFailslab } from '../../../scripts/scenarios/ne-split-failslab';
 import { workload } from '../../../scripts/scenarios/workload';
 
 const cellOf = (m: ReturnType<typeof runMatrix>, k: string) => m.cells.find((c) => c.kernel === k)?.result;
@@ -45,6 +46,44 @@ describe('the exact-range-align scenario (9f531973dff3)', () => {
     const r = cellOf(m, 'linux-6.1');
     expect(r?.figures.failedAllocations).to.equal(0);
     expect(r?.notes).to.include('align 8000: [ffffc90001000000, ffffc90002000000)');
+  });
+});
+
+describe('the ne-split-failslab scenario (82dd23e84be3)', () => {
+  const m = runMatrix(neSplitFailslab, {
+    kernels: ['linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12'],
+    cpus: [1],
+    seed: 1,
+    params: { allocs: 8, size_pages: 2, align_pages: 512 },
+  });
+
+  /*
+   * Every request lands inside one big free block, away from both its edges:
+   * the first at V in [1, top), each later one at the next 2 MiB boundary
+   * of [end of the previous one, top). All are no-edge (NE) splits.
+   */
+  it('fails every allocation on linux-5.2: two GFP_NOWAIT split nodes refused per request (first try, retry after the purge)', () => {
+    const r = cellOf(m, 'linux-5.2');
+    expect(r?.figures.failedAllocations).to.equal(8);
+    expect(r?.notes?.[0]).to.equal('vmap_area slab allocations: 8 may sleep and succeed, 16 cannot sleep and fail (failslab, ignore-gfp-wait)');
+    expect(r?.notes).to.include('alloc 1, align 1000: EBUSY');
+  });
+
+  it('serves them all on linux-6.1 and linux-6.12 from the node preloaded with GFP_KERNEL', () => {
+    for (const k of ['linux-6.1', 'linux-6.12']) {
+      const r = cellOf(m, k);
+      expect(r?.figures.failedAllocations, k).to.equal(0);
+      // 8 areas and 8 preloads: each split takes the spare, the next request refills it
+      expect(r?.notes?.[0], k).to.equal('vmap_area slab allocations: 16 may sleep and succeed, 0 cannot sleep and fail (failslab, ignore-gfp-wait)');
+      expect(r?.notes, k).to.include('alloc 1, align 1000: [ffffc90000000000, ffffc90000002000)');
+      expect(r?.notes, k).to.include('alloc 8, align 200000: [ffffc90000e00000, ffffc90000e02000)');
+    }
+  });
+
+  it('leaves linux-3.18 untouched: it has no split node to allocate', () => {
+    const r = cellOf(m, 'linux-3.18');
+    expect(r?.figures.failedAllocations).to.equal(0);
+    expect(r?.notes?.[0]).to.equal('vmap_area slab allocations: 8 may sleep and succeed, 0 cannot sleep and fail (failslab, ignore-gfp-wait)');
   });
 });
 
