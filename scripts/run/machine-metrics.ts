@@ -16,10 +16,12 @@ import { summarize } from './stats';
 /**
  * Cycles per area touched by the allocator's search. Source: the kernel's own
  * alloc_vmap_area (linux-2.6.35, gcc -O2, this machine class) on the
- * bench-lazy-churn stream: 2685 ns/op for 1079.8 touches per allocation, i.e.
- * 2.49 ns per touch, 7.5 cycles at 3 GHz (the walk dominates that stream).
+ * bench-lazy-churn stream: 2685 ns per op over 1,000,000 ops, of which
+ * 501,000 allocations touching 1079.8 areas each, i.e. 4.96 ns per touch,
+ * 14.9 cycles at 3 GHz (the walk dominates that stream; `vmapsim bench
+ * --floor` measures the same walk in C at 5.9 to 6.3 ns per step).
  */
-export const CYCLES_PER_TOUCH = 7.5;
+export const CYCLES_PER_TOUCH = 14.9;
 
 /** Flush-related cost buckets of the machine's cost table. */
 const FLUSH_COSTS = ['invlpg', 'cr3Write', 'cr4Write', 'invpcidAddress', 'invpcidContext', 'invlpgb', 'tlbsync', 'csdEnqueue', 'ipiSend', 'ipiDelivery', 'irqEntry', 'ackWait', 'handlerWait'];

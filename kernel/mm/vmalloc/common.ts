@@ -54,6 +54,31 @@ export interface VmallocHooks {
    * mask; true makes it return NULL. Optional: without it nothing fails.
    */
   should_failslab?(gfp_mask: number): boolean;
+  /*
+   * The lock held while a purge releases its areas (vmap_area_lock, later
+   * free_vmap_area_lock): taken, dropped, and cond_resched_lock(), the
+   * point inside the loop where 4.10+ (763b218ddfaf) may drop it to let a
+   * waiting task run. Instrumentation, optional; the trace environment has
+   * no contention, so nothing else happens at these points.
+   */
+  spin_lock?(lock: string): void;
+  spin_unlock?(lock: string): void;
+  cond_resched_lock?(lock: string): void;
+}
+
+/** spin_lock(&lock) at an instrumented site: tell the hooks. */
+export function spin_lock(env: VmallocEnv, lock: string): void {
+  env.hooks.spin_lock?.(lock);
+}
+
+/** spin_unlock(&lock) at an instrumented site. */
+export function spin_unlock(env: VmallocEnv, lock: string): void {
+  env.hooks.spin_unlock?.(lock);
+}
+
+/** cond_resched_lock(&lock): where the lock may be dropped for a reschedule. */
+export function cond_resched_lock(env: VmallocEnv, lock: string): void {
+  env.hooks.cond_resched_lock?.(lock);
 }
 
 /** Hooks that do nothing (the trace environment, minus recording). */

@@ -78,7 +78,7 @@ import {
   rb_insert_augmented,
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1';
-import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-5.2';
 
@@ -899,7 +899,7 @@ export class linux_5_2 implements VmapAllocator {
     this.env.hooks.flush_tlb_kernel_range(start, end);
     this.env.hooks.purged(nr_areas, start, end);
 
-    // spin_lock(&vmap_area_lock);
+    spin_lock(this.env, 'vmap_area_lock');
     // llist_for_each_entry_safe(va, n_va, valist, purge_list)
     for (let n = valist, n_next: llist_node | null; n !== null; n = n_next) {
       const va = n.owner as vmap_area;
@@ -908,9 +908,9 @@ export class linux_5_2 implements VmapAllocator {
 
       this.__free_vmap_area(va);
       this.vmap_lazy_nr -= nr; // atomic_sub
-      // cond_resched_lock(&vmap_area_lock): no-op.
+      cond_resched_lock(this.env, 'vmap_area_lock');
     }
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(this.env, 'vmap_area_lock');
     return true;
   }
 

@@ -65,7 +65,7 @@ import {
   rb_insert_augmented,
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1';
-import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-6.1';
 
@@ -917,9 +917,9 @@ export class linux_6_1 implements VmapAllocator {
 
     this.env.hooks.flush_tlb_kernel_range(start, end);
     this.env.hooks.purged(nr_areas, start, end);
-    // resched_threshold = lazy_max_pages() << 1: only for cond_resched_lock.
+    const resched_threshold = this.lazy_max_pages() << 1;
 
-    // spin_lock(&free_vmap_area_lock);
+    spin_lock(this.env, 'free_vmap_area_lock');
     // list_for_each_entry_safe(va, n_va, &local_purge_list, list)
     for (
       let l = local_purge_list.next, va = this.list_entry(l), nl = va.list.next, n_va = this.list_entry(nl);
@@ -938,9 +938,9 @@ export class linux_6_1 implements VmapAllocator {
 
       this.vmap_lazy_nr -= nr; // atomic_long_sub
 
-      // cond_resched_lock(&free_vmap_area_lock) below the threshold: no-op.
+      if (this.vmap_lazy_nr < resched_threshold) cond_resched_lock(this.env, 'free_vmap_area_lock');
     }
-    // spin_unlock(&free_vmap_area_lock);
+    spin_unlock(this.env, 'free_vmap_area_lock');
     return true;
   }
 

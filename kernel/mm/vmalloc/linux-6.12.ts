@@ -84,7 +84,7 @@ import {
   rb_insert_augmented,
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1';
-import { AllocatorSnapshot, AreaView, NUMA_NO_NODE, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, NUMA_NO_NODE, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-6.12';
 
@@ -1164,7 +1164,7 @@ export class linux_6_12 implements VmapAllocator {
   reclaim_list_global(head: list_head<vmap_area>): void {
     if (list_empty(head)) return;
 
-    // spin_lock(&free_vmap_area_lock);
+    spin_lock(this.env, 'free_vmap_area_lock');
     // list_for_each_entry_safe(va, n, head, list)
     for (
       let l = head.next, va = this.list_entry(l), nl = va.list.next, n = this.list_entry(nl);
@@ -1172,7 +1172,7 @@ export class linux_6_12 implements VmapAllocator {
       l = nl, va = n, nl = nl.next, n = this.list_entry(nl)
     )
       this.merge_or_add_vmap_area_augment(va, this.free_vmap_area_root, this.free_vmap_area_list);
-    // spin_unlock(&free_vmap_area_lock);
+    spin_unlock(this.env, 'free_vmap_area_lock');
   }
 
   /*

@@ -39,7 +39,7 @@ import {
 import { PAGE_SIZE } from '../../include/asm/page';
 import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax } from '../../include/u64';
 import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-2.6.35';
-import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'mmotm-2010-vmap-cache-v1';
 
@@ -375,7 +375,7 @@ export class mmotm_2010_vmap_cache_v1 implements VmapAllocator {
     }
 
     if (nr) {
-      // spin_lock(&vmap_area_lock);
+      spin_lock(this.env, 'vmap_area_lock');
       // list_for_each_entry_safe(va, n_va, &valist, purge_list)
       for (
         let l = valist.next, va = this.list_entry(l), nl = l.next, n_va = this.list_entry(nl);
@@ -383,7 +383,7 @@ export class mmotm_2010_vmap_cache_v1 implements VmapAllocator {
         l = nl, va = n_va, nl = nl.next, n_va = this.list_entry(nl)
       )
         this.__free_vmap_area(va);
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(this.env, 'vmap_area_lock');
     }
     // spin_unlock(&purge_lock);
   }
