@@ -64,6 +64,8 @@ export interface VmallocHooks {
   spin_lock?(lock: string): void;
   spin_unlock?(lock: string): void;
   cond_resched_lock?(lock: string): void;
+  /** Instrumentation: the purge's release loop gave one area back, under that lock. */
+  purge_released?(): void;
 }
 
 /** spin_lock(&lock) at an instrumented site: tell the hooks. */
@@ -74,6 +76,11 @@ export function spin_lock(env: VmallocEnv, lock: string): void {
 /** spin_unlock(&lock) at an instrumented site. */
 export function spin_unlock(env: VmallocEnv, lock: string): void {
   env.hooks.spin_unlock?.(lock);
+}
+
+/** Instrumentation: one area released by a purge's release loop. */
+export function purge_released(env: VmallocEnv): void {
+  env.hooks.purge_released?.();
 }
 
 /** cond_resched_lock(&lock): where the lock may be dropped for a reschedule. */

@@ -40,7 +40,7 @@ import {
 import { PAGE_SIZE } from '../../include/asm/page';
 import { ALIGN, fls, hex, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax } from '../../include/u64';
 import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-2.6.35';
-import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-2.6.35';
 
@@ -326,8 +326,10 @@ export class linux_2_6_35 implements VmapAllocator {
         let l = valist.next, va = this.list_entry(l), nl = l.next, n_va = this.list_entry(nl);
         l !== valist;
         l = nl, va = n_va, nl = nl.next, n_va = this.list_entry(nl)
-      )
+      ) {
         this.__free_vmap_area(va);
+        purge_released(this.env);
+      }
       spin_unlock(this.env, 'vmap_area_lock');
     }
     // spin_unlock(&purge_lock);

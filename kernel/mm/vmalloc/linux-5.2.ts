@@ -78,7 +78,7 @@ import {
   rb_insert_augmented,
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1';
-import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-5.2';
 
@@ -907,6 +907,7 @@ export class linux_5_2 implements VmapAllocator {
       const nr = Math.floor((va.va_end - va.va_start) / PAGE_SIZE); // >> PAGE_SHIFT
 
       this.__free_vmap_area(va);
+      purge_released(this.env);
       this.vmap_lazy_nr -= nr; // atomic_sub
       cond_resched_lock(this.env, 'vmap_area_lock');
     }

@@ -65,7 +65,7 @@ import {
   rb_insert_augmented,
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1';
-import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-6.1';
 
@@ -931,6 +931,7 @@ export class linux_6_1 implements VmapAllocator {
       // Insert or merge the lazily freed area; it is on no tree now, so
       // nothing to unlink first.
       const merged = this.merge_or_add_vmap_area_augment(va, this.free_vmap_area_root, this.free_vmap_area_list);
+      purge_released(this.env);
 
       if (!merged) continue;
 

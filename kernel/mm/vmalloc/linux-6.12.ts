@@ -84,7 +84,7 @@ import {
   rb_insert_augmented,
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1';
-import { AllocatorSnapshot, AreaView, NUMA_NO_NODE, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-6.12';
 
@@ -1170,8 +1170,10 @@ export class linux_6_12 implements VmapAllocator {
       let l = head.next, va = this.list_entry(l), nl = va.list.next, n = this.list_entry(nl);
       l !== head;
       l = nl, va = n, nl = nl.next, n = this.list_entry(nl)
-    )
+    ) {
       this.merge_or_add_vmap_area_augment(va, this.free_vmap_area_root, this.free_vmap_area_list);
+      purge_released(this.env);
+    }
     spin_unlock(this.env, 'free_vmap_area_lock');
   }
 

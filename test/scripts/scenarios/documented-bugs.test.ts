@@ -4,6 +4,7 @@ import { runMatrix } from '../../../scripts/run/runner';
 import { alignShift } from '../../../scripts/scenarios/align-shift';
 import { exactRangeAlign } from '../../../scripts/scenarios/exact-range-align';
 import { neSplitFailslab } from '../../../scripts/scenarios/ne-split-failslab';
+import { purgeLockHold } from '../../../scripts/scenarios/purge-lock-hold';
 import { workload } from '../../../scripts/scenarios/workload';
 
 const cellOf = (m: ReturnType<typeof runMatrix>, k: string) => m.cells.find((c) => c.kernel === k)?.result;
@@ -84,6 +85,49 @@ describe('the ne-split-failslab scenario (82dd23e84be3)', () => {
     const r = cellOf(m, 'linux-3.18');
     expect(r?.figures.failedAllocations).to.equal(0);
     expect(r?.notes?.[0]).to.equal('vmap_area slab allocations: 8 may sleep and succeed, 0 cannot sleep and fail (failslab, ignore-gfp-wait)');
+  });
+});
+
+describe('the purge-lock-hold scenario (763b218ddfaf)', () => {
+  /*
+   * 2,500 areas of 8 pages freed lazily, every other one of 5,000. One CPU:
+   * lazy_max_pages = fls(1) * 32 MiB / 4 KiB = 8,192 pages, so a purge
+   * starts when the 1,025th area makes vmap_lazy_nr 8,200: purges of 1,025,
+   * 1,025 and, by the closing explicit purge, the last 450.
+   */
+  const m = runMatrix(purgeLockHold, {
+    kernels: ['linux-2.6.35', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12'],
+    cpus: [1],
+    seed: 1,
+    params: { areas: 2500, pages: 8, free: 'alternate' },
+  });
+
+  it('releases each purge in one hold of vmap_area_lock before 4.10', () => {
+    for (const k of ['linux-2.6.35', 'linux-3.18']) {
+      const r = cellOf(m, k);
+      expect(r?.figures.purges, k).to.equal(3);
+      expect(r?.notes?.[0], k).to.equal('2500 areas released under the lock by 3 purges, in 3 stretches (0 resched points passed)');
+      expect(r?.notes?.[1], k).to.equal('most areas released in one stretch: 1025');
+    }
+  });
+
+  it('passes a resched point after every area on linux-5.2 and on linux-6.1 (vmap_lazy_nr stays under twice lazy_max_pages)', () => {
+    for (const k of ['linux-5.2', 'linux-6.1']) {
+      const r = cellOf(m, k);
+      expect(r?.notes?.[0], k).to.equal('2500 areas released under the lock by 3 purges, in 2500 stretches (2500 resched points passed)');
+      expect(r?.notes?.[1], k).to.equal('most areas released in one stretch: 1');
+    }
+  });
+
+  it('holds free_vmap_area_lock over a whole purge again on linux-6.12 with one vmap node', () => {
+    const r = cellOf(m, 'linux-6.12');
+    expect(r?.notes?.[0]).to.equal('2500 areas released under the lock by 3 purges, in 3 stretches (0 resched points passed)');
+    expect(r?.notes?.[1]).to.equal('most areas released in one stretch: 1025');
+  });
+
+  it('lets linux-6.1 merge neighbouring lazy areas while they wait, so a purge of adjacent ones releases one area', () => {
+    const all = runMatrix(purgeLockHold, { kernels: ['linux-6.1'], cpus: [1], seed: 1, params: { areas: 2500, pages: 8, free: 'all' } });
+    expect(cellOf(all, 'linux-6.1')?.notes?.[0]).to.equal('3 areas released under the lock by 3 purges, in 3 stretches (3 resched points passed)');
   });
 });
 
