@@ -13,6 +13,7 @@ import { mmotm_2010_vmap_cache_v1 } from '../../kernel/mm/vmalloc/mmotm-2010-vma
 import { FIRST_FIT_RULES, FirstFitModel } from './first-fit';
 import { Contender } from './side';
 import { linux_2_6_39_nick_le } from './variants/linux-2.6.39-nick-le';
+import { linux_3_18_liu_purged } from './variants/linux-3.18-liu-purged';
 
 type CacheCtor = new (env: VmallocEnv) => VmapAllocator & { free_vmap_cache: unknown };
 
@@ -44,6 +45,10 @@ export const CHECK_VARIANTS: Record<string, { ctor: new (env: VmallocEnv) => Vma
   'linux-2.6.39-nick-le': {
     ctor: linux_2_6_39_nick_le,
     what: "linux-2.6.39 with Nick's `size <= cached_hole_size` for Hugh's `<` (scripts/check/variants/)",
+  },
+  'linux-3.18-liu-purged': {
+    ctor: linux_3_18_liu_purged,
+    what: "linux-3.18 with Liu Song's unmerged RFC (Apr 2020): the cache is also dropped when `purged` is set (scripts/check/variants/)",
   },
 };
 

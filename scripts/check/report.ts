@@ -114,7 +114,7 @@ export function formatReport(r: DivergenceReport, found: { run: number; opInRun:
     `DIVERGENCE: ${r.kernel} vs ${r.against}: ${KIND_TEXT[d.kind]}`,
     `  found in run ${found.run} (workload ${r.workload}, seed ${r.seed}, ncpu ${r.ncpu}) at its op ${found.opInRun}; shrunk to ${r.ops.length} op(s) in ${found.shrinkSteps} shrink steps:`,
     ...r.ops.map((o, i) => `  ${String(i + 1).padStart(4)}  ${formatOp(o)}${i === d.index ? '   <- diverges' : ''}`),
-    '  (f/l #i frees the i-th live area, oldest first, counting from 0)',
+    '  (f/l #i frees live area i mod the number live, oldest first, counting from 0)',
     '',
     `At op ${n}:`,
     `  ${r.kernel}:`,

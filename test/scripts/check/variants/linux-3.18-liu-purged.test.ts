@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { IS_ERR } from '../../../../kernel/include/linux/errno';
+import { hex, ulong } from '../../../../kernel/include/u64';
+import { defaultEnv, VmapAllocator, vmap_area_common } from '../../../../kernel/mm/vmalloc/common';
+import { linux_3_18 } from '../../../../kernel/mm/vmalloc/linux-3.18';
+import { linux_3_18_liu_purged } from '../../../../scripts/check/variants/linux-3.18-liu-purged';
+
+const ROOT = resolve(__dirname, '..', '..', '..', '..');
+
+/** The alloc_vmap_area method of a file, with its leading comment. */
+function method(file: string): string[] {
+  const text = readFileSync(resolve(ROOT, file), 'utf8');
+  const at = text.search(/\n {2}(override )?alloc_vmap_area\(\n/);
+  const start = text.lastIndexOf('  /*', at);
+  const end = text.indexOf('\n  }\n', at) + 4;
+  return text.slice(start, end).split('\n');
+}
+
+type Op = ['a', number, number, ulong, ulong] | ['f' | 'l', number];
+
+/** Run ops as `vmapsim check` prints them (f/l #i: live area i mod the live count, oldest first); the last op's result. */
+function run(a: VmapAllocator, ops: Op[]): string {
+  const live: vmap_area_common[] = [];
+  let last = '';
+  for (const op of ops) {
+    if (op[0] === 'a') {
+      const va = a.alloc_vmap_area(op[1], op[2], op[3], op[4]);
+      last = IS_ERR(va) ? 'EBUSY' : hex(va.va_start);
+      if (!IS_ERR(va)) live.push(va);
+    } else {
+      const [va] = live.splice(op[1] % live.length, 1);
+      if (op[0] === 'f') a.free_vmap_area(va);
+      else a.free_unmap_vmap_area(va);
+    }
+  }
+  return last;
+}
+
+const VE = -0x170000000001; // ffffe8ffffffffff
+const V = (off: number): ulong => -0x370000000000 + off;
+
+describe("the linux-3.18 variant with Liu Song's `|| purged` (unmerged RFC, 2020)", () => {
+  it("restates only alloc_vmap_area, differing from the port's in the one invalidation test", () => {
+    const port = method('kernel/mm/vmalloc/linux-3.18.ts');
+    const copy = method('scripts/check/variants/linux-3.18-liu-purged.ts');
+    expect(copy.length).to.equal(port.length);
+    const changed = copy.map((l, i) => [port[i] as string, l] as const).filter(([a, b]) => a !== b);
+    expect(changed).to.deep.equal([
+      ['  alloc_vmap_area(', '  override alloc_vmap_area('],
+      [
+        '          !this.free_vmap_cache || ult(size, this.cached_hole_size) || ult(vstart, this.cached_vstart) || ult(align, this.cached_align);',
+        '          !this.free_vmap_cache || ult(size, this.cached_hole_size) || ult(vstart, this.cached_vstart) || ult(align, this.cached_align) || !!purged;',
+      ],
+    ]);
+  });
+
+  /*
+   * The shrunk counterexample of `vmapsim check --kernel linux-3.18-liu-purged
+   * --against linux-3.18 --workload tiny-window` (seed 2). Before the last
+   * request the cache sits at [V+109000, V+10e000) with cached_hole_size
+   * 0x3000, and [V+100000, V+103000) is free: a hole of exactly the request.
+   * 3.18 keeps the cache (0x3000 < 0x3000 is false), walks to the window's
+   * end, purges (nothing to purge) and retries from the same cache: -EBUSY.
+   * The variant drops the cache on the retry and finds the hole, which is
+   * where the plain lowest-fit model of 3.18's rule puts it too.
+   */
+  const ops: Op[] = [
+    ['a', 0x2000, 1, V(0xfa000), VE],
+    ['l', 0],
+    ['a', 0x7000, 1, V(0xf4000), VE],
+    ['a', 0x6000, 1, V(0xf4000), VE],
+    ['l', 0],
+    ['a', 0x1000, 1, V(0), VE],
+    ['a', 0x5000, 0x2000, V(0xf5000), VE],
+    ['f', 4],
+    ['a', 0x1000, 1, V(0), VE],
+    ['l', 4],
+    ['a', 0x5000, 0x2000, V(0xf5000), VE],
+    ['a', 0x3000, 1, V(0xf8000), VE],
+    ['a', 0x3000, 1, V(0xf8000), VE],
+    ['a', 0x7000, 1, V(0xf4000), VE],
+    ['a', 0x5000, 1, V(0xf6000), VE],
+    ['a', 0x7000, 1, V(0xf4000), VE],
+    ['a', 0x5000, 1, V(0x100000), V(0x133000) - 1],
+    ['a', 0x3000, 1, V(0x100000), V(0x131000) - 1],
+  ];
+
+  /** The lowest start >= vstart of a free range of `size` bytes ending by vend, from a snapshot (no gap rule: 3.x). */
+  function lowestFit(a: VmapAllocator, size: number, vstart: ulong, vend: ulong): ulong | null {
+    let addr = vstart;
+    for (const x of a.snapshot().areas) {
+      if (x.end <= addr) continue;
+      if (addr + size <= x.start) break;
+      addr = x.end;
+    }
+    return addr + size - 1 <= vend ? addr : null;
+  }
+
+  it('fails on linux-3.18 a request that an exact-size free hole below the cache could take', () => {
+    const a = new linux_3_18(defaultEnv());
+    run(a, ops.slice(0, -1));
+    expect(lowestFit(a, 0x3000, V(0x100000), V(0x131000) - 1)).to.equal(V(0x100000));
+    expect(a.free_vmap_cache, 'the cache sits above the hole').to.not.equal(null);
+    expect(run(a, ops.slice(-1))).to.equal('EBUSY');
+  });
+
+  it('serves it with the patch, from the same areas, at that hole', () => {
+    const port = new linux_3_18(defaultEnv());
+    const liu = new linux_3_18_liu_purged(defaultEnv());
+    run(port, ops.slice(0, -1));
+    run(liu, ops.slice(0, -1));
+    expect(liu.snapshot().areas).to.deep.equal(port.snapshot().areas);
+    expect(run(liu, ops.slice(-1))).to.equal(hex(V(0x100000)));
+  });
+});
