@@ -15,7 +15,7 @@
 
 import { bootKernel } from '../../kernel/boot';
 import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { machineFigures } from '../run/machine-metrics';
+import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
 
@@ -70,7 +70,7 @@ export const gfs2VmallocLoop: Scenario = {
       out.push(`linux-2.6.35 / ${c.kernel} (${c.cpus} CPUs): ${t.toFixed(1)}x the areas touched per allocation, ${cy.toFixed(1)}x the modelled cycles`);
     }
     out.push(
-      'modelled cycles count the search (7.5 cycles per area touched), TLB fills and walks, flushes and IPIs; they leave out page allocation, zeroing and',
+      `modelled cycles count the search (${CYCLES_PER_TOUCH} cycles per area touched), TLB fills and walks, flushes and IPIs; they leave out page allocation, zeroing and`,
       'PTE writes, which dominate the cached kernels\' real time, so the modelled ratio exceeds the wall-clock ratios; the areas touched per allocation compare directly.',
     );
     out.push(

@@ -36,7 +36,7 @@ import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
 import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
 import { hex, ult } from '../../kernel/include/u64';
 import { runInterleaved } from '../../hw';
-import { machineFigures } from '../run/machine-metrics';
+import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { BugReport, Params, Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
 import { bootState, describeBoot } from './boot-state';
@@ -133,7 +133,7 @@ export const testVmalloc: Scenario = {
     // 2.6.35 places a wrapped ALIGN() at address 0: __vmalloc_node returns NULL and the area stays.
     const low = k.find_vm_area(0);
     if (low && ult(low.addr, VMALLOC_START_4LEVEL)) notes.push(`an area of ${low.size} bytes is mapped at ${hex(low.addr)}, below VMALLOC_START: returned as NULL, so vfree() never frees it`);
-    notes.push(`${k.purges.length - purgesAtLoad} lazy purges during the module run; avg usec and cycles are modelled (cost model + 7.5 cycles per area touched, 3 GHz), not wall time`);
+    notes.push(`${k.purges.length - purgesAtLoad} lazy purges during the module run; avg usec and cycles are modelled (cost model + ${CYCLES_PER_TOUCH} cycles per area touched, 3 GHz), not wall time`);
     const m = machineFigures(k, { operations: counts.calls + bootCalls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
     return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(counts.touches), bug, notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };

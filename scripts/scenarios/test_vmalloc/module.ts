@@ -28,7 +28,7 @@
  *
  * Time: a worker's cycles are the modelled cycles of its own kernel calls on
  * its CPU (the machine's cost model: TLB fills and walks, flush
- * instructions, IPIs) plus 7.5 cycles per area its allocations' searches
+ * instructions, IPIs) plus CYCLES_PER_TOUCH cycles per area its allocations' searches
  * touched (machine-metrics.ts; the same sum as the table's cycles column); "avg: N usec" is those cycles at the kernel's clock
  * (3 GHz) divided by test_repeat_count, and "All test took ...=N cycles" is
  * their sum over the run (get_cycles() at the same clock). Page allocation,
