@@ -4,6 +4,7 @@
 import { Scenario } from '../run/scenario';
 import { alignShift } from './align-shift';
 import { exactRangeAlign } from './exact-range-align';
+import { fragmentedVmapBlocks } from './fragmented-vmap-blocks';
 import { neSplitFailslab } from './ne-split-failslab';
 import { purgeLockHold } from './purge-lock-hold';
 import { gfs2VmallocLoop } from './gfs2-vmalloc-loop';
@@ -20,7 +21,7 @@ import { vmMapRamExhaustion } from './vm-map-ram-exhaustion';
 import { vmMapRamGuardGap } from './vm-map-ram-guard-gap';
 import { workload } from './workload';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan, kdumpVmcoreCopy, vmMapRamExhaustion, neSplitFailslab, purgeLockHold];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan, kdumpVmcoreCopy, vmMapRamExhaustion, neSplitFailslab, purgeLockHold, fragmentedVmapBlocks];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

@@ -132,6 +132,22 @@ describe('kernel/boot: a kernel on the machine', () => {
       expect(k.pte(x)).to.equal(0n);
       expect(isPresent(k.pte(z))).to.equal(true);
     });
+
+    it('frees a fragmented vmap block on vm_unmap_aliases since 02b709df (2.6.35), and never with it reverted (2.6.32 blocks)', () => {
+      // A 1024-page block (NR_CPUS 512): map 1 page, then 2-page regions up to
+      // its end (order 1, aligned: pages 2..1023), unmap everything. Page 1
+      // stays free and nothing is mapped: free 1, dirty 1023.
+      for (const [version, left] of [['linux-2.6.35', 0], ['linux-2.6.35-02b709df', 1]] as const) {
+        const k = bootKernel({ version, cpus: 1 });
+        const pages = k.alloc_pages(2);
+        const maps: [number, number][] = [[k.vm_map_ram(0, [pages[0]!]), 1]];
+        for (let i = 0; i < 511; i++) maps.push([k.vm_map_ram(0, pages), 2]);
+        for (const [a, c] of maps) k.vm_unmap_ram(0, a, c);
+        expect(k.api.nr_vmap_blocks(), version).to.equal(1);
+        k.vm_unmap_aliases(0);
+        expect(k.api.nr_vmap_blocks(), version).to.equal(left);
+      }
+    });
   });
 
   describe('/proc and trace', () => {

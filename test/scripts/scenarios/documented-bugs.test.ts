@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { runMatrix } from '../../../scripts/run/runner';
 import { alignShift } from '../../../scripts/scenarios/align-shift';
 import { exactRangeAlign } from '../../../scripts/scenarios/exact-range-align';
+import { fragmentedVmapBlocks } from '../../../scripts/scenarios/fragmented-vmap-blocks';
 import { neSplitFailslab } from '../../../scripts/scenarios/ne-split-failslab';
 import { purgeLockHold } from '../../../scripts/scenarios/purge-lock-hold';
 import { workload } from '../../../scripts/scenarios/workload';
@@ -128,6 +129,41 @@ describe('the purge-lock-hold scenario (763b218ddfaf)', () => {
   it('lets linux-6.1 merge neighbouring lazy areas while they wait, so a purge of adjacent ones releases one area', () => {
     const all = runMatrix(purgeLockHold, { kernels: ['linux-6.1'], cpus: [1], seed: 1, params: { areas: 2500, pages: 8, free: 'all' } });
     expect(cellOf(all, 'linux-6.1')?.notes?.[0]).to.equal('3 areas released under the lock by 3 purges, in 3 stretches (3 resched points passed)');
+  });
+});
+
+describe('the fragmented-vmap-blocks scenario (02b709df817c)', () => {
+  /*
+   * 16 MiB of vmalloc space, 256-page (1 MiB) blocks aligned to 1 MiB. Each
+   * round opens a block and leaves it with 8 free pages and nothing mapped.
+   * 2.6.35's gap after every area puts blocks in every other slot, and the
+   * last slot cannot end at VMALLOC_END: slots 0, 2, .., 14, i.e. 8 blocks.
+   * 3.18 has no gap: slots 0 .. 14, 15 blocks.
+   */
+  const m = runMatrix(fragmentedVmapBlocks, {
+    kernels: ['linux-2.6.35-02b709df', 'linux-2.6.35', 'linux-3.18'],
+    cpus: [1],
+    seed: 1,
+    params: { rounds: 40, vmalloc_mib: 16, block_pages: '256' },
+  });
+
+  it('fails vm_map_ram in the round after the range is full when fragmented blocks are never purged (2.6.32 code)', () => {
+    const r = cellOf(m, 'linux-2.6.35-02b709df');
+    expect(r?.notes?.[0]).to.equal('vm_map_ram() failed in round 9, after 8 rounds');
+    expect(r?.figures.purges).to.equal(0);
+  });
+
+  it('lets the failing allocation purge the eight fragmented blocks and go on, every eighth round, on linux-2.6.35', () => {
+    const r = cellOf(m, 'linux-2.6.35');
+    expect(r?.notes?.[0]).to.equal('all 40 rounds done');
+    // rounds 9, 17, 25 and 33 each find the range full
+    expect(r?.figures.purges).to.equal(4);
+  });
+
+  it('fits fifteen blocks without the guard gap, purging in rounds 16 and 31, on linux-3.18', () => {
+    const r = cellOf(m, 'linux-3.18');
+    expect(r?.notes?.[1]).to.match(/^at most 15 vmap blocks/);
+    expect(r?.figures.purges).to.equal(2);
   });
 });
 

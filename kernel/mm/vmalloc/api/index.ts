@@ -8,6 +8,7 @@
  * later files subclass the nearest earlier era and override only the
  * functions the named commits changed, so each file reads like its patch:
  *   linux-2.6.35 <- linux-2.6.39 (eager PTE clearing) <- linux-3.18 (no vmlist, va->vm)
+ *   linux-2.6.35 <- linux-2.6.35-02b709df (the fragmented-block purge reverted: 2.6.32's blocks)
  *   linux-6.1 (whole port) <- linux-6.1+fc1e0d980037 (the stale-TLB fix alone)
  *                          <- linux-6.12 (per-CPU xarrays, v6.5 series, vmap nodes)
  */
@@ -15,6 +16,7 @@
 import type { VmapAllocator } from '../common';
 import type { vmalloc_api, vmalloc_context } from './common';
 import { allocator_2_6, vmalloc_api_linux_2_6_35 } from './linux-2.6.35';
+import { vmalloc_api_linux_2_6_35_02b709df } from './linux-2.6.35-02b709df';
 import { vmalloc_api_linux_2_6_39 } from './linux-2.6.39';
 import { vmalloc_api_linux_3_18 } from './linux-3.18';
 import { allocator_6, vmalloc_api_linux_6_1 } from './linux-6.1';
@@ -34,6 +36,7 @@ const as6 = (a: VmapAllocator): allocator_6 => a as unknown as allocator_6;
 
 export const API_ERAS = [
   { name: 'linux-2.6.35', source: '/tmp/ref/linux-2.6.35/mm/vmalloc.c', allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_2_6_35(k, as2(a)) },
+  { name: 'linux-2.6.35-02b709df', source: '2.6.35 with 02b709df reverted (2.6.32 vmap blocks: index ids 37830178053, 35056785741)', allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_2_6_35_02b709df(k, as2(a)) },
   { name: 'linux-2.6.39', source: '2.6.35 + 64141da5 (eager PTE clearing)', allocators: ['linux-2.6.39', 'linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-3.18'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_2_6_39(k, as2(a)) },
   { name: 'linux-3.18', source: '/tmp/ref/linux-3.18/mm/vmalloc.c', allocators: ['linux-3.18'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_3_18(k, as2(a)) },
   { name: 'linux-6.1', source: '/tmp/ref/linux-6.1/mm/vmalloc.c (Debian 6.1.192)', allocators: ['linux-6.1', 'linux-5.2'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_1(k, as6(a)) },
@@ -64,6 +67,7 @@ export interface KernelInfo {
 
 export const KERNELS = [
   { name: 'linux-2.6.35', allocator: 'linux-2.6.35', api: 'linux-2.6.35', flushEra: 'linux-2.6', NR_CPUS: 512, nativeTrace: false, description: 'PTEs stay until the purge; flush_tlb_all for every purge' },
+  { name: 'linux-2.6.35-02b709df', allocator: 'linux-2.6.35', api: 'linux-2.6.35-02b709df', flushEra: 'linux-2.6', NR_CPUS: 512, nativeTrace: false, description: '2.6.35 with 02b709df reverted: the 2.6.32 vmap blocks, never purged while fragmented' },
   { name: 'mmotm-2010-vmap-cache-v1', allocator: 'mmotm-2010-vmap-cache-v1', api: 'linux-2.6.35', flushEra: 'linux-2.6', NR_CPUS: 512, nativeTrace: false, description: 'the mmotm vmap cache patch on 2.6.35' },
   { name: 'linux-2.6.39', allocator: 'linux-2.6.39', api: 'linux-2.6.39', flushEra: 'linux-2.6', NR_CPUS: 512, nativeTrace: false, description: 'PTEs cleared at free, flush lazy; flush_tlb_all' },
   { name: 'linux-3.18', allocator: 'linux-3.18', api: 'linux-3.18', flushEra: 'linux-3.17', NR_CPUS: 512, nativeTrace: false, description: 'ranged flushes up to 33 pages' },
