@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vmapsim list`: the kernel versions (and, later, scenarios) with descriptions. */
+/*
+ * `vmapsim list`: the scenarios, the allocator ports, the kernels a machine
+ * scenario can boot (allocator + API layer + flush era), and the check
+ * variants, with descriptions: every name --kernel accepts somewhere.
+ */
 
+import { KERNELS } from '../../kernel/mm/vmalloc/api/index';
 import { VERSIONS } from '../../kernel/mm/vmalloc/index';
+import { CHECK_VARIANTS } from '../check/contenders';
 import { describeParams } from '../run/params';
 import { SCENARIOS } from '../scenarios/index';
 
@@ -12,6 +18,8 @@ export function listCommand(opts: { json?: boolean }, out: (s: string) => void):
         {
           versions: VERSIONS.map(({ create: _c, ...v }) => v),
           scenarios: SCENARIOS.map((s) => ({ name: s.name, description: s.description, params: s.params, versions: s.versions ?? null })),
+          kernels: KERNELS,
+          checkVariants: Object.entries(CHECK_VARIANTS).map(([name, v]) => ({ name, description: v.what })),
         },
         null,
         2,
@@ -31,4 +39,10 @@ export function listCommand(opts: { json?: boolean }, out: (s: string) => void):
     out(`  ${''.padEnd(26)} release: ${v.release}; commit: ${v.commit}`);
     out(`  ${''.padEnd(26)} text: ${v.source}`);
   }
+  out('');
+  out('Kernels on the machine (vmapsim run --kernel): allocator + API layer + TLB-flush era');
+  for (const k of KERNELS) out(`  ${k.name.padEnd(26)} ${k.allocator} + ${k.api} API + ${k.flushEra} flushes: ${k.description}`);
+  out('');
+  out('Check variants (vmapsim check --kernel/--against): a port with one change');
+  for (const [name, v] of Object.entries(CHECK_VARIANTS)) out(`  ${name.padEnd(26)} ${v.what}`);
 }

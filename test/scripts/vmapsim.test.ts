@@ -69,4 +69,11 @@ describe('the vmapsim command', function () {
     expect(r.stdout).to.contain('linux-2.6.39');
     expect(r.stdout).to.contain('89699605fe7c');
   });
+
+  it('lists the kernels a machine scenario boots and the check variants', () => {
+    const r = vmapsim('list');
+    expect(r.stdout).to.match(/linux-2\.6\.35-02b709df\s+linux-2\.6\.35 \+ linux-2\.6\.35-02b709df API \+ linux-2\.6 flushes/);
+    expect(r.stdout).to.match(/linux-6\.1\+fc1e0d980037\s+linux-6\.1 \+ linux-6\.1\+fc1e0d980037 API/);
+    expect(r.stdout).to.match(/linux-3\.18-liu-purged\s+linux-3\.18 with Liu Song's/);
+  });
 });
