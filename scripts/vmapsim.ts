@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { KERNELS } from '../kernel/mm/vmalloc/api/index';
 import { versionNames } from '../kernel/mm/vmalloc/index';
 import { benchOne, STREAMS, StreamName } from './bench/allocator';
-import { gfs2Child } from './bench/gfs2-full';
+import { gfs2AllocatorChild, gfs2Child } from './bench/gfs2-full';
 import { benchCommand, benchFloorCommand, benchGfs2Command, benchMachineCommand, benchScaleCommand } from './cli/bench';
 import { registerCheckCommand, replayInvariantPass } from './cli/check';
 import { EXIT_BAD_INPUT } from './cli/exit';
@@ -146,9 +146,10 @@ export function buildProgram(): Command {
     .argument('<version>')
     .argument('<cpus>')
     .argument('<iterations>')
-    .argument('<checker>')
-    .action((version: string, cpus: string, iterations: string, checker: string) => {
-      out(JSON.stringify(gfs2Child(version, Number(cpus), Number(iterations), checker === 'true')));
+    .argument('<config>')
+    .action((version: string, cpus: string, iterations: string, config: string) => {
+      const row = config === 'allocator' ? gfs2AllocatorChild(version, Number(cpus), Number(iterations)) : gfs2Child(version, Number(cpus), Number(iterations), config === 'true');
+      out(JSON.stringify(row));
     });
 
   program
