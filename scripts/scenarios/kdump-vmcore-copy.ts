@@ -17,8 +17,8 @@
  * iounmap purges at once (one flush, IPIs to every other CPU), the range
  * never fills, and the search stays short.
  *
- * The scenario copies `pages` pages this way in a `vmalloc_mib` range (see
- * small-vmalloc-range.ts) on CPU 0, calling set_iounmap_nonlazy() before
+ * The scenario copies `pages` pages this way on CPU 0 of a kernel booted
+ * with a `vmalloc_mib` vmalloc range (from VMALLOC_START), calling set_iounmap_nonlazy() before
  * each iounmap when `nonlazy` is set and the version has it (2.6.37 ..
  * 5.11): linux-2.6.35 has not, linux-2.6.39, linux-3.18 and linux-5.2 have.
  * It reports how often the range ran out (purges that happened inside
@@ -31,7 +31,7 @@ import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
 import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { Scenario } from '../run/scenario';
 import { sample, summarize } from '../run/stats';
-import { shrinkVmallocRange } from './small-vmalloc-range';
+import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
 
 const PAGE_SIZE = 4096;
 /** Where the crashed kernel's memory starts (physical), for the ioremaps. */
@@ -53,12 +53,17 @@ export const kdumpVmcoreCopy: Scenario = {
     const pages = ctx.params.pages as number;
     const mib = ctx.params.vmalloc_mib as number;
     if (mib % 4 !== 0) throw new Error(`kdump-vmcore-copy: vmalloc_mib=${mib} is not a multiple of 4`);
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed } });
+    const k = bootKernel({
+      version: ctx.kernel,
+      cpus: ctx.cpus,
+      flushEra: ctx.flushEra as FlushEraName | undefined,
+      machine: { cpus: ctx.cpus, seed: ctx.seed },
+      vmalloc: { start: VMALLOC_START_4LEVEL, end: VMALLOC_START_4LEVEL + mib * 1024 * 1024 - 1 },
+    });
     k.setTask(0, 'makedumpfile', 412);
-    shrinkVmallocRange(k, mib * 1024 * 1024);
     const oldmemPages = Math.floor((k.machine.config.physMemBytes - OLDMEM_BASE) / PAGE_SIZE);
     const touches: number[] = [];
-    let ops = 1; // the range reservation
+    let ops = 0;
     let failed = 0;
     let exhausted = 0;
     let inIounmap = 0;
