@@ -42,7 +42,7 @@ export const purgeLockHold: Scenario = {
   description:
     'areas a purge releases under one hold of the allocator lock: all of them before 4.10, one per resched point after 763b218ddfaf, all again in 6.12 with one vmap node (reclaim_list_global)',
   params: [
-    { name: 'areas', kind: 'int', default: 20000, min: 1, max: 1000000, description: 'areas allocated, then freed lazily' },
+    { name: 'areas', kind: 'int', default: 10000, min: 1, max: 1000000, description: 'areas freed lazily (twice as many allocated with free=alternate)' },
     { name: 'pages', kind: 'int', default: 1, min: 1, max: 256, description: 'pages per area' },
     {
       name: 'free',
