@@ -13,7 +13,7 @@ export class ParamError extends Error {
 function accepted(spec: ParamSpec): string {
   switch (spec.kind) {
     case 'int':
-      return `a whole number${spec.min !== undefined ? ` from ${spec.min}` : ''}${spec.max !== undefined ? ` to ${spec.max}` : ''}`;
+      return `a whole number${spec.min !== undefined ? ` from ${spec.min}` : ''}${spec.max !== undefined ? ` to ${spec.max}` : ''}${spec.multipleOf !== undefined ? `, a multiple of ${spec.multipleOf}` : ''}${spec.powerOfTwo ? ', a power of two' : ''}`;
     case 'enum':
       return `one of ${spec.values.join(', ')}`;
     case 'bool':
@@ -28,6 +28,8 @@ function parseOne(scenario: string, spec: ParamSpec, raw: string): ParamValue {
       const n = Number(raw.replace(/_/g, ''));
       if (!Number.isSafeInteger(n) || raw.trim() === '') throw bad();
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) throw bad();
+      if (spec.multipleOf !== undefined && n % spec.multipleOf !== 0) throw bad();
+      if (spec.powerOfTwo && (n <= 0 || 2 ** Math.round(Math.log2(n)) !== n)) throw bad();
       return n;
     }
     case 'enum':

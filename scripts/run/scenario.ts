@@ -8,7 +8,18 @@
 
 /** A parameter a scenario takes, with its default and what it accepts. */
 export type ParamSpec =
-  | { readonly name: string; readonly kind: 'int'; readonly default: number; readonly min?: number; readonly max?: number; readonly description: string }
+  | {
+      readonly name: string;
+      readonly kind: 'int';
+      readonly default: number;
+      readonly min?: number;
+      readonly max?: number;
+      /** the value must be a multiple of this */
+      readonly multipleOf?: number;
+      /** the value must be a power of two */
+      readonly powerOfTwo?: boolean;
+      readonly description: string;
+    }
   | { readonly name: string; readonly kind: 'enum'; readonly default: string; readonly values: readonly string[]; readonly description: string }
   | { readonly name: string; readonly kind: 'bool'; readonly default: boolean; readonly description: string };
 

@@ -35,7 +35,7 @@ export const fragmentedVmapBlocks: Scenario = {
     'vm_map_ram rounds that each leave a fragmented vmap block, in a small vmalloc range: without 02b709df (2.6.32 blocks) vm_map_ram fails once the range is full; with it the failing allocation purges the blocks and goes on',
   params: [
     { name: 'rounds', kind: 'int', default: 100, min: 1, max: 1000000, description: "rounds of Roman Pen's sequence" },
-    { name: 'vmalloc_mib', kind: 'int', default: 16, min: 4, max: 65536, description: 'size of the vmalloc range, MiB (a multiple of 4)' },
+    { name: 'vmalloc_mib', kind: 'int', default: 16, min: 4, max: 65536, multipleOf: 4, description: 'size of the vmalloc range, MiB' },
     { name: 'block_pages', kind: 'enum', default: '256', values: ['128', '256', '512', '1024'], description: 'pages per vmap block (VMAP_BBMAP_BITS)' },
   ],
   versions: ['linux-2.6.35-02b709df', 'linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12'],
@@ -43,7 +43,6 @@ export const fragmentedVmapBlocks: Scenario = {
   run(ctx) {
     const rounds = ctx.params.rounds as number;
     const mib = ctx.params.vmalloc_mib as number;
-    if (mib % 4 !== 0) throw new Error(`fragmented-vmap-blocks: vmalloc_mib=${mib} is not a multiple of 4`);
     const bits = Number(ctx.params.block_pages);
     const k = bootKernel({
       version: ctx.kernel,

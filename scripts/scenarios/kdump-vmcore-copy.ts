@@ -44,7 +44,7 @@ export const kdumpVmcoreCopy: Scenario = {
   description: "3ee48b6af49c: kdump's copy_oldmem_page ioremap/iounmap per page in a small vmalloc range, lazily (range exhausted, long searches) or with set_iounmap_nonlazy() (a purge per page)",
   params: [
     { name: 'pages', kind: 'int', default: 32768, min: 1, max: 100000000, description: 'pages of old memory copied (32768 = 128 MiB)' },
-    { name: 'vmalloc_mib', kind: 'int', default: 120, min: 4, max: 65536, description: 'size of the vmalloc range, MiB (a multiple of 4)' },
+    { name: 'vmalloc_mib', kind: 'int', default: 120, min: 4, max: 65536, multipleOf: 4, description: 'size of the vmalloc range, MiB' },
     { name: 'nonlazy', kind: 'bool', default: true, description: 'call set_iounmap_nonlazy() before each iounmap() where the version has it' },
   ],
   versions: ['linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-5.2'],
@@ -52,7 +52,6 @@ export const kdumpVmcoreCopy: Scenario = {
   run(ctx) {
     const pages = ctx.params.pages as number;
     const mib = ctx.params.vmalloc_mib as number;
-    if (mib % 4 !== 0) throw new Error(`kdump-vmcore-copy: vmalloc_mib=${mib} is not a multiple of 4`);
     const k = bootKernel({
       version: ctx.kernel,
       cpus: ctx.cpus,

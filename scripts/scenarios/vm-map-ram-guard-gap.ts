@@ -39,7 +39,7 @@ export const vmMapRamGuardGap: Scenario = {
   name: 'vm-map-ram-guard-gap',
   description: "Johannes Weiner's test for 248ac0e1943a: vm_map_ram(1 page) until it fails in a small vmalloc range; the guard gap halves the vmap blocks that fit",
   params: [
-    { name: 'vmalloc_mib', kind: 'int', default: 120, min: 4, max: 65536, description: 'size of the vmalloc range left to the test, MiB (a multiple of 4)' },
+    { name: 'vmalloc_mib', kind: 'int', default: 120, min: 4, max: 65536, multipleOf: 4, description: 'size of the vmalloc range left to the test, MiB' },
     { name: 'block_pages', kind: 'enum', default: '256', values: ['128', '256', '512', '1024'], description: 'pages per vmap block (VMAP_BBMAP_BITS)' },
     { name: 'max_pages', kind: 'int', default: 10000000, min: 1, description: 'stop after this many successful mappings' },
   ],
@@ -47,7 +47,6 @@ export const vmMapRamGuardGap: Scenario = {
   defaults: { kernels: ['linux-2.6.39', 'linux-3.18'], cpus: [1] },
   run(ctx) {
     const mib = ctx.params.vmalloc_mib as number;
-    if (mib % 4 !== 0) throw new Error(`vm-map-ram-guard-gap: vmalloc_mib=${mib} is not a multiple of 4`);
     const bits = Number(ctx.params.block_pages);
     const max = ctx.params.max_pages as number;
     // VMAP_BBMAP_BITS = VMALLOC_PAGES (2^25 on 64-bit) / NR_CPUS / 16, clamped to [128, 1024].

@@ -21,6 +21,16 @@ describe('scenario parameters', () => {
     expect(() => parseParams('s', SPECS, ['threads=yes'])).to.throw(ParamError, 'expected true or false');
   });
 
+  it('hold whole numbers to a multiple or a power of two where the spec asks, naming it', () => {
+    const specs: ParamSpec[] = [
+      { name: 'mib', kind: 'int', default: 16, min: 4, multipleOf: 4, description: 'range' },
+      { name: 'align', kind: 'int', default: 8, min: 1, powerOfTwo: true, description: 'alignment' },
+    ];
+    expect(parseParams('s', specs, ['mib=12', 'align=1024'])).to.deep.equal({ mib: 12, align: 1024 });
+    expect(() => parseParams('s', specs, ['mib=6'])).to.throw(ParamError, 's: parameter mib=6: expected a whole number from 4, a multiple of 4');
+    expect(() => parseParams('s', specs, ['align=12'])).to.throw(ParamError, 's: parameter align=12: expected a whole number from 1, a power of two');
+  });
+
   it('list the parameters when one is unknown or not written name=value', () => {
     expect(() => parseParams('s', SPECS, ['pages=3'])).to.throw(ParamError, 'unknown parameter "pages" (parameters: iterations, api, threads)');
     expect(() => parseParams('s', SPECS, ['pages'])).to.throw(ParamError, 'write name=value');
