@@ -397,6 +397,55 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
       }
     });
 
+    /*
+     * The shrunk counterexample of `vmapsim check --kernel linux-6.12 --against
+     * linux-6.1` (random-mixed seed 1, 17 ops). Before the last request both
+     * hold the same free blocks, [1, V), [V+2000, V+12000), [V+20000, V+21000)
+     * and [V+31000, top), but 6.1's tree has [V+2000, V+12000) at the root and
+     * 6.12's (whose purge merged the lazy areas in another order) has
+     * [V+20000, V+21000). A page aligned to 0x10000 is searched for with
+     * length size + align - 1 = 0x10fff. 6.1: the root's left subtree is big
+     * enough, go left to [1, V) (no fit, nothing right of it), climb back to
+     * the root: ALIGN(V+2000, 0x10000) = V+10000 fits. 6.12: from the root go
+     * left to [1, V); its right child [V+2000, V+12000) has subtree_max_size
+     * 0x10000 < 0x10fff and is pruned; climb to the root, where V+20000
+     * fits. The lowest fit, V+10000, is missed.
+     */
+    it('can place an aligned request higher than linux-6.1 with the same free blocks: the tree shape decides', () => {
+      type Op = ['a', number, number] | ['f' | 'l', number] | ['p'];
+      const ops: Op[] = [
+        ['a', 0x1000, 1], ['a', 0x2000, 1], ['l', 0], ['a', 0xb000, 1], ['a', 0x3000, 1], ['a', 0x1000, 0x10000],
+        ['l', 5], ['a', 0x10000, 1], ['a', 0xc000, 0x2000], ['l', 7], ['a', 0x2000, 1], ['f', 0], ['a', 0x1000, 1],
+        ['f', 0], ['p'], ['a', 0x1000, 1],
+      ];
+      const run = (name: string) => {
+        const a = getVersion(name).create(defaultEnv()) as VmapAllocator & { free_vmap_area_root: { rb_node: vmap_area | null } };
+        const live: ReturnType<VmapAllocator['alloc_vmap_area']>[] = [];
+        for (const op of ops) {
+          if (op[0] === 'a') {
+            const va = a.alloc_vmap_area(op[1], op[2], V, VE);
+            if (!IS_ERR(va)) live.push(va);
+          } else if (op[0] === 'p') a.purge_vmap_area_lazy();
+          else {
+            const [va] = live.splice(op[1] % live.length, 1) as vmap_area[];
+            if (op[0] === 'f') a.free_vmap_area(va);
+            else a.free_unmap_vmap_area(va);
+          }
+        }
+        const r = a.free_vmap_area_root.rb_node as vmap_area;
+        const root = `${hex(r.va_start)}-${hex(r.va_end)}`;
+        const free = (a.snapshot().free ?? []).map((b) => `${hex(b.start)}-${hex(b.end)}`);
+        const va = a.alloc_vmap_area(P, 0x10000, V, VE);
+        return { root, free, placed: IS_ERR(va) ? errname(va) : hex(va.va_start) };
+      };
+      const old = run('linux-6.1');
+      const now = run('linux-6.12');
+      expect(now.free).to.deep.equal(old.free);
+      expect(old.free).to.deep.equal([`1-${v(0)}`, `${v(0x2000)}-${v(0x12000)}`, `${v(0x20000)}-${v(0x21000)}`, `${v(0x31000)}-${TOP}`]);
+      expect([old.root, now.root]).to.deep.equal([`${v(0x2000)}-${v(0x12000)}`, `${v(0x20000)}-${v(0x21000)}`]);
+      expect([old.placed, now.placed]).to.deep.equal([v(0x10000), v(0x20000)]);
+    });
+
     it('with two CPUs the pools make 6.12 part from 6.1 on align-1 requests', () => {
       const f = files.find((x) => x.includes('lazy-churn.s1')) as string;
       const t = parseGolden(f, readText(f));
