@@ -53,6 +53,18 @@ function seedArg(value: string): number {
   return n;
 }
 
+function countArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
+
+function cpuArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 512) throw new InvalidArgumentError('must be a whole number from 1 to 512');
+  return n;
+}
+
 function streamList(value: string): StreamName[] {
   const names = value.split(',').map((s) => s.trim());
   for (const n of names) if (!STREAMS.includes(n as StreamName)) throw new InvalidArgumentError(`unknown stream "${n}" (known: ${STREAMS.join(', ')})`);
@@ -118,8 +130,8 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON (allocator: an array of {version, stream, nsPerOp, touchesPerAlloc}; --machine: {cpus, checker, tlbHitsPerSec, walksPerSec})')
     .option('--machine', 'the machine: TLB-hit and full-walk translations per second at 1, 8 and 64 CPUs, checker on and off')
     .option('--gfs2', 'gfs2-vmalloc-loop on the machine, checker off and on: wall time, CPU time, peak memory')
-    .option('--iterations <n>', 'with --gfs2: loop count', seedArg, 1000000)
-    .option('--cpus <n>', 'with --gfs2: emulated CPUs', seedArg, 64)
+    .option('--iterations <n>', 'with --gfs2: loop count', countArg, 1000000)
+    .option('--cpus <n>', 'with --gfs2: emulated CPUs', cpuArg, 64)
     .option('--scale', 'cost per allocation against live areas (1k..1M), flush cost against CPU count (1..512)')
     .option('--floor', 'the search loops in C (gcc -O2) and in JavaScript (the ports\' objects, typed arrays): ns per step and ratios')
     .option('--html <file>', 'with --scale: write the plots and tables to an HTML file')
@@ -181,7 +193,7 @@ export function buildProgram(): Command {
     .description('the main job of `make run`: replay every golden trace of every version, then the gfs2-vmalloc-loop headline with an HTML report')
     .option('--golden <dir>', 'folder with the golden traces', goldenDir())
     .option('--bench', 'also run the allocator benchmark (minutes)')
-    .option('--iterations <n>', 'gfs2-vmalloc-loop iterations of the headline', seedArg, 25000)
+    .option('--iterations <n>', 'gfs2-vmalloc-loop iterations of the headline', countArg, 25000)
     .option('--html <file>', 'where to write the headline HTML report', 'out/vmapsim-report.html')
     .action((o: { golden: string; bench?: boolean; iterations: number; html: string }) => {
       mkdirSync(dirname(o.html), { recursive: true });
