@@ -6,7 +6,6 @@
  */
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KERNELS } from '../kernel/mm/vmalloc/api/index';
 import { versionNames } from '../kernel/mm/vmalloc/index';
@@ -21,6 +20,7 @@ import { replayCommand } from './cli/replay';
 import { replayTracefsCommand } from './cli/replay-tracefs';
 import { runCommand } from './cli/run';
 import { isInputError } from './lib/input-error';
+import { makeDir } from './lib/write-text';
 import { goldenDir } from './lib/paths';
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -196,7 +196,7 @@ export function buildProgram(): Command {
     .option('--iterations <n>', 'gfs2-vmalloc-loop iterations of the headline', countArg, 25000)
     .option('--html <file>', 'where to write the headline HTML report', 'out/vmapsim-report.html')
     .action((o: { golden: string; bench?: boolean; iterations: number; html: string }) => {
-      mkdirSync(dirname(o.html), { recursive: true });
+      makeDir(dirname(o.html));
       process.exitCode = mainJob(o.golden, { bench: o.bench === true, iterations: o.iterations, html: o.html }, out, err);
     });
 

@@ -39,7 +39,7 @@ export function benchCommand(opts: BenchOptions, out: (s: string) => void): Benc
   return rows;
 }
 
-import { writeFileSync } from 'node:fs';
+import { writeText } from '../lib/write-text';
 import { benchMachine, formatMachineBench } from '../bench/machine';
 import { benchGfs2, formatGfs2 } from '../bench/gfs2-full';
 import { benchScale, formatScale, scalePlots } from '../bench/scale';
@@ -76,7 +76,7 @@ export function benchScaleCommand(opts: { json?: boolean; kernel: string[]; html
   if (opts.json) out(JSON.stringify({ allocator: alloc, flush }, null, 2));
   else out(`${formatScale(alloc)}\n\n${formatFlushScale(flush)}`);
   if (opts.html) {
-    writeFileSync(
+    writeText(
       opts.html,
       `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>vmapsim: scale</title><style>body{font:14px system-ui,sans-serif;margin:2em}svg.plot{display:block;margin:1em 0;background:#fafafa;border:1px solid #eee}svg .t{font-size:14px;font-weight:600}svg .k{font-size:11px;fill:#444}svg .ax{stroke:#888}pre{background:#f4f4f4;padding:1em}</style></head><body><h1>Scale</h1>${scalePlots(alloc)}${flushScalePlot(flush)}<pre>${formatScale(alloc)}\n\n${formatFlushScale(flush)}</pre></body></html>\n`,
     );

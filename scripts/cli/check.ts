@@ -6,7 +6,7 @@
  * optionally the invariant checker after every operation (--check).
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeDir, writeText } from '../lib/write-text';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isInputError } from '../lib/input-error';
@@ -92,14 +92,14 @@ export function reportRun(spec: CampaignSpec, o: RunOutcome): { report: Divergen
 }
 
 function save(dir: string, r: DivergenceReport, tag: string): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const files: string[] = [];
   for (const [name, text] of [
     [r.kernel, r.traceA],
     [r.against, r.traceB],
   ] as const) {
     const f = join(dir, `check${tag}.${name.replace(/[^A-Za-z0-9.+-]/g, '_')}.trace`);
-    writeFileSync(f, text);
+    writeText(f, text);
     files.push(f);
   }
   return files;

@@ -18,7 +18,7 @@ import { parseTracefs } from '../tracefs/parse';
 import { MATCHING_VERSION, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
 import { parseVmallocinfo } from '../tracefs/vmallocinfo';
 import { EXIT_DIVERGED, EXIT_OK } from './exit';
-import { writeFileSync } from 'node:fs';
+import { writeText } from '../lib/write-text';
 import { esc, shortName, stackedBars } from '../run/svg';
 
 /** One page: address agreement and purges matched per version, then the table. */
@@ -162,7 +162,7 @@ export function replayTracefsCommand(o: ReplayTracefsOptions, out: (s: string) =
   if (o.json) out(JSON.stringify(r.versions.map(versionJson), null, 2));
   else out(formatReplayTable(r));
   if (o.html) {
-    writeFileSync(o.html, replayHtml(o.tracefs, r));
+    writeText(o.html, replayHtml(o.tracefs, r));
     if (!o.json) out(`HTML report: ${o.html}`);
   }
   const m = r.versions.find((v) => v.matching);

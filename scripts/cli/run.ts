@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `vmapsim run SCENARIO ...`: one scenario over kernels x CPU counts; table, JSON or HTML. */
 
-import { writeFileSync } from 'node:fs';
+import { writeText } from '../lib/write-text';
 import { versionNames } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { loadScenarioFile } from '../run/load';
@@ -69,7 +69,7 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
   if (opts.html) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { renderHtml } = require('../run/html') as typeof import('../run/html');
-    writeFileSync(opts.html, renderHtml(m));
+    writeText(opts.html, renderHtml(m));
     if (!opts.json) out(`HTML report: ${opts.html}`);
   }
   return EXIT_OK;

@@ -74,6 +74,14 @@ describe('the vmapsim command', function () {
     }
   });
 
+  it('exits 2 with one line when an output file cannot be written', () => {
+    const notDir = join(tmp, 'a-file');
+    writeFileSync(notDir, '');
+    const r = vmapsim('run', 'ne-split-failslab', '--kernel', 'linux-6.1', '--html', join(notDir, 'report.html'), 'allocs=1');
+    expect(r.status).to.equal(2);
+    expect(r.stderr.trim()).to.match(/^vmapsim: .*a-file\/report\.html: cannot write \(ENOTDIR\)$/);
+  });
+
   it('lists the versions with their sources', () => {
     const r = vmapsim('list');
     expect(r.status).to.equal(0);
