@@ -23,8 +23,10 @@ run: build
 test: build chromium
 	npx mocha 'test/**/*.test.ts'
 
+# The allocator-only bench, then the floor (the same search loops in C and JS) from the same host.
 bench: build
 	node dist/scripts/vmapsim.js bench
+	node dist/scripts/vmapsim.js bench --floor
 
 # The HTML report test drives Debian's chromium headless (playwright-core).
 chromium:
