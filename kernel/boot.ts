@@ -36,6 +36,7 @@ import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_la
 import { page, page_alloc } from './mm/page_alloc';
 import { lookup_pte, mm_struct, PAGE_KERNEL, vunmap_page_range } from './mm/pgtable';
 import { vm_event_states } from './mm/vmstat';
+import { __GFP_DIRECT_RECLAIM } from './mm/vmalloc/common';
 import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
 import { createAllocator } from './mm/vmalloc/index';
 import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
@@ -107,6 +108,15 @@ export class Kernel {
   readonly cpu_online_mask: number[];
   readonly warnings: KernelWarning[] = [];
   readonly purges: PurgeRecord[] = [];
+  /**
+   * CONFIG_FAILSLAB, as /sys/kernel/debug/failslab sets it (probability 100,
+   * times -1): while set, every vmap_area slab allocation of the allocator
+   * fails, or with ignore_gfp_reclaim (ignore-gfp-wait) only those that
+   * cannot sleep. null: off (the default).
+   */
+  failslab: { readonly ignore_gfp_reclaim: boolean } | null = null;
+  /** vmap_area allocations failslab made fail. */
+  failslabInjected = 0;
   readonly faults: FaultInjection;
   /** VMALLOC_START / VMALLOC_END of this kernel. */
   readonly vmallocRange: { readonly start: ulong; readonly end: ulong };
@@ -166,6 +176,12 @@ export class Kernel {
       trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed)),
       trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => this.emit('vmalloc:free_vmap_area_noflush', () => fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max)),
       trace_purge_vmap_area_lazy: (start, end, npurged) => this.emit('vmalloc:purge_vmap_area_lazy', () => fmt_purge_vmap_area_lazy(start, end, npurged)),
+    };
+    hooks.should_failslab = (gfp_mask) => {
+      const f = this.failslab;
+      if (!f || (f.ignore_gfp_reclaim && gfp_mask & __GFP_DIRECT_RECLAIM)) return false;
+      this.failslabInjected++;
+      return true;
     };
     if (!opts.inlineWork) hooks.schedule_work = (fn) => this.schedule_work(fn);
 

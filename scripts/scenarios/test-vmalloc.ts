@@ -66,6 +66,13 @@ export const testVmalloc: Scenario = {
     { name: 'single_cpu_test', kind: 'bool', default: false, description: 'v5.1 text: one worker on the first online CPU instead of one per online CPU' },
     { name: 'boot', kind: 'bool', default: true, description: 'boot with the long-lived areas of a real kernel (boot-state.ts)' },
     { name: 'checker', kind: 'bool', default: false, description: 'TLB-coherence checker on every TLB hit (slower)' },
+    {
+      name: 'failslab',
+      kind: 'enum',
+      default: 'off',
+      values: ['off', 'nowait', 'all'],
+      description: 'CONFIG_FAILSLAB on the vmap_area allocations, armed after boot: nowait fails those that cannot sleep (ignore-gfp-wait), all fails every one',
+    },
   ],
   versions: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.1+fc1e0d980037', 'linux-6.12'],
   defaults: { kernels: ['linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12'], cpus: [2] },
@@ -97,6 +104,7 @@ export const testVmalloc: Scenario = {
       notes.push(describeBoot(b));
     }
     const purgesAtLoad = k.purges.length;
+    if (ctx.params.failslab !== 'off') k.failslab = { ignore_gfp_reclaim: ctx.params.failslab === 'nowait' };
 
     // do_concurrent_test(): the workers and their CPUs.
     const cpusOfWorkers = text === 'v5.1' ? (p.single_cpu_test ? [0] : [...k.cpu_online_mask]) : Array.from({ length: p.nr_threads }, (_, i) => i % ctx.cpus);
@@ -133,6 +141,7 @@ export const testVmalloc: Scenario = {
     // 2.6.35 places a wrapped ALIGN() at address 0: __vmalloc_node returns NULL and the area stays.
     const low = k.find_vm_area(0);
     if (low && ult(low.addr, VMALLOC_START_4LEVEL)) notes.push(`an area of ${low.size} bytes is mapped at ${hex(low.addr)}, below VMALLOC_START: returned as NULL, so vfree() never frees it`);
+    if (ctx.params.failslab !== 'off') notes.push(`failslab (${ctx.params.failslab === 'nowait' ? 'ignore-gfp-wait: allocations that cannot sleep' : 'every allocation'}) armed after boot: ${k.failslabInjected} vmap_area allocation(s) failed`);
     notes.push(`${k.purges.length - purgesAtLoad} lazy purges during the module run; avg usec and cycles are modelled (cost model + ${CYCLES_PER_TOUCH} cycles per area touched, 3 GHz), not wall time`);
     const m = machineFigures(k, { operations: counts.calls + bootCalls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);

@@ -20,6 +20,29 @@ describe('the test_vmalloc scenario', () => {
     expect(['linux-2.6.35', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.1+fc1e0d980037', 'linux-6.12'].map(moduleText)).to.deep.equal(['v5.1', 'v5.1', 'v5.1', 'v6.1', 'v6.1', 'v6.12']);
   });
 
+  /*
+   * failslab=nowait after boot: the aligned cases' first request is a no-edge
+   * split of the big free block. linux-5.2 takes the split node with
+   * GFP_NOWAIT (refused, then refused again after the purge-and-retry): the
+   * test's first __vmalloc_node returns NULL and the case fails. 6.1 uses the
+   * node preloaded with GFP_KERNEL and passes (82dd23e84be3).
+   */
+  it('fails the aligned cases of linux-5.2 under failslab=nowait, not those of linux-6.1', () => {
+    const words = ['run_test_mask=48', 'test_loop_count=20', 'failslab=nowait'];
+    const r52 = run('linux-5.2', 1, words);
+    expect(summaries(r52.notes).map(counts)).to.include.members([
+      'Summary: fix_align_alloc_test passed: 0 failed: 1 repeat: 1 loops: 20 avg: N usec',
+      'Summary: random_size_align_alloc_test passed: 0 failed: 1 repeat: 1 loops: 20 avg: N usec',
+    ]);
+    // two cases, each failing its first request twice (first try, retry after the purge)
+    expect(r52.notes).to.include('failslab (ignore-gfp-wait: allocations that cannot sleep) armed after boot: 4 vmap_area allocation(s) failed');
+    const r61 = run('linux-6.1', 1, words);
+    expect(summaries(r61.notes).map(counts)).to.include.members([
+      'Summary: fix_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 20 avg: N usec',
+      'Summary: random_size_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 20 avg: N usec',
+    ]);
+  });
+
   it("sizes full_fit_alloc_test's comb to exactly lazy_max_pages() for 1 to 8 CPUs", () => {
     for (const cpus of [1, 2, 3, 4, 8]) {
       const k = bootKernel({ version: 'linux-6.1', cpus });
