@@ -907,7 +907,7 @@ export class linux_5_2 implements VmapAllocator {
       const nr = Math.floor((va.va_end - va.va_start) / PAGE_SIZE); // >> PAGE_SHIFT
 
       this.__free_vmap_area(va);
-      purge_released(this.env);
+      purge_released(this.env); // instrumentation, not kernel text: one area released under the lock
       this.vmap_lazy_nr -= nr; // atomic_sub
       cond_resched_lock(this.env, 'vmap_area_lock');
     }

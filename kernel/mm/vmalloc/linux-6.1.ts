@@ -931,7 +931,7 @@ export class linux_6_1 implements VmapAllocator {
       // Insert or merge the lazily freed area; it is on no tree now, so
       // nothing to unlink first.
       const merged = this.merge_or_add_vmap_area_augment(va, this.free_vmap_area_root, this.free_vmap_area_list);
-      purge_released(this.env);
+      purge_released(this.env); // instrumentation, not kernel text: one area released under the lock
 
       if (!merged) continue;
 

@@ -1172,7 +1172,7 @@ export class linux_6_12 implements VmapAllocator {
       l = nl, va = n, nl = nl.next, n = this.list_entry(nl)
     ) {
       this.merge_or_add_vmap_area_augment(va, this.free_vmap_area_root, this.free_vmap_area_list);
-      purge_released(this.env);
+      purge_released(this.env); // instrumentation, not kernel text: one area released under the lock
     }
     spin_unlock(this.env, 'free_vmap_area_lock');
   }

@@ -383,7 +383,7 @@ export class mmotm_2010_vmap_cache_v1 implements VmapAllocator {
         l = nl, va = n_va, nl = nl.next, n_va = this.list_entry(nl)
       ) {
         this.__free_vmap_area(va);
-        purge_released(this.env);
+        purge_released(this.env); // instrumentation, not kernel text: one area released under the lock
       }
       spin_unlock(this.env, 'vmap_area_lock');
     }
