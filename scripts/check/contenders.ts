@@ -41,13 +41,15 @@ export const CACHE_VERSIONS: Record<string, CacheCtor> = {
 };
 
 /** Check-layer variants: copies of a port with one deliberate change. */
-export const CHECK_VARIANTS: Record<string, { ctor: new (env: VmallocEnv) => VmapAllocator; what: string }> = {
+export const CHECK_VARIANTS: Record<string, { ctor: new (env: VmallocEnv) => VmapAllocator; base: string; what: string }> = {
   'linux-2.6.39-nick-le': {
     ctor: linux_2_6_39_nick_le,
+    base: 'linux-2.6.39',
     what: "linux-2.6.39 with Nick's `size <= cached_hole_size` for Hugh's `<` (scripts/check/variants/)",
   },
   'linux-3.18-liu-purged': {
     ctor: linux_3_18_liu_purged,
+    base: 'linux-3.18',
     what: "linux-3.18 with Liu Song's unmerged RFC (Apr 2020): the cache is also dropped when `purged` is set (scripts/check/variants/)",
   },
 };
@@ -85,7 +87,8 @@ export function kernelContender(name: string): Contender | null {
  */
 export function againstContender(against: string, kernel: string): Contender {
   if (against === 'first-fit') {
-    const rules = FIRST_FIT_RULES[kernel];
+    // A check variant keeps its base version's placement rule.
+    const rules = FIRST_FIT_RULES[kernel] ?? FIRST_FIT_RULES[CHECK_VARIANTS[kernel]?.base ?? ''];
     if (!rules) throw new Error(`--against first-fit: no first-fit rule for "${kernel}" (accepted --kernel: ${Object.keys(FIRST_FIT_RULES).join(', ')})`);
     return {
       variant: `first-fit(${kernel})`,

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { IS_ERR } from '../../../kernel/include/linux/errno';
 import { defaultEnv, nullHooks, vmap_area_common } from '../../../kernel/mm/vmalloc/common';
+import { againstContender } from '../../../scripts/check/contenders';
 import { FIRST_FIT_RULES, FirstFitModel } from '../../../scripts/check/first-fit';
 import { VE, VS } from '../../../scripts/check/ops';
 
@@ -31,6 +32,16 @@ describe('the first-fit reference model', () => {
     const m = model('linux-2.6.39');
     expect(at(m, P, 1, VS + P)).to.equal(P);
     expect(at(m, P)).to.equal(3 * P);
+  });
+
+  it("serves a check variant with its base version's rule", () => {
+    expect(againstContender('first-fit', 'linux-3.18-liu-purged').variant).to.equal('first-fit(linux-3.18-liu-purged)');
+    expect(againstContender('first-fit', 'linux-2.6.39-nick-le').variant).to.equal('first-fit(linux-2.6.39-nick-le)');
+    const m = againstContender('first-fit', 'linux-2.6.39-nick-le').create(1, nullHooks());
+    // 2.6.39's rule: a free page before the next area too
+    m.alloc_vmap_area(P, 1, VS + P, VE);
+    const va = m.alloc_vmap_area(P, 1, VS, VE);
+    expect(IS_ERR(va) ? 'EBUSY' : (va as vmap_area_common).va_start - VS).to.equal(3 * P);
   });
 
   it('keeps no gap at all from 3.18 on', () => {
