@@ -87,7 +87,9 @@ export function benchGfs2(
   opts: { cpus?: number; iterations?: number; checker?: readonly boolean[]; allocatorOnly?: boolean; onProgress?: (m: string) => void } = {},
 ): Gfs2BenchRow[] {
   const rows: Gfs2BenchRow[] = [];
-  const configs: ('false' | 'true' | 'allocator')[] = [...(opts.checker ?? [false, true]).map((c) => (c ? 'true' : 'false') as 'true' | 'false'), ...(opts.allocatorOnly === false ? [] : ['allocator' as const])];
+  // The child's <config> argument: the checker flag of a machine run, or "allocator".
+  const configs: string[] = (opts.checker ?? [false, true]).map(String);
+  if (opts.allocatorOnly !== false) configs.push('allocator');
   for (const version of versions) {
     for (const config of configs) {
       opts.onProgress?.(`${version} ${config === 'allocator' ? 'allocator only' : `checker ${config === 'true' ? 'on' : 'off'}`}`);

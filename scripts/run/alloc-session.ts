@@ -30,11 +30,12 @@ export class AllocSession {
   bug: BugReport | undefined;
   readonly log: string[] = [];
 
-  /** `extra` adds or replaces hooks (fault injection: should_failslab). */
+  /** `extra` adds hooks (fault injection, lock instrumentation); its `purged`, if any, runs after the session's count. */
   constructor(readonly version: string, ncpu = 1, vmalloc?: { start: ulong; end: ulong }, extra: Partial<VmallocHooks> = {}) {
     const hooks: VmallocHooks = { ...nullHooks(), ...extra };
-    hooks.purged = () => {
+    hooks.purged = (nr, start, end) => {
       this.purges++;
+      extra.purged?.(nr, start, end);
     };
     // A named kernel of the machine (e.g. linux-6.1+fc1e0d980037) runs its allocator.
     const allocator = KERNELS.find((k) => k.name === version)?.allocator ?? version;
