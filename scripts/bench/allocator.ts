@@ -13,6 +13,7 @@ import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
+import { buildNative, hasNativeSide, runNative, writePacked } from './native';
 
 export type StreamName = 'random-mixed' | 'lazy-churn';
 export const STREAMS: readonly StreamName[] = ['random-mixed', 'lazy-churn'];
@@ -123,6 +124,35 @@ export interface BenchRow {
   ratio: number | null;
   nativeNsPerOp: number | null;
   nativeTouchesPerAlloc: number | null;
+  /**
+   * The kernel's code compiled here and replayed in the same run
+   * (scripts/bench/native.ts), for the versions that have a C side; why not,
+   * when it could not be built.
+   */
+  here?: NativeHere;
+}
+
+/** The same-run native figures of one version and stream. */
+export type NativeHere = { nsPerOp: number; touchesPerAlloc: number; ratio: number } | { missing: string };
+
+/**
+ * Best of `repeat` replays of the stream by the version's C side, and the
+ * port's ratio to it; undefined for versions without a C side.
+ */
+export function nativeHere(version: string, s: OpStream, portNsPerOp: number, repeat: number): NativeHere | undefined {
+  if (!hasNativeSide(version)) return undefined;
+  const built = buildNative(version);
+  if ('missing' in built) return { missing: built.missing };
+  const packed = writePacked(s);
+  let best = Infinity;
+  let touches = 0;
+  for (let r = 0; r < repeat; r++) {
+    const m = runNative(built.path, packed);
+    best = Math.min(best, m.ns);
+    touches = m.touches;
+  }
+  const nsPerOp = best / s.code.length;
+  return { nsPerOp, touchesPerAlloc: touches / s.nallocs, ratio: portNsPerOp / nsPerOp };
 }
 
 /** Replay a stream once through a fresh allocator of the given version. */
@@ -205,6 +235,7 @@ export function benchAllocatorsIsolated(
 ): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const stream of opts.streams ?? STREAMS) {
+    let parsed: OpStream | null = null;
     for (const version of versions) {
       opts.onProgress?.(`${version} ${stream}`);
       const r = spawnSync(process.execPath, [...process.execArgv, self, 'bench-alloc-child', goldenDir, version, stream, String(opts.repeat ?? 1)], {
@@ -212,7 +243,13 @@ export function benchAllocatorsIsolated(
         maxBuffer: 1 << 24,
       });
       if (r.status !== 0) throw new Error(`bench child failed (${version}, ${stream}): ${r.stderr.trim().split('\n').pop()}`);
-      rows.push(JSON.parse(r.stdout) as BenchRow);
+      const row = JSON.parse(r.stdout) as BenchRow;
+      if (hasNativeSide(version)) {
+        const file = `${goldenDir}/bench-${stream}.ops.gz`;
+        parsed ??= parseOpStream(file, readText(file));
+        row.here = nativeHere(version, parsed, row.nsPerOp, opts.repeat ?? 1);
+      }
+      rows.push(row);
     }
   }
   return rows;
@@ -249,15 +286,17 @@ export function benchAllocators(
         ratio: nat ? nsPerOp / nat.nsPerOp : null,
         nativeNsPerOp: nat?.nsPerOp ?? null,
         nativeTouchesPerAlloc: nat?.touchesPerAlloc ?? null,
+        here: nativeHere(version, s, nsPerOp, repeat),
       });
     }
   }
   return rows;
 }
 
-/** A table of benchmark rows. */
+/** A table of benchmark rows; "C here" columns when a row has a same-run native figure. */
 export function formatBench(rows: BenchRow[]): string {
-  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native'];
+  const withHere = rows.some((r) => r.here);
+  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native', ...(withHere ? ['C here', 'x C here'] : [])];
   const body = rows.map((r) => [
     r.version,
     r.stream,
@@ -266,8 +305,20 @@ export function formatBench(rows: BenchRow[]): string {
     r.ratio !== null ? `${r.ratio.toFixed(2)}x` : '-',
     r.touchesPerAlloc.toFixed(1),
     r.nativeTouchesPerAlloc?.toFixed(1) ?? '-',
+    ...(withHere ? (r.here && 'nsPerOp' in r.here ? [r.here.nsPerOp.toFixed(0), `${r.here.ratio.toFixed(2)}x`] : ['-', '-']) : []),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
-  return [line(head), ...body.map(line)].join('\n');
+  const notes: string[] = [];
+  if (withHere)
+    notes.push(
+      '"native": the kernel\'s code on a machine of this class (the issues\' figures); "C here": the same code compiled here with gcc -O2, replayed in this run (scripts/bench/native/).',
+    );
+  for (const r of rows) {
+    if (r.here && 'nsPerOp' in r.here && r.nativeTouchesPerAlloc !== null && r.here.touchesPerAlloc.toFixed(1) !== r.nativeTouchesPerAlloc.toFixed(1))
+      notes.push(`${r.version} ${r.stream}: the C side touched ${r.here.touchesPerAlloc.toFixed(1)} per allocation, not ${r.nativeTouchesPerAlloc.toFixed(1)}: its figure is not the kernel's`);
+  }
+  const missing = [...new Set(rows.flatMap((r) => (r.here && 'missing' in r.here ? [r.here.missing] : [])))];
+  for (const m of missing) notes.push(`C here not measured: ${m}`);
+  return [line(head), ...body.map(line), ...notes].join('\n');
 }

@@ -22,16 +22,14 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PAGE_SIZE } from '../../kernel/include/asm/page';
 import { rb_node } from '../../kernel/include/linux/rbtree';
 import { ALIGN, ugt, ule, ult, ulong } from '../../kernel/include/u64';
 import { rb_next } from '../../kernel/lib/rbtree/linux-2.6.35';
 import { vmap_area } from '../../kernel/mm/vmalloc/linux-2.6.35';
 import { repoRoot } from '../lib/paths';
+import { buildC, Built } from './gcc';
 
 /** 0xffffc90000000000, VMALLOC_START on x86-64 4-level, in the signed view. */
 const BASE: ulong = -0x370000000000;
@@ -245,18 +243,9 @@ export function floorSource(): string {
   return resolve(repoRoot(), 'scripts', 'bench', 'floor', 'walk.c');
 }
 
-/** Compile walk.c with gcc -O2; null with the reason when no compiler is at hand. */
-export function buildFloorBinary(): { path: string } | { missing: string } {
-  const src = floorSource();
-  const text = readFileSync(src);
-  const dir = join(tmpdir(), 'vmapsim-floor');
-  const bin = join(dir, `walk-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`);
-  if (existsSync(bin)) return { path: bin };
-  mkdirSync(dir, { recursive: true });
-  const r = spawnSync('gcc', ['-O2', '-o', bin, src], { encoding: 'utf8' });
-  if (r.error) return { missing: `gcc not runnable (${r.error.message})` };
-  if (r.status !== 0) return { missing: `gcc failed: ${r.stderr.trim().split('\n')[0]}` };
-  return { path: bin };
+/** Compile walk.c with gcc -O2; `missing` says why when no compiler is at hand. */
+export function buildFloorBinary(): Built {
+  return buildC(floorSource(), 'vmapsim-floor');
 }
 
 /** Run the C side: its best figures over `rounds`. */

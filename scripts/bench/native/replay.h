@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The kernel environment of the native allocators of `vmapsim bench
+ * --native` (constants, BUG_ON, the no-op hooks of the bench environment)
+ * and their replay driver: REPLAY_MAIN() reads a bench op stream that
+ * scripts/bench/native.ts has packed into a flat binary file, replays it once
+ * and prints one JSON object.
+ *
+ * Packed stream: "VMAPOPS1", u32 nops, u32 nallocs, u8 code[nops] (0 a, 1 f,
+ * 2 l, 3 p), padding to 8, u32 arg[nops], padding to 8, then u64
+ * size[nallocs], align[], vstart[], vend[]; little-endian.
+ */
+#ifndef VMAPSIM_NATIVE_REPLAY_H
+#define VMAPSIM_NATIVE_REPLAY_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define ULONG_MAX (~0UL)
+#define ALIGN(x, a) (((x) + ((typeof(x))(a) - 1)) & ~((typeof(x))(a) - 1))
+#define max(a, b) ((a) > (b) ? (a) : (b))
+#define VMALLOC_START 0xffffc90000000000UL
+#define VMALLOC_END 0xffffe8ffffffffffUL
+
+#define BUG() do { fprintf(stderr, "BUG at %s:%d\n", __func__, __LINE__); exit(3); } while (0)
+#define BUG_ON(c) do { if (c) BUG(); } while (0)
+
+static inline int is_power_of_2(unsigned long n)
+{
+	return n != 0 && ((n & (n - 1)) == 0);
+}
+
+static inline int fls(int x)
+{
+	return x ? 32 - __builtin_clz((unsigned int)x) : 0;
+}
+
+/* The bench environment: one CPU, hooks that do nothing but count flushes. */
+static int num_online_cpus(void) { return 1; }
+static unsigned long vmap_area_pcpu_hole;
+static unsigned long nr_flushes;
+static void purge_fragmented_blocks_allcpus(void) {}
+static void unmap_vmap_area(unsigned long start, unsigned long end) { (void)start; (void)end; }
+static void flush_cache_vunmap(unsigned long start, unsigned long end) { (void)start; (void)end; }
+static void flush_tlb_kernel_range(unsigned long start, unsigned long end)
+{
+	(void)start;
+	(void)end;
+	nr_flushes++;
+}
+
+struct packed_stream {
+	uint32_t nops, nallocs;
+	uint8_t *code;
+	uint32_t *arg;
+	uint64_t *size, *align, *vstart, *vend;
+};
+
+static void read_stream(const char *file, struct packed_stream *s)
+{
+	FILE *f = fopen(file, "rb");
+	char magic[8];
+	size_t off;
+
+	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, "VMAPOPS1", 8) ||
+	    fread(&s->nops, 4, 1, f) != 1 || fread(&s->nallocs, 4, 1, f) != 1) {
+		fprintf(stderr, "%s: not a packed op stream\n", file);
+		exit(2);
+	}
+	off = (s->nops + 7) & ~7u;
+	s->code = malloc(off);
+	s->arg = malloc(((size_t)s->nops * 4 + 7) & ~7u);
+	s->size = malloc(8 * (size_t)s->nallocs);
+	s->align = malloc(8 * (size_t)s->nallocs);
+	s->vstart = malloc(8 * (size_t)s->nallocs);
+	s->vend = malloc(8 * (size_t)s->nallocs);
+	if (fread(s->code, 1, off, f) != off ||
+	    fread(s->arg, 1, ((size_t)s->nops * 4 + 7) & ~7u, f) != (((size_t)s->nops * 4 + 7) & ~7u) ||
+	    fread(s->size, 8, s->nallocs, f) != s->nallocs || fread(s->align, 8, s->nallocs, f) != s->nallocs ||
+	    fread(s->vstart, 8, s->nallocs, f) != s->nallocs || fread(s->vend, 8, s->nallocs, f) != s->nallocs) {
+		fprintf(stderr, "%s: truncated packed op stream\n", file);
+		exit(2);
+	}
+	fclose(f);
+}
+
+static double now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+#define REPLAY_MAIN(AREA)                                                              \
+	int main(int argc, char **argv)                                                    \
+	{                                                                                  \
+		struct packed_stream s;                                                        \
+		AREA **live;                                                                   \
+		unsigned long alloc_touches = 0;                                               \
+		double t0, t1;                                                                 \
+		uint32_t i;                                                                    \
+                                                                                       \
+		if (argc != 2) {                                                               \
+			fprintf(stderr, "usage: %s PACKED-STREAM\n", argv[0]);                     \
+			return 2;                                                                  \
+		}                                                                              \
+		read_stream(argv[1], &s);                                                      \
+		live = calloc(s.nallocs ? s.nallocs : 1, sizeof(*live));                       \
+		t0 = now_ns();                                                                 \
+		for (i = 0; i < s.nops; i++) {                                                 \
+			uint32_t k = s.arg[i];                                                     \
+			switch (s.code[i]) {                                                       \
+			case 0: {                                                                  \
+				unsigned long before = touches;                                        \
+				live[k] = alloc_vmap_area(s.size[k], s.align[k], s.vstart[k], s.vend[k]); \
+				alloc_touches += touches - before;                                     \
+				if (!live[k]) {                                                        \
+					fprintf(stderr, "op %u: allocation failed\n", i + 1);             \
+					return 1;                                                          \
+				}                                                                      \
+				break;                                                                 \
+			}                                                                          \
+			case 1:                                                                    \
+				free_vmap_area(live[k]);                                               \
+				live[k] = NULL;                                                        \
+				break;                                                                 \
+			case 2:                                                                    \
+				free_unmap_vmap_area(live[k]);                                         \
+				live[k] = NULL;                                                        \
+				break;                                                                 \
+			default:                                                                   \
+				purge_vmap_area_lazy();                                                \
+			}                                                                          \
+		}                                                                              \
+		t1 = now_ns();                                                                 \
+		printf("{\"ops\":%u,\"nallocs\":%u,\"ns\":%.0f,\"touches\":%lu,\"flushes\":%lu}\n", \
+		       s.nops, s.nallocs, t1 - t0, alloc_touches, nr_flushes);               \
+		return 0;                                                                      \
+	}
+
+#endif
