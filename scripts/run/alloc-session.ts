@@ -89,6 +89,21 @@ export class AllocSession {
     });
   }
 
+  /**
+   * pcpu_get_vm_areas: the areas, or "NULL" when it fails; throws for a
+   * version without a port of it.
+   */
+  pcpu(offsets: readonly ulong[], sizes: readonly ulong[], align: ulong): vmap_area_common[] | 'NULL' {
+    const fn = this.a.pcpu_get_vm_areas;
+    if (!fn) throw new Error(`${this.a.version} has no pcpu_get_vm_areas`);
+    const what = `pcpu_get_vm_areas([${offsets.map(hex).join(', ')}], [${sizes.map(hex).join(', ')}], ${offsets.length}, ${hex(align)})`;
+    return this.guard(what, () => {
+      const vas = fn.call(this.a, offsets, sizes, offsets.length, align);
+      this.log.push(`${what} -> ${vas ? vas.map((v) => hex(v.va_start)).join(', ') : 'NULL'}`);
+      return vas ?? 'NULL';
+    });
+  }
+
   free(va: vmap_area_common): void {
     this.guard(`free_vmap_area(${hex(va.va_start)})`, () => this.a.free_vmap_area(va));
   }

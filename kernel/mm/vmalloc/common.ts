@@ -164,6 +164,12 @@ export interface VmapAllocator {
   golden_state(): string;
   /** The areas and free blocks as they stand, without counting touches. */
   snapshot(): AllocatorSnapshot;
+  /**
+   * pcpu_get_vm_areas(offsets, sizes, nr_vms, align): congruent areas for a
+   * percpu chunk, placed top-down; the vmap_areas (the kernel returns their
+   * vm_structs), or null. Versions without a port of it leave it out.
+   */
+  pcpu_get_vm_areas?(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vmap_area_common[] | null;
 }
 
 /** One area of the busy tree (or a lazily freed one still blocking its range). */

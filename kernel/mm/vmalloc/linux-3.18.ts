@@ -59,8 +59,8 @@ import {
   rb_side,
 } from '../../include/linux/rbtree';
 import { PAGE_SIZE } from '../../include/asm/page';
-import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax } from '../../include/u64';
-import { rb_erase, rb_insert_color, rb_prev } from '../../lib/rbtree/linux-6.1';
+import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax, umin } from '../../include/u64';
+import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-6.1';
 import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-3.18';
@@ -458,6 +458,194 @@ export class linux_3_18 implements VmapAllocator {
 
     return va;
   }
+  /* ---- The percpu allocator's congruent areas (CONFIG_SMP) ---- */
+
+  /** node_to_va(): rb_entry() of a tree node, NULL stays NULL. */
+  node_to_va(n: rb_node | null): vmap_area | null {
+    return n ? this.rb_entry(n) : null;
+  }
+
+  /*
+   * The busy areas around `end`: *pnext the first whose va_end lies above
+   * it, *pprev the one before (va_end <= end). False when the tree is empty.
+   */
+  pvm_find_next_prev(end: ulong, p: { next: vmap_area | null; prev: vmap_area | null }): boolean {
+    let n = this.vmap_area_root.rb_node;
+    let va: vmap_area | null = null;
+
+    while (n) {
+      va = this.rb_entry(n);
+      if (ult(end, va.va_end)) n = n.rb_left;
+      else if (ugt(end, va.va_end)) n = n.rb_right;
+      else break;
+    }
+
+    if (!va) return false;
+
+    if (ugt(va.va_end, end)) {
+      p.next = va;
+      p.prev = this.node_to_va(rb_prev(p.next));
+    } else {
+      p.prev = va;
+      p.next = this.node_to_va(rb_next(p.prev));
+    }
+    return true;
+  }
+
+  /*
+   * The highest align-aligned address at or below *pnext's start (capped at
+   * the aligned VMALLOC_END), with *pnext/*pprev moved down until *pprev
+   * ends at or below it. The address may still fall inside *pnext; the
+   * caller checks.
+   */
+  pvm_determine_end(p: { next: vmap_area | null; prev: vmap_area | null }, align: ulong): ulong {
+    const vmalloc_end = this.VMALLOC_END - misalign(this.VMALLOC_END, align); // VMALLOC_END & ~(align - 1)
+    let addr: ulong;
+
+    if (p.next) addr = umin(p.next.va_start - misalign(p.next.va_start, align), vmalloc_end);
+    else addr = vmalloc_end;
+
+    while (p.prev && ugt(p.prev.va_end, addr)) {
+      p.next = p.prev;
+      p.prev = this.node_to_va(rb_prev(p.next));
+    }
+
+    return addr;
+  }
+
+  /*
+   * pcpu_get_vm_areas(): nr_vms areas at offsets[i] from one common base,
+   * for the percpu allocator's chunks (one area per NUMA group, the groups
+   * far apart). Top-down over the busy areas, starting below
+   * vmap_area_pcpu_hole (the lowest percpu base so far, raised again by
+   * __free_vmap_area): while an area overlaps a busy one, the base is
+   * pulled down under it and the scan restarts from that area, until
+   * every area fits; then they are inserted. Returns the vmap_areas (the
+   * kernel returns their vm_structs, which the vm_struct layer builds), or
+   * null.
+   */
+  pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vmap_area[] | null {
+    const vmalloc_start = ALIGN(this.VMALLOC_START, align);
+    const vmalloc_end = this.VMALLOC_END - misalign(this.VMALLOC_END, align);
+    const p: { next: vmap_area | null; prev: vmap_area | null } = { next: null, prev: null };
+    let area: number;
+    let term_area: number;
+    let last_area: number;
+    let base: ulong;
+    let start: ulong;
+    let end: ulong;
+    let purged = false;
+
+    // Check the arguments.
+    this.BUG_ON(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', 2373, 'align & ~PAGE_MASK || !is_power_of_2(align)');
+    for (last_area = 0, area = 0; area < nr_vms; area++) {
+      start = offsets[area];
+      end = start + sizes[area];
+
+      // Every offset and size a multiple of align.
+      this.BUG_ON(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', 2379, '!IS_ALIGNED(offsets[area], align)');
+      this.BUG_ON(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', 2380, '!IS_ALIGNED(sizes[area], align)');
+
+      // The area that lies highest.
+      if (ugt(start, offsets[last_area])) last_area = area;
+
+      for (let area2 = 0; area2 < nr_vms; area2++) {
+        const start2 = offsets[area2];
+        const end2 = start2 + sizes[area2];
+
+        if (area2 === area) continue;
+
+        this.BUG_ON(uge(start2, start) && ult(start2, end), 'pcpu_get_vm_areas', 2393, 'start2 >= start && start2 < end');
+        this.BUG_ON(ule(end2, end) && ugt(end2, start), 'pcpu_get_vm_areas', 2394, 'end2 <= end && end2 > start');
+      }
+    }
+    const last_end = offsets[last_area] + sizes[last_area];
+
+    if (ult(vmalloc_end - vmalloc_start, last_end)) {
+      this.env.hooks.warn({ version: VERSION, func: 'pcpu_get_vm_areas', line: 2400, cond: 'true' }); // WARN_ON(true)
+      return null;
+    }
+
+    // The arrays; one vmap_area per area (the vm_structs are the caller's).
+    const vas: vmap_area[] = [];
+    for (area = 0; area < nr_vms; area++) {
+      const va = this.kmalloc_vmap_area(GFP_KERNEL, NUMA_NO_NODE);
+      if (!va) return null; // goto err_free
+      vas.push(va);
+    }
+
+    retry: for (;;) {
+      // spin_lock(&vmap_area_lock);
+
+      // Scan from the top, starting with the highest area.
+      area = term_area = last_area;
+      start = offsets[area];
+      end = start + sizes[area];
+
+      found: {
+        if (!this.pvm_find_next_prev(this.vmap_area_pcpu_hole, p)) {
+          base = vmalloc_end - last_end;
+          break found;
+        }
+        base = this.pvm_determine_end(p, align) - end;
+
+        for (;;) {
+          this.BUG_ON(p.next !== null && ule(p.next.va_end, base + end), 'pcpu_get_vm_areas', 2430, 'next && next->va_end <= base + end');
+          this.BUG_ON(p.prev !== null && ugt(p.prev.va_end, base + end), 'pcpu_get_vm_areas', 2431, 'prev && prev->va_end > base + end');
+
+          // base may have wrapped below zero: compare with last_end added.
+          if (ult(base + last_end, vmalloc_start + last_end)) {
+            // spin_unlock(&vmap_area_lock);
+            if (!purged) {
+              this.purge_vmap_area_lazy();
+              purged = true;
+              continue retry;
+            }
+            return null; // goto err_free
+          }
+
+          // next overlaps: move base down right under next, recheck.
+          if (p.next && ult(p.next.va_start, base + end)) {
+            base = this.pvm_determine_end(p, align) - end;
+            term_area = area;
+            continue;
+          }
+
+          // prev overlaps: shift next and prev down, base under the new next, recheck.
+          if (p.prev && ugt(p.prev.va_end, base + start)) {
+            p.next = p.prev;
+            p.prev = this.node_to_va(rb_prev(p.next));
+            base = this.pvm_determine_end(p, align) - end;
+            term_area = area;
+            continue;
+          }
+
+          // This area fits; on to the one before, done when back at term_area.
+          area = (area + nr_vms - 1) % nr_vms;
+          if (area === term_area) break;
+          start = offsets[area];
+          end = start + sizes[area];
+          this.pvm_find_next_prev(base + end, p);
+        }
+      }
+      // found: a base fits every area; insert them all.
+      for (area = 0; area < nr_vms; area++) {
+        const va = vas[area];
+
+        va.va_start = base + offsets[area];
+        va.va_end = va.va_start + sizes[area];
+        this.__insert_vmap_area(va);
+      }
+
+      this.vmap_area_pcpu_hole = base + offsets[last_area];
+
+      // spin_unlock(&vmap_area_lock);
+
+      // setup_vmalloc_vm(vms[area], vas[area], VM_ALLOC, pcpu_get_vm_areas): the vm_struct layer
+      return vas;
+    }
+  }
+
 
   free_unmap_vmap_area_addr(addr: ulong): void {
     const va = this.find_vmap_area(addr);

@@ -5,6 +5,7 @@ import { alignShift } from '../../../scripts/scenarios/align-shift';
 import { exactRangeAlign } from '../../../scripts/scenarios/exact-range-align';
 import { fragmentedVmapBlocks } from '../../../scripts/scenarios/fragmented-vmap-blocks';
 import { neSplitFailslab } from '../../../scripts/scenarios/ne-split-failslab';
+import { pcpuSpuriousFailure } from '../../../scripts/scenarios/pcpu-spurious-failure';
 import { purgeLockHold } from '../../../scripts/scenarios/purge-lock-hold';
 import { workload } from '../../../scripts/scenarios/workload';
 
@@ -177,5 +178,38 @@ describe('the workload scenario', () => {
 
   it('runs the same input to the end on linux-5.2', () => {
     expect(cellOf(m, 'linux-5.2')?.figures).to.include({ operations: 4000, bugs: 0 });
+  });
+});
+
+describe('the pcpu-spurious-failure scenario (68ad4a330433, fixed in 5.3-rc5)', () => {
+  const m = runMatrix(pcpuSpuriousFailure, {
+    kernels: ['linux-2.6.35', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12'],
+    cpus: [1],
+    seed: 1,
+    params: { groups: 2, distance_mib: 1024, gap_mib: 64, chunks: 2 },
+  });
+
+  // END = 0xffffe8ffffe00000; B = [END - 1 GiB - 64 MiB, END - 512 MiB) =
+  // [ffffe8ffbbe00000, ffffe8ffdfe00000). Pulled under B, the first chunk's
+  // base is ffffe8ffbbc00000 and group 1 sits 1 GiB higher, above B.
+  it('fails every chunk on linux-5.2 with 32 TiB free below the busy area', () => {
+    const r = cellOf(m, 'linux-5.2');
+    expect(r?.notes).to.include('0 of 2 chunks served (2 groups 1024 MiB apart, 2 MiB units)');
+    expect(r?.notes?.join('\n')).to.contain('free below it: 32.0 TiB');
+    expect(r?.bug).to.equal(undefined);
+  });
+
+  it('serves them on the busy-tree search before 5.2 and after the fix, congruent, below the busy area', () => {
+    for (const k of ['linux-2.6.35', 'linux-3.18', 'linux-6.1', 'linux-6.12']) {
+      const r = cellOf(m, k);
+      expect(r?.notes, k).to.include('2 of 2 chunks served (2 groups 1024 MiB apart, 2 MiB units)');
+      expect(r?.notes, k).to.include('chunk 1: group 0 at ffffe8ffbbc00000, group 1 at ffffe8fffbc00000');
+      expect(r?.notes, k).to.include('chunk 2: group 0 at ffffe8ffbba00000, group 1 at ffffe8fffba00000');
+    }
+  });
+
+  it('does not fail on linux-5.2 with one group: the skip needs a unit that straddles a busy area', () => {
+    const one = runMatrix(pcpuSpuriousFailure, { kernels: ['linux-5.2'], cpus: [1], seed: 1, params: { groups: 1, distance_mib: 1024, gap_mib: 64, chunks: 2 } });
+    expect(cellOf(one, 'linux-5.2')?.notes).to.include('2 of 2 chunks served (1 group 1024 MiB apart, 2 MiB units)');
   });
 });

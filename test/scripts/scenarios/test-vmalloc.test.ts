@@ -59,7 +59,7 @@ describe('the test_vmalloc scenario', () => {
       'Summary: fix_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 2 avg: N usec',
       'Summary: random_size_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 2 avg: N usec',
       'Summary: align_shift_alloc_test passed: 0 failed: 1 repeat: 1 loops: 2 avg: N usec',
-      'Summary: pcpu_alloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: __alloc_percpu / pcpu_get_vm_areas (the percpu allocator) is not in the kernel layer]',
+      'Summary: pcpu_alloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: __alloc_percpu: the chunk allocator of mm/percpu.c is not in the kernel layer (pcpu_get_vm_areas is, at the allocator level)]',
       'Summary: kvfree_rcu_1_arg_vmalloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: kvfree_rcu() and RCU grace periods are not in the kernel layer]',
       'Summary: kvfree_rcu_2_arg_vmalloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: kvfree_rcu() and RCU grace periods are not in the kernel layer]',
       lines[8],

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug';
 import { hex } from '../../../../kernel/include/u64';
 import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000
@@ -115,3 +116,5 @@ describe('linux-2.6.35 alloc_vmap_area', () => {
     expect((caught as KernelBug).site).to.equal('alloc_vmap_area:336 !size');
   });
 });
+
+describePcpuGetVmAreas('linux-2.6.35', 'fits');

@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { hex } from '../../../../kernel/include/u64';
 import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000
@@ -154,3 +155,5 @@ describe('linux-2.6.39 alloc_vmap_area (the merged vmap area cache)', () => {
     expect(events).to.deep.equal([`flush ${v(0)} ${v(2 * P)}`, 'purged 1']);
   });
 });
+
+describePcpuGetVmAreas('linux-2.6.39', 'fits');

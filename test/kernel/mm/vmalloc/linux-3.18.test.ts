@@ -9,6 +9,7 @@ import { defaultEnv, nullHooks } from '../../../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../../../kernel/mm/vmalloc/index';
 import { linux_3_18, vmap_area } from '../../../../kernel/mm/vmalloc/linux-3.18';
 import { replayGoldenFile } from '../../../../scripts/replay/golden';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
 
 const GOLDEN = process.env.VMAPSIM_GOLDEN ?? resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'golden');
 
@@ -207,3 +208,5 @@ describe('linux-3.18 alloc_vmap_area (the 3.x vmap area cache)', () => {
     expect(info.upstreamPath).to.equal('mm/vmalloc.c');
   });
 });
+
+describePcpuGetVmAreas('linux-3.18', 'fits');

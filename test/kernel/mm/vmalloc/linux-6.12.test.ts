@@ -11,6 +11,7 @@ import { readText } from '../../../../scripts/lib/read-text';
 import { goldenDir } from '../../../../scripts/lib/paths';
 import { replayGoldenTrace } from '../../../../scripts/replay/golden';
 import { GoldenTrace, parseGolden } from '../../../../scripts/replay/golden-format';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000
@@ -504,3 +505,5 @@ function sideBySide(t: GoldenTrace, ncpu = 1, allAligns = false): { ops: number;
   }
   return { ops, mismatch: null };
 }
+
+describePcpuGetVmAreas('linux-6.12', 'fits');

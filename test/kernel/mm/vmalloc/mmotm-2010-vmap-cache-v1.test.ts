@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug';
 import { hex } from '../../../../kernel/include/u64';
 import { allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
 
 const P = 0x1000;
 const V = -0x370000000000;
@@ -57,3 +58,5 @@ describe("mmotm-2010-vmap-cache-v1 alloc_vmap_area (Nick Piggin's patch as carri
     expect(() => a.alloc_vmap_area(P, 0x3000, V, VE)).to.throw(KernelBug, 'is_power_of_2');
   });
 });
+
+describePcpuGetVmAreas('mmotm-2010-vmap-cache-v1', 'fits');
