@@ -70,18 +70,21 @@ import {
   rb_side,
 } from '../../include/linux/rbtree';
 import { PAGE_SIZE } from '../../include/asm/page';
-import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax, umin } from '../../include/u64';
+import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax } from '../../include/u64';
 import {
   rb_augment_callbacks,
   rb_erase,
   rb_erase_augmented,
   rb_insert_augmented,
   rb_insert_color,
-  rb_prev,
 } from '../../lib/rbtree/linux-6.1';
+import { pcpu_get_vm_areas, pcpu_lines } from './pcpu/linux-5.2';
 import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-5.2';
+
+/** pcpu_get_vm_areas's BUG/WARN sites: estimates (no pristine v5.2 text). */
+const PCPU_LINES_5_2: pcpu_lines = [3220, 3226, 3227, 3237, 3243, 3303, 3308];
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
 export const DEBUG_AUGMENT_PROPAGATE_CHECK = 0;
@@ -969,217 +972,9 @@ export class linux_5_2 implements VmapAllocator {
     return va;
   }
 
-  /* ---- The percpu allocator's congruent areas (CONFIG_SMP) ---- */
-
-  /** node_to_va(): rb_entry_safe() of a tree node. */
-  node_to_va(n: rb_node | null): vmap_area | null {
-    return this.rb_entry_safe(n);
-  }
-
-  /*
-   * The free block addr lies in; failing that, the highest free block below
-   * addr; null when there is none.
-   */
-  pvm_find_va_enclose_addr(addr: ulong): vmap_area | null {
-    let n = this.free_vmap_area_root.rb_node;
-    let va: vmap_area | null = null;
-
-    while (n) {
-      const tmp = this.rb_entry(n);
-      if (ule(tmp.va_start, addr)) {
-        va = tmp;
-        if (uge(tmp.va_end, addr)) break;
-
-        n = n.rb_right;
-      } else {
-        n = n.rb_left;
-      }
-    }
-
-    return va;
-  }
-
-  /*
-   * From *va down the free list, the first block with room below its
-   * aligned end (capped at the aligned VMALLOC_END): return that end and
-   * leave *va on the block (`ref.va`). 0 when no block qualifies.
-   */
-  pvm_determine_end_from_reverse(ref: { va: vmap_area | null }, align: ulong): ulong {
-    const vmalloc_end = this.env.VMALLOC_END - misalign(this.env.VMALLOC_END, align); // VMALLOC_END & ~(align - 1)
-    let addr: ulong;
-
-    if (ref.va) {
-      // list_for_each_entry_from_reverse((*va), &free_vmap_area_list, list).
-      // Past the first block C leaves *va on the list head's container; here
-      // that is null. The caller's underflow test fires first either way.
-      for (; ref.va !== null; ref.va = this.list_entry(ref.va.list.prev)) {
-        addr = umin(ref.va.va_end - misalign(ref.va.va_end, align), vmalloc_end);
-        if (ult(ref.va.va_start, addr)) return addr;
-      }
-    }
-
-    return 0;
-  }
-
-  /*
-   * pcpu_get_vm_areas(): nr_vms areas at offsets[i] from one common base,
-   * for the percpu allocator's chunks (one area per NUMA group, the groups
-   * far apart). The base is searched top-down over the free blocks: while
-   * an area does not fit, the base is pulled down under the block that
-   * stops it, and the scan restarts from that area until every area fits.
-   * Then the areas are carved out of the free tree and inserted busy.
-   * Returns the vmap_areas (the kernel returns their vm_structs, which
-   * the vm_struct layer builds: setup_vmalloc_vm), or null. Text: the
-   * v3 patch of 68ad4a330433 (index id 14581640245) with 5.2's names, and
-   * the buggy fit test as quoted by its fix (5.3-rc5, id 45787669855);
-   * the line numbers in WARN/BUG sites are estimates.
-   */
+  /** pcpu_get_vm_areas(): 5.2's free-tree search, kernel/mm/vmalloc/pcpu/linux-5.2.ts. */
   pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vmap_area[] | null {
-    const vmalloc_start = ALIGN(this.VMALLOC_START, align);
-    const vmalloc_end = this.env.VMALLOC_END - misalign(this.env.VMALLOC_END, align);
-    let va: vmap_area | null;
-    let area: number;
-    let term_area: number;
-    let last_area: number;
-    let base: ulong;
-    let start: ulong;
-    let size: ulong;
-    let end: ulong;
-    let purged = false;
-
-    // Check the arguments.
-    this.BUG_ON(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', 3220, 'offset_in_page(align) || !is_power_of_2(align)');
-    for (last_area = 0, area = 0; area < nr_vms; area++) {
-      start = offsets[area];
-      end = start + sizes[area];
-
-      // Every offset and size a multiple of align.
-      this.BUG_ON(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', 3226, '!IS_ALIGNED(offsets[area], align)');
-      this.BUG_ON(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', 3227, '!IS_ALIGNED(sizes[area], align)');
-
-      // The area that lies highest.
-      if (ugt(start, offsets[last_area])) last_area = area;
-
-      for (let area2 = area + 1; area2 < nr_vms; area2++) {
-        const start2 = offsets[area2];
-        const end2 = start2 + sizes[area2];
-
-        this.BUG_ON(ult(start2, end) && ult(start, end2), 'pcpu_get_vm_areas', 3237, 'start2 < end && start < end2');
-      }
-    }
-    const last_end = offsets[last_area] + sizes[last_area];
-
-    if (ult(vmalloc_end - vmalloc_start, last_end)) {
-      this.WARN_ON(true, 'pcpu_get_vm_areas', 3243, 'true');
-      return null;
-    }
-
-    // kcalloc the arrays; one vmap_area per area (the vm_structs are the caller's).
-    const vas: (vmap_area | null)[] = new Array<vmap_area | null>(nr_vms).fill(null);
-    for (area = 0; area < nr_vms; area++) {
-      vas[area] = this.kmem_cache_alloc(GFP_KERNEL);
-      if (!vas[area]) return null; // goto err_free
-    }
-
-    retry: for (;;) {
-      // spin_lock(&vmap_area_lock);
-      overflow: {
-        recovery: {
-          // Scan from the top, starting with the highest area.
-          area = term_area = last_area;
-          start = offsets[area];
-          end = start + sizes[area];
-
-          va = this.pvm_find_va_enclose_addr(vmalloc_end);
-          let ref = { va };
-          base = this.pvm_determine_end_from_reverse(ref, align) - end;
-          va = ref.va;
-
-          for (;;) {
-            // base may have wrapped below zero: compare with last_end added.
-            if (ult(base + last_end, vmalloc_start + last_end)) break overflow;
-
-            // No base fits.
-            if (va === null) break overflow;
-
-            // This block does not hold the area: go to the block under it,
-            // recheck. (Also when the area only reaches above the block, the
-            // case 5.3's fix moves base down inside the block instead: here
-            // the block is skipped whatever its size.)
-            if (ult(base + start, va.va_start) || ugt(base + end, va.va_end)) {
-              ref = { va: this.node_to_va(rb_prev(va)) };
-              base = this.pvm_determine_end_from_reverse(ref, align) - end;
-              va = ref.va;
-              term_area = area;
-              continue;
-            }
-
-            // This area fits; on to the one before, done when back at term_area.
-            area = (area + nr_vms - 1) % nr_vms;
-            if (area === term_area) break;
-
-            start = offsets[area];
-            end = start + sizes[area];
-            va = this.pvm_find_va_enclose_addr(base + end);
-          }
-
-          // A base fits every area: carve each out of the free tree and insert it busy.
-          for (area = 0; area < nr_vms; area++) {
-            start = base + offsets[area];
-            size = sizes[area];
-
-            va = this.pvm_find_va_enclose_addr(start);
-            if (this.WARN_ON_ONCE(va === null, 'pcpu_get_vm_areas', 3303, 'va == NULL'))
-              // A BUG() really, but recover.
-              break recovery;
-
-            const type = this.classify_va_fit_type(va as vmap_area, start, size);
-            if (this.WARN_ON_ONCE(type === NOTHING_FIT, 'pcpu_get_vm_areas', 3308, 'type == NOTHING_FIT'))
-              // A BUG() really, but recover.
-              break recovery;
-
-            const ret = this.adjust_va_to_fit_type(va as vmap_area, start, size, type);
-            if (ret) break recovery;
-
-            // The allocated area.
-            va = vas[area] as vmap_area;
-            va.va_start = start;
-            va.va_end = start + size;
-
-            this.insert_vmap_area(va, this.vmap_area_root, this.vmap_area_list);
-          }
-
-          // spin_unlock(&vmap_area_lock);
-
-          // setup_vmalloc_vm(vms[area], vas[area], VM_ALLOC, pcpu_get_vm_areas): the vm_struct layer
-          return vas as vmap_area[];
-        }
-        // recovery: take the areas inserted so far out again.
-        while (area--) {
-          this.__free_vmap_area(vas[area] as vmap_area);
-          vas[area] = null;
-        }
-      }
-      // overflow:
-      // spin_unlock(&vmap_area_lock);
-      if (!purged) {
-        this.purge_vmap_area_lazy();
-        purged = true;
-
-        // Before retrying, replace the areas recovery gave back.
-        for (area = 0; area < nr_vms; area++) {
-          if (vas[area]) continue;
-
-          vas[area] = this.kmem_cache_alloc(GFP_KERNEL);
-          if (!vas[area]) return null; // goto err_free
-        }
-
-        continue retry;
-      }
-
-      // err_free: the vmap_areas and vm_structs are dropped.
-      return null;
-    }
+    return pcpu_get_vm_areas(this, PCPU_LINES_5_2, offsets, sizes, nr_vms, align);
   }
 
   /*

@@ -83,8 +83,8 @@ import {
   rb_erase_augmented,
   rb_insert_augmented,
   rb_insert_color,
-  rb_prev,
 } from '../../lib/rbtree/linux-6.1';
+import { PCPU_LINES_6_12, pcpu_get_vm_areas } from './pcpu/linux-6.1';
 import { AllocatorSnapshot, AreaView, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 
 export const VERSION = 'linux-6.12';
@@ -1503,229 +1503,30 @@ export class linux_6_12 implements VmapAllocator {
 
     return null;
   }
-  /* ---- The percpu allocator's congruent areas (CONFIG_SMP) ---- */
-
-  /** node_to_va(): rb_entry_safe() of a tree node. */
-  node_to_va(n: rb_node | null): vmap_area | null {
-    return this.rb_entry_safe(n);
-  }
-
-  /*
-   * The free block addr lies in; failing that, the highest free block below
-   * addr; null when there is none.
-   */
-  pvm_find_va_enclose_addr(addr: ulong): vmap_area | null {
-    let n = this.free_vmap_area_root.rb_node;
-    let va: vmap_area | null = null;
-
-    while (n) {
-      const tmp = this.rb_entry(n);
-      if (ule(tmp.va_start, addr)) {
-        va = tmp;
-        if (uge(tmp.va_end, addr)) break;
-
-        n = n.rb_right;
-      } else {
-        n = n.rb_left;
-      }
-    }
-
-    return va;
-  }
-
-  /*
-   * From *va down the free list, the first block with room below its
-   * aligned end (capped at the aligned VMALLOC_END): return that end and
-   * leave *va on the block (`ref.va`). 0 when no block qualifies.
-   */
-  pvm_determine_end_from_reverse(ref: { va: vmap_area | null }, align: ulong): ulong {
-    const vmalloc_end = this.env.VMALLOC_END - misalign(this.env.VMALLOC_END, align); // VMALLOC_END & ~(align - 1)
-    let addr: ulong;
-
-    if (ref.va) {
-      // list_for_each_entry_from_reverse((*va), &free_vmap_area_list, list).
-      // Past the first block C leaves *va on the list head's container; here
-      // that is null. The caller's underflow test fires first either way.
-      for (; ref.va !== null; ref.va = this.list_entry(ref.va.list.prev)) {
-        addr = umin(ref.va.va_end - misalign(ref.va.va_end, align), vmalloc_end);
-        if (ult(ref.va.va_start, addr)) return addr;
-      }
-    }
-
-    return 0;
-  }
-
-  /*
-   * pcpu_get_vm_areas(): nr_vms areas at offsets[i] from one common base,
-   * for the percpu allocator's chunks (one area per NUMA group, the groups
-   * far apart). The base is searched top-down over the free blocks: while
-   * an area does not fit, the base is pulled down under the block that
-   * stops it, and the scan restarts from that area until every area fits.
-   * Then the areas are carved out of the free tree and inserted busy.
-   * Returns the vmap_areas (the kernel returns their vm_structs, which
-   * the vm_struct layer builds: setup_vmalloc_vm), or null.
-   */
+  /** pcpu_get_vm_areas(): the fixed free-tree search, kernel/mm/vmalloc/pcpu/linux-6.1.ts, with vmap nodes. */
   pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vmap_area[] | null {
-    const vmalloc_start = ALIGN(this.VMALLOC_START, align);
-    const vmalloc_end = this.env.VMALLOC_END - misalign(this.env.VMALLOC_END, align);
-    let va: vmap_area | null;
-    let area: number;
-    let term_area: number;
-    let last_area: number;
-    let base: ulong;
-    let start: ulong;
-    let size: ulong;
-    let end: ulong;
-    let purged = false;
-
-    // Check the arguments.
-    this.BUG_ON(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', 4675, 'offset_in_page(align) || !is_power_of_2(align)');
-    for (last_area = 0, area = 0; area < nr_vms; area++) {
-      start = offsets[area];
-      end = start + sizes[area];
-
-      // Every offset and size a multiple of align.
-      this.BUG_ON(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', 4681, '!IS_ALIGNED(offsets[area], align)');
-      this.BUG_ON(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', 4682, '!IS_ALIGNED(sizes[area], align)');
-
-      // The area that lies highest.
-      if (ugt(start, offsets[last_area])) last_area = area;
-
-      for (let area2 = area + 1; area2 < nr_vms; area2++) {
-        const start2 = offsets[area2];
-        const end2 = start2 + sizes[area2];
-
-        this.BUG_ON(ult(start2, end) && ult(start, end2), 'pcpu_get_vm_areas', 4692, 'start2 < end && start < end2');
-      }
-    }
-    const last_end = offsets[last_area] + sizes[last_area];
-
-    if (ult(vmalloc_end - vmalloc_start, last_end)) {
-      this.WARN_ON(true, 'pcpu_get_vm_areas', 4698, 'true');
-      return null;
-    }
-
-    // kcalloc the arrays; one vmap_area per area (the vm_structs are the caller's).
-    const vas: (vmap_area | null)[] = new Array<vmap_area | null>(nr_vms).fill(null);
-    for (area = 0; area < nr_vms; area++) {
-      vas[area] = this.kmem_cache_alloc(GFP_KERNEL_6_12);
-      if (!vas[area]) return null; // goto err_free
-    }
-
-    retry: for (;;) {
-      // spin_lock(&free_vmap_area_lock);
-      overflow: {
-        recovery: {
-          // Scan from the top, starting with the highest area.
-          area = term_area = last_area;
-          start = offsets[area];
-          end = start + sizes[area];
-
-          va = this.pvm_find_va_enclose_addr(vmalloc_end);
-          let ref = { va };
-          base = this.pvm_determine_end_from_reverse(ref, align) - end;
-          va = ref.va;
-
-          for (;;) {
-            // base may have wrapped below zero: compare with last_end added.
-            if (ult(base + last_end, vmalloc_start + last_end)) break overflow;
-
-            // No base fits.
-            if (va === null) break overflow;
-
-            // The area reaches above this block: pull base down into it, recheck.
-            if (ugt(base + end, va.va_end)) {
-              ref = { va };
-              base = this.pvm_determine_end_from_reverse(ref, align) - end;
-              va = ref.va;
-              term_area = area;
-              continue;
-            }
-
-            // The area starts below this block: go to the block under it, recheck.
-            if (ult(base + start, va.va_start)) {
-              ref = { va: this.node_to_va(rb_prev(va)) };
-              base = this.pvm_determine_end_from_reverse(ref, align) - end;
-              va = ref.va;
-              term_area = area;
-              continue;
-            }
-
-            // This area fits; on to the one before, done when back at term_area.
-            area = (area + nr_vms - 1) % nr_vms;
-            if (area === term_area) break;
-
-            start = offsets[area];
-            end = start + sizes[area];
-            va = this.pvm_find_va_enclose_addr(base + end);
-          }
-
-          // A base fits every area: carve them out of the free tree.
-          for (area = 0; area < nr_vms; area++) {
-            start = base + offsets[area];
-            size = sizes[area];
-
-            va = this.pvm_find_va_enclose_addr(start);
-            if (this.WARN_ON_ONCE(va === null, 'pcpu_get_vm_areas', 4779, 'va == NULL'))
-              // A BUG() really, but recover.
-              break recovery;
-
-            const ret = this.va_clip(this.free_vmap_area_root, this.free_vmap_area_list, va as vmap_area, start, size);
-            if (this.WARN_ON_ONCE(ret !== 0, 'pcpu_get_vm_areas', 4785, 'unlikely(ret)'))
-              // A BUG() really, but recover.
-              break recovery;
-
-            // The allocated area.
-            va = vas[area] as vmap_area;
-            va.va_start = start;
-            va.va_end = start + size;
-          }
-
-          // spin_unlock(&free_vmap_area_lock);
-
-          // kasan_populate_vmalloc(): KASAN is off.
-
-          // Insert each busy, in the vmap node of its address.
-          for (area = 0; area < nr_vms; area++) {
-            const vn = this.addr_to_node((vas[area] as vmap_area).va_start);
+    return pcpu_get_vm_areas(
+      this,
+      {
+        gfp_kernel: GFP_KERNEL_6_12,
+        clip: (va, start, size) => this.va_clip(this.free_vmap_area_root, this.free_vmap_area_list, va, start, size),
+        insert_busy: (vas) => {
+          for (const va of vas) {
+            const vn = this.addr_to_node(va.va_start);
 
             // spin_lock(&vn->busy.lock);
-            this.insert_vmap_area(vas[area] as vmap_area, vn.busy.root, vn.busy.head);
-            // setup_vmalloc_vm(vms[area], vas[area], VM_ALLOC, pcpu_get_vm_areas): the vm_struct layer
+            this.insert_vmap_area(va, vn.busy.root, vn.busy.head);
             // spin_unlock(&vn->busy.lock);
           }
-
-          // kasan_unpoison_vmap_areas(): KASAN is off.
-          return vas as vmap_area[];
-        }
-        // recovery: give the areas carved so far back to the free tree (they
-        // are not busy yet).
-        while (area--) {
-          this.merge_or_add_vmap_area_augment(vas[area] as vmap_area, this.free_vmap_area_root, this.free_vmap_area_list);
-          // kasan_release_vmalloc(): KASAN is off.
-          vas[area] = null;
-        }
-      }
-      // overflow:
-      // spin_unlock(&free_vmap_area_lock);
-      if (!purged) {
-        this.reclaim_and_purge_vmap_areas();
-        purged = true;
-
-        // Before retrying, replace the areas recovery gave back.
-        for (area = 0; area < nr_vms; area++) {
-          if (vas[area]) continue;
-
-          vas[area] = this.kmem_cache_alloc(GFP_KERNEL_6_12);
-          if (!vas[area]) return null; // goto err_free
-        }
-
-        continue retry;
-      }
-
-      // err_free: the vmap_areas and vm_structs are dropped.
-      return null;
-    }
+        },
+        purge: () => this.reclaim_and_purge_vmap_areas(),
+      },
+      PCPU_LINES_6_12,
+      offsets,
+      sizes,
+      nr_vms,
+      align,
+    );
   }
 
   /* As find_vmap_area(), taking the area out of its busy tree. */
