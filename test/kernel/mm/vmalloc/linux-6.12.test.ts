@@ -12,6 +12,8 @@ import { goldenDir } from '../../../../scripts/lib/paths';
 import { replayGoldenTrace } from '../../../../scripts/replay/golden';
 import { GoldenTrace, parseGolden } from '../../../../scripts/replay/golden-format';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
+import { parseVmallocinfo } from '../../../../scripts/tracefs/vmallocinfo';
+import { SAMPLE } from '../../../scripts/tracefs/sample';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000
@@ -507,3 +509,16 @@ function sideBySide(t: GoldenTrace, ncpu = 1, allAligns = false): { ops: number;
 }
 
 describePcpuGetVmAreas('linux-6.12', 'fits');
+
+describe('linux-6.12 pcpu_get_vm_areas against the real 6.12 kernel', () => {
+  it('puts a one-CPU 2 MiB percpu chunk where the real kernel\'s /proc/vmallocinfo shows it: the top 2 MiB below VMALLOC_END', () => {
+    const info = parseVmallocinfo(SAMPLE.before, readText(SAMPLE.before));
+    const chunk = info.areas.filter((x) => x.caller.startsWith('pcpu_get_vm_areas'));
+    expect(chunk.map((x) => `${hex(x.start)}-${hex(x.end)}`)).to.deep.equal(['ffffe8ffffc00000-ffffe8ffffe00000']);
+    // Every other area of the snapshot seeded busy, then the chunk asked for.
+    const a = getVersion('linux-6.12').create(defaultEnv()) as linux_6_12;
+    a.seed_areas(info.areas.filter((x) => x !== chunk[0]).map((x) => ({ start: x.start, end: x.end, state: 'busy' as const })));
+    const vas = a.pcpu_get_vm_areas([0], [chunk[0].end - chunk[0].start], 1, 0x200000);
+    expect(vas?.map((v) => `${hex(v.va_start)}-${hex(v.va_end)}`)).to.deep.equal(['ffffe8ffffc00000-ffffe8ffffe00000']);
+  });
+});
