@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The global KVA allocator of mmotm-2010-vmap-cache-v1: 2.6.35 with Nick
+ * Piggin's first "mm: vmap area cache" patch (linux-mm, 2010-05-31), before
+ * Hugh Dickins' fix (cached_start, `size <= cached_hole_size`, the descent
+ * that can leave first below addr and the BUG_ON that catches it), as C,
+ * built with gcc -O2 on the machine that runs `vmapsim bench`: the kernel's
+ * own code on the bench streams, timed in the same run as the port.
+ * Transcribed from kernel/mm/vmalloc/mmotm-2010-vmap-cache-v1.ts (the patch
+ * as applied there, docs/sources.md); alloc_vmap_area and __free_vmap_area
+ * here, the rest (2.6.35's: PTEs cleared at the purge) in vmap_area.h. The
+ * touch counts it prints must equal the kernel's figures (721.5 and 28.2
+ * per allocation); a test checks them.
+ */
+#include "rbtree.h"
+#include "list.h"
+#include "replay.h"
+
+#include "vmap_area.h"
+
+static struct rb_node *free_vmap_cache;
+static unsigned long cached_hole_size;
+static unsigned long cached_start;
+static unsigned long cached_align;
+
+static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align,
+					 unsigned long vstart, unsigned long vend)
+{
+	struct vmap_area *va;
+	struct rb_node *n;
+	unsigned long addr;
+	int purged = 0;
+	struct vmap_area *first;
+
+	BUG_ON(!size);
+	BUG_ON(size & ~PAGE_MASK);
+	BUG_ON(!is_power_of_2(align));
+
+	va = malloc(sizeof(struct vmap_area));
+	if (!va)
+		return NULL;
+
+retry:
+	if (!free_vmap_cache ||
+	    size <= cached_hole_size ||
+	    vstart < cached_start ||
+	    align < cached_align) {
+nocache:
+		cached_hole_size = 0;
+		free_vmap_cache = NULL;
+	}
+	cached_start = vstart;
+	cached_align = align;
+
+	if (free_vmap_cache) {
+		first = rb_entry(free_vmap_cache, struct vmap_area, rb_node);
+		addr = ALIGN(first->va_end + PAGE_SIZE, align);
+		if (addr < vstart)
+			goto nocache;
+		if (addr + size - 1 < addr)
+			goto overflow;
+	} else {
+		addr = ALIGN(vstart, align);
+		if (addr + size - 1 < addr)
+			goto overflow;
+
+		n = vmap_area_root.rb_node;
+		if (!n)
+			goto found;
+
+		first = NULL;
+		do {
+			struct vmap_area *tmp;
+			tmp = rb_entry(n, struct vmap_area, rb_node);
+			if (tmp->va_end >= addr) {
+				if (!first && tmp->va_start < addr + size)
+					first = tmp;
+				n = n->rb_left;
+			} else {
+				first = tmp;
+				n = n->rb_right;
+			}
+		} while (n);
+
+		if (!first)
+			goto found;
+
+		if (first->va_start < addr) {
+			addr = ALIGN(max(first->va_end + PAGE_SIZE, addr), align);
+			if (addr + size - 1 < addr)
+				goto overflow;
+			n = rb_next(&first->rb_node);
+			if (n)
+				first = rb_entry(n, struct vmap_area, rb_node);
+			else
+				goto found;
+		}
+		BUG_ON(first->va_start < addr);
+		if (addr + cached_hole_size < first->va_start)
+			cached_hole_size = first->va_start - addr;
+	}
+
+	while (addr + size > first->va_start && addr + size <= vend) {
+		if (addr + cached_hole_size < first->va_start)
+			cached_hole_size = first->va_start - addr;
+		addr = ALIGN(first->va_end + PAGE_SIZE, align);
+		if (addr + size - 1 < addr)
+			goto overflow;
+
+		n = rb_next(&first->rb_node);
+		if (n)
+			first = rb_entry(n, struct vmap_area, rb_node);
+		else
+			goto found;
+	}
+
+found:
+	if (addr + size > vend)
+		goto overflow;
+
+	va->va_start = addr;
+	va->va_end = addr + size;
+	va->flags = 0;
+	__insert_vmap_area(va);
+	free_vmap_cache = &va->rb_node;
+
+	BUG_ON(va->va_start & (align - 1));
+	BUG_ON(va->va_start < vstart);
+	BUG_ON(va->va_end > vend);
+
+	return va;
+
+overflow:
+	if (!purged) {
+		purge_vmap_area_lazy();
+		purged = 1;
+		goto retry;
+	}
+	free(va);
+	return NULL;
+}
+
+static void __free_vmap_area(struct vmap_area *va)
+{
+	BUG_ON(RB_EMPTY_NODE(&va->rb_node));
+
+	if (free_vmap_cache) {
+		if (va->va_end < cached_start) {
+			free_vmap_cache = NULL;
+		} else {
+			struct vmap_area *cache;
+			cache = rb_entry(free_vmap_cache, struct vmap_area, rb_node);
+			if (va->va_start <= cache->va_start) {
+				free_vmap_cache = rb_prev(&va->rb_node);
+				/* recomputed and never read again; the evaluation is counted */
+				cache = rb_entry(free_vmap_cache, struct vmap_area, rb_node);
+			}
+			(void)cache;
+		}
+	}
+	rb_erase(&va->rb_node, &vmap_area_root);
+	RB_CLEAR_NODE(&va->rb_node);
+	list_del_rcu(&va->list);
+
+	if (va->va_end > VMALLOC_START && va->va_end <= VMALLOC_END)
+		vmap_area_pcpu_hole = max(vmap_area_pcpu_hole, va->va_end);
+
+	free(va); /* call_rcu(&va->rcu_head, rcu_free_va) */
+}
+
+REPLAY_MAIN(struct vmap_area)
