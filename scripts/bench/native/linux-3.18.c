@@ -41,7 +41,7 @@ static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align
 	BUG_ON(size & ~PAGE_MASK);
 	BUG_ON(!is_power_of_2(align));
 
-	va = malloc(sizeof(struct vmap_area));
+	va = kmem_cache_alloc_va(sizeof(struct vmap_area));
 	if (!va)
 		return NULL;
 
@@ -123,7 +123,7 @@ overflow:
 		purged = 1;
 		goto retry;
 	}
-	free(va);
+	kmem_cache_free_va(va);
 	return NULL;
 }
 
@@ -149,7 +149,7 @@ static void __free_vmap_area(struct vmap_area *va)
 	if (va->va_end > VMALLOC_START && va->va_end <= VMALLOC_END)
 		vmap_area_pcpu_hole = max(vmap_area_pcpu_hole, va->va_end);
 
-	free(va); /* call_rcu(&va->rcu_head, rcu_free_va) */
+	kmem_cache_free_va(va); /* call_rcu(&va->rcu_head, rcu_free_va) */
 }
 
-REPLAY_MAIN(struct vmap_area)
+REPLAY_MAIN(struct vmap_area, (void)0)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * lib/rbtree.c after Michel Lespinasse's 3.5 rewrite (__rb_insert,
- * ____rb_erase_color, __rb_erase_augmented with the no-op callbacks of the
- * plain rb_insert_color / rb_erase), for the native side of `vmapsim bench`
- * (linux-3.18). Transcribed from kernel/lib/rbtree/linux-6.1.ts, read from
+ * lib/rbtree.c and include/linux/rbtree_augmented.h after Michel
+ * Lespinasse's 3.5 rewrite (__rb_insert, ____rb_erase_color,
+ * __rb_erase_augmented; the plain rb_insert_color / rb_erase pass the no-op
+ * callbacks, which inline away as in the kernel), for the native side of
+ * `vmapsim bench` (linux-3.18, 6.1). Transcribed from kernel/lib/rbtree/linux-6.1.ts, read from
  * Debian's 6.1 text (the rebalancing is unchanged since 3.5). The touch
  * counts the replay prints equal the kernel's figures only if the tree
  * shapes are the same.
@@ -25,6 +26,14 @@ struct rb_root {
 
 #define RB_RED 0
 #define RB_BLACK 1
+
+struct rb_augment_callbacks {
+	void (*propagate)(struct rb_node *node, struct rb_node *stop);
+	void (*copy)(struct rb_node *old, struct rb_node *new);
+	void (*rotate)(struct rb_node *old, struct rb_node *new);
+};
+
+#define __always_inline inline __attribute__((always_inline))
 
 #define rb_parent(r) ((struct rb_node *)((r)->__rb_parent_color & ~3))
 #define __rb_parent(pc) ((struct rb_node *)(pc & ~3))
@@ -85,7 +94,8 @@ static inline void __rb_rotate_set_parents(struct rb_node *old, struct rb_node *
 	__rb_change_child(old, new, parent, root);
 }
 
-static void rb_insert_color(struct rb_node *node, struct rb_root *root)
+static __always_inline void __rb_insert(struct rb_node *node, struct rb_root *root,
+					void (*augment_rotate)(struct rb_node *old, struct rb_node *new))
 {
 	struct rb_node *parent = rb_red_parent(node), *gparent, *tmp;
 
@@ -117,6 +127,7 @@ static void rb_insert_color(struct rb_node *node, struct rb_root *root)
 				if (tmp)
 					rb_set_parent_color(tmp, parent, RB_BLACK);
 				rb_set_parent_color(parent, node, RB_RED);
+				augment_rotate(parent, node);
 				parent = node;
 				tmp = node->rb_right;
 			}
@@ -125,6 +136,7 @@ static void rb_insert_color(struct rb_node *node, struct rb_root *root)
 			if (tmp)
 				rb_set_parent_color(tmp, gparent, RB_BLACK);
 			__rb_rotate_set_parents(gparent, parent, root, RB_RED);
+			augment_rotate(gparent, parent);
 			break;
 		} else {
 			tmp = gparent->rb_left;
@@ -144,6 +156,7 @@ static void rb_insert_color(struct rb_node *node, struct rb_root *root)
 				if (tmp)
 					rb_set_parent_color(tmp, parent, RB_BLACK);
 				rb_set_parent_color(parent, node, RB_RED);
+				augment_rotate(parent, node);
 				parent = node;
 				tmp = node->rb_left;
 			}
@@ -152,12 +165,14 @@ static void rb_insert_color(struct rb_node *node, struct rb_root *root)
 			if (tmp)
 				rb_set_parent_color(tmp, gparent, RB_BLACK);
 			__rb_rotate_set_parents(gparent, parent, root, RB_RED);
+			augment_rotate(gparent, parent);
 			break;
 		}
 	}
 }
 
-static void ____rb_erase_color(struct rb_node *parent, struct rb_root *root)
+static __always_inline void ____rb_erase_color(struct rb_node *parent, struct rb_root *root,
+						void (*augment_rotate)(struct rb_node *old, struct rb_node *new))
 {
 	struct rb_node *node = NULL, *sibling, *tmp1, *tmp2;
 
@@ -170,6 +185,7 @@ static void ____rb_erase_color(struct rb_node *parent, struct rb_root *root)
 				sibling->rb_left = parent;
 				rb_set_parent_color(tmp1, parent, RB_BLACK);
 				__rb_rotate_set_parents(parent, sibling, root, RB_RED);
+				augment_rotate(parent, sibling);
 				sibling = tmp1;
 			}
 			tmp1 = sibling->rb_right;
@@ -193,6 +209,7 @@ static void ____rb_erase_color(struct rb_node *parent, struct rb_root *root)
 				parent->rb_right = tmp2;
 				if (tmp1)
 					rb_set_parent_color(tmp1, sibling, RB_BLACK);
+				augment_rotate(sibling, tmp2);
 				tmp1 = sibling;
 				sibling = tmp2;
 			}
@@ -203,6 +220,7 @@ static void ____rb_erase_color(struct rb_node *parent, struct rb_root *root)
 			if (tmp2)
 				rb_set_parent(tmp2, parent);
 			__rb_rotate_set_parents(parent, sibling, root, RB_BLACK);
+			augment_rotate(parent, sibling);
 			break;
 		} else {
 			sibling = parent->rb_left;
@@ -212,6 +230,7 @@ static void ____rb_erase_color(struct rb_node *parent, struct rb_root *root)
 				sibling->rb_right = parent;
 				rb_set_parent_color(tmp1, parent, RB_BLACK);
 				__rb_rotate_set_parents(parent, sibling, root, RB_RED);
+				augment_rotate(parent, sibling);
 				sibling = tmp1;
 			}
 			tmp1 = sibling->rb_left;
@@ -235,6 +254,7 @@ static void ____rb_erase_color(struct rb_node *parent, struct rb_root *root)
 				parent->rb_left = tmp2;
 				if (tmp1)
 					rb_set_parent_color(tmp1, sibling, RB_BLACK);
+				augment_rotate(sibling, tmp2);
 				tmp1 = sibling;
 				sibling = tmp2;
 			}
@@ -245,13 +265,14 @@ static void ____rb_erase_color(struct rb_node *parent, struct rb_root *root)
 			if (tmp2)
 				rb_set_parent(tmp2, parent);
 			__rb_rotate_set_parents(parent, sibling, root, RB_BLACK);
+			augment_rotate(parent, sibling);
 			break;
 		}
 	}
 }
 
-/* __rb_erase_augmented() with the no-op callbacks of plain rb_erase(). */
-static struct rb_node *__rb_erase(struct rb_node *node, struct rb_root *root)
+static __always_inline struct rb_node *__rb_erase_augmented(struct rb_node *node, struct rb_root *root,
+								 const struct rb_augment_callbacks *augment)
 {
 	struct rb_node *child = node->rb_right, *tmp = node->rb_left;
 	struct rb_node *parent, *rebalance;
@@ -266,11 +287,13 @@ static struct rb_node *__rb_erase(struct rb_node *node, struct rb_root *root)
 			rebalance = NULL;
 		} else
 			rebalance = __rb_is_black(pc) ? parent : NULL;
+		tmp = parent;
 	} else if (!child) {
 		tmp->__rb_parent_color = pc = node->__rb_parent_color;
 		parent = __rb_parent(pc);
 		__rb_change_child(node, tmp, parent, root);
 		rebalance = NULL;
+		tmp = parent;
 	} else {
 		struct rb_node *successor = child, *child2;
 
@@ -278,6 +301,8 @@ static struct rb_node *__rb_erase(struct rb_node *node, struct rb_root *root)
 		if (!tmp) {
 			parent = successor;
 			child2 = successor->rb_right;
+
+			augment->copy(node, successor);
 		} else {
 			do {
 				parent = successor;
@@ -288,6 +313,9 @@ static struct rb_node *__rb_erase(struct rb_node *node, struct rb_root *root)
 			parent->rb_left = child2;
 			successor->rb_right = child;
 			rb_set_parent(child, successor);
+
+			augment->copy(node, successor);
+			augment->propagate(parent, successor);
 		}
 
 		tmp = node->rb_left;
@@ -305,16 +333,50 @@ static struct rb_node *__rb_erase(struct rb_node *node, struct rb_root *root)
 			rebalance = rb_is_black(successor) ? parent : NULL;
 		}
 		successor->__rb_parent_color = pc;
+		tmp = successor;
 	}
+
+	augment->propagate(tmp, NULL);
 	return rebalance;
+}
+
+static inline void dummy_propagate(struct rb_node *node, struct rb_node *stop) { (void)node; (void)stop; }
+static inline void dummy_copy(struct rb_node *old, struct rb_node *new) { (void)old; (void)new; }
+static inline void dummy_rotate(struct rb_node *old, struct rb_node *new) { (void)old; (void)new; }
+
+static const struct rb_augment_callbacks dummy_callbacks = { dummy_propagate, dummy_copy, dummy_rotate };
+
+static void rb_insert_color(struct rb_node *node, struct rb_root *root)
+{
+	__rb_insert(node, root, dummy_rotate);
 }
 
 static void rb_erase(struct rb_node *node, struct rb_root *root)
 {
-	struct rb_node *rebalance = __rb_erase(node, root);
+	struct rb_node *rebalance = __rb_erase_augmented(node, root, &dummy_callbacks);
 
 	if (rebalance)
-		____rb_erase_color(rebalance, root);
+		____rb_erase_color(rebalance, root, dummy_rotate);
+}
+
+/* __rb_erase_color(): the out-of-line instance the augmented erase calls. */
+static __attribute__((unused)) void __rb_erase_color(struct rb_node *parent, struct rb_root *root,
+						     void (*augment_rotate)(struct rb_node *old, struct rb_node *new))
+{
+	____rb_erase_color(parent, root, augment_rotate);
+}
+
+static inline void rb_insert_augmented(struct rb_node *node, struct rb_root *root, const struct rb_augment_callbacks *augment)
+{
+	__rb_insert(node, root, augment->rotate);
+}
+
+static inline void rb_erase_augmented(struct rb_node *node, struct rb_root *root, const struct rb_augment_callbacks *augment)
+{
+	struct rb_node *rebalance = __rb_erase_augmented(node, root, augment);
+
+	if (rebalance)
+		__rb_erase_color(rebalance, root, augment->rotate);
 }
 
 static inline struct rb_node *rb_next(const struct rb_node *node)

@@ -2,7 +2,8 @@
 /*
  * The kernel environment of the native allocators of `vmapsim bench
  * --native` (constants, BUG_ON, the no-op hooks of the bench environment)
- * and their replay driver: REPLAY_MAIN() reads a bench op stream that
+ * and their replay driver: REPLAY_MAIN(struct, init) runs init (the
+ * allocator's boot-time set-up, untimed), reads a bench op stream that
  * scripts/bench/native.ts has packed into a flat binary file, replays it once
  * and prints one JSON object.
  *
@@ -43,7 +44,7 @@ static inline int fls(int x)
 
 /* The bench environment: one CPU, hooks that do nothing but count flushes. */
 static int num_online_cpus(void) { return 1; }
-static unsigned long vmap_area_pcpu_hole;
+static __attribute__((unused)) unsigned long vmap_area_pcpu_hole;
 static unsigned long nr_flushes;
 static void purge_fragmented_blocks_allcpus(void) {}
 static void unmap_vmap_area(unsigned long start, unsigned long end) { (void)start; (void)end; }
@@ -53,6 +54,30 @@ static void flush_tlb_kernel_range(unsigned long start, unsigned long end)
 	(void)start;
 	(void)end;
 	nr_flushes++;
+}
+
+/*
+ * kmalloc()/kmem_cache_alloc() and their frees for struct vmap_area: a LIFO
+ * free list in front of malloc(), as a slab's per-CPU freelist is in front
+ * of its pages (glibc's malloc/free would cost more than SLUB's fast path).
+ */
+static void *vmap_area_cache;
+
+static inline void *kmem_cache_alloc_va(size_t size)
+{
+	void *p = vmap_area_cache;
+
+	if (p) {
+		vmap_area_cache = *(void **)p;
+		return p;
+	}
+	return malloc(size);
+}
+
+static inline void kmem_cache_free_va(void *p)
+{
+	*(void **)p = vmap_area_cache;
+	vmap_area_cache = p;
 }
 
 struct packed_stream {
@@ -98,7 +123,7 @@ static double now_ns(void)
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-#define REPLAY_MAIN(AREA)                                                              \
+#define REPLAY_MAIN(AREA, INIT)                                                        \
 	int main(int argc, char **argv)                                                    \
 	{                                                                                  \
 		struct packed_stream s;                                                        \
@@ -112,6 +137,7 @@ static double now_ns(void)
 			return 2;                                                                  \
 		}                                                                              \
 		read_stream(argv[1], &s);                                                      \
+		INIT;                                                                          \
 		live = calloc(s.nallocs ? s.nallocs : 1, sizeof(*live));                       \
 		t0 = now_ns();                                                                 \
 		for (i = 0; i < s.nops; i++) {                                                 \
