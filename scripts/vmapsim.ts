@@ -118,7 +118,7 @@ export function buildProgram(): Command {
 
   program
     .command('bench')
-    .description('allocator-only benchmark: replay the 1,000,000-op streams per version; ns/op and rb_entry/list_entry evaluations per allocation, next to the kernel\'s figures and, for 2.6.35, mmotm, 2.6.39, 3.18 and 6.1, the kernel\'s code compiled here with gcc -O2 and replayed in the same run (C here)')
+    .description('allocator-only benchmark: replay the 1,000,000-op streams per version; ns/op and rb_entry/list_entry evaluations per allocation, next to the kernel\'s figures and, for every version but 6.12, the kernel\'s code compiled here with gcc -O2 and replayed in the same run (C here)')
     .addOption(new Option('--kernel <list>', 'versions, comma separated, or all').argParser(kernelList).default(versionNames(), 'all'))
     .addOption(new Option('--stream <list>', `streams, comma separated (${STREAMS.join(', ')})`).argParser(streamList))
     .option('--repeat <n>', 'runs per measurement (the best is kept)', (v) => {

@@ -6,7 +6,7 @@
  * The issues give the native figures of one machine of this class; a shared
  * host is slower or faster from day to day, so a ratio against a fixed figure
  * mixes the port's speed with the host's. scripts/bench/native/ holds the
- * 2.6.35, mmotm, 2.6.39, 3.18 and 6.1 allocators as C (with their rbtrees and the rb_entry()
+ * 2.6.35, mmotm, 2.6.39, 3.18, 5.2 and 6.1 allocators as C (with their rbtrees and the rb_entry()
  * / list_entry() counting of the kernel's bench build), compiled here with
  * gcc -O2 and fed the same op stream. Their touch counts must equal the
  * issues' figures; that is what shows the C is the kernel's algorithm.
@@ -27,6 +27,7 @@ export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
   'mmotm-2010-vmap-cache-v1': 'mmotm-2010-vmap-cache-v1.c',
   'linux-2.6.39': 'linux-2.6.39.c',
   'linux-3.18': 'linux-3.18.c',
+  'linux-5.2': 'linux-5.2.c',
   'linux-6.1': 'linux-6.1.c',
 };
 

@@ -18,8 +18,6 @@
 #define WARN_ON(c) (c)
 #define WARN_ON_ONCE(c) (c)
 #define ERR_VEND(vend) (vend)
-#define min(a, b) ((a) < (b) ? (a) : (b))
-#define rb_entry_safe(ptr, type, member) ({ struct rb_node *____ptr = (ptr); ____ptr ? rb_entry(____ptr, type, member) : NULL; })
 
 struct vmap_area {
 	unsigned long va_start;
@@ -44,26 +42,7 @@ static LIST_HEAD(free_vmap_area_list);
 static struct vmap_area *ne_fit_preload_node;
 static long vmap_lazy_nr;
 
-enum fit_type {
-	NOTHING_FIT = 0,
-	FL_FIT_TYPE = 1,
-	LE_FIT_TYPE = 2,
-	RE_FIT_TYPE = 3,
-	NE_FIT_TYPE = 4
-};
-
-static __always_inline unsigned long va_size(struct vmap_area *va)
-{
-	return (va->va_end - va->va_start);
-}
-
-static __always_inline unsigned long get_subtree_max_size(struct rb_node *node)
-{
-	struct vmap_area *va;
-
-	va = rb_entry_safe(node, struct vmap_area, rb_node);
-	return va ? va->subtree_max_size : 0;
-}
+#include "free_tree.h"
 
 /* RB_DECLARE_CALLBACKS_MAX(static, free_vmap_area_rb_augment_cb, struct vmap_area, rb_node, unsigned long, subtree_max_size, va_size) */
 static inline int free_vmap_area_rb_augment_cb_compute_max(struct vmap_area *node, int exit)
@@ -151,17 +130,6 @@ find_va_links(struct vmap_area *va, struct rb_root *root, struct rb_node *from, 
 
 	*parent = &tmp_va->rb_node;
 	return link;
-}
-
-static __always_inline struct list_head *get_va_next_sibling(struct rb_node *parent, struct rb_node **link)
-{
-	struct list_head *list;
-
-	if (!parent)
-		return NULL;
-
-	list = &rb_entry(parent, struct vmap_area, rb_node)->list;
-	return (&parent->rb_right == link ? list->next : list);
 }
 
 static __always_inline void
@@ -314,21 +282,6 @@ static __always_inline struct vmap_area *merge_or_add_vmap_area_augment(struct v
 	return va;
 }
 
-static __always_inline int is_within_this_va(struct vmap_area *va, unsigned long size, unsigned long align, unsigned long vstart)
-{
-	unsigned long nva_start_addr;
-
-	if (va->va_start > vstart)
-		nva_start_addr = ALIGN(va->va_start, align);
-	else
-		nva_start_addr = ALIGN(vstart, align);
-
-	if (nva_start_addr + size < nva_start_addr || nva_start_addr < vstart)
-		return 0;
-
-	return (nva_start_addr + size <= va->va_end);
-}
-
 static __always_inline struct vmap_area *
 find_vmap_lowest_match(struct rb_root *root, unsigned long size, unsigned long align, unsigned long vstart, int adjust_search_size)
 {
@@ -369,27 +322,6 @@ find_vmap_lowest_match(struct rb_root *root, unsigned long size, unsigned long a
 	}
 
 	return NULL;
-}
-
-static __always_inline enum fit_type classify_va_fit_type(struct vmap_area *va, unsigned long nva_start_addr, unsigned long size)
-{
-	enum fit_type type;
-
-	if (nva_start_addr < va->va_start || nva_start_addr + size > va->va_end)
-		return NOTHING_FIT;
-
-	if (va->va_start == nva_start_addr) {
-		if (va->va_end == nva_start_addr + size)
-			type = FL_FIT_TYPE;
-		else
-			type = LE_FIT_TYPE;
-	} else if (va->va_end == nva_start_addr + size) {
-		type = RE_FIT_TYPE;
-	} else {
-		type = NE_FIT_TYPE;
-	}
-
-	return type;
 }
 
 static __always_inline int

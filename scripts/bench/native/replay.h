@@ -25,7 +25,9 @@
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 #define ULONG_MAX (~0UL)
 #define ALIGN(x, a) (((x) + ((typeof(x))(a) - 1)) & ~((typeof(x))(a) - 1))
-#define max(a, b) ((a) > (b) ? (a) : (b))
+/* min()/max() evaluate each argument once, as the kernel's do (rb_entry() in an argument is counted once). */
+#define max(a, b) ({ typeof(a) _max_a = (a); typeof(b) _max_b = (b); _max_a > _max_b ? _max_a : _max_b; })
+#define min(a, b) ({ typeof(a) _min_a = (a); typeof(b) _min_b = (b); _min_a < _min_b ? _min_a : _min_b; })
 #define VMALLOC_START 0xffffc90000000000UL
 #define VMALLOC_END 0xffffe8ffffffffffUL
 
