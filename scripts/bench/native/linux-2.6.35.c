@@ -2,7 +2,7 @@
 /*
  * The global KVA allocator of Linux 2.6.35 (mm/vmalloc.c: alloc_vmap_area and
  * __free_vmap_area here, the rest in vmap_area.h), as C, built
- * with gcc -O2 on the machine that runs `vmapsim bench --native`: the kernel's
+ * with gcc -O2 on the machine that runs `vmapsim bench`: the kernel's
  * own code on the bench streams, timed in the same run as the port.
  * Transcribed from kernel/mm/vmalloc/linux-2.6.35.ts (itself read from the
  * 2.6.35 text, docs/sources.md); locking, page-table work and the vmap-block

@@ -3,10 +3,12 @@
  * The global KVA allocator of Linux 2.6.39 (mm/vmalloc.c with the vmap area
  * cache of 89699605fe7c: free_vmap_cache, cached_hole_size, cached_vstart,
  * cached_align; PTEs cleared at the lazy free), as C, built with gcc -O2 on
- * the machine that runs `vmapsim bench --native`: the kernel's own code on
+ * the machine that runs `vmapsim bench`: the kernel's own code on
  * the bench streams, timed in the same run as the port. Transcribed from
  * kernel/mm/vmalloc/linux-2.6.39.ts (docs/sources.md says where its text was
- * read); locking, page-table work and the vmap-block purge are no-ops in the
+ * read); alloc_vmap_area here, the cache and __free_vmap_area in
+ * vmap_cache.h, the rest in vmap_area.h. Locking, page-table work and the
+ * vmap-block purge are no-ops in the
  * bench, as in the port's bench environment. The touch counts it prints must
  * equal the kernel's figures (720.1 and 28.2 per allocation); a test checks
  * them.
@@ -18,10 +20,7 @@
 #define UNMAP_AT_LAZY_FREE
 #include "vmap_area.h"
 
-static struct rb_node *free_vmap_cache;
-static unsigned long cached_hole_size;
-static unsigned long cached_vstart;
-static unsigned long cached_align;
+#include "vmap_cache.h"
 
 static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align,
 					 unsigned long vstart, unsigned long vend)
@@ -122,30 +121,4 @@ overflow:
 	kmem_cache_free_va(va);
 	return NULL;
 }
-
-static void __free_vmap_area(struct vmap_area *va)
-{
-	BUG_ON(RB_EMPTY_NODE(&va->rb_node));
-
-	if (free_vmap_cache) {
-		if (va->va_end < cached_vstart) {
-			free_vmap_cache = NULL;
-		} else {
-			struct vmap_area *cache;
-			cache = rb_entry(free_vmap_cache, struct vmap_area, rb_node);
-			if (va->va_start <= cache->va_start) {
-				free_vmap_cache = rb_prev(&va->rb_node);
-			}
-		}
-	}
-	rb_erase(&va->rb_node, &vmap_area_root);
-	RB_CLEAR_NODE(&va->rb_node);
-	list_del_rcu(&va->list);
-
-	if (va->va_end > VMALLOC_START && va->va_end <= VMALLOC_END)
-		vmap_area_pcpu_hole = max(vmap_area_pcpu_hole, va->va_end);
-
-	kmem_cache_free_va(va); /* call_rcu(&va->rcu_head, rcu_free_va) */
-}
-
 REPLAY_MAIN(struct vmap_area, (void)0)

@@ -6,7 +6,7 @@
  * that runs `vmapsim bench`: the kernel's own code on the bench streams,
  * timed in the same run as the port. Transcribed from
  * kernel/mm/vmalloc/linux-3.18.ts (torvalds/linux @ 7ebdfaa52d15,
- * docs/sources.md); alloc_vmap_area and __free_vmap_area here, the rest
+ * docs/sources.md); alloc_vmap_area here, __free_vmap_area in vmap_cache.h, the rest
  * (2.6.39's: PTEs cleared at the lazy free) in vmap_area.h. The touch counts
  * it prints must equal the kernel's figures (713.5 and 28.2 per
  * allocation); a test checks them.
@@ -18,10 +18,7 @@
 #define UNMAP_AT_LAZY_FREE
 #include "vmap_area.h"
 
-static struct rb_node *free_vmap_cache;
-static unsigned long cached_hole_size;
-static unsigned long cached_vstart;
-static unsigned long cached_align;
+#include "vmap_cache.h"
 
 static inline int list_is_last(const struct list_head *list, const struct list_head *head)
 {
@@ -126,30 +123,4 @@ overflow:
 	kmem_cache_free_va(va);
 	return NULL;
 }
-
-static void __free_vmap_area(struct vmap_area *va)
-{
-	BUG_ON(RB_EMPTY_NODE(&va->rb_node));
-
-	if (free_vmap_cache) {
-		if (va->va_end < cached_vstart) {
-			free_vmap_cache = NULL;
-		} else {
-			struct vmap_area *cache;
-			cache = rb_entry(free_vmap_cache, struct vmap_area, rb_node);
-			if (va->va_start <= cache->va_start) {
-				free_vmap_cache = rb_prev(&va->rb_node);
-			}
-		}
-	}
-	rb_erase(&va->rb_node, &vmap_area_root);
-	RB_CLEAR_NODE(&va->rb_node);
-	list_del_rcu(&va->list);
-
-	if (va->va_end > VMALLOC_START && va->va_end <= VMALLOC_END)
-		vmap_area_pcpu_hole = max(vmap_area_pcpu_hole, va->va_end);
-
-	kmem_cache_free_va(va); /* call_rcu(&va->rcu_head, rcu_free_va) */
-}
-
 REPLAY_MAIN(struct vmap_area, (void)0)

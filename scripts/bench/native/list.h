@@ -3,7 +3,7 @@
  * The include/linux/list.h operations the 2.6.35 / 2.6.39 allocators use, and
  * the instrumentation of the kernel's own bench build: rb_entry() and
  * list_entry() bump `touches` on every evaluation, as container_of() would be
- * evaluated. Native side of `vmapsim bench --native`.
+ * evaluated. Native side of `vmapsim bench` (C here).
  */
 #ifndef VMAPSIM_NATIVE_LIST_H
 #define VMAPSIM_NATIVE_LIST_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * lib/rbtree.c and include/linux/rbtree.h of Linux 2.6.35 (parent and colour
- * packed in rb_parent_color), for the native side of `vmapsim bench --native`.
+ * packed in rb_parent_color), for the native side of `vmapsim bench` (C here).
  * Transcribed from kernel/lib/rbtree/linux-2.6.35.ts, which was read from the
  * 2.6.35 text (docs/sources.md); the touch counts the replay prints equal the
  * kernel's own figures only if the tree shapes are the same.
