@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The kernel environment of the native allocators of `vmapsim bench
- * --native` (constants, BUG_ON, the no-op hooks of the bench environment)
+ * The kernel environment of the native allocators of `vmapsim bench`'s
+ * "C here" columns (constants, BUG_ON, the no-op hooks of the bench environment)
  * and their replay driver: REPLAY_MAIN(struct, init) runs init (the
  * allocator's boot-time set-up, untimed), reads a bench op stream that
  * scripts/bench/native.ts has packed into a flat binary file, replays it once
