@@ -127,7 +127,7 @@ export function buildProgram(): Command {
       return n;
     })
     .option('--golden <dir>', 'folder with the bench streams', goldenDir())
-    .option('--json', 'print JSON (allocator: an array of {version, stream, nsPerOp, touchesPerAlloc}; --machine: {cpus, checker, tlbHitsPerSec, walksPerSec})')
+    .option('--json', 'print JSON (allocator: an array of {version, stream, nsPerOp, touchesPerAlloc, cHere?}; --machine: {cpus, checker, tlbHitsPerSec, walksPerSec})')
     .option('--machine', 'the machine: TLB-hit and full-walk translations per second at 1, 8 and 64 CPUs, checker on and off')
     .option('--gfs2', 'gfs2-vmalloc-loop on the machine, checker off and on: wall time, CPU time, peak memory')
     .option('--iterations <n>', 'with --gfs2: loop count', countArg, 1000000)

@@ -33,10 +33,22 @@ export function benchCommand(opts: BenchOptions, out: (s: string) => void): Benc
     onProgress: (m) => bar.update(done++, m),
   });
   bar.stop();
-  if (opts.json)
-    out(JSON.stringify(rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc })), null, 2));
-  else out(formatBench(rows));
+  out(opts.json ? benchJson(rows) : formatBench(rows));
   return rows;
+}
+
+/**
+ * `vmapsim bench --json`: an array of {version, stream, nsPerOp,
+ * touchesPerAlloc}, and where the version has a C side, cHere: {nsPerOp,
+ * touchesPerAlloc, ratio} (the kernel's code compiled here, same run) or
+ * cHere: {missing} (why it could not be built).
+ */
+export function benchJson(rows: readonly BenchRow[]): string {
+  return JSON.stringify(
+    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.here ? { cHere: r.here } : {}) })),
+    null,
+    2,
+  );
 }
 
 import { writeText } from '../lib/write-text';
