@@ -437,11 +437,11 @@ export class linux_2_6_39 implements VmapAllocator {
 
     return va;
   }
+
   /** pcpu_get_vm_areas(): the 2.6.32-5.1 busy-tree search, kernel/mm/vmalloc/pcpu/linux-2.6.35.ts. */
   pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong, gfp_mask: number = GFP_KERNEL): vmap_area[] | null {
     return pcpu_get_vm_areas(this, { rb_next, rb_prev }, PCPU_LINES_2_6_35, offsets, sizes, nr_vms, align, gfp_mask);
   }
-
 
   free_unmap_vmap_area_addr(addr: ulong): void {
     const va = this.find_vmap_area(addr);

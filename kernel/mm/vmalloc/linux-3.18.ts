@@ -459,11 +459,11 @@ export class linux_3_18 implements VmapAllocator {
 
     return va;
   }
+
   /** pcpu_get_vm_areas(): the 2.6.32-5.1 busy-tree search, kernel/mm/vmalloc/pcpu/linux-2.6.35.ts (GFP_KERNEL in 3.x). */
   pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vmap_area[] | null {
     return pcpu_get_vm_areas(this, { rb_next, rb_prev }, PCPU_LINES_3_18, offsets, sizes, nr_vms, align, GFP_KERNEL);
   }
-
 
   free_unmap_vmap_area_addr(addr: ulong): void {
     const va = this.find_vmap_area(addr);

@@ -782,7 +782,6 @@ export class linux_6_12 implements VmapAllocator {
     return type;
   }
 
-
   /*
    * The vmap nodes: which node an address belongs to, and the node id an
    * area carries in va->flags (0 = none; else id + 1, shifted past the
@@ -1503,6 +1502,7 @@ export class linux_6_12 implements VmapAllocator {
 
     return null;
   }
+
   /** pcpu_get_vm_areas(): the fixed free-tree search, kernel/mm/vmalloc/pcpu/linux-6.1.ts, with vmap nodes. */
   pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vmap_area[] | null {
     return pcpu_get_vm_areas(
