@@ -100,3 +100,16 @@ export function runNative(bin: string, packed: string): NativeRun {
   if (r.status !== 0) throw new Error(`${bin} failed (exit ${r.status}): ${r.stderr.trim()}`);
   return JSON.parse(r.stdout) as NativeRun;
 }
+
+/**
+ * Replay a packed stream with --trace: a line per allocation ("a ADDR
+ * TOUCHES" or "a EBUSY TOUCHES"), "BUG FUNC" if a BUG_ON fired (the run
+ * stops there), then the summary line; `bug` is true when it ended in a BUG.
+ */
+export function runNativeTrace(bin: string, packed: string): { lines: string[]; bug: boolean } {
+  const r = spawnSync(bin, [packed, '--trace'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.error) throw new Error(`${bin}: ${r.error.message}`);
+  if (r.status !== 0 && r.status !== 3) throw new Error(`${bin} failed (exit ${r.status}): ${r.stderr.trim()}`);
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  return { lines: r.status === 3 ? lines : lines.slice(0, -1), bug: r.status === 3 };
+}

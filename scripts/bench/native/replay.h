@@ -5,7 +5,10 @@
  * and their replay driver: REPLAY_MAIN(struct, init) runs init (the
  * allocator's boot-time set-up, untimed), reads a bench op stream that
  * scripts/bench/native.ts has packed into a flat binary file, replays it once
- * and prints one JSON object.
+ * and prints one JSON object. With --trace it first prints a line per
+ * allocation ("a ADDR TOUCHES" or "a EBUSY TOUCHES"), goes on after a
+ * failure (a free of a failed allocation is skipped), and a BUG prints
+ * "BUG FUNC": the form the differential test compares with the port.
  *
  * Packed stream: "VMAPOPS1", u32 nops, u32 nallocs, u8 code[nops] (0 a, 1 f,
  * 2 l, 3 p), padding to 8, u32 arg[nops], padding to 8, then u64
@@ -31,7 +34,15 @@
 #define VMALLOC_START 0xffffc90000000000UL
 #define VMALLOC_END 0xffffe8ffffffffffUL
 
-#define BUG() do { fprintf(stderr, "BUG at %s:%d\n", __func__, __LINE__); exit(3); } while (0)
+/* BUG(): report the function (on stdout too, for --trace) and stop with status 3. */
+static void native_bug(const char *func, int line)
+{
+	printf("BUG %s\n", func);
+	fflush(stdout);
+	fprintf(stderr, "BUG at %s:%d\n", func, line);
+	exit(3);
+}
+#define BUG() native_bug(__func__, __LINE__)
 #define BUG_ON(c) do { if (c) BUG(); } while (0)
 
 static inline int is_power_of_2(unsigned long n)
@@ -133,9 +144,10 @@ static double now_ns(void)
 		unsigned long alloc_touches = 0;                                               \
 		double t0, t1;                                                                 \
 		uint32_t i;                                                                    \
+		int trace = argc == 3 && !strcmp(argv[2], "--trace");                          \
                                                                                        \
-		if (argc != 2) {                                                               \
-			fprintf(stderr, "usage: %s PACKED-STREAM\n", argv[0]);                     \
+		if (argc != 2 && !trace) {                                                     \
+			fprintf(stderr, "usage: %s PACKED-STREAM [--trace]\n", argv[0]);          \
 			return 2;                                                                  \
 		}                                                                              \
 		read_stream(argv[1], &s);                                                      \
@@ -149,18 +161,25 @@ static double now_ns(void)
 				unsigned long before = touches;                                        \
 				live[k] = alloc_vmap_area(s.size[k], s.align[k], s.vstart[k], s.vend[k]); \
 				alloc_touches += touches - before;                                     \
-				if (!live[k]) {                                                        \
+				if (trace) {                                                           \
+					if (live[k])                                                       \
+						printf("a %lx %lu\n", live[k]->va_start, touches - before);    \
+					else                                                               \
+						printf("a EBUSY %lu\n", touches - before);                     \
+				} else if (!live[k]) {                                                 \
 					fprintf(stderr, "op %u: allocation failed\n", i + 1);             \
 					return 1;                                                          \
 				}                                                                      \
 				break;                                                                 \
 			}                                                                          \
 			case 1:                                                                    \
-				free_vmap_area(live[k]);                                               \
+				if (live[k])                                                           \
+					free_vmap_area(live[k]);                                           \
 				live[k] = NULL;                                                        \
 				break;                                                                 \
 			case 2:                                                                    \
-				free_unmap_vmap_area(live[k]);                                         \
+				if (live[k])                                                           \
+					free_unmap_vmap_area(live[k]);                                     \
 				live[k] = NULL;                                                        \
 				break;                                                                 \
 			default:                                                                   \

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
+import fc from 'fast-check';
+import { isKernelBug } from '../../../kernel/include/asm-generic/bug';
+import { IS_ERR } from '../../../kernel/include/linux/errno';
+import { hex } from '../../../kernel/include/u64';
+import { defaultEnv, vmap_area_common } from '../../../kernel/mm/vmalloc/common';
+import { getVersion } from '../../../kernel/mm/vmalloc/index';
+import { VE, VS } from '../../../scripts/check/ops';
 import { formatBench, NATIVE, OpStream, parseOpStream, runStream, StreamName } from '../../../scripts/bench/allocator';
-import { buildNative, NATIVE_SOURCES, packStream, runNative, writePacked } from '../../../scripts/bench/native';
+import { buildNative, NATIVE_SOURCES, packStream, runNative, runNativeTrace, writePacked } from '../../../scripts/bench/native';
 import { goldenDir } from '../../../scripts/lib/paths';
 import { readText } from '../../../scripts/lib/read-text';
 
@@ -83,4 +90,84 @@ describe('bench, C here (the kernel\'s allocators compiled with gcc -O2 and repl
     expect(bad).to.contain('the C side touched 1000.0 per allocation, not 1079.8');
     expect(bad).to.contain('C here not measured: gcc not runnable');
   });
+});
+
+/*
+ * The C sides compute in native unsigned 64-bit arithmetic; the ports in the
+ * signed-double view of docs/u64.md. Fed the same random streams, with the
+ * extremes that view has to get right (alignments up to 1 << 63, ranges
+ * ending at ULONG_MAX, tiny windows), both must give every allocation the
+ * same address (or -EBUSY) after the same number of touches, and BUG in the
+ * same function.
+ */
+describe('bench C sides against the ports, op for op on random extreme streams (the u64 view against native arithmetic)', () => {
+  const TOP = -0x100000; // 0xfffffffffff00000
+  const ranges: [number, number][] = [
+    [VS, VE],
+    [VS, VS + 0x40000],
+    [TOP, -1],
+    [-0x2000000, -1],
+  ];
+  const op = fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(fc.constant('a' as const), fc.integer({ min: 1, max: 24 }), fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 4, arbitrary: fc.integer({ min: 12, max: 22 }) }, { weight: 1, arbitrary: fc.integer({ min: 40, max: 63 }) }), fc.integer({ min: 0, max: ranges.length - 1 })) },
+    { weight: 2, arbitrary: fc.tuple(fc.constantFrom('f' as const, 'l' as const), fc.nat()) },
+    { weight: 1, arbitrary: fc.constant(['p' as const] as const) },
+  );
+
+  function stream(ops: readonly (readonly unknown[])[]): OpStream {
+    // One page first, so that no stream is empty.
+    const text: string[] = [`a 1000 1 ${hex(VS)} ${hex(VE)}`];
+    let na = 1;
+    for (const o of ops) {
+      if (o[0] === 'a') {
+        const [, pages, shift, r] = o as ['a', number, number, number];
+        const align = 2 ** shift;
+        text.push(`a ${hex(pages * 0x1000)} ${hex(shift === 63 ? -(2 ** 63) : align)} ${hex(ranges[r][0])} ${hex(ranges[r][1])}`);
+        na++;
+      } else if (o[0] === 'p') text.push('p');
+      else if (na) text.push(`${o[0]} ${((o[1] as number) % na).toString(16)}`);
+    }
+    return parseOpStream('random.ops', text.join('\n') + '\n');
+  }
+
+  /** The port, driven the way the C driver's --trace mode drives its side. */
+  function portTrace(version: string, s: OpStream): { lines: string[]; bug: boolean } {
+    const a = getVersion(version).create(defaultEnv({ ncpu: 1 }));
+    const live: (vmap_area_common | null)[] = new Array(s.nallocs).fill(null);
+    const lines: string[] = [];
+    for (let i = 0; i < s.code.length; i++) {
+      const k = s.arg[i];
+      try {
+        if (s.code[i] === 0) {
+          const t0 = a.touches;
+          const va = a.alloc_vmap_area(s.size[k], s.align[k], s.vstart[k], s.vend[k]);
+          live[k] = IS_ERR(va) ? null : va;
+          lines.push(IS_ERR(va) ? `a EBUSY ${a.touches - t0}` : `a ${hex(va.va_start)} ${a.touches - t0}`);
+        } else if (s.code[i] === 1 || s.code[i] === 2) {
+          const va = live[k];
+          live[k] = null;
+          if (va) (s.code[i] === 1 ? a.free_vmap_area(va) : a.free_unmap_vmap_area(va));
+        } else a.purge_vmap_area_lazy();
+      } catch (e) {
+        if (!isKernelBug(e)) throw e;
+        lines.push(`BUG ${e.func}`);
+        return { lines, bug: true };
+      }
+    }
+    return { lines, bug: false };
+  }
+
+  for (const version of Object.keys(NATIVE_SOURCES))
+    it(`${version}: the same addresses, failures, touches and BUGs`, function () {
+      this.timeout(120000);
+      const bin = (buildNative(version) as { path: string }).path;
+      expect(bin, 'gcc is part of this machine class').to.be.a('string');
+      fc.assert(
+        fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
+          const s = stream(ops);
+          expect(runNativeTrace(bin, writePacked(s))).to.deep.equal(portTrace(version, s));
+        }),
+        { numRuns: 60, seed: 11 },
+      );
+    });
 });
