@@ -5,6 +5,7 @@
  * free-area cache switched off, or a check-layer variant.
  */
 
+import { linux_2_6_35_nick_v1 } from './variants/linux-2.6.35-nick-v1';
 import { defaultEnv, VmallocEnv, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
 import { findVersion, versionNames } from '../../kernel/mm/vmalloc/index';
 import { linux_2_6_39 } from '../../kernel/mm/vmalloc/linux-2.6.39';
@@ -42,6 +43,11 @@ export const CACHE_VERSIONS: Record<string, CacheCtor> = {
 
 /** Check-layer variants: copies of a port with one deliberate change. */
 export const CHECK_VARIANTS: Record<string, { ctor: new (env: VmallocEnv) => VmapAllocator; base: string; what: string }> = {
+  'linux-2.6.35-nick-v1': {
+    ctor: linux_2_6_35_nick_v1,
+    base: 'linux-2.6.35',
+    what: "linux-2.6.35 with Nick Piggin's first vmap area cache patch (5 May 2010, with the BUG_ON(first->va_end < addr) Steven hit) (scripts/check/variants/)",
+  },
   'linux-2.6.39-nick-le': {
     ctor: linux_2_6_39_nick_le,
     base: 'linux-2.6.39',
