@@ -35,8 +35,8 @@ function cacheDecision(a: VmapAllocator, op: Extract<CheckOp, { k: 'a' }>): stri
   const descent = `descent from vstart (ALIGN(vstart, align) = ${hex(ALIGN(op.vstart, op.align))})`;
   if ('check_no_cache' in f) return `cache switched off (free_vmap_cache reset to NULL): ${descent}`;
   if (!cache) return `no cache: ${descent}`;
-  if (a.version === 'linux-2.6.35-nick-v1') {
-    // Nick's first patch: cached_start holds the aligned vstart; no align or vstart test.
+  if (a.version === 'linux-2.6.35-nick-v1' || a.version === 'linux-2.6.35-minchan') {
+    // Nick's first patch and Minchan's rework: cached_start holds the aligned vstart; no align or vstart test.
     const start = ALIGN(op.vstart, op.align);
     if (ule(op.size, hole)) return `cache dropped (size ${hex(op.size)} <= cached_hole_size ${hex(hole)}): ${descent}`;
     if (ult(start, cstart)) return `cache dropped (ALIGN(vstart, align) ${hex(start)} below cached_start ${hex(cstart)}): ${descent}`;

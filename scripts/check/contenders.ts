@@ -5,6 +5,7 @@
  * free-area cache switched off, or a check-layer variant.
  */
 
+import { linux_2_6_35_minchan } from './variants/linux-2.6.35-minchan';
 import { linux_2_6_35_nick_v1 } from './variants/linux-2.6.35-nick-v1';
 import { defaultEnv, VmallocEnv, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
 import { findVersion, versionNames } from '../../kernel/mm/vmalloc/index';
@@ -47,6 +48,11 @@ export const CHECK_VARIANTS: Record<string, { ctor: new (env: VmallocEnv) => Vma
     ctor: linux_2_6_35_nick_v1,
     base: 'linux-2.6.35',
     what: "linux-2.6.35 with Nick Piggin's first vmap area cache patch (5 May 2010, with the BUG_ON(first->va_end < addr) Steven hit) (scripts/check/variants/)",
+  },
+  'linux-2.6.35-minchan': {
+    ctor: linux_2_6_35_minchan,
+    base: 'linux-2.6.35',
+    what: "linux-2.6.35 with Minchan Kim's two-patch rework of the cache (22 May 2010: the old descent kept, no !free_vmap_cache test) (scripts/check/variants/)",
   },
   'linux-2.6.39-nick-le': {
     ctor: linux_2_6_39_nick_le,
