@@ -106,7 +106,11 @@ export function pvm_determine_end_from_reverse<T extends pcpu_area<T>>(a: pcpu_f
   return 0;
 }
 
-/** The checks before the search, shared by every free-tree version: the last area and its end, or null after the WARN. */
+/*
+ * The checks at the top of pcpu_get_vm_areas(): inline in the kernel, a
+ * function here because 5.2's text and 6.1/6.12's are the same. Returns the
+ * highest area and its end, or null after the WARN.
+ */
 export function pcpu_check_areas<T extends pcpu_area<T>>(
   a: pcpu_free_tree_host<T>,
   line: pcpu_lines,
