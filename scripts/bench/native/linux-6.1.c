@@ -17,7 +17,6 @@
 
 #define WARN_ON(c) (c)
 #define WARN_ON_ONCE(c) (c)
-#define ERR_VEND(vend) (vend)
 
 struct vmap_area {
 	unsigned long va_start;
