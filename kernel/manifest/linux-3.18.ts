@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* linux-3.18: the 3.x form of the vmap area cache. */
+
+import { linux_3_18 } from '../mm/vmalloc/linux-3.18';
+import { vmalloc_api_linux_3_18 } from '../mm/vmalloc/api/linux-3.18';
+import { as2 } from './cast';
+import { MERGED_CACHE_2_6_39, WALK_2_6 } from './caps';
+import type { KernelManifest } from './types';
+
+export const manifest: KernelManifest = {
+  name: 'linux-3.18',
+  kind: 'version',
+  description: '3.x vmap area cache: no free page between areas, walk along the address-sorted vmap_area_list, overflow test addr + size < addr, kfree_rcu',
+  release: 'v3.18 (Dec 2014); the allocator section is the same through the neighbouring 3.x releases',
+  series: [3, 18],
+  commit: '248ac0e1943a (guard gap removed) + 92ca922f (walk vmap_area_list instead of rb_next) on 89699605fe7c',
+  source: 'torvalds/linux @ 7ebdfaa52d15b947503f76474477f92854796d96, mm/vmalloc.c (index id 2879928)',
+  upstreamPath: 'mm/vmalloc.c',
+  allocatorOf: 'linux-3.18',
+  file: 'kernel/mm/vmalloc/linux-3.18.ts',
+  allocator: {
+    create: (env) => new linux_3_18(env),
+    caps: { ...WALK_2_6, cache: { ...MERGED_CACHE_2_6_39, gap: 0 }, firstFit: { gapAfter: 0, strictBefore: false, freeTreeSpace: false } },
+  },
+  machine: { api: 'linux-3.18', flushEra: 'linux-3.17', NR_CPUS: 512, description: 'ranged flushes up to 33 pages' },
+  apiLayer: { source: '/tmp/ref/linux-3.18/mm/vmalloc.c', allocators: ['linux-3.18'], create: (k, a) => new vmalloc_api_linux_3_18(k, as2(a)) },
+  native: {
+    source: 'linux-3.18.c',
+    figures: { 'random-mixed': { nsPerOp: 1813, touchesPerAlloc: 713.5 }, 'lazy-churn': { nsPerOp: 86, touchesPerAlloc: 28.2 } },
+  },
+};

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* linux-5.2: Uladzislau Rezki's augmented free tree (68ad4a330433). */
+
+import { linux_5_2 } from '../mm/vmalloc/linux-5.2';
+import { FREE_TREE_6 } from './caps';
+import type { KernelManifest } from './types';
+
+export const manifest: KernelManifest = {
+  name: 'linux-5.2',
+  kind: 'version',
+  description: 'augmented free tree replaces the free-area cache: lowest-match search for size + align - 1, fit types FL/LE/RE/NE, merge on free; lazily freed areas stay busy on the vmap_purge_list llist until the purge',
+  release: 'v5.2 (Jul 2019)',
+  series: [5, 2],
+  commit: '68ad4a330433 ("mm/vmalloc.c: keep track of free blocks for vmap allocation", Uladzislau Rezki)',
+  source: 'reconstructed: linux-6.1 port with 5.2..6.1 undone, from the RFC v2 patch (index id 14441177585), the RESEND/v3 (id 14923960997) and the 5.3 preload patch context (id 8106677688); confirmed by the 18 linux-5.2 golden traces',
+  upstreamPath: 'mm/vmalloc.c',
+  allocatorOf: 'linux-5.2',
+  file: 'kernel/mm/vmalloc/linux-5.2.ts',
+  allocator: {
+    create: (env) => new linux_5_2(env),
+    caps: { ...FREE_TREE_6, lazy: 'llist', search: 'free-tree-5.2', lowestMatchTakesRoot: false, vaFlags52: true },
+  },
+  machine: { api: 'linux-6.1', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'augmented free tree; the 6.1 API layer with 5.2 flag bits' },
+  native: {
+    source: 'linux-5.2.c',
+    figures: { 'random-mixed': { nsPerOp: 209, touchesPerAlloc: 81.7 }, 'lazy-churn': { nsPerOp: 59, touchesPerAlloc: 25.5 } },
+  },
+};
