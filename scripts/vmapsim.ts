@@ -14,6 +14,8 @@ import { benchCommand, benchFloorCommand, benchGfs2Command, benchMachineCommand,
 import { registerCheckCommand, replayInvariantPass } from './cli/check';
 import { EXIT_BAD_INPUT, reportError } from './cli/exit';
 import { kernelArg } from './cli/kernels';
+import { isKernelFile, loadKernelFile } from './run/load-kernel';
+import { newVariantCommand } from './cli/new-variant';
 import { listCommand } from './cli/list';
 import { mainJob } from './cli/main-job';
 import { replayCommand } from './cli/replay';
@@ -134,7 +136,9 @@ export function buildProgram(): Command {
     .argument('<stream>')
     .argument('<repeat>')
     .action((golden: string, version: string, stream: string, repeat: string) => {
-      out(JSON.stringify(benchOne(golden, version, stream as StreamName, Number(repeat))));
+      // A user's variant comes as its file (the parent loaded and checked it).
+      const name = isKernelFile(version) ? loadKernelFile(version, { check: false }).name : version;
+      out(JSON.stringify(benchOne(golden, name, stream as StreamName, Number(repeat))));
     });
 
   program
@@ -155,6 +159,17 @@ export function buildProgram(): Command {
     .action((o: { json?: boolean }) => listCommand(o, out));
 
   registerCheckCommand(program, out, err);
+
+  program
+    .command('new-variant')
+    .description('write a standalone copy of a kernel\'s allocator port (with --api, its API layer too) as your own variant; then --kernel ./FILE.ts')
+    .argument('<file>', 'the .ts file to write (its name, without .ts, names the variant)')
+    .requiredOption('--from <kernel>', 'the kernel to copy (vmapsim list)')
+    .option('--api', 'copy the API layer too (FILE without .ts + .api.ts)')
+    .option('--force', 'overwrite existing files')
+    .action((file: string, o: { from: string; api?: boolean; force?: boolean }) => {
+      process.exitCode = newVariantCommand(file, o, out, err);
+    });
 
   program
     .command('run')

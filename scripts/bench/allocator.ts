@@ -11,7 +11,7 @@ import { IS_ERR } from '../../kernel/include/linux/errno';
 import { parseHex, ulong } from '../../kernel/include/u64';
 import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { BUILTIN_MANIFESTS } from '../../kernel/manifest/index';
+import { BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { buildNative, hasNativeSide, runNative, writePacked } from './native';
@@ -234,7 +234,7 @@ export function benchAllocatorsIsolated(
     let parsed: OpStream | null = null;
     for (const version of versions) {
       opts.onProgress?.(`${version} ${stream}`);
-      const r = spawnSync(process.execPath, [...process.execArgv, self, 'bench-alloc-child', goldenDir, version, stream, String(opts.repeat ?? 1)], {
+      const r = spawnSync(process.execPath, [...process.execArgv, self, 'bench-alloc-child', goldenDir, findManifest(version)?.kind === 'variant' ? (findManifest(version)?.file ?? version) : version, stream, String(opts.repeat ?? 1)], {
         encoding: 'utf8',
         maxBuffer: 1 << 24,
       });

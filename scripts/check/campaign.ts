@@ -157,7 +157,7 @@ export async function runCampaign(spec: CampaignSpec, onRun?: (o: RunOutcome) =>
     Array.from({ length: jobs }, (_x, j) => {
       const mine = runs.filter((_r, k) => k % jobs === j);
       return new Promise<void>((resolve, reject) => {
-        const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['-r', 'ts-node/register/transpile-only'] : [] });
+        const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['-r', require.resolve('ts-node/register/transpile-only')] : [] });
         w.on('message', (o: RunOutcome) => {
           outcomes.push(o);
           onRun?.(o);

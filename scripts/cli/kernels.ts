@@ -51,12 +51,15 @@ export function parseKernels(value: string, role: KernelRole): string[] {
   const names = r.list ? value.split(',').map((s) => s.trim()) : [value];
   return names.map((n) => {
     if (isKernelFile(n)) {
+      let m: KernelManifest;
       try {
-        return loadKernelFile(n).name;
+        m = loadKernelFile(n);
       } catch (e) {
         if (isInputError(e)) throw new InvalidArgumentError(e.message);
         throw e;
       }
+      if (!r.accepts(m)) throw new InvalidArgumentError(`${n}: the kernel "${m.name}" it defines cannot be used here (${r.word}: ${acceptedKernels(role).join(', ')})`);
+      return m.name;
     }
     const accepted = acceptedKernels(role);
     if (!accepted.includes(n)) throw new InvalidArgumentError(`unknown kernel "${n}" (${r.word}: ${accepted.join(', ')}${r.list ? ', or all' : ''}; or a path to your own variant file)`);
