@@ -8,7 +8,8 @@
  * NATIVE_SOURCES, NATIVE) is a view of this list.
  */
 
-import type { VmapAllocator } from '../mm/vmalloc/common';
+import type { VmallocEnv, VmapAllocator } from '../mm/vmalloc/common';
+import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import type { AllocatorCaps, ApiLayerPart, KernelManifest } from './types';
 import { manifest as linux_2_6_35 } from './linux-2.6.35';
 import { manifest as linux_2_6_35_02b709df } from './linux-2.6.35-02b709df';
@@ -104,13 +105,15 @@ export function deriveManifest(
   over: {
     name: string;
     file: string;
-    create: KernelManifest['allocator']['create'];
+    /** Build the variant's allocator; `id` carries its name and the base's BUG_ON line table. */
+    create: (env: VmallocEnv, id: allocator_id) => VmapAllocator;
     description?: string;
     caps?: Partial<AllocatorCaps>;
     api?: { create: ApiLayerPart['create'] };
   },
 ): KernelManifest {
   const base = getManifest(from);
+  const id: allocator_id = { name: over.name, lines: base.allocator.lines ?? {} };
   return {
     ...base,
     name: over.name,
@@ -119,7 +122,7 @@ export function deriveManifest(
     description: over.description ?? `${from} as copied by vmapsim new-variant, with your changes (${over.file})`,
     allocatorOf: over.name,
     file: over.file,
-    allocator: { ...base.allocator, create: over.create, caps: { ...base.allocator.caps, ...over.caps } },
+    allocator: { ...base.allocator, create: (env) => over.create(env, id), caps: { ...base.allocator.caps, ...over.caps } },
     machine: base.machine && (over.api ? { ...base.machine, api: over.name } : base.machine),
     apiLayer: over.api ? { source: `${over.file} (from ${base.machine?.api ?? from})`, allocators: [over.name], create: over.api.create } : undefined,
     native: undefined,

@@ -2,11 +2,26 @@
 /* linux-2.6.39: the merged vmap area cache (89699605fe7c). */
 
 import { PAGE_SIZE } from '../include/asm/page';
-import { linux_2_6_39 } from '../mm/vmalloc/linux-2.6.39';
+import { vmap_allocator } from '../mm/vmalloc/linux-2.6.39';
+import type { VmallocEnv } from '../mm/vmalloc/common';
+import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { vmalloc_api_linux_2_6_39 } from '../mm/vmalloc/api/linux-2.6.39';
 import { as2 } from './cast';
 import { MERGED_CACHE_2_6_39, WALK_2_6 } from './caps';
 import type { KernelManifest } from './types';
+
+/** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-2.6.39.ts: "function:condition" -> the upstream line (shims/README.md). */
+export const LINES: Readonly<Record<string, number>> = {
+  '__insert_vmap_area:BUG()': 310,
+  'alloc_vmap_area:!size': 343,
+  'alloc_vmap_area:size & ~PAGE_MASK': 344,
+  'alloc_vmap_area:!is_power_of_2(align)': 345,
+  'alloc_vmap_area:va->va_start & (align-1)': 434,
+  'alloc_vmap_area:va->va_start < vstart': 435,
+  'alloc_vmap_area:va->va_end > vend': 436,
+  '__free_vmap_area:RB_EMPTY_NODE(&va->rb_node)': 464,
+  'free_unmap_vmap_area_addr:!va': 698,
+};
 
 export const manifest: KernelManifest = {
   name: 'linux-2.6.39',
@@ -21,6 +36,7 @@ export const manifest: KernelManifest = {
   file: 'kernel/mm/vmalloc/linux-2.6.39.ts',
   allocator: {
     create: (env) => new linux_2_6_39(env),
+    lines: LINES,
     caps: { ...WALK_2_6, cache: MERGED_CACHE_2_6_39, firstFit: { gapAfter: PAGE_SIZE, strictBefore: true, freeTreeSpace: false } },
   },
   machine: { api: 'linux-2.6.39', flushEra: 'linux-2.6', NR_CPUS: 512, description: 'PTEs cleared at free, flush lazy; flush_tlb_all' },
@@ -30,3 +46,12 @@ export const manifest: KernelManifest = {
     figures: { 'random-mixed': { nsPerOp: 2422, touchesPerAlloc: 720.1 }, 'lazy-churn': { nsPerOp: 108, touchesPerAlloc: 28.2 } },
   },
 };
+
+const ID: allocator_id = { name: 'linux-2.6.39', lines: LINES };
+
+/** The port of kernel/mm/vmalloc/linux-2.6.39.ts as this kernel: vmap_allocator with its name and line table. */
+export class linux_2_6_39 extends vmap_allocator {
+  constructor(env: VmallocEnv) {
+    super(env, ID);
+  }
+}

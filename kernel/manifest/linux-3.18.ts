@@ -1,11 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-3.18: the 3.x form of the vmap area cache. */
 
-import { linux_3_18 } from '../mm/vmalloc/linux-3.18';
+import { vmap_allocator } from '../mm/vmalloc/linux-3.18';
+import type { VmallocEnv } from '../mm/vmalloc/common';
+import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { vmalloc_api_linux_3_18 } from '../mm/vmalloc/api/linux-3.18';
 import { as2 } from './cast';
 import { MERGED_CACHE_2_6_39, WALK_2_6 } from './caps';
 import type { KernelManifest } from './types';
+
+/** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-3.18.ts: "function:condition" -> the upstream line (shims/README.md). */
+export const LINES: Readonly<Record<string, number>> = {
+  '__insert_vmap_area:BUG()': 322,
+  'alloc_vmap_area:!size': 355,
+  'alloc_vmap_area:size & ~PAGE_MASK': 356,
+  'alloc_vmap_area:!is_power_of_2(align)': 357,
+  'alloc_vmap_area:va->va_start & (align-1)': 452,
+  'alloc_vmap_area:va->va_start < vstart': 453,
+  'alloc_vmap_area:va->va_end > vend': 454,
+  '__free_vmap_area:RB_EMPTY_NODE(&va->rb_node)': 474,
+  'free_unmap_vmap_area_addr:!va': 717,
+};
 
 export const manifest: KernelManifest = {
   name: 'linux-3.18',
@@ -20,6 +35,7 @@ export const manifest: KernelManifest = {
   file: 'kernel/mm/vmalloc/linux-3.18.ts',
   allocator: {
     create: (env) => new linux_3_18(env),
+    lines: LINES,
     caps: { ...WALK_2_6, cache: { ...MERGED_CACHE_2_6_39, gap: 0 }, firstFit: { gapAfter: 0, strictBefore: false, freeTreeSpace: false } },
   },
   machine: { api: 'linux-3.18', flushEra: 'linux-3.17', NR_CPUS: 512, description: 'ranged flushes up to 33 pages' },
@@ -29,3 +45,12 @@ export const manifest: KernelManifest = {
     figures: { 'random-mixed': { nsPerOp: 1813, touchesPerAlloc: 713.5 }, 'lazy-churn': { nsPerOp: 86, touchesPerAlloc: 28.2 } },
   },
 };
+
+const ID: allocator_id = { name: 'linux-3.18', lines: LINES };
+
+/** The port of kernel/mm/vmalloc/linux-3.18.ts as this kernel: vmap_allocator with its name and line table. */
+export class linux_3_18 extends vmap_allocator {
+  constructor(env: VmallocEnv) {
+    super(env, ID);
+  }
+}

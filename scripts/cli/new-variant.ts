@@ -3,11 +3,12 @@
  * `vmapsim new-variant FILE --from KERNEL [--api]`: a standalone copy of a
  * kernel's allocator port (and with --api its API layer) that you can
  * change and then name with `--kernel ./FILE.ts` in check, run, bench and
- * replay --tracefs. The copy is the port's text with two changes: its
+ * replay --tracefs. The copy is the port's text with one change: its
  * relative imports name the package (`vmapsim/kernel/...`, which resolve
  * wherever the file is: see scripts/run/load-kernel.ts and the package's
- * "exports"), and VERSION is the variant's name. A manifest derived from
- * KERNEL's is appended (deriveManifest).
+ * "exports"). A manifest derived from KERNEL's is appended
+ * (deriveManifest): the variant's name is the file's, its BUG_ON line
+ * table KERNEL's.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -58,8 +59,7 @@ export function newVariantCommand(file: string, o: { from: string; api?: boolean
   const root = repoRoot();
   const src = resolve(root, base.file);
   let text = packageImports(readFileSync(src, 'utf8'), src);
-  const cls = exportedClass(text, /export class (\w+) implements VmapAllocator/, base.file);
-  text = text.replace(/^export const VERSION = '[^']*';$/m, `export const VERSION = '${name}';`);
+  const cls = exportedClass(text, /export class (\w+)\b[^{]*\bimplements VmapAllocator/, base.file);
   let apiPart = '';
   let apiImport = '';
   if (o.api) {
@@ -87,7 +87,7 @@ ${apiImport}
 export const manifest = deriveManifest('${o.from}', {
   name: '${name}',
   file: __filename,
-  create: (env) => new ${cls}(env),${apiPart}
+  create: (env, id) => new ${cls}(env, id),${apiPart}
 });
 `;
   writeText(file, text + tail);

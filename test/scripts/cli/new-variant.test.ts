@@ -28,7 +28,8 @@ describe('vmapsim new-variant and --kernel ./FILE.ts', function () {
     const text = readFileSync(mine, 'utf8');
     expect(text).to.not.match(/from '\.\.?\//);
     expect(text).to.contain("from 'vmapsim/kernel/mm/vmalloc/common'");
-    expect(text).to.contain("export const VERSION = 'mine';");
+    expect(text).to.contain('export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllocator {');
+    expect(text).to.contain("name: 'mine',");
     expect(text).to.contain("export const manifest = deriveManifest('linux-6.12', {");
     expect(text.split(FIT).length - 1).to.equal(1);
     const again = vmapsim(dir, 'new-variant', mine, '--from', 'linux-6.12');

@@ -7,7 +7,8 @@ import { errname, IS_ERR } from '../../../../kernel/include/linux/errno';
 import { hex, ulong } from '../../../../kernel/include/u64';
 import { defaultEnv, nullHooks } from '../../../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../../../kernel/mm/vmalloc/index';
-import { linux_3_18, vmap_area } from '../../../../kernel/mm/vmalloc/linux-3.18';
+import { vmap_area } from '../../../../kernel/mm/vmalloc/linux-3.18';
+import { linux_3_18 } from '../../../../kernel/manifest/linux-3.18';
 import { replayGoldenFile } from '../../../../scripts/replay/golden';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
 
