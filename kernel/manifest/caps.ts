@@ -14,6 +14,7 @@ export const WALK_2_6: AllocatorCaps = {
   firstFit: { gapAfter: PAGE_SIZE, strictBefore: false, freeTreeSpace: false },
   tracepoints: false,
   vaFlags52: false,
+  deferredWork: false,
 };
 
 /** The merged cache of 89699605fe7c (2.6.39). */
@@ -29,4 +30,5 @@ export const FREE_TREE_6: AllocatorCaps = {
   firstFit: { gapAfter: 0, strictBefore: false, freeTreeSpace: true },
   tracepoints: false,
   vaFlags52: false,
+  deferredWork: false,
 };

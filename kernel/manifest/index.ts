@@ -10,7 +10,7 @@
 
 import type { VmallocEnv, VmapAllocator } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import type { AllocatorCaps, ApiLayerPart, KernelManifest } from './types';
+import type { AllocatorCaps, ApiLayerPart, KernelManifest, UpstreamChange } from './types';
 import { manifest as linux_2_6_35 } from './linux-2.6.35';
 import { manifest as linux_2_6_35_02b709df } from './linux-2.6.35-02b709df';
 import { manifest as mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1';
@@ -25,7 +25,7 @@ import { manifest as linux_2_6_35_minchan } from './linux-2.6.35-minchan';
 import { manifest as linux_2_6_39_nick_le } from './linux-2.6.39-nick-le';
 import { manifest as linux_3_18_liu_purged } from './linux-3.18-liu-purged';
 
-export type { AllocatorCaps, CacheCaps, FirstFitRule, KernelManifest } from './types';
+export type { AllocatorCaps, CacheCaps, FirstFitRule, KernelManifest, UpstreamChange } from './types';
 
 /** The built-in kernels, oldest first; composite kernels after their base; check variants last. */
 export const BUILTIN_MANIFESTS: readonly KernelManifest[] = [
@@ -72,6 +72,11 @@ export function registerManifest(m: KernelManifest): KernelManifest {
   loaded.push(m);
   byName.set(m.name, m);
   return m;
+}
+
+/** Does the named kernel carry that upstream change (its manifest's `carries`)? False for an unknown name. */
+export function carries(kernel: string, change: UpstreamChange): boolean {
+  return byName.get(kernel)?.carries.includes(change) ?? false;
 }
 
 /* Capabilities of a live allocator object. */

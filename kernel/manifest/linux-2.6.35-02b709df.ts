@@ -15,6 +15,7 @@ export const manifest: KernelManifest = {
   commit: '02b709df817c ("mm: purge fragmented percpu vmap blocks", v2.6.33), reverted',
   source: '2.6.35 with 02b709df reverted (2.6.32 vmap blocks: index ids 37830178053, 35056785741)',
   upstreamPath: 'mm/vmalloc.c',
+  carries: [],
   allocatorOf: 'linux-2.6.35',
   file: base.file,
   allocator: base.allocator,

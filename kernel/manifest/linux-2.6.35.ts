@@ -28,6 +28,7 @@ export const manifest: KernelManifest = {
   commit: 'db64fe02258f ("mm: rewrite vmap layer", v2.6.28)',
   source: 'rivsidn/linux-2.6.35.6 @ fd946834f255, mm/vmalloc.c',
   upstreamPath: 'mm/vmalloc.c',
+  carries: [],
   allocatorOf: 'linux-2.6.35',
   file: 'kernel/mm/vmalloc/linux-2.6.35.ts',
   allocator: { create: (env) => new linux_2_6_35(env), caps: WALK_2_6, lines: LINES },

@@ -32,6 +32,7 @@ export const manifest: KernelManifest = {
   commit: '89699605fe7c ("mm: vmap area cache", merged 2011-03-22)',
   source: "mmotm text + Hugh Dickins' fix (index id 10639554784) + Jeremy Fitzhardinge's eager PTE clearing (id 13819162336)",
   upstreamPath: 'mm/vmalloc.c',
+  carries: [],
   allocatorOf: 'linux-2.6.39',
   file: 'kernel/mm/vmalloc/linux-2.6.39.ts',
   allocator: {

@@ -15,6 +15,7 @@ export const manifest: KernelManifest = {
   commit: 'fc1e0d980037 ("mm/vmalloc: prevent stale TLBs in fully utilized blocks", v6.5) on Debian 6.1.192',
   source: '6.1 + fc1e0d980037',
   upstreamPath: 'mm/vmalloc.c',
+  carries: ['248ac0e1943a', 'vm_map_ram-exhaustion', '80c4bd7a5e43', 'fc1e0d980037'],
   allocatorOf: 'linux-6.1',
   file: base.file,
   allocator: base.allocator,

@@ -33,6 +33,7 @@ export const manifest: KernelManifest = {
   commit: '68ad4a330433 ("mm/vmalloc.c: keep track of free blocks for vmap allocation", v5.2) as of v6.1',
   source: 'Debian linux-source-6.1 6.1.192-2 (text not committed)',
   upstreamPath: 'mm/vmalloc.c',
+  carries: ['248ac0e1943a', 'vm_map_ram-exhaustion', '80c4bd7a5e43'],
   allocatorOf: 'linux-6.1',
   file: 'kernel/mm/vmalloc/linux-6.1.ts',
   allocator: { create: (env) => new linux_6_1(env), caps: FREE_TREE_6, lines: LINES },

@@ -34,6 +34,7 @@ export const manifest: KernelManifest = {
   commit: 'the vmap_nodes series ("Mitigate a vmap lock contention", Uladzislau Rezki, v6.9) on the 68ad4a330433 free tree',
   source: 'Debian 6.12.95 source tree, mm/vmalloc.c (text not committed)',
   upstreamPath: 'mm/vmalloc.c',
+  carries: ['248ac0e1943a', 'vm_map_ram-exhaustion', '80c4bd7a5e43', 'fc1e0d980037'],
   allocatorOf: 'linux-6.12',
   file: 'kernel/mm/vmalloc/linux-6.12.ts',
   allocator: {
@@ -42,7 +43,7 @@ export const manifest: KernelManifest = {
     // The free tree and its [1, ULONG_MAX) space are 6.1's; the size pools
     // only serve vmalloc-range requests with several nodes, which the
     // first-fit comparison is there to show.
-    caps: { ...FREE_TREE_6, busy: 'vmap-nodes', lazy: 'vmap-nodes', tracepoints: true },
+    caps: { ...FREE_TREE_6, busy: 'vmap-nodes', lazy: 'vmap-nodes', tracepoints: true, deferredWork: true },
   },
   machine: { api: 'linux-6.12', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'Debian 6.12.95' },
   apiLayer: { source: '/tmp/ref/linux-6.12/mm/vmalloc.c (Debian 6.12.95)', allocators: ['linux-6.12'], create: (k, a) => new vmalloc_api_linux_6_12(k, as6(a)) },

@@ -31,6 +31,7 @@ export const manifest: KernelManifest = {
   commit: '"[patch] mm: vmap area cache", Nick Piggin, linux-mm 2010-05-31 (Message-ID 20100531080757.GE9453@laptop)',
   source: 'linux-2.6.35 text + the posted patch (index id 11838866661)',
   upstreamPath: 'mm/vmalloc.c',
+  carries: [],
   allocatorOf: 'mmotm-2010-vmap-cache-v1',
   file: 'kernel/mm/vmalloc/mmotm-2010-vmap-cache-v1.ts',
   allocator: {

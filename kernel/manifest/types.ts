@@ -68,7 +68,19 @@ export interface AllocatorCaps {
   readonly tracepoints: boolean;
   /** The vm_struct layer marks areas with 5.2's VM_VM_AREA / VM_LAZY_FREE bits in va->flags. */
   readonly vaFlags52: boolean;
+  /** Queued purge work can wait for its environment (work_mode 'deferred', run_pending_work(): 6.12). */
+  readonly deferredWork: boolean;
 }
+
+/**
+ * Upstream changes that scenarios ask a kernel about; a manifest lists the
+ * ones its code carries:
+ *   248ac0e1943a          no guard page between vmap blocks / areas (3.x)
+ *   vm_map_ram-exhaustion Roman Pen's "mm/vmalloc: fix possible exhaustion of vmalloc space caused by vm_map_ram allocator" (~v4.1)
+ *   80c4bd7a5e43          the purge visits only the lazily freed areas (v4.7)
+ *   fc1e0d980037          _vm_unmap_aliases() walks every vmap block (v6.5)
+ */
+export type UpstreamChange = '248ac0e1943a' | 'vm_map_ram-exhaustion' | '80c4bd7a5e43' | 'fc1e0d980037';
 
 /** Figures of the kernel's own code on a bench stream. */
 export interface NativeFigure {
@@ -124,6 +136,8 @@ export interface KernelManifest {
   readonly source: string;
   /** Path of the ported file upstream. */
   readonly upstreamPath: string;
+  /** The upstream changes (of those scenarios ask about) this kernel's code carries. */
+  readonly carries: readonly UpstreamChange[];
   /** The manifest whose allocator port this kernel runs (its own name for a version). */
   readonly allocatorOf: string;
   /** For a variant: the manifest it was derived from. */

@@ -65,6 +65,7 @@ export const FIRST_FIT_CAPS: AllocatorCaps = {
   firstFit: null,
   tracepoints: false,
   vaFlags52: false,
+  deferredWork: false,
 };
 
 /** An area of the model. */
