@@ -9,7 +9,7 @@
  */
 
 import { InvalidArgumentError } from 'commander';
-import { KernelManifest, manifests } from '../../kernel/manifest/index';
+import { BUILTIN_MANIFESTS, KernelManifest, manifests } from '../../kernel/manifest/index';
 import { isInputError } from '../lib/input-error';
 import { isKernelFile, loadKernelFile } from '../run/load-kernel';
 
@@ -20,7 +20,7 @@ export const KERNEL_ROLES = {
   /** `run --kernel`: a kernel that boots on the machine. */
   run: { accepts: (m: KernelManifest) => m.machine !== undefined, list: true, word: 'known' },
   /** `bench --kernel`, `replay --tracefs --kernel`: an allocator port or a loaded variant of one. */
-  bench: { accepts: (m: KernelManifest) => m.kind === 'version' || (m.kind === 'variant' && !m.file?.startsWith('scripts/')), list: true, word: 'known' },
+  bench: { accepts: (m: KernelManifest) => m.kind === 'version' || !BUILTIN_MANIFESTS.includes(m), list: true, word: 'known' },
 } as const;
 
 export type KernelRole = keyof typeof KERNEL_ROLES;

@@ -13,7 +13,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { findManifest, getManifest, manifests } from '../../kernel/manifest/index';
+import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest/index';
 import { repoRoot } from '../lib/paths';
 import { makeDir, writeText } from '../lib/write-text';
 import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
@@ -45,7 +45,7 @@ export function newVariantCommand(file: string, o: { from: string; api?: boolean
     return EXIT_BAD_INPUT;
   }
   const name = basename(file).replace(/\.ts$/, '');
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name) || findManifest(name)?.file?.startsWith('kernel/') || getManifestOrNull(name)) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name) || BUILTIN_MANIFESTS.some((m) => m.name === name)) {
     err(`vmapsim: new-variant: ${file}: "${name}" cannot name a variant (a built-in kernel's name, or not [A-Za-z0-9._+-])`);
     return EXIT_BAD_INPUT;
   }
@@ -95,10 +95,3 @@ export const manifest = deriveManifest('${o.from}', {
   return EXIT_OK;
 }
 
-function getManifestOrNull(name: string): boolean {
-  try {
-    return getManifest(name).kind !== 'variant' || getManifest(name).file?.startsWith('scripts/') === true;
-  } catch {
-    return false;
-  }
-}

@@ -75,6 +75,30 @@ describe('vmapsim new-variant and --kernel ./FILE.ts', function () {
     expect(e.stderr.trim()).to.match(/^vmapsim: option '--kernel <list>' argument '.*empty\.ts' is invalid\. .*empty\.ts: exports no manifest/);
   });
 
+  it("walks through the README: 9f531973dff3 applied by hand to a copy of linux-5.2 is found and shrunk", () => {
+    const my = join(dir, 'walk', 'my.ts');
+    expect(vmapsim(dir, 'new-variant', my, '--from', 'linux-5.2').status).to.equal(0);
+    let text = readFileSync(my, 'utf8');
+    const edits: [string, string][] = [
+      ['  find_vmap_lowest_match(size: ulong, align: ulong, vstart: ulong): vmap_area | null {', '  find_vmap_lowest_match(size: ulong, align: ulong, vstart: ulong, adjust_search_size = true): vmap_area | null {'],
+      ['    const length = size + align - 1;', '    const length = adjust_search_size ? size + align - 1 : size;'],
+      [
+        '    const va = this.find_vmap_lowest_match(size, align, vstart);\n    if (!va) return vend;',
+        '    let adjust_search_size = true;\n    if (ule(align, PAGE_SIZE) || (ugt(align, PAGE_SIZE) && vend - vstart === size)) adjust_search_size = false;\n\n    const va = this.find_vmap_lowest_match(size, align, vstart, adjust_search_size);\n    if (!va) return vend;',
+      ],
+    ];
+    for (const [from, to] of edits) {
+      expect(text.split(from).length - 1, from).to.equal(1);
+      text = text.replace(from, to);
+    }
+    writeFileSync(my, text);
+    const r = vmapsim(join(dir, 'walk'), 'check', '--kernel', './my.ts', '--against', 'linux-5.2', '--workload', 'random', '--runs', '1', '--jobs', '1');
+    expect(r.status, r.stderr).to.equal(1);
+    expect(r.stdout).to.contain('shrunk to 6 op(s)');
+    expect(r.stdout).to.contain('      a 1000 2 ffffc90000000000 ffffe8ffffffffff -> ffffc90000001000');
+    expect(r.stdout).to.contain('      a 1000 2 ffffc90000000000 ffffe8ffffffffff -> ffffc90000003000');
+  });
+
   it('rewrites relative imports against the source file', () => {
     const src = join(ROOT, 'kernel', 'mm', 'vmalloc', 'linux-2.6.35.ts');
     expect(packageImports("import { x } from '../../include/u64';\nimport { y } from './common';\n", src)).to.equal(
