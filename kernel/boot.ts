@@ -40,6 +40,7 @@ import { __GFP_DIRECT_RECLAIM } from './mm/vmalloc/common';
 import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
 import { createAllocator } from './mm/vmalloc/index';
 import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
+import { capsOf } from './manifest/index';
 import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
 
 /** Fault injections: deliberate bugs the TLB-coherence checker should catch. */
@@ -196,6 +197,7 @@ export class Kernel {
       pages: this.pages,
       cpu_online_mask,
       NR_CPUS: opts.NR_CPUS ?? info.NR_CPUS,
+      va_flags_5_2: capsOf(this.allocator)?.vaFlags52 === true,
       nr_cpu_ids: ncpu,
       VMALLOC_START,
       VMALLOC_END,
