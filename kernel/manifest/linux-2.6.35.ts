@@ -33,7 +33,7 @@ export const manifest: KernelManifest = {
   file: 'kernel/mm/vmalloc/linux-2.6.35.ts',
   allocator: { create: (env) => new linux_2_6_35(env), caps: WALK_2_6, lines: LINES },
   machine: { api: 'linux-2.6.35', flushEra: 'linux-2.6', NR_CPUS: 512, description: 'PTEs stay until the purge; flush_tlb_all for every purge' },
-  apiLayer: { source: '/tmp/ref/linux-2.6.35/mm/vmalloc.c', allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'], create: (k, a) => new vmalloc_api_linux_2_6_35(k, as2(a)) },
+  apiLayer: { source: 'mm/vmalloc.c of 2.6.35.6 (docs/sources.md#text-linux-2.6.35)', allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'], create: (k, a) => new vmalloc_api_linux_2_6_35(k, as2(a)) },
   native: {
     source: 'linux-2.6.35.c',
     figures: { 'random-mixed': { nsPerOp: 3221, touchesPerAlloc: 1027.0 }, 'lazy-churn': { nsPerOp: 2685, touchesPerAlloc: 1079.8 } },

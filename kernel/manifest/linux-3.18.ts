@@ -40,7 +40,7 @@ export const manifest: KernelManifest = {
     caps: { ...WALK_2_6, cache: { ...MERGED_CACHE_2_6_39, gap: 0 }, firstFit: { gapAfter: 0, strictBefore: false, freeTreeSpace: false } },
   },
   machine: { api: 'linux-3.18', flushEra: 'linux-3.17', NR_CPUS: 512, description: 'ranged flushes up to 33 pages' },
-  apiLayer: { source: '/tmp/ref/linux-3.18/mm/vmalloc.c', allocators: ['linux-3.18'], create: (k, a) => new vmalloc_api_linux_3_18(k, as2(a)) },
+  apiLayer: { source: 'mm/vmalloc.c of 3.18 (docs/sources.md#text-linux-3.18)', allocators: ['linux-3.18'], create: (k, a) => new vmalloc_api_linux_3_18(k, as2(a)) },
   native: {
     source: 'linux-3.18.c',
     figures: { 'random-mixed': { nsPerOp: 1813, touchesPerAlloc: 713.5 }, 'lazy-churn': { nsPerOp: 86, touchesPerAlloc: 28.2 } },

@@ -38,7 +38,7 @@ export const manifest: KernelManifest = {
   file: 'kernel/mm/vmalloc/linux-6.1.ts',
   allocator: { create: (env) => new linux_6_1(env), caps: FREE_TREE_6, lines: LINES },
   machine: { api: 'linux-6.1', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'Debian 6.1.192: no fc1e0d980037' },
-  apiLayer: { source: '/tmp/ref/linux-6.1/mm/vmalloc.c (Debian 6.1.192)', allocators: ['linux-6.1', 'linux-5.2'], create: (k, a) => new vmalloc_api_linux_6_1(k, as6(a)) },
+  apiLayer: { source: 'mm/vmalloc.c of Debian 6.1.192 (docs/sources.md#text-linux-6.1)', allocators: ['linux-6.1', 'linux-5.2'], create: (k, a) => new vmalloc_api_linux_6_1(k, as6(a)) },
   native: {
     source: 'linux-6.1.c',
     figures: { 'random-mixed': { nsPerOp: 208, touchesPerAlloc: 82.5 }, 'lazy-churn': { nsPerOp: 42, touchesPerAlloc: 25.5 } },

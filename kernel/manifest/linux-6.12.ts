@@ -46,7 +46,7 @@ export const manifest: KernelManifest = {
     caps: { ...FREE_TREE_6, busy: 'vmap-nodes', lazy: 'vmap-nodes', tracepoints: true, deferredWork: true },
   },
   machine: { api: 'linux-6.12', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'Debian 6.12.95' },
-  apiLayer: { source: '/tmp/ref/linux-6.12/mm/vmalloc.c (Debian 6.12.95)', allocators: ['linux-6.12'], create: (k, a) => new vmalloc_api_linux_6_12(k, as6(a)) },
+  apiLayer: { source: 'mm/vmalloc.c of Debian 6.12.95 (docs/sources.md#text-linux-6.12)', allocators: ['linux-6.12'], create: (k, a) => new vmalloc_api_linux_6_12(k, as6(a)) },
 };
 
 const ID: allocator_id = { name: 'linux-6.12', lines: LINES };
