@@ -31,7 +31,7 @@ export function matrixPlots(m: MatrixResult): Plot[] {
   const touch = m.cells.flatMap((cell) => {
     const s = cell.result.touchSeries ?? [];
     const stride = s.length ? cell.result.figures.allocations / s.length : 1;
-    return s.map((v, i) => ({ kernel: cell.kernel, cpus: `${cell.cpus} CPUs`, allocation: Math.round(i * stride) + 1, touches: v }));
+    return s.map((v, i) => ({ kernel: cell.kernel, ...(grid ? { cpus: `${cell.cpus} CPUs` } : {}), allocation: Math.round(i * stride) + 1, touches: v }));
   });
   if (touch.length)
     plots.push(

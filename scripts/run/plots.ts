@@ -42,14 +42,24 @@ export function esc(s: string): string {
 /** Values spanning at least this ratio (largest / smallest positive) get a log axis. */
 export const LOG_RATIO = 100;
 
-/** The y scale for these values: log where they span LOG_RATIO or more (symlog if some are 0). */
+/**
+ * The y scale for these values: log where the positive ones span LOG_RATIO or
+ * more. A log axis has no 0: the callers leave values <= 0 out and say so.
+ */
 export function valueScale(values: readonly number[]): Spec {
   const pos = values.filter((v) => v > 0);
   if (!pos.length) return { type: 'linear' };
   const lo = Math.min(...pos);
   const hi = Math.max(...pos);
-  if (hi / lo < LOG_RATIO) return { type: 'linear', zero: true };
-  return values.some((v) => v <= 0) ? { type: 'symlog' } : { type: 'log' };
+  return hi / lo < LOG_RATIO ? { type: 'linear', zero: true } : { type: 'log' };
+}
+
+/** Rows whose field is > 0 when the scale is log (all otherwise), and a note of how many were left out. */
+function forScale(rows: Record<string, string | number>[], field: string, scale: Spec): { rows: Record<string, string | number>[]; note: string | null } {
+  if (!isLog(scale)) return { rows, note: null };
+  const kept = rows.filter((r) => Number(r[field]) > 0);
+  const n = rows.length - kept.length;
+  return { rows: kept, note: n ? `${n.toLocaleString('en-US')} point${n === 1 ? '' : 's'} at 0 left out (log scale)` : null };
 }
 
 /** Whether a scale from valueScale is logarithmic. */
@@ -90,11 +100,13 @@ export function linePlot(o: {
   facet?: { field: string; title: string };
   points?: boolean;
 }): Plot {
-  const series = [...new Set(o.rows.map((r) => String(r[o.series.field])))];
   const yScale = valueScale(o.rows.map((r) => Number(r[o.y.field])));
+  const { rows, note } = forScale(o.rows, o.y.field, yScale);
+  const title = note ? { text: o.title, subtitle: note } : o.title;
+  const series = [...new Set(rows.map((r) => String(r[o.series.field])))];
   const xScale: Spec = o.x.log2 ? { type: 'log', base: 2 } : o.x.log10 ? { type: 'log' } : { type: 'linear', zero: false };
   const encoding: Spec = {
-    x: { field: o.x.field, type: 'quantitative', title: o.x.title, scale: xScale, axis: axis(xScale, o.x.log2 ? { values: [...new Set(o.rows.map((r) => Number(r[o.x.field])))] } : {}) },
+    x: { field: o.x.field, type: 'quantitative', title: o.x.title, scale: xScale, axis: axis(xScale, o.x.log2 ? { values: [...new Set(rows.map((r) => Number(r[o.x.field])))] } : {}) },
     y: { field: o.y.field, type: 'quantitative', title: o.y.title + (isLog(yScale) ? ' (log scale)' : ''), scale: yScale, axis: axis(yScale) },
     color: { field: o.series.field, type: 'nominal', title: o.series.title, sort: series },
     opacity: pickedOpacity(),
@@ -109,13 +121,13 @@ export function linePlot(o: {
   const spec: Spec = o.facet
     ? {
         $schema: VEGA_LITE_SCHEMA,
-        title: o.title,
-        data: { values: o.rows },
+        title,
+        data: { values: rows },
         facet: { field: o.facet.field, type: 'ordinal', title: o.facet.title },
         columns: 3,
         spec: { width: 300, height: 200, mark, params: interactive(o.series.field), encoding },
       }
-    : { $schema: VEGA_LITE_SCHEMA, title: o.title, width: 'container', height: 280, data: { values: o.rows }, mark, params: interactive(o.series.field), encoding };
+    : { $schema: VEGA_LITE_SCHEMA, title, width: 'container', height: 280, data: { values: rows }, mark, params: interactive(o.series.field), encoding };
   return { id: o.id, seriesField: o.series.field, series, spec };
 }
 
@@ -127,18 +139,18 @@ export function barPlot(o: {
   y: { field: string; title: string };
   rows: Record<string, string | number>[];
 }): Plot {
-  const series = [...new Set(o.rows.map((r) => String(r[o.x.field])))];
-  const values = o.rows.map((r) => Number(r[o.y.field]));
-  let yScale = valueScale(values);
+  let yScale = valueScale(o.rows.map((r) => Number(r[o.y.field])));
+  const { rows, note } = forScale(o.rows, o.y.field, yScale);
+  const series = [...new Set(rows.map((r) => String(r[o.x.field])))];
   // On a log axis a bar cannot start at 0: it starts at the power of ten below the smallest value.
-  const base = yScale.type === 'log' ? 10 ** Math.floor(Math.log10(Math.min(...values))) : null;
+  const base = isLog(yScale) ? 10 ** Math.floor(Math.log10(Math.min(...rows.map((r) => Number(r[o.y.field]))))) : null;
   if (base !== null) yScale = { ...yScale, domainMin: base };
   const spec: Spec = {
     $schema: VEGA_LITE_SCHEMA,
-    title: o.title,
+    title: note ? { text: o.title, subtitle: note } : o.title,
     width: 'container',
     height: 260,
-    data: { values: o.rows },
+    data: { values: rows },
     layer: [
       {
         params: [{ name: 'pick', select: { type: 'point', fields: [o.x.field] }, bind: 'legend' }],
@@ -292,7 +304,7 @@ section.plot .vis{width:100%}
 details.spec summary{cursor:pointer;color:#555;font-size:12px}
 details.spec pre{max-height:20em}
 .table-wrap{max-width:100%;overflow-x:auto}
-table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}
+table{border-collapse:collapse;margin:1em 0;font-size:12.5px}td,th{border:1px solid #ccc;padding:2px 5px;text-align:right;white-space:nowrap}th{white-space:normal;vertical-align:bottom}td:first-child,th:first-child{text-align:left}
 pre{background:#f4f4f4;padding:.8em;overflow:auto;max-width:100%;white-space:pre-wrap;overflow-wrap:anywhere}
 `;
 
