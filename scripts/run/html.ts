@@ -102,7 +102,7 @@ export function renderHtml(m: MatrixResult, meta: HtmlMeta): string {
 <dt>vmapsim</dt><dd>${esc(vmapsimVersion())}</dd>
 <dt>seed</dt><dd>${m.seed}</dd>
 <dt>parameters</dt><dd>${esc(params)}</dd>
-<dt>plots</dt><dd>${esc(vegaVersions())}, inlined (no network needed); hover for values, click a legend entry to single it out (shift-click for more), drag or scroll to zoom, double-click to reset; the … menu saves SVG/PNG or shows the spec</dd>
+<dt>plots</dt><dd>${esc(vegaVersions())}, inlined (no network needed); hover for values, click a legend entry to single it out (shift-click for more), drag or scroll to zoom, double-click to reset both; the … menu saves SVG/PNG or shows the spec</dd>
 </dl>
 ${matrixPlots(m).map(plotHtml).join('\n')}
 ${table(m)}
