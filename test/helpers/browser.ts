@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const VIEWPORT = { width: 1280, height: 800 };
@@ -38,6 +38,8 @@ export interface PageSeen {
   scrollWidth: number;
   text: string;
   screenshot: string;
+  /** What the probe returned. */
+  probe: unknown;
 }
 
 /* Run in the page (plain JavaScript: the project's TypeScript has no DOM types). */
@@ -78,7 +80,8 @@ const SEE_WIDTH = `(() => {
   return { tooWide: wide, scrollWidth: document.documentElement.scrollWidth, text: document.body.innerText };
 })()`;
 
-export async function openPage(html: string, name: string): Promise<PageSeen> {
+/** Open the page; `probe`, when given, acts on it (hover, click) after the plots are drawn and the screenshot is taken. */
+export async function openPage(html: string, name: string, probe?: (page: Page) => Promise<unknown>): Promise<PageSeen> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: make test installs Debian's chromium package`);
   mkdirSync(SHOT_DIR, { recursive: true });
   const file = join(SHOT_DIR, `${name}.html`);
@@ -108,7 +111,8 @@ export async function openPage(html: string, name: string): Promise<PageSeen> {
     const { tooWide, scrollWidth, text } = (await page.evaluate(SEE_WIDTH)) as { tooWide: string[]; scrollWidth: number; text: string };
     const screenshot = join(SHOT_DIR, `${name}.png`);
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { plots, errors, requests, tooWide, scrollWidth, text, screenshot };
+    const probed = probe ? await probe(page) : undefined;
+    return { plots, errors, requests, tooWide, scrollWidth, text, screenshot, probe: probed };
   } finally {
     await browser.close();
   }

@@ -92,7 +92,19 @@ describe('the HTML report', function () {
   });
 
   it('the headline at one CPU count: log axis for the touches, bars for the cost, no overflow, in Chromium', async () => {
-    const seen = await openPage(renderHtml(headline, { command: COMMAND }), 'report-headline');
+    // hover the first bar of the cost plot: the tooltip names the kernel and the value
+    const probe = async (page: import('playwright-core').Page) => {
+      const bar = page.locator('#plot-cost .vis svg path[aria-roledescription="bar"]').first();
+      await bar.hover();
+      await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 5000 });
+      const tooltip = await page.locator('#vg-tooltip-element').innerText();
+      // a click on a legend entry fades the other kernels' bars
+      await page.locator('#plot-cost .vis svg .role-legend-symbol path').nth(1).click({ force: true });
+      await page.waitForTimeout(200);
+      const opacities = await page.locator('#plot-cost .vis svg path[aria-roledescription="bar"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('opacity') ?? e.getAttribute('fill-opacity') ?? '1')));
+      return { tooltip, opacities };
+    };
+    const seen = await openPage(renderHtml(headline, { command: COMMAND }), 'report-headline', probe);
     common(seen);
     expect(seen.plots.map((p) => p.id)).to.deep.equal(['plot-touches', 'plot-cost', 'plot-flush']);
     const [touches, cost, flush] = seen.plots;
@@ -108,6 +120,12 @@ describe('the HTML report', function () {
     expect(seen.text).to.match(/seed\s+1\b/);
     expect(seen.text).to.not.match(/\de\+\d/);
     expect(seen.screenshot).to.match(/out\/test\/report-headline\.png$/);
+    const probed = seen.probe as { tooltip: string; opacities: number[] };
+    expect(probed.tooltip).to.match(/kernel\s+linux-2\.6\.35/);
+    expect(probed.tooltip).to.match(/cycles per op\s+8,760/);
+    expect(probed.opacities).to.have.length(4);
+    expect(probed.opacities[1]).to.equal(1);
+    for (const i of [0, 2, 3]) expect(probed.opacities[i], `bar ${i}`).to.be.below(0.5);
   });
 
   it('kernels x CPU counts: small multiples, cost against a log2 CPU axis, in Chromium', async () => {
