@@ -54,8 +54,8 @@ export function benchJson(rows: readonly BenchRow[]): string {
 import { writeText } from '../lib/write-text';
 import { benchMachine, formatMachineBench } from '../bench/machine';
 import { benchGfs2, formatGfs2 } from '../bench/gfs2-full';
-import { benchScale, formatScale, scalePlots } from '../bench/scale';
-import { benchFlushScale, flushScalePlot, formatFlushScale } from '../bench/flush-scale';
+import { benchScale, formatScale, ScaleRow, scalePlots } from '../bench/scale';
+import { benchFlushScale, flushScalePlot, FlushScaleRow, formatFlushScale } from '../bench/flush-scale';
 import { benchFloor, formatFloor } from '../bench/floor';
 import { esc, page, plotHtml } from '../run/plots';
 
@@ -89,8 +89,13 @@ export function benchScaleCommand(opts: { json?: boolean; kernel: string[]; html
   if (opts.json) out(JSON.stringify({ allocator: alloc, flush }, null, 2));
   else out(`${formatScale(alloc)}\n\n${formatFlushScale(flush)}`);
   if (opts.html) {
-    const plots = [...scalePlots(alloc), flushScalePlot(flush)];
-    writeText(opts.html, page('vmapsim: scale', `<h1>Scale</h1>${plots.map(plotHtml).join('\n')}<pre>${esc(formatScale(alloc))}\n\n${esc(formatFlushScale(flush))}</pre>`));
+    writeText(opts.html, scaleHtml(alloc, flush));
     if (!opts.json) out(`HTML report: ${opts.html}`);
   }
+}
+
+/** The page of `bench --scale --html`: cost against live areas (log-log), flush cost against CPUs, the tables. */
+export function scaleHtml(alloc: readonly ScaleRow[], flush: readonly FlushScaleRow[]): string {
+  const plots = [...scalePlots(alloc), flushScalePlot(flush)];
+  return page('vmapsim: scale', `<h1>Scale</h1>${plots.map(plotHtml).join('\n')}<pre>${esc(formatScale(alloc))}\n\n${esc(formatFlushScale(flush))}</pre>`);
 }

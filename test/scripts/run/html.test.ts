@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
+import { scaleHtml } from '../../../scripts/cli/bench';
 import { renderHtml } from '../../../scripts/run/html';
 import { MatrixResult } from '../../../scripts/run/runner';
 import { RunResult } from '../../../scripts/run/scenario';
@@ -144,5 +145,23 @@ describe('the HTML report', function () {
     expect(seen.text).to.match(/seed\s+7\b/);
     expect(seen.text).to.contain('a summary line');
     expect(seen.text).to.contain('linux-6.1');
+  });
+
+  it('the scale page: log-log lines per version and free mode, flush cost on a log2 CPU axis, in Chromium', async () => {
+    const live = [1000, 10000, 100000, 1000000];
+    const alloc = (['immediate', 'lazy'] as const).flatMap((free) => [
+      ...live.map((n) => ({ version: 'linux-2.6.35', live: n, free, iterations: 10, nsPerAlloc: n, touchesPerAlloc: n })),
+      ...live.map((n) => ({ version: 'linux-6.1', live: n, free, iterations: 10, nsPerAlloc: 50, touchesPerAlloc: Math.log2(n) })),
+    ]);
+    const flush = [1, 2, 4, 8, 16].map((cpus) => ({ era: 'ipi-per-cpu', cpus, purges: 1, ipisPerPurge: cpus - 1, flushCyclesPerPurge: 1000 * cpus, initiatorCyclesPerPurge: 100 }));
+    const seen = await openPage(scaleHtml(alloc, flush), 'scale');
+    common(seen);
+    expect(seen.plots.map((p) => [p.id, p.xScale, p.yScale])).to.deep.equal([
+      ['plot-scale-immediate', 'log', 'log'],
+      ['plot-scale-lazy', 'log', 'log'],
+      ['plot-flush-scale', 'log', 'linear'], // 1,000 to 16,000 cycles: under 100x, linear
+    ]);
+    expect(seen.plots[0]!.marks.line).to.deep.equal({ 'linux-2.6.35': 4, 'linux-6.1': 4 });
+    expect(seen.plots[2]!.marks.line).to.deep.equal({ 'ipi-per-cpu': 5 });
   });
 });
