@@ -26,12 +26,13 @@ export interface HtmlMeta {
 export function matrixPlots(m: MatrixResult): Plot[] {
   const cpuCounts = [...new Set(m.cells.map((c) => c.cpus))].sort((a, b) => a - b);
   const grid = cpuCounts.length > 1;
+  const cpuLabel = (n: number) => `${n} CPU${n === 1 ? '' : 's'}`;
   const plots: Plot[] = [];
   // 1. areas touched per allocation over the run, per version (small multiples per CPU count)
   const touch = m.cells.flatMap((cell) => {
     const s = cell.result.touchSeries ?? [];
     const stride = s.length ? cell.result.figures.allocations / s.length : 1;
-    return s.map((v, i) => ({ kernel: cell.kernel, ...(grid ? { cpus: `${cell.cpus} CPUs` } : {}), allocation: Math.round(i * stride) + 1, touches: v }));
+    return s.map((v, i) => ({ kernel: cell.kernel, ...(grid ? { cpus: cpuLabel(cell.cpus) } : {}), allocation: Math.round(i * stride) + 1, touches: v }));
   });
   if (touch.length)
     plots.push(
@@ -42,7 +43,7 @@ export function matrixPlots(m: MatrixResult): Plot[] {
         y: { field: 'touches', title: 'areas touched' },
         series: { field: 'kernel', title: 'kernel' },
         rows: touch,
-        facet: grid ? { field: 'cpus', title: 'CPU count' } : undefined,
+        facet: grid ? { field: 'cpus', title: 'CPU count', sort: cpuCounts.map(cpuLabel) } : undefined,
       }),
     );
   // 2. modelled cost per operation: bars at one CPU count, lines against the CPU count otherwise

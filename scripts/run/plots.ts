@@ -97,7 +97,8 @@ export function linePlot(o: {
   y: { field: string; title: string };
   series: { field: string; title: string };
   rows: Record<string, string | number>[];
-  facet?: { field: string; title: string };
+  /** Small multiples, one panel per value of field, in `sort` order (default: first appearance). */
+  facet?: { field: string; title: string; sort?: string[] };
   points?: boolean;
 }): Plot {
   const yScale = valueScale(o.rows.map((r) => Number(r[o.y.field])));
@@ -123,7 +124,7 @@ export function linePlot(o: {
         $schema: VEGA_LITE_SCHEMA,
         title,
         data: { values: rows },
-        facet: { field: o.facet.field, type: 'ordinal', title: o.facet.title },
+        facet: { field: o.facet.field, type: 'ordinal', title: o.facet.title, sort: o.facet.sort ?? [...new Set(rows.map((r) => String(r[o.facet!.field])))] },
         columns: 3,
         spec: { width: 300, height: 200, mark, params: interactive(o.series.field), encoding },
       }
@@ -192,7 +193,7 @@ export function stackedBars(o: {
 }): Plot {
   const rows = o.rows.filter((r) => Number(r[o.y.field]) > 0);
   const series = [...new Set(rows.map((r) => String(r[o.part.field])))];
-  const xs = [...new Set(rows.map((r) => String(r[o.x.field])))];
+  const xs = [...new Set(rows.map((r) => r[o.x.field]))];
   const encoding: Spec = {
     x: { field: o.x.field, type: 'ordinal', title: o.x.title, sort: xs, axis: { labelAngle: 0 } },
     y: { field: o.y.field, type: 'quantitative', title: o.y.title, stack: 'zero' },
