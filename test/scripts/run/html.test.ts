@@ -130,7 +130,15 @@ describe('the HTML report', function () {
   });
 
   it('kernels x CPU counts: small multiples, cost against a log2 CPU axis, in Chromium', async () => {
-    const seen = await openPage(renderHtml(grid, { command: 'vmapsim run demo --kernel linux-2.6.35,linux-6.1 --cpus 1,8 --seed 7' }), 'report-grid');
+    // opening "Vega-Lite spec with the data" shows the spec, data included, as JSON to copy
+    const probe = async (page: import('playwright-core').Page) => {
+      await page.locator('#plot-cost details.spec summary').click();
+      return page.locator('#plot-cost details.spec pre').innerText();
+    };
+    const seen = await openPage(renderHtml(grid, { command: 'vmapsim run demo --kernel linux-2.6.35,linux-6.1 --cpus 1,8 --seed 7' }), 'report-grid', probe);
+    const shown = JSON.parse(seen.probe as string) as { $schema: string; data: { values: unknown[] } };
+    expect(shown.$schema).to.match(/vega-lite/);
+    expect(shown.data.values).to.deep.include({ kernel: 'linux-2.6.35', cpus: 8, cyclesPerOp: 2900 });
     common(seen);
     expect(seen.plots.map((p) => p.id)).to.deep.equal(['plot-touches', 'plot-cost', 'plot-flush']);
     const [touches, cost, flush] = seen.plots;
