@@ -20,6 +20,8 @@ export const SHOT_DIR = resolve(__dirname, '..', '..', 'out', 'test');
 export interface PlotSeen {
   id: string;
   rendered: string | null;
+  /** Every text drawn in the plot: titles, tick labels, legend entries. */
+  labels: string[];
   /** Per mark type (line, symbol, rect, ...): items with finite coordinates per value of the plot's series field. */
   marks: Record<string, Record<string, number>>;
   /** The type of the y (and x) scale, null when the view has none by that name. */
@@ -62,7 +64,8 @@ const SEE_PLOTS = `(() => {
     const scaleType = (n) => { try { const s = view && view.scale(n); return (s && s.type) || null; } catch (e) { return null; } };
     const svg = sec.querySelector('.vis svg');
     const box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-    return { id: sec.id, rendered: sec.getAttribute('data-rendered'), marks, yScale: scaleType('y'), xScale: scaleType('x'), width: box.width, height: box.height };
+    const labels = [...sec.querySelectorAll('.vis svg text')].map((t) => t.textContent || '');
+    return { id: sec.id, rendered: sec.getAttribute('data-rendered'), labels, marks, yScale: scaleType('y'), xScale: scaleType('x'), width: box.width, height: box.height };
   });
 })()`;
 
