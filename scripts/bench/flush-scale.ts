@@ -15,7 +15,7 @@
 import { collectStats } from '../../hw';
 import { bootKernel } from '../../kernel/boot';
 import { FLUSH_ERAS, FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { linePlot } from '../run/svg';
+import { linePlot, Plot } from '../run/plots';
 
 export interface FlushScaleRow {
   era: string;
@@ -82,8 +82,14 @@ export function formatFlushScale(rows: readonly FlushScaleRow[]): string {
   return [line(head), ...body.map(line)].join('\n');
 }
 
-export function flushScalePlot(rows: readonly FlushScaleRow[]): string {
-  const eras = [...new Set(rows.map((r) => r.era))];
-  const series = eras.map((e) => ({ name: e, points: rows.filter((r) => r.era === e).map((r) => [r.cpus, r.flushCyclesPerPurge] as const) }));
-  return linePlot('plot-flush-scale', 'Modelled flush cycles per purge against CPU count', 'CPUs', 'cycles per purge (all CPUs)', series, true);
+export function flushScalePlot(rows: readonly FlushScaleRow[]): Plot {
+  return linePlot({
+    id: 'plot-flush-scale',
+    title: 'Modelled flush cycles per purge against CPU count',
+    x: { field: 'cpus', title: 'CPUs (log2 scale)', log2: true },
+    y: { field: 'flushCyclesPerPurge', title: 'cycles per purge (all CPUs)' },
+    series: { field: 'era', title: 'flush era' },
+    rows: rows.map((r) => ({ era: r.era, cpus: r.cpus, flushCyclesPerPurge: r.flushCyclesPerPurge })),
+    points: true,
+  });
 }

@@ -14,7 +14,7 @@ import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kern
 import { defaultEnv, VmapAllocator } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { findManifest } from '../../kernel/manifest/index';
-import { linePlot } from '../run/svg';
+import { linePlot, Plot } from '../run/plots';
 
 const P = 0x1000;
 
@@ -93,17 +93,23 @@ export function formatScale(rows: readonly ScaleRow[]): string {
   return [line(head), ...body.map(line)].join('\n');
 }
 
-/** Plots of touches per allocation against live areas (log scale), one per free mode. */
-export function scalePlots(rows: readonly ScaleRow[]): string {
-  const out: string[] = [];
+/** Plots of touches per allocation against live areas (log-log), one per free mode. */
+export function scalePlots(rows: readonly ScaleRow[]): Plot[] {
+  const out: Plot[] = [];
   for (const free of ['immediate', 'lazy'] as const) {
-    const versions = [...new Set(rows.filter((r) => r.free === free).map((r) => r.version))];
-    if (!versions.length) continue;
-    const series = versions.map((v) => ({
-      name: v,
-      points: rows.filter((r) => r.free === free && r.version === v).map((r) => [r.live, r.touchesPerAlloc] as const),
-    }));
-    out.push(linePlot(`plot-scale-${free}`, `Touches per allocation against live areas (${free} free)`, 'live areas', 'touches per alloc', series, true, true));
+    const mine = rows.filter((r) => r.free === free);
+    if (!mine.length) continue;
+    out.push(
+      linePlot({
+        id: `plot-scale-${free}`,
+        title: `Touches per allocation against live areas (${free} free)`,
+        x: { field: 'live', title: 'live areas (log scale)', log10: true },
+        y: { field: 'touchesPerAlloc', title: 'touches per alloc' },
+        series: { field: 'version', title: 'kernel' },
+        rows: mine.map((r) => ({ version: r.version, live: r.live, touchesPerAlloc: r.touchesPerAlloc })),
+        points: true,
+      }),
+    );
   }
-  return out.join('\n');
+  return out;
 }

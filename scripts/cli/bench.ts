@@ -54,9 +54,10 @@ export function benchJson(rows: readonly BenchRow[]): string {
 import { writeText } from '../lib/write-text';
 import { benchMachine, formatMachineBench } from '../bench/machine';
 import { benchGfs2, formatGfs2 } from '../bench/gfs2-full';
-import { benchScale, formatScale, scalePlots } from '../bench/scale';
-import { benchFlushScale, flushScalePlot, formatFlushScale } from '../bench/flush-scale';
+import { benchScale, formatScale, ScaleRow, scalePlots } from '../bench/scale';
+import { benchFlushScale, flushScalePlot, FlushScaleRow, formatFlushScale } from '../bench/flush-scale';
 import { benchFloor, formatFloor } from '../bench/floor';
+import { esc, page, plotHtml } from '../run/plots';
 
 export function benchFloorCommand(opts: { json?: boolean }, out: (s: string) => void): void {
   const r = benchFloor();
@@ -88,10 +89,13 @@ export function benchScaleCommand(opts: { json?: boolean; kernel: string[]; html
   if (opts.json) out(JSON.stringify({ allocator: alloc, flush }, null, 2));
   else out(`${formatScale(alloc)}\n\n${formatFlushScale(flush)}`);
   if (opts.html) {
-    writeText(
-      opts.html,
-      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>vmapsim: scale</title><style>body{font:14px system-ui,sans-serif;margin:2em}svg.plot{display:block;margin:1em 0;background:#fafafa;border:1px solid #eee}svg .t{font-size:14px;font-weight:600}svg .k{font-size:11px;fill:#444}svg .ax{stroke:#888}pre{background:#f4f4f4;padding:1em}</style></head><body><h1>Scale</h1>${scalePlots(alloc)}${flushScalePlot(flush)}<pre>${formatScale(alloc)}\n\n${formatFlushScale(flush)}</pre></body></html>\n`,
-    );
+    writeText(opts.html, scaleHtml(alloc, flush));
     if (!opts.json) out(`HTML report: ${opts.html}`);
   }
+}
+
+/** The page of `bench --scale --html`: cost against live areas (log-log), flush cost against CPUs, the tables. */
+export function scaleHtml(alloc: readonly ScaleRow[], flush: readonly FlushScaleRow[]): string {
+  const plots = [...scalePlots(alloc), flushScalePlot(flush)];
+  return page('vmapsim: scale', `<h1>Scale</h1>${plots.map(plotHtml).join('\n')}<pre>${esc(formatScale(alloc))}\n\n${esc(formatFlushScale(flush))}</pre>`);
 }

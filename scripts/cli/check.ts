@@ -20,6 +20,8 @@ import { buildReport, DivergenceReport, formatReport, reportJson } from '../chec
 import { shrinkDivergence } from '../check/shrink';
 import { isWorkload, WORKLOADS, WorkloadName } from '../check/workloads';
 import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK, reportError } from './exit';
+import { mergeCommand } from '../check/merge';
+import { parseShardArg, resolveShard, Shard, ShardError } from '../check/shard';
 
 export interface CheckOptions {
   kernel: string;
@@ -28,7 +30,8 @@ export interface CheckOptions {
   ops?: number;
   seed: number;
   runs: number;
-  shard: { index: number; count: number };
+  /** I/N, or 'auto': from a cluster scheduler's environment (scripts/check/shard.ts). */
+  shard: Shard | 'auto';
   jobs: number;
   check?: boolean;
   compareState?: boolean;
@@ -62,11 +65,12 @@ export function parseCount(min: number, max = Number.MAX_SAFE_INTEGER): (v: stri
   };
 }
 
-export function parseShard(v: string): { index: number; count: number } {
-  const m = /^([0-9]+)\/([0-9]+)$/.exec(v);
-  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2]))
-    throw new InvalidArgumentError(`expected I/N with 0 <= I < N (e.g. 0/4), got "${v}"`);
-  return { index: Number(m[1]), count: Number(m[2]) };
+export function parseShard(v: string): Shard | 'auto' {
+  try {
+    return parseShardArg(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function plural(n: number, w: string): string {
@@ -113,6 +117,14 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
     err(`vmapsim: ${e.message}`);
     return EXIT_BAD_INPUT;
   }
+  let shard: Shard;
+  try {
+    shard = resolveShard(o.shard);
+  } catch (e) {
+    if (!(e instanceof ShardError)) throw e;
+    err(`vmapsim: ${e.message}`);
+    return EXIT_BAD_INPUT;
+  }
   const filter: DivergenceFilter = o.onlyBug ? 'bug' : 'any';
   const spec: CampaignSpec = {
     kernel: o.kernel,
@@ -121,7 +133,7 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
     ops: o.ops ?? null,
     seed: o.seed,
     runs: o.runs,
-    shard: o.shard,
+    shard,
     jobs: o.jobs,
     compareState: !!o.compareState,
     invariants: !!o.check,
@@ -150,8 +162,10 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
           seed: spec.seed,
           runs: spec.runs,
           shard: `${spec.shard.index}/${spec.shard.count}`,
+          options: { ops: spec.ops, check: spec.invariants, compareState: spec.compareState, onlyBug: o.onlyBug === true, keepGoing: spec.keepGoing },
           runsTried: res.outcomes.length,
           opsTried: res.opsTried,
+          seconds: secs,
           divergingRuns: diverging.map((x) => ({ run: x.run, seed: x.seed, workload: x.workload, op: x.divergedAt + 1, signature: x.signature })),
           divergences: reports.map((r) => ({ ...reportJson(r.report), runs: r.runs })),
           saved,
@@ -175,7 +189,7 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
 
 /** Register `vmapsim check` on the program. */
 export function registerCheckCommand(program: Command, out: (s: string) => void, err: (s: string) => void): void {
-  program
+  const check = program
     .command('check')
     .description('differential testing: run two allocators side by side on generated operations, stop at the first divergence, shrink it to a minimal sequence')
     .addOption(new Option('--kernel <name>', `the kernel under test (${kernelNames().join(', ')}), or a path to your own variant file (vmapsim new-variant)`).argParser(kernelArg('check')).makeOptionMandatory())
@@ -188,7 +202,7 @@ export function registerCheckCommand(program: Command, out: (s: string) => void,
     .option('--ops <n>', "operations per run (default: the workload's nops, 4000 or 6000)", parseCount(1))
     .option('--seed <n>', 'seed of the first run; run r uses seed + r', parseCount(0), 1)
     .option('--runs <n>', 'number of runs', parseCount(1), 10)
-    .option('--shard <i/n>', 'take only the runs r with r mod n == i (split a campaign across processes)', parseShard, { index: 0, count: 1 })
+    .option('--shard <i/n>', 'take only the runs r with r mod n == i (split a campaign across processes); auto: from a Kubernetes indexed Job or Slurm array (docs/cluster.md)', parseShard, { index: 0, count: 1 })
     .option('--jobs <n>', 'worker threads (default: every core)', parseCount(1, 1024), defaultJobs())
     .option('--check', 'check every allocator invariant after every operation on both sides')
     .option('--compare-state', 'also compare the state lines (meaningful for versions of one family)')
@@ -202,6 +216,27 @@ export function registerCheckCommand(program: Command, out: (s: string) => void,
         process.exitCode = await checkCommand(o, out, err);
       } catch (e) {
         process.exitCode = reportError(e, err);
+      }
+    });
+  registerMerge(check, out, err);
+}
+
+/** `vmapsim check merge FILES...`: the shards' --json outputs as one report (scripts/check/merge.ts). */
+function registerMerge(check: Command, out: (s: string) => void, err: (s: string) => void): void {
+  // The campaign's mandatory --kernel and --against do not apply to merge.
+  check.hook('preSubcommand', (cmd) => cmd.options.forEach((opt) => (opt.mandatory = false)));
+  check
+    .command('merge')
+    .description("merge the --json outputs of a campaign's shards (--shard I/N or auto) into one report: first divergence of each kind, totals, ops/s")
+    .argument('<files...>', 'the shards\' outputs of vmapsim check ... --json')
+    .option('--json', 'print one JSON object')
+    .action((files: string[], o: { json?: boolean }, cmd: Command) => {
+      try {
+        process.exitCode = mergeCommand(files, { json: o.json || cmd.parent?.opts().json === true }, out);
+      } catch (e) {
+        if (!isInputError(e)) throw e;
+        err(`vmapsim: ${e.message}`);
+        process.exitCode = EXIT_BAD_INPUT;
       }
     });
 }

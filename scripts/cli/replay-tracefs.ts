@@ -19,26 +19,34 @@ import { MATCHING_VERSION, replayTracefs, TracefsReplay, VersionReplay } from '.
 import { parseVmallocinfo } from '../tracefs/vmallocinfo';
 import { EXIT_DIVERGED, EXIT_OK } from './exit';
 import { writeText } from '../lib/write-text';
-import { esc, shortName, stackedBars } from '../run/svg';
+import { esc, page, plotHtml, shortName, stackedBars } from '../run/plots';
 
 /** One page: address agreement and purges matched per version, then the table. */
 export function replayHtml(trace: string, r: TracefsReplay): string {
-  const share = stackedBars(
-    'plot-share',
-    'Allocations at the recorded address (%)',
-    'percent',
-    r.versions.map((v) => ({ label: shortName(v.kernel), parts: { 'same address': 100 * v.share, 'elsewhere': 100 - 100 * v.share } })),
-  );
-  const purges = stackedBars(
-    'plot-purges',
-    'Purges at the recorded point',
-    'purges',
-    r.versions.map((v) => ({ label: shortName(v.kernel), parts: { matched: v.purgesMatched, 'not matched': Math.max(0, v.recordedPurges - v.purgesMatched) } })),
-  );
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>vmapsim: replay of ${esc(trace)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}svg.plot{display:block;margin:1em 0;background:#fafafa;border:1px solid #eee}svg .t{font-size:14px;font-weight:600}svg .k{font-size:11px;fill:#444}svg .ax{stroke:#888}pre{background:#f4f4f4;padding:1em;overflow:auto}</style>
-</head><body><h1>Replay of a real kernel's trace</h1><p>${esc(trace)}</p>${share}${purges}<pre>${esc(formatReplayTable(r))}</pre></body></html>
-`;
+  const share = stackedBars({
+    id: 'plot-share',
+    title: 'Allocations at the recorded address (%)',
+    x: { field: 'version', title: 'kernel' },
+    y: { field: 'percent', title: 'percent of allocations' },
+    part: { field: 'where', title: 'placed' },
+    rows: r.versions.flatMap((v) => [
+      { version: shortName(v.kernel), where: 'same address', percent: 100 * v.share },
+      { version: shortName(v.kernel), where: 'elsewhere', percent: 100 - 100 * v.share },
+    ]),
+  });
+  const purges = stackedBars({
+    id: 'plot-purges',
+    title: 'Purges at the recorded point',
+    x: { field: 'version', title: 'kernel' },
+    y: { field: 'purges', title: 'purges' },
+    part: { field: 'match', title: 'purge' },
+    rows: r.versions.flatMap((v) => [
+      { version: shortName(v.kernel), match: 'matched', purges: v.purgesMatched },
+      { version: shortName(v.kernel), match: 'not matched', purges: Math.max(0, v.recordedPurges - v.purgesMatched) },
+    ]),
+  });
+  const plots = [share, purges].filter((p) => p.series.length);
+  return page(`vmapsim: replay of ${trace}`, `<h1>Replay of a real kernel's trace</h1><p>${esc(trace)}</p>${plots.map(plotHtml).join('\n')}<pre>${esc(formatReplayTable(r))}</pre>`);
 }
 
 export interface ReplayTracefsOptions {

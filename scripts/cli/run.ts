@@ -68,8 +68,13 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
   else if (!opts.trace) out(formatTable(m));
   if (opts.html) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { renderHtml } = require('../run/html') as typeof import('../run/html');
-    writeText(opts.html, renderHtml(m));
+    const { commandLine, renderHtml } = require('../run/html') as typeof import('../run/html');
+    const command = commandLine([
+      'vmapsim', 'run', name, ...words,
+      '--kernel', kernels.join(','), '--cpus', cpus.join(','), '--seed', String(opts.seed),
+      ...(opts.flushEra ? ['--flush-era', opts.flushEra] : []),
+    ]);
+    writeText(opts.html, renderHtml(m, { command }));
     if (!opts.json) out(`HTML report: ${opts.html}`);
   }
   return EXIT_OK;

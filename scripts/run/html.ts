@@ -1,61 +1,118 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The HTML report of `vmapsim run --html FILE`: one self-contained page (no
- * script, no network) with the plots and the table.
+ * The HTML report of `vmapsim run --html FILE`: one self-contained page (the
+ * plotting library is inlined, no network is needed to view it) with the
+ * run's command line, vmapsim's version and the seed, the plots (Vega-Lite,
+ * scripts/run/plots.ts), the table and the summary.
  */
 
 import { MatrixResult } from './runner';
-import { esc, linePlot, Series, shortName, stackedBars } from './svg';
+import { barPlot, esc, linePlot, page, Plot, plotHtml, shortName, stackedBars, vegaVersions, vmapsimVersion } from './plots';
 import { TABLE_COLUMNS } from './table';
 
 function table(m: MatrixResult): string {
   const head = TABLE_COLUMNS.map((c) => `<th>${esc(c.head)}</th>`).join('');
   const rows = m.cells.map((c) => `<tr>${TABLE_COLUMNS.map((col) => `<td>${esc(col.cell(c))}</td>`).join('')}</tr>`).join('\n');
-  return `<table id="figures"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+  return `<div class="table-wrap"><table id="figures"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-export function renderHtml(m: MatrixResult): string {
-  const kernels = [...new Set(m.cells.map((c) => c.kernel))];
-  const maxCpus = Math.max(...m.cells.map((c) => c.cpus));
-  // 1. areas touched per allocation over time, per version (largest CPU count)
-  const touch: Series[] = kernels.map((k) => {
-    const cell = m.cells.find((c) => c.kernel === k && c.cpus === maxCpus) ?? m.cells.find((c) => c.kernel === k);
-    const s = cell?.result.touchSeries ?? [];
-    const stride = cell && s.length ? cell.result.figures.allocations / s.length : 1;
-    return { name: k, points: s.map((v, i) => [Math.round(i * stride), v] as const) };
+/** What the page says about the run besides the matrix. */
+export interface HtmlMeta {
+  /** A command line that runs this matrix again. */
+  command: string;
+}
+
+/** The plots of a matrix, each in the form its data asks for. */
+export function matrixPlots(m: MatrixResult): Plot[] {
+  const cpuCounts = [...new Set(m.cells.map((c) => c.cpus))].sort((a, b) => a - b);
+  const grid = cpuCounts.length > 1;
+  const cpuLabel = (n: number) => `${n} CPU${n === 1 ? '' : 's'}`;
+  const plots: Plot[] = [];
+  // 1. areas touched per allocation over the run, per version (small multiples per CPU count)
+  const touch = m.cells.flatMap((cell) => {
+    const s = cell.result.touchSeries ?? [];
+    const stride = s.length ? cell.result.figures.allocations / s.length : 1;
+    return s.map((v, i) => ({ kernel: cell.kernel, ...(grid ? { cpus: cpuLabel(cell.cpus) } : {}), allocation: Math.round(i * stride) + 1, touches: v }));
   });
-  // 2. modelled cost per operation against the CPU count, per version
-  const cost: Series[] = kernels.map((k) => ({
-    name: k,
-    points: m.cells.filter((c) => c.kernel === k && c.result.figures.cyclesPerOp !== null).map((c) => [c.cpus, c.result.figures.cyclesPerOp as number] as const),
-  }));
-  // 3. flush cost breakdown per cell
-  const flush = m.cells.filter((c) => c.result.flushCost).map((c) => ({ label: `${shortName(c.kernel)}/${c.cpus}`, parts: c.result.flushCost as Record<string, number> }));
-  const plots = [
-    linePlot('plot-touches', 'Areas touched per allocation', 'allocation', 'rb_entry/list_entry per alloc', touch),
-    cost.some((s) => s.points.length) ? linePlot('plot-cost', 'Modelled cost per operation', 'CPUs', 'cycles per op', cost, true) : '',
-    flush.length ? stackedBars('plot-flush', 'Flush cost breakdown (modelled cycles)', 'cycles', flush) : '',
-  ].filter(Boolean);
+  if (touch.length)
+    plots.push(
+      linePlot({
+        id: 'plot-touches',
+        title: 'Areas touched per allocation (rb_entry/list_entry evaluations)',
+        x: { field: 'allocation', title: 'allocation' },
+        y: { field: 'touches', title: 'areas touched' },
+        series: { field: 'kernel', title: 'kernel' },
+        rows: touch,
+        facet: grid ? { field: 'cpus', title: 'CPU count', sort: cpuCounts.map(cpuLabel) } : undefined,
+      }),
+    );
+  // 2. modelled cost per operation: bars at one CPU count, lines against the CPU count otherwise
+  const cost = m.cells.filter((c) => c.result.figures.cyclesPerOp !== null).map((c) => ({ kernel: c.kernel, cpus: c.cpus, cyclesPerOp: c.result.figures.cyclesPerOp as number }));
+  if (cost.length && new Set(cost.map((c) => c.cpus)).size === 1)
+    plots.push(barPlot({ id: 'plot-cost', title: `Modelled cost per operation (${cost[0]!.cpus} CPUs)`, x: { field: 'kernel', title: 'kernel' }, y: { field: 'cyclesPerOp', title: 'cycles per op' }, rows: cost }));
+  else if (cost.length)
+    plots.push(
+      linePlot({
+        id: 'plot-cost',
+        title: 'Modelled cost per operation against the CPU count',
+        x: { field: 'cpus', title: 'CPUs (log2 scale)', log2: true },
+        y: { field: 'cyclesPerOp', title: 'cycles per op' },
+        series: { field: 'kernel', title: 'kernel' },
+        rows: cost,
+        points: true,
+      }),
+    );
+  // 3. flush cost breakdown: per kernel at one CPU count; small multiples per kernel over CPU counts
+  const flush = m.cells
+    .filter((c) => c.result.flushCost)
+    .flatMap((c) => Object.entries(c.result.flushCost as Record<string, number>).map(([part, cycles]) => ({ kernel: c.kernel, version: shortName(c.kernel), cpus: c.cpus, part, cycles })));
+  if (flush.some((r) => r.cycles > 0))
+    plots.push(
+      grid
+        ? stackedBars({
+            id: 'plot-flush',
+            title: 'Flush cost breakdown (modelled cycles) per kernel against the CPU count',
+            x: { field: 'cpus', title: 'CPUs' },
+            y: { field: 'cycles', title: 'cycles' },
+            part: { field: 'part', title: 'component' },
+            rows: flush,
+            facet: { field: 'kernel', title: 'kernel' },
+          })
+        : stackedBars({
+            id: 'plot-flush',
+            title: `Flush cost breakdown (modelled cycles, ${cpuCounts[0]} CPUs)`,
+            x: { field: 'version', title: 'kernel' },
+            y: { field: 'cycles', title: 'cycles' },
+            part: { field: 'part', title: 'component' },
+            rows: flush,
+          }),
+    );
+  return plots;
+}
+
+export function renderHtml(m: MatrixResult, meta: HtmlMeta): string {
   const extras = m.cells.flatMap((c) => [
     ...(c.result.bug ? [`<h3>${esc(c.kernel)} (${c.cpus} CPUs): kernel BUG at op ${c.result.bug.op}</h3><pre>${esc(c.result.bug.oops)}</pre>`] : []),
     ...(c.result.reports ?? []).map((r) => `<h3>${esc(c.kernel)} (${c.cpus} CPUs): TLB-coherence report</h3><pre>${esc(r)}</pre>`),
   ]);
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>vmapsim: ${esc(m.scenario)}</title>
-<style>
-body{font:14px system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}
-svg.plot{display:block;margin:1em 0;background:#fafafa;border:1px solid #eee}
-svg .t{font-size:14px;font-weight:600}svg .k{font-size:11px;fill:#444}svg .ax{stroke:#888}
-pre{background:#f4f4f4;padding:1em;overflow:auto}
-</style></head><body>
-<h1>${esc(m.scenario)}</h1>
+  const params = Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(' ') || 'no parameters';
+  const body = `<h1>${esc(m.scenario)}</h1>
 <p>${esc(m.description)}</p>
-<p>seed ${m.seed}; ${esc(Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(' ') || 'no parameters')}</p>
-${plots.join('\n')}
+<dl class="run" id="run">
+<dt>command line</dt><dd><code>${esc(meta.command)}</code></dd>
+<dt>vmapsim</dt><dd>${esc(vmapsimVersion())}</dd>
+<dt>seed</dt><dd>${m.seed}</dd>
+<dt>parameters</dt><dd>${esc(params)}</dd>
+<dt>plots</dt><dd>${esc(vegaVersions())}, inlined (no network needed); hover for values, click a legend entry to single it out (shift-click for more), drag or scroll to zoom, double-click to reset both; the … menu saves SVG/PNG or shows the spec</dd>
+</dl>
+${matrixPlots(m).map(plotHtml).join('\n')}
 ${table(m)}
-${m.summary.length ? `<h2>Summary</h2><pre>${esc(m.summary.join('\n'))}</pre>` : ''}
-${extras.join('\n')}
-</body></html>
-`;
+${m.summary.length ? `<h2>Summary</h2><pre id="summary">${esc(m.summary.join('\n'))}</pre>` : ''}
+${extras.join('\n')}`;
+  return page(`vmapsim: ${m.scenario}`, body);
+}
+
+/** The shell command that runs a matrix again (arguments quoted where the shell needs it). */
+export function commandLine(words: readonly string[]): string {
+  return words.map((w) => (/^[A-Za-z0-9_./:=,+@%-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
