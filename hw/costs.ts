@@ -97,6 +97,62 @@ export const COST_SPECS = {
     description: 'the final ACK cache-line transfer back to a sender that waits',
     source: 'x86-tlb.md §4.1: "ACK = one cache-line transfer back (~100–200 same socket)"',
   },
+  /* The rest of the kernel path (timed mode and every cost figure): estimates, marked [E]. */
+  apiCall: {
+    cycles: 1500,
+    description: 'fixed work of one vmalloc-family call besides the allocator search, page allocation and PTEs (vm_struct and page-array kmalloc/kfree, bookkeeping)',
+    source: '[E] a kmalloc/kfree pair is 100-300 cycles hot; vmalloc+vfree do about five such plus the area setup; docs/concurrency.md',
+  },
+  areaTouch: {
+    cycles: 12,
+    description: 'one vmap_area the allocator looks at (an rb_entry()/list_entry() evaluation: a pointer chase)',
+    source: 'vmapsim bench --floor: an rb_next() step 5.0 ns, a descent level 4.4 ns in gcc -O2 C on this machine class (docs/performance.md), about 12-15 cycles at 3 GHz',
+  },
+  pageAlloc: {
+    cycles: 300,
+    description: 'alloc_page() from the per-CPU free lists',
+    source: '[E] the page allocator fast path (rmqueue_pcplist), about 100 ns per order-0 page',
+  },
+  pageFree: {
+    cycles: 200,
+    description: '__free_page() to the per-CPU free lists',
+    source: '[E] free_unref_page fast path, a little cheaper than the allocation',
+  },
+  pageZero: {
+    cycles: 400,
+    description: 'zeroing one 4 KiB page (clear_page with REP STOSB)',
+    source: '[E] 4 KiB at 16-32 bytes a cycle hot, more from DRAM',
+  },
+  pteWrite: {
+    cycles: 30,
+    description: 'one PTE set by vmap_pte_range (or an ioremap PTE)',
+    source: '[E] one store plus the level walk amortised over the 512 entries of a table',
+  },
+  pteClear: {
+    cycles: 30,
+    description: 'one PTE cleared by vunmap_pte_range (ptep_get_and_clear)',
+    source: '[E] one locked exchange on a cached line',
+  },
+  lockAcquire: {
+    cycles: 20,
+    description: 'an uncontended spin_lock/spin_unlock or mutex_lock/mutex_unlock pair (timed mode)',
+    source: '[E] one locked cmpxchg on a line this CPU owns, about 20 cycles',
+  },
+  lockHandoff: {
+    cycles: 150,
+    description: 'taking a lock another CPU released last (the lock line moves between caches; timed mode)',
+    source: 'x86-tlb.md §4.1: a cache-line transfer between cores 100-200 cycles (the ACK figure)',
+  },
+  wakeup: {
+    cycles: 3000,
+    description: 'from queueing work for an idle CPU to its kworker running (try_to_wake_up, the reschedule IPI, the idle exit; timed mode)',
+    source: '[E] a remote wake-up of 1-2 us on hardware',
+  },
+  migrate: {
+    cycles: 30000,
+    description: 'from a kworker preempting an unbound task to an idle CPU pulling that task (idle balancing; timed mode)',
+    source: '[E] newidle/nohz idle balance runs within 10 us or so of an imbalance',
+  },
 } as const satisfies Record<string, CostSpec>;
 
 /** Name of one cost. */

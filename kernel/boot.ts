@@ -40,6 +40,10 @@ import { __GFP_DIRECT_RECLAIM } from './mm/vmalloc/common';
 import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
 import { createAllocator } from './mm/vmalloc/index';
 import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
+import { Scheduler, TaskSpec } from './kernel/sched/core';
+import { lock_table } from './kernel/locking/spinlock';
+import { system_wq, work_struct } from './kernel/workqueue';
+import { COST_INDEX } from '../hw/costs';
 import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
 
 /** Fault injections: deliberate bugs the TLB-coherence checker should catch. */
@@ -125,7 +129,20 @@ export class Kernel {
   readonly kworkerDelay: number;
   private readonly tasks: task_struct[];
   private pending: PendingWork | null = null;
+  /** Tasks in modelled time (timed mode: while runTasks() runs). */
+  readonly sched: Scheduler;
+  /** spinlocks and mutexes with their waits (timed mode). */
+  readonly locks: lock_table;
+  /** system_wq: per-CPU worker pools and their kworkers (timed mode). */
+  readonly wq: system_wq;
+  /** drain_vmap_work, the allocator's one static work item. */
+  readonly drain_vmap_work = new work_struct('drain_vmap_work', () => {});
+  private readonly helperWork = new WeakMap<object, work_struct>();
+  /** Allocator touches already charged as areaTouch cycles. */
+  private touchesCharged = 0;
   private depth = 0;
+  /** Kernel calls in progress on each CPU (the API cost is charged to the outermost). */
+  private readonly cpuDepth: Int32Array;
   /** Kworker runs so far. */
   kworker_runs = 0;
 
@@ -147,6 +164,15 @@ export class Kernel {
     this.trace = new trace_buffer(opts.clockHz ?? 3e9);
     if (opts.trace === false) this.trace.enabled.clear();
     this.tasks = Array.from({ length: ncpu }, () => ({ comm: 'init', pid: 1 }));
+    this.cpuDepth = new Int32Array(ncpu);
+    this.sched = new Scheduler(this.machine);
+    this.locks = new lock_table(this.machine, this.sched);
+    this.wq = new system_wq(this.machine, this.sched, (cpu) => 11 + cpu * 7);
+    this.sched.onSwitch = (cpu, t) => {
+      this.tasks[cpu] = { comm: t.comm, pid: t.pid };
+      this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid}`);
+    };
+    this.sched.settle = () => this.settle();
 
     const self = this;
     const machine = this.machine;
@@ -183,7 +209,42 @@ export class Kernel {
       this.failslabInjected++;
       return true;
     };
-    if (!opts.inlineWork) hooks.schedule_work = (fn) => this.schedule_work(fn);
+    if (!opts.inlineWork) {
+      hooks.schedule_work = (fn) => {
+        if (!this.sched.active) return this.schedule_work(fn);
+        this.drain_vmap_work.func = fn;
+        this.wq.schedule_work(this.drain_vmap_work);
+      };
+      hooks.schedule_work_on = (cpu, key, fn) => {
+        if (!this.sched.active) return;
+        let w = this.helperWork.get(key);
+        if (!w) this.helperWork.set(key, (w = new work_struct('vn->purge_work', fn)));
+        w.func = fn;
+        this.wq.schedule_work_on(cpu, w);
+      };
+      hooks.flush_work = (key) => {
+        const w = this.helperWork.get(key);
+        if (!this.sched.active || !w || (!w.pending && !w.running)) return false;
+        this.wq.flush_work(w);
+        return true;
+      };
+    }
+    hooks.raw_smp_processor_id = () => (machine.currentCpu < 0 ? 0 : machine.currentCpu);
+    hooks.spin_lock = (lock, instance) => {
+      if (this.sched.active) this.locks.spin_lock(this.lockName(lock, instance));
+    };
+    hooks.spin_unlock = (lock, instance) => {
+      if (this.sched.active) this.locks.spin_unlock(this.lockName(lock, instance));
+    };
+    hooks.cond_resched_lock = (lock) => {
+      if (this.sched.active) this.locks.cond_resched_lock(lock);
+    };
+    hooks.mutex_lock = (lock) => {
+      if (this.sched.active) this.locks.mutex_lock(lock);
+    };
+    hooks.mutex_unlock = (lock) => {
+      if (this.sched.active) this.locks.mutex_unlock(lock);
+    };
 
     const VMALLOC_START = opts.vmalloc?.start ?? VMALLOC_START_4LEVEL;
     const VMALLOC_END = opts.vmalloc?.end ?? VMALLOC_END_4LEVEL;
@@ -220,11 +281,57 @@ export class Kernel {
 
   private lastFlushIpis = 0;
 
-  /** The era's flush_tlb_kernel_range, counting the IPIs it sent. */
+  /**
+   * The era's flush_tlb_kernel_range, counting the IPIs it sent. In timed
+   * mode the CPUs behind catch up first (the IPIs reach them at this time),
+   * and again after the ACK wait (they ran meanwhile).
+   */
   private flush_tlb_kernel_range(start: ulong, end: ulong): void {
+    const cpu = this.machine.currentCpu;
+    if (this.sched.active) this.sched.catchUp(cpu);
     const before = this.ipisSent();
     this.tlb.flush_tlb_kernel_range(start, end);
     this.lastFlushIpis = this.ipisSent() - before;
+    if (this.sched.active) this.sched.catchUp(cpu);
+  }
+
+  private readonly instanceIds = new WeakMap<object, number>();
+
+  /** A lock's name in the lock table: its class, and which instance (each vmap node has its own, #0, #1, ... in the order first taken). */
+  private lockName(lock: string, instance: object | undefined): string {
+    if (!instance) return lock;
+    let id = this.instanceIds.get(instance);
+    if (id === undefined) this.instanceIds.set(instance, (id = this.instanceIds_n++));
+    return `${lock}#${id}`;
+  }
+  private instanceIds_n = 0;
+
+  /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch). */
+  settle(): void {
+    const t = this.allocator.touches;
+    const d = t - this.touchesCharged;
+    if (d === 0) return;
+    this.touchesCharged = t;
+    const cpu = this.machine.currentCpu;
+    if (cpu < 0) return;
+    this.machine.cpu(cpu).charge(COST_INDEX.areaTouch, d * (this.machine.costVector[COST_INDEX.areaTouch] as number));
+  }
+
+  /**
+   * Run tasks in modelled time until all have exited and no work is left
+   * (timed mode, kernel/kernel/sched/core.ts): the purge runs in kworkers
+   * side by side with the tasks, locks are taken in time order.
+   */
+  runTasks(specs: readonly TaskSpec[]): void {
+    this.settle();
+    if (this.pending) this.flush_work();
+    this.sched.run(specs);
+    this.settle();
+  }
+
+  /** The task running on `cpu` now, in timed mode (its CPU may change when it migrates). */
+  currentTask(cpu: number): { readonly cpu: number } | null {
+    return this.sched.curr(cpu);
   }
 
   /** CAL IPIs sent so far, all CPUs. */
@@ -295,12 +402,20 @@ export class Kernel {
     this.depth++;
     try {
       return this.machine.runOn(cpu, (c) => {
+        this.settle();
         c.setContext(`${t.comm}-${t.pid} ${what}`);
-        return fn(this.api);
+        if (this.cpuDepth[cpu] === 0) c.charge(COST_INDEX.apiCall, this.machine.costVector[COST_INDEX.apiCall] as number);
+        this.cpuDepth[cpu] = (this.cpuDepth[cpu] as number) + 1;
+        try {
+          return fn(this.api);
+        } finally {
+          this.settle();
+          this.cpuDepth[cpu] = (this.cpuDepth[cpu] as number) - 1;
+        }
       });
     } finally {
       this.depth--;
-      if (this.depth === 0) this.schedule();
+      if (this.depth === 0 && !this.sched.active) this.schedule();
     }
   }
 
@@ -424,6 +539,8 @@ export class Kernel {
 }
 
 const ipiSentCalIndex = CPU_STATS.index.ipiSentCal;
+
+
 
 /** Boot a kernel of `version` on a machine. */
 export function bootKernel(opts: BootOptions): Kernel {
