@@ -225,3 +225,70 @@ export function loadCostTable(path: string, base: CostTable = DEFAULT_COSTS): Co
 export function costVector(table: CostTable): Float64Array {
   return Float64Array.from(COST_KEYS, (k) => table[k]);
 }
+
+/** A named cost profile: a full table and where its numbers come from. */
+export interface CostProfile {
+  readonly name: string;
+  readonly description: string;
+  readonly costs: CostTable;
+}
+
+/*
+ * qemu-tcg: the machine the public real-kernel figures were measured on
+ * (QEMU's software CPU emulation, qemu64), fitted on those public figures
+ * only (docs/concurrency.md, "The qemu-tcg profile"): TCG runs the guest's
+ * instructions TCG_SLOWDOWN times slower than hardware, and everything that
+ * crosses vCPUs (an IPI, a wake-up, a task pulled by idle balancing) waits
+ * for another host thread to notice, which costs tens of microseconds.
+ */
+const TCG_SLOWDOWN = 7;
+const TCG_COSTS: CostTable = Object.freeze({
+  ...(Object.fromEntries(COST_KEYS.map((k) => [k, DEFAULT_COSTS[k] * TCG_SLOWDOWN])) as { [K in CostKey]: number }),
+  ipiDelivery: 120000,
+  ackWait: 6000,
+  wakeup: 60000,
+  migrate: 150000,
+});
+
+/** The built-in profiles, by name. */
+export const COST_PROFILES: readonly CostProfile[] = [
+  { name: 'hardware', description: 'a recent x86-64 server part, each figure sourced (the default)', costs: DEFAULT_COSTS },
+  { name: 'qemu-tcg', description: 'QEMU software emulation (qemu64), as the real-kernel figures were measured; fitted, docs/concurrency.md', costs: TCG_COSTS },
+];
+
+/**
+ * `--costs NAME|FILE`: a built-in profile by name, or a JSON file. A file
+ * names every cost, or names a profile to start from as `"base": NAME` and
+ * overrides some; a missing, unknown or negative field is a CostTableError.
+ */
+export function resolveCostProfile(spec: string): CostTable {
+  const named = COST_PROFILES.find((p) => p.name === spec);
+  if (named) return named.costs;
+  if (!/[/\\]|\.json$/.test(spec)) {
+    throw new CostTableError(`unknown cost profile "${spec}" (known: ${COST_PROFILES.map((p) => p.name).join(', ')}; or a JSON file)`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(spec, 'utf8');
+  } catch (e) {
+    throw new CostTableError(`cannot read cost file ${spec}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CostTableError(`cost file ${spec} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CostTableError(`cost file ${spec} must hold a JSON object`);
+  const { base, ...rest } = json as Record<string, unknown>;
+  let start: CostTable | null = null;
+  if (base !== undefined) {
+    const p = COST_PROFILES.find((x) => x.name === base);
+    if (!p) throw new CostTableError(`cost file ${spec}: field "base" names no profile (known: ${COST_PROFILES.map((x) => x.name).join(', ')})`);
+    start = p.costs;
+  } else {
+    const missing = COST_KEYS.find((k) => !(k in rest));
+    if (missing) throw new CostTableError(`cost file ${spec}: field "${missing}" is missing (name every cost, or start from a profile with "base")`);
+  }
+  return parseCostTable(rest, `cost file ${spec}`, start ?? DEFAULT_COSTS);
+}

@@ -2,6 +2,7 @@
 /* `vmapsim run SCENARIO ...`: one scenario over kernels x CPU counts; table, JSON or HTML. */
 
 import { writeText } from '../lib/write-text';
+import { CostTable, CostTableError, resolveCostProfile } from '../../hw/costs';
 import { versionNames } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { loadScenarioFile } from '../run/load';
@@ -18,6 +19,8 @@ export interface RunOptions {
   cpus?: number[];
   seed: number;
   flushEra?: string;
+  /** --costs NAME|FILE */
+  costs?: string;
   json?: boolean;
   trace?: boolean;
   html?: string;
@@ -33,11 +36,13 @@ export function resolveScenario(name: string): Scenario {
 export function runCommand(name: string, words: string[], opts: RunOptions, out: (s: string) => void, err: (s: string) => void): number {
   let scenario: Scenario;
   let params;
+  let costs: CostTable | undefined;
   try {
     scenario = resolveScenario(name);
     params = parseParams(scenario.name, scenario.params, words);
+    if (opts.costs !== undefined) costs = resolveCostProfile(opts.costs);
   } catch (e) {
-    if (e instanceof ParamError || e instanceof InputError) {
+    if (e instanceof ParamError || e instanceof InputError || e instanceof CostTableError) {
       err(`vmapsim: ${e.message}`);
       return EXIT_BAD_INPUT;
     }
@@ -54,6 +59,7 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
     seed: opts.seed,
     params,
     flushEra: opts.flushEra,
+    costs,
     trace: opts.trace ? out : undefined,
     onCell: (i, total, k, c) => {
       if (!shown && Date.now() - started > 1000) {

@@ -94,7 +94,7 @@ export const testVmalloc: Scenario = {
       nr_pages: text === 'v5.1' ? 0 : (ctx.params.nr_pages as number),
     };
     const clockHz = 3e9;
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
     const counts: CallCounts = { calls: 0, allocations: 0, failed: 0, touches: [], last: -1 };
     let bootCalls = 0;
     if (ctx.params.boot) {
