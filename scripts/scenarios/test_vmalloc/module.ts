@@ -15,8 +15,9 @@
  *    took worker%d=%lu cycles";
  *  - "v6.12": vm_map_ram_test (id 1024) added; use_huge is not offered
  *    (huge mappings are not modelled).
- * Texts read: /tmp/ref/mails/test_vmalloc-v5.1.txt, /tmp/ref/linux-6.1/lib/
- * test_vmalloc.c, /tmp/ref/linux-6.12/lib/test_vmalloc.c (paraphrased).
+ * Texts read (paraphrased): the v5.1 submission (docs/sources.md#text-
+ * test-vmalloc-v5.1), lib/test_vmalloc.c of Debian's 6.1 and 6.12
+ * (docs/sources.md#text-linux-6.1, #text-linux-6.12).
  *
  * Workers: each test case is a generator that yields after every kernel call
  * (vmalloc, vfree, a write through the MMU, ...); the workers run through

@@ -13,7 +13,7 @@
  *   find_unlink_vmap_area / unlink_va before being freed lazily.
  *
  * Version: linux-6.12 (Debian 6.12.95). Upstream path: mm/vmalloc.c.
- * Text read: /tmp/ref/linux-6.12/mm/vmalloc.c (vmap block section,
+ * Text read: docs/sources.md#text-linux-6.12 (vmap block section,
  * _vm_unmap_aliases, remove_vm_area, vm_unmap_ram, vm_map_ram). Only what
  * differs from linux-6.1.ts is here.
  */
