@@ -150,8 +150,13 @@ export const COST_SPECS = {
   },
   migrate: {
     cycles: 30000,
-    description: 'from a kworker preempting an unbound task to an idle CPU pulling that task (idle balancing; timed mode)',
-    source: '[E] newidle/nohz idle balance runs within 10 us or so of an imbalance',
+    description: 'moving a task to an idle CPU once idle balancing picks it (timed mode)',
+    source: '[E] a runqueue lock pair and the switch-in on the idle CPU, about 10 us',
+  },
+  schedTick: {
+    cycles: 12000000,
+    description: 'the scheduler tick period; idle balancing pulls a preempted task at a tick (timed mode)',
+    source: 'Debian kernels: CONFIG_HZ_250, 4 ms, at 3 GHz',
   },
 } as const satisfies Record<string, CostSpec>;
 
@@ -248,6 +253,7 @@ const TCG_COSTS: CostTable = Object.freeze({
   ackWait: 6000,
   wakeup: 60000,
   migrate: 150000,
+  schedTick: DEFAULT_COSTS.schedTick,
 });
 
 /** The built-in profiles, by name. */

@@ -23,8 +23,9 @@
  * Same-CPU scheduling is the voluntary-preemption model: a kworker woken on
  * a CPU runs when the task there reaches the end of its step (a kernel
  * call returning, as a cond_resched() would let it); an unbound task it
- * preempts is pulled to an idle CPU after the profile's `migrate` latency,
- * as idle balancing does; a task bound to its CPU (a kthread) waits.
+ * preempts waits there, unless the kworker still runs at the next
+ * scheduler tick (`schedTick`), when idle balancing pulls it to an idle CPU
+ * (plus the `migrate` latency); a task bound to its CPU (a kthread) waits.
  */
 
 import { CPU_STATS, Cpu, Machine } from '../../../hw';
@@ -45,6 +46,8 @@ export interface sched_task {
   done: boolean;
   /** Modelled cycles of the task's own steps (not counting waits for the CPU). */
   ran: number;
+  /** Preempted by a kworker: the tick at which idle balancing may pull it elsewhere. */
+  pullAt?: number;
 }
 
 /** A task as a scenario declares it. */
@@ -150,6 +153,7 @@ export class Scheduler {
   catchUp(cpu: number): void {
     if (!this.active) return;
     this.settle();
+    this.balance(cpu);
     const limit = this.machine.cpu(cpu).now;
     for (;;) {
       const next = this.pick(limit, cpu);
@@ -205,6 +209,7 @@ export class Scheduler {
     }
     const c = this.machine.cpu(cpu);
     this.settle();
+    t.pullAt = undefined;
     this.onStack[cpu] = true;
     this.current[cpu] = t;
     this.onSwitch(cpu, t);
@@ -226,18 +231,36 @@ export class Scheduler {
     }
   }
 
-  /** Preemption by `kw` on `cpu`: unbound tasks queued there move to an idle CPU. */
+  /**
+   * Preemption by `kw` on `cpu`: the unbound tasks queued there become
+   * candidates for idle balancing at the next scheduler tick; if the
+   * kworker still runs then, balance() pulls them to an idle CPU.
+   */
   private migrateFrom(cpu: number, kw: sched_task): void {
+    const tick = this.machine.costVector[COST_INDEX.schedTick] as number;
+    const now = this.machine.cpu(cpu).now;
+    for (const t of this.rq[cpu] as sched_task[]) {
+      if (t === kw || t.bound || t.worker || t.pullAt !== undefined) continue;
+      t.pullAt = tick > 0 ? (Math.floor(now / tick) + 1) * tick : now;
+    }
+  }
+
+  /** Idle balancing at a tick: a task waiting behind a running kworker moves to an idle CPU. */
+  private balance(cpu: number): void {
     const q = this.rq[cpu] as sched_task[];
+    const cur = this.current[cpu];
+    if (!cur?.worker) return;
+    const now = this.machine.cpu(cpu).now;
     for (const t of [...q]) {
-      if (t === kw || t.bound || t.worker) continue;
+      if (t.pullAt === undefined || t.pullAt > now) continue;
       const to = this.idleCpu(cpu);
       if (to < 0) return;
       q.splice(q.indexOf(t), 1);
       t.cpu = to;
       const dest = this.machine.cpu(to);
-      dest.idleUntil(this.machine.cpu(cpu).now + (this.machine.costVector[COST_INDEX.migrate] as number));
+      dest.idleUntil(t.pullAt + (this.machine.costVector[COST_INDEX.migrate] as number));
       dest.count(CPU_STATS.index.migrationsIn);
+      t.pullAt = undefined;
       this.enqueue(t);
       this.stats.migrations++;
     }

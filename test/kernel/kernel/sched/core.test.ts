@@ -43,30 +43,39 @@ describe('kernel/kernel/sched/core: tasks in modelled time', () => {
     expect(runs[0]).to.equal(runs[1]);
   });
 
-  it('moves an unbound task that a kworker preempts to an idle CPU, after the migrate latency', () => {
-    const m = new Machine({ cpus: 2, checker: false });
-    const s = new Scheduler(m);
-    const wq = new system_wq(m, s, (c) => 10 + c);
-    const log: string[] = [];
-    const w = new work_struct('w', () => m.cpu(m.currentCpu).charge(COST_INDEX.apiCall, 1000));
-    const t: TaskSpec = {
-      comm: 'insmod',
-      pid: 900,
-      cpu: 0,
-      bound: false,
-      steps: (function* () {
-        wq.schedule_work(w);
-        log.push(`queue@${m.currentCpu}`);
-        yield;
-        log.push(`next@${m.currentCpu}`);
-        yield;
-      })(),
-    };
-    s.run([t]);
-    expect(log).to.deep.equal(['queue@0', 'next@1']);
-    expect(s.stats.migrations).to.equal(1);
-    expect(m.cpu(1).idleCycles).to.be.at.least(m.costVector[COST_INDEX.migrate] as number);
-  });
+  for (const [what, cycles, where] of [
+    ['still runs at the next scheduler tick: idle balancing pulls the task to the idle CPU', 13_000_000, 1],
+    ['ends before the next tick: the task waits and goes on where it was', 1000, 0],
+  ] as const) {
+    it(`lets an unbound task preempted by a kworker move when the kworker ${what}`, () => {
+      const m = new Machine({ cpus: 2, checker: false });
+      const s = new Scheduler(m);
+      const wq = new system_wq(m, s, (c) => 10 + c);
+      const log: string[] = [];
+      // The work runs `cycles` (the tick is 12,000,000 cycles), then waits (a catch-up point).
+      const w = new work_struct('w', () => {
+        m.cpu(m.currentCpu).charge(COST_INDEX.apiCall, cycles);
+        s.catchUp(m.currentCpu);
+      });
+      const t: TaskSpec = {
+        comm: 'insmod',
+        pid: 900,
+        cpu: 0,
+        bound: false,
+        steps: (function* () {
+          wq.schedule_work(w);
+          log.push(`queue@${m.currentCpu}`);
+          yield;
+          log.push(`next@${m.currentCpu}`);
+          yield;
+        })(),
+      };
+      s.run([t]);
+      expect(log).to.deep.equal(['queue@0', `next@${where}`]);
+      expect(s.stats.migrations).to.equal(where);
+      if (where === 1) expect(m.cpu(1).idleCycles).to.equal(12_000_000 + (m.costVector[COST_INDEX.migrate] as number));
+    });
+  }
 
   it('keeps a bound task on its CPU: it waits for the kworker there', () => {
     const m = new Machine({ cpus: 2, checker: false });
