@@ -101,42 +101,42 @@ export const COST_SPECS = {
   apiCall: {
     cycles: 1500,
     description: 'fixed work of one vmalloc-family call besides the allocator search, page allocation and PTEs (vm_struct and page-array kmalloc/kfree, bookkeeping)',
-    source: '[E] a kmalloc/kfree pair is 100-300 cycles hot; vmalloc+vfree do about five such plus the area setup; docs/concurrency.md',
+    source: 'concurrency.md §Path costs [E]: a kmalloc/kfree pair is 100-300 cycles hot; vmalloc+vfree do about five such plus the area setup; docs/concurrency.md',
   },
   areaTouch: {
     cycles: 12,
     description: 'one vmap_area the allocator looks at (an rb_entry()/list_entry() evaluation: a pointer chase)',
-    source: 'vmapsim bench --floor: an rb_next() step 5.0 ns, a descent level 4.4 ns in gcc -O2 C on this machine class (docs/performance.md), about 12-15 cycles at 3 GHz',
+    source: 'concurrency.md §Path costs: vmapsim bench --floor, an rb_next() step 5.0 ns, a descent level 4.4 ns in gcc -O2 C on this machine class (docs/performance.md), about 12-15 cycles at 3 GHz',
   },
   pageAlloc: {
     cycles: 300,
     description: 'alloc_page() from the per-CPU free lists',
-    source: '[E] the page allocator fast path (rmqueue_pcplist), about 100 ns per order-0 page',
+    source: 'concurrency.md §Path costs [E]: the page allocator fast path (rmqueue_pcplist), about 100 ns per order-0 page',
   },
   pageFree: {
     cycles: 200,
     description: '__free_page() to the per-CPU free lists',
-    source: '[E] free_unref_page fast path, a little cheaper than the allocation',
+    source: 'concurrency.md §Path costs [E]: free_unref_page fast path, a little cheaper than the allocation',
   },
   pageZero: {
     cycles: 400,
     description: 'zeroing one 4 KiB page (clear_page with REP STOSB)',
-    source: '[E] 4 KiB at 16-32 bytes a cycle hot, more from DRAM',
+    source: 'concurrency.md §Path costs [E]: 4 KiB at 16-32 bytes a cycle hot, more from DRAM',
   },
   pteWrite: {
     cycles: 30,
     description: 'one PTE set by vmap_pte_range (or an ioremap PTE)',
-    source: '[E] one store plus the level walk amortised over the 512 entries of a table',
+    source: 'concurrency.md §Path costs [E]: one store plus the level walk amortised over the 512 entries of a table',
   },
   pteClear: {
     cycles: 30,
     description: 'one PTE cleared by vunmap_pte_range (ptep_get_and_clear)',
-    source: '[E] one locked exchange on a cached line',
+    source: 'concurrency.md §Path costs [E]: one locked exchange on a cached line',
   },
   lockAcquire: {
     cycles: 20,
     description: 'an uncontended spin_lock/spin_unlock or mutex_lock/mutex_unlock pair (timed mode)',
-    source: '[E] one locked cmpxchg on a line this CPU owns, about 20 cycles',
+    source: 'concurrency.md §Path costs [E]: one locked cmpxchg on a line this CPU owns, about 20 cycles',
   },
   lockHandoff: {
     cycles: 150,
@@ -146,17 +146,17 @@ export const COST_SPECS = {
   wakeup: {
     cycles: 3000,
     description: 'from queueing work for an idle CPU to its kworker running (try_to_wake_up, the reschedule IPI, the idle exit; timed mode)',
-    source: '[E] a remote wake-up of 1-2 us on hardware',
+    source: 'concurrency.md §Path costs [E]: a remote wake-up of 1-2 us on hardware',
   },
   migrate: {
     cycles: 30000,
     description: 'moving a task to an idle CPU once idle balancing picks it (timed mode)',
-    source: '[E] a runqueue lock pair and the switch-in on the idle CPU, about 10 us',
+    source: 'concurrency.md §Path costs [E]: a runqueue lock pair and the switch-in on the idle CPU, about 10 us',
   },
   schedTick: {
     cycles: 12000000,
     description: 'the scheduler tick period; idle balancing pulls a preempted task at a tick (timed mode)',
-    source: 'Debian kernels: CONFIG_HZ_250, 4 ms, at 3 GHz',
+    source: 'concurrency.md §Path costs: Debian kernels have CONFIG_HZ_250, 4 ms, at 3 GHz',
   },
 } as const satisfies Record<string, CostSpec>;
 
