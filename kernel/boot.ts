@@ -41,7 +41,7 @@ import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
 import { createAllocator } from './mm/vmalloc/index';
 import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
 import { Scheduler, TaskSpec } from './kernel/sched/core';
-import { lock_table } from './kernel/locking/spinlock';
+import { DeadlockError, lock_table } from './kernel/locking/spinlock';
 import { system_wq, work_struct } from './kernel/workqueue';
 import { COST_INDEX } from '../hw/costs';
 import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
@@ -327,6 +327,8 @@ export class Kernel {
     if (this.pending) this.flush_work();
     this.sched.run(specs);
     this.settle();
+    const held = this.locks.held_at_exit();
+    if (held.length) throw new DeadlockError(`deadlock: every task has exited, and ${held.join('; ')} is never released`);
   }
 
   /** The task running on `cpu` now, in timed mode (its CPU may change when it migrates). */

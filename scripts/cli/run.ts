@@ -7,7 +7,8 @@ import { versionNames } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { loadScenarioFile } from '../run/load';
 import { ParamError, parseParams } from '../run/params';
-import { runMatrix } from '../run/runner';
+import { MatrixResult, runMatrix } from '../run/runner';
+import { DeadlockError } from '../../kernel/kernel/locking/spinlock';
 import { Scenario } from '../run/scenario';
 import { formatTable, toJson } from '../run/table';
 import { findScenario, scenarioNames } from '../scenarios/index';
@@ -53,7 +54,9 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
   const bar = progress(!opts.json && !opts.trace);
   const started = Date.now();
   let shown = false;
-  const m = runMatrix(scenario, {
+  let m: MatrixResult;
+  try {
+    m = runMatrix(scenario, {
     kernels,
     cpus,
     seed: opts.seed,
@@ -69,6 +72,12 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
       if (shown) bar.update(i, `${k} ${c} cpus`);
     },
   });
+  } catch (e) {
+    if (shown) bar.stop();
+    if (!(e instanceof DeadlockError) && !(e instanceof Error && e.name === 'DeadlockError')) throw e; // a user's scenario file may load its own copy of the module
+    err(`vmapsim: ${name}: ${e.message}`);
+    return EXIT_BAD_INPUT;
+  }
   if (shown) bar.stop();
   if (opts.json) out(JSON.stringify(toJson(m), null, 2));
   else if (!opts.trace) out(formatTable(m));
