@@ -61,10 +61,10 @@ export const gfs2VmallocLoop: Scenario = {
   },
   summarize(cells) {
     const out: string[] = [];
-    const base = cells.find((c) => c.kernel === 'linux-2.6.35');
-    if (!base) return out;
     for (const c of cells) {
-      if (c.kernel === base.kernel || c.cpus !== base.cpus) continue;
+      // Each kernel against linux-2.6.35 at the same CPU count (Minchan Kim measured on 2 cores, Steven Whitehouse on 8).
+      const base = cells.find((b) => b.kernel === 'linux-2.6.35' && b.cpus === c.cpus);
+      if (!base || c.kernel === base.kernel) continue;
       const t = base.result.figures.touchesPerAlloc.mean / Math.max(c.result.figures.touchesPerAlloc.mean, 1e-9);
       const cy = (base.result.figures.cycles ?? 0) / Math.max(c.result.figures.cycles ?? 0, 1e-9);
       out.push(`linux-2.6.35 / ${c.kernel} (${c.cpus} CPUs): ${t.toFixed(1)}x the areas touched per allocation, ${cy.toFixed(1)}x the modelled cycles`);
