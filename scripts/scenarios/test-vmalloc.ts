@@ -94,7 +94,7 @@ export const testVmalloc: Scenario = {
       nr_pages: text === 'v5.1' ? 0 : (ctx.params.nr_pages as number),
     };
     const clockHz = 3e9;
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
     const counts: CallCounts = { calls: 0, allocations: 0, failed: 0, touches: [], last: -1 };
     let bootCalls = 0;
     if (ctx.params.boot) {
@@ -148,7 +148,7 @@ export const testVmalloc: Scenario = {
     );
     const m = machineFigures(k, { operations: counts.calls + bootCalls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(counts.touches), bug, notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(counts.touches), bug, notes, ...(k.timeline ? { timeline: k.timeline.toJson() } : {}), reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
   },
   summarize(cells, params: Params) {
     const out: string[] = [];

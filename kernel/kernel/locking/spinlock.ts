@@ -56,6 +56,8 @@ export class lock_stats {
 export class lock_table {
   private readonly locks = new Map<string, lock_stats>();
   private readonly spinsHeld: Int32Array;
+  /** Called for every wait: `cpu` waited for `lock` from `start` to `end` (a timeline). */
+  onWait: ((cpu: number, lock: lock_stats, start: number, end: number) => void) | null = null;
 
   constructor(
     readonly machine: Machine,
@@ -127,6 +129,7 @@ export class lock_table {
       c.charge(waitBucket, wait);
       l.waitCycles[cpu] = (l.waitCycles[cpu] as number) + wait;
       l.contended++;
+      this.onWait?.(cpu, l, now, l.releasedAt);
     }
     if (l.lastHolder >= 0 && l.lastHolder !== cpu) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
     else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire] as number);

@@ -82,6 +82,8 @@ export class Scheduler {
   onSwitch: (cpu: number, t: sched_task) => void = () => {};
   /** Called before and after any step or catch-up (charge what the allocator did so far). */
   settle: () => void = () => {};
+  /** Called when a step ends: who ran on `cpu` from `start` to `end` (a timeline). */
+  onStep: ((cpu: number, t: sched_task, start: number, end: number) => void) | null = null;
 
   constructor(readonly machine: Machine) {
     const n = machine.config.cpus;
@@ -227,6 +229,7 @@ export class Scheduler {
       this.current[cpu] = null;
     }
     t.ran += c.now - t0;
+    this.onStep?.(cpu, t, t0, c.now);
     this.stats.steps[cpu] = (this.stats.steps[cpu] as number) + 1;
     const i = q.indexOf(t);
     if (!more) {
