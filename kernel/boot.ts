@@ -45,6 +45,7 @@ import { DeadlockError, lock_table } from './kernel/locking/spinlock';
 import { system_wq, work_struct } from './kernel/workqueue';
 import { COST_INDEX } from '../hw/costs';
 import { Timeline } from './kernel/trace/timeline';
+import { capsOf } from './manifest/index';
 import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
 
 /** Fault injections: deliberate bugs the TLB-coherence checker should catch. */
@@ -274,6 +275,7 @@ export class Kernel {
       pages: this.pages,
       cpu_online_mask,
       NR_CPUS: opts.NR_CPUS ?? info.NR_CPUS,
+      va_flags_5_2: capsOf(this.allocator)?.vaFlags52 === true,
       nr_cpu_ids: ncpu,
       VMALLOC_START,
       VMALLOC_END,

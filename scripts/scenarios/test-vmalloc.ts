@@ -39,7 +39,7 @@ import { lockClasses } from './vmalloc-loop';
 import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { BugReport, Params, Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
-import { bootState, describeBoot } from './boot-state';
+import { bootState, describeBoot, releaseNumber } from './boot-state';
 import { CallCounts, makeWorker, ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, WorkerResult } from './test_vmalloc/module';
 
 const INT_MAX = 2147483647;
@@ -112,7 +112,7 @@ export const testVmalloc: Scenario = {
     const results: WorkerResult[] = cpusOfWorkers.map((cpu, id) => ({ id, cpu, cycles: 0, done: false, data: cases.map(() => ({ test_passed: 0, test_failed: 0, not_modelled: 0, time: 0 })) }));
     const workers = cpusOfWorkers.map((cpu, id) => makeWorker(k, id, cpu, text, p, ctx.seed, counts));
     notes.unshift(
-      `module text ${text}${text === 'v5.1' && !['linux-5.2'].includes(ctx.kernel) ? ' (backported to this kernel)' : ''}: ${workers.length} worker${workers.length === 1 ? '' : 's'} on CPU ${cpusOfWorkers.join(',')}, running side by side in modelled time (docs/concurrency.md)`,
+      `module text ${text}${text === 'v5.1' && releaseNumber(ctx.kernel) < 5.01 ? ' (backported to this kernel)' : ''}: ${workers.length} worker${workers.length === 1 ? '' : 's'} on CPU ${cpusOfWorkers.join(',')}, running side by side in modelled time (docs/concurrency.md)`,
     );
     let bug: BugReport | undefined;
     const start = Math.max(...k.machine.cpus.map((c) => c.now));

@@ -24,6 +24,7 @@ import { IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, udec, ule, ult, ulong } from '../../kernel/include/u64';
 import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
+import { capsOf } from '../../kernel/manifest/index';
 import { formatSnapshot } from '../replay/golden';
 import { TracefsTrace } from './parse';
 import { Vmallocinfo, VmallocinfoArea } from './vmallocinfo';
@@ -146,8 +147,9 @@ interface Deferrable {
   run_pending_work(): boolean;
 }
 
+/** The manifest's capability: its queued work can wait (caps.deferredWork). */
 function isDeferrable(a: VmapAllocator): a is VmapAllocator & Deferrable {
-  return typeof (a as Partial<Deferrable>).run_pending_work === 'function' && 'work_mode' in a;
+  return capsOf(a)?.deferredWork === true;
 }
 
 export interface EmulatedPurge {
