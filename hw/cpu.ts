@@ -76,15 +76,22 @@ export const CPU_STATS = declareStats({
   callLocal: ['call.local', 'count', 'functions the initiator ran locally'],
   callWaits: ['call.waits', 'count', 'call-function operations that waited for ACKs'],
   csdLockWaits: ['call.csdLockWaits', 'count', 'requests that had to wait for this CPU\'s previous request to the same target'],
+  migrationsIn: ['sched.migrationsIn', 'count', 'tasks pulled to this CPU when a kworker preempted them elsewhere (timed mode)'],
 });
 
 const CYCLE_SPECS = Object.fromEntries([
   ...COST_KEYS.map((k): [string, StatSpec] => [k, [`cycles.${k}`, 'cycles', COST_SPECS[k].description]]),
   ['handlerWait', ['cycles.handlerWait', 'cycles', 'time a waiting sender spent while the slowest target ran its handler']],
-]) as { readonly [K in CostKey | 'handlerWait']: StatSpec };
+  ['lockWait', ['cycles.lockWait', 'cycles', 'time spent spinning for a spinlock another CPU held (timed mode)']],
+  ['mutexWait', ['cycles.mutexWait', 'cycles', 'time a task slept waiting for a mutex another CPU held (timed mode)']],
+  ['workWait', ['cycles.workWait', 'cycles', 'time a task waited in flush_work() for work running elsewhere (timed mode)']],
+]) as { readonly [K in WaitKey]: StatSpec };
 
 /** Per-CPU modelled cycles, one bucket per cost (same order as COST_KEYS) plus handler wait. */
-export const CYCLE_STATS = declareStats<CostKey | 'handlerWait'>(CYCLE_SPECS);
+export const CYCLE_STATS = declareStats<WaitKey>(CYCLE_SPECS);
+
+/** A cost bucket or one of the waits that are measured, not priced. */
+export type WaitKey = CostKey | 'handlerWait' | 'lockWait' | 'mutexWait' | 'workWait';
 
 const S = CPU_STATS.index;
 const C = COST_INDEX;
@@ -462,6 +469,17 @@ export class Cpu {
     this.stlb.markPage(pn, 0, TLB_REPORTED);
     this.l1Huge.markPage(pn2, TLB_LARGE, TLB_REPORTED);
     this.stlb.markPage(pn2, TLB_LARGE, TLB_REPORTED);
+  }
+
+  /** Cycles this CPU spent idle (timed mode: nothing to run until a wake-up). */
+  idleCycles = 0;
+
+  /** Idle until modelled time `t` (nothing happens when the clock is already there). */
+  idleUntil(t: number): void {
+    const dt = t - this.now;
+    if (dt <= 0) return;
+    this.idleCycles += dt;
+    this.base += dt;
   }
 
   /** Add `cycles` to cost bucket `index` (a COST_INDEX or CYCLE_STATS index). */

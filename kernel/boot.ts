@@ -40,6 +40,11 @@ import { __GFP_DIRECT_RECLAIM } from './mm/vmalloc/common';
 import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
 import { createAllocator } from './mm/vmalloc/index';
 import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
+import { Scheduler, TaskSpec } from './kernel/sched/core';
+import { DeadlockError, lock_table } from './kernel/locking/spinlock';
+import { system_wq, work_struct } from './kernel/workqueue';
+import { COST_INDEX } from '../hw/costs';
+import { Timeline } from './kernel/trace/timeline';
 import { capsOf } from './manifest/index';
 import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
 
@@ -68,6 +73,8 @@ export interface BootOptions {
   /** Run the deferred purge inline, as the golden traces do (default false: a kworker). */
   readonly inlineWork?: boolean;
   readonly faults?: FaultInjection;
+  /** Record a per-CPU timeline of the run in modelled time (kernel/kernel/trace/timeline.ts; default false). */
+  readonly timeline?: boolean;
   /** Record trace events (default true); off, the tracepoints cost nothing, as in a kernel with tracing disabled. */
   readonly trace?: boolean;
   /**
@@ -126,7 +133,22 @@ export class Kernel {
   readonly kworkerDelay: number;
   private readonly tasks: task_struct[];
   private pending: PendingWork | null = null;
+  /** Tasks in modelled time (timed mode: while runTasks() runs). */
+  readonly sched: Scheduler;
+  /** spinlocks and mutexes with their waits (timed mode). */
+  readonly locks: lock_table;
+  /** system_wq: per-CPU worker pools and their kworkers (timed mode). */
+  readonly wq: system_wq;
+  /** drain_vmap_work, the allocator's one static work item. */
+  readonly drain_vmap_work = new work_struct('drain_vmap_work', () => {});
+  private readonly helperWork = new WeakMap<object, work_struct>();
+  /** The run's timeline, when BootOptions.timeline asked for one. */
+  readonly timeline: Timeline | null;
+  /** Allocator touches already charged as areaTouch cycles. */
+  private touchesCharged = 0;
   private depth = 0;
+  /** Kernel calls in progress on each CPU (the API cost is charged to the outermost). */
+  private readonly cpuDepth: Int32Array;
   /** Kworker runs so far. */
   kworker_runs = 0;
 
@@ -148,6 +170,22 @@ export class Kernel {
     this.trace = new trace_buffer(opts.clockHz ?? 3e9);
     if (opts.trace === false) this.trace.enabled.clear();
     this.tasks = Array.from({ length: ncpu }, () => ({ comm: 'init', pid: 1 }));
+    this.cpuDepth = new Int32Array(ncpu);
+    this.sched = new Scheduler(this.machine);
+    this.locks = new lock_table(this.machine, this.sched);
+    this.wq = new system_wq(this.machine, this.sched, (cpu) => 11 + cpu * 7);
+    this.sched.onSwitch = (cpu, t) => {
+      this.tasks[cpu] = { comm: t.comm, pid: t.pid };
+      this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid}`);
+    };
+    this.sched.settle = () => this.settle();
+    this.timeline = opts.timeline ? new Timeline(ncpu, opts.clockHz ?? 3e9, `${info.name} on ${ncpu} CPUs (vmapsim)`) : null;
+    const tl = this.timeline;
+    if (tl) {
+      this.sched.onStep = (cpu, t, start, end) => tl.step(cpu, `${t.comm}-${t.pid}`, start, end, t.worker ? 'kworker' : 'task');
+      this.locks.onWait = (cpu, l, start, end) => tl.slice(cpu, `${l.kind === 'mutex' ? 'mutex_lock' : 'spin_lock'} ${l.name} (wait)`, start, end, 'lock');
+      this.machine.irqObserver = (cpu, vector, start, end) => tl.slice(cpu, `${vector} IPI handler`, start, end, 'irq');
+    }
 
     const self = this;
     const machine = this.machine;
@@ -171,6 +209,11 @@ export class Kernel {
       purge_fragmented_blocks_allcpus: () => self.api.purge_fragmented_blocks_allcpus(),
       purged: (nr, start, end) => {
         this.purges.push({ cpu: machine.currentCpu, nr_areas: nr, start, end, ipis: this.lastFlushIpis });
+        if (this.timeline) {
+          const cpu = machine.currentCpu;
+          this.timeline.instant(cpu, 'purge', machine.cpu(cpu).now, { nr_areas: nr, start: hex(start), end: hex(end), ipis: this.lastFlushIpis });
+          this.timeline.counter('TLB entries (L1 + STLB)', machine.cpu(cpu).now, Object.fromEntries(machine.cpus.map((c) => [`CPU ${c.id}`, c.l1.entries().length + c.stlb.entries().length])));
+        }
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:purge_vmap_area_lazy', () => fmt_purge_vmap_area_lazy(start, end, nr));
       },
       warn: (w) => this.warnings.push(w),
@@ -184,7 +227,43 @@ export class Kernel {
       this.failslabInjected++;
       return true;
     };
-    if (!opts.inlineWork) hooks.schedule_work = (fn) => this.schedule_work(fn);
+    if (!opts.inlineWork) {
+      hooks.schedule_work = (fn) => {
+        if (!this.sched.active) return this.schedule_work(fn);
+        this.drain_vmap_work.func = this.traced('drain_vmap_area_work', fn);
+        this.wq.schedule_work(this.drain_vmap_work);
+      };
+      hooks.schedule_work_on = (cpu, key, fn) => {
+        if (!this.sched.active) return;
+        let w = this.helperWork.get(key);
+        if (!w) this.helperWork.set(key, (w = new work_struct('vn->purge_work', fn)));
+        w.func = fn;
+        this.wq.schedule_work_on(cpu, w);
+      };
+      hooks.flush_work = (key) => {
+        const w = this.helperWork.get(key);
+        if (!this.sched.active || !w) return false;
+        // Queued by schedule_work_on above: wait if it has not finished (it may have already).
+        if (w.pending || w.running) this.wq.flush_work(w);
+        return true;
+      };
+    }
+    hooks.raw_smp_processor_id = () => (machine.currentCpu < 0 ? 0 : machine.currentCpu);
+    hooks.spin_lock = (lock, instance) => {
+      if (this.sched.active) this.locks.spin_lock(this.lockName(lock, instance));
+    };
+    hooks.spin_unlock = (lock, instance) => {
+      if (this.sched.active) this.locks.spin_unlock(this.lockName(lock, instance));
+    };
+    hooks.cond_resched_lock = (lock) => {
+      if (this.sched.active) this.locks.cond_resched_lock(lock);
+    };
+    hooks.mutex_lock = (lock) => {
+      if (this.sched.active) this.locks.mutex_lock(lock);
+    };
+    hooks.mutex_unlock = (lock) => {
+      if (this.sched.active) this.locks.mutex_unlock(lock);
+    };
 
     const VMALLOC_START = opts.vmalloc?.start ?? VMALLOC_START_4LEVEL;
     const VMALLOC_END = opts.vmalloc?.end ?? VMALLOC_END_4LEVEL;
@@ -222,11 +301,76 @@ export class Kernel {
 
   private lastFlushIpis = 0;
 
-  /** The era's flush_tlb_kernel_range, counting the IPIs it sent. */
+  /**
+   * The era's flush_tlb_kernel_range, counting the IPIs it sent. In timed
+   * mode the CPUs behind catch up first (the IPIs reach them at this time),
+   * and again after the ACK wait (they ran meanwhile).
+   */
   private flush_tlb_kernel_range(start: ulong, end: ulong): void {
+    const cpu = this.machine.currentCpu;
+    if (this.sched.active) this.sched.catchUp(cpu);
     const before = this.ipisSent();
-    this.tlb.flush_tlb_kernel_range(start, end);
+    this.traced('flush_tlb_kernel_range', () => this.tlb.flush_tlb_kernel_range(start, end))();
     this.lastFlushIpis = this.ipisSent() - before;
+    if (this.sched.active) this.sched.catchUp(cpu);
+  }
+
+  /** `fn` as a slice of the timeline on the CPU that runs it (itself when there is no timeline). */
+  private traced(name: string, fn: () => void): () => void {
+    const tl = this.timeline;
+    if (!tl) return fn;
+    return () => {
+      const cpu = this.machine.currentCpu;
+      this.settle();
+      tl.begin(cpu, name, this.machine.cpu(cpu).now, 'kernel');
+      try {
+        fn();
+      } finally {
+        this.settle();
+        tl.end(cpu, this.machine.cpu(cpu).now);
+      }
+    };
+  }
+
+  private readonly instanceIds = new WeakMap<object, number>();
+
+  /** A lock's name in the lock table: its class, and which instance (each vmap node has its own, #0, #1, ... in the order first taken). */
+  private lockName(lock: string, instance: object | undefined): string {
+    if (!instance) return lock;
+    let id = this.instanceIds.get(instance);
+    if (id === undefined) this.instanceIds.set(instance, (id = this.instanceIds_n++));
+    return `${lock}#${id}`;
+  }
+  private instanceIds_n = 0;
+
+  /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch). */
+  settle(): void {
+    const t = this.allocator.touches;
+    const d = t - this.touchesCharged;
+    if (d === 0) return;
+    this.touchesCharged = t;
+    const cpu = this.machine.currentCpu;
+    if (cpu < 0) return;
+    this.machine.cpu(cpu).charge(COST_INDEX.areaTouch, d * (this.machine.costVector[COST_INDEX.areaTouch] as number));
+  }
+
+  /**
+   * Run tasks in modelled time until all have exited and no work is left
+   * (timed mode, kernel/kernel/sched/core.ts): the purge runs in kworkers
+   * side by side with the tasks, locks are taken in time order.
+   */
+  runTasks(specs: readonly TaskSpec[]): void {
+    this.settle();
+    if (this.pending) this.flush_work();
+    this.sched.run(specs);
+    this.settle();
+    const held = this.locks.held_at_exit();
+    if (held.length) throw new DeadlockError(`deadlock: every task has exited, and ${held.join('; ')} is never released`);
+  }
+
+  /** The task running on `cpu` now, in timed mode (its CPU may change when it migrates). */
+  currentTask(cpu: number): { readonly cpu: number } | null {
+    return this.sched.curr(cpu);
   }
 
   /** CAL IPIs sent so far, all CPUs. */
@@ -282,7 +426,12 @@ export class Kernel {
     if (!this.trace.enabled.has(event)) return;
     const cpu = this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu;
     const t = this.tasks[cpu] as task_struct;
-    this.trace.record({ event, comm: t.comm, pid: t.pid, cpu, flags: '.....', cycles: this.machine.cpu(cpu).now, fields });
+    const now = this.machine.cpu(cpu).now;
+    this.trace.record({ event, comm: t.comm, pid: t.pid, cpu, flags: '.....', cycles: now, fields });
+    if (this.timeline) {
+      this.timeline.instant(cpu, event.replace('vmalloc:', ''), now, { fields: fields() });
+      this.timeline.counter('vmap_lazy_nr', now, { pages: this.allocator.vmap_lazy_nr });
+    }
   }
 
   /** Name the task running on `cpu` (trace lines show it). */
@@ -297,12 +446,23 @@ export class Kernel {
     this.depth++;
     try {
       return this.machine.runOn(cpu, (c) => {
+        this.settle();
         c.setContext(`${t.comm}-${t.pid} ${what}`);
-        return fn(this.api);
+        const tl = this.timeline;
+        tl?.begin(cpu, what, c.now, 'kernel');
+        if (this.cpuDepth[cpu] === 0) c.charge(COST_INDEX.apiCall, this.machine.costVector[COST_INDEX.apiCall] as number);
+        this.cpuDepth[cpu] = (this.cpuDepth[cpu] as number) + 1;
+        try {
+          return fn(this.api);
+        } finally {
+          this.settle();
+          this.cpuDepth[cpu] = (this.cpuDepth[cpu] as number) - 1;
+          tl?.end(cpu, c.now);
+        }
       });
     } finally {
       this.depth--;
-      if (this.depth === 0) this.schedule();
+      if (this.depth === 0 && !this.sched.active) this.schedule();
     }
   }
 
@@ -426,6 +586,8 @@ export class Kernel {
 }
 
 const ipiSentCalIndex = CPU_STATS.index.ipiSentCal;
+
+
 
 /** Boot a kernel of `version` on a machine. */
 export function bootKernel(opts: BootOptions): Kernel {

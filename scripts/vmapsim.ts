@@ -180,10 +180,12 @@ export function buildProgram(): Command {
     .option('--cpus <list>', 'CPU counts, comma separated (1 to 512)', cpuList)
     .option('--seed <n>', 'seed of every random choice', seedArg, 1)
     .option('--flush-era <era>', 'pair the allocators with another flush era')
+    .option('--costs <profile>', 'cost profile: hardware (default), qemu-tcg, or a JSON file (docs/concurrency.md)')
+    .option('--timeline <file>', 'write the per-CPU timeline in modelled time (Chrome trace-event JSON: ui.perfetto.dev, chrome://tracing)')
     .option('--json', 'print one JSON object (schema: docs/run-json.md)')
     .option('--trace', 'print kernel-format trace lines instead of the table')
     .option('--html <file>', 'write a self-contained HTML report with plots')
-    .action((scenario: string, params: string[], o: { kernel?: string[]; cpus?: number[]; seed: number; flushEra?: string; json?: boolean; trace?: boolean; html?: string }) => {
+    .action((scenario: string, params: string[], o: { kernel?: string[]; cpus?: number[]; seed: number; flushEra?: string; costs?: string; timeline?: string; json?: boolean; trace?: boolean; html?: string }) => {
       process.exitCode = runCommand(scenario, params, o, out, err);
     });
 

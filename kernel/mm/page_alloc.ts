@@ -8,6 +8,7 @@
  * kernel's; struct page is reduced to its page frame number.
  */
 
+import { COST_INDEX } from '../../hw/costs';
 import type { Machine } from '../../hw';
 
 /** __GFP_ZERO: return a zeroed page. */
@@ -36,8 +37,11 @@ export class page_alloc {
 
   /** alloc_page(gfp_mask): one frame, zeroed with __GFP_ZERO; null when memory is exhausted. */
   alloc_page(gfp_mask: number = GFP_KERNEL): page | null {
-    const frame = this.machine.allocFrame({ zero: (gfp_mask & __GFP_ZERO) !== 0 });
+    const zero = (gfp_mask & __GFP_ZERO) !== 0;
+    const frame = this.machine.allocFrame({ zero });
     if (frame === null) return null;
+    this.charge(COST_INDEX.pageAlloc);
+    if (zero) this.charge(COST_INDEX.pageZero);
     this.nr_allocated++;
     this.live.add(frame);
     return new page(frame);
@@ -47,13 +51,22 @@ export class page_alloc {
   __free_page(p: page): void {
     if (!this.live.delete(p.pfn)) throw new Error(`__free_page of pfn ${p.pfn}, which is not allocated (double free?)`);
     this.nr_freed++;
+    this.charge(COST_INDEX.pageFree);
     this.machine.freeFrame(p.pfn);
+  }
+
+  /** The cost of a page operation, to the CPU whose code runs (none outside kernel code). */
+  private charge(index: number): void {
+    const cpu = this.machine.currentCpu;
+    if (cpu >= 0) this.machine.cpu(cpu).charge(index, this.machine.costVector[index] as number);
   }
 
   /** A zeroed page for a page table (counted apart; vunmap never frees them). */
   alloc_pgtable_page(): page | null {
     const frame = this.machine.allocFrame({ zero: true });
     if (frame === null) return null;
+    this.charge(COST_INDEX.pageAlloc);
+    this.charge(COST_INDEX.pageZero);
     this.nr_pgtable_pages++;
     return new page(frame);
   }

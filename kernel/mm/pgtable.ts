@@ -25,6 +25,7 @@
  * Huge (PMD) mappings are not attempted: every leaf is a 4 KiB PTE.
  */
 
+import { COST_INDEX } from '../../hw/costs';
 import { EntryBits, Machine, entryAddress, entryFrame, isPresent, makeEntry, tableIndex } from '../../hw';
 import type { page, page_alloc } from './page_alloc';
 import { ult, ulong } from '../include/u64';
@@ -243,6 +244,7 @@ function vmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong, 
       return -ENOMEM;
     }
     mm.machine.writeEntry(pte, makeEntry(pg.pfn, prot)); // set_pte_at(&init_mm, addr, pte, mk_pte(page, prot))
+    chargePte(mm, COST_INDEX.pteWrite);
     nr.n++;
     pte += 8;
     addr += PAGE_SIZE;
@@ -317,11 +319,18 @@ function vunmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong
     const m = mm.machine;
     if (m.readEntry(pte) !== 0n) {
       const ptent = m.clearEntry(pte); // ptep_get_and_clear(&init_mm, addr, pte)
+      chargePte(mm, COST_INDEX.pteClear);
       if (!isPresent(ptent)) warn('vunmap_pte_range', '!pte_none(ptent) && !pte_present(ptent)');
     }
     pte += 8;
     addr += PAGE_SIZE;
   } while (addr !== end);
+}
+
+/** The modelled cost of one PTE store, to the CPU whose code runs (cost model, not kernel text). */
+function chargePte(mm: mm_struct, index: number): void {
+  const m = mm.machine;
+  if (m.currentCpu >= 0) m.cpu(m.currentCpu).charge(index, m.costVector[index] as number);
 }
 
 /** The leaf PTE mapping `addr` (0n if none, or if a table on the way is missing). For checks and dumps. */

@@ -21,7 +21,7 @@ const scenario: Scenario = {
   ],
   defaults: { kernels: ['linux-2.6.39', 'linux-6.1'], cpus: [2, 8] },
   run(ctx) {
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, machine: { cpus: ctx.cpus, seed: ctx.seed }, trace: false });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs }, trace: false });
     const rounds = ctx.params.rounds as number;
     const size = (ctx.params.pages as number) * 4096;
     const touches: number[] = [];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Run a scenario over a matrix of kernel versions and CPU counts. */
 
+import type { CostTable } from '../../hw/costs';
 import { Params, RunResult, Scenario } from './scenario';
 
 export interface MatrixOptions {
@@ -9,6 +10,8 @@ export interface MatrixOptions {
   seed: number;
   params: Params;
   flushEra?: string;
+  costs?: CostTable;
+  timeline?: boolean;
   trace?: (line: string) => void;
   onCell?: (index: number, total: number, kernel: string, cpus: number) => void;
 }
@@ -37,7 +40,7 @@ export function runMatrix(scenario: Scenario, opts: MatrixOptions): MatrixResult
   for (const kernel of opts.kernels) {
     for (const cpus of opts.cpus) {
       opts.onCell?.(i++, total, kernel, cpus);
-      const result = scenario.run({ kernel, cpus, seed: opts.seed, params: opts.params, flushEra: opts.flushEra, trace: opts.trace });
+      const result = scenario.run({ kernel, cpus, seed: opts.seed, params: opts.params, flushEra: opts.flushEra, costs: opts.costs, timeline: opts.timeline, trace: opts.trace });
       cells.push({ kernel, cpus, seed: opts.seed, params: opts.params, result });
     }
   }

@@ -6,6 +6,8 @@
  * user's own `.ts`/`.js` file have the same shape.
  */
 
+import type { CostTable } from '../../hw/costs';
+
 /** A parameter a scenario takes, with its default and what it accepts. */
 export type ParamSpec =
   | {
@@ -34,6 +36,10 @@ export interface RunContext {
   readonly params: Params;
   /** Flush era override (`--flush-era`), if any. */
   readonly flushEra?: string;
+  /** The cost table of the machine (--costs; default: the hardware profile). */
+  readonly costs?: CostTable;
+  /** Record a timeline of the run (--timeline); the scenario returns it as RunResult.timeline. */
+  readonly timeline?: boolean;
   /** Print a kernel-format trace line (`--trace`). */
   readonly trace?: (line: string) => void;
   /** Report progress within the cell. */
@@ -92,6 +98,8 @@ export interface RunResult {
   reports?: string[];
   /** Lines the scenario wants shown under the table. */
   notes?: string[];
+  /** The run's per-CPU timeline (Chrome trace-event JSON), when RunContext.timeline asked for it. */
+  readonly timeline?: string;
 }
 
 export interface Scenario {

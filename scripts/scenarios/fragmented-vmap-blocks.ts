@@ -49,7 +49,7 @@ export const fragmentedVmapBlocks: Scenario = {
       cpus: ctx.cpus,
       NR_CPUS: 2 ** 21 / bits, // VMAP_BBMAP_BITS = VMALLOC_PAGES (2^25) / NR_CPUS / 16
       flushEra: ctx.flushEra as FlushEraName | undefined,
-      machine: { cpus: ctx.cpus, seed: ctx.seed },
+      machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs },
       vmalloc: { start: VMALLOC_START_4LEVEL, end: VMALLOC_START_4LEVEL + mib * 1024 * 1024 - 1 },
     });
     if (k.api.VMAP_BBMAP_BITS !== bits) throw new Error(`fragmented-vmap-blocks: ${ctx.kernel} sized its blocks at ${k.api.VMAP_BBMAP_BITS} pages, not ${bits}`);

@@ -56,7 +56,7 @@ export const kdumpVmcoreCopy: Scenario = {
       version: ctx.kernel,
       cpus: ctx.cpus,
       flushEra: ctx.flushEra as FlushEraName | undefined,
-      machine: { cpus: ctx.cpus, seed: ctx.seed },
+      machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs },
       vmalloc: { start: VMALLOC_START_4LEVEL, end: VMALLOC_START_4LEVEL + mib * 1024 * 1024 - 1 },
     });
     k.setTask(0, 'makedumpfile', 412);

@@ -56,7 +56,7 @@ export const vmMapRamExhaustion: Scenario = {
       cpus: ctx.cpus,
       ...(bp === 'kernel' ? {} : { NR_CPUS: 2 ** 21 / Number(bp) }),
       flushEra: ctx.flushEra as FlushEraName | undefined,
-      machine: { cpus: ctx.cpus, seed: ctx.seed },
+      machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs },
     });
     const BITS = k.api.VMAP_BBMAP_BITS;
     const pages = k.alloc_pages(16);

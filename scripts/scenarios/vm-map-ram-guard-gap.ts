@@ -57,7 +57,7 @@ export const vmMapRamGuardGap: Scenario = {
       cpus: ctx.cpus,
       NR_CPUS,
       flushEra: ctx.flushEra as FlushEraName | undefined,
-      machine: { cpus: ctx.cpus, seed: ctx.seed },
+      machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs },
       vmalloc: { start: range.start, end: range.end },
     });
     if (k.api.VMAP_BBMAP_BITS !== bits) throw new Error(`vm-map-ram-guard-gap: ${ctx.kernel} sized its blocks at ${k.api.VMAP_BBMAP_BITS} pages, not ${bits}`);

@@ -37,7 +37,6 @@ import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
 import { isKernelBug } from '../../kernel/include/asm-generic/bug';
 import type { ulong } from '../../kernel/include/u64';
 import type { page } from '../../kernel/mm/page_alloc';
-import { runInterleaved } from '../../hw';
 import { SplitMix64 } from '../check/prng';
 import { machineFigures } from '../run/machine-metrics';
 import { BugReport, Scenario } from '../run/scenario';
@@ -135,19 +134,23 @@ interface LoopOpts {
   readonly unmapAliasesEvery: number;
 }
 
-/** One loop on one CPU; yields after every kernel call and every page write. */
-function* loop(m: Mapper, cpu: number, o: LoopOpts, rnd: SplitMix64): Generator<void, void> {
+/**
+ * One loop as a task; yields after every kernel call and every page write.
+ * `at()` is the CPU the task runs on now (it can migrate); `busy` is the
+ * long busy list, freed at the end of the loop as the module does.
+ */
+function* loop(m: Mapper, at: () => number, o: LoopOpts, rnd: SplitMix64, busy: ulong[]): Generator<void, void> {
   const k = m.k;
   const live: Area[] = [];
   const touch = function* (a: Area, i: number): Generator<void, void> {
     for (let p = 0; p < a.n; p++) {
-      k.write64(cpu, a.addr + p * PAGE_SIZE, i);
+      k.write64(at(), a.addr + p * PAGE_SIZE, i);
       yield;
     }
   };
   if (o.pool > 0) {
     while (live.length < o.pool) {
-      const a = m.map(cpu, rnd.rnd(o.pages) + 1);
+      const a = m.map(at(), rnd.rnd(o.pages) + 1);
       yield;
       if (!a) break;
       live.push(a);
@@ -157,31 +160,36 @@ function* loop(m: Mapper, cpu: number, o: LoopOpts, rnd: SplitMix64): Generator<
   for (let i = 0; i < o.iterations; i++) {
     if (o.pool > 0 && live.length > 0) {
       const [old] = live.splice(rnd.rnd(live.length), 1);
-      m.unmap(cpu, old as Area);
+      m.unmap(at(), old as Area);
       yield;
-      const a = m.map(cpu, rnd.rnd(o.pages) + 1);
+      const a = m.map(at(), rnd.rnd(o.pages) + 1);
       yield;
       if (a) {
         live.push(a);
         yield* touch(a, i);
       }
     } else {
-      const a = m.map(cpu, o.pages);
+      const a = m.map(at(), o.pages);
       yield;
       if (a) {
         yield* touch(a, i);
-        m.unmap(cpu, a);
+        m.unmap(at(), a);
         yield;
       }
     }
     if (o.unmapAliasesEvery > 0 && (i + 1) % o.unmapAliasesEvery === 0) {
       m.counts.calls++;
-      k.vm_unmap_aliases(cpu);
+      k.vm_unmap_aliases(at());
       yield;
     }
   }
   for (const a of live) {
-    m.unmap(cpu, a);
+    m.unmap(at(), a);
+    yield;
+  }
+  for (const addr of busy) {
+    m.counts.calls++;
+    k.vfree(at(), addr);
     yield;
   }
 }
@@ -210,7 +218,7 @@ export const vmallocLoop: Scenario = {
       pool: ctx.params.pool as number,
       unmapAliasesEvery: ctx.params.unmap_aliases_every as number,
     };
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, timeline: ctx.timeline, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
     const notes: string[] = [];
     const counts: LoopCounts = { calls: 0, allocations: 0, failed: 0, touches: [] };
     if (ctx.params.boot) {
@@ -220,29 +228,38 @@ export const vmallocLoop: Scenario = {
       notes.push(describeBoot(b));
     }
     const busy = ctx.params.busy as number;
+    const busyList: ulong[] = [];
     for (let i = 0; i < busy; i++) {
       counts.calls++;
-      if (k.vmalloc(0, PAGE_SIZE, 'busy_list') === 0) throw new Error(`vmalloc-loop: busy area ${i} failed on ${ctx.kernel}`);
+      const addr = k.vmalloc(0, PAGE_SIZE, 'busy_list');
+      if (addr === 0) throw new Error(`vmalloc-loop: busy area ${i} failed on ${ctx.kernel}`);
+      busyList.push(addr);
     }
     const purges0 = k.purges.length;
     const ipis0 = k.ipisSent();
     const tlb0 = { full: sum(k.tlbstats.do_flush_tlb_all), ranged: k.tlbstats.kernel_range_ranged, all: k.tlbstats.kernel_range_requests };
     const touches0 = counts.touches.length;
-    const cpus = ctx.params.threads ? [...k.cpu_online_mask] : [0];
-    const loops = cpus.map((cpu) => {
+    const threads = ctx.params.threads as boolean;
+    const cpus = threads ? [...k.cpu_online_mask] : [0];
+    const t0 = Math.max(...k.machine.cpus.map((c) => c.now));
+    const tasks = cpus.map((cpu, i) => {
       const rnd = new SplitMix64((ctx.seed * 8191 + cpu * 131 + 17) % 9007199254740991);
-      return { cpu, name: `vmalloc_loop/${cpu}`, steps: loop(new Mapper(k, api, counts, rnd), cpu, o, rnd) };
+      // A kthread bound to its CPU (threads), or the insmod task, which the scheduler may move:
+      // each step runs on the task's CPU of the moment.
+      const comm = threads ? `vmalloc_loop/${cpu}` : 'insmod';
+      const steps = loop(new Mapper(k, api, counts, rnd), () => k.machine.currentCpu, o, rnd, i === 0 ? busyList : []);
+      return { comm, pid: 900 + cpu, cpu, bound: threads, steps };
     });
     let bug: BugReport | undefined;
     try {
-      for (const l of loops) k.setTask(l.cpu, 'insmod', 900 + l.cpu);
-      runInterleaved(k.machine, loops, { order: 'round-robin' });
+      k.runTasks(tasks);
       k.flush_work();
     } catch (e) {
       if (!isKernelBug(e)) throw e;
       bug = { version: e.version, func: e.func, line: e.line, cond: e.cond, op: counts.calls, oops: `${e.oops(k.allocator.golden_state())}\nwhile: vmalloc-loop api=${api}` };
     }
     const purges = k.purges.slice(purges0);
+    const elapsed = Math.max(...k.machine.cpus.map((c) => c.now)) - t0;
     const ipis = k.ipisSent() - ipis0;
     const lmp = k.allocator.lazy_max_pages();
     const frees = o.iterations * cpus.length;
@@ -250,11 +267,16 @@ export const vmallocLoop: Scenario = {
       `lazy_max_pages() = ${lmp}; ${purges.length} lazy purge${purges.length === 1 ? '' : 's'} during the loop${purges.length ? ` (one per ${(frees / purges.length).toFixed(1)} iterations, ${mean(purges.map((p) => p.nr_areas)).toFixed(1)} areas each, ${(ipis / purges.length).toFixed(1)} IPIs each)` : ''}`,
       `flushes during the loop: ${sum(k.tlbstats.do_flush_tlb_all) - tlb0.full} do_flush_tlb_all (all CPUs), ${k.tlbstats.kernel_range_ranged - tlb0.ranged} ranged of ${k.tlbstats.kernel_range_requests - tlb0.all} flush_tlb_kernel_range calls; ${ipis} IPIs sent`,
     );
+    notes.push(
+      `modelled time of the loop: ${elapsed.toFixed(0)} cycles (${(elapsed / 3e9).toFixed(4)} s at 3 GHz); ${k.sched.stats.migrations} task migrations, ${k.sched.stats.preemptions} kworker preemptions`,
+    );
+    const waits = lockClasses(k);
+    if (waits.length) notes.push(`lock waits: ${waits.map((l) => `${l.name} ${l.contended} contended, ${l.wait.toFixed(0)} cycles${l.nested ? `, ${l.nested} nested` : ''}`).join('; ')}`);
     if (api === 'vm_map_ram') notes.push(`${k.api.nr_vmap_blocks()} vmap blocks live at the end (${k.api.VMAP_BBMAP_BITS} pages each)`);
     const loopTouches = counts.touches.slice(touches0);
     const m = machineFigures(k, { operations: counts.calls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(loopTouches), bug, notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(loopTouches), bug, notes, ...(k.timeline ? { timeline: k.timeline.toJson() } : {}), reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
   },
 };
 
@@ -266,4 +288,18 @@ function sum(xs: readonly number[]): number {
 
 function mean(xs: readonly number[]): number {
   return xs.length ? sum(xs) / xs.length : 0;
+}
+
+/** Waits per lock class (each vmap node's lock of one kind summed), the contended ones. */
+export function lockClasses(k: Kernel): { name: string; contended: number; wait: number; nested: number }[] {
+  const by = new Map<string, { name: string; contended: number; wait: number; nested: number }>();
+  for (const l of k.locks.all()) {
+    const name = l.name.replace(/#\d+$/, '');
+    const e = by.get(name) ?? { name, contended: 0, wait: 0, nested: 0 };
+    e.contended += l.contended;
+    e.wait += l.totalWait;
+    e.nested += l.nested;
+    by.set(name, e);
+  }
+  return [...by.values()].filter((e) => e.contended > 0 || e.nested > 0);
 }

@@ -61,21 +61,47 @@ export interface VmallocHooks {
    * waiting task run. Instrumentation, optional; the trace environment has
    * no contention, so nothing else happens at these points.
    */
-  spin_lock?(lock: string): void;
-  spin_unlock?(lock: string): void;
+  spin_lock?(lock: string, instance?: object): void;
+  spin_unlock?(lock: string, instance?: object): void;
   cond_resched_lock?(lock: string): void;
+  /** mutex_lock(&lock) / mutex_unlock(&lock) (vmap_purge_lock). */
+  mutex_lock?(lock: string): void;
+  mutex_unlock?(lock: string): void;
+  /**
+   * schedule_work_on(cpu, work) for a work item of the allocator's own (6.12's
+   * per-node purge helpers), and flush_work(work): true if the environment
+   * ran it; without these hooks the allocator runs the item itself at
+   * flush_work().
+   */
+  schedule_work_on?(cpu: number, work: object, fn: () => void): void;
+  /** raw_smp_processor_id(), where the environment runs code on CPUs. */
+  raw_smp_processor_id?(): number;
+  flush_work?(work: object): boolean;
   /** Instrumentation: the purge's release loop gave one area back, under that lock. */
   purge_released?(): void;
 }
 
-/** spin_lock(&lock) at an instrumented site: tell the hooks. */
-export function spin_lock(env: VmallocEnv, lock: string): void {
-  env.hooks.spin_lock?.(lock);
+/**
+ * spin_lock(&lock): tell the hooks. `lock` names the lock class (as lockdep
+ * does); `instance` tells apart the locks of one class (each vmap node's).
+ */
+export function spin_lock(env: VmallocEnv, lock: string, instance?: object): void {
+  env.hooks.spin_lock?.(lock, instance);
 }
 
-/** spin_unlock(&lock) at an instrumented site. */
-export function spin_unlock(env: VmallocEnv, lock: string): void {
-  env.hooks.spin_unlock?.(lock);
+/** spin_unlock(&lock). */
+export function spin_unlock(env: VmallocEnv, lock: string, instance?: object): void {
+  env.hooks.spin_unlock?.(lock, instance);
+}
+
+/** mutex_lock(&lock). */
+export function mutex_lock(env: VmallocEnv, lock: string): void {
+  env.hooks.mutex_lock?.(lock);
+}
+
+/** mutex_unlock(&lock). */
+export function mutex_unlock(env: VmallocEnv, lock: string): void {
+  env.hooks.mutex_unlock?.(lock);
 }
 
 /** Instrumentation: one area released by a purge's release loop. */

@@ -65,7 +65,7 @@ import {
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1';
 import { PCPU_LINES_6_1, pcpu_get_vm_areas } from './pcpu/linux-6.1';
-import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 import { allocator_id, vmalloc_shims } from './shims/customised';
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
@@ -711,26 +711,26 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   /** Release an area allocated by alloc_vmap_area() straight to the free tree. */
   free_vmap_area(va: vmap_area): void {
     // Out of the busy tree/list.
-    // spin_lock(&vmap_area_lock);
+    spin_lock(this.env, 'vmap_area_lock');
     this.unlink_va(va, this.vmap_area_root);
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(this.env, 'vmap_area_lock');
 
     // Into the free tree/list, merged where it touches.
-    // spin_lock(&free_vmap_area_lock);
+    spin_lock(this.env, 'free_vmap_area_lock');
     this.merge_or_add_vmap_area_augment(va, this.free_vmap_area_root, this.free_vmap_area_list);
-    // spin_unlock(&free_vmap_area_lock);
+    spin_unlock(this.env, 'free_vmap_area_lock');
   }
 
   /*
    * Make sure this CPU holds a spare vmap_area for a no-edge split, allocated
    * before the lock so a permissive gfp mask can be used; then take the lock.
    */
-  preload_this_cpu_lock(_lock: string, gfp_mask: number, node: number): void {
+  preload_this_cpu_lock(lock: string, gfp_mask: number, node: number): void {
     let va: vmap_area | null = null;
 
     if (!this.ne_fit_preload_node) va = this.kmem_cache_alloc(gfp_mask, node);
 
-    // spin_lock(lock);
+    spin_lock(this.env, lock);
 
     // __this_cpu_cmpxchg(ne_fit_preload_node, NULL, va): keep the first one.
     if (va) {
@@ -777,7 +777,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       // retry:
       this.preload_this_cpu_lock('free_vmap_area_lock', gfp_mask, node);
       addr = this.__alloc_vmap_area(this.free_vmap_area_root, this.free_vmap_area_list, size, align, vstart, vend);
-      // spin_unlock(&free_vmap_area_lock);
+      spin_unlock(this.env, 'free_vmap_area_lock');
 
       // vend back means no fit: go to overflow.
       if (addr !== vend) {
@@ -785,9 +785,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
         va.va_end = addr + size;
         va.vm = null;
 
-        // spin_lock(&vmap_area_lock);
+        spin_lock(this.env, 'vmap_area_lock');
         this.insert_vmap_area(va, this.vmap_area_root, this.vmap_area_list);
-        // spin_unlock(&vmap_area_lock);
+        spin_unlock(this.env, 'vmap_area_lock');
 
         this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', '!IS_ALIGNED(va->va_start, align)');
         this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
@@ -846,12 +846,12 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   __purge_vmap_area_lazy(start: ulong, end: ulong): boolean {
     const local_purge_list = new list_head<vmap_area>(null);
 
-    // spin_lock(&purge_vmap_area_lock);
+    spin_lock(this.env, 'purge_vmap_area_lock');
     this.purge_vmap_area_root = new rb_root(); // = RB_ROOT
     list_replace_init(this.purge_vmap_area_list, local_purge_list);
     const nr_areas = this.nr_lazy_areas; // instrumentation
     this.nr_lazy_areas = 0;
-    // spin_unlock(&purge_vmap_area_lock);
+    spin_unlock(this.env, 'purge_vmap_area_lock');
 
     if (list_empty(local_purge_list)) return false;
 
@@ -891,10 +891,10 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
   /** Purge the outstanding lazy areas now. */
   purge_vmap_area_lazy(): void {
-    // mutex_lock(&vmap_purge_lock);
+    mutex_lock(this.env, 'vmap_purge_lock');
     this.env.hooks.purge_fragmented_blocks_allcpus();
     this.__purge_vmap_area_lazy(ULONG_MAX, 0);
-    // mutex_unlock(&vmap_purge_lock);
+    mutex_unlock(this.env, 'vmap_purge_lock');
   }
 
   /** The drain work item: purge until under the threshold. */
@@ -902,9 +902,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     let nr_lazy: number;
 
     do {
-      // mutex_lock(&vmap_purge_lock);
+      mutex_lock(this.env, 'vmap_purge_lock');
       this.__purge_vmap_area_lazy(ULONG_MAX, 0);
-      // mutex_unlock(&vmap_purge_lock);
+      mutex_unlock(this.env, 'vmap_purge_lock');
 
       // More to do?
       nr_lazy = this.vmap_lazy_nr;
@@ -928,18 +928,18 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
    * flush_cache_vunmap(); its TLB flush waits for the purge.
    */
   free_vmap_area_noflush(va: vmap_area): void {
-    // spin_lock(&vmap_area_lock);
+    spin_lock(this.env, 'vmap_area_lock');
     this.unlink_va(va, this.vmap_area_root);
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(this.env, 'vmap_area_lock');
 
     this.vmap_lazy_nr += Math.floor((va.va_end - va.va_start) / PAGE_SIZE); // atomic_long_add_return(... >> PAGE_SHIFT)
     const nr_lazy = this.vmap_lazy_nr;
     this.nr_lazy_areas++; // instrumentation
 
     // Into the purge tree/list, merged with lazy neighbours.
-    // spin_lock(&purge_vmap_area_lock);
+    spin_lock(this.env, 'purge_vmap_area_lock');
     this.merge_or_add_vmap_area(va, this.purge_vmap_area_root, this.purge_vmap_area_list);
-    // spin_unlock(&purge_vmap_area_lock);
+    spin_unlock(this.env, 'purge_vmap_area_lock');
 
     // va may be freed from here on.
     if (nr_lazy > this.lazy_max_pages()) this.schedule_work_drain_vmap_work();
@@ -955,9 +955,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   }
 
   find_vmap_area(addr: ulong): vmap_area | null {
-    // spin_lock(&vmap_area_lock);
+    spin_lock(this.env, 'vmap_area_lock');
     const va = this.__find_vmap_area(addr, this.vmap_area_root);
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(this.env, 'vmap_area_lock');
 
     return va;
   }
@@ -970,9 +970,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
         gfp_kernel: GFP_KERNEL,
         clip: (va, start, size) => this.adjust_va_to_fit_type(this.free_vmap_area_root, this.free_vmap_area_list, va, start, size),
         insert_busy: (vas) => {
-          // spin_lock(&vmap_area_lock);
+          spin_lock(this.env, 'vmap_area_lock');
           for (const va of vas) this.insert_vmap_area(va, this.vmap_area_root, this.vmap_area_list);
-          // spin_unlock(&vmap_area_lock);
+          spin_unlock(this.env, 'vmap_area_lock');
         },
         purge: () => this.purge_vmap_area_lazy(),
       },

@@ -84,7 +84,7 @@ import {
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1';
 import { PCPU_LINES_6_12, pcpu_get_vm_areas } from './pcpu/linux-6.1';
-import { AllocatorSnapshot, AreaView, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
+import { AllocatorSnapshot, AreaView, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
 import { allocator_id, vmalloc_shims } from './shims/customised';
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
@@ -267,8 +267,18 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   /** atomic_long_t vmap_lazy_nr, in pages */
   vmap_lazy_nr = 0;
 
-  /** raw_smp_processor_id(): the CPU the caller runs on. */
-  cpu = 0;
+  /**
+   * raw_smp_processor_id(): the CPU the caller runs on; on the machine the
+   * hook says, elsewhere what the environment set (a replay sets the
+   * traced CPU).
+   */
+  get cpu(): number {
+    return this.env.hooks.raw_smp_processor_id?.() ?? this.cpu_set;
+  }
+  set cpu(v: number) {
+    this.cpu_set = v;
+  }
+  private cpu_set = 0;
 
   /**
    * Instrumentation, not kernel state: lazily freed areas since the last
@@ -871,26 +881,26 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     const vn = this.addr_to_node(va.va_start);
 
     // Out of its node's busy tree/list.
-    // spin_lock(&vn->busy.lock);
+    spin_lock(this.env, 'vn->busy.lock', vn);
     this.unlink_va(va, vn.busy.root);
-    // spin_unlock(&vn->busy.lock);
+    spin_unlock(this.env, 'vn->busy.lock', vn);
 
     // Into the free tree/list, merged where it touches.
-    // spin_lock(&free_vmap_area_lock);
+    spin_lock(this.env, 'free_vmap_area_lock');
     this.merge_or_add_vmap_area_augment(va, this.free_vmap_area_root, this.free_vmap_area_list);
-    // spin_unlock(&free_vmap_area_lock);
+    spin_unlock(this.env, 'free_vmap_area_lock');
   }
 
   /*
    * Make sure this CPU holds a spare vmap_area for a no-edge split, allocated
    * before the lock so a permissive gfp mask can be used; then take the lock.
    */
-  preload_this_cpu_lock(_lock: string, gfp_mask: number, node: number): void {
+  preload_this_cpu_lock(lock: string, gfp_mask: number, node: number): void {
     let va: vmap_area | null = null;
 
     if (!this.ne_fit_preload_node[this.cpu]) va = this.kmem_cache_alloc(gfp_mask, node);
 
-    // spin_lock(lock);
+    spin_lock(this.env, lock);
 
     // __this_cpu_try_cmpxchg(ne_fit_preload_node, &tmp (NULL), va): keep the first one.
     if (va) {
@@ -913,10 +923,10 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     const vp = this.size_to_va_pool(n, this.va_size(va));
     if (!vp) return false;
 
-    // spin_lock(&n->pool_lock);
+    spin_lock(this.env, 'vn->pool_lock', n);
     list_add(va.list, vp.head);
     vp.len = vp.len + 1; // WRITE_ONCE
-    // spin_unlock(&n->pool_lock);
+    spin_unlock(this.env, 'vn->pool_lock', n);
 
     return true;
   }
@@ -932,7 +942,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     const vp = this.size_to_va_pool(vn, size);
     if (!vp || list_empty(vp.head)) return null;
 
-    // spin_lock(&vn->pool_lock);
+    spin_lock(this.env, 'vn->pool_lock', vn);
     if (!list_empty(vp.head)) {
       va = this.list_entry(vp.head.next); // list_first_entry
 
@@ -953,7 +963,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
         va = null;
       }
     }
-    // spin_unlock(&vn->pool_lock);
+    spin_unlock(this.env, 'vn->pool_lock', vn);
 
     return va;
   }
@@ -1030,7 +1040,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       if (addr === vend) {
         this.preload_this_cpu_lock('free_vmap_area_lock', gfp_mask, node);
         addr = this.__alloc_vmap_area(this.free_vmap_area_root, this.free_vmap_area_list, size, align, vstart, vend);
-        // spin_unlock(&free_vmap_area_lock);
+        spin_unlock(this.env, 'free_vmap_area_lock');
       }
 
       this.env.hooks.trace_alloc_vmap_area?.(addr, size, align, vstart, vend, addr === vend ? 1 : 0);
@@ -1046,9 +1056,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
         const vn = this.addr_to_node(va.va_start);
 
-        // spin_lock(&vn->busy.lock);
+        spin_lock(this.env, 'vn->busy.lock', vn);
         this.insert_vmap_area(va, vn.busy.root, vn.busy.head);
-        // spin_unlock(&vn->busy.lock);
+        spin_unlock(this.env, 'vn->busy.lock', vn);
 
         this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', '!IS_ALIGNED(va->va_start, align)');
         this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
@@ -1130,9 +1140,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       if (list_empty(vn.pool[i].head)) continue;
 
       // Detach the pool so that nobody else reaches it.
-      // spin_lock(&vn->pool_lock);
+      spin_lock(this.env, 'vn->pool_lock', vn);
       list_replace_init(vn.pool[i].head, tmp_list);
-      // spin_unlock(&vn->pool_lock);
+      spin_unlock(this.env, 'vn->pool_lock', vn);
 
       if (full_decay) vn.pool[i].len = 0; // WRITE_ONCE
 
@@ -1159,9 +1169,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       // Reattach what is left of a partly decayed pool (nobody else can
       // have refilled it meanwhile).
       if (!full_decay && !list_empty(tmp_list)) {
-        // spin_lock(&vn->pool_lock);
+        spin_lock(this.env, 'vn->pool_lock', vn);
         list_replace_init(tmp_list, vn.pool[i].head);
-        // spin_unlock(&vn->pool_lock);
+        spin_unlock(this.env, 'vn->pool_lock', vn);
       }
     }
 
@@ -1234,10 +1244,10 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
       if (RB_EMPTY_ROOT(vn.lazy.root)) continue;
 
-      // spin_lock(&vn->lazy.lock);
+      spin_lock(this.env, 'vn->lazy.lock', vn);
       vn.lazy.root.rb_node = null; // WRITE_ONCE
       list_replace_init(vn.lazy.head, vn.purge_list);
-      // spin_unlock(&vn->lazy.lock);
+      spin_unlock(this.env, 'vn->lazy.lock', vn);
 
       start = umin(start, this.list_entry(vn.purge_list.next).va_start); // list_first_entry
 
@@ -1260,8 +1270,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
         if (nr_purge_helpers > 0) {
           vn.purge_work.func = (n) => this.purge_vmap_node(n); // INIT_WORK
-          // schedule_work_on(i, ...) or schedule_work(...): it runs by
-          // flush_work() below.
+          // schedule_work_on(i, ...) when CPU i is online, else
+          // schedule_work(...); without a kworker it runs at flush_work() below.
+          this.schedule_work_on(i < this.num_online_cpus() ? i : this.cpu, vn);
           nr_purge_helpers--;
         } else {
           vn.purge_work.func = null;
@@ -1284,18 +1295,25 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     return nr_purged_areas > 0;
   }
 
-  /** flush_work(&vn->purge_work): the helper runs now (see the file header). */
+  /** schedule_work_on(cpu, &vn->purge_work): to that CPU's kworker, where the machine has kworkers. */
+  schedule_work_on(cpu: number, vn: vmap_node): void {
+    const func = vn.purge_work.func;
+    if (func) this.env.hooks.schedule_work_on?.(cpu, vn.purge_work, () => func(vn));
+  }
+
+  /** flush_work(&vn->purge_work): wait for the helper; without kworkers it runs now (see the file header). */
   flush_work(vn: vmap_node): void {
+    if (this.env.hooks.flush_work?.(vn.purge_work)) return;
     const func = vn.purge_work.func;
     if (func) func(vn);
   }
 
   /* Reclaim: purge the per-CPU vmap blocks and every lazily freed area, emptying the pools. */
   reclaim_and_purge_vmap_areas(): void {
-    // mutex_lock(&vmap_purge_lock);
+    mutex_lock(this.env, 'vmap_purge_lock');
     this.env.hooks.purge_fragmented_blocks_allcpus();
     this.__purge_vmap_area_lazy(ULONG_MAX, 0, true);
-    // mutex_unlock(&vmap_purge_lock);
+    mutex_unlock(this.env, 'vmap_purge_lock');
   }
 
   /**
@@ -1321,18 +1339,18 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
     if (!this.vmap_initialized) return;
 
-    // mutex_lock(&vmap_purge_lock);
+    mutex_lock(this.env, 'vmap_purge_lock');
     this.env.hooks.purge_fragmented_blocks_allcpus();
 
     if (!this.__purge_vmap_area_lazy(start, end, false) && flush) this.env.hooks.flush_tlb_kernel_range(start, end);
-    // mutex_unlock(&vmap_purge_lock);
+    mutex_unlock(this.env, 'vmap_purge_lock');
   }
 
   /** The drain work item: one purge. */
   drain_vmap_area_work(): void {
-    // mutex_lock(&vmap_purge_lock);
+    mutex_lock(this.env, 'vmap_purge_lock');
     this.__purge_vmap_area_lazy(ULONG_MAX, 0, false);
-    // mutex_unlock(&vmap_purge_lock);
+    mutex_unlock(this.env, 'vmap_purge_lock');
   }
 
   /**
@@ -1385,9 +1403,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     // An area taken for a node goes back to that node (its pool, later).
     const vn = this.is_vn_id_valid(vn_id) ? this.id_to_node(vn_id) : this.addr_to_node(va.va_start);
 
-    // spin_lock(&vn->lazy.lock);
+    spin_lock(this.env, 'vn->lazy.lock', vn);
     this.insert_vmap_area(va, vn.lazy.root, vn.lazy.head);
-    // spin_unlock(&vn->lazy.lock);
+    spin_unlock(this.env, 'vn->lazy.lock', vn);
     this.nr_lazy_areas++; // instrumentation
 
     this.env.hooks.trace_free_vmap_area_noflush?.(va_start, nr_lazy, nr_lazy_max);
@@ -1432,9 +1450,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     do {
       const vn = this.vmap_nodes[i];
 
-      // spin_lock(&vn->busy.lock);
+      spin_lock(this.env, 'vn->busy.lock', vn);
       va = this.__find_vmap_area(addr, vn.busy.root);
-      // spin_unlock(&vn->busy.lock);
+      spin_unlock(this.env, 'vn->busy.lock', vn);
 
       if (va) return va;
     } while ((i = (i + 1) % this.nr_vmap_nodes) !== j);
@@ -1453,9 +1471,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
           for (const va of vas) {
             const vn = this.addr_to_node(va.va_start);
 
-            // spin_lock(&vn->busy.lock);
+            spin_lock(this.env, 'vn->busy.lock', vn);
             this.insert_vmap_area(va, vn.busy.root, vn.busy.head);
-            // spin_unlock(&vn->busy.lock);
+            spin_unlock(this.env, 'vn->busy.lock', vn);
           }
         },
         purge: () => this.reclaim_and_purge_vmap_areas(),
@@ -1477,10 +1495,10 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     do {
       const vn = this.vmap_nodes[i];
 
-      // spin_lock(&vn->busy.lock);
+      spin_lock(this.env, 'vn->busy.lock', vn);
       va = this.__find_vmap_area(addr, vn.busy.root);
       if (va) this.unlink_va(va, vn.busy.root);
-      // spin_unlock(&vn->busy.lock);
+      spin_unlock(this.env, 'vn->busy.lock', vn);
 
       if (va) return va;
     } while ((i = (i + 1) % this.nr_vmap_nodes) !== j);

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-only
+import { expect } from 'chai';
+import { Machine } from '../../../../hw';
+import { COST_INDEX } from '../../../../hw/costs';
+import { Scheduler, TaskSpec } from '../../../../kernel/kernel/sched/core';
+import { system_wq, work_struct } from '../../../../kernel/kernel/workqueue';
+
+/** A task of `n` steps, each costing `cycles` on its CPU, logging "name@cpu". */
+function worker(m: Machine, name: string, cpu: number, n: number, cycles: number, log: string[], bound = true): TaskSpec {
+  return {
+    comm: name,
+    pid: 1,
+    cpu,
+    bound,
+    steps: (function* () {
+      for (let i = 0; i < n; i++) {
+        log.push(`${name}@${m.currentCpu}`);
+        m.cpu(m.currentCpu).charge(COST_INDEX.apiCall, cycles);
+        yield;
+      }
+    })(),
+  };
+}
+
+describe('kernel/kernel/sched/core: tasks in modelled time', () => {
+  it('always runs the CPU whose clock is lowest, lowest id first on ties', () => {
+    const m = new Machine({ cpus: 2, checker: false });
+    const s = new Scheduler(m);
+    const log: string[] = [];
+    // a: steps of 100 cycles on cpu0; b: steps of 250 on cpu1. Clocks: a 0,100,200,300; b 0,250.
+    s.run([worker(m, 'a', 0, 4, 100, log), worker(m, 'b', 1, 2, 250, log)]);
+    expect(log).to.deep.equal(['a@0', 'b@1', 'a@0', 'a@0', 'b@1', 'a@0']);
+  });
+
+  it('gives the same order for the same input', () => {
+    const runs = [0, 1].map(() => {
+      const m = new Machine({ cpus: 3, checker: false });
+      const s = new Scheduler(m);
+      const log: string[] = [];
+      s.run([worker(m, 'a', 0, 5, 70, log), worker(m, 'b', 1, 5, 110, log), worker(m, 'c', 2, 5, 90, log)]);
+      return log.join(' ');
+    });
+    expect(runs[0]).to.equal(runs[1]);
+  });
+
+  for (const [what, cycles, where] of [
+    ['still runs at the next scheduler tick: idle balancing pulls the task to the idle CPU', 13_000_000, 1],
+    ['ends before the next tick: the task waits and goes on where it was', 1000, 0],
+  ] as const) {
+    it(`lets an unbound task preempted by a kworker move when the kworker ${what}`, () => {
+      const m = new Machine({ cpus: 2, checker: false });
+      const s = new Scheduler(m);
+      const wq = new system_wq(m, s, (c) => 10 + c);
+      const log: string[] = [];
+      // The work runs `cycles` (the tick is 12,000,000 cycles), then waits (a catch-up point).
+      const w = new work_struct('w', () => {
+        m.cpu(m.currentCpu).charge(COST_INDEX.apiCall, cycles);
+        s.catchUp(m.currentCpu);
+      });
+      const t: TaskSpec = {
+        comm: 'insmod',
+        pid: 900,
+        cpu: 0,
+        bound: false,
+        steps: (function* () {
+          wq.schedule_work(w);
+          log.push(`queue@${m.currentCpu}`);
+          yield;
+          log.push(`next@${m.currentCpu}`);
+          yield;
+        })(),
+      };
+      s.run([t]);
+      expect(log).to.deep.equal(['queue@0', `next@${where}`]);
+      expect(s.stats.migrations).to.equal(where);
+      if (where === 1) expect(m.cpu(1).idleCycles).to.equal(12_000_000 + (m.costVector[COST_INDEX.migrate] as number));
+    });
+  }
+
+  it('keeps a bound task on its CPU: it waits for the kworker there', () => {
+    const m = new Machine({ cpus: 2, checker: false });
+    const s = new Scheduler(m);
+    const wq = new system_wq(m, s, (c) => 10 + c);
+    const log: string[] = [];
+    const w = new work_struct('w', () => log.push(`work@${m.currentCpu}`));
+    const t: TaskSpec = {
+      comm: 'kthread',
+      pid: 900,
+      cpu: 0,
+      bound: true,
+      steps: (function* () {
+        wq.schedule_work(w);
+        yield;
+        log.push(`next@${m.currentCpu}`);
+        yield;
+      })(),
+    };
+    s.run([t]);
+    expect(log).to.deep.equal(['work@0', 'next@0']);
+    expect(s.stats.migrations).to.equal(0);
+  });
+});
