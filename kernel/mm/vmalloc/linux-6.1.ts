@@ -866,7 +866,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     spin_lock(this.env, 'free_vmap_area_lock');
     // list_for_each_entry_safe(va, n_va, &local_purge_list, list)
     for (
-      let l = local_purge_list.next, va = this.list_entry(l), nl = va.list.next, n_va = this.list_entry(nl);
+      let l = local_purge_list.next, va = this.list_entry(l), nl = l.next, n_va = this.list_entry(nl);
       l !== local_purge_list;
       l = nl, va = n_va, nl = nl.next, n_va = this.list_entry(nl)
     ) {

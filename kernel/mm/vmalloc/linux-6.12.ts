@@ -1116,7 +1116,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     spin_lock(this.env, 'free_vmap_area_lock');
     // list_for_each_entry_safe(va, n, head, list)
     for (
-      let l = head.next, va = this.list_entry(l), nl = va.list.next, n = this.list_entry(nl);
+      let l = head.next, va = this.list_entry(l), nl = l.next, n = this.list_entry(nl);
       l !== head;
       l = nl, va = n, nl = nl.next, n = this.list_entry(nl)
     ) {
@@ -1150,9 +1150,12 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       // pre-decrement below wraps and the whole pool goes.
       let n_decay = Math.floor(vn.pool[i].len / 4); // >> 2
 
-      // list_for_each_entry_safe(va, nva, &tmp_list, list)
+      // list_for_each_entry_safe(va, nva, &tmp_list, list). The list can be
+      // empty: another CPU may have taken the pool's last area between the
+      // list_empty() test and the lock (the first next is read through the
+      // list node, which for an empty list is the head, as in C).
       for (
-        let l = tmp_list.next, va = this.list_entry(l), nl = va.list.next, nva = this.list_entry(nl);
+        let l = tmp_list.next, va = this.list_entry(l), nl = l.next, nva = this.list_entry(nl);
         l !== tmp_list;
         l = nl, va = nva, nl = nl.next, nva = this.list_entry(nl)
       ) {
@@ -1196,7 +1199,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     // list_for_each_entry_safe(va, n_va, &vn->purge_list, list)
     const head = vn.purge_list;
     for (
-      let l = head.next, va = this.list_entry(l), nl = va.list.next, n_va = this.list_entry(nl);
+      let l = head.next, va = this.list_entry(l), nl = l.next, n_va = this.list_entry(nl);
       l !== head;
       l = nl, va = n_va, nl = nl.next, n_va = this.list_entry(nl)
     ) {

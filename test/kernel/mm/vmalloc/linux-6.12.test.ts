@@ -279,6 +279,28 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
      * n_decay = len >> 2 = 0 and the unsigned pre-decrement wraps, so the
      * loop never breaks. With 4 entries one (the most recent) goes.
      */
+    it('decays a pool that another CPU emptied between its list_empty() test and the pool lock (nothing to give back, no crash)', () => {
+      const { a } = mk(4);
+      const va = ok(a, P);
+      ok(a, P); // a barrier
+      lazy(a, va.va_start);
+      a.drain_vmap_area_work();
+      const pool = a.vmap_nodes[0].pool[0];
+      expect(pool.len).to.equal(1);
+      // At the pool lock, "another CPU" takes the pooled area (node_pool_del_va), as in timed mode.
+      let taken: vmap_area | null = null;
+      let once = false;
+      a.env.hooks.spin_lock = (lock) => {
+        if (lock !== 'vn->pool_lock' || once) return;
+        once = true;
+        taken = a.node_pool_del_va(a.vmap_nodes[0], P, 1, V, VE);
+      };
+      a.drain_vmap_area_work();
+      expect(taken).to.equal(va);
+      expect(pool.len).to.equal(0);
+      expect(a.vmap_lazy_nr).to.equal(0);
+    });
+
     it('decays small pools whole and large ones by a quarter at each purge', () => {
       const { a } = mk(4);
       const vas = [0, 1, 2, 3, 4].map(() => ok(a, P)); // V, V+P, ... V+4P
