@@ -293,6 +293,8 @@ export interface VersionReplay {
   inferredHeld: number;
   /** Why the inference left allocations unexplained (the first such), or null. */
   inferenceStopped: string | null;
+  /** The node (as a CPU) the other unpurged areas were given (PoolHints.lazyRest; null: none, back to the free tree). */
+  lazyRest: number | null;
 }
 
 /** Coalesce adjacent/overlapping ranges (address sorted input). */
@@ -358,6 +360,8 @@ export interface ReplayOptions {
   hints?: PoolHints;
   /** For inferPools: infer pool contents as the replay goes (they are filled into this object). */
   infer?: PoolHints;
+  /** replayTracefs: infer pool contents for versions with vmap nodes (default true). */
+  inferPools?: boolean;
 }
 
 /** Replay the stream on one version. */
@@ -416,6 +420,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     inferredLazyNodes: 0,
     inferredHeld: 0,
     inferenceStopped: null,
+    lazyRest: null,
   };
   if (!isSeedable(alloc)) {
     res.error = `${name} has no seed_areas(): cannot start from the snapshot`;
@@ -455,6 +460,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     res.inferredPooled = hints.pooled.length;
     res.inferredLazyNodes = hints.lazyCpu.size;
     res.inferredHeld = hints.held.length;
+    res.lazyRest = hints.lazyRest;
   } else alloc.seed_areas(seedAreas(before));
   const seeded = compareWithInfo(withoutHeld(alloc.snapshot(), hints, 0), before);
   res.seededEqualsBefore = seeded.busy && seeded.lazy;
@@ -836,18 +842,39 @@ export interface PoolInference {
   hints: PoolHints;
   /** The first allocation the inference could not explain, and why (null if none). */
   stopped: string | null;
+  /** The seeded replay that checked the hints (null when nothing was inferred). */
+  replay: VersionReplay | null;
+}
+
+/** The version has vmap nodes with pools at this CPU count. */
+export function hasNodePools(name: string, cpus: number): boolean {
+  const a = getVersion(name).create(defaultEnv({ ncpu: cpus }));
+  return isNodeSeedable(a) && a.nr_vmap_nodes > 1;
 }
 
 /**
  * Infer the pool contents the before snapshot cannot show (a version with
  * vmap nodes; nothing for others or at one CPU): one replay that explains
- * each allocation placed elsewhere by a pool (the Inference class). The
- * result is for a replay seeded with it (opts.hints).
+ * each allocation placed elsewhere by a pool (the Inference class), then a
+ * replay seeded with what it found. Which node the other unpurged areas of
+ * the snapshot carry is a hypothesis tried in turn (none: they go back to
+ * the free tree when purged, or each node in turn): the one whose seeded
+ * replay places the most allocations at the recorded address wins (the
+ * first on a tie).
  */
 export function inferPools(name: string, stream: OpStream, before: Vmallocinfo, opts: ReplayOptions): PoolInference {
-  const hints = emptyHints();
-  const r = replayOnVersion(name, stream, before, { ...opts, hints: undefined, infer: hints });
-  return { hints, stopped: r.error ?? r.inferenceStopped };
+  if (!hasNodePools(name, opts.cpus)) return { hints: emptyHints(), stopped: null, replay: null };
+  const nodes = Math.min(opts.cpus, 128);
+  let best: PoolInference | null = null;
+  for (const rest of [null, ...Array.from({ length: nodes <= 4 ? nodes : 0 }, (_, k) => k)]) {
+    const hints = emptyHints();
+    hints.lazyRest = rest;
+    const r = replayOnVersion(name, stream, before, { ...opts, hints: undefined, infer: hints });
+    const checked = replayOnVersion(name, stream, before, { ...opts, hints, infer: undefined });
+    const cand = { hints, stopped: r.error ?? r.inferenceStopped, replay: checked };
+    if (!best || (best.replay as VersionReplay).sameAddress < checked.sameAddress) best = cand;
+  }
+  return best as PoolInference;
 }
 
 export interface TracefsReplay {
@@ -882,6 +909,13 @@ export function replayTracefs(trace: TracefsTrace, before: Vmallocinfo, kernels:
     },
     recordedPurges: stream.purges.length,
     emptyPurges: stream.emptyPurges,
-    versions: kernels.map((k) => replayOnVersion(k, stream, before, opts)),
+    versions: kernels.map((k) => {
+      if (opts.inferPools === false) return replayOnVersion(k, stream, before, opts);
+      const inf = inferPools(k, stream, before, opts);
+      if (!inf.replay) return replayOnVersion(k, stream, before, opts);
+      inf.replay.inferenceStopped = inf.stopped;
+      inf.replay.lazyRest = inf.hints.lazyRest;
+      return inf.replay;
+    }),
   };
 }
