@@ -95,9 +95,9 @@ export function versionJson(v: VersionReplay): Record<string, unknown> {
     seededEqualsBefore: v.seededEqualsBefore,
     inferredPools: {
       pooledAtStart: v.inferredPooled,
-      unpurgedGivenNode: v.inferredLazyNodes,
+      snapshotAreasGivenNode: v.inferredAreaNodes,
       heldRanges: v.inferredHeld,
-      total: v.inferredPooled + v.inferredLazyNodes + v.inferredHeld,
+      total: v.inferredPooled + v.inferredAreaNodes + v.inferredHeld,
       otherUnpurgedNode: v.lazyRest,
       stopped: v.inferenceStopped,
     },
@@ -169,10 +169,10 @@ export function formatReplayTable(r: TracefsReplay): string {
       out.push(`${v.kernel}: first divergence at ${r.trace}:${d.line} (op ${d.op + 1}): ${d.text}`, `  recorded: ${d.expected}`, `  emulated: ${d.actual}`, `  why: ${d.reason}`);
       out.push(d.around.replace(/^/gm, '  '));
     }
-    if (v.inferredPooled + v.inferredLazyNodes + v.inferredHeld > 0 || v.inferenceStopped) {
+    if (v.inferredPooled + v.inferredAreaNodes + v.inferredHeld > 0 || v.inferenceStopped) {
       const rest = v.lazyRest === null ? 'went back to the free tree' : `carried the node of CPU ${v.lazyRest}`;
       out.push(
-        `${v.kernel}: pool contents inferred from the trace: ${v.inferredPooled + v.inferredLazyNodes + v.inferredHeld} (${v.inferredPooled} area(s) pooled when recording started, ${v.inferredLazyNodes} unpurged area(s) of the snapshot that a node's pool handed out after their purge, ${v.inferredHeld} range(s) held in a pool the emulation does not know); the other unpurged areas ${rest}`,
+        `${v.kernel}: pool contents inferred from the trace: ${v.inferredPooled + v.inferredAreaNodes + v.inferredHeld} (${v.inferredPooled} area(s) pooled when recording started, ${v.inferredAreaNodes} area(s) of the snapshot that a node's pool handed out after their purge, ${v.inferredHeld} range(s) held in a pool the emulation does not know); the other unpurged areas ${rest}`,
       );
       if (v.inferenceStopped) out.push(`  first allocation no pool explains: ${v.inferenceStopped}`);
     }

@@ -154,6 +154,8 @@ interface NodeSeedable {
   pool_of(cpu: number, size: ulong): { len: number } | null;
   /** Take a free range out of the free tree: held in a busy tree, or at the head of that CPU's pool. Null if not free. */
   hold_range(start: ulong, end: ulong, pool: boolean, cpu?: number): vmap_area_common | null;
+  /** Give an area in a pool back to the free tree (as a decay does). */
+  unpool(start: ulong, end: ulong): boolean;
   /** Move an area from a pool (or, with busy, just allocated) into that CPU's pool. */
   repool(start: ulong, end: ulong, cpu: number, head: boolean, busy?: boolean): boolean;
   free_vmap_area(va: vmap_area_common): void;
@@ -175,11 +177,12 @@ export interface PoolHints {
    */
   pooled: { cpu: number; start: ulong; end: ulong; line: number }[];
   /**
-   * Unpurged areas of the snapshot (by start) that a node_alloc() on a CPU
-   * of the node of `cpu` had allocated: their purge parks them in that
-   * node's pool, which later hands them out.
+   * Areas of the snapshot (by start; unpurged ones, or busy ones the trace
+   * frees) that a node_alloc() on a CPU of the node of `cpu` had
+   * allocated: their purge parks them in that node's pool, which later
+   * hands them out.
    */
-  lazyCpu: Map<ulong, { cpu: number; line: number }>;
+  areaCpu: Map<ulong, { cpu: number; line: number }>;
   /**
    * The CPU whose node the other unpurged areas of the snapshot (of at
    * most 256 pages) carry, or null: none (they go back to the free tree).
@@ -194,10 +197,16 @@ export interface PoolHints {
    * before the kernel used them; null: to the end).
    */
   held: { start: ulong; end: ulong; from: number; until: number | null; line: number }[];
+  /**
+   * Areas the kernel's pool decay gave back to the free tree at the purge
+   * of op `at` while the emulated pool (shorter: it lacks what the
+   * snapshot cannot show) still held them.
+   */
+  decayed: { start: ulong; end: ulong; at: number; line: number }[];
 }
 
 export function emptyHints(): PoolHints {
-  return { pooled: [], lazyCpu: new Map(), lazyRest: null, held: [] };
+  return { pooled: [], areaCpu: new Map(), lazyRest: null, held: [], decayed: [] };
 }
 
 /** A snapshot without the ranges held at that point (from before `op`; Infinity: the end). */
@@ -288,9 +297,11 @@ export interface VersionReplay {
   final: AllocatorSnapshot | null;
   /** Pool contents inferred from the trace and seeded (versions with vmap nodes): pooled areas, unpurged areas given a node. */
   inferredPooled: number;
-  inferredLazyNodes: number;
+  inferredAreaNodes: number;
   /** Ranges the kernel kept in a pool the emulation does not know (PoolHints.held). */
   inferredHeld: number;
+  /** Pooled areas the kernel's decay gave back earlier than the emulated one (PoolHints.decayed). */
+  inferredDecayed: number;
   /** Why the inference left allocations unexplained (the first such), or null. */
   inferenceStopped: string | null;
   /** The node (as a CPU) the other unpurged areas were given (PoolHints.lazyRest; null: none, back to the free tree). */
@@ -417,8 +428,9 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     comparisons: [],
     final: null,
     inferredPooled: 0,
-    inferredLazyNodes: 0,
+    inferredAreaNodes: 0,
     inferredHeld: 0,
+    inferredDecayed: 0,
     inferenceStopped: null,
     lazyRest: null,
   };
@@ -430,6 +442,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   const nodal = isNodeSeedable(alloc) && alloc.nr_vmap_nodes > 1 ? alloc : null;
   /** After op k: ranges to take out of the free tree, areas to give back (held ranges). */
   const holdAfter = new Map<number, PoolHints['held']>();
+  const decayAfter = new Map<number, PoolHints['decayed']>();
   const releaseAfter = new Map<number, vmap_area_common[]>();
   const later = <T>(m: Map<number, T[]>, k: number, x: T) => {
     const l = m.get(k);
@@ -440,7 +453,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   if (seedHints && nodal) {
     const hints = seedHints;
     const areas: NodeSeedArea[] = seedAreas(before).map((a) => {
-      const t = a.state === 'lazy' ? hints.lazyCpu.get(a.start) : undefined;
+      const t = hints.areaCpu.get(a.start);
       if (t) return { ...a, cpu: t.cpu };
       if (a.state === 'lazy' && hints.lazyRest !== null && (a.end - a.start) / PAGE <= MAX_POOLED_PAGES) return { ...a, cpu: hints.lazyRest };
       return a;
@@ -448,6 +461,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     for (const p of hints.pooled) areas.push({ start: p.start, end: p.end, state: 'pooled', cpu: p.cpu });
     for (const h of hints.held) if (h.from < 0) areas.push({ start: h.start, end: h.end, state: 'busy' });
     nodal.seed_areas(areas);
+    for (const x of hints.decayed) later(decayAfter, x.at, x);
     for (const h of hints.held) {
       if (h.from >= 0) later(holdAfter, h.from, h);
       else if (h.until !== null) {
@@ -458,8 +472,9 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
       }
     }
     res.inferredPooled = hints.pooled.length;
-    res.inferredLazyNodes = hints.lazyCpu.size;
+    res.inferredAreaNodes = hints.areaCpu.size;
     res.inferredHeld = hints.held.length;
+    res.inferredDecayed = hints.decayed.length;
     res.lazyRest = hints.lazyRest;
   } else alloc.seed_areas(seedAreas(before));
   const seeded = compareWithInfo(withoutHeld(alloc.snapshot(), hints, 0), before);
@@ -494,6 +509,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     /** The environment's actions after op k (held ranges of the pools). */
     const afterOp = (k: number) => {
       for (const va of releaseAfter.get(k) ?? []) (nodal as NodeSeedable).free_vmap_area(va);
+      for (const x of decayAfter.get(k) ?? []) (nodal as NodeSeedable).unpool(x.start, x.end);
       for (const h of holdAfter.get(k) ?? []) {
         const va = (nodal as NodeSeedable).hold_range(h.start, h.end, false);
         if (va && h.until !== null) later(releaseAfter, h.until, va);
@@ -584,8 +600,9 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
 
   if (infer) {
     res.inferredPooled = infer.hints.pooled.length;
-    res.inferredLazyNodes = infer.hints.lazyCpu.size;
+    res.inferredAreaNodes = infer.hints.areaCpu.size;
     res.inferredHeld = infer.hints.held.length;
+    res.inferredDecayed = infer.hints.decayed.length;
     res.inferenceStopped = infer.stopped;
   }
   const final = withoutHeld(alloc.snapshot(), opts.infer ?? hints, Infinity);
@@ -683,14 +700,18 @@ const byStart = (x: { start: ulong }, y: { start: ulong }) => (x.start === y.sta
  * (the whole vmalloc range, at most 256 pages, several nodes), the
  * emulated area is given back and the kernel's choice explained, in this
  * order, each time from what the trace shows:
- *  1. the kernel's range is an unpurged area of the snapshot, a purge has
- *     run since, and no request since that purge found this pool empty:
- *     a node_alloc() on this CPU's node had allocated it, and its purge
- *     parked it in this pool (hints.lazyCpu);
+ *  1. the kernel's range is an area of the snapshot (unpurged, or busy and
+ *     freed in the trace), a purge has run since it was freed, and no
+ *     request since that purge found this pool empty: a node_alloc() on
+ *     this CPU's node had allocated it, and its purge parked it in this
+ *     pool (hints.areaCpu);
  *  2. no purge has run yet, no earlier request found this pool empty, and
  *     neither the snapshot nor the trace has used the kernel's range: it
  *     was in this pool when recording started (hints.pooled);
- *  3. the emulation took a lower range: the kernel did not have it free.
+ *  3. the kernel's range sits in an emulated pool, after a purge: the
+ *     kernel's pool, longer, had decayed it back to the free tree at the
+ *     last purge (hints.decayed);
+ *  4. the emulation took a lower range: the kernel did not have it free.
  *     Its range, less what the kernel allocates before the next purge, was
  *     parked in some pool the emulation does not know; held from the last
  *     purge before (from the start if neither the snapshot nor the trace
@@ -713,7 +734,7 @@ class Inference {
     readonly hints: PoolHints,
     private readonly a: VmapAllocator & NodeSeedable,
     private readonly env: { VMALLOC_START: ulong; VMALLOC_END: ulong },
-    stream: OpStream,
+    private readonly stream: OpStream,
     private readonly before: Vmallocinfo,
     private readonly release: (afterOp: number, va: vmap_area_common) => void,
   ) {
@@ -751,6 +772,30 @@ class Inference {
     return r;
   }
 
+  /**
+   * [R, R + size) is exactly an area of the snapshot, not yet given a node,
+   * that was freed (before the trace if unpurged, else by a free of the
+   * trace before op i) and then purged before op i: the op of that purge,
+   * else null.
+   */
+  private snapshotBack(R: ulong, size: ulong, i: number, purges: EmulatedPurge[]): number | null {
+    const snap = this.before.areas.find((x) => x.start === R && x.end === R + size);
+    if (!snap || this.hints.areaCpu.has(R)) return null;
+    let freed = -1;
+    if (snap.kind !== 'lazy') {
+      freed = Infinity;
+      for (let k = 0; k < i; k++) {
+        const o = this.stream.ops[k];
+        if (o.kind === 'l' && o.addr === R) {
+          freed = k;
+          break;
+        }
+      }
+    }
+    const back = purges.find((p) => p.op > freed && p.op < i);
+    return back ? back.op : null;
+  }
+
   /** The allocation of op i, explained where the emulation differs. */
   alloc(op: AllocOp, i: number, purges: EmulatedPurge[]): vmap_area_common | ERR_PTR {
     const a = this.a;
@@ -767,15 +812,26 @@ class Inference {
         return va;
       }
       const R = op.addr;
+      const last = this.emptied.get(pool);
+      const back = this.snapshotBack(R, op.size, i, purges);
       if (pool.len < len) {
         // From the pool, not the area the kernel's pool gave. An unpurged
         // area of the snapshot given this node by default: the kernel had
         // it in another node's pool.
         const x = this.lazyBefore.find((l) => l.start === actual && l.end === actual + op.size);
         const other = (cpu + 1) % a.nr_vmap_nodes;
-        if (x && this.hints.lazyRest !== null && !this.hints.lazyCpu.has(actual) && a.repool(x.start, x.end, other, false, true)) {
-          this.hints.lazyCpu.set(actual, { cpu: other, line: op.line });
+        if (x && this.hints.lazyRest !== null && !this.hints.areaCpu.has(actual) && a.repool(x.start, x.end, other, false, true)) {
+          this.hints.areaCpu.set(actual, { cpu: other, line: op.line });
           continue;
+        }
+        // An area of the snapshot the trace freed, back from a purge and
+        // free here: the kernel's pool had it first (rule 1).
+        if (back !== null && (last === undefined || last <= back) && a.repool(actual, actual + op.size, cpu, true, true)) {
+          if (a.hold_range(R, R + op.size, true, cpu)) {
+            this.hints.areaCpu.set(R, { cpu, line: op.line });
+            continue;
+          }
+          return this.stop(op, a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend), 'the emulated pool handed out another area');
         }
         return this.stop(op, va, 'the emulated pool handed out another area');
       }
@@ -784,17 +840,14 @@ class Inference {
       tried.add(key);
       // Give the emulated area back; explain the kernel's choice.
       a.free_vmap_area(va as vmap_area_common);
-      const last = this.emptied.get(pool);
-      const lazy = this.lazyBefore.find((x) => x.start === R && x.end === R + op.size);
-      const firstPurge = purges.length ? purges[0].op : null;
-      if (
-        lazy &&
-        !this.hints.lazyCpu.has(R) &&
-        firstPurge !== null &&
-        (last === undefined || last <= firstPurge) &&
-        (a.hold_range(R, R + op.size, true, cpu) || a.repool(R, R + op.size, cpu, true))
-      ) {
-        this.hints.lazyCpu.set(R, { cpu, line: op.line });
+      if (back !== null && (last === undefined || last <= back) && (a.hold_range(R, R + op.size, true, cpu) || a.repool(R, R + op.size, cpu, true))) {
+        this.hints.areaCpu.set(R, { cpu, line: op.line });
+        continue;
+      }
+      const at = this.purgeBefore(i);
+      if (at >= 0 && a.unpool(R, R + op.size)) {
+        // Still in an emulated pool: the kernel's (longer) pool had decayed it.
+        this.hints.decayed.push({ start: R, end: R + op.size, at, line: op.line });
         continue;
       }
       if (!purges.length && last === undefined && !this.touched(R, R + op.size, i) && a.hold_range(R, R + op.size, true, cpu)) {
@@ -816,7 +869,8 @@ class Inference {
               break;
             }
           }
-          const used = this.touched(piece.start, piece.end, i);
+          // Used before (or held before and given back): held from the last purge only.
+          const used = this.touched(piece.start, piece.end, i) || this.hints.held.some((h) => ult(h.start, piece.end) && ult(piece.start, h.end));
           const from = used ? this.purgeBefore(i) : -1;
           const held = (until === null || until > i) && (from >= 0 || !used) ? a.hold_range(piece.start, piece.end, false) : null;
           if (held) {

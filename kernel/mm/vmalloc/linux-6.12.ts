@@ -1680,11 +1680,11 @@ export class linux_6_12 implements VmapAllocator {
    *
    * What /proc/vmallocinfo cannot show, for a replay that inferred it from
    * the trace (scripts/tracefs/replay.ts, inferPools):
-   *  - a lazy area with `cpu` was allocated by node_alloc() on that CPU: it
-   *    carries that CPU's node id (encode_vn_id(cpu % nr_vmap_nodes)) and
-   *    sits in that node's lazy tree, as free_vmap_area_noflush() puts it,
-   *    so that its purge parks it in the node's pool; without `cpu` it
-   *    carries no node id and goes back to the global heap;
+   *  - an area with `cpu` was allocated by node_alloc() on that CPU: it
+   *    carries that CPU's node id (encode_vn_id(cpu % nr_vmap_nodes)), and
+   *    a lazy one sits in that node's lazy tree, as free_vmap_area_noflush()
+   *    puts it, so that its purge parks it in the node's pool; without
+   *    `cpu` an area carries no node id and goes back to the global heap;
    *  - a `pooled` area sits in the pool of the node of its `cpu` (the node
    *    node_alloc() takes it from), neither busy nor free; the pooled areas
    *    of one pool keep their order: the first given is the first
@@ -1711,6 +1711,7 @@ export class linux_6_12 implements VmapAllocator {
       if (a.state === 'busy') {
         va.vm = a.vm_map_ram ? null : {};
         va.flags = a.vm_map_ram ? VMAP_RAM : 0;
+        if (a.cpu !== undefined && this.nr_vmap_nodes > 1) va.flags |= this.encode_vn_id(a.cpu % this.nr_vmap_nodes);
         const vn = this.addr_to_node(va.va_start);
         this.insert_vmap_area(va, vn.busy.root, vn.busy.head);
       } else if (a.state === 'lazy') {
@@ -1845,6 +1846,33 @@ export class linux_6_12 implements VmapAllocator {
     }
     this.touches = saved;
     return va !== null;
+  }
+
+  /**
+   * Environment, not kernel code (a replay inferring pool contents): give
+   * the area [start, end) sitting in some node's pool back to the free
+   * tree, as decay_va_pool_node() does (merged with its free neighbours).
+   * False if no pool holds it. Touches are not counted.
+   */
+  unpool(start: ulong, end: ulong): boolean {
+    const saved = this.touches;
+    let found = false;
+    for (const vn of this.vmap_nodes) {
+      const q = this.size_to_va_pool(vn, end - start);
+      if (!q || found) continue;
+      for (let l = q.head.next; l !== q.head; l = l.next) {
+        const x = l.owner as vmap_area;
+        if (x.va_start === start && x.va_end === end) {
+          list_del_init(x.list);
+          q.len--;
+          this.merge_or_add_vmap_area_augment(x, this.free_vmap_area_root, this.free_vmap_area_list);
+          found = true;
+          break;
+        }
+      }
+    }
+    this.touches = saved;
+    return found;
   }
 
   golden_state(): string {

@@ -57,7 +57,7 @@ describe('tracefs replay at N CPUs', function () {
       const x = replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 2, after: d.after, inferPools: false }).versions[0];
       expect([x.allocations, x.sameAddress]).to.deep.equal([20000, 0]);
       expect(x.firstDivergence!.line).to.equal(13);
-      expect(x.inferredPooled + x.inferredLazyNodes + x.inferredHeld).to.equal(0);
+      expect(x.inferredPooled + x.inferredAreaNodes + x.inferredHeld).to.equal(0);
     });
 
     it('places at least 95% of the 20,000 allocations at the recorded address', () => {
@@ -93,11 +93,11 @@ describe('tracefs replay at N CPUs', function () {
       const lazy5 = new Set(d.before.areas.filter((a) => a.kind === 'lazy' && a.end - a.start === 5 * P).map((a) => a.start));
       const fromLazy = d.trace.events.filter((e) => e.kind === 'alloc_vmap_area' && e.line >= 108 && e.line <= 124 && lazy5.has(e.addr));
       expect(fromLazy.map((e) => e.line)).to.deep.equal([108, 110, 112, 114, 116, 118, 120, 122, 124]);
-      expect(v.inferredLazyNodes).to.equal(9);
+      expect(v.inferredAreaNodes).to.equal(9);
       expect(v.inferredHeld).to.be.greaterThan(0);
-      const j = versionJson(v) as { inferredPools: { pooledAtStart: number; unpurgedGivenNode: number; heldRanges: number; total: number }; purgeMismatches: unknown[] };
+      const j = versionJson(v) as { inferredPools: { pooledAtStart: number; snapshotAreasGivenNode: number; heldRanges: number; total: number }; purgeMismatches: unknown[] };
       expect(j.inferredPools.pooledAtStart).to.equal(47);
-      expect(j.inferredPools.unpurgedGivenNode).to.equal(9);
+      expect(j.inferredPools.snapshotAreasGivenNode).to.equal(9);
       expect(j.inferredPools.total).to.equal(47 + 9 + v.inferredHeld);
       expect(j.purgeMismatches).to.deep.equal([]);
       const text = formatReplayTable(r);
@@ -115,7 +115,7 @@ describe('tracefs replay at N CPUs', function () {
       const d = load(SAMPLE.trace.replace(/\.trace\.gz$/, ''));
       const v = replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 1, after: d.after }).versions[0];
       expect([v.allocations, v.sameAddress, v.purgesMatched]).to.deep.equal([5000, 5000, 20]);
-      expect([v.inferredPooled, v.inferredLazyNodes, v.inferredHeld, v.inferenceStopped]).to.deep.equal([0, 0, 0, null]);
+      expect([v.inferredPooled, v.inferredAreaNodes, v.inferredHeld, v.inferenceStopped]).to.deep.equal([0, 0, 0, null]);
       expect(formatReplayTable({ ...replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 1 }) })).not.to.contain('pool contents inferred');
     });
   });
