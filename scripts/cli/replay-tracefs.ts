@@ -97,7 +97,8 @@ export function versionJson(v: VersionReplay): Record<string, unknown> {
       pooledAtStart: v.inferredPooled,
       snapshotAreasGivenNode: v.inferredAreaNodes,
       heldRanges: v.inferredHeld,
-      total: v.inferredPooled + v.inferredAreaNodes + v.inferredHeld,
+      decayedEarlier: v.inferredDecayed,
+      total: v.inferredPooled + v.inferredAreaNodes + v.inferredHeld + v.inferredDecayed,
       otherUnpurgedNode: v.lazyRest,
       stopped: v.inferenceStopped,
     },
@@ -169,10 +170,16 @@ export function formatReplayTable(r: TracefsReplay): string {
       out.push(`${v.kernel}: first divergence at ${r.trace}:${d.line} (op ${d.op + 1}): ${d.text}`, `  recorded: ${d.expected}`, `  emulated: ${d.actual}`, `  why: ${d.reason}`);
       out.push(d.around.replace(/^/gm, '  '));
     }
-    if (v.inferredPooled + v.inferredAreaNodes + v.inferredHeld > 0 || v.inferenceStopped) {
-      const rest = v.lazyRest === null ? 'went back to the free tree' : `carried the node of CPU ${v.lazyRest}`;
+    const inferred = v.inferredPooled + v.inferredAreaNodes + v.inferredHeld + v.inferredDecayed;
+    if (inferred > 0 || v.inferenceStopped) {
+      const rest = v.lazyRest === null ? 'went back to the free tree when purged' : `carried the node of CPU ${v.lazyRest}`;
       out.push(
-        `${v.kernel}: pool contents inferred from the trace: ${v.inferredPooled + v.inferredAreaNodes + v.inferredHeld} (${v.inferredPooled} area(s) pooled when recording started, ${v.inferredAreaNodes} area(s) of the snapshot that a node's pool handed out after their purge, ${v.inferredHeld} range(s) held in a pool the emulation does not know); the other unpurged areas ${rest}`,
+        `${v.kernel}: pool contents inferred from the trace (the before snapshot cannot show them): ${inferred}:`,
+        `  ${v.inferredPooled} area(s) in a pool when recording started, handed out before the first purge`,
+        `  ${v.inferredAreaNodes} area(s) of the snapshot that a node's pool handed out after their purge (their node inferred)`,
+        `  ${v.inferredHeld} range(s) the kernel kept out of the free tree (held in a pool the emulation does not know, some until a later purge decayed them)`,
+        `  ${v.inferredDecayed} pooled area(s) the kernel's longer pool decayed back to the free tree earlier than the emulated one`,
+        `  the other unpurged areas of the snapshot ${rest}`,
       );
       if (v.inferenceStopped) out.push(`  first allocation no pool explains: ${v.inferenceStopped}`);
     }

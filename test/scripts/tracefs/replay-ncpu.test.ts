@@ -57,7 +57,7 @@ describe('tracefs replay at N CPUs', function () {
       const x = replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 2, after: d.after, inferPools: false }).versions[0];
       expect([x.allocations, x.sameAddress]).to.deep.equal([20000, 0]);
       expect(x.firstDivergence!.line).to.equal(13);
-      expect(x.inferredPooled + x.inferredAreaNodes + x.inferredHeld).to.equal(0);
+      expect(x.inferredPooled + x.inferredAreaNodes + x.inferredHeld + x.inferredDecayed).to.equal(0);
     });
 
     it('places at least 95% of the 20,000 allocations at the recorded address', () => {
@@ -80,7 +80,7 @@ describe('tracefs replay at N CPUs', function () {
       expect(v.comparisons.every((c) => c.samePoint && c.sameTrigger && c.sameCount && c.sameRange)).to.equal(true);
     });
 
-    it('counts the inferred pool areas: 47 pooled at the start (CPU 0), 9 unpurged areas handed out by node 1', () => {
+    it('counts the inferred pool areas: 47 pooled at the start (CPU 0), 10 areas of the snapshot handed out by node 1', () => {
       const v = r.versions[0];
       // Lines 13..105: the 47 allocations of CPU 0, none of them at a range the
       // snapshot or the trace used before: node 0's pool when recording started.
@@ -93,16 +93,30 @@ describe('tracefs replay at N CPUs', function () {
       const lazy5 = new Set(d.before.areas.filter((a) => a.kind === 'lazy' && a.end - a.start === 5 * P).map((a) => a.start));
       const fromLazy = d.trace.events.filter((e) => e.kind === 'alloc_vmap_area' && e.line >= 108 && e.line <= 124 && lazy5.has(e.addr));
       expect(fromLazy.map((e) => e.line)).to.deep.equal([108, 110, 112, 114, 116, 118, 120, 122, 124]);
-      expect(v.inferredAreaNodes).to.equal(9);
+      // And a busy area of the snapshot (a thread stack, kernel_clone) that a
+      // kworker frees at line 7415: node 1's pool hands it out at line 19755.
+      const stack = d.before.areas.find((a) => a.start === V + 0x480000);
+      expect(stack && [stack.kind, stack.caller]).to.deep.equal(['busy', 'kernel_clone+0xc2/0x430']);
+      const kfree = d.trace.events.find((e) => e.kind === 'free_vmap_area_noflush' && e.va_start === V + 0x480000);
+      expect(kfree && [kfree.line, kfree.task]).to.deep.equal([7415, 'kworker/1:0']);
+      const again = d.trace.events.find((e) => e.kind === 'alloc_vmap_area' && e.addr === V + 0x480000);
+      expect(again && [again.line, again.cpu]).to.deep.equal([19755, 1]);
+      expect(v.inferredAreaNodes).to.equal(10);
       expect(v.inferredHeld).to.be.greaterThan(0);
-      const j = versionJson(v) as { inferredPools: { pooledAtStart: number; snapshotAreasGivenNode: number; heldRanges: number; total: number }; purgeMismatches: unknown[] };
-      expect(j.inferredPools.pooledAtStart).to.equal(47);
-      expect(j.inferredPools.snapshotAreasGivenNode).to.equal(9);
-      expect(j.inferredPools.total).to.equal(47 + 9 + v.inferredHeld);
+      const total = 47 + 10 + v.inferredHeld + v.inferredDecayed;
+      const j = versionJson(v) as { inferredPools: { pooledAtStart: number; snapshotAreasGivenNode: number; heldRanges: number; decayedEarlier: number; total: number }; purgeMismatches: unknown[] };
+      expect([j.inferredPools.pooledAtStart, j.inferredPools.snapshotAreasGivenNode, j.inferredPools.heldRanges, j.inferredPools.total]).to.deep.equal([47, 10, v.inferredHeld, total]);
       expect(j.purgeMismatches).to.deep.equal([]);
       const text = formatReplayTable(r);
-      expect(text).to.match(/pool contents inferred from the trace: \d+ \(47 area\(s\) pooled when recording started, 9 unpurged area\(s\)/);
+      expect(text).to.contain(`pool contents inferred from the trace (the before snapshot cannot show them): ${total}:`);
+      expect(text).to.contain('  47 area(s) in a pool when recording started, handed out before the first purge');
+      expect(text).to.contain('  10 area(s) of the snapshot that a node\'s pool handed out after their purge');
       expect(text).to.contain('all 6 purges at the same point, with the same trigger, num_purged and flush range');
+    });
+
+    it('ends in the after snapshot (held ranges left out): the same busy and unpurged areas', () => {
+      const v = r.versions[0];
+      expect(v.after).to.deep.equal({ busy: true, lazy: true, busyDiff: [], lazyDiff: [] });
     });
 
     it('the seeded state still equals the before snapshot (inferred pools are invisible in it)', () => {
@@ -115,7 +129,7 @@ describe('tracefs replay at N CPUs', function () {
       const d = load(SAMPLE.trace.replace(/\.trace\.gz$/, ''));
       const v = replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 1, after: d.after }).versions[0];
       expect([v.allocations, v.sameAddress, v.purgesMatched]).to.deep.equal([5000, 5000, 20]);
-      expect([v.inferredPooled, v.inferredAreaNodes, v.inferredHeld, v.inferenceStopped]).to.deep.equal([0, 0, 0, null]);
+      expect([v.inferredPooled, v.inferredAreaNodes, v.inferredHeld, v.inferredDecayed, v.inferenceStopped]).to.deep.equal([0, 0, 0, 0, null]);
       expect(formatReplayTable({ ...replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 1 }) })).not.to.contain('pool contents inferred');
     });
   });
