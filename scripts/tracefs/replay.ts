@@ -12,9 +12,11 @@
  *    Purge lines become the recorded purges, each placed after the op that
  *    caused it, with the nr_lazy that triggered it.
  * 2. Each version is seeded (its seed_areas() method) with the snapshot's
- *    busy ranges (vm areas and vm_map_ram ranges) and unpurged ones.
- * 3. The ops run on it, in the trace environment (purge work inline). The
- *    purges it makes are taken from its flush/purged hooks.
+ *    busy ranges (vm areas and vm_map_ram ranges) and unpurged ones; for a
+ *    version with vmap nodes at 2+ CPUs, also with the pool contents the
+ *    snapshot cannot show, inferred from the trace (inferPools).
+ * 3. The ops run on it, each on the CPU it was recorded on, in the trace
+ *    environment. The purges it makes are taken from its flush/purged hooks.
  * 4. Compared: each allocation's address with the recorded one, each purge
  *    (where, what triggered it, how many areas, the flush range) with the
  *    recorded ones, and the end state with the after snapshot when given.
