@@ -929,6 +929,7 @@ export function inferPools(name: string, stream: OpStream, before: Vmallocinfo, 
     const checked = replayOnVersion(name, stream, before, { ...opts, hints, infer: undefined });
     const cand = { hints, stopped: r.error ?? r.inferenceStopped, replay: checked };
     if (!best || (best.replay as VersionReplay).sameAddress < checked.sameAddress) best = cand;
+    if (checked.sameAddress === checked.allocations) break;
   }
   return best as PoolInference;
 }
