@@ -94,6 +94,7 @@ export function callFunctionMany(
       const target = machine.cpu(t);
       const before = target.now;
       apic.deliver(t);
+      machine.irqObserver?.(t, vector, before, target.now);
       if (!req.done) {
         throw new Error(`cpu${t} handled its interrupts but did not run the call queued by cpu${from}: the ${vector} handler must drain the call queue`);
       }

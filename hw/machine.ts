@@ -47,6 +47,8 @@ export class Machine {
   clock = 0;
   /** CPU whose code is running (-1: none; set by runOn and the scheduler). */
   currentCpu = -1;
+  /** Observer of interrupt handlers a waiting sender made run (a timeline); null: none. */
+  irqObserver: ((cpu: number, vector: string, start: number, end: number) => void) | null = null;
   private readonly cpuList: Cpu[];
   private readonly labels: string[] = ['-'];
   private readonly labelIds = new Map<string, number>([['-', 0]]);

@@ -41,9 +41,11 @@ import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
 import { createAllocator } from './mm/vmalloc/index';
 import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
 import { Scheduler, TaskSpec } from './kernel/sched/core';
-import { lock_table } from './kernel/locking/spinlock';
+import { DeadlockError, lock_table } from './kernel/locking/spinlock';
 import { system_wq, work_struct } from './kernel/workqueue';
 import { COST_INDEX } from '../hw/costs';
+import { Timeline } from './kernel/trace/timeline';
+import { capsOf } from './manifest/index';
 import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
 
 /** Fault injections: deliberate bugs the TLB-coherence checker should catch. */
@@ -71,6 +73,8 @@ export interface BootOptions {
   /** Run the deferred purge inline, as the golden traces do (default false: a kworker). */
   readonly inlineWork?: boolean;
   readonly faults?: FaultInjection;
+  /** Record a per-CPU timeline of the run in modelled time (kernel/kernel/trace/timeline.ts; default false). */
+  readonly timeline?: boolean;
   /** Record trace events (default true); off, the tracepoints cost nothing, as in a kernel with tracing disabled. */
   readonly trace?: boolean;
   /**
@@ -138,6 +142,8 @@ export class Kernel {
   /** drain_vmap_work, the allocator's one static work item. */
   readonly drain_vmap_work = new work_struct('drain_vmap_work', () => {});
   private readonly helperWork = new WeakMap<object, work_struct>();
+  /** The run's timeline, when BootOptions.timeline asked for one. */
+  readonly timeline: Timeline | null;
   /** Allocator touches already charged as areaTouch cycles. */
   private touchesCharged = 0;
   private depth = 0;
@@ -173,6 +179,13 @@ export class Kernel {
       this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid}`);
     };
     this.sched.settle = () => this.settle();
+    this.timeline = opts.timeline ? new Timeline(ncpu, opts.clockHz ?? 3e9, `${info.name} on ${ncpu} CPUs (vmapsim)`) : null;
+    const tl = this.timeline;
+    if (tl) {
+      this.sched.onStep = (cpu, t, start, end) => tl.step(cpu, `${t.comm}-${t.pid}`, start, end, t.worker ? 'kworker' : 'task');
+      this.locks.onWait = (cpu, l, start, end) => tl.slice(cpu, `${l.kind === 'mutex' ? 'mutex_lock' : 'spin_lock'} ${l.name} (wait)`, start, end, 'lock');
+      this.machine.irqObserver = (cpu, vector, start, end) => tl.slice(cpu, `${vector} IPI handler`, start, end, 'irq');
+    }
 
     const self = this;
     const machine = this.machine;
@@ -196,6 +209,11 @@ export class Kernel {
       purge_fragmented_blocks_allcpus: () => self.api.purge_fragmented_blocks_allcpus(),
       purged: (nr, start, end) => {
         this.purges.push({ cpu: machine.currentCpu, nr_areas: nr, start, end, ipis: this.lastFlushIpis });
+        if (this.timeline) {
+          const cpu = machine.currentCpu;
+          this.timeline.instant(cpu, 'purge', machine.cpu(cpu).now, { nr_areas: nr, start: hex(start), end: hex(end), ipis: this.lastFlushIpis });
+          this.timeline.counter('TLB entries (L1 + STLB)', machine.cpu(cpu).now, Object.fromEntries(machine.cpus.map((c) => [`CPU ${c.id}`, c.l1.entries().length + c.stlb.entries().length])));
+        }
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:purge_vmap_area_lazy', () => fmt_purge_vmap_area_lazy(start, end, nr));
       },
       warn: (w) => this.warnings.push(w),
@@ -212,7 +230,7 @@ export class Kernel {
     if (!opts.inlineWork) {
       hooks.schedule_work = (fn) => {
         if (!this.sched.active) return this.schedule_work(fn);
-        this.drain_vmap_work.func = fn;
+        this.drain_vmap_work.func = this.traced('drain_vmap_area_work', fn);
         this.wq.schedule_work(this.drain_vmap_work);
       };
       hooks.schedule_work_on = (cpu, key, fn) => {
@@ -257,6 +275,7 @@ export class Kernel {
       pages: this.pages,
       cpu_online_mask,
       NR_CPUS: opts.NR_CPUS ?? info.NR_CPUS,
+      va_flags_5_2: capsOf(this.allocator)?.vaFlags52 === true,
       nr_cpu_ids: ncpu,
       VMALLOC_START,
       VMALLOC_END,
@@ -290,9 +309,26 @@ export class Kernel {
     const cpu = this.machine.currentCpu;
     if (this.sched.active) this.sched.catchUp(cpu);
     const before = this.ipisSent();
-    this.tlb.flush_tlb_kernel_range(start, end);
+    this.traced('flush_tlb_kernel_range', () => this.tlb.flush_tlb_kernel_range(start, end))();
     this.lastFlushIpis = this.ipisSent() - before;
     if (this.sched.active) this.sched.catchUp(cpu);
+  }
+
+  /** `fn` as a slice of the timeline on the CPU that runs it (itself when there is no timeline). */
+  private traced(name: string, fn: () => void): () => void {
+    const tl = this.timeline;
+    if (!tl) return fn;
+    return () => {
+      const cpu = this.machine.currentCpu;
+      this.settle();
+      tl.begin(cpu, name, this.machine.cpu(cpu).now, 'kernel');
+      try {
+        fn();
+      } finally {
+        this.settle();
+        tl.end(cpu, this.machine.cpu(cpu).now);
+      }
+    };
   }
 
   private readonly instanceIds = new WeakMap<object, number>();
@@ -327,6 +363,8 @@ export class Kernel {
     if (this.pending) this.flush_work();
     this.sched.run(specs);
     this.settle();
+    const held = this.locks.held_at_exit();
+    if (held.length) throw new DeadlockError(`deadlock: every task has exited, and ${held.join('; ')} is never released`);
   }
 
   /** The task running on `cpu` now, in timed mode (its CPU may change when it migrates). */
@@ -387,7 +425,12 @@ export class Kernel {
     if (!this.trace.enabled.has(event)) return;
     const cpu = this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu;
     const t = this.tasks[cpu] as task_struct;
-    this.trace.record({ event, comm: t.comm, pid: t.pid, cpu, flags: '.....', cycles: this.machine.cpu(cpu).now, fields });
+    const now = this.machine.cpu(cpu).now;
+    this.trace.record({ event, comm: t.comm, pid: t.pid, cpu, flags: '.....', cycles: now, fields });
+    if (this.timeline) {
+      this.timeline.instant(cpu, event.replace('vmalloc:', ''), now, { fields: fields() });
+      this.timeline.counter('vmap_lazy_nr', now, { pages: this.allocator.vmap_lazy_nr });
+    }
   }
 
   /** Name the task running on `cpu` (trace lines show it). */
@@ -404,6 +447,8 @@ export class Kernel {
       return this.machine.runOn(cpu, (c) => {
         this.settle();
         c.setContext(`${t.comm}-${t.pid} ${what}`);
+        const tl = this.timeline;
+        tl?.begin(cpu, what, c.now, 'kernel');
         if (this.cpuDepth[cpu] === 0) c.charge(COST_INDEX.apiCall, this.machine.costVector[COST_INDEX.apiCall] as number);
         this.cpuDepth[cpu] = (this.cpuDepth[cpu] as number) + 1;
         try {
@@ -411,6 +456,7 @@ export class Kernel {
         } finally {
           this.settle();
           this.cpuDepth[cpu] = (this.cpuDepth[cpu] as number) - 1;
+          tl?.end(cpu, c.now);
         }
       });
     } finally {

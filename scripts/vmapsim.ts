@@ -7,39 +7,25 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { dirname } from 'node:path';
-import { KERNELS } from '../kernel/mm/vmalloc/api/index';
 import { versionNames } from '../kernel/mm/vmalloc/index';
 import { benchOne, STREAMS, StreamName } from './bench/allocator';
 import { gfs2AllocatorChild, gfs2Child } from './bench/gfs2-full';
 import { benchCommand, benchFloorCommand, benchGfs2Command, benchMachineCommand, benchScaleCommand } from './cli/bench';
 import { registerCheckCommand, replayInvariantPass } from './cli/check';
-import { EXIT_BAD_INPUT } from './cli/exit';
+import { EXIT_BAD_INPUT, reportError } from './cli/exit';
+import { kernelArg } from './cli/kernels';
+import { isKernelFile, loadKernelFile } from './run/load-kernel';
+import { newVariantCommand } from './cli/new-variant';
 import { listCommand } from './cli/list';
 import { mainJob } from './cli/main-job';
 import { replayCommand } from './cli/replay';
 import { replayTracefsCommand } from './cli/replay-tracefs';
 import { runCommand } from './cli/run';
-import { isInputError } from './lib/input-error';
 import { makeDir } from './lib/write-text';
 import { GOLDEN_DEFAULT_NAME, goldenDir } from './lib/paths';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
-
-/** `run --kernel`: allocator versions plus the named kernels of the machine (e.g. linux-6.1+fc1e0d980037). */
-function runKernelList(value: string): string[] {
-  const known = [...versionNames(), ...KERNELS.map((k) => k.name).filter((n) => !versionNames().includes(n))];
-  const names = value === 'all' ? versionNames() : value.split(',').map((s) => s.trim());
-  for (const n of names) if (!known.includes(n)) throw new InvalidArgumentError(`unknown kernel "${n}" (known: ${known.join(', ')}, or all)`);
-  return names;
-}
-
-function kernelList(value: string): string[] {
-  const names = value === 'all' ? versionNames() : value.split(',').map((s) => s.trim());
-  for (const n of names)
-    if (!versionNames().includes(n)) throw new InvalidArgumentError(`unknown kernel "${n}" (known: ${versionNames().join(', ')}, or all)`);
-  return names;
-}
 
 function cpuList(value: string): number[] {
   const list = value.split(',').map((s) => Number(s.trim()));
@@ -92,7 +78,7 @@ export function buildProgram(): Command {
     .option('--after <vmallocinfo>', 'with --tracefs: /proc/vmallocinfo read just after, to compare the end state')
     .option('--html <file>', 'with --tracefs: write the comparison as a self-contained HTML page')
     .option('--no-infer-pools', 'with --tracefs: do not infer vmap-node pool contents from the trace (versions with vmap nodes, 2+ CPUs)')
-    .addOption(new Option('--kernel <list>', 'with --tracefs: versions, comma separated, or all (default: linux-6.12, then every other)').argParser(kernelList))
+    .addOption(new Option('--kernel <list>', 'with --tracefs: versions, comma separated, or all (default: linux-6.12, then every other)').argParser(kernelArg('bench')))
     .option('--cpus <n>', 'with --tracefs: CPU count (default: the trace header\'s #P:N)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
@@ -120,7 +106,7 @@ export function buildProgram(): Command {
   program
     .command('bench')
     .description('allocator-only benchmark: replay the 1,000,000-op streams per version; ns/op and rb_entry/list_entry evaluations per allocation, next to the kernel\'s figures and, for every version but 6.12, the kernel\'s code compiled here with gcc -O2 and replayed in the same run (C here)')
-    .addOption(new Option('--kernel <list>', 'versions, comma separated, or all').argParser(kernelList).default(versionNames(), 'all'))
+    .addOption(new Option('--kernel <list>', 'versions, comma separated, or all').argParser(kernelArg('bench')).default(versionNames(), 'all'))
     .addOption(new Option('--stream <list>', `streams, comma separated (${STREAMS.join(', ')})`).argParser(streamList))
     .option('--repeat <n>', 'runs per measurement (the best is kept)', (v) => {
       const n = Number(v);
@@ -151,7 +137,9 @@ export function buildProgram(): Command {
     .argument('<stream>')
     .argument('<repeat>')
     .action((golden: string, version: string, stream: string, repeat: string) => {
-      out(JSON.stringify(benchOne(golden, version, stream as StreamName, Number(repeat))));
+      // A user's variant comes as its file (the parent loaded and checked it).
+      const name = isKernelFile(version) ? loadKernelFile(version, { check: false }).name : version;
+      out(JSON.stringify(benchOne(golden, name, stream as StreamName, Number(repeat))));
     });
 
   program
@@ -174,19 +162,31 @@ export function buildProgram(): Command {
   registerCheckCommand(program, out, err);
 
   program
+    .command('new-variant')
+    .description('write a standalone copy of a kernel\'s allocator port (with --api, its API layer too) as your own variant; then --kernel ./FILE.ts')
+    .argument('<file>', 'the .ts file to write (its name, without .ts, names the variant)')
+    .requiredOption('--from <kernel>', 'the kernel to copy (vmapsim list)')
+    .option('--api', 'copy the API layer too (FILE without .ts + .api.ts)')
+    .option('--force', 'overwrite existing files')
+    .action((file: string, o: { from: string; api?: boolean; force?: boolean }) => {
+      process.exitCode = newVariantCommand(file, o, out, err);
+    });
+
+  program
     .command('run')
     .description('run a scenario over kernel versions and CPU counts; a comparison table, --json or --html')
     .argument('<scenario>', 'a built-in scenario (vmapsim list) or a path to your own .ts/.js scenario file')
     .argument('[params...]', 'scenario parameters as name=value')
-    .addOption(new Option('--kernel <list>', 'kernels, comma separated, or all').argParser(runKernelList))
+    .addOption(new Option('--kernel <list>', 'kernels, comma separated, or all').argParser(kernelArg('run')))
     .option('--cpus <list>', 'CPU counts, comma separated (1 to 512)', cpuList)
     .option('--seed <n>', 'seed of every random choice', seedArg, 1)
     .option('--flush-era <era>', 'pair the allocators with another flush era')
     .option('--costs <profile>', 'cost profile: hardware (default), qemu-tcg, or a JSON file (docs/concurrency.md)')
+    .option('--timeline <file>', 'write the per-CPU timeline in modelled time (Chrome trace-event JSON: ui.perfetto.dev, chrome://tracing)')
     .option('--json', 'print one JSON object (schema: docs/run-json.md)')
     .option('--trace', 'print kernel-format trace lines instead of the table')
     .option('--html <file>', 'write a self-contained HTML report with plots')
-    .action((scenario: string, params: string[], o: { kernel?: string[]; cpus?: number[]; seed: number; flushEra?: string; costs?: string; json?: boolean; trace?: boolean; html?: string }) => {
+    .action((scenario: string, params: string[], o: { kernel?: string[]; cpus?: number[]; seed: number; flushEra?: string; costs?: string; timeline?: string; json?: boolean; trace?: boolean; html?: string }) => {
       process.exitCode = runCommand(scenario, params, o, out, err);
     });
 
@@ -219,12 +219,7 @@ export function run(argv: string[]): void {
       process.exitCode = e.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
       return;
     }
-    if (isInputError(e)) {
-      err(`vmapsim: ${e.message}`);
-      process.exitCode = EXIT_BAD_INPUT;
-      return;
-    }
-    throw e;
+    process.exitCode = reportError(e, err);
   }
 }
 

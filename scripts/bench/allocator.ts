@@ -11,6 +11,7 @@ import { IS_ERR } from '../../kernel/include/linux/errno';
 import { parseHex, ulong } from '../../kernel/include/u64';
 import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
+import { BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { buildNative, hasNativeSide, runNative, writePacked } from './native';
@@ -23,14 +24,9 @@ export const STREAMS: readonly StreamName[] = ['random-mixed', 'lazy-churn'];
  * machine class; figures from the foundation and history issues): ns/op and
  * touches per allocation.
  */
-export const NATIVE: Readonly<Record<string, Record<StreamName, { nsPerOp: number; touchesPerAlloc: number }>>> = {
-  'linux-2.6.35': { 'random-mixed': { nsPerOp: 3221, touchesPerAlloc: 1027.0 }, 'lazy-churn': { nsPerOp: 2685, touchesPerAlloc: 1079.8 } },
-  'mmotm-2010-vmap-cache-v1': { 'random-mixed': { nsPerOp: 2377, touchesPerAlloc: 721.5 }, 'lazy-churn': { nsPerOp: 123, touchesPerAlloc: 28.2 } },
-  'linux-2.6.39': { 'random-mixed': { nsPerOp: 2422, touchesPerAlloc: 720.1 }, 'lazy-churn': { nsPerOp: 108, touchesPerAlloc: 28.2 } },
-  'linux-3.18': { 'random-mixed': { nsPerOp: 1813, touchesPerAlloc: 713.5 }, 'lazy-churn': { nsPerOp: 86, touchesPerAlloc: 28.2 } },
-  'linux-5.2': { 'random-mixed': { nsPerOp: 209, touchesPerAlloc: 81.7 }, 'lazy-churn': { nsPerOp: 59, touchesPerAlloc: 25.5 } },
-  'linux-6.1': { 'random-mixed': { nsPerOp: 208, touchesPerAlloc: 82.5 }, 'lazy-churn': { nsPerOp: 42, touchesPerAlloc: 25.5 } },
-};
+export const NATIVE: Readonly<Record<string, Record<StreamName, { nsPerOp: number; touchesPerAlloc: number }>>> = Object.fromEntries(
+  BUILTIN_MANIFESTS.filter((m) => m.native).map((m) => [m.name, { ...(m.native?.figures as Record<StreamName, { nsPerOp: number; touchesPerAlloc: number }>) }]),
+);
 
 /** Op codes of a parsed stream, packed for replay without parsing cost. */
 const OP_A = 0;
@@ -238,7 +234,7 @@ export function benchAllocatorsIsolated(
     let parsed: OpStream | null = null;
     for (const version of versions) {
       opts.onProgress?.(`${version} ${stream}`);
-      const r = spawnSync(process.execPath, [...process.execArgv, self, 'bench-alloc-child', goldenDir, version, stream, String(opts.repeat ?? 1)], {
+      const r = spawnSync(process.execPath, [...process.execArgv, self, 'bench-alloc-child', goldenDir, findManifest(version)?.kind === 'variant' ? (findManifest(version)?.file ?? version) : version, stream, String(opts.repeat ?? 1)], {
         encoding: 'utf8',
         maxBuffer: 1 << 24,
       });

@@ -18,18 +18,14 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../lib/paths';
+import { BUILTIN_MANIFESTS } from '../../kernel/manifest/index';
 import type { OpStream } from './allocator';
 import { buildC, Built } from './gcc';
 
-/** Versions with a C side, and its source under scripts/bench/native/. */
-export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
-  'linux-2.6.35': 'linux-2.6.35.c',
-  'mmotm-2010-vmap-cache-v1': 'mmotm-2010-vmap-cache-v1.c',
-  'linux-2.6.39': 'linux-2.6.39.c',
-  'linux-3.18': 'linux-3.18.c',
-  'linux-5.2': 'linux-5.2.c',
-  'linux-6.1': 'linux-6.1.c',
-};
+/** Versions with a C side, and its source under scripts/bench/native/ (each manifest's native.source). */
+export const NATIVE_SOURCES: Readonly<Record<string, string>> = Object.fromEntries(
+  BUILTIN_MANIFESTS.filter((m) => m.native?.source).map((m) => [m.name, m.native?.source as string]),
+);
 
 export function hasNativeSide(version: string): boolean {
   return version in NATIVE_SOURCES;

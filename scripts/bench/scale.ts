@@ -13,6 +13,7 @@ import { IS_ERR } from '../../kernel/include/linux/errno';
 import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
 import { defaultEnv, VmapAllocator } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
+import { findManifest } from '../../kernel/manifest/index';
 import { linePlot } from '../run/svg';
 
 const P = 0x1000;
@@ -39,7 +40,9 @@ function seed(a: VmapAllocator, n: number): void {
 
 /** Iterations for a cell: fewer where each allocation walks every live area. */
 function iterationsFor(version: string, live: number, budget: number): number {
-  const linear = version === 'linux-2.6.35';
+  // Where the search walks every area in the way (no cache, no free tree).
+  const caps = findManifest(version)?.allocator.caps;
+  const linear = caps?.search === 'rb_next-walk' && !caps.cache;
   return Math.max(10, Math.min(budget, linear ? Math.floor((budget * 200) / live) : budget));
 }
 

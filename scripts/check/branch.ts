@@ -2,7 +2,8 @@
 /*
  * Which branch an allocator took for one operation, told from the outside:
  * the version's fields and snapshot before the op, and its result, touch
- * count and snapshot after. Nothing in the ports is changed or called
+ * count and snapshot after, read as the allocator's manifest says
+ * (kernel/manifest/: its cache and search capabilities). Nothing in the ports is changed or called
  * beyond reading fields; the conditions re-evaluated here are the ports'
  * own (alloc_vmap_area's cache test and the walk's starting point).
  */
@@ -10,6 +11,7 @@
 import { PAGE_SIZE } from '../../kernel/include/asm/page';
 import { ALIGN, hex, ule, ult, ulong } from '../../kernel/include/u64';
 import { AllocatorSnapshot, VmapAllocator } from '../../kernel/mm/vmalloc/common';
+import { CacheCaps, capsOf } from '../../kernel/manifest/index';
 import { CheckOp } from './ops';
 import { OpOutcome } from './side';
 
@@ -22,20 +24,19 @@ interface Before {
 
 type Fields = Record<string, unknown>;
 
-/** The cache decision of a cache version for this request, from its fields. */
-function cacheDecision(a: VmapAllocator, op: Extract<CheckOp, { k: 'a' }>): string {
+/** The cache decision of a cache version for this request, from its fields and its manifest's cache capability. */
+function cacheDecision(a: VmapAllocator, cc: CacheCaps, gap: number, op: Extract<CheckOp, { k: 'a' }>): string {
   const f = a as unknown as Fields;
   const cache = f.free_vmap_cache as { va_start: ulong; va_end: ulong } | null;
   const hole = f.cached_hole_size as ulong;
-  const le = 'cached_start' in f || a.version.endsWith('-nick-le'); // mmotm and Nick's test: size <= hole
-  const cstart = ('cached_start' in f ? f.cached_start : f.cached_vstart) as ulong;
+  const le = cc.holeTest === '<=';
+  const cstart = f[cc.startField] as ulong;
   const calign = f.cached_align as ulong;
-  const gap = a.version === 'linux-3.18' ? 0 : PAGE_SIZE;
   const area = (v: { va_start: ulong; va_end: ulong }) => `[${hex(v.va_start)}, ${hex(v.va_end)})`;
   const descent = `descent from vstart (ALIGN(vstart, align) = ${hex(ALIGN(op.vstart, op.align))})`;
-  if ('check_no_cache' in f) return `cache switched off (free_vmap_cache reset to NULL): ${descent}`;
+  if (cc.off) return `cache switched off (free_vmap_cache reset to NULL): ${descent}`;
   if (!cache) return `no cache: ${descent}`;
-  if (a.version === 'linux-2.6.35-nick-v1' || a.version === 'linux-2.6.35-minchan') {
+  if (cc.family === 'draft') {
     // Nick's first patch and Minchan's rework: cached_start holds the aligned vstart; no align or vstart test.
     const start = ALIGN(op.vstart, op.align);
     if (ule(op.size, hole)) return `cache dropped (size ${hex(op.size)} <= cached_hole_size ${hex(hole)}): ${descent}`;
@@ -45,7 +46,7 @@ function cacheDecision(a: VmapAllocator, op: Extract<CheckOp, { k: 'a' }>): stri
   }
   if (le ? ule(op.size, hole) : ult(op.size, hole))
     return `cache dropped (size ${hex(op.size)} ${le ? '<=' : '<'} cached_hole_size ${hex(hole)}): ${descent}`;
-  if (ult(op.vstart, cstart)) return `cache dropped (vstart below cached ${'cached_start' in f ? 'cached_start' : 'cached_vstart'} ${hex(cstart)}): ${descent}`;
+  if (ult(op.vstart, cstart)) return `cache dropped (vstart below cached ${cc.startField} ${hex(cstart)}): ${descent}`;
   if (ult(op.align, calign)) return `cache dropped (align ${hex(op.align)} < cached_align ${hex(calign)}): ${descent}`;
   const addr = ALIGN(cache.va_end + gap, op.align);
   if (ult(addr, op.vstart)) return `cache area ${area(cache)} ends below vstart, goto nocache: ${descent}`;
@@ -55,17 +56,15 @@ function cacheDecision(a: VmapAllocator, op: Extract<CheckOp, { k: 'a' }>): stri
 /** Record what is needed to explain the op before it runs. */
 export function beforeOp(a: VmapAllocator, op: CheckOp): Before {
   let start = '';
-  if (op.k === 'a') {
-    const f = a as unknown as Fields;
-    if ('free_vmap_cache' in f) start = cacheDecision(a, op);
-    else if ('free_vmap_area_root' in f)
-      start =
-        a.version === 'linux-5.2'
-          ? `lowest-match search of the free tree for size + align - 1 = ${hex(op.size + op.align - 1)} from vstart`
-          : `lowest-match search of the free tree for ${ule(op.align, PAGE_SIZE) || op.vend - op.vstart === op.size ? `size ${hex(op.size)}` : `size + align - 1 = ${hex(op.size + op.align - 1)}`} from vstart`;
-    else if (a.version.startsWith('first-fit')) start = `lowest fit scan from ALIGN(vstart, align) = ${hex(ALIGN(op.vstart, op.align))}`;
+  const caps = capsOf(a);
+  if (op.k === 'a' && caps) {
+    if (caps.cache) start = cacheDecision(a, caps.cache, caps.cache.gap, op);
+    else if (caps.search === 'free-tree-5.2') start = `lowest-match search of the free tree for size + align - 1 = ${hex(op.size + op.align - 1)} from vstart`;
+    else if (caps.search === 'free-tree')
+      start = `lowest-match search of the free tree for ${ule(op.align, PAGE_SIZE) || op.vend - op.vstart === op.size ? `size ${hex(op.size)}` : `size + align - 1 = ${hex(op.size + op.align - 1)}`} from vstart`;
+    else if (caps.search === 'lowest-fit-scan') start = `lowest fit scan from ALIGN(vstart, align) = ${hex(ALIGN(op.vstart, op.align))}`;
     else start = `descent from vstart (ALIGN(vstart, align) = ${hex(ALIGN(op.vstart, op.align))}), then the rb_next walk`;
-  }
+  } else if (op.k === 'a') start = `an allocator without a manifest: ALIGN(vstart, align) = ${hex(ALIGN(op.vstart, op.align))}`;
   return { snap: a.snapshot(), touches: a.touches, start, lazy: a.vmap_lazy_nr };
 }
 

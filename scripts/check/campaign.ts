@@ -14,6 +14,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { againstContender, kernelContender } from './contenders';
+import { loadedKernelFiles } from '../run/load-kernel';
 import { DivergenceFilter, runPair } from './differential';
 import { DEFAULT_NOPS, makeGenerator, WorkloadName, WORKLOADS } from './workloads';
 
@@ -156,7 +157,7 @@ export async function runCampaign(spec: CampaignSpec, onRun?: (o: RunOutcome) =>
     Array.from({ length: jobs }, (_x, j) => {
       const mine = runs.filter((_r, k) => k % jobs === j);
       return new Promise<void>((resolve, reject) => {
-        const w = new Worker(file, { workerData: { spec, runs: mine, stop }, execArgv: isTs ? ['-r', 'ts-node/register/transpile-only'] : [] });
+        const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['-r', require.resolve('ts-node/register/transpile-only')] : [] });
         w.on('message', (o: RunOutcome) => {
           outcomes.push(o);
           onRun?.(o);

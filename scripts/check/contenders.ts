@@ -1,70 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What `--kernel` and `--against` can name: a registry version, the
- * first-fit model of the --kernel version's rule, that version with its
- * free-area cache switched off, or a check-layer variant.
+ * What `--kernel` and `--against` can name: a kernel of the manifest
+ * registry (kernel/manifest/: a version, a composite kernel, a check
+ * variant, or a user's file loaded with `--kernel ./mine.ts`), the
+ * first-fit model of the --kernel kernel's rule, or that kernel with its
+ * free-area cache switched off. What each accepts comes from the
+ * manifests' capabilities, never from names.
  */
 
-import { linux_2_6_35_minchan } from './variants/linux-2.6.35-minchan';
-import { linux_2_6_35_nick_v1 } from './variants/linux-2.6.35-nick-v1';
 import { defaultEnv, VmallocEnv, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
-import { findVersion, versionNames } from '../../kernel/mm/vmalloc/index';
-import { linux_2_6_39 } from '../../kernel/mm/vmalloc/linux-2.6.39';
-import { linux_3_18 } from '../../kernel/mm/vmalloc/linux-3.18';
-import { mmotm_2010_vmap_cache_v1 } from '../../kernel/mm/vmalloc/mmotm-2010-vmap-cache-v1';
-import { FIRST_FIT_RULES, FirstFitModel } from './first-fit';
+import { attachCaps, createAllocatorOf, findManifest, KernelManifest, manifests } from '../../kernel/manifest/index';
+import { FIRST_FIT_CAPS, FirstFitModel } from './first-fit';
 import { Contender } from './side';
-import { linux_2_6_39_nick_le } from './variants/linux-2.6.39-nick-le';
-import { linux_3_18_liu_purged } from './variants/linux-3.18-liu-purged';
-
-type CacheCtor = new (env: VmallocEnv) => VmapAllocator & { free_vmap_cache: unknown };
+import { UsageError } from '../lib/input-error';
 
 /**
- * The same version with its free-area cache switched off: free_vmap_cache
+ * The same allocator with its free-area cache switched off: free_vmap_cache
  * is reset to NULL before every allocation, so every search takes the
  * `nocache` path (a descent from vstart). Nothing in the port changes.
  */
-function withoutCache(Base: CacheCtor): new (env: VmallocEnv) => VmapAllocator {
-  return class NoCache extends (Base as new (env: VmallocEnv) => VmapAllocator & { free_vmap_cache: unknown }) {
-    /** Marks the wrapper for reports (the branch describer). */
-    readonly check_no_cache = true;
-    alloc_vmap_area(...args: Parameters<VmapAllocator['alloc_vmap_area']>): ReturnType<VmapAllocator['alloc_vmap_area']> {
-      this.free_vmap_cache = null;
-      return super.alloc_vmap_area(...args);
-    }
+function withoutCache(a: VmapAllocator): VmapAllocator {
+  const f = a as VmapAllocator & { free_vmap_cache: unknown };
+  const alloc = f.alloc_vmap_area;
+  f.alloc_vmap_area = function (this: typeof f, ...args: Parameters<VmapAllocator['alloc_vmap_area']>) {
+    this.free_vmap_cache = null;
+    return alloc.apply(this, args);
   };
+  return a;
 }
 
-/** The versions with a free-area cache, by registry name. */
-export const CACHE_VERSIONS: Record<string, CacheCtor> = {
-  'mmotm-2010-vmap-cache-v1': mmotm_2010_vmap_cache_v1,
-  'linux-2.6.39': linux_2_6_39,
-  'linux-3.18': linux_3_18,
-};
+/** The kernels with a free-area cache that --against no-cache can switch off. */
+export function cacheKernelNames(): string[] {
+  return manifests()
+    .filter((m) => m.allocator.caps.cache?.switchable)
+    .map((m) => m.name);
+}
 
-/** Check-layer variants: copies of a port with one deliberate change. */
-export const CHECK_VARIANTS: Record<string, { ctor: new (env: VmallocEnv) => VmapAllocator; base: string; what: string }> = {
-  'linux-2.6.35-nick-v1': {
-    ctor: linux_2_6_35_nick_v1,
-    base: 'linux-2.6.35',
-    what: "linux-2.6.35 with Nick Piggin's first vmap area cache patch (5 May 2010, with the BUG_ON(first->va_end < addr) Steven hit) (scripts/check/variants/)",
-  },
-  'linux-2.6.35-minchan': {
-    ctor: linux_2_6_35_minchan,
-    base: 'linux-2.6.35',
-    what: "linux-2.6.35 with Minchan Kim's two-patch rework of the cache (22 May 2010: the old descent kept, no !free_vmap_cache test) (scripts/check/variants/)",
-  },
-  'linux-2.6.39-nick-le': {
-    ctor: linux_2_6_39_nick_le,
-    base: 'linux-2.6.39',
-    what: "linux-2.6.39 with Nick's `size <= cached_hole_size` for Hugh's `<` (scripts/check/variants/)",
-  },
-  'linux-3.18-liu-purged': {
-    ctor: linux_3_18_liu_purged,
-    base: 'linux-3.18',
-    what: "linux-3.18 with Liu Song's unmerged RFC (Apr 2020): the cache is also dropped when `purged` is set (scripts/check/variants/)",
-  },
-};
+/** Check-layer variants: built-in ports with one deliberate change (kernel/manifest/, kind "variant"). */
+export const CHECK_VARIANTS: Record<string, { base: string; what: string }> = Object.fromEntries(
+  manifests()
+    .filter((m) => m.kind === 'variant')
+    .map((m) => [m.name, { base: m.base as string, what: m.description }]),
+);
 
 export const SPECIAL_AGAINST = ['first-fit', 'no-cache'] as const;
 
@@ -72,9 +49,9 @@ function env(ncpu: number, hooks: VmallocHooks): VmallocEnv {
   return defaultEnv({ ncpu, hooks });
 }
 
-/** Every name --kernel accepts. */
+/** Every name --kernel accepts: every manifest (each has an allocator). */
 export function kernelNames(): string[] {
-  return [...versionNames(), ...Object.keys(CHECK_VARIANTS)];
+  return manifests().map((m) => m.name);
 }
 
 /** Every name --against accepts. */
@@ -82,14 +59,19 @@ export function againstNames(): string[] {
   return [...kernelNames(), ...SPECIAL_AGAINST];
 }
 
-/** A version or check variant by name, or null. */
+function contenderOf(m: KernelManifest): Contender {
+  return {
+    variant: m.name,
+    source: m.kind === 'variant' ? m.description : `${m.source} (vmapsim port)`,
+    replayable: m.kind === 'version',
+    create: (n, h) => createAllocatorOf(m, env(n, h)),
+  };
+}
+
+/** A kernel by name, or null. */
 export function kernelContender(name: string): Contender | null {
-  const info = findVersion(name);
-  if (info)
-    return { variant: name, source: `${info.source} (vmapsim port)`, replayable: true, create: (n, h) => info.create(env(n, h)) };
-  const v = CHECK_VARIANTS[name];
-  if (v) return { variant: name, source: v.what, replayable: false, create: (n, h) => new v.ctor(env(n, h)) };
-  return null;
+  const m = findManifest(name);
+  return m ? contenderOf(m) : null;
 }
 
 /**
@@ -98,29 +80,33 @@ export function kernelContender(name: string): Contender | null {
  * apply.
  */
 export function againstContender(against: string, kernel: string): Contender {
+  const km = findManifest(kernel);
   if (against === 'first-fit') {
-    // A check variant keeps its base version's placement rule.
-    const rules = FIRST_FIT_RULES[kernel] ?? FIRST_FIT_RULES[CHECK_VARIANTS[kernel]?.base ?? ''];
-    if (!rules) throw new Error(`--against first-fit: no first-fit rule for "${kernel}" (accepted --kernel: ${Object.keys(FIRST_FIT_RULES).join(', ')})`);
+    // A variant keeps its base version's placement rule (its manifest inherits it).
+    const rule = km?.allocator.caps.firstFit;
+    if (!rule) {
+      const accepted = manifests().filter((m) => m.allocator.caps.firstFit).map((m) => m.name);
+      throw new UsageError(`--against first-fit: no first-fit rule for "${kernel}" (accepted --kernel: ${accepted.join(', ')})`);
+    }
     return {
       variant: `first-fit(${kernel})`,
       source: `scripts/check/first-fit.ts: the lowest address that fits under ${kernel}'s gap rules`,
       replayable: false,
-      create: (n, h) => new FirstFitModel(rules, env(n, h)),
+      create: (n, h) => attachCaps(new FirstFitModel({ version: kernel, ...rule }, env(n, h)), FIRST_FIT_CAPS),
     };
   }
   if (against === 'no-cache') {
-    const Base = CACHE_VERSIONS[kernel];
-    if (!Base) throw new Error(`--against no-cache: "${kernel}" has no free-area cache (accepted --kernel: ${Object.keys(CACHE_VERSIONS).join(', ')})`);
-    const NoCache = withoutCache(Base);
+    const cache = km?.allocator.caps.cache;
+    if (!km || !cache?.switchable) throw new UsageError(`--against no-cache: "${kernel}" has no free-area cache (accepted --kernel: ${cacheKernelNames().join(', ')})`);
+    const caps = { ...km.allocator.caps, cache: { ...cache, off: true } };
     return {
       variant: `${kernel}+no-cache`,
       source: `${kernel} with free_vmap_cache reset to NULL before every alloc_vmap_area (scripts/check/contenders.ts)`,
       replayable: false,
-      create: (n, h) => new NoCache(env(n, h)),
+      create: (n, h) => attachCaps(withoutCache(km.allocator.create(env(n, h))), caps),
     };
   }
   const c = kernelContender(against);
-  if (!c) throw new Error(`--against: unknown "${against}" (accepted: ${againstNames().join(', ')})`);
+  if (!c) throw new UsageError(`--against: unknown "${against}" (accepted: ${againstNames().join(', ')})`);
   return c;
 }

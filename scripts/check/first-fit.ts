@@ -6,7 +6,8 @@
  * reach 2^64 does not fit). `vmapsim check --against first-fit` runs it
  * beside the real port and reports the first operation where they part.
  *
- * The rules, per version (gaps are between a new area N = [a, a + size)
+ * The rules, per version (each declared in its manifest, kernel/manifest/,
+ * as caps.firstFit; gaps are between a new area N = [a, a + size)
  * and every existing area E = [s, e), live or lazily freed):
  *
  *   linux-2.6.35, mmotm-2010-vmap-cache-v1
@@ -18,11 +19,11 @@
  *     as above, but N must also end strictly before the next area starts
  *     (a + size < s: Hugh's walk condition addr + size >= va_start), so
  *     with page-aligned areas one free page is kept on both sides.
- *   linux-3.18, linux-5.2, linux-6.1
+ *   linux-3.18, linux-5.2, linux-6.1, linux-6.12
  *     no gap: a >= e or a + size <= s.
  *
  *   Range: a = the lowest value >= vstart that is a multiple of align and
- *   satisfies the gap rule, and a + size <= vend. 5.2 and 6.1 only ever
+ *   satisfies the gap rule, and a + size <= vend. 5.2, 6.1 and 6.12 only ever
  *   hand out [1, ULONG_MAX) (vmap_init_free_space), so there a >= 1 and
  *   a + size <= 0xffffffffffffffff; the older versions have no such bound.
  *
@@ -42,25 +43,29 @@ import { EBUSY, ERR_PTR } from '../../kernel/include/linux/errno';
 import { PAGE_SIZE } from '../../kernel/include/asm/page';
 import { ALIGN, fls, hex, ule, ult, ULONG_MAX, ulong } from '../../kernel/include/u64';
 import { AllocatorSnapshot, VmallocEnv, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
+import { AllocatorCaps, BUILTIN_MANIFESTS, FirstFitRule } from '../../kernel/manifest/index';
 
-export interface FirstFitRules {
+export interface FirstFitRules extends FirstFitRule {
   /** The version whose rule this is. */
   readonly version: string;
-  /** Free bytes kept after every area (a >= e + gapAfter). */
-  readonly gapAfter: number;
-  /** A new area must end strictly before the next one starts (a + size < s). */
-  readonly strictBefore: boolean;
-  /** Only [1, ULONG_MAX) is ever allocatable (the free tree's initial block). */
-  readonly freeTreeSpace: boolean;
 }
 
-export const FIRST_FIT_RULES: Record<string, FirstFitRules> = {
-  'linux-2.6.35': { version: 'linux-2.6.35', gapAfter: PAGE_SIZE, strictBefore: false, freeTreeSpace: false },
-  'mmotm-2010-vmap-cache-v1': { version: 'mmotm-2010-vmap-cache-v1', gapAfter: PAGE_SIZE, strictBefore: false, freeTreeSpace: false },
-  'linux-2.6.39': { version: 'linux-2.6.39', gapAfter: PAGE_SIZE, strictBefore: true, freeTreeSpace: false },
-  'linux-3.18': { version: 'linux-3.18', gapAfter: 0, strictBefore: false, freeTreeSpace: false },
-  'linux-5.2': { version: 'linux-5.2', gapAfter: 0, strictBefore: false, freeTreeSpace: true },
-  'linux-6.1': { version: 'linux-6.1', gapAfter: 0, strictBefore: false, freeTreeSpace: true },
+/** The rule of each allocator version, from its manifest (kernel/manifest/<name>.ts, caps.firstFit). */
+export const FIRST_FIT_RULES: Record<string, FirstFitRules> = Object.fromEntries(
+  BUILTIN_MANIFESTS.filter((m) => m.kind === 'version' && m.allocator.caps.firstFit).map((m) => [m.name, { version: m.name, ...(m.allocator.caps.firstFit as FirstFitRule) }]),
+);
+
+/** What the model is, for the capability readers (the branch describer, the invariant checker). */
+export const FIRST_FIT_CAPS: AllocatorCaps = {
+  busy: 'global',
+  lazy: 'flag',
+  cache: null,
+  search: 'lowest-fit-scan',
+  lowestMatchTakesRoot: false,
+  firstFit: null,
+  tracepoints: false,
+  vaFlags52: false,
+  deferredWork: false,
 };
 
 /** An area of the model. */

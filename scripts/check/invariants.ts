@@ -4,8 +4,9 @@
  * after any operation on any version, that reads the version's public,
  * kernel-named fields and reports every rule that does not hold.
  *
- * Families are told apart by the fields they have (duck typing), not by
- * version name:
+ * Families are told apart by the capabilities their manifest declares
+ * (kernel/manifest/<name>.ts, caps.busy / lazy / cache / search), not by
+ * version name or by the fields an object happens to have:
  *   all        vmap_area_root + vmap_area_list (the busy tree and list)
  *   cache      free_vmap_cache (mmotm-2010-vmap-cache-v1, 2.6.39, 3.18)
  *   free tree  free_vmap_area_root + free_vmap_area_list, subtree_max_size,
@@ -26,6 +27,10 @@
  *     consistent prev pointers);
  *   - the cache names a node of the busy tree (or NULL);
  *   - vmap_lazy_nr equals the pages of the lazily freed areas;
+ *   - an allocator without kernel structures (the first-fit model, caps
+ *     search lowest-fit-scan, or one without a manifest): its snapshot's
+ *     areas are non-empty, sorted and disjoint, and vmap_lazy_nr counts
+ *     the lazy ones;
  *   - free tree: subtree_max_size of every node is the largest block of its
  *     subtree; the free list is sorted and coalesced (no two blocks touch);
  *     free, busy and lazily freed ranges tile [1, ULONG_MAX) exactly; the
@@ -43,6 +48,7 @@
 import { PAGE_SIZE } from '../../kernel/include/asm/page';
 import { list_head } from '../../kernel/include/linux/list';
 import { RB_BLACK, RB_RED, rb_node, rb_root } from '../../kernel/include/linux/rbtree';
+import { capsOf } from '../../kernel/manifest/index';
 import { ALIGN, hex, ugt, ule, ult, ULONG_MAX, ulong, umax } from '../../kernel/include/u64';
 import { VmapAllocator } from '../../kernel/mm/vmalloc/common';
 
@@ -174,10 +180,31 @@ function linearLowest(free: VaNode[], size: ulong, vstart: ulong): VaNode | null
 type Lowest5_2 = (size: ulong, align: ulong, vstart: ulong) => VaNode | null;
 type Lowest6_1 = (root: rb_root, size: ulong, align: ulong, vstart: ulong, adjust: boolean) => VaNode | null;
 
+/** The rules any allocator's snapshot keeps: areas in address order, disjoint, and vmap_lazy_nr counting the lazy ones. */
+function checkSnapshot(alloc: VmapAllocator, out: string[]): void {
+  const areas = alloc.snapshot().areas;
+  let lazy = 0;
+  for (let i = 0; i < areas.length; i++) {
+    const v = areas[i] as (typeof areas)[number];
+    if (v.state === 'lazy') lazy += Math.floor((v.end - v.start) / PAGE_SIZE);
+    if (!ult(v.start, v.end)) out.push(`area [${hex(v.start)}, ${hex(v.end)}) is empty or wraps`);
+    const p = areas[i - 1];
+    if (p && ult(v.start, p.end)) out.push(`areas overlap or are out of order: [${hex(p.start)}, ${hex(p.end)}) then [${hex(v.start)}, ${hex(v.end)})`);
+  }
+  if (lazy !== alloc.vmap_lazy_nr) out.push(`vmap_lazy_nr is ${hex(alloc.vmap_lazy_nr)}, the lazily freed areas hold ${hex(lazy)} pages`);
+}
+
 /** Every violated rule, as one line each; empty when everything holds. */
 export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): string[] {
   const out: string[] = [];
   const a = alloc as unknown as Record<string, unknown>;
+  const caps = capsOf(alloc);
+  if (!caps || caps.search === 'lowest-fit-scan') {
+    // No kernel structures to walk (the first-fit model, or an allocator without a manifest): the snapshot's own rules.
+    checkSnapshot(alloc, out);
+    for (const m of opts.machine ?? []) for (const msg of m.check(alloc)) out.push(`${m.name}: ${msg}`);
+    return out;
+  }
 
   // The busy tree and list (one per vmap_node from 6.9 on).
   let busy: VaNode[] = [];
@@ -186,7 +213,7 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
   let pooled: VaNode[] = [];
   type RbList = { root: rb_root; head: list_head<VaNode> };
   type Node = { id: number; busy: RbList; lazy: RbList; purge_list: list_head<VaNode>; pool: { head: list_head<VaNode>; len: number }[] };
-  if ('vmap_nodes' in a) {
+  if (caps.busy === 'vmap-nodes') {
     for (const vn of a.vmap_nodes as Node[]) {
       const b = checkTree(vn.busy.root, `busy tree (node ${vn.id})`, out);
       checkListOrder(vn.busy.head, b, `busy list (node ${vn.id})`, out);
@@ -213,15 +240,15 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
   const busySet = new Set(busy);
 
   // The free-area cache.
-  if ('free_vmap_cache' in a) {
+  if (caps.cache) {
     const c = a.free_vmap_cache as VaNode | null;
     if (c && !busySet.has(c)) out.push(`free_vmap_cache names ${r(c)}, which is not in the busy tree`);
   }
 
   // Lazily freed areas and vmap_lazy_nr.
-  if ('vmap_nodes' in a) {
+  if (caps.lazy === 'vmap-nodes') {
     // counted above, from the per-node lazy trees
-  } else if ('purge_vmap_area_list' in a) {
+  } else if (caps.lazy === 'purge-tree') {
     const purge = checkTree(a.purge_vmap_area_root as rb_root, 'purge tree', out);
     checkListOrder(a.purge_vmap_area_list as list_head<VaNode>, purge, 'purge_vmap_area_list', out);
     lazyAreas = purge;
@@ -229,7 +256,7 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
       lazyPages += pages(v);
       if (busySet.has(v)) out.push(`purge tree: ${r(v)} is also in the busy tree`);
     }
-  } else if ('vmap_purge_list' in a) {
+  } else if (caps.lazy === 'llist') {
     let n = (a.vmap_purge_list as { first: { next: unknown; owner: VaNode } | null }).first;
     let guard = 0;
     while (n) {
@@ -248,7 +275,7 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
   if (lazyPages !== alloc.vmap_lazy_nr) out.push(`vmap_lazy_nr is ${hex(alloc.vmap_lazy_nr)}, the lazily freed areas hold ${hex(lazyPages)} pages`);
 
   // The free tree of 5.2 and later.
-  if ('free_vmap_area_root' in a) {
+  if (caps.search === 'free-tree' || caps.search === 'free-tree-5.2') {
     const root = a.free_vmap_area_root as rb_root;
     const free = checkTree(root, 'free tree', out);
     checkListOrder(a.free_vmap_area_list as list_head<VaNode>, free, 'free_vmap_area_list', out);
@@ -272,11 +299,11 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
     if (at !== ULONG_MAX && !out.some((m) => m.startsWith('space'))) out.push(`space lost: [${hex(at)}, ffffffffffffffff) is neither free, busy nor lazy`);
 
     // Lowest match: the version's own search against a linear scan.
-    if (!opts.skipLowestMatch && typeof a.find_vmap_lowest_match === 'function') {
+    if (!opts.skipLowestMatch) {
       const saved = alloc.touches;
       const fn = a.find_vmap_lowest_match as (...x: unknown[]) => VaNode | null;
       const search =
-        fn.length >= 5
+        caps.lowestMatchTakesRoot
           ? (size: ulong, vstart: ulong) => (fn as unknown as Lowest6_1).call(alloc, root, size, 1, vstart, false)
           : (size: ulong, vstart: ulong) => (fn as unknown as Lowest5_2).call(alloc, size, 1, vstart);
       const VS = (a.env as { VMALLOC_START: ulong }).VMALLOC_START;
@@ -321,8 +348,8 @@ export function dumpTrees(alloc: VmapAllocator, maxNodes = 200): string {
     if (count > maxNodes) out.push(`    ... (more than ${maxNodes} nodes)`);
     if (!root.rb_node) out.push('    (empty)');
   };
-  draw('busy tree', a.vmap_area_root as rb_root);
-  if ('free_vmap_cache' in a) out.push(`free_vmap_cache: ${a.free_vmap_cache ? r(a.free_vmap_cache as VaNode) : 'NULL'}`);
+  draw('busy tree', a.vmap_area_root as rb_root | undefined);
+  if (capsOf(alloc)?.cache) out.push(`free_vmap_cache: ${a.free_vmap_cache ? r(a.free_vmap_cache as VaNode) : 'NULL'}`);
   draw('purge tree', a.purge_vmap_area_root as rb_root | undefined);
   draw('free tree', a.free_vmap_area_root as rb_root | undefined);
   out.push(`state: ${alloc.golden_state()}`);

@@ -3,8 +3,12 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { CampaignSpec, runOne } from './campaign';
+import { loadKernelFile } from '../run/load-kernel';
 
-const { spec, runs, stop } = workerData as { spec: CampaignSpec; runs: number[]; stop: Int32Array };
+const { spec, runs, stop, files } = workerData as { spec: CampaignSpec; runs: number[]; stop: Int32Array; files: string[] };
+
+// The user's variant files the parent loaded (`--kernel ./mine.ts`), checked there already.
+for (const f of files ?? []) loadKernelFile(f, { check: false });
 
 for (const r of runs) {
   if (!spec.keepGoing && r > Atomics.load(stop, 0)) break;

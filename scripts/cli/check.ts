@@ -9,15 +9,17 @@
 import { makeDir, writeText } from '../lib/write-text';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isInputError } from '../lib/input-error';
+import { isInputError, isUsageError } from '../lib/input-error';
 import { replayWithInvariants } from '../check/replay-check';
 import { CampaignResult, CampaignSpec, defaultJobs, regenerate, runCampaign, RunOutcome } from '../check/campaign';
-import { againstContender, againstNames, kernelNames } from '../check/contenders';
+import { againstContender, againstNames, kernelNames, SPECIAL_AGAINST } from '../check/contenders';
+import { kernelArg } from './kernels';
+import { isKernelFile } from '../run/load-kernel';
 import { DivergenceFilter } from '../check/differential';
 import { buildReport, DivergenceReport, formatReport, reportJson } from '../check/report';
 import { shrinkDivergence } from '../check/shrink';
 import { isWorkload, WORKLOADS, WorkloadName } from '../check/workloads';
-import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from './exit';
+import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK, reportError } from './exit';
 
 export interface CheckOptions {
   kernel: string;
@@ -39,14 +41,11 @@ export interface CheckOptions {
 
 /* Parsers for commander: each rejects with one line naming the accepted values. */
 
-export function parseKernel(v: string): string {
-  if (!kernelNames().includes(v)) throw new InvalidArgumentError(`unknown kernel "${v}" (accepted: ${kernelNames().join(', ')})`);
-  return v;
-}
-
+/** --against: a kernel (through the one kernel parser) or first-fit / no-cache. */
 export function parseAgainst(v: string): string {
-  if (!againstNames().includes(v)) throw new InvalidArgumentError(`unknown "${v}" (accepted: ${againstNames().join(', ')})`);
-  return v;
+  if ((SPECIAL_AGAINST as readonly string[]).includes(v)) return v;
+  if (isKernelFile(v) || kernelNames().includes(v)) return kernelArg('check')(v);
+  throw new InvalidArgumentError(`unknown "${v}" (accepted: ${againstNames().join(', ')}; or a path to your own variant file)`);
 }
 
 export function parseWorkload(v: string): WorkloadName | 'all' {
@@ -110,7 +109,8 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
   try {
     againstContender(o.against, o.kernel);
   } catch (e) {
-    err(`vmapsim: ${(e as Error).message}`);
+    if (!isUsageError(e)) throw e;
+    err(`vmapsim: ${e.message}`);
     return EXIT_BAD_INPUT;
   }
   const filter: DivergenceFilter = o.onlyBug ? 'bug' : 'any';
@@ -178,7 +178,7 @@ export function registerCheckCommand(program: Command, out: (s: string) => void,
   program
     .command('check')
     .description('differential testing: run two allocators side by side on generated operations, stop at the first divergence, shrink it to a minimal sequence')
-    .addOption(new Option('--kernel <name>', `the version under test (${kernelNames().join(', ')})`).argParser(parseKernel).makeOptionMandatory())
+    .addOption(new Option('--kernel <name>', `the kernel under test (${kernelNames().join(', ')}), or a path to your own variant file (vmapsim new-variant)`).argParser(kernelArg('check')).makeOptionMandatory())
     .addOption(
       new Option('--against <name>', 'another version, first-fit (the lowest-fit model of --kernel\'s rule) or no-cache (--kernel with its free-area cache off)')
         .argParser(parseAgainst)
@@ -201,8 +201,7 @@ export function registerCheckCommand(program: Command, out: (s: string) => void,
       try {
         process.exitCode = await checkCommand(o, out, err);
       } catch (e) {
-        err(`vmapsim: ${e instanceof Error ? e.message : String(e)}`);
-        process.exitCode = EXIT_BAD_INPUT;
+        process.exitCode = reportError(e, err);
       }
     });
 }

@@ -46,7 +46,7 @@ export function mainJob(golden: string, opts: { bench: boolean; iterations: numb
   const rc = runCommand(
     'gfs2-vmalloc-loop',
     [`iterations=${opts.iterations}`],
-    { kernel: ['linux-2.6.35', 'linux-2.6.39', 'linux-5.2', 'linux-6.1'], cpus: [8], seed: 1, html: opts.html },
+    { kernel: ['linux-2.6.35', 'linux-2.6.39', 'linux-5.2', 'linux-6.1'], cpus: [2, 8], seed: 1, html: opts.html },
     out,
     err,
   );

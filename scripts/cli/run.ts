@@ -7,7 +7,8 @@ import { versionNames } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { loadScenarioFile } from '../run/load';
 import { ParamError, parseParams } from '../run/params';
-import { runMatrix } from '../run/runner';
+import { MatrixResult, runMatrix } from '../run/runner';
+import { DeadlockError } from '../../kernel/kernel/locking/spinlock';
 import { Scenario } from '../run/scenario';
 import { formatTable, toJson } from '../run/table';
 import { findScenario, scenarioNames } from '../scenarios/index';
@@ -21,6 +22,8 @@ export interface RunOptions {
   flushEra?: string;
   /** --costs NAME|FILE */
   costs?: string;
+  /** --timeline FILE */
+  timeline?: string;
   json?: boolean;
   trace?: boolean;
   html?: string;
@@ -53,13 +56,16 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
   const bar = progress(!opts.json && !opts.trace);
   const started = Date.now();
   let shown = false;
-  const m = runMatrix(scenario, {
+  let m: MatrixResult;
+  try {
+    m = runMatrix(scenario, {
     kernels,
     cpus,
     seed: opts.seed,
     params,
     flushEra: opts.flushEra,
     costs,
+    timeline: opts.timeline !== undefined,
     trace: opts.trace ? out : undefined,
     onCell: (i, total, k, c) => {
       if (!shown && Date.now() - started > 1000) {
@@ -69,7 +75,14 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
       if (shown) bar.update(i, `${k} ${c} cpus`);
     },
   });
+  } catch (e) {
+    if (shown) bar.stop();
+    if (!(e instanceof DeadlockError) && !(e instanceof Error && e.name === 'DeadlockError')) throw e; // a user's scenario file may load its own copy of the module
+    err(`vmapsim: ${name}: ${e.message}`);
+    return EXIT_BAD_INPUT;
+  }
   if (shown) bar.stop();
+  if (opts.timeline !== undefined) writeTimelines(opts.timeline, m, opts.json ? err : out);
   if (opts.json) out(JSON.stringify(toJson(m), null, 2));
   else if (!opts.trace) out(formatTable(m));
   if (opts.html) {
@@ -79,4 +92,18 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
     if (!opts.json) out(`HTML report: ${opts.html}`);
   }
   return EXIT_OK;
+}
+
+/** --timeline FILE: one cell's timeline in FILE; several: FILE with .KERNEL.Ncpus before its extension. */
+function writeTimelines(file: string, m: MatrixResult, say: (s: string) => void): void {
+  const cells = m.cells.filter((c) => c.result.timeline !== undefined);
+  if (!cells.length) {
+    say(`vmapsim: ${m.scenario} records no timeline; --timeline works with vmalloc-loop and test_vmalloc`);
+    return;
+  }
+  for (const c of cells) {
+    const name = cells.length === 1 ? file : file.replace(/(\.[^./]+)?$/, (ext) => `.${c.kernel}.${c.cpus}cpus${ext}`);
+    writeText(name, c.result.timeline as string);
+    say(`timeline: ${name} (open it in ui.perfetto.dev or chrome://tracing)`);
+  }
 }

@@ -11,7 +11,7 @@ import { isKernelBug, KernelBug } from '../../kernel/include/asm-generic/bug';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, ulong } from '../../kernel/include/u64';
 import { defaultEnv, nullHooks, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { KERNELS } from '../../kernel/mm/vmalloc/api/index';
+import { findManifest } from '../../kernel/manifest/index';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { formatSnapshot } from '../replay/golden';
 import { BugReport, RunFigures, RunResult } from './scenario';
@@ -38,7 +38,7 @@ export class AllocSession {
       extra.purged?.(nr, start, end);
     };
     // A named kernel of the machine (e.g. linux-6.1+fc1e0d980037) runs its allocator.
-    const allocator = KERNELS.find((k) => k.name === version)?.allocator ?? version;
+    const allocator = findManifest(version)?.allocatorOf ?? version;
     this.a = getVersion(allocator).create(
       defaultEnv({ ncpu, hooks, ...(vmalloc ? { VMALLOC_START: vmalloc.start, VMALLOC_END: vmalloc.end } : {}) }),
     );

@@ -3,25 +3,20 @@
  * Figures of a scenario that ran a kernel on the machine: the table's
  * columns, the kernel-named counters and the flush-cost breakdown.
  *
- * Modelled cycles are the machine's (TLB hits, misses and walks, flush
- * instructions, IPIs; docs/machine.md) plus the allocator's own search:
- * CYCLES_PER_TOUCH for every rb_entry()/list_entry() evaluation.
+ * Modelled cycles are the machine's: TLB hits, misses and walks, flush
+ * instructions, IPIs (docs/machine.md), and the rest of the kernel path,
+ * the allocator's search (areaTouch for every rb_entry()/list_entry()
+ * evaluation) included (docs/concurrency.md §Path costs).
  */
 
 import { collectStats } from '../../hw';
+import { DEFAULT_COSTS } from '../../hw/costs';
 import type { Kernel } from '../../kernel/boot';
 import { KernelCounters, RunFigures } from './scenario';
 import { summarize } from './stats';
 
-/**
- * Cycles per area touched by the allocator's search. Source: the kernel's own
- * alloc_vmap_area (linux-2.6.35, gcc -O2, this machine class) on the
- * bench-lazy-churn stream: 2685 ns per op over 1,000,000 ops, of which
- * 501,000 allocations touching 1079.8 areas each, i.e. 4.96 ns per touch,
- * 14.9 cycles at 3 GHz (the walk dominates that stream; `vmapsim bench
- * --floor` measures the same walk in C at 5.9 to 6.3 ns per step).
- */
-export const CYCLES_PER_TOUCH = 14.9;
+/** Cycles per area touched by the allocator's search (the hardware profile's areaTouch; its source is in hw/costs.ts). */
+export const CYCLES_PER_TOUCH = DEFAULT_COSTS.areaTouch;
 
 /** Flush-related cost buckets of the machine's cost table. */
 const FLUSH_COSTS = ['invlpg', 'cr3Write', 'cr4Write', 'invpcidAddress', 'invpcidContext', 'invlpgb', 'tlbsync', 'csdEnqueue', 'ipiSend', 'ipiDelivery', 'irqEntry', 'ackWait', 'handlerWait'];
@@ -58,9 +53,7 @@ export function machineFigures(k: Kernel, s: SessionCounts): { figures: RunFigur
   const stats = new Map(collectStats(k.machine, { perCpu: false, zeros: true }).map((x) => [x.name, x.value]));
   const get = (n: string) => stats.get(n) ?? 0;
   const ncpu = k.machine.cpus.length;
-  let touchSum = 0;
-  for (let i = 0; i < s.touches.length; i++) touchSum += s.touches[i];
-  const cycles = get('total.cycles.total') + touchSum * CYCLES_PER_TOUCH;
+  const cycles = get('total.cycles.total');
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   const flushCost: Record<string, number> = {};
   for (const c of FLUSH_COSTS) {

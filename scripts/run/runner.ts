@@ -11,6 +11,7 @@ export interface MatrixOptions {
   params: Params;
   flushEra?: string;
   costs?: CostTable;
+  timeline?: boolean;
   trace?: (line: string) => void;
   onCell?: (index: number, total: number, kernel: string, cpus: number) => void;
 }
@@ -39,7 +40,7 @@ export function runMatrix(scenario: Scenario, opts: MatrixOptions): MatrixResult
   for (const kernel of opts.kernels) {
     for (const cpus of opts.cpus) {
       opts.onCell?.(i++, total, kernel, cpus);
-      const result = scenario.run({ kernel, cpus, seed: opts.seed, params: opts.params, flushEra: opts.flushEra, costs: opts.costs, trace: opts.trace });
+      const result = scenario.run({ kernel, cpus, seed: opts.seed, params: opts.params, flushEra: opts.flushEra, costs: opts.costs, timeline: opts.timeline, trace: opts.trace });
       cells.push({ kernel, cpus, seed: opts.seed, params: opts.params, result });
     }
   }

@@ -38,6 +38,8 @@ export interface RunContext {
   readonly flushEra?: string;
   /** The cost table of the machine (--costs; default: the hardware profile). */
   readonly costs?: CostTable;
+  /** Record a timeline of the run (--timeline); the scenario returns it as RunResult.timeline. */
+  readonly timeline?: boolean;
   /** Print a kernel-format trace line (`--trace`). */
   readonly trace?: (line: string) => void;
   /** Report progress within the cell. */
@@ -96,6 +98,8 @@ export interface RunResult {
   reports?: string[];
   /** Lines the scenario wants shown under the table. */
   notes?: string[];
+  /** The run's per-CPU timeline (Chrome trace-event JSON), when RunContext.timeline asked for it. */
+  readonly timeline?: string;
 }
 
 export interface Scenario {

@@ -51,6 +51,7 @@
  * modules area (not the vmalloc range on x86-64), early_ioremap (fixmap).
  */
 
+import { findManifest } from '../../kernel/manifest/index';
 import type { Kernel } from '../../kernel/boot';
 import type { ulong } from '../../kernel/include/u64';
 import { GFP_KERNEL, __GFP_ZERO } from '../../kernel/mm/page_alloc';
@@ -64,10 +65,10 @@ export const THREAD_ALIGN = 16384;
 
 /** The release a named kernel stands for, as [major, minor]. */
 export function kernelRelease(version: string): [number, number] {
-  const m = /^linux-(\d+)\.(\d+)/.exec(version);
-  if (m) return [Number(m[1]), Number(m[2])];
-  if (version.startsWith('mmotm-2010')) return [2, 6]; // on 2.6.35; compared below as 2.6
-  throw new Error(`no release known for kernel "${version}"`);
+  // The manifest's series (mmotm-2010-vmap-cache-v1: on 2.6.35, so 2.6).
+  const m = findManifest(version);
+  if (!m) throw new Error(`no release known for kernel "${version}"`);
+  return [m.series[0], m.series[1]];
 }
 
 /** Release as a comparable number: 2.6 -> 2.06, 5.2 -> 5.02, 6.12 -> 6.12. */

@@ -27,14 +27,13 @@
  */
 
 import { bootKernel } from '../../kernel/boot';
+import { carries } from '../../kernel/manifest/index';
 import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
 import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { Scenario } from '../run/scenario';
 import { sample, summarize } from '../run/stats';
 
 const PAGE_SIZE = 4096;
-/** Versions whose purge scans vmap_area_list (before 80c4bd7a5e43, v4.7). */
-const SCANS = ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18'];
 
 export const lazyPurgeListScan: Scenario = {
   name: 'lazy-purge-list-scan',
@@ -95,7 +94,7 @@ export const lazyPurgeListScan: Scenario = {
     const s = summarize(steps);
     const perLazy = lazy ? s.mean / lazy : 0;
     const notes = [
-      `list steps per purge: mean ${s.mean.toLocaleString('en-US', { maximumFractionDigits: 1 })}, max ${s.max.toLocaleString('en-US')} over ${rounds} vm_unmap_aliases() purges of ${lazy} lazy areas with ${live.toLocaleString('en-US')} live (${SCANS.includes(ctx.kernel) ? 'the whole vmap_area_list scanned' : 'only the lazily freed areas visited'})`,
+      `list steps per purge: mean ${s.mean.toLocaleString('en-US', { maximumFractionDigits: 1 })}, max ${s.max.toLocaleString('en-US')} over ${rounds} vm_unmap_aliases() purges of ${lazy} lazy areas with ${live.toLocaleString('en-US')} live (${!carries(ctx.kernel, '80c4bd7a5e43') ? 'the whole vmap_area_list scanned' : 'only the lazily freed areas visited'})`,
       `${perLazy.toLocaleString('en-US', { maximumFractionDigits: 1 })} steps per lazily freed area purged; ${(s.mean * CYCLES_PER_TOUCH).toLocaleString('en-US', { maximumFractionDigits: 0 })} modelled cycles of list walking per set_memory_* call (${CYCLES_PER_TOUCH} per step, not in the cycles column)`,
     ];
     if (otherPurges) notes.push(`${otherPurges} further purge(s) came from the lazy threshold (lazy_max_pages ${k.allocator.lazy_max_pages()}), not from vm_unmap_aliases()`);
@@ -105,8 +104,8 @@ export const lazyPurgeListScan: Scenario = {
     const out: string[] = [];
     const mean = (notes: readonly string[] | undefined) => Number(/mean ([\d,.]+)/.exec(notes?.[0] ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
     for (const c of cells) out.push(`${c.kernel} (${c.cpus} CPUs): ${mean(c.result.notes).toLocaleString('en-US', { maximumFractionDigits: 1 })} list steps per purge`);
-    const old = cells.find((c) => SCANS.includes(c.kernel));
-    const neu = cells.find((c) => !SCANS.includes(c.kernel) && c.cpus === old?.cpus);
+    const old = cells.find((c) => !carries(c.kernel, '80c4bd7a5e43'));
+    const neu = cells.find((c) => carries(c.kernel, '80c4bd7a5e43') && c.cpus === old?.cpus);
     if (old && neu) out.push(`${old.kernel} / ${neu.kernel}: ${(mean(old.result.notes) / mean(neu.result.notes)).toFixed(0)}x the list steps per vm_unmap_aliases() with ${Number(params.live).toLocaleString('en-US')} live areas`);
     out.push('before 80c4bd7a5e43 (v4.7) the steps grow with the live areas; after it, with the lazily freed ones only');
     return out;

@@ -22,11 +22,10 @@
  * The logic is vmapBlockAliases() of stale-tlb.ts.
  */
 
+import { BUILTIN_MANIFESTS, carries } from '../../kernel/manifest/index';
 import { Scenario } from '../run/scenario';
 import { vmapBlockAliases } from './stale-tlb';
 import { libraryOptions, newCounts, staleTlbResult, summarizeReports } from './stale-tlb-run';
-
-const FIXED = ['linux-6.1+fc1e0d980037', 'linux-6.12'];
 
 export const staleTlbVmUnmapAliases: Scenario = {
   name: 'stale-tlb-vm-unmap-aliases',
@@ -37,10 +36,10 @@ export const staleTlbVmUnmapAliases: Scenario = {
   run(ctx) {
     const counts = newCounts();
     const r = vmapBlockAliases(ctx.kernel, libraryOptions(ctx, counts));
-    const fixed = FIXED.includes(ctx.kernel);
+    const fixed = carries(ctx.kernel, 'fc1e0d980037');
     return staleTlbResult(ctx, r, counts, [fixed ? 'has fc1e0d980037: _vm_unmap_aliases() walks every block' : 'before fc1e0d980037: _vm_unmap_aliases() walks vbq->free only']);
   },
   summarize(cells) {
-    return [...summarizeReports(cells), `expected: a use-after-unmap before the fix, none on ${FIXED.join(' and ')} (fc1e0d980037)`];
+    return [...summarizeReports(cells), `expected: a use-after-unmap before the fix, none on ${BUILTIN_MANIFESTS.filter((m) => m.machine && m.carries.includes('fc1e0d980037')).map((m) => m.name).join(' and ')} (fc1e0d980037)`];
   },
 };

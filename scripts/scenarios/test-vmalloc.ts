@@ -35,11 +35,11 @@ import { isKernelBug } from '../../kernel/include/asm-generic/bug';
 import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
 import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
 import { hex, ult } from '../../kernel/include/u64';
-import { runInterleaved } from '../../hw';
+import { lockClasses } from './vmalloc-loop';
 import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { BugReport, Params, Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
-import { bootState, describeBoot } from './boot-state';
+import { bootState, describeBoot, releaseNumber } from './boot-state';
 import { CallCounts, makeWorker, ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, WorkerResult } from './test_vmalloc/module';
 
 const INT_MAX = 2147483647;
@@ -94,7 +94,7 @@ export const testVmalloc: Scenario = {
       nr_pages: text === 'v5.1' ? 0 : (ctx.params.nr_pages as number),
     };
     const clockHz = 3e9;
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
     const counts: CallCounts = { calls: 0, allocations: 0, failed: 0, touches: [], last: -1 };
     let bootCalls = 0;
     if (ctx.params.boot) {
@@ -112,15 +112,12 @@ export const testVmalloc: Scenario = {
     const results: WorkerResult[] = cpusOfWorkers.map((cpu, id) => ({ id, cpu, cycles: 0, done: false, data: cases.map(() => ({ test_passed: 0, test_failed: 0, not_modelled: 0, time: 0 })) }));
     const workers = cpusOfWorkers.map((cpu, id) => makeWorker(k, id, cpu, text, p, ctx.seed, counts));
     notes.unshift(
-      `module text ${text}${text === 'v5.1' && !['linux-5.2'].includes(ctx.kernel) ? ' (backported to this kernel)' : ''}: ${workers.length} worker${workers.length === 1 ? '' : 's'} on CPU ${cpusOfWorkers.join(',')}, interleaved round-robin one kernel call per turn`,
+      `module text ${text}${text === 'v5.1' && releaseNumber(ctx.kernel) < 5.01 ? ' (backported to this kernel)' : ''}: ${workers.length} worker${workers.length === 1 ? '' : 's'} on CPU ${cpusOfWorkers.join(',')}, running side by side in modelled time (docs/concurrency.md)`,
     );
     let bug: BugReport | undefined;
+    const start = Math.max(...k.machine.cpus.map((c) => c.now));
     try {
-      runInterleaved(
-        k.machine,
-        workers.map((w, i) => ({ cpu: w.cpu, name: `vmalloc_test/${w.id}`, steps: testFunc(w, results[i] as WorkerResult, clockHz) })),
-        { order: 'round-robin' },
-      );
+      k.runTasks(workers.map((w, i) => ({ comm: `vmalloc_test/${w.id}`, pid: 1000 + w.id, cpu: w.cpu, bound: true, steps: testFunc(w, results[i] as WorkerResult, clockHz) })));
       k.flush_work();
     } catch (e) {
       if (!isKernelBug(e)) throw e;
@@ -142,10 +139,16 @@ export const testVmalloc: Scenario = {
     const low = k.find_vm_area(0);
     if (low && ult(low.addr, VMALLOC_START_4LEVEL)) notes.push(`an area of ${low.size} bytes is mapped at ${hex(low.addr)}, below VMALLOC_START: returned as NULL, so vfree() never frees it`);
     if (ctx.params.failslab !== 'off') notes.push(`failslab (${ctx.params.failslab === 'nowait' ? 'ignore-gfp-wait: allocations that cannot sleep' : 'every allocation'}) armed after boot: ${k.failslabInjected} vmap_area allocation(s) failed`);
-    notes.push(`${k.purges.length - purgesAtLoad} lazy purges during the module run; avg usec and cycles are modelled (cost model + ${CYCLES_PER_TOUCH} cycles per area touched, 3 GHz), not wall time`);
+    notes.push(`${k.purges.length - purgesAtLoad} lazy purges during the module run; avg usec and cycles are modelled (the whole path, ${CYCLES_PER_TOUCH} cycles per area touched, lock waits; 3 GHz), not wall time`);
+    const elapsed = Math.max(...k.machine.cpus.map((c) => c.now)) - start;
+    const busy = k.machine.cpus.reduce((a, c) => a + c.now, 0) - k.machine.cpus.reduce((a, c) => a + c.idleCycles, 0);
+    const classes = lockClasses(k).sort((a, b) => b.wait - a.wait);
+    notes.push(
+      `modelled time of the run: ${elapsed.toFixed(0)} cycles (${(elapsed / clockHz).toFixed(4)} s); lock waits ${classes.length ? classes.map((l) => `${l.name} ${((100 * l.wait) / Math.max(busy, 1)).toFixed(1)}%`).join(', ') : 'none'} of the CPUs' busy cycles`,
+    );
     const m = machineFigures(k, { operations: counts.calls + bootCalls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(counts.touches), bug, notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(counts.touches), bug, notes, ...(k.timeline ? { timeline: k.timeline.toJson() } : {}), reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
   },
   summarize(cells, params: Params) {
     const out: string[] = [];

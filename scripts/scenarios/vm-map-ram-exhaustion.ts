@@ -29,13 +29,13 @@
  */
 
 import { bootKernel } from '../../kernel/boot';
+import { carries } from '../../kernel/manifest/index';
 import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
 import { machineFigures } from '../run/machine-metrics';
 import { Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
 
 const PAGE_SIZE = 4096;
-const BEFORE = ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18'];
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -90,7 +90,7 @@ export const vmMapRamExhaustion: Scenario = {
     const notes = [
       `${n(blocks)} vmap blocks live after ${n(iterations)} rounds (at most ${n(maxBlocks)}), holding ${n(mib)} MiB of vmalloc space with nothing mapped in them`,
       `blocks of ${BITS} pages; each round maps 16 pages once and 8 pages ${(BITS - 16) / 8 - 1} times, leaving 8 pages free`,
-      BEFORE.includes(ctx.kernel) ? 'before the fix: new blocks go to the head of the free list, the old fragmented ones are never visited' : 'with the fix: new blocks go to the tail, the old block fills up, becomes fully dirty and is freed',
+      !carries(ctx.kernel, 'vm_map_ram-exhaustion') ? 'before the fix: new blocks go to the head of the free list, the old fragmented ones are never visited' : 'with the fix: new blocks go to the tail, the old block fills up, becomes fully dirty and is freed',
     ];
     return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(touches), notes };
   },

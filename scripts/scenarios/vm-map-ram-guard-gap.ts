@@ -27,13 +27,13 @@
 import { bootKernel } from '../../kernel/boot';
 import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
 import { machineFigures } from '../run/machine-metrics';
+import { carries } from '../../kernel/manifest/index';
 import { Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
 import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
 
 /** Johannes Weiner's figures (32-bit, linux-mm id 10077032892). */
 const PUBLISHED = { vanilla: 15360, patched: 30464 };
-const GAP = ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39'];
 
 export const vmMapRamGuardGap: Scenario = {
   name: 'vm-map-ram-guard-gap',
@@ -86,7 +86,7 @@ export const vmMapRamGuardGap: Scenario = {
     const m = machineFigures(k, { operations: touches.length, allocations: touches.length, failedAllocations: failed, touches, bugs: 0 });
     const notes = [
       `${mapped.toLocaleString('en-US')} single pages mapped before vm_map_ram() failed${failed ? '' : ` (stopped at max_pages=${max})`}`,
-      `${blocks} vmap blocks of ${bits} pages in ${slots} block-sized slots of the ${mib} MiB range (${GAP.includes(ctx.kernel) ? 'guard gap after every area' : 'no gap between areas'})`,
+      `${blocks} vmap blocks of ${bits} pages in ${slots} block-sized slots of the ${mib} MiB range (${!carries(ctx.kernel, '248ac0e1943a') ? 'guard gap after every area' : 'no gap between areas'})`,
     ];
     if (mapped) notes.push(`first mapping at window + 0x${(first - range.start).toString(16)}, last at window + 0x${(last - range.start).toString(16)}`);
     return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(touches), notes };
@@ -95,8 +95,8 @@ export const vmMapRamGuardGap: Scenario = {
     const out: string[] = [];
     const pagesOf = (notes: readonly string[] | undefined) => Number(/^([\d,]+) single pages/.exec(notes?.[0] ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
     for (const c of cells) out.push(`${c.kernel} (${c.cpus} CPUs): ${pagesOf(c.result.notes).toLocaleString('en-US')} pages`);
-    const gap = cells.find((c) => GAP.includes(c.kernel));
-    const nogap = cells.find((c) => !GAP.includes(c.kernel) && c.cpus === gap?.cpus);
+    const gap = cells.find((c) => !carries(c.kernel, '248ac0e1943a'));
+    const nogap = cells.find((c) => carries(c.kernel, '248ac0e1943a') && c.cpus === gap?.cpus);
     if (gap && nogap) {
       const r = pagesOf(nogap.result.notes) / pagesOf(gap.result.notes);
       out.push(`${nogap.kernel} / ${gap.kernel}: ${r.toFixed(2)}x the pages (published ratio ${(PUBLISHED.patched / PUBLISHED.vanilla).toFixed(2)}x)`);

@@ -218,7 +218,7 @@ export const vmallocLoop: Scenario = {
       pool: ctx.params.pool as number,
       unmapAliasesEvery: ctx.params.unmap_aliases_every as number,
     };
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, timeline: ctx.timeline, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
     const notes: string[] = [];
     const counts: LoopCounts = { calls: 0, allocations: 0, failed: 0, touches: [] };
     if (ctx.params.boot) {
@@ -276,7 +276,7 @@ export const vmallocLoop: Scenario = {
     const loopTouches = counts.touches.slice(touches0);
     const m = machineFigures(k, { operations: counts.calls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(loopTouches), bug, notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(loopTouches), bug, notes, ...(k.timeline ? { timeline: k.timeline.toJson() } : {}), reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
   },
 };
 

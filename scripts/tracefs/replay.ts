@@ -28,6 +28,7 @@ import { hex, udec, ule, ult, ulong } from '../../kernel/include/u64';
 const PAGE = 0x1000;
 import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
+import { capsOf } from '../../kernel/manifest/index';
 import { formatSnapshot } from '../replay/golden';
 import { TracefsTrace } from './parse';
 import { Vmallocinfo, VmallocinfoArea } from './vmallocinfo';
@@ -229,8 +230,9 @@ interface Deferrable {
   run_pending_work(): boolean;
 }
 
+/** The manifest's capability: its queued work can wait (caps.deferredWork). */
 function isDeferrable(a: VmapAllocator): a is VmapAllocator & Deferrable {
-  return typeof (a as Partial<Deferrable>).run_pending_work === 'function' && 'work_mode' in a;
+  return capsOf(a)?.deferredWork === true;
 }
 
 export interface EmulatedPurge {

@@ -20,9 +20,16 @@ import { COST_INDEX } from '../../../hw/costs';
 import { CYCLE_STATS } from '../../../hw/cpu';
 import type { Scheduler } from '../sched/core';
 
+/** Tasks waiting on locks that will never be released: the tasks, CPUs and locks involved. */
+export class DeadlockError extends Error {
+  override readonly name = 'DeadlockError';
+}
+
 /** One lock's figures. */
 export class lock_stats {
   holder = -1;
+  /** The task holding it (comm-pid), for deadlock reports. */
+  holderTask = '';
   releasedAt = 0;
   lastHolder = -1;
   acquisitions = 0;
@@ -49,6 +56,8 @@ export class lock_stats {
 export class lock_table {
   private readonly locks = new Map<string, lock_stats>();
   private readonly spinsHeld: Int32Array;
+  /** Called for every wait: `cpu` waited for `lock` from `start` to `end` (a timeline). */
+  onWait: ((cpu: number, lock: lock_stats, start: number, end: number) => void) | null = null;
 
   constructor(
     readonly machine: Machine,
@@ -112,6 +121,7 @@ export class lock_table {
     if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
     const c = m.cpu(cpu);
     const cost = m.costVector;
+    if (l.holder >= 0) this.checkDeadlock(l, cpu);
     if (l.holder >= 0 && l.holder !== cpu) l.nested++;
     const now = c.now;
     if (l.releasedAt > now) {
@@ -119,11 +129,40 @@ export class lock_table {
       c.charge(waitBucket, wait);
       l.waitCycles[cpu] = (l.waitCycles[cpu] as number) + wait;
       l.contended++;
+      this.onWait?.(cpu, l, now, l.releasedAt);
     }
     if (l.lastHolder >= 0 && l.lastHolder !== cpu) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
     else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire] as number);
     l.holder = cpu;
+    l.holderTask = this.taskOn(cpu);
     l.acquisitions++;
+  }
+
+  private taskOn(cpu: number): string {
+    const t = this.sched.curr(cpu);
+    return t ? `${t.comm}-${t.pid}` : 'the caller';
+  }
+
+  /**
+   * A lock the acquirer can never get: its own spinlock taken again, or one
+   * held by a task that has exited or is between its steps (only its later
+   * steps could release it, and the acquirer cannot wait across them).
+   */
+  private checkDeadlock(l: lock_stats, cpu: number): void {
+    const me = `${this.taskOn(cpu)} on CPU ${cpu}`;
+    if (l.holder === cpu) {
+      throw new DeadlockError(`deadlock: ${me} takes ${l.kind} ${l.name}, which ${l.holderTask} already holds on this CPU`);
+    }
+    if (l.holder !== cpu && !this.sched.isOnStack(l.holder)) {
+      throw new DeadlockError(`deadlock: ${me} waits for ${l.kind} ${l.name}, held by ${l.holderTask} on CPU ${l.holder}, which is no longer running kernel code that could release it`);
+    }
+  }
+
+  /** Locks still held (at the end of a run: never released). */
+  held_at_exit(): string[] {
+    return this.all()
+      .filter((l) => l.holder >= 0)
+      .map((l) => `${l.kind} ${l.name} held by ${l.holderTask} on CPU ${l.holder}`);
   }
 
   private release(l: lock_stats): void {

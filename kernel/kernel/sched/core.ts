@@ -73,6 +73,7 @@ export class Scheduler {
   active = false;
   private readonly rq: sched_task[][];
   private readonly onStack: boolean[];
+  private readonly ready: CpuHeap;
   private readonly current: (sched_task | null)[];
   readonly stats: { steps: number[]; migrations: number; preemptions: number; catchUps: number };
   /** The kworker of each CPU (made by the workqueue). */
@@ -81,11 +82,14 @@ export class Scheduler {
   onSwitch: (cpu: number, t: sched_task) => void = () => {};
   /** Called before and after any step or catch-up (charge what the allocator did so far). */
   settle: () => void = () => {};
+  /** Called when a step ends: who ran on `cpu` from `start` to `end` (a timeline). */
+  onStep: ((cpu: number, t: sched_task, start: number, end: number) => void) | null = null;
 
   constructor(readonly machine: Machine) {
     const n = machine.config.cpus;
     this.rq = Array.from({ length: n }, () => []);
     this.onStack = new Array<boolean>(n).fill(false);
+    this.ready = new CpuHeap(n);
     this.current = new Array<sched_task | null>(n).fill(null);
     this.stats = { steps: new Array<number>(n).fill(0), migrations: 0, preemptions: 0, catchUps: 0 };
   }
@@ -103,6 +107,14 @@ export class Scheduler {
   enqueue(t: sched_task): void {
     const q = this.rq[t.cpu] as sched_task[];
     if (!q.includes(t)) q.push(t);
+    this.sync(t.cpu);
+  }
+
+  /** Keep `cpu` in the ready heap exactly while it has something to run and no step in progress. */
+  private sync(cpu: number): void {
+    const eligible = (this.rq[cpu] as sched_task[]).length > 0 && !this.onStack[cpu];
+    if (eligible && !this.ready.has(cpu)) this.ready.insert(cpu, this.machine.cpu(cpu).now);
+    else if (!eligible && this.ready.has(cpu)) this.ready.remove(cpu);
   }
 
   /** Whether `cpu` has nothing to run and no step in progress. */
@@ -142,7 +154,10 @@ export class Scheduler {
       }
     } finally {
       this.active = false;
-      for (const q of this.rq) q.length = 0;
+      this.rq.forEach((q, c) => {
+        q.length = 0;
+        this.sync(c);
+      });
     }
   }
 
@@ -165,19 +180,9 @@ export class Scheduler {
 
   /** The CPU to run next: lowest clock below `limit` with something runnable, not on the stack. */
   private pick(limit: number, except = -1): number {
-    let best = -1;
-    let bestNow = Infinity;
-    const n = this.rq.length;
-    for (let c = 0; c < n; c++) {
-      if (c === except || this.onStack[c] || (this.rq[c] as sched_task[]).length === 0) continue;
-      const now = this.machine.cpu(c).now;
-      if (now >= limit) continue;
-      if (best < 0 || now < bestNow) {
-        best = c;
-        bestNow = now;
-      }
-    }
-    return best;
+    const c = this.ready.top((x) => this.machine.cpu(x).now);
+    if (c < 0 || c === except) return -1;
+    return this.machine.cpu(c).now < limit ? c : -1;
   }
 
   /** The lowest clock of a CPU with something runnable that is not on the stack (Infinity: none). */
@@ -200,8 +205,8 @@ export class Scheduler {
     const kw = this.kworkers[cpu];
     let t = q[0] as sched_task;
     if (kw !== undefined && q.includes(kw)) {
-      if (t !== kw) {
-        // The task there is preempted at the end of its step: it waits, or an idle CPU pulls it.
+      if (q.some((x) => x !== kw)) {
+        // The tasks there are preempted at the end of their step: they wait, or an idle CPU pulls them.
         this.stats.preemptions++;
         this.migrateFrom(cpu, kw);
       }
@@ -211,6 +216,7 @@ export class Scheduler {
     this.settle();
     t.pullAt = undefined;
     this.onStack[cpu] = true;
+    this.sync(cpu);
     this.current[cpu] = t;
     this.onSwitch(cpu, t);
     const t0 = c.now;
@@ -223,12 +229,18 @@ export class Scheduler {
       this.current[cpu] = null;
     }
     t.ran += c.now - t0;
+    this.onStep?.(cpu, t, t0, c.now);
     this.stats.steps[cpu] = (this.stats.steps[cpu] as number) + 1;
+    const i = q.indexOf(t);
     if (!more) {
-      const i = q.indexOf(t);
       if (i >= 0) q.splice(i, 1);
       if (!t.worker) t.done = true;
+    } else if (!t.worker && i >= 0 && q.length > 1) {
+      // Tasks sharing a CPU take turns, one step each (a time slice per step).
+      q.splice(i, 1);
+      q.push(t);
     }
+    this.sync(cpu);
   }
 
   /**
@@ -256,6 +268,7 @@ export class Scheduler {
       const to = this.idleCpu(cpu);
       if (to < 0) return;
       q.splice(q.indexOf(t), 1);
+      this.sync(cpu);
       t.cpu = to;
       const dest = this.machine.cpu(to);
       dest.idleUntil(t.pullAt + (this.machine.costVector[COST_INDEX.migrate] as number));
@@ -283,5 +296,98 @@ export class Scheduler {
   /** Cpu object of the task's current CPU. */
   cpuOf(t: sched_task): Cpu {
     return this.machine.cpu(t.cpu);
+  }
+}
+
+/**
+ * The CPUs that can run next, by (clock, id): a binary min-heap with each
+ * CPU's position, so that picking the lowest clock costs O(log n) at 512
+ * CPUs. A key can go stale when an interrupt handler runs on a waiting CPU
+ * and moves its clock on; clocks only grow, so a stale key is too low and
+ * is refreshed when it reaches the top.
+ */
+class CpuHeap {
+  private readonly heap: number[] = [];
+  private readonly key: Float64Array;
+  private readonly pos: Int32Array;
+
+  constructor(n: number) {
+    this.key = new Float64Array(n);
+    this.pos = new Int32Array(n).fill(-1);
+  }
+
+  has(c: number): boolean {
+    return (this.pos[c] as number) >= 0;
+  }
+
+  insert(c: number, k: number): void {
+    this.key[c] = k;
+    this.pos[c] = this.heap.length;
+    this.heap.push(c);
+    this.up(this.heap.length - 1);
+  }
+
+  remove(c: number): void {
+    const i = this.pos[c] as number;
+    if (i < 0) return;
+    const last = this.heap.pop() as number;
+    this.pos[c] = -1;
+    if (last === c) return;
+    this.heap[i] = last;
+    this.pos[last] = i;
+    this.down(i);
+    this.up(i);
+  }
+
+  /** The CPU with the lowest key after refreshing stale keys with `now`; -1 when empty. */
+  top(now: (c: number) => number): number {
+    for (;;) {
+      const c = this.heap[0];
+      if (c === undefined) return -1;
+      const k = now(c);
+      if (k === this.key[c]) return c;
+      this.key[c] = k;
+      this.down(0);
+    }
+  }
+
+  private less(a: number, b: number): boolean {
+    const ka = this.key[a] as number;
+    const kb = this.key[b] as number;
+    return ka < kb || (ka === kb && a < b);
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i] as number, h[p] as number)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l] as number, h[m] as number)) m = l;
+      if (r < h.length && this.less(h[r] as number, h[m] as number)) m = r;
+      if (m === i) break;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+
+  private swap(i: number, j: number): void {
+    const h = this.heap;
+    const a = h[i] as number;
+    const b = h[j] as number;
+    h[i] = b;
+    h[j] = a;
+    this.pos[b] = i;
+    this.pos[a] = j;
   }
 }

@@ -18,7 +18,6 @@
  * hook), the vm_struct layer (kernel/mm/vmalloc-api, by era).
  */
 
-import { KernelBug } from '../../include/asm-generic/bug';
 import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno';
 import {
   INIT_LIST_HEAD,
@@ -42,8 +41,7 @@ import { ALIGN, fls, hex, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax }
 import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-2.6.35';
 import { PCPU_LINES_2_6_35, pcpu_get_vm_areas } from './pcpu/linux-2.6.35';
 import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
-
-export const VERSION = 'linux-2.6.35';
+import { allocator_id, vmalloc_shims } from './shims/customised';
 
 export const VM_LAZY_FREE = 0x01;
 export const VM_LAZY_FREEING = 0x02;
@@ -62,10 +60,7 @@ export class vmap_area extends rb_node {
   private: unknown = null;
 }
 
-export class linux_2_6_35 implements VmapAllocator {
-  readonly version = VERSION;
-  touches = 0;
-
+export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllocator {
   /* Globals of the allocator section. */
   readonly vmap_area_root: rb_root = new rb_root();
   readonly vmap_area_list: list_head<vmap_area> = new list_head<vmap_area>(null);
@@ -76,29 +71,11 @@ export class linux_2_6_35 implements VmapAllocator {
   private readonly VMALLOC_START: ulong;
   private readonly VMALLOC_END: ulong;
 
-  constructor(readonly env: VmallocEnv) {
+  constructor(env: VmallocEnv, id: allocator_id) {
+    super(env, id);
     this.VMALLOC_START = env.VMALLOC_START;
     this.VMALLOC_END = env.VMALLOC_END;
     this.vmalloc_init();
-  }
-
-  /* rb_entry()/list_entry() are container_of(); each evaluation is counted. */
-  rb_entry(n: rb_node): vmap_area {
-    this.touches++;
-    return n as vmap_area;
-  }
-
-  list_entry(l: list_head<vmap_area>): vmap_area {
-    this.touches++;
-    return l.owner as vmap_area;
-  }
-
-  BUG_ON(cond: boolean, func: string, line: number, text: string): void {
-    if (cond) throw new KernelBug(VERSION, func, line, text);
-  }
-
-  num_online_cpus(): number {
-    return this.env.ncpu;
   }
 
   __find_vmap_area(addr: ulong): vmap_area | null {
@@ -128,7 +105,7 @@ export class linux_2_6_35 implements VmapAllocator {
       } else if (ugt(va.va_end, tmp.va_start)) {
         side = RB_RIGHT;
         p = p.rb_right;
-      } else this.BUG_ON(true, '__insert_vmap_area', 304, 'BUG()');
+      } else this.BUG_ON(true, '__insert_vmap_area', 'BUG()');
     }
 
     rb_link_node(va, parent, side, this.vmap_area_root);
@@ -164,8 +141,8 @@ export class linux_2_6_35 implements VmapAllocator {
     let addr: ulong;
     let purged = 0;
 
-    this.BUG_ON(!size, 'alloc_vmap_area', 336, '!size');
-    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 337, 'size & ~PAGE_MASK');
+    this.BUG_ON(!size, 'alloc_vmap_area', '!size');
+    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 'size & ~PAGE_MASK');
 
     const va = this.kmalloc_vmap_area(gfp_mask, node);
     if (!va) return ERR_PTR(-ENOMEM);
@@ -214,7 +191,7 @@ export class linux_2_6_35 implements VmapAllocator {
         }
         // found:
         if (!ugt(addr + size, vend)) {
-          this.BUG_ON(misalign(addr, align) !== 0, 'alloc_vmap_area', 409, 'addr & (align-1)');
+          this.BUG_ON(misalign(addr, align) !== 0, 'alloc_vmap_area', 'addr & (align-1)');
 
           va.va_start = addr;
           va.va_end = addr + size;
@@ -242,7 +219,7 @@ export class linux_2_6_35 implements VmapAllocator {
   call_rcu_free_va(_va: vmap_area): void {}
 
   __free_vmap_area(va: vmap_area): void {
-    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 429, 'RB_EMPTY_NODE(&va->rb_node)');
+    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 'RB_EMPTY_NODE(&va->rb_node)');
     rb_erase(va, this.vmap_area_root);
     RB_CLEAR_NODE(va);
     list_del_rcu(va.list);
@@ -386,7 +363,7 @@ export class linux_2_6_35 implements VmapAllocator {
 
   free_unmap_vmap_area_addr(addr: ulong): void {
     const va = this.find_vmap_area(addr);
-    this.BUG_ON(!va, 'free_unmap_vmap_area_addr', 637, '!va');
+    this.BUG_ON(!va, 'free_unmap_vmap_area_addr', '!va');
     this.free_unmap_vmap_area(va as vmap_area);
   }
 

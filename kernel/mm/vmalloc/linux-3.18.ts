@@ -38,7 +38,6 @@
  * by era).
  */
 
-import { KernelBug } from '../../include/asm-generic/bug';
 import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno';
 import {
   INIT_LIST_HEAD,
@@ -63,8 +62,7 @@ import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX
 import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-6.1';
 import { PCPU_LINES_3_18, pcpu_get_vm_areas } from './pcpu/linux-2.6.35';
 import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
-
-export const VERSION = 'linux-3.18';
+import { allocator_id, vmalloc_shims } from './shims/customised';
 
 export const VM_LAZY_FREE = 0x01;
 export const VM_LAZY_FREEING = 0x02;
@@ -85,10 +83,7 @@ export class vmap_area extends rb_node {
   rcu_head: null = null;
 }
 
-export class linux_3_18 implements VmapAllocator {
-  readonly version = VERSION;
-  touches = 0;
-
+export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllocator {
   /* Globals of the allocator section. */
   readonly vmap_area_list: list_head<vmap_area> = new list_head<vmap_area>(null);
   readonly vmap_area_root: rb_root = new rb_root();
@@ -105,29 +100,11 @@ export class linux_3_18 implements VmapAllocator {
   private readonly VMALLOC_START: ulong;
   private readonly VMALLOC_END: ulong;
 
-  constructor(readonly env: VmallocEnv) {
+  constructor(env: VmallocEnv, id: allocator_id) {
+    super(env, id);
     this.VMALLOC_START = env.VMALLOC_START;
     this.VMALLOC_END = env.VMALLOC_END;
     this.vmalloc_init();
-  }
-
-  /* rb_entry()/list_entry() are container_of(); each evaluation is counted. */
-  rb_entry(n: rb_node): vmap_area {
-    this.touches++;
-    return n as vmap_area;
-  }
-
-  list_entry(l: list_head<vmap_area>): vmap_area {
-    this.touches++;
-    return l.owner as vmap_area;
-  }
-
-  BUG_ON(cond: boolean, func: string, line: number, text: string): void {
-    if (cond) throw new KernelBug(VERSION, func, line, text);
-  }
-
-  num_online_cpus(): number {
-    return this.env.ncpu;
   }
 
   __find_vmap_area(addr: ulong): vmap_area | null {
@@ -157,7 +134,7 @@ export class linux_3_18 implements VmapAllocator {
       } else if (ugt(va.va_end, tmp.va_start)) {
         side = RB_RIGHT;
         p = p.rb_right;
-      } else this.BUG_ON(true, '__insert_vmap_area', 322, 'BUG()');
+      } else this.BUG_ON(true, '__insert_vmap_area', 'BUG()');
     }
 
     rb_link_node(va, parent, side, this.vmap_area_root);
@@ -194,9 +171,9 @@ export class linux_3_18 implements VmapAllocator {
     let purged = 0;
     let first: vmap_area | null = null;
 
-    this.BUG_ON(!size, 'alloc_vmap_area', 355, '!size');
-    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 356, 'size & ~PAGE_MASK');
-    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', 357, '!is_power_of_2(align)');
+    this.BUG_ON(!size, 'alloc_vmap_area', '!size');
+    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 'size & ~PAGE_MASK');
+    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', '!is_power_of_2(align)');
 
     const va = this.kmalloc_vmap_area(gfp_mask, node);
     if (!va) return ERR_PTR(-ENOMEM);
@@ -273,9 +250,9 @@ export class linux_3_18 implements VmapAllocator {
           this.free_vmap_cache = va;
           // spin_unlock(&vmap_area_lock);
 
-          this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 452, 'va->va_start & (align-1)');
-          this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 453, 'va->va_start < vstart');
-          this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 454, 'va->va_end > vend');
+          this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 'va->va_start & (align-1)');
+          this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
+          this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 'va->va_end > vend');
 
           return va;
         }
@@ -297,7 +274,7 @@ export class linux_3_18 implements VmapAllocator {
   kfree_rcu(_va: vmap_area): void {}
 
   __free_vmap_area(va: vmap_area): void {
-    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 474, 'RB_EMPTY_NODE(&va->rb_node)');
+    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 'RB_EMPTY_NODE(&va->rb_node)');
 
     if (this.free_vmap_cache) {
       if (ult(va.va_end, this.cached_vstart)) {
@@ -467,7 +444,7 @@ export class linux_3_18 implements VmapAllocator {
 
   free_unmap_vmap_area_addr(addr: ulong): void {
     const va = this.find_vmap_area(addr);
-    this.BUG_ON(!va, 'free_unmap_vmap_area_addr', 717, '!va');
+    this.BUG_ON(!va, 'free_unmap_vmap_area_addr', '!va');
     this.free_unmap_vmap_area(va as vmap_area);
   }
 

@@ -55,7 +55,6 @@
  * (purge_fragmented_blocks_allcpus is a hook), the vm_struct layer.
  */
 
-import { KernelBug } from '../../include/asm-generic/bug';
 import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno';
 import { INIT_LIST_HEAD, list_add, list_del, list_head } from '../../include/linux/list';
 import {
@@ -80,8 +79,7 @@ import {
 } from '../../lib/rbtree/linux-6.1';
 import { pcpu_get_vm_areas, pcpu_lines } from './pcpu/linux-5.2';
 import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
-
-export const VERSION = 'linux-5.2';
+import { allocator_id, vmalloc_shims } from './shims/customised';
 
 /** pcpu_get_vm_areas's BUG/WARN sites: estimates (no pristine v5.2 text). */
 const PCPU_LINES_5_2: pcpu_lines = [3220, 3226, 3227, 3237, 3243, 3303, 3308];
@@ -200,10 +198,7 @@ function fnv1a_hex(h: number[]): string {
     .join('');
 }
 
-export class linux_5_2 implements VmapAllocator {
-  readonly version = VERSION;
-  touches = 0;
-
+export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllocator {
   /* Globals of the "Global kva allocator" section. */
   /** busy tree and list: allocated and lazily freed areas */
   readonly vmap_area_list: list_head<vmap_area> = new list_head<vmap_area>(null);
@@ -220,9 +215,6 @@ export class linux_5_2 implements VmapAllocator {
   /** atomic_t vmap_lazy_nr, in pages */
   vmap_lazy_nr = 0;
 
-  /** WARN_ON_ONCE() sites that have fired. */
-  private readonly warned_once = new Set<number>();
-
   private readonly VMALLOC_START: ulong;
 
   /** RB_DECLARE_CALLBACKS(static, free_vmap_area_rb_augment_cb, ...) */
@@ -232,60 +224,16 @@ export class linux_5_2 implements VmapAllocator {
     rotate: (rb_old, rb_new) => this.free_vmap_area_rb_augment_cb_rotate(rb_old, rb_new),
   };
 
-  constructor(readonly env: VmallocEnv) {
+  constructor(env: VmallocEnv, id: allocator_id) {
+    super(env, id);
     this.VMALLOC_START = env.VMALLOC_START;
     this.vmalloc_init();
   }
 
-  /* rb_entry()/list_entry() are container_of(); each evaluation is counted. */
-  rb_entry(n: rb_node): vmap_area {
-    this.touches++;
-    return n as vmap_area;
-  }
-
-  /** rb_entry_safe(): NULL stays NULL and is not counted. */
-  rb_entry_safe(n: rb_node | null): vmap_area | null {
-    if (!n) return null;
-    this.touches++;
-    return n as vmap_area;
-  }
-
-  list_entry(l: list_head<vmap_area>): vmap_area {
-    this.touches++;
-    return l.owner as vmap_area;
-  }
-
-  BUG_ON(cond: boolean, func: string, line: number, text: string): void {
-    if (cond) throw new KernelBug(VERSION, func, line, text);
-  }
-
-  /** WARN_ON()/WARN(): report through the hook and hand the condition back. */
-  WARN_ON(cond: boolean, func: string, line: number, text: string): boolean {
-    if (cond) this.env.hooks.warn({ version: VERSION, func, line, cond: text });
-    return cond;
-  }
-
-  /** WARN_ON_ONCE(): as WARN_ON, reporting each site at most once. */
-  WARN_ON_ONCE(cond: boolean, func: string, line: number, text: string): boolean {
-    if (cond && !this.warned_once.has(line)) {
-      this.warned_once.add(line);
-      this.env.hooks.warn({ version: VERSION, func, line, cond: text });
-    }
-    return cond;
-  }
-
-  num_online_cpus(): number {
-    return this.env.ncpu;
-  }
-
-  /** kmem_cache_alloc_node(vmap_area_cachep, ...); null models a failure (failslab). */
-  kmem_cache_alloc(gfp_mask: number, _node: number = NUMA_NO_NODE): vmap_area | null {
-    if (this.env.hooks.should_failslab?.(gfp_mask)) return null;
+  /** vmap_area_cachep: the slab hands out zeroed struct vmap_area. */
+  protected override new_vmap_area(): vmap_area {
     return new vmap_area();
   }
-
-  /** kmem_cache_free(vmap_area_cachep, va): the object is dropped. */
-  kmem_cache_free(_va: vmap_area): void {}
 
   va_size(va: vmap_area): ulong {
     return va.va_end - va.va_start;
@@ -378,7 +326,7 @@ export class linux_5_2 implements VmapAllocator {
       } else if (ugt(va.va_end, tmp_va.va_start) && uge(va.va_start, tmp_va.va_end)) {
         side = RB_RIGHT;
         link = (link as rb_node).rb_right;
-      } else this.BUG_ON(true, 'find_va_links', 463, 'BUG()');
+      } else this.BUG_ON(true, 'find_va_links', 'BUG()');
     } while (link);
 
     parent.rb = tmp_va;
@@ -752,7 +700,7 @@ export class linux_5_2 implements VmapAllocator {
 
     // What kind of cut it is.
     const type = this.classify_va_fit_type(va, nva_start_addr, size);
-    if (this.WARN_ON_ONCE(type === NOTHING_FIT, '__alloc_vmap_area', 1011, 'type == NOTHING_FIT')) return vend;
+    if (this.WARN_ON_ONCE(type === NOTHING_FIT, '__alloc_vmap_area', 'type == NOTHING_FIT')) return vend;
 
     // Shrink or split the free block.
     const ret = this.adjust_va_to_fit_type(va, nva_start_addr, size, type);
@@ -781,9 +729,9 @@ export class linux_5_2 implements VmapAllocator {
     let addr: ulong;
     let purged = 0;
 
-    this.BUG_ON(!size, 'alloc_vmap_area', 1039, '!size');
-    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 1040, 'offset_in_page(size)');
-    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', 1041, '!is_power_of_2(align)');
+    this.BUG_ON(!size, 'alloc_vmap_area', '!size');
+    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 'offset_in_page(size)');
+    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', '!is_power_of_2(align)');
 
     if (!this.vmap_initialized) return ERR_PTR(-EBUSY);
 
@@ -808,9 +756,9 @@ export class linux_5_2 implements VmapAllocator {
 
         // spin_unlock(&vmap_area_lock);
 
-        this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 1077, '!IS_ALIGNED(va->va_start, align)');
-        this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 1078, 'va->va_start < vstart');
-        this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 1079, 'va->va_end > vend');
+        this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', '!IS_ALIGNED(va->va_start, align)');
+        this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
+        this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 'va->va_end > vend');
 
         return va;
       }
@@ -847,7 +795,7 @@ export class linux_5_2 implements VmapAllocator {
    * tree. The caller holds vmap_area_lock.
    */
   __free_vmap_area(va: vmap_area): void {
-    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 1122, 'RB_EMPTY_NODE(&va->rb_node)');
+    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 'RB_EMPTY_NODE(&va->rb_node)');
 
     // Out of the busy tree/list.
     this.unlink_va(va, this.vmap_area_root);
@@ -995,7 +943,7 @@ export class linux_5_2 implements VmapAllocator {
     for (let l = head.next, busy = this.list_entry(l); l !== head; l = busy.list.next, busy = this.list_entry(l)) {
       if (busy.va_start - vmap_start !== 0) {
         free = this.kmem_cache_alloc(GFP_NOWAIT); // kmem_cache_zalloc
-        if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', 1811, '!free')) {
+        if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', '!free')) {
           free = free as vmap_area;
           free.va_start = vmap_start;
           free.va_end = busy.va_start;
@@ -1009,7 +957,7 @@ export class linux_5_2 implements VmapAllocator {
 
     if (vmap_end - vmap_start !== 0) {
       free = this.kmem_cache_alloc(GFP_NOWAIT); // kmem_cache_zalloc
-      if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', 1826, '!free')) {
+      if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', '!free', 2)) {
         free = free as vmap_area;
         free.va_start = vmap_start;
         free.va_end = vmap_end;

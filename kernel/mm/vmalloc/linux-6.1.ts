@@ -42,7 +42,6 @@
  * (purge_fragmented_blocks_allcpus is a hook), the vm_struct layer.
  */
 
-import { KernelBug } from '../../include/asm-generic/bug';
 import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno';
 import { INIT_LIST_HEAD, list_add, list_del_init, list_empty, list_head, list_replace_init } from '../../include/linux/list';
 import {
@@ -67,8 +66,7 @@ import {
 } from '../../lib/rbtree/linux-6.1';
 import { PCPU_LINES_6_1, pcpu_get_vm_areas } from './pcpu/linux-6.1';
 import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
-
-export const VERSION = 'linux-6.1';
+import { allocator_id, vmalloc_shims } from './shims/customised';
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
 export const DEBUG_AUGMENT_PROPAGATE_CHECK = 0;
@@ -155,10 +153,7 @@ function fnv1a_hex(h: number[]): string {
     .join('');
 }
 
-export class linux_6_1 implements VmapAllocator {
-  readonly version = VERSION;
-  touches = 0;
-
+export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllocator {
   /* Globals of the "Global kva allocator" section. */
   /** busy tree and list: allocated areas */
   readonly vmap_area_list: list_head<vmap_area> = new list_head<vmap_area>(null);
@@ -187,9 +182,6 @@ export class linux_6_1 implements VmapAllocator {
    */
   nr_lazy_areas = 0;
 
-  /** WARN_ON_ONCE() sites that have fired. */
-  private readonly warned_once = new Set<number>();
-
   private readonly VMALLOC_START: ulong;
 
   /** RB_DECLARE_CALLBACKS_MAX(static, free_vmap_area_rb_augment_cb, ...) */
@@ -199,60 +191,16 @@ export class linux_6_1 implements VmapAllocator {
     rotate: (rb_old, rb_new) => this.free_vmap_area_rb_augment_cb_rotate(rb_old, rb_new),
   };
 
-  constructor(readonly env: VmallocEnv) {
+  constructor(env: VmallocEnv, id: allocator_id) {
+    super(env, id);
     this.VMALLOC_START = env.VMALLOC_START;
     this.vmalloc_init();
   }
 
-  /* rb_entry()/list_entry() are container_of(); each evaluation is counted. */
-  rb_entry(n: rb_node): vmap_area {
-    this.touches++;
-    return n as vmap_area;
-  }
-
-  /** rb_entry_safe(): NULL stays NULL and is not counted. */
-  rb_entry_safe(n: rb_node | null): vmap_area | null {
-    if (!n) return null;
-    this.touches++;
-    return n as vmap_area;
-  }
-
-  list_entry(l: list_head<vmap_area>): vmap_area {
-    this.touches++;
-    return l.owner as vmap_area;
-  }
-
-  BUG_ON(cond: boolean, func: string, line: number, text: string): void {
-    if (cond) throw new KernelBug(VERSION, func, line, text);
-  }
-
-  /** WARN_ON()/WARN(): report through the hook and hand the condition back. */
-  WARN_ON(cond: boolean, func: string, line: number, text: string): boolean {
-    if (cond) this.env.hooks.warn({ version: VERSION, func, line, cond: text });
-    return cond;
-  }
-
-  /** WARN_ON_ONCE(): as WARN_ON, reporting each site at most once. */
-  WARN_ON_ONCE(cond: boolean, func: string, line: number, text: string): boolean {
-    if (cond && !this.warned_once.has(line)) {
-      this.warned_once.add(line);
-      this.env.hooks.warn({ version: VERSION, func, line, cond: text });
-    }
-    return cond;
-  }
-
-  num_online_cpus(): number {
-    return this.env.ncpu;
-  }
-
-  /** kmem_cache_alloc_node(vmap_area_cachep, ...); null models a failure (failslab). */
-  kmem_cache_alloc(gfp_mask: number, _node: number = NUMA_NO_NODE): vmap_area | null {
-    if (this.env.hooks.should_failslab?.(gfp_mask)) return null;
+  /** vmap_area_cachep: the slab hands out zeroed struct vmap_area. */
+  protected override new_vmap_area(): vmap_area {
     return new vmap_area();
   }
-
-  /** kmem_cache_free(vmap_area_cachep, va): the object is dropped. */
-  kmem_cache_free(_va: vmap_area): void {}
 
   va_size(va: vmap_area): ulong {
     return va.va_end - va.va_start;
@@ -371,7 +319,7 @@ export class linux_6_1 implements VmapAllocator {
         side = RB_RIGHT;
         link = (link as rb_node).rb_right;
       } else {
-        this.WARN_ON(true, 'find_va_links', 968, '1');
+        this.WARN_ON(true, 'find_va_links', '1');
         // "vmalloc bug: %lx-%lx overlaps with %lx-%lx"
         return null;
       }
@@ -422,7 +370,7 @@ export class linux_6_1 implements VmapAllocator {
   }
 
   __unlink_va(va: vmap_area, root: rb_root, augment: boolean): void {
-    if (this.WARN_ON(RB_EMPTY_NODE(va), '__unlink_va', 1056, 'RB_EMPTY_NODE(&va->rb_node)')) return;
+    if (this.WARN_ON(RB_EMPTY_NODE(va), '__unlink_va', 'RB_EMPTY_NODE(&va->rb_node)')) return;
 
     if (augment) rb_erase_augmented(va, root, this.free_vmap_area_rb_augment_cb);
     else rb_erase(va, root);
@@ -755,7 +703,7 @@ export class linux_6_1 implements VmapAllocator {
 
     // Shrink or split the free block.
     const ret = this.adjust_va_to_fit_type(root, head, va, nva_start_addr, size);
-    if (this.WARN_ON_ONCE(ret !== 0, '__alloc_vmap_area', 1598, 'ret')) return vend;
+    if (this.WARN_ON_ONCE(ret !== 0, '__alloc_vmap_area', 'ret')) return vend;
 
     return nva_start_addr;
   }
@@ -791,11 +739,6 @@ export class linux_6_1 implements VmapAllocator {
     }
   }
 
-  /** kasan_populate_vmalloc(): KASAN is off. */
-  kasan_populate_vmalloc(_addr: ulong, _size: ulong, _gfp_mask: number): number {
-    return 0;
-  }
-
   /** blocking_notifier_call_chain(&vmap_notify_list, 0, &freed): the chain is empty. */
   vmap_notify_list_call_chain(): ulong {
     return 0;
@@ -816,9 +759,9 @@ export class linux_6_1 implements VmapAllocator {
     let addr: ulong;
     let purged = 0;
 
-    this.BUG_ON(!size, 'alloc_vmap_area', 1666, '!size');
-    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 1667, 'offset_in_page(size)');
-    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', 1668, '!is_power_of_2(align)');
+    this.BUG_ON(!size, 'alloc_vmap_area', '!size');
+    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 'offset_in_page(size)');
+    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', '!is_power_of_2(align)');
 
     if (!this.vmap_initialized) return ERR_PTR(-EBUSY);
 
@@ -846,9 +789,9 @@ export class linux_6_1 implements VmapAllocator {
         this.insert_vmap_area(va, this.vmap_area_root, this.vmap_area_list);
         spin_unlock(this.env, 'vmap_area_lock');
 
-        this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 1707, '!IS_ALIGNED(va->va_start, align)');
-        this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 1708, 'va->va_start < vstart');
-        this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 1709, 'va->va_end > vend');
+        this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', '!IS_ALIGNED(va->va_start, align)');
+        this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
+        this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 'va->va_end > vend');
 
         const ret = this.kasan_populate_vmalloc(addr, size, gfp_mask);
         if (ret) {
@@ -1059,7 +1002,7 @@ export class linux_6_1 implements VmapAllocator {
     for (let l = head.next, busy = this.list_entry(l); l !== head; l = busy.list.next, busy = this.list_entry(l)) {
       if (busy.va_start - vmap_start !== 0) {
         free = this.kmem_cache_alloc(GFP_NOWAIT); // kmem_cache_zalloc
-        if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', 2448, '!free')) {
+        if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', '!free')) {
           free = free as vmap_area;
           free.va_start = vmap_start;
           free.va_end = busy.va_start;
@@ -1073,7 +1016,7 @@ export class linux_6_1 implements VmapAllocator {
 
     if (vmap_end - vmap_start !== 0) {
       free = this.kmem_cache_alloc(GFP_NOWAIT); // kmem_cache_zalloc
-      if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', 2463, '!free')) {
+      if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', '!free', 2)) {
         free = free as vmap_area;
         free.va_start = vmap_start;
         free.va_end = vmap_end;

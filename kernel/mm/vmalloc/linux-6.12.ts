@@ -60,7 +60,6 @@
  * vm_struct layer, vread/vmallocinfo, the percpu allocator.
  */
 
-import { KernelBug } from '../../include/asm-generic/bug';
 import { EBUSY, EINVAL, ENOMEM, ERR_PTR } from '../../include/linux/errno';
 import { INIT_LIST_HEAD, list_add, list_add_tail, list_del_init, list_empty, list_head, list_move_tail, list_replace_init } from '../../include/linux/list';
 import {
@@ -86,8 +85,7 @@ import {
 } from '../../lib/rbtree/linux-6.1';
 import { PCPU_LINES_6_12, pcpu_get_vm_areas } from './pcpu/linux-6.1';
 import { AllocatorSnapshot, AreaView, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
-
-export const VERSION = 'linux-6.12';
+import { allocator_id, vmalloc_shims } from './shims/customised';
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
 export const DEBUG_AUGMENT_PROPAGATE_CHECK = 0;
@@ -242,10 +240,7 @@ function unsigned_zone_mod(addr: ulong, zone: number, n: number): number {
   return q < 0 ? q + n : q;
 }
 
-export class linux_6_12 implements VmapAllocator {
-  readonly version = VERSION;
-  touches = 0;
-
+export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllocator {
   /* Globals of the "Global kva allocator" section. */
   vmap_initialized = false;
 
@@ -292,9 +287,6 @@ export class linux_6_12 implements VmapAllocator {
    */
   nr_lazy_areas = 0;
 
-  /** WARN_ON_ONCE() sites that have fired. */
-  private readonly warned_once = new Set<number>();
-
   private readonly VMALLOC_START: ulong;
   private readonly VMALLOC_END: ulong;
 
@@ -305,66 +297,18 @@ export class linux_6_12 implements VmapAllocator {
     rotate: (rb_old, rb_new) => this.free_vmap_area_rb_augment_cb_rotate(rb_old, rb_new),
   };
 
-  constructor(readonly env: VmallocEnv) {
+  constructor(env: VmallocEnv, id: allocator_id) {
+    super(env, id);
     this.VMALLOC_START = env.VMALLOC_START;
     this.VMALLOC_END = env.VMALLOC_END;
     this.ne_fit_preload_node = new Array<vmap_area | null>(Math.max(1, env.ncpu)).fill(null);
     this.vmalloc_init();
   }
 
-  rb_entry(n: rb_node): vmap_area {
-    this.touches++;
-    return n as vmap_area;
-  }
-
-  /** rb_entry_safe(): NULL stays NULL and is not counted. */
-  rb_entry_safe(n: rb_node | null): vmap_area | null {
-    if (!n) return null;
-    this.touches++;
-    return n as vmap_area;
-  }
-
-  list_entry(l: list_head<vmap_area>): vmap_area {
-    this.touches++;
-    return l.owner as vmap_area;
-  }
-
-  BUG_ON(cond: boolean, func: string, line: number, text: string): void {
-    if (cond) throw new KernelBug(VERSION, func, line, text);
-  }
-
-  /** WARN_ON()/WARN(): report through the hook and hand the condition back. */
-  WARN_ON(cond: boolean, func: string, line: number, text: string): boolean {
-    if (cond) this.env.hooks.warn({ version: VERSION, func, line, cond: text });
-    return cond;
-  }
-
-  /** WARN_ON_ONCE(): as WARN_ON, reporting each site at most once. */
-  WARN_ON_ONCE(cond: boolean, func: string, line: number, text: string): boolean {
-    if (cond && !this.warned_once.has(line)) {
-      this.warned_once.add(line);
-      this.env.hooks.warn({ version: VERSION, func, line, cond: text });
-    }
-    return cond;
-  }
-
-  num_online_cpus(): number {
-    return this.env.ncpu;
-  }
-
-  /** num_possible_cpus(): every CPU of the environment is possible and online. */
-  num_possible_cpus(): number {
-    return this.env.ncpu;
-  }
-
-  /** kmem_cache_alloc_node(vmap_area_cachep, ...); null models a failure (failslab). */
-  kmem_cache_alloc(gfp_mask: number, _node: number = NUMA_NO_NODE): vmap_area | null {
-    if (this.env.hooks.should_failslab?.(gfp_mask)) return null;
+  /** vmap_area_cachep: the slab hands out zeroed struct vmap_area. */
+  protected override new_vmap_area(): vmap_area {
     return new vmap_area();
   }
-
-  /** kmem_cache_free(vmap_area_cachep, va): the object is dropped. */
-  kmem_cache_free(_va: vmap_area): void {}
 
   va_size(va: vmap_area): ulong {
     return va.va_end - va.va_start;
@@ -483,7 +427,7 @@ export class linux_6_12 implements VmapAllocator {
         side = RB_RIGHT;
         link = (link as rb_node).rb_right;
       } else {
-        this.WARN_ON(true, 'find_va_links', 1147, '1');
+        this.WARN_ON(true, 'find_va_links', '1');
         // "vmalloc bug: %lx-%lx overlaps with %lx-%lx"
         return null;
       }
@@ -534,7 +478,7 @@ export class linux_6_12 implements VmapAllocator {
   }
 
   __unlink_va(va: vmap_area, root: rb_root, augment: boolean): void {
-    if (this.WARN_ON(RB_EMPTY_NODE(va), '__unlink_va', 1235, 'RB_EMPTY_NODE(&va->rb_node)')) return;
+    if (this.WARN_ON(RB_EMPTY_NODE(va), '__unlink_va', 'RB_EMPTY_NODE(&va->rb_node)')) return;
 
     if (augment) rb_erase_augmented(va, root, this.free_vmap_area_rb_augment_cb);
     else rb_erase(va, root);
@@ -814,7 +758,7 @@ export class linux_6_12 implements VmapAllocator {
     if (node_id < this.nr_vmap_nodes) return (node_id + 1) << BITS_PER_BYTE;
 
     // Warn; no node encoded.
-    this.WARN_ON_ONCE(true, 'encode_vn_id', 944, '1');
+    this.WARN_ON_ONCE(true, 'encode_vn_id', '1');
     return 0;
   }
 
@@ -825,7 +769,7 @@ export class linux_6_12 implements VmapAllocator {
     if (node_id < this.nr_vmap_nodes) return node_id;
 
     // Only a non-zero (encoded but wrong) value is worth a warning.
-    this.WARN_ON_ONCE(node_id !== UINT_MAX, 'decode_vn_id', 963, 'node_id != UINT_MAX');
+    this.WARN_ON_ONCE(node_id !== UINT_MAX, 'decode_vn_id', 'node_id != UINT_MAX');
 
     return this.nr_vmap_nodes;
   }
@@ -904,7 +848,7 @@ export class linux_6_12 implements VmapAllocator {
 
     // Shrink or split the free block.
     const ret = this.va_clip(root, head, va, nva_start_addr, size);
-    if (this.WARN_ON_ONCE(ret !== 0, 'va_alloc', 1756, 'ret')) return vend;
+    if (this.WARN_ON_ONCE(ret !== 0, 'va_alloc', 'ret')) return vend;
 
     return nva_start_addr;
   }
@@ -1008,7 +952,7 @@ export class linux_6_12 implements VmapAllocator {
         err |= ult(va.va_start, vstart) ? 1 : 0;
         err |= ugt(va.va_end, vend) ? 1 : 0;
 
-        if (!this.WARN_ON_ONCE(err !== 0, 'node_pool_del_va', 1902, 'err')) {
+        if (!this.WARN_ON_ONCE(err !== 0, 'node_pool_del_va', 'err')) {
           list_del_init(va.list);
           vp.len = vp.len - 1; // WRITE_ONCE
         } else {
@@ -1044,11 +988,6 @@ export class linux_6_12 implements VmapAllocator {
     if (va) out.addr = va.va_start;
 
     return va;
-  }
-
-  /** kasan_populate_vmalloc(): KASAN is off. */
-  kasan_populate_vmalloc(_addr: ulong, _size: ulong): number {
-    return 0;
   }
 
   /** blocking_notifier_call_chain(&vmap_notify_list, 0, &freed): the chain is empty. */
@@ -1121,9 +1060,9 @@ export class linux_6_12 implements VmapAllocator {
         this.insert_vmap_area(va, vn.busy.root, vn.busy.head);
         spin_unlock(this.env, 'vn->busy.lock', vn);
 
-        this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 2039, '!IS_ALIGNED(va->va_start, align)');
-        this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 2040, 'va->va_start < vstart');
-        this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 2041, 'va->va_end > vend');
+        this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', '!IS_ALIGNED(va->va_start, align)');
+        this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
+        this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 'va->va_end > vend');
 
         const ret = this.kasan_populate_vmalloc(addr, size);
         if (ret) {
@@ -1456,7 +1395,7 @@ export class linux_6_12 implements VmapAllocator {
     const va_start = va.va_start;
     const vn_id = this.decode_vn_id(va.flags);
 
-    if (this.WARN_ON_ONCE(!list_empty(va.list), 'free_vmap_area_noflush', 2371, '!list_empty(&va->list)')) return;
+    if (this.WARN_ON_ONCE(!list_empty(va.list), 'free_vmap_area_noflush', '!list_empty(&va->list)')) return;
 
     this.vmap_lazy_nr += Math.floor(this.va_size(va) / PAGE_SIZE); // atomic_long_add_return(va_size(va) >> PAGE_SHIFT)
     const nr_lazy = this.vmap_lazy_nr;
@@ -1583,7 +1522,7 @@ export class linux_6_12 implements VmapAllocator {
     for (const busy of vmlist) {
       if (busy.addr - vmap_start !== 0) {
         free = this.kmem_cache_alloc(GFP_NOWAIT); // kmem_cache_zalloc
-        if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', 5105, '!free')) {
+        if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', '!free')) {
           free = free as vmap_area;
           free.va_start = vmap_start;
           free.va_end = busy.addr;
@@ -1597,7 +1536,7 @@ export class linux_6_12 implements VmapAllocator {
 
     if (vmap_end - vmap_start !== 0) {
       free = this.kmem_cache_alloc(GFP_NOWAIT); // kmem_cache_zalloc
-      if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', 5120, '!free')) {
+      if (!this.WARN_ON_ONCE(!free, 'vmap_init_free_space', '!free', 2)) {
         free = free as vmap_area;
         free.va_start = vmap_start;
         free.va_end = vmap_end;

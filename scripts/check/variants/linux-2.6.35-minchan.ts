@@ -24,9 +24,7 @@ import { ALIGN, misalign, ugt, uge, ule, ult, ulong } from '../../../kernel/incl
 import { rb_next } from '../../../kernel/lib/rbtree/linux-2.6.35';
 import { GFP_KERNEL, NUMA_NO_NODE } from '../../../kernel/mm/vmalloc/common';
 import { vmap_area } from '../../../kernel/mm/vmalloc/linux-2.6.35';
-import { linux_2_6_35_nick_v1 } from './linux-2.6.35-nick-v1';
-
-export const VERSION = 'linux-2.6.35-minchan';
+import { variant_allocator as nick_v1_allocator } from './linux-2.6.35-nick-v1';
 
 /** `unsigned size`: the low 32 bits of the caller's unsigned long. */
 function u32(x: ulong): number {
@@ -37,9 +35,7 @@ function u32(x: ulong): number {
  * B's __free_vmap_area is kept (2/2 has the same text) and so are its
  * cache fields; alloc_vmap_area is C's.
  */
-export class linux_2_6_35_minchan extends linux_2_6_35_nick_v1 {
-  override readonly version = VERSION as 'linux-2.6.35';
-
+export class variant_allocator extends nick_v1_allocator {
   /* The first area that could overlap [addr, addr + size), or null; records the hole when it steps past one. */
   __get_first_vmap_area(n: rb_node, addr: ulong, size: number): vmap_area | null {
     let first: vmap_area | null = null;
@@ -98,8 +94,8 @@ export class linux_2_6_35_minchan extends linux_2_6_35_nick_v1 {
     const addr = { v: 0 };
     let purged = 0;
 
-    this.BUG_ON(!size, 'alloc_vmap_area', 403, '!size');
-    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 404, 'size & ~PAGE_MASK');
+    this.BUG_ON(!size, 'alloc_vmap_area', '!size');
+    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 'size & ~PAGE_MASK');
 
     const va = this.kmalloc_vmap_area(gfp_mask, node);
     if (!va) return ERR_PTR(-ENOMEM);
@@ -133,7 +129,7 @@ export class linux_2_6_35_minchan extends linux_2_6_35_nick_v1 {
         }
         // found:
         if (!ugt(addr.v + size, vend)) {
-          this.BUG_ON(misalign(addr.v, align) !== 0, 'alloc_vmap_area', 454, 'addr & (align-1)');
+          this.BUG_ON(misalign(addr.v, align) !== 0, 'alloc_vmap_area', 'addr & (align-1)');
 
           va.va_start = addr.v;
           va.va_end = addr.v + size;

@@ -28,13 +28,9 @@ import { RB_EMPTY_NODE, rb_node } from '../../../kernel/include/linux/rbtree';
 import { ALIGN, hex, misalign, ugt, uge, ule, ult, ulong } from '../../../kernel/include/u64';
 import { rb_next, rb_prev } from '../../../kernel/lib/rbtree/linux-2.6.35';
 import { GFP_KERNEL, NUMA_NO_NODE } from '../../../kernel/mm/vmalloc/common';
-import { linux_2_6_35, vmap_area } from '../../../kernel/mm/vmalloc/linux-2.6.35';
+import { vmap_allocator, vmap_area } from '../../../kernel/mm/vmalloc/linux-2.6.35';
 
-export const VERSION = 'linux-2.6.35-nick-v1';
-
-export class linux_2_6_35_nick_v1 extends linux_2_6_35 {
-  override readonly version = VERSION as 'linux-2.6.35';
-
+export class variant_allocator extends vmap_allocator {
   free_vmap_cache: rb_node | null = null;
   cached_hole_size: ulong = 0;
   cached_start: ulong = 0;
@@ -52,8 +48,8 @@ export class linux_2_6_35_nick_v1 extends linux_2_6_35 {
     let purged = 0;
     let first: vmap_area | null = null;
 
-    this.BUG_ON(!size, 'alloc_vmap_area', 342, '!size');
-    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 343, 'size & ~PAGE_MASK');
+    this.BUG_ON(!size, 'alloc_vmap_area', '!size');
+    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 'size & ~PAGE_MASK');
 
     const va = this.kmalloc_vmap_area(gfp_mask, node);
     if (!va) return ERR_PTR(-ENOMEM);
@@ -95,13 +91,13 @@ export class linux_2_6_35_nick_v1 extends linux_2_6_35 {
             if (!first) break found;
 
             if (ult(first.va_start, addr)) {
-              this.BUG_ON(ult(first.va_end, addr), 'alloc_vmap_area', 391, 'first->va_end < addr');
+              this.BUG_ON(ult(first.va_end, addr), 'alloc_vmap_area', 'first->va_end < addr');
               n = rb_next(first);
               addr = ALIGN(first.va_end + PAGE_SIZE, align);
               if (n) first = this.rb_entry(n);
               else break found;
             }
-            this.BUG_ON(ult(first.va_start, addr), 'alloc_vmap_area', 399, 'first->va_start < addr');
+            this.BUG_ON(ult(first.va_start, addr), 'alloc_vmap_area', 'first->va_start < addr');
             if (ult(addr + this.cached_hole_size, first.va_start)) this.cached_hole_size = first.va_start - addr;
           }
 
@@ -118,7 +114,7 @@ export class linux_2_6_35_nick_v1 extends linux_2_6_35 {
         }
         // found:
         if (!ugt(addr + size, vend)) {
-          this.BUG_ON(misalign(addr, align) !== 0, 'alloc_vmap_area', 437, 'addr & (align-1)');
+          this.BUG_ON(misalign(addr, align) !== 0, 'alloc_vmap_area', 'addr & (align-1)');
 
           va.va_start = addr;
           va.va_end = addr + size;
@@ -145,7 +141,7 @@ export class linux_2_6_35_nick_v1 extends linux_2_6_35 {
 
   /** The patch's cache upkeep, then 2.6.35's __free_vmap_area. */
   override __free_vmap_area(va: vmap_area): void {
-    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 458, 'RB_EMPTY_NODE(&va->rb_node)');
+    this.BUG_ON(RB_EMPTY_NODE(va), '__free_vmap_area', 'RB_EMPTY_NODE(&va->rb_node)');
 
     if (this.free_vmap_cache) {
       if (ult(va.va_end, this.cached_start)) {

@@ -18,13 +18,9 @@ import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, ulong } from '../..
 import { rb_node } from '../../../kernel/include/linux/rbtree';
 import { rb_next } from '../../../kernel/lib/rbtree/linux-2.6.35';
 import { GFP_KERNEL, NUMA_NO_NODE } from '../../../kernel/mm/vmalloc/common';
-import { linux_2_6_39, vmap_area } from '../../../kernel/mm/vmalloc/linux-2.6.39';
+import { vmap_allocator, vmap_area } from '../../../kernel/mm/vmalloc/linux-2.6.39';
 
-export const VERSION = 'linux-2.6.39-nick-le';
-
-export class linux_2_6_39_nick_le extends linux_2_6_39 {
-  override readonly version = VERSION as 'linux-2.6.39';
-
+export class variant_allocator extends vmap_allocator {
   /*
    * Find a free range of `size` bytes aligned to `align` inside
    * [vstart, vend) and insert an area for it.
@@ -42,9 +38,9 @@ export class linux_2_6_39_nick_le extends linux_2_6_39 {
     let purged = 0;
     let first: vmap_area | null = null;
 
-    this.BUG_ON(!size, 'alloc_vmap_area', 343, '!size');
-    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 344, 'size & ~PAGE_MASK');
-    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', 345, '!is_power_of_2(align)');
+    this.BUG_ON(!size, 'alloc_vmap_area', '!size');
+    this.BUG_ON(misalign(size, PAGE_SIZE) !== 0, 'alloc_vmap_area', 'size & ~PAGE_MASK');
+    this.BUG_ON(!is_power_of_2(align), 'alloc_vmap_area', '!is_power_of_2(align)');
 
     const va = this.kmalloc_vmap_area(gfp_mask, node);
     if (!va) return ERR_PTR(-ENOMEM);
@@ -119,9 +115,9 @@ export class linux_2_6_39_nick_le extends linux_2_6_39 {
           this.free_vmap_cache = va;
           // spin_unlock(&vmap_area_lock);
 
-          this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 434, 'va->va_start & (align-1)');
-          this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 435, 'va->va_start < vstart');
-          this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 436, 'va->va_end > vend');
+          this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 'va->va_start & (align-1)');
+          this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
+          this.BUG_ON(ugt(va.va_end, vend), 'alloc_vmap_area', 'va->va_end > vend');
 
           return va;
         }

@@ -20,17 +20,13 @@
  */
 
 import { ERR_PTR } from '../../../kernel/include/linux/errno';
-import { linux_3_18, vmap_area } from '../../../kernel/mm/vmalloc/linux-3.18';
+import { vmap_allocator, vmap_area } from '../../../kernel/mm/vmalloc/linux-3.18';
 
-export const VERSION = 'linux-3.18-liu-purged';
-
-export class linux_3_18_liu_purged extends linux_3_18 {
-  override readonly version = VERSION as 'linux-3.18';
-
+export class variant_allocator extends vmap_allocator {
   /** True while alloc_vmap_area runs: a purge then is its overflow purge. */
   private in_alloc_vmap_area = false;
 
-  override alloc_vmap_area(...args: Parameters<linux_3_18['alloc_vmap_area']>): vmap_area | ERR_PTR {
+  override alloc_vmap_area(...args: Parameters<vmap_allocator['alloc_vmap_area']>): vmap_area | ERR_PTR {
     this.in_alloc_vmap_area = true;
     try {
       return super.alloc_vmap_area(...args);

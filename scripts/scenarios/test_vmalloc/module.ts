@@ -27,14 +27,14 @@
  * its mask; the later module leaves placement to the scheduler, modelled as
  * worker i on CPU i mod online CPUs.
  *
- * Time: a worker's cycles are the modelled cycles of its own kernel calls on
- * its CPU (the machine's cost model: TLB fills and walks, flush
- * instructions, IPIs) plus CYCLES_PER_TOUCH cycles per area its allocations' searches
- * touched (machine-metrics.ts; the same sum as the table's cycles column); "avg: N usec" is those cycles at the kernel's clock
- * (3 GHz) divided by test_repeat_count, and "All test took ...=N cycles" is
- * their sum over the run (get_cycles() at the same clock). Page allocation,
- * zeroing and PTE writes are not costed, so these are far below a real
- * kernel's figures; they compare versions and CPU counts, not wall time.
+ * Time: a worker's cycles are the modelled cycles its kernel calls took on
+ * its CPU: the whole path (the search at areaTouch cycles per area, the
+ * call, page allocation and zeroing, PTE writes and clears, TLB fills and
+ * walks, flushes, IPIs) and, when the workers run as tasks in modelled time,
+ * the lock waits (docs/concurrency.md); "avg: N usec" is those cycles at
+ * the kernel's clock (3 GHz) divided by test_repeat_count, and "All test
+ * took ...=N cycles" is their sum over the run (get_cycles() at the same
+ * clock). They compare versions and CPU counts, not a real machine's time.
  *
  * Random numbers (get_random_bytes, prandom_u32_max, get_random_u8, ...)
  * come from a splitmix64 per worker seeded from the run's seed, used with
@@ -46,7 +46,6 @@ import type { Kernel } from '../../../kernel/boot';
 import { fromBigInt, ulong } from '../../../kernel/include/u64';
 import type { page } from '../../../kernel/mm/page_alloc';
 import { SplitMix64 } from '../../check/prng';
-import { CYCLES_PER_TOUCH } from '../../run/machine-metrics';
 import { PAGE_SIZE, releaseNumber, THREAD_ALIGN, vmallocNodeRange } from '../boot-state';
 
 export type ModuleText = 'v5.1' | 'v6.1' | 'v6.12';
@@ -459,9 +458,7 @@ export function makeWorker(k: Kernel, id: number, cpu: number, text: ModuleText,
       if (a === 0) counts.failed++;
       return a;
     } finally {
-      const t = k.allocator.touches - t0;
-      counts.touches.push(t);
-      w.cycles += t * CYCLES_PER_TOUCH;
+      counts.touches.push(k.allocator.touches - t0);
     }
   }
   return w;

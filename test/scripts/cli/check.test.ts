@@ -80,6 +80,46 @@ describe('vmapsim check', function () {
   });
 });
 
+describe('vmapsim check --against first-fit --check', function () {
+  this.timeout(120000);
+
+  it('checks the model beside the port (exit 0 when they agree, 1 when they part), never an exit-2 internal error', async () => {
+    const ok = await run({ kernel: 'linux-2.6.39', against: 'first-fit', check: true, runs: 2, ops: 500 });
+    expect(ok.err).to.equal('');
+    expect(ok.status).to.equal(0);
+    expect(ok.out).to.match(/^no divergence: linux-2\.6\.39 vs first-fit\(linux-2\.6\.39\)/);
+    const diverged = await run({ kernel: 'linux-2.6.35-nick-v1', against: 'first-fit', check: true, runs: 2, ops: 500 });
+    expect(diverged.status).to.equal(1);
+    expect(diverged.out).to.contain('DIVERGENCE: linux-2.6.35-nick-v1 vs first-fit(linux-2.6.35-nick-v1)');
+    const cli = vmapsim('check', '--kernel', 'linux-2.6.39', '--against', 'first-fit', '--check', '--runs', '1', '--ops', '300', '--jobs', '1');
+    expect(cli.stderr).to.equal('');
+    expect(cli.status).to.equal(0);
+  });
+
+  it('finds a corrupted model through its snapshot rules', async () => {
+    const { checkInvariants } = await import('../../../scripts/check/invariants');
+    const { againstContender } = await import('../../../scripts/check/contenders');
+    const { nullHooks } = await import('../../../kernel/mm/vmalloc/common');
+    const a = againstContender('first-fit', 'linux-6.12').create(1, nullHooks());
+    a.alloc_vmap_area(0x2000, 1, 0x10000, 0x100000);
+    expect(checkInvariants(a)).to.deep.equal([]);
+    (a as unknown as { vmap_lazy_nr: number }).vmap_lazy_nr = 3;
+    expect(checkInvariants(a)).to.deep.equal(['vmap_lazy_nr is 3, the lazily freed areas hold 0 pages']);
+  });
+
+  it('reports bad input as one line and exit 2, anything else as an internal error and exit 3', async () => {
+    const { reportError } = await import('../../../scripts/cli/exit');
+    const { InputError, UsageError } = await import('../../../scripts/lib/input-error');
+    const lines: string[] = [];
+    expect(reportError(new InputError('f.trace', 3, 'bad hex'), (s) => lines.push(s))).to.equal(2);
+    expect(reportError(new UsageError('--against no-cache: no cache'), (s) => lines.push(s))).to.equal(2);
+    expect(lines).to.deep.equal(['vmapsim: f.trace:3: bad hex', 'vmapsim: --against no-cache: no cache']);
+    const internal: string[] = [];
+    expect(reportError(new TypeError("Cannot read properties of undefined (reading 'rb_node')"), (s) => internal.push(s))).to.equal(3);
+    expect(internal[0]).to.match(/^vmapsim: internal error \(a bug in vmapsim, not in the input\): TypeError: Cannot read properties of undefined/);
+  });
+});
+
 describe('vmapsim replay --check', function () {
   this.timeout(60000);
   it('checks the invariants after every op and exits 0 when they hold, 1 with a dump when not', () => {

@@ -39,7 +39,10 @@ describe('the gfs2-vmalloc-loop scenario, scaled down', function () {
   it('puts the headline ratio in the right direction and order of magnitude', () => {
     const ratio = (cell('linux-2.6.35')?.touchesPerAlloc.mean ?? 0) / (cell('linux-2.6.39')?.touchesPerAlloc.mean ?? 1);
     expect(ratio).to.be.within(50, 1000);
-    expect(cell('linux-2.6.35')?.cycles).to.be.greaterThan(10 * (cell('linux-2.6.39')?.cycles ?? 0));
+    // With the whole path costed (docs/concurrency.md), modelled time compares with the published
+    // wall-clock ratios (about 10x: Minchan Kim on 2 cores, Steven Whitehouse on 8): between 5x and 20x.
+    const cycles = (cell('linux-2.6.35')?.cycles ?? 0) / (cell('linux-2.6.39')?.cycles ?? 1);
+    expect(cycles).to.be.within(5, 20);
   });
 
   it('purges twice in 12000 iterations on every version and flushes both CPUs each time', () => {

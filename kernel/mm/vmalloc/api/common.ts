@@ -27,6 +27,8 @@ export interface vmalloc_context {
   readonly cpu_online_mask: readonly number[];
   /** CONFIG_NR_CPUS of the modelled build (sizes vmap blocks). */
   readonly NR_CPUS: number;
+  /** The allocator marks areas with 5.2's VM_VM_AREA / VM_LAZY_FREE bits in va->flags (its manifest's capability). */
+  readonly va_flags_5_2?: boolean;
   /** for_each_possible_cpu: the machine's CPUs. */
   readonly nr_cpu_ids: number;
   readonly VMALLOC_START: ulong;

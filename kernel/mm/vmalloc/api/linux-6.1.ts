@@ -137,7 +137,7 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
       INIT_LIST_HEAD(vbq.free);
       this.vmap_block_queue.push(vbq);
     }
-    this.is_5_2 = a.version === 'linux-5.2';
+    this.is_5_2 = k.va_flags_5_2 === true;
   }
 
   BUG_ON(cond: boolean, func: string, text: string): void {

@@ -34,7 +34,7 @@ export interface pcpu_busy_tree_host<T extends pcpu_area> {
   readonly vmap_area_root: rb_root;
   vmap_area_pcpu_hole: ulong;
   rb_entry(n: rb_node): T;
-  BUG_ON(cond: boolean, func: string, line: number, text: string): void;
+  BUG_ON_AT(cond: boolean, func: string, line: number, text: string): void;
   kmalloc_vmap_area(gfp_mask: number, node: number): T | null;
   __insert_vmap_area(va: T): void;
   purge_vmap_area_lazy(): void;
@@ -152,14 +152,14 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
   let purged = false;
 
   // Check the arguments.
-  a.BUG_ON(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', line[0], 'align & ~PAGE_MASK || !is_power_of_2(align)');
+  a.BUG_ON_AT(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', line[0], 'align & ~PAGE_MASK || !is_power_of_2(align)');
   for (last_area = 0, area = 0; area < nr_vms; area++) {
     start = offsets[area];
     end = start + sizes[area];
 
     // Every offset and size a multiple of align.
-    a.BUG_ON(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', line[1], '!IS_ALIGNED(offsets[area], align)');
-    a.BUG_ON(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', line[2], '!IS_ALIGNED(sizes[area], align)');
+    a.BUG_ON_AT(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', line[1], '!IS_ALIGNED(offsets[area], align)');
+    a.BUG_ON_AT(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', line[2], '!IS_ALIGNED(sizes[area], align)');
 
     // The area that lies highest.
     if (ugt(start, offsets[last_area])) last_area = area;
@@ -170,8 +170,8 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
 
       if (area2 === area) continue;
 
-      a.BUG_ON(uge(start2, start) && ult(start2, end), 'pcpu_get_vm_areas', line[3], 'start2 >= start && start2 < end');
-      a.BUG_ON(ule(end2, end) && ugt(end2, start), 'pcpu_get_vm_areas', line[4], 'end2 <= end && end2 > start');
+      a.BUG_ON_AT(uge(start2, start) && ult(start2, end), 'pcpu_get_vm_areas', line[3], 'start2 >= start && start2 < end');
+      a.BUG_ON_AT(ule(end2, end) && ugt(end2, start), 'pcpu_get_vm_areas', line[4], 'end2 <= end && end2 > start');
     }
   }
   const last_end = offsets[last_area] + sizes[last_area];
@@ -205,8 +205,8 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
       base = pvm_determine_end(a, rb, p, align) - end;
 
       for (;;) {
-        a.BUG_ON(p.next !== null && ule(p.next.va_end, base + end), 'pcpu_get_vm_areas', line[6], 'next && next->va_end <= base + end');
-        a.BUG_ON(p.prev !== null && ugt(p.prev.va_end, base + end), 'pcpu_get_vm_areas', line[7], 'prev && prev->va_end > base + end');
+        a.BUG_ON_AT(p.next !== null && ule(p.next.va_end, base + end), 'pcpu_get_vm_areas', line[6], 'next && next->va_end <= base + end');
+        a.BUG_ON_AT(p.prev !== null && ugt(p.prev.va_end, base + end), 'pcpu_get_vm_areas', line[7], 'prev && prev->va_end > base + end');
 
         // base may have wrapped below zero: compare with last_end added.
         if (ult(base + last_end, vmalloc_start + last_end)) {

@@ -43,9 +43,9 @@ export interface pcpu_free_tree_host<T extends pcpu_area<T>> {
   rb_entry(n: rb_node): T;
   rb_entry_safe(n: rb_node | null): T | null;
   list_entry(l: list_head<T>): T;
-  BUG_ON(cond: boolean, func: string, line: number, text: string): void;
-  WARN_ON(cond: boolean, func: string, line: number, text: string): boolean;
-  WARN_ON_ONCE(cond: boolean, func: string, line: number, text: string): boolean;
+  BUG_ON_AT(cond: boolean, func: string, line: number, text: string): void;
+  WARN_ON_AT(cond: boolean, func: string, line: number, text: string): boolean;
+  WARN_ON_ONCE_AT(cond: boolean, func: string, line: number, text: string): boolean;
   kmem_cache_alloc(gfp_mask: number): T | null;
 }
 
@@ -125,14 +125,14 @@ export function pcpu_check_areas<T extends pcpu_area<T>>(
   let area: number;
 
   // Check the arguments.
-  a.BUG_ON(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', line[0], 'offset_in_page(align) || !is_power_of_2(align)');
+  a.BUG_ON_AT(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', line[0], 'offset_in_page(align) || !is_power_of_2(align)');
   for (last_area = 0, area = 0; area < nr_vms; area++) {
     const start = offsets[area];
     const end = start + sizes[area];
 
     // Every offset and size a multiple of align.
-    a.BUG_ON(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', line[1], '!IS_ALIGNED(offsets[area], align)');
-    a.BUG_ON(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', line[2], '!IS_ALIGNED(sizes[area], align)');
+    a.BUG_ON_AT(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', line[1], '!IS_ALIGNED(offsets[area], align)');
+    a.BUG_ON_AT(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', line[2], '!IS_ALIGNED(sizes[area], align)');
 
     // The area that lies highest.
     if (ugt(start, offsets[last_area])) last_area = area;
@@ -141,13 +141,13 @@ export function pcpu_check_areas<T extends pcpu_area<T>>(
       const start2 = offsets[area2];
       const end2 = start2 + sizes[area2];
 
-      a.BUG_ON(ult(start2, end) && ult(start, end2), 'pcpu_get_vm_areas', line[3], 'start2 < end && start < end2');
+      a.BUG_ON_AT(ult(start2, end) && ult(start, end2), 'pcpu_get_vm_areas', line[3], 'start2 < end && start < end2');
     }
   }
   const last_end = offsets[last_area] + sizes[last_area];
 
   if (ult(vmalloc_end - vmalloc_start, last_end)) {
-    a.WARN_ON(true, 'pcpu_get_vm_areas', line[4], 'true');
+    a.WARN_ON_AT(true, 'pcpu_get_vm_areas', line[4], 'true');
     return null;
   }
   return { last_area, last_end };
@@ -253,12 +253,12 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
           size = sizes[area];
 
           va = pvm_find_va_enclose_addr(a, start);
-          if (a.WARN_ON_ONCE(va === null, 'pcpu_get_vm_areas', line[5], 'va == NULL'))
+          if (a.WARN_ON_ONCE_AT(va === null, 'pcpu_get_vm_areas', line[5], 'va == NULL'))
             // A BUG() really, but recover.
             break recovery;
 
           const type = a.classify_va_fit_type(va as T, start, size);
-          if (a.WARN_ON_ONCE(type === NOTHING_FIT, 'pcpu_get_vm_areas', line[6], 'type == NOTHING_FIT'))
+          if (a.WARN_ON_ONCE_AT(type === NOTHING_FIT, 'pcpu_get_vm_areas', line[6], 'type == NOTHING_FIT'))
             // A BUG() really, but recover.
             break recovery;
 

@@ -137,12 +137,12 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
           size = sizes[area];
 
           va = pvm_find_va_enclose_addr(a, start);
-          if (a.WARN_ON_ONCE(va === null, 'pcpu_get_vm_areas', line[5], 'va == NULL'))
+          if (a.WARN_ON_ONCE_AT(va === null, 'pcpu_get_vm_areas', line[5], 'va == NULL'))
             // A BUG() really, but recover.
             break recovery;
 
           const ret = ops.clip(va as T, start, size);
-          if (a.WARN_ON_ONCE(ret !== 0, 'pcpu_get_vm_areas', line[6], 'unlikely(ret)'))
+          if (a.WARN_ON_ONCE_AT(ret !== 0, 'pcpu_get_vm_areas', line[6], 'unlikely(ret)'))
             // A BUG() really, but recover.
             break recovery;
 

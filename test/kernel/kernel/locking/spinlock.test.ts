@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Machine } from '../../../../hw';
 import { COST_INDEX } from '../../../../hw/costs';
 import { CYCLE_STATS } from '../../../../hw/cpu';
-import { lock_table } from '../../../../kernel/kernel/locking/spinlock';
+import { DeadlockError, lock_table } from '../../../../kernel/kernel/locking/spinlock';
 import { Scheduler } from '../../../../kernel/kernel/sched/core';
 
 describe('kernel/kernel/locking/spinlock: locks in modelled time', () => {
@@ -46,5 +46,39 @@ describe('kernel/kernel/locking/spinlock: locks in modelled time', () => {
       expect(c.cycles[CYCLE_STATS.index.lockWait]).to.equal(0);
       locks.mutex_unlock('M');
     });
+  });
+});
+
+describe('kernel/kernel/locking/spinlock: deadlocks are reported, not hung on', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { bootKernel } = require('../../../../kernel/boot') as typeof import('../../../../kernel/boot');
+
+  it('names the waiting task, its CPU, the lock and its holder when the holder can no longer release it', () => {
+    const k = bootKernel({ version: 'linux-6.1', cpus: 2, machine: { cpus: 2, checker: false } });
+    function* holder(): Generator<void> {
+      k.locks.spin_lock('demo_lock');
+      yield;
+    }
+    function* waiter(): Generator<void> {
+      yield;
+      yield;
+      k.locks.spin_lock('demo_lock');
+      yield;
+    }
+    expect(() =>
+      k.runTasks([
+        { comm: 'holder', pid: 10, cpu: 0, bound: true, steps: holder() },
+        { comm: 'waiter', pid: 11, cpu: 1, bound: true, steps: waiter() },
+      ]),
+    ).to.throw(DeadlockError, 'deadlock: waiter-11 on CPU 1 waits for spinlock demo_lock, held by holder-10 on CPU 0');
+  });
+
+  it('reports a lock that no task will ever release once every task has exited', () => {
+    const k = bootKernel({ version: 'linux-6.1', cpus: 1, machine: { cpus: 1, checker: false } });
+    function* holder(): Generator<void> {
+      k.locks.mutex_lock('demo_mutex');
+      yield;
+    }
+    expect(() => k.runTasks([{ comm: 'holder', pid: 10, cpu: 0, bound: true, steps: holder() }])).to.throw(DeadlockError, 'mutex demo_mutex held by holder-10 on CPU 0 is never released');
   });
 });

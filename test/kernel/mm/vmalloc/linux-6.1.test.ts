@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { Prng } from '../../../../hw/prng';
 import { IS_ERR } from '../../../../kernel/include/linux/errno';
 import { hex, ult } from '../../../../kernel/include/u64';
-import { linux_6_1, vmap_area } from '../../../../kernel/mm/vmalloc/linux-6.1';
+import { vmap_area } from '../../../../kernel/mm/vmalloc/linux-6.1';
+import { linux_6_1 } from '../../../../kernel/manifest/linux-6.1';
 import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
 

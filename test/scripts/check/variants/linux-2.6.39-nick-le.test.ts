@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultEnv } from '../../../../kernel/mm/vmalloc/common';
-import { linux_2_6_39_nick_le } from '../../../../scripts/check/variants/linux-2.6.39-nick-le';
+import { linux_2_6_39_nick_le } from '../../../../kernel/manifest/linux-2.6.39-nick-le';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
 

@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import { IS_ERR } from '../../../../kernel/include/linux/errno';
 import { hex, ulong } from '../../../../kernel/include/u64';
 import { defaultEnv, VmapAllocator, vmap_area_common } from '../../../../kernel/mm/vmalloc/common';
-import { linux_3_18 } from '../../../../kernel/mm/vmalloc/linux-3.18';
-import { linux_3_18_liu_purged } from '../../../../scripts/check/variants/linux-3.18-liu-purged';
+import { linux_3_18 } from '../../../../kernel/manifest/linux-3.18';
+import { linux_3_18_liu_purged } from '../../../../kernel/manifest/linux-3.18-liu-purged';
 
 type Op = ['a', number, number, ulong, ulong] | ['f' | 'l', number];
 

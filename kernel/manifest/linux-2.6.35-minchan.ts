@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* linux-2.6.35-minchan: a check variant (scripts/check/variants/linux-2.6.35-minchan.ts). */
+
+import { variant_allocator } from '../../scripts/check/variants/linux-2.6.35-minchan';
+import type { VmallocEnv } from '../mm/vmalloc/common';
+import type { allocator_id } from '../mm/vmalloc/shims/customised';
+import { manifest as base } from './linux-2.6.35';
+import { PAGE_SIZE } from '../include/asm/page';
+import type { KernelManifest } from './types';
+
+/** BUG_ON/WARN_ON sites this variant restates (scripts/check/variants/linux-2.6.35-minchan.ts), over its base's. */
+export const LINES: Readonly<Record<string, number>> = {
+  ...base.allocator.lines,
+  'alloc_vmap_area:!size': 403,
+  'alloc_vmap_area:size & ~PAGE_MASK': 404,
+  'alloc_vmap_area:addr & (align-1)': 454,
+};
+
+export const manifest: KernelManifest = {
+  ...base,
+  name: 'linux-2.6.35-minchan',
+  kind: 'variant',
+  base: 'linux-2.6.35',
+  description: "linux-2.6.35 with Minchan Kim's two-patch rework of the cache (22 May 2010: the old descent kept, no !free_vmap_cache test) (scripts/check/variants/)",
+  allocatorOf: 'linux-2.6.35-minchan',
+  file: 'scripts/check/variants/linux-2.6.35-minchan.ts',
+  allocator: { create: (env) => new linux_2_6_35_minchan(env), lines: LINES, caps: { ...base.allocator.caps, cache: { family: 'draft', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: false } } },
+  machine: undefined,
+  apiLayer: undefined,
+  native: undefined,
+};
+
+const ID: allocator_id = { name: 'linux-2.6.35-minchan', lines: LINES };
+
+/** The variant as this kernel: its port with its name and line table. */
+export class linux_2_6_35_minchan extends variant_allocator {
+  constructor(env: VmallocEnv) {
+    super(env, ID);
+  }
+}

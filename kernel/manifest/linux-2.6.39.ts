@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* linux-2.6.39: the merged vmap area cache (89699605fe7c). */
+
+import { PAGE_SIZE } from '../include/asm/page';
+import { vmap_allocator } from '../mm/vmalloc/linux-2.6.39';
+import type { VmallocEnv } from '../mm/vmalloc/common';
+import type { allocator_id } from '../mm/vmalloc/shims/customised';
+import { vmalloc_api_linux_2_6_39 } from '../mm/vmalloc/api/linux-2.6.39';
+import { as2 } from './cast';
+import { MERGED_CACHE_2_6_39, WALK_2_6 } from './caps';
+import type { KernelManifest } from './types';
+
+/** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-2.6.39.ts: "function:condition" -> the upstream line (shims/README.md). */
+export const LINES: Readonly<Record<string, number>> = {
+  '__insert_vmap_area:BUG()': 310,
+  'alloc_vmap_area:!size': 343,
+  'alloc_vmap_area:size & ~PAGE_MASK': 344,
+  'alloc_vmap_area:!is_power_of_2(align)': 345,
+  'alloc_vmap_area:va->va_start & (align-1)': 434,
+  'alloc_vmap_area:va->va_start < vstart': 435,
+  'alloc_vmap_area:va->va_end > vend': 436,
+  '__free_vmap_area:RB_EMPTY_NODE(&va->rb_node)': 464,
+  'free_unmap_vmap_area_addr:!va': 698,
+};
+
+export const manifest: KernelManifest = {
+  name: 'linux-2.6.39',
+  kind: 'version',
+  description: 'merged vmap area cache: find_vma-style descent, size < cached_hole_size, cached_vstart, a free page kept before and after every area',
+  release: 'v2.6.39 (May 2011)',
+  series: [2, 6],
+  commit: '89699605fe7c ("mm: vmap area cache", merged 2011-03-22)',
+  source: "mmotm text + Hugh Dickins' fix (index id 10639554784) + Jeremy Fitzhardinge's eager PTE clearing (id 13819162336)",
+  upstreamPath: 'mm/vmalloc.c',
+  carries: [],
+  allocatorOf: 'linux-2.6.39',
+  file: 'kernel/mm/vmalloc/linux-2.6.39.ts',
+  allocator: {
+    create: (env) => new linux_2_6_39(env),
+    lines: LINES,
+    caps: { ...WALK_2_6, cache: MERGED_CACHE_2_6_39, firstFit: { gapAfter: PAGE_SIZE, strictBefore: true, freeTreeSpace: false } },
+  },
+  machine: { api: 'linux-2.6.39', flushEra: 'linux-2.6', NR_CPUS: 512, description: 'PTEs cleared at free, flush lazy; flush_tlb_all' },
+  apiLayer: { source: '2.6.35 + 64141da5 (eager PTE clearing)', allocators: ['linux-2.6.39', 'linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-3.18'], create: (k, a) => new vmalloc_api_linux_2_6_39(k, as2(a)) },
+  native: {
+    source: 'linux-2.6.39.c',
+    figures: { 'random-mixed': { nsPerOp: 2422, touchesPerAlloc: 720.1 }, 'lazy-churn': { nsPerOp: 108, touchesPerAlloc: 28.2 } },
+  },
+};
+
+const ID: allocator_id = { name: 'linux-2.6.39', lines: LINES };
+
+/** The port of kernel/mm/vmalloc/linux-2.6.39.ts as this kernel: vmap_allocator with its name and line table. */
+export class linux_2_6_39 extends vmap_allocator {
+  constructor(env: VmallocEnv) {
+    super(env, ID);
+  }
+}
