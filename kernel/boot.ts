@@ -242,8 +242,9 @@ export class Kernel {
       };
       hooks.flush_work = (key) => {
         const w = this.helperWork.get(key);
-        if (!this.sched.active || !w || (!w.pending && !w.running)) return false;
-        this.wq.flush_work(w);
+        if (!this.sched.active || !w) return false;
+        // Queued by schedule_work_on above: wait if it has not finished (it may have already).
+        if (w.pending || w.running) this.wq.flush_work(w);
         return true;
       };
     }
