@@ -77,20 +77,21 @@ export function buildProgram(): Command {
     .option('--before <vmallocinfo>', 'with --tracefs: /proc/vmallocinfo read just before recording')
     .option('--after <vmallocinfo>', 'with --tracefs: /proc/vmallocinfo read just after, to compare the end state')
     .option('--html <file>', 'with --tracefs: write the comparison as a self-contained HTML page')
+    .option('--no-infer-pools', 'with --tracefs: do not infer vmap-node pool contents from the trace (versions with vmap nodes, 2+ CPUs)')
     .addOption(new Option('--kernel <list>', 'with --tracefs: versions, comma separated, or all (default: linux-6.12, then every other)').argParser(kernelArg('bench')))
     .option('--cpus <n>', 'with --tracefs: CPU count (default: the trace header\'s #P:N)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
       return n;
     })
-    .action((files: string[], o: { json?: boolean; quiet?: boolean; check?: boolean; tracefs?: string; before?: string; after?: string; kernel?: string[]; cpus?: number; html?: string }) => {
+    .action((files: string[], o: { json?: boolean; quiet?: boolean; check?: boolean; tracefs?: string; before?: string; after?: string; kernel?: string[]; cpus?: number; html?: string; inferPools?: boolean }) => {
       if (o.tracefs !== undefined || o.before !== undefined) {
         if (o.tracefs === undefined || o.before === undefined || files.length) {
           err('vmapsim: replay --tracefs TRACE --before VMALLOCINFO takes no golden trace files and needs both options');
           process.exitCode = EXIT_BAD_INPUT;
           return;
         }
-        process.exitCode = replayTracefsCommand({ tracefs: o.tracefs, before: o.before, after: o.after, kernel: o.kernel, cpus: o.cpus, json: o.json, html: o.html }, out);
+        process.exitCode = replayTracefsCommand({ tracefs: o.tracefs, before: o.before, after: o.after, kernel: o.kernel, cpus: o.cpus, json: o.json, html: o.html, inferPools: o.inferPools }, out);
         return;
       }
       if (!files.length) {

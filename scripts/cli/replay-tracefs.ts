@@ -15,7 +15,7 @@ import { versionNames } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { parseTracefs } from '../tracefs/parse';
-import { MATCHING_VERSION, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
+import { MATCHING_VERSION, PurgeComparison, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
 import { parseVmallocinfo } from '../tracefs/vmallocinfo';
 import { EXIT_DIVERGED, EXIT_OK } from './exit';
 import { writeText } from '../lib/write-text';
@@ -60,6 +60,8 @@ export interface ReplayTracefsOptions {
   html?: string;
   /** When queued drain work runs: where the trace shows it (default) or inline. */
   workTiming?: 'recorded' | 'inline';
+  /** Infer vmap-node pool contents from the trace (default true). */
+  inferPools?: boolean;
 }
 
 /** The default list: the matching version first, then every other registered one. */
@@ -99,9 +101,37 @@ export function versionJson(v: VersionReplay): Record<string, unknown> {
     unknownFrees: v.unknownFrees,
     skippedFrees: v.skippedFrees,
     seededEqualsBefore: v.seededEqualsBefore,
+    inferredPools: {
+      pooledAtStart: v.inferredPooled,
+      snapshotAreasGivenNode: v.inferredAreaNodes,
+      heldRanges: v.inferredHeld,
+      decayedEarlier: v.inferredDecayed,
+      total: v.inferredPooled + v.inferredAreaNodes + v.inferredHeld + v.inferredDecayed,
+      otherUnpurgedNode: v.lazyRest,
+      stopped: v.inferenceStopped,
+    },
+    purgeMismatches: v.comparisons
+      .filter((c) => !(c.samePoint && c.sameTrigger && c.sameCount && c.sameRange))
+      .map((c) => ({ line: c.recorded.line, recorded: purgeText(c.recorded), emulated: c.emulated ? purgeText(c.emulated) : null, why: purgeWhy(c) })),
     after: v.after,
     error: v.error,
   };
+}
+
+/** Why an emulated purge differs from the recorded one. */
+export function purgeWhy(c: PurgeComparison): string {
+  const r = c.recorded;
+  const e = c.emulated;
+  if (!e) return 'the emulation made no purge there: fewer purges in all (its lazily freed pages did not cross the threshold as often)';
+  const why: string[] = [];
+  if (!c.samePoint) why.push(`it ran at op ${e.op + 1}, not op ${r.op + 1}: the drain work ran at another point`);
+  if (!c.sameTrigger) why.push(`it was triggered at nr_lazy=${e.nr_lazy}, not ${r.nr_lazy}: the lazily freed pages differ (frees of areas placed elsewhere, or of other sizes)`);
+  if (!c.sameCount) why.push(`it purged ${e.num_purged} areas, not ${r.num_purged}: a different set of areas was lazily freed`);
+  if (!c.sameRange)
+    why.push(
+      `its flush range [0x${hex(e.start)}, 0x${hex(e.end)}) is not [0x${hex(r.start)}, 0x${hex(r.end)}): the lowest or highest lazily freed area differs (an allocation before it was placed elsewhere)`,
+    );
+  return why.join('; ');
 }
 
 function purgeText(p: { op: number; nr_lazy: number | null; start: number; end: number; num_purged: number }): string {
@@ -148,11 +178,26 @@ export function formatReplayTable(r: TracefsReplay): string {
       out.push(`${v.kernel}: first divergence at ${r.trace}:${d.line} (op ${d.op + 1}): ${d.text}`, `  recorded: ${d.expected}`, `  emulated: ${d.actual}`, `  why: ${d.reason}`);
       out.push(d.around.replace(/^/gm, '  '));
     }
-    if (v.firstPurgeMismatch) {
-      const c = v.firstPurgeMismatch;
-      out.push(`${v.kernel}: first purge that differs: ${r.trace}:${c.recorded.line}`, `  recorded: ${purgeText(c.recorded)}`, `  emulated: ${c.emulated ? purgeText(c.emulated) : 'none'}`);
+    const inferred = v.inferredPooled + v.inferredAreaNodes + v.inferredHeld + v.inferredDecayed;
+    if (inferred > 0 || v.inferenceStopped) {
+      const rest = v.lazyRest === null ? 'went back to the free tree when purged' : `carried the node of CPU ${v.lazyRest}`;
+      out.push(
+        `${v.kernel}: pool contents inferred from the trace (the before snapshot cannot show them): ${inferred}:`,
+        `  ${v.inferredPooled} area(s) in a pool when recording started, handed out before the first purge`,
+        `  ${v.inferredAreaNodes} area(s) of the snapshot that a node's pool handed out after their purge (their node inferred)`,
+        `  ${v.inferredHeld} range(s) the kernel kept out of the free tree (held in a pool the emulation does not know, some until a later purge decayed them)`,
+        `  ${v.inferredDecayed} pooled area(s) the kernel's longer pool decayed back to the free tree earlier than the emulated one`,
+        `  the other unpurged areas of the snapshot ${rest}`,
+      );
+      if (v.inferenceStopped) out.push(`  first allocation no pool explains: ${v.inferenceStopped}`);
     }
-    if (!v.firstDivergence && !v.firstPurgeMismatch && !v.unknownFrees.length)
+    const bad = v.comparisons.filter((c) => !(c.samePoint && c.sameTrigger && c.sameCount && c.sameRange));
+    if (bad.length) {
+      out.push(`${v.kernel}: ${bad.length} of ${v.recordedPurges} purge(s) differ:`);
+      for (const c of bad)
+        out.push(`  ${r.trace}:${c.recorded.line}`, `    recorded: ${purgeText(c.recorded)}`, `    emulated: ${c.emulated ? purgeText(c.emulated) : 'none'}`, `    why: ${purgeWhy(c)}`);
+    } else if (v.recordedPurges) out.push(`${v.kernel}: all ${v.recordedPurges} purges at the same point, with the same trigger, num_purged and flush range`);
+    if (!v.firstDivergence && !v.firstPurgeMismatch && !v.unknownFrees.length && !v.inferenceStopped)
       out.push(`${v.kernel}: every allocation at the recorded address, every purge at the same point with the same count and range`);
   }
   return out.join('\n');
@@ -166,7 +211,7 @@ export function replayTracefsCommand(o: ReplayTracefsOptions, out: (s: string) =
   const cpus = o.cpus ?? trace.cpus;
   if (cpus === null) throw new InputError(o.tracefs, null, 'no "#P:N" CPU count in the header: give --cpus');
   const kernels = o.kernel ?? defaultKernels();
-  const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming });
+  const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming, inferPools: o.inferPools });
   if (o.json) out(JSON.stringify(r.versions.map(versionJson), null, 2));
   else out(formatReplayTable(r));
   if (o.html) {

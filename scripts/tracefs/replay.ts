@@ -12,16 +12,20 @@
  *    Purge lines become the recorded purges, each placed after the op that
  *    caused it, with the nr_lazy that triggered it.
  * 2. Each version is seeded (its seed_areas() method) with the snapshot's
- *    busy ranges (vm areas and vm_map_ram ranges) and unpurged ones.
- * 3. The ops run on it, in the trace environment (purge work inline). The
- *    purges it makes are taken from its flush/purged hooks.
+ *    busy ranges (vm areas and vm_map_ram ranges) and unpurged ones; for a
+ *    version with vmap nodes at 2+ CPUs, also with the pool contents the
+ *    snapshot cannot show, inferred from the trace (inferPools).
+ * 3. The ops run on it, each on the CPU it was recorded on, in the trace
+ *    environment. The purges it makes are taken from its flush/purged hooks.
  * 4. Compared: each allocation's address with the recorded one, each purge
  *    (where, what triggered it, how many areas, the flush range) with the
  *    recorded ones, and the end state with the after snapshot when given.
  */
 
-import { IS_ERR } from '../../kernel/include/linux/errno';
+import { ERR_PTR, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, udec, ule, ult, ulong } from '../../kernel/include/u64';
+
+const PAGE = 0x1000;
 import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { capsOf } from '../../kernel/manifest/index';
@@ -136,6 +140,85 @@ interface Seedable {
   seed_areas(areas: readonly { start: ulong; end: ulong; state: 'busy' | 'lazy'; vm_map_ram?: boolean }[]): void;
 }
 
+/** An area for a version with vmap nodes: lazy ones may carry the CPU that allocated them, and pooled ones sit in a node's pool. */
+export interface NodeSeedArea {
+  start: ulong;
+  end: ulong;
+  state: 'busy' | 'lazy' | 'pooled';
+  vm_map_ram?: boolean;
+  cpu?: number;
+}
+
+/** Versions with vmap nodes and per-node pools (linux-6.12 and later): their seed_areas() takes pooled and node-tagged areas. */
+interface NodeSeedable {
+  readonly nr_vmap_nodes: number;
+  seed_areas(areas: readonly NodeSeedArea[]): void;
+  /** The pool node_alloc() tries for that CPU and size (null: none). */
+  pool_of(cpu: number, size: ulong): { len: number } | null;
+  /** Take a free range out of the free tree: held in a busy tree, or at the head of that CPU's pool. Null if not free. */
+  hold_range(start: ulong, end: ulong, pool: boolean, cpu?: number): vmap_area_common | null;
+  /** Give an area in a pool back to the free tree (as a decay does). */
+  unpool(start: ulong, end: ulong): boolean;
+  /** Move an area from a pool (or, with busy, just allocated) into that CPU's pool. */
+  repool(start: ulong, end: ulong, cpu: number, head: boolean, busy?: boolean): boolean;
+  free_vmap_area(va: vmap_area_common): void;
+}
+
+function isNodeSeedable(a: VmapAllocator): a is VmapAllocator & NodeSeedable {
+  return isSeedable(a) && typeof (a as Partial<NodeSeedable>).nr_vmap_nodes === 'number' && typeof (a as Partial<NodeSeedable>).hold_range === 'function';
+}
+
+/**
+ * What the before snapshot cannot show, inferred from the trace (see
+ * inferPools): the contents of the vmap nodes' pools.
+ */
+export interface PoolHints {
+  /**
+   * Areas in a pool when recording started, handed out before any purge:
+   * in the pool node_alloc() tries on `cpu`; per pool the first listed is
+   * the first handed out.
+   */
+  pooled: { cpu: number; start: ulong; end: ulong; line: number }[];
+  /**
+   * Areas of the snapshot (by start; unpurged ones, or busy ones the trace
+   * frees) that a node_alloc() on a CPU of the node of `cpu` had
+   * allocated: their purge parks them in that node's pool, which later
+   * hands them out.
+   */
+  areaCpu: Map<ulong, { cpu: number; line: number }>;
+  /**
+   * The CPU whose node the other unpurged areas of the snapshot (of at
+   * most 256 pages) carry, or null: none (they go back to the free tree).
+   */
+  lazyRest: number | null;
+  /**
+   * Ranges the kernel kept out of the free tree although the emulation
+   * has them free: parked in a pool that did not hand them out (a pool of
+   * another node or size, or one longer than the emulated one, whose decay
+   * reached them later or never). Held from after op `from` (-1: from the
+   * start) until after op `until` (the purge that decayed them, the last
+   * before the kernel used them; null: to the end).
+   */
+  held: { start: ulong; end: ulong; from: number; until: number | null; line: number }[];
+  /**
+   * Areas the kernel's pool decay gave back to the free tree at the purge
+   * of op `at` while the emulated pool (shorter: it lacks what the
+   * snapshot cannot show) still held them.
+   */
+  decayed: { start: ulong; end: ulong; at: number; line: number }[];
+}
+
+export function emptyHints(): PoolHints {
+  return { pooled: [], areaCpu: new Map(), lazyRest: null, held: [], decayed: [] };
+}
+
+/** A snapshot without the ranges held at that point (from before `op`; Infinity: the end). */
+function withoutHeld(s: AllocatorSnapshot, hints: PoolHints | undefined, op: number): AllocatorSnapshot {
+  if (!hints || !hints.held.length) return s;
+  const h = new Set(hints.held.filter((x) => x.from < op && (x.until === null || x.until >= op)).map((x) => `${x.start}:${x.end}`));
+  return { ...s, areas: s.areas.filter((a) => !(a.state === 'busy' && h.has(`${a.start}:${a.end}`))) };
+}
+
 function isSeedable(a: VmapAllocator): a is VmapAllocator & Seedable {
   return typeof (a as Partial<Seedable>).seed_areas === 'function';
 }
@@ -216,6 +299,17 @@ export interface VersionReplay {
   comparisons: PurgeComparison[];
   /** The final snapshot. */
   final: AllocatorSnapshot | null;
+  /** Pool contents inferred from the trace and seeded (versions with vmap nodes): pooled areas, unpurged areas given a node. */
+  inferredPooled: number;
+  inferredAreaNodes: number;
+  /** Ranges the kernel kept in a pool the emulation does not know (PoolHints.held). */
+  inferredHeld: number;
+  /** Pooled areas the kernel's decay gave back earlier than the emulated one (PoolHints.decayed). */
+  inferredDecayed: number;
+  /** Why the inference left allocations unexplained (the first such), or null. */
+  inferenceStopped: string | null;
+  /** The node (as a CPU) the other unpurged areas were given (PoolHints.lazyRest; null: none, back to the free tree). */
+  lazyRest: number | null;
 }
 
 /** Coalesce adjacent/overlapping ranges (address sorted input). */
@@ -277,6 +371,12 @@ export interface ReplayOptions {
    * 'inline': at once, inside the free that queued it.
    */
   workTiming?: 'recorded' | 'inline';
+  /** Pool contents inferred from the trace (inferPools), seeded for versions with vmap nodes. */
+  hints?: PoolHints;
+  /** For inferPools: infer pool contents as the replay goes (they are filled into this object). */
+  infer?: PoolHints;
+  /** replayTracefs: infer pool contents for versions with vmap nodes (default true). */
+  inferPools?: boolean;
 }
 
 /** Replay the stream on one version. */
@@ -302,7 +402,8 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   hooks.trace_free_vmap_area_noflush = (_s, nr_lazy) => {
     traceNrLazy = nr_lazy;
   };
-  alloc = info.create(defaultEnv({ ncpu: opts.cpus, hooks }));
+  const env = defaultEnv({ ncpu: opts.cpus, hooks });
+  alloc = info.create(env);
   const worker: Deferrable | null = (opts.workTiming ?? 'recorded') === 'recorded' && isDeferrable(alloc) ? alloc : null;
   const deferred = worker !== null;
   if (worker) worker.work_mode = 'deferred';
@@ -330,14 +431,59 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     emulatedPurges,
     comparisons: [],
     final: null,
+    inferredPooled: 0,
+    inferredAreaNodes: 0,
+    inferredHeld: 0,
+    inferredDecayed: 0,
+    inferenceStopped: null,
+    lazyRest: null,
   };
   if (!isSeedable(alloc)) {
     res.error = `${name} has no seed_areas(): cannot start from the snapshot`;
     return res;
   }
-  alloc.seed_areas(seedAreas(before));
-  const seeded = compareWithInfo(alloc.snapshot(), before);
+  const hints = opts.hints;
+  const nodal = isNodeSeedable(alloc) && alloc.nr_vmap_nodes > 1 ? alloc : null;
+  /** After op k: ranges to take out of the free tree, areas to give back (held ranges). */
+  const holdAfter = new Map<number, PoolHints['held']>();
+  const decayAfter = new Map<number, PoolHints['decayed']>();
+  const releaseAfter = new Map<number, vmap_area_common[]>();
+  const later = <T>(m: Map<number, T[]>, k: number, x: T) => {
+    const l = m.get(k);
+    if (l) l.push(x);
+    else m.set(k, [x]);
+  };
+  const seedHints = hints ?? (opts.infer && opts.infer.lazyRest !== null ? opts.infer : undefined);
+  if (seedHints && nodal) {
+    const hints = seedHints;
+    const areas: NodeSeedArea[] = seedAreas(before).map((a) => {
+      const t = hints.areaCpu.get(a.start);
+      if (t) return { ...a, cpu: t.cpu };
+      if (a.state === 'lazy' && hints.lazyRest !== null && (a.end - a.start) / PAGE <= MAX_POOLED_PAGES) return { ...a, cpu: hints.lazyRest };
+      return a;
+    });
+    for (const p of hints.pooled) areas.push({ start: p.start, end: p.end, state: 'pooled', cpu: p.cpu });
+    for (const h of hints.held) if (h.from < 0) areas.push({ start: h.start, end: h.end, state: 'busy' });
+    nodal.seed_areas(areas);
+    for (const x of hints.decayed) later(decayAfter, x.at, x);
+    for (const h of hints.held) {
+      if (h.from >= 0) later(holdAfter, h.from, h);
+      else if (h.until !== null) {
+        const t = alloc.touches;
+        const va = alloc.find_vmap_area(h.start);
+        alloc.touches = t;
+        if (va) later(releaseAfter, h.until, va);
+      }
+    }
+    res.inferredPooled = hints.pooled.length;
+    res.inferredAreaNodes = hints.areaCpu.size;
+    res.inferredHeld = hints.held.length;
+    res.inferredDecayed = hints.decayed.length;
+    res.lazyRest = hints.lazyRest;
+  } else alloc.seed_areas(seedAreas(before));
+  const seeded = compareWithInfo(withoutHeld(alloc.snapshot(), hints, 0), before);
   res.seededEqualsBefore = seeded.busy && seeded.lazy;
+  const infer = opts.infer && nodal ? new Inference(opts.infer, nodal, env, stream, before, (k, va) => later(releaseAfter, k, va)) : null;
 
   /** recorded start -> the emulated area standing for it */
   const byRecorded = new Map<ulong, vmap_area_common>();
@@ -364,18 +510,29 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   try {
     /** Versions that know the calling CPU (linux-6.12: node_alloc, the per-CPU spare area). */
     const percpu = typeof (alloc as Partial<{ cpu: number }>).cpu === 'number' ? (alloc as unknown as { cpu: number }) : null;
+    /** The environment's actions after op k (held ranges of the pools). */
+    const afterOp = (k: number) => {
+      for (const va of releaseAfter.get(k) ?? []) (nodal as NodeSeedable).free_vmap_area(va);
+      for (const x of decayAfter.get(k) ?? []) (nodal as NodeSeedable).unpool(x.start, x.end);
+      for (const h of holdAfter.get(k) ?? []) {
+        const va = (nodal as NodeSeedable).hold_range(h.start, h.end, false);
+        if (va && h.until !== null) later(releaseAfter, h.until, va);
+      }
+    };
     for (let i = 0; i < stream.ops.length; i++) {
+      if (i > 0 && nodal) afterOp(i - 1);
       const op = stream.ops[i];
       curOp = i;
       if (percpu) percpu.cpu = op.cpu < opts.cpus ? op.cpu : 0;
       if (op.kind === 'a') {
         res.allocations++;
         const t0 = alloc.touches;
-        const va = alloc.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
+        let va = infer ? infer.alloc(op, i, emulatedPurges) : alloc.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
         touches += alloc.touches - t0;
         const actual = IS_ERR(va) ? null : va.va_start;
         if (actual === op.addr) res.sameAddress++;
         else if (!res.firstDivergence) res.firstDivergence = explain(alloc, op, i, actual, history, emulatedPurges, stream.purges);
+        va = va as typeof va;
         if (op.addr !== null) {
           if (!IS_ERR(va)) byRecorded.set(op.addr, va);
           else failedHere.add(op.addr);
@@ -415,6 +572,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
       // Recorded purges at this op clear the recorded history's lazy areas.
       if (recordedPurgeAt.has(i)) for (const [s, h] of history) if (h.state === 'lazy') history.delete(s);
     }
+    if (nodal && stream.ops.length) afterOp(stream.ops.length - 1);
   } catch (e) {
     res.error = e instanceof Error ? e.message : String(e);
   }
@@ -444,7 +602,14 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     else if (!res.firstPurgeMismatch) res.firstPurgeMismatch = c;
   }
 
-  const final = alloc.snapshot();
+  if (infer) {
+    res.inferredPooled = infer.hints.pooled.length;
+    res.inferredAreaNodes = infer.hints.areaCpu.size;
+    res.inferredHeld = infer.hints.held.length;
+    res.inferredDecayed = infer.hints.decayed.length;
+    res.inferenceStopped = infer.stopped;
+  }
+  const final = withoutHeld(alloc.snapshot(), opts.infer ?? hints, Infinity);
   res.final = final;
   if (opts.after) {
     const c = compareWithInfo(final, opts.after);
@@ -508,6 +673,269 @@ function explain(
   };
 }
 
+/** The first piece of [s, e) outside the (sorted, disjoint) ranges, or null. */
+function unusedPiece(used: { start: ulong; end: ulong }[], s: ulong, e: ulong): { start: ulong; end: ulong } | null {
+  let lo = 0;
+  let hi = used.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (ule(used[m].end, s)) lo = m + 1;
+    else hi = m;
+  }
+  let cur = s;
+  for (let k = lo; k < used.length && ult(used[k].start, e); k++) {
+    if (ult(cur, used[k].start)) return { start: cur, end: used[k].start };
+    if (ult(cur, used[k].end)) cur = used[k].end;
+  }
+  return ult(cur, e) ? { start: cur, end: e } : null;
+}
+
+/** The largest pooled area of 6.12's vmap-node pools (MAX_VA_SIZE_PAGES), in pages. */
+export const MAX_POOLED_PAGES = 256;
+
+type AllocOp = Extract<TraceOp, { kind: 'a' }>;
+
+const byStart = (x: { start: ulong }, y: { start: ulong }) => (x.start === y.start ? 0 : ult(x.start, y.start) ? -1 : 1);
+
+/**
+ * The inference of pool contents, as the replay goes (replayOnVersion with
+ * opts.infer; see inferPools). At an allocation the emulation places
+ * elsewhere than the kernel, for a request node_alloc() serves from a pool
+ * (the whole vmalloc range, at most 256 pages, several nodes), the
+ * emulated area is given back and the kernel's choice explained, in this
+ * order, each time from what the trace shows:
+ *  1. the kernel's range is an area of the snapshot (unpurged, or busy and
+ *     freed in the trace), a purge has run since it was freed, and no
+ *     request since that purge found this pool empty: a node_alloc() on
+ *     this CPU's node had allocated it, and its purge parked it in this
+ *     pool (hints.areaCpu);
+ *  2. no purge has run yet, no earlier request found this pool empty, and
+ *     neither the snapshot nor the trace has used the kernel's range: it
+ *     was in this pool when recording started (hints.pooled);
+ *  3. the kernel's range sits in an emulated pool, after a purge: the
+ *     kernel's pool, longer, had decayed it back to the free tree at the
+ *     last purge (hints.decayed);
+ *  4. the emulation took a lower range: the kernel did not have it free.
+ *     Its range, less what the kernel allocates before the next purge, was
+ *     parked in some pool the emulation does not know; held from the last
+ *     purge before (from the start if neither the snapshot nor the trace
+ *     used it before) until the last purge before the kernel uses it
+ *     (hints.held).
+ * The change is made to the emulated state in place (as if seeded), and
+ * the allocation runs again. A seeded replay (opts.hints) checks the result.
+ */
+class Inference {
+  /** Per pool, the last request that found it empty. */
+  private readonly emptied = new Map<object, number>();
+  /** The recorded allocations, in op order. */
+  private readonly allocs: { op: number; start: ulong; end: ulong }[] = [];
+  /** Ops with a recorded purge, ascending. */
+  private readonly purgeOps: number[];
+  private readonly lazyBefore: { start: ulong; end: ulong }[];
+  stopped: string | null = null;
+
+  constructor(
+    readonly hints: PoolHints,
+    private readonly a: VmapAllocator & NodeSeedable,
+    private readonly env: { VMALLOC_START: ulong; VMALLOC_END: ulong },
+    private readonly stream: OpStream,
+    private readonly before: Vmallocinfo,
+    private readonly release: (afterOp: number, va: vmap_area_common) => void,
+  ) {
+    stream.ops.forEach((o, k) => {
+      if (o.kind === 'a' && o.addr !== null) this.allocs.push({ op: k, start: o.addr, end: o.addr + o.size });
+    });
+    this.purgeOps = [...new Set(stream.purges.map((p) => p.op))].sort((x, y) => x - y);
+    this.lazyBefore = before.areas.filter((x) => x.kind === 'lazy');
+  }
+
+  /** The first index of allocs with op > k. */
+  private allocAfter(k: number): number {
+    let lo = 0;
+    let hi = this.allocs.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (this.allocs[m].op <= k) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  }
+
+  /** [s, e) overlaps an area of the snapshot (lazy ones only, if onlyLazy) or an allocation recorded before op i. */
+  private touched(s: ulong, e: ulong, i: number, onlyLazy = false): boolean {
+    const hit = (x: { start: ulong; end: ulong }) => ult(x.start, e) && ult(s, x.end);
+    if ((onlyLazy ? this.lazyBefore : this.before.areas).some(hit)) return true;
+    for (let k = 0, n = this.allocAfter(i - 1); k < n; k++) if (hit(this.allocs[k])) return true;
+    return false;
+  }
+
+  /** The last recorded purge op before op i, or -1. */
+  private purgeBefore(i: number): number {
+    let r = -1;
+    for (const p of this.purgeOps) if (p < i) r = p;
+    return r;
+  }
+
+  /**
+   * [R, R + size) is exactly an area of the snapshot, not yet given a node,
+   * that was freed (before the trace if unpurged, else by a free of the
+   * trace before op i) and then purged before op i: the op of that purge,
+   * else null.
+   */
+  private snapshotBack(R: ulong, size: ulong, i: number, purges: EmulatedPurge[]): number | null {
+    const snap = this.before.areas.find((x) => x.start === R && x.end === R + size);
+    if (!snap || this.hints.areaCpu.has(R)) return null;
+    let freed = -1;
+    if (snap.kind !== 'lazy') {
+      freed = Infinity;
+      for (let k = 0; k < i; k++) {
+        const o = this.stream.ops[k];
+        if (o.kind === 'l' && o.addr === R) {
+          freed = k;
+          break;
+        }
+      }
+    }
+    const back = purges.find((p) => p.op > freed && p.op < i);
+    return back ? back.op : null;
+  }
+
+  /** The allocation of op i, explained where the emulation differs. */
+  alloc(op: AllocOp, i: number, purges: EmulatedPurge[]): vmap_area_common | ERR_PTR {
+    const a = this.a;
+    const cpu = op.cpu;
+    const pooled = op.vstart === this.env.VMALLOC_START && op.vend === this.env.VMALLOC_END && op.size / PAGE <= MAX_POOLED_PAGES;
+    const pool = pooled ? a.pool_of(cpu, op.size) : null;
+    const tried = new Set<string>();
+    for (;;) {
+      const len = pool ? pool.len : 0;
+      const va = a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
+      const actual = IS_ERR(va) ? null : va.va_start;
+      if (actual === op.addr || !pool || op.addr === null || actual === null) {
+        if (pool && len === 0) this.emptied.set(pool, i);
+        return va;
+      }
+      const R = op.addr;
+      const last = this.emptied.get(pool);
+      const back = this.snapshotBack(R, op.size, i, purges);
+      if (pool.len < len) {
+        // From the pool, not the area the kernel's pool gave. An unpurged
+        // area of the snapshot given this node by default: the kernel had
+        // it in another node's pool.
+        const x = this.lazyBefore.find((l) => l.start === actual && l.end === actual + op.size);
+        const other = (cpu + 1) % a.nr_vmap_nodes;
+        if (x && this.hints.lazyRest !== null && !this.hints.areaCpu.has(actual) && a.repool(x.start, x.end, other, false, true)) {
+          this.hints.areaCpu.set(actual, { cpu: other, line: op.line });
+          continue;
+        }
+        // An area of the snapshot the trace freed, back from a purge and
+        // free here: the kernel's pool had it first (rule 1).
+        if (back !== null && (last === undefined || last <= back) && a.repool(actual, actual + op.size, cpu, true, true)) {
+          if (a.hold_range(R, R + op.size, true, cpu)) {
+            this.hints.areaCpu.set(R, { cpu, line: op.line });
+            continue;
+          }
+          return this.stop(op, a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend), 'the emulated pool handed out another area');
+        }
+        return this.stop(op, va, 'the emulated pool handed out another area');
+      }
+      const key = `${actual}`;
+      if (tried.has(key)) return this.stop(op, va, 'an inference did not change the emulation\'s choice');
+      tried.add(key);
+      // Give the emulated area back; explain the kernel's choice.
+      a.free_vmap_area(va as vmap_area_common);
+      if (back !== null && (last === undefined || last <= back) && (a.hold_range(R, R + op.size, true, cpu) || a.repool(R, R + op.size, cpu, true))) {
+        this.hints.areaCpu.set(R, { cpu, line: op.line });
+        continue;
+      }
+      const at = this.purgeBefore(i);
+      if (at >= 0 && a.unpool(R, R + op.size)) {
+        // Still in an emulated pool: the kernel's (longer) pool had decayed it.
+        this.hints.decayed.push({ start: R, end: R + op.size, at, line: op.line });
+        continue;
+      }
+      if (!purges.length && last === undefined && !this.touched(R, R + op.size, i) && a.hold_range(R, R + op.size, true, cpu)) {
+        this.hints.pooled.push({ cpu, start: R, end: R + op.size, line: op.line });
+        continue;
+      }
+      if (ult(actual, R)) {
+        const next = this.purgeOps.find((p) => p >= i) ?? Infinity;
+        // Less what the kernel allocates before the next purge.
+        const uses: { start: ulong; end: ulong }[] = [];
+        for (let k = this.allocAfter(i - 1); k < this.allocs.length && this.allocs[k].op < next; k++) uses.push(this.allocs[k]);
+        const piece = unusedPiece(coalesce(uses.sort(byStart)), actual, actual + op.size);
+        if (piece) {
+          let until: number | null = null;
+          for (let k = this.allocAfter(i); k < this.allocs.length; k++) {
+            const x = this.allocs[k];
+            if (ult(x.start, piece.end) && ult(piece.start, x.end)) {
+              until = this.purgeBefore(x.op);
+              break;
+            }
+          }
+          // Used before (or held before and given back): held from the last purge only.
+          const used = this.touched(piece.start, piece.end, i) || this.hints.held.some((h) => ult(h.start, piece.end) && ult(piece.start, h.end));
+          const from = used ? this.purgeBefore(i) : -1;
+          const held = (until === null || until > i) && (from >= 0 || !used) ? a.hold_range(piece.start, piece.end, false) : null;
+          if (held) {
+            this.hints.held.push({ start: piece.start, end: piece.end, from, until, line: op.line });
+            if (until !== null) this.release(until, held);
+            continue;
+          }
+        }
+      }
+      return this.stop(op, a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend), 'no pool explains it');
+    }
+  }
+
+  private stop(op: AllocOp, va: vmap_area_common | ERR_PTR, why: string): vmap_area_common | ERR_PTR {
+    const pool = this.a.pool_of(op.cpu, op.size);
+    if (pool && pool.len === 0) this.emptied.set(pool, Infinity);
+    if (!this.stopped) this.stopped = `line ${op.line}: ${why}`;
+    return va;
+  }
+}
+
+export interface PoolInference {
+  hints: PoolHints;
+  /** The first allocation the inference could not explain, and why (null if none). */
+  stopped: string | null;
+  /** The seeded replay that checked the hints (null when nothing was inferred). */
+  replay: VersionReplay | null;
+}
+
+/** The version has vmap nodes with pools at this CPU count. */
+export function hasNodePools(name: string, cpus: number): boolean {
+  const a = getVersion(name).create(defaultEnv({ ncpu: cpus }));
+  return isNodeSeedable(a) && a.nr_vmap_nodes > 1;
+}
+
+/**
+ * Infer the pool contents the before snapshot cannot show (a version with
+ * vmap nodes; nothing for others or at one CPU): one replay that explains
+ * each allocation placed elsewhere by a pool (the Inference class), then a
+ * replay seeded with what it found. Which node the other unpurged areas of
+ * the snapshot carry is a hypothesis tried in turn (none: they go back to
+ * the free tree when purged, or each node in turn): the one whose seeded
+ * replay places the most allocations at the recorded address wins (the
+ * first on a tie).
+ */
+export function inferPools(name: string, stream: OpStream, before: Vmallocinfo, opts: ReplayOptions): PoolInference {
+  if (!hasNodePools(name, opts.cpus)) return { hints: emptyHints(), stopped: null, replay: null };
+  const nodes = Math.min(opts.cpus, 128);
+  let best: PoolInference | null = null;
+  for (const rest of [null, ...Array.from({ length: nodes <= 4 ? nodes : 0 }, (_, k) => k)]) {
+    const hints = emptyHints();
+    hints.lazyRest = rest;
+    const r = replayOnVersion(name, stream, before, { ...opts, hints: undefined, infer: hints });
+    const checked = replayOnVersion(name, stream, before, { ...opts, hints, infer: undefined });
+    const cand = { hints, stopped: r.error ?? r.inferenceStopped, replay: checked };
+    if (!best || (best.replay as VersionReplay).sameAddress < checked.sameAddress) best = cand;
+    if (checked.sameAddress === checked.allocations) break;
+  }
+  return best as PoolInference;
+}
+
 export interface TracefsReplay {
   trace: string;
   before: string;
@@ -540,6 +968,13 @@ export function replayTracefs(trace: TracefsTrace, before: Vmallocinfo, kernels:
     },
     recordedPurges: stream.purges.length,
     emptyPurges: stream.emptyPurges,
-    versions: kernels.map((k) => replayOnVersion(k, stream, before, opts)),
+    versions: kernels.map((k) => {
+      if (opts.inferPools === false) return replayOnVersion(k, stream, before, opts);
+      const inf = inferPools(k, stream, before, opts);
+      if (!inf.replay) return replayOnVersion(k, stream, before, opts);
+      inf.replay.inferenceStopped = inf.stopped;
+      inf.replay.lazyRest = inf.hints.lazyRest;
+      return inf.replay;
+    }),
   };
 }
