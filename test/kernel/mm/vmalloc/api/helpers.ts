@@ -21,8 +21,8 @@ export function pte(pfn: number, bits: bigint): bigint {
 }
 
 /** A kernel of `version` on a small machine (2 CPUs, 256 MiB). */
-export function boot(version: string, cpus = 2): Kernel {
-  const k = bootKernel({ version, cpus, machine: { physMemBytes: 256 * 2 ** 20 } });
+export function boot(version: string, cpus = 2, api?: string): Kernel {
+  const k = bootKernel({ version, cpus, machine: { physMemBytes: 256 * 2 ** 20 }, ...(api ? { api } : {}) });
   if (k.vmallocRange.start !== VSTART) throw new Error('unexpected VMALLOC_START');
   return k;
 }

@@ -32,10 +32,10 @@ export interface EraFacts {
   readonly staleFind: boolean;
 }
 
-export function sharedApiSpecs(version: string, f: EraFacts): void {
+export function sharedApiSpecs(version: string, f: EraFacts, api?: string): void {
   describe('shared behaviour', () => {
     it('vmalloc(3 pages + 1 byte) rounds up to 4 pages and adds a guard page: a 5-page vm_struct at VMALLOC_START, 4 pages mapped PAGE_KERNEL, the guard unmapped', () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const a = k.vmalloc(0, 3 * P + 1);
       expect(a).to.equal(VSTART);
       const vm = k.find_vm_area(a)!;
@@ -49,7 +49,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it('vfree(NULL) is a no-op: no warning, nothing freed, nothing lazy', () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const a = k.vmalloc(0, P);
       k.vfree(0, 0);
       expect(warnings(k)).to.deep.equal([]);
@@ -59,7 +59,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it('vfree of an address no area starts at WARNs "Trying to vfree() nonexistent vm area" and frees nothing', () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const a = k.vmalloc(0, 2 * P);
       k.vfree(0, a + 64 * P);
       expect(k.warnings.map((w) => w.cond)).to.deep.equal(['Trying to vfree() nonexistent vm area']);
@@ -69,7 +69,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it('vfree gives the pages back and lazily frees the area with its guard page (vmap_lazy_nr grows by 4 for 3 pages)', () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const a = k.vmalloc(0, 3 * P);
       k.vfree(0, a);
       expect(k.pages.nr_in_use).to.equal(0);
@@ -81,7 +81,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it(`vmap of 3 pages maps exactly those frames, ${f.vmapForcesNX ? 'with NX forced on PAGE_KERNEL_EXEC' : 'with the protection given (PAGE_KERNEL_EXEC: no NX)'}, and leaves a guard page`, () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const pages = k.alloc_pages(3);
       const a = k.vmap(0, pages, 0x4, PAGE_KERNEL_EXEC);
       expect(a).to.equal(VSTART);
@@ -93,7 +93,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it(`vunmap keeps the pages allocated, lazily frees 3 + 1 pages${f.eagerUnmap ? ' and clears the PTEs at once' : ' and leaves the PTEs until the purge'}`, () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const pages = k.alloc_pages(3);
       const a = k.vmap(0, pages);
       k.vunmap(0, a);
@@ -105,7 +105,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it('vm_unmap_aliases purges the lazily freed areas: their PTEs go, vmap_lazy_nr returns to 0, and one flush covers them', () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const a = k.vmalloc(0, 3 * P);
       const b = k.vmalloc(0, P);
       const flushes = recordFlushes(k);
@@ -121,7 +121,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it(`vm_map_ram of 1 page takes the first page of a new ${f.blockPages}-page vmap block and maps the frame PAGE_KERNEL`, () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const [pg] = k.alloc_pages(1);
       const m = k.vm_map_ram(0, [pg!]);
       expect(m).to.equal(VSTART);
@@ -131,7 +131,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it(`vm_map_ram of 2 pages after 1 page lands at ${f.bumpBlocks ? 'the next page (bump allocation)' : 'page 2 (an order-1 aligned bitmap region)'}`, () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       k.vm_map_ram(0, k.alloc_pages(1));
       const two = k.alloc_pages(2);
       const m = k.vm_map_ram(0, two);
@@ -141,7 +141,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it(`vm_map_ram of 64 pages (VMAP_MAX_ALLOC) still uses a block; 65 pages get an area of their own after the block, with no guard page`, () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const m64 = k.vm_map_ram(0, k.alloc_pages(64));
       expect(m64).to.equal(VSTART);
       const pages = k.alloc_pages(65);
@@ -155,7 +155,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it(`vm_unmap_ram of block pages ${f.eagerUnmap ? 'clears their PTEs at once' : 'leaves their PTEs'} and frees no address space; vm_unmap_aliases flushes the dirty range`, () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const pages = k.alloc_pages(2);
       const m = k.vm_map_ram(0, pages);
       const keep = k.vm_map_ram(0, k.alloc_pages(1)); // keeps the block alive
@@ -171,7 +171,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it('a block whose pages were all handed out and all freed is freed itself: its whole size becomes lazy', () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const n = f.blockPages / 64;
       const ms: number[] = [];
       for (let i = 0; i < n; i++) ms.push(k.vm_map_ram(0, k.alloc_pages(64)));
@@ -182,7 +182,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it('get_vm_area adds a guard page; VM_IOREMAP aligns a 3-page area to 16 KiB; areas are placed first fit', () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const a1 = k.get_vm_area(0, P, 0)!;
       expect([a1.addr, a1.size]).to.deep.equal([VSTART, 2 * P]);
       const a2 = k.get_vm_area(0, 3 * P, 0x1)!;
@@ -193,7 +193,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it(`find_vm_area finds the area; remove_vm_area hands it back${f.removeDropsGuard ? ' with the guard page taken off its size' : ' with its size as it was'}, lazily frees it, and find_vm_area then gives NULL${f.staleFind ? ' once the area is purged' : ''}`, () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const a = k.get_vm_area(0, 3 * P, 0x4)!;
       expect(k.find_vm_area(a.addr)).to.equal(a);
       expect(k.find_vm_area(a.addr + P)).to.equal(null);
@@ -214,7 +214,7 @@ export function sharedApiSpecs(version: string, f: EraFacts): void {
     });
 
     it(`64 freed pages of a fully used vmap block: vm_unmap_aliases ${f.flushesFullBlocks ? 'flushes them (fc1e0d980037)' : 'never sees them, so nothing is flushed (the stale-TLB bug)'}`, () => {
-      const k = boot(version);
+      const k = boot(version, 2, api);
       const n = f.blockPages / 64;
       const ms: number[] = [];
       for (let i = 0; i < n; i++) ms.push(k.vm_map_ram(0, k.alloc_pages(64)));
