@@ -29,7 +29,7 @@ describe(`kernel/mm/vmalloc/api/${V}`, () => {
     expect(bootEra().api.era).to.equal(V);
   });
 
-  sharedApiSpecs('linux-2.6.35', { blockPages: 1024, removeDropsGuard: true, vmapForcesNX: false, eagerUnmap: false, bumpBlocks: false, flushesFullBlocks: false, gap: 1, staleFind: true }, V);
+  sharedApiSpecs('linux-2.6.35', { blockPages: 1024, removeDropsGuard: true, vmapForcesNX: false, eagerUnmap: false, bumpBlocks: false, flushesFullBlocks: false, gap: 1, staleFind: true, findInside: false }, V);
 
   it('vm_unmap_aliases does not free a fragmented block: it stays, and only its dirty run [0, 992) is unmapped and flushed', () => {
     const k = bootEra();

@@ -11,7 +11,7 @@ import { sharedApiSpecs } from './shared';
 const V = 'linux-2.6.35';
 
 describe(`kernel/mm/vmalloc/api/${V}`, () => {
-  sharedApiSpecs(V, { blockPages: 1024, removeDropsGuard: true, vmapForcesNX: false, eagerUnmap: false, bumpBlocks: false, flushesFullBlocks: false, gap: 1, staleFind: true });
+  sharedApiSpecs(V, { blockPages: 1024, removeDropsGuard: true, vmapForcesNX: false, eagerUnmap: false, bumpBlocks: false, flushesFullBlocks: false, gap: 1, staleFind: true, findInside: false });
 
   it('vmalloc(0) returns NULL without a warning (PAGE_ALIGN(0) is 0 in __vmalloc_node)', () => {
     const k = boot(V);
