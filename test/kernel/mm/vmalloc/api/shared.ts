@@ -34,6 +34,9 @@ export interface EraFacts {
   readonly findInside: boolean;
 }
 
+/** 6.1's facts (Debian 6.1.192, NR_CPUS 8192). */
+export const FACTS_6_1: EraFacts = { blockPages: 256, removeDropsGuard: false, vmapForcesNX: true, eagerUnmap: true, bumpBlocks: true, flushesFullBlocks: false, gap: 0, staleFind: false, findInside: true };
+
 export function sharedApiSpecs(version: string, f: EraFacts, api?: string): void {
   describe('shared behaviour', () => {
     it('vmalloc(3 pages + 1 byte) rounds up to 4 pages and adds a guard page: a 5-page vm_struct at VMALLOC_START, 4 pages mapped PAGE_KERNEL, the guard unmapped', () => {
