@@ -238,6 +238,17 @@ describe('kernel/mm/pgtable: the vmalloc page-table walks', () => {
       }
     });
 
+    it('flushes no TLB: a CPU that read through the mapping keeps reading the old frame after the unmap', () => {
+      const w = world();
+      const [pg] = w.data(1);
+      w.machine.mem.write64(pg!.pfn * P, 77);
+      vmap_page_range(w.mm, KVA, KVA + P, PAGE_KERNEL, [pg!], w.warn);
+      expect(w.machine.cpu(0).read64(KVA)).to.equal(77);
+      vunmap_page_range(w.mm, KVA, KVA + P, w.warn);
+      expect(lookup_pte(w.mm, KVA)).to.equal(0n);
+      expect(w.machine.cpu(0).read64(KVA)).to.equal(77); // a TLB hit on the stale translation
+    });
+
     it('skips absent tables without allocating any', () => {
       const w = world();
       vunmap_page_range(w.mm, KVA, KVA + 2 * PUD, w.warn);
