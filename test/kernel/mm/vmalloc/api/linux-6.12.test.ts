@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kernel/mm/vmalloc/api/linux-6.12.ts: per-CPU vmap-block xarrays, the v6.5
+ * series (fc1e0d980037, the dirty range reset once flushed, the
+ * VMAP_PURGE_THRESHOLD for fragmented blocks), VMAP_RAM areas and vmap
+ * nodes.
+ */
+import { expect } from 'chai';
+import { P, VSTART, boot, recordFlushes, warnings } from './helpers';
+import { FACTS_6_1, sharedApiSpecs } from './shared';
+
+const V = 'linux-6.12';
+
+/** n x 64 pages of one 256-page block handed out by CPU 0, then all freed. */
+function freedBlock(k: ReturnType<typeof boot>, sizes: number[]): void {
+  const ms = sizes.map((n) => k.vm_map_ram(0, k.alloc_pages(n)));
+  sizes.forEach((n, i) => k.vm_unmap_ram(0, ms[i]!, n));
+}
+
+describe(`kernel/mm/vmalloc/api/${V}`, () => {
+  sharedApiSpecs(V, { ...FACTS_6_1, flushesFullBlocks: true });
+
+  it('vmalloc(0) WARNs and returns NULL; set_iounmap_nonlazy is absent', () => {
+    const k = boot(V);
+    expect(k.vmalloc(0, 0)).to.equal(0);
+    expect(warnings(k)).to.deep.equal([['__vmalloc_node_range', '!size']]);
+    expect(k.set_iounmap_nonlazy(0)).to.equal(false);
+  });
+
+  it('a flushed dirty range is reset (a09fad96ffb1): a second vm_unmap_aliases flushes nothing', () => {
+    const k = boot(V);
+    const ms = [0, 1, 2, 3].map(() => k.vm_map_ram(0, k.alloc_pages(64)));
+    k.vm_unmap_ram(0, ms[1]!, 64);
+    const flushes = recordFlushes(k);
+    k.vm_unmap_aliases(0);
+    k.vm_unmap_aliases(0);
+    expect(flushes).to.deep.equal([[VSTART + 64 * P, VSTART + 128 * P]]);
+  });
+
+  it('vm_unmap_aliases keeps a fragmented block with a quarter or more never handed out (64 of 256), flushing only its dirty range', () => {
+    const k = boot(V);
+    freedBlock(k, [64, 64, 64]);
+    const flushes = recordFlushes(k);
+    k.vm_unmap_aliases(0);
+    expect(k.api.nr_vmap_blocks()).to.equal(1);
+    expect(flushes).to.deep.equal([[VSTART, VSTART + 192 * P]]);
+    expect(k.allocator.vmap_lazy_nr).to.equal(0);
+  });
+
+  it('vm_unmap_aliases purges a fragmented block with less than a quarter free (32 of 256): the block goes and its whole range is flushed', () => {
+    const k = boot(V);
+    freedBlock(k, [64, 64, 64, 32]);
+    const flushes = recordFlushes(k);
+    k.vm_unmap_aliases(0);
+    expect(k.api.nr_vmap_blocks()).to.equal(0);
+    expect(k.allocator.vmap_lazy_nr).to.equal(0);
+    expect(flushes).to.deep.equal([[VSTART, VSTART + 256 * P]]);
+  });
+
+  it('/proc/vmallocinfo (one CPU, one vmap node): VMAP_RAM areas as "vm_map_ram", phys=%pa, then the unpurged areas', () => {
+    const k = boot(V, 1);
+    const a = k.vmalloc(0, 3 * P);
+    const io = k.ioremap(0, 0xfed00000, P);
+    const m = k.vm_map_ram(0, k.alloc_pages(1));
+    expect(k.proc_vmallocinfo()).to.equal(
+      '0xffffc90000000000-0xffffc90000004000   16384 vmalloc pages=3 vmalloc N0=3\n' +
+        '0xffffc90000004000-0xffffc90000006000    8192 ioremap phys=0x00000000fed00000 ioremap\n' +
+        '0xffffc90000100000-0xffffc90000200000 1048576 vm_map_ram\n',
+    );
+    k.vfree(0, a);
+    k.iounmap(0, io);
+    k.vm_unmap_ram(0, m, 1);
+    expect(k.proc_vmallocinfo()).to.equal(
+      '0xffffc90000100000-0xffffc90000200000 1048576 vm_map_ram\n' +
+        '0xffffc90000000000-0xffffc90000004000   16384 unpurged vm_area\n' +
+        '0xffffc90000004000-0xffffc90000006000    8192 unpurged vm_area\n',
+    );
+  });
+
+  it('/proc/vmallocinfo shows the unpurged areas even when no busy area is left (show_purge_info runs unconditionally since 6.9)', () => {
+    const k = boot(V, 1);
+    k.vfree(0, k.vmalloc(0, P));
+    expect(k.proc_vmallocinfo()).to.equal('0xffffc90000000000-0xffffc90000002000    8192 unpurged vm_area\n');
+  });
+
+  it('VmallocUsed is nr_vmalloc_pages in kB', () => {
+    const k = boot(V);
+    const a = k.vmalloc(0, 5 * P);
+    k.vmap(0, k.alloc_pages(2));
+    expect(k.api.vmalloc_used_kb()).to.equal(20);
+    k.vfree(0, a);
+    expect(k.api.vmalloc_used_kb()).to.equal(0);
+  });
+
+  it('blocks of both CPUs are found through their xarrays: one flush spans the dirty pages of each', () => {
+    const k = boot(V);
+    const m0 = k.vm_map_ram(0, k.alloc_pages(2));
+    k.vm_map_ram(0, k.alloc_pages(1));
+    const m1 = k.vm_map_ram(1, k.alloc_pages(2));
+    k.vm_map_ram(1, k.alloc_pages(1));
+    expect([m0, m1]).to.deep.equal([VSTART, VSTART + 256 * P]);
+    k.vm_unmap_ram(0, m0, 2);
+    k.vm_unmap_ram(1, m1, 2);
+    const flushes = recordFlushes(k);
+    k.vm_unmap_aliases(0);
+    expect(flushes).to.deep.equal([[VSTART, VSTART + 258 * P]]);
+    expect(k.api.nr_vmap_blocks()).to.equal(2);
+  });
+});
