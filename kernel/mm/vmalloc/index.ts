@@ -12,6 +12,7 @@ import { linux_3_18 } from './linux-3.18';
 import { linux_5_2 } from './linux-5.2';
 import { linux_6_1 } from './linux-6.1';
 import { linux_6_12 } from './linux-6.12';
+import { linux_7_3 } from './linux-7.3';
 import { mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1';
 
 export interface VersionInfo {
@@ -94,6 +95,15 @@ export const VERSIONS = [
     upstreamPath: 'mm/vmalloc.c',
     description: 'per-node busy and lazy trees (nr_vmap_nodes from the CPU count, 16-page zones), per-size pools of purged areas for vmalloc-range requests with several nodes, lazily freed areas kept unmerged, per-node purge; trace events',
     create: (env: VmallocEnv) => new linux_6_12(env),
+  },
+  {
+    name: 'linux-7.3',
+    release: 'v7.3; Debian 7.3.4-1~bpo13+1',
+    commit: 'the 6.12 vmap nodes with 6.16 (error values from the search, decay_va_pool_node keeps small pools) and 6.19 (non-blocking gfp) changes',
+    source: 'Debian linux-source-7.3 7.3.4-1~bpo13+1, mm/vmalloc.c (text not committed; docs/sources.md)',
+    upstreamPath: 'mm/vmalloc.c',
+    description: '6.12 with -ENOENT/-ERANGE/-ENOMEM from the search, pools of fewer than 4 areas kept on a non-full purge, non-blocking allocations failing without a purge',
+    create: (env: VmallocEnv) => new linux_7_3(env),
   },
 ] as const satisfies readonly VersionInfo[];
 
