@@ -5,7 +5,8 @@
  * trace on the ported versions from the snapshot read before it, and say
  * how closely each one follows the kernel (scripts/tracefs/replay.ts).
  *
- * Exit status: 0 when the matching version (linux-6.12) placed every
+ * Exit status: 0 when the matching version (the one the trace file name
+ * starts with, else linux-6.12) placed every
  * allocation where the kernel did, matched every purge and met no unknown
  * free (or was not asked for); 1 otherwise; 2 on bad input.
  */
@@ -15,7 +16,7 @@ import { versionNames } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { parseTracefs } from '../tracefs/parse';
-import { MATCHING_VERSION, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
+import { MATCHING_VERSION, matchingVersionFor, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
 import { parseVmallocinfo } from '../tracefs/vmallocinfo';
 import { EXIT_DIVERGED, EXIT_OK } from './exit';
 import { writeText } from '../lib/write-text';
@@ -55,8 +56,8 @@ export interface ReplayTracefsOptions {
 }
 
 /** The default list: the matching version first, then every other registered one. */
-export function defaultKernels(): string[] {
-  return [MATCHING_VERSION, ...versionNames().filter((v) => v !== MATCHING_VERSION)];
+export function defaultKernels(matching: string = MATCHING_VERSION): string[] {
+  return [matching, ...versionNames().filter((v) => v !== matching)];
 }
 
 /** One JSON object per version. */
@@ -157,8 +158,9 @@ export function replayTracefsCommand(o: ReplayTracefsOptions, out: (s: string) =
   const after = o.after ? parseVmallocinfo(o.after, readText(o.after)) : undefined;
   const cpus = o.cpus ?? trace.cpus;
   if (cpus === null) throw new InputError(o.tracefs, null, 'no "#P:N" CPU count in the header: give --cpus');
-  const kernels = o.kernel ?? defaultKernels();
-  const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming });
+  const matching = matchingVersionFor(o.tracefs, versionNames());
+  const kernels = o.kernel ?? defaultKernels(matching);
+  const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming, matching });
   if (o.json) out(JSON.stringify(r.versions.map(versionJson), null, 2));
   else out(formatReplayTable(r));
   if (o.html) {

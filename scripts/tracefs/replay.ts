@@ -31,6 +31,18 @@ import { Vmallocinfo, VmallocinfoArea } from './vmallocinfo';
 /** The registered version that wrote traces in this format (6.2+ events, 6.12 semantics). */
 export const MATCHING_VERSION = 'linux-6.12';
 
+/**
+ * The version that wrote a trace: the registered version its file name
+ * starts with (`linux-7.3.c_rand...trace.gz` names linux-7.3; the longest
+ * registered name wins), else MATCHING_VERSION.
+ */
+export function matchingVersionFor(file: string, names: readonly string[]): string {
+  const base = file.replace(/^.*[\\/]/, '');
+  let best: string | null = null;
+  for (const n of names) if (base.startsWith(n + '.') && (!best || n.length > best.length)) best = n;
+  return best ?? MATCHING_VERSION;
+}
+
 export type TraceOp =
   | {
       kind: 'a';
@@ -275,6 +287,8 @@ export interface ReplayOptions {
    * 'inline': at once, inside the free that queued it.
    */
   workTiming?: 'recorded' | 'inline';
+  /** The version that wrote the trace (default MATCHING_VERSION). */
+  matching?: string;
 }
 
 /** Replay the stream on one version. */
@@ -306,7 +320,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   if (worker) worker.work_mode = 'deferred';
   const res: VersionReplay = {
     kernel: name,
-    matching: name === MATCHING_VERSION,
+    matching: name === (opts.matching ?? MATCHING_VERSION),
     allocations: 0,
     sameAddress: 0,
     share: 0,

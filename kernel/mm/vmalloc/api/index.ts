@@ -11,6 +11,7 @@
  *   linux-2.6.35 <- linux-2.6.35-02b709df (the fragmented-block purge reverted: 2.6.32's blocks)
  *   linux-6.1 (whole port) <- linux-6.1+fc1e0d980037 (the stale-TLB fix alone)
  *                          <- linux-6.12 (per-CPU xarrays, v6.5 series, vmap nodes)
+ *                             <- linux-7.3 (vrealloc shrink/grow by nr_pages, non-blocking gfp, deferred cleanup)
  */
 
 import type { VmapAllocator } from '../common';
@@ -22,6 +23,7 @@ import { vmalloc_api_linux_3_18 } from './linux-3.18';
 import { allocator_6, vmalloc_api_linux_6_1 } from './linux-6.1';
 import { vmalloc_api_linux_6_1_fc1e0d980037 } from './linux-6.1+fc1e0d980037';
 import { vmalloc_api_linux_6_12 } from './linux-6.12';
+import { vmalloc_api_linux_7_3 } from './linux-7.3';
 
 export interface ApiEraInfo {
   readonly name: string;
@@ -42,6 +44,7 @@ export const API_ERAS = [
   { name: 'linux-6.1', source: '/tmp/ref/linux-6.1/mm/vmalloc.c (Debian 6.1.192)', allocators: ['linux-6.1', 'linux-5.2'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_1(k, as6(a)) },
   { name: 'linux-6.1+fc1e0d980037', source: '6.1 + fc1e0d980037', allocators: ['linux-6.1', 'linux-5.2'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_1_fc1e0d980037(k, as6(a)) },
   { name: 'linux-6.12', source: '/tmp/ref/linux-6.12/mm/vmalloc.c (Debian 6.12.95)', allocators: ['linux-6.12'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_12(k, as6(a)) },
+  { name: 'linux-7.3', source: 'Debian linux-source-7.3 7.3.4, mm/vmalloc.c (docs/sources.md)', allocators: ['linux-7.3'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_7_3(k, as6(a)) },
 ] as const satisfies readonly ApiEraInfo[];
 
 export type ApiEraName = (typeof API_ERAS)[number]['name'];
@@ -75,6 +78,7 @@ export const KERNELS = [
   { name: 'linux-6.1', allocator: 'linux-6.1', api: 'linux-6.1', flushEra: 'linux-3.17', NR_CPUS: 8192, nativeTrace: false, description: 'Debian 6.1.192: no fc1e0d980037' },
   { name: 'linux-6.1+fc1e0d980037', allocator: 'linux-6.1', api: 'linux-6.1+fc1e0d980037', flushEra: 'linux-3.17', NR_CPUS: 8192, nativeTrace: false, description: '6.1 with the v6.5 stale-TLB fix for fully used vmap blocks' },
   { name: 'linux-6.12', allocator: 'linux-6.12', api: 'linux-6.12', flushEra: 'linux-3.17', NR_CPUS: 8192, nativeTrace: true, description: 'Debian 6.12.95' },
+  { name: 'linux-7.3', allocator: 'linux-7.3', api: 'linux-7.3', flushEra: 'linux-6.15', NR_CPUS: 8192, nativeTrace: true, description: 'Debian 7.3.4: INVLPGB kernel flushes where the CPU has it, IPIs where not' },
 ] as const satisfies readonly KernelInfo[];
 
 export type KernelName = (typeof KERNELS)[number]['name'];
