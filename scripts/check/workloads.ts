@@ -35,7 +35,7 @@ export const DEFAULT_NOPS: Record<WorkloadName, number> = {
   'lazy-churn': 6000,
   'fixed-busy-list': 4000,
   random: 4000,
-  'pool-churn': 6000,
+  'pool-churn': 2000,
 };
 
 export function isWorkload(s: string): s is WorkloadName {
@@ -311,21 +311,23 @@ class RandomAll extends Base {
 }
 
 /**
- * "pool-churn": 2..8 CPUs (drawn first, once per run), so 6.12+ have as many
- * vmap nodes with per-size pools; vmalloc-range allocations of 64, 128, 192
- * or 256 pages (guard included: every size has a pool), 45% lazy frees,
- * 5% immediate frees, and no explicit purge: only the drain work of the
- * lazy threshold purges, without full decay, so pools live across purges.
+ * "pool-churn": 2..4 CPUs (drawn first, once per run), so 6.12+ have as many
+ * vmap nodes with per-size pools; vmalloc-range allocations of 256 pages
+ * (guard included: the largest pooled size, so a threshold purge comes
+ * every 64 to 192 lazy frees) and, one in ten, of 2 pages (a pool that
+ * stays short), 45% lazy frees, 5% immediate frees,
+ * and no explicit purge: only the drain work of the lazy threshold purges,
+ * without full decay, so pools live across purges.
  */
 class PoolChurn extends Base {
   constructor(seed: number, param: number) {
     super('pool-churn', seed, param, 0);
-    (this as { ncpu: number }).ncpu = 2 + new SplitMix64(seed ^ 0x5eed).rnd(7);
+    (this as { ncpu: number }).ncpu = 2 + new SplitMix64(seed ^ 0x5eed).rnd(3);
   }
 
   next(): CheckOp {
     const r = this.rnd(100);
-    if (this.L.n === 0 || r < 50) return this.alloc(64 * (1 + this.rnd(4)) - 1, 1, VS, VE);
+    if (this.L.n === 0 || r < 50) return this.alloc(this.rnd(10) ? 255 : 1, 1, VS, VE);
     if (r < 55) return this.free('f');
     return this.free('l');
   }
