@@ -312,10 +312,10 @@ class RandomAll extends Base {
 
 /**
  * "pool-churn": 2..4 CPUs (drawn first, once per run), so 6.12+ have as many
- * vmap nodes with per-size pools; vmalloc-range allocations of 256 pages
- * (guard included: the largest pooled size, so a threshold purge comes
- * every 64 to 192 lazy frees) and, one in ten, of 2 pages (a pool that
- * stays short), 45% lazy frees, 5% immediate frees,
+ * vmap nodes with per-size pools; vmalloc-range allocations (guard page
+ * included) of 2 pages (40%), 256 pages (40%: the largest pooled size) and
+ * 16385 pages (20%: never pooled; one lazy free of it is a threshold purge
+ * at 1..3 CPUs), 45% lazy frees, 5% immediate frees,
  * and no explicit purge: only the drain work of the lazy threshold purges,
  * without full decay, so pools live across purges.
  */
@@ -327,7 +327,10 @@ class PoolChurn extends Base {
 
   next(): CheckOp {
     const r = this.rnd(100);
-    if (this.L.n === 0 || r < 50) return this.alloc(this.rnd(10) ? 255 : 1, 1, VS, VE);
+    if (this.L.n === 0 || r < 50) {
+      const k = this.rnd(10);
+      return this.alloc(k < 4 ? 1 : k < 8 ? 255 : 16384, 1, VS, VE);
+    }
     if (r < 55) return this.free('f');
     return this.free('l');
   }
