@@ -160,7 +160,8 @@ export function replayTracefsCommand(o: ReplayTracefsOptions, out: (s: string) =
   const cpus = o.cpus ?? trace.cpus;
   if (cpus === null) throw new InputError(o.tracefs, null, 'no "#P:N" CPU count in the header: give --cpus');
   const matching = matchingVersionFor(o.tracefs, versionNames());
-  const kernels = o.kernel ?? defaultKernels(matching);
+  // One name: that version first, then every other registered one for comparison; a list: exactly those.
+  const kernels = o.kernel ? (o.kernel.length === 1 ? defaultKernels(o.kernel[0] as string) : o.kernel) : defaultKernels(matching);
   const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming, matching });
   if (o.json) out(JSON.stringify(r.versions.map(versionJson), null, 2));
   else out(formatReplayTable(r));

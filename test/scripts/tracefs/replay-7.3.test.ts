@@ -12,6 +12,7 @@ import { readText } from '../../../scripts/lib/read-text';
 import { parseTracefs, TracefsTrace } from '../../../scripts/tracefs/parse';
 import { compareWithInfo, matchingVersionFor, replayTracefs, TracefsReplay } from '../../../scripts/tracefs/replay';
 import { parseVmallocinfo, Vmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
+import { replayTracefsCommand } from '../../../scripts/cli/replay-tracefs';
 import { SAMPLE_7_3, SAMPLE_7_3_CPU2 } from './sample';
 
 describe('tracefs replay of the real linux-7.3 captures', function () {
@@ -56,6 +57,16 @@ describe('tracefs replay of the real linux-7.3 captures', function () {
       expect(r.versions[2].sameAddress).to.be.below(5000);
       expect(r.versions[2].purgesMatched).to.be.below(21);
     });
+  });
+
+  it('`replay --tracefs ... --kernel linux-7.3` exits 0 and compares every other version, 6.12 and 6.1 included', () => {
+    const out: string[] = [];
+    const status = replayTracefsCommand({ tracefs: SAMPLE_7_3.trace, before: SAMPLE_7_3.before, kernel: ['linux-7.3'] }, (s) => out.push(s));
+    expect(status).to.equal(0);
+    const rows = out.join('\n').split('\n').filter((l) => /^(linux|mmotm)-\S+( \*)?\s+\d/.test(l));
+    expect(rows[0]).to.match(/^linux-7\.3 \*\s+5000\s+5000\s+100\.00%\s+21\/21\s+21\s/);
+    expect(rows.map((r) => r.split(/\s+/)[0])).to.include.members(['linux-6.12', 'linux-6.1']);
+    expect(rows).to.have.length(versionNames().length);
   });
 
   describe('2 CPUs, fixed size', () => {
