@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /**
  * The cycle cost model: one number per modelled event, each with the source it comes
- * from (shared/reference/x86-tlb.md §4 and §6, which cite the original measurements).
+ * from (docs/reference/x86-tlb.md §4 and §6, which cite the original measurements).
  * The table can be overridden from a JSON object `{ "invlpg": 900, ... }`; unknown keys
  * and bad values are rejected with one sentence.
  */

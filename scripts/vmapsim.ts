@@ -21,7 +21,7 @@ import { replayTracefsCommand } from './cli/replay-tracefs';
 import { runCommand } from './cli/run';
 import { isInputError } from './lib/input-error';
 import { makeDir } from './lib/write-text';
-import { goldenDir } from './lib/paths';
+import { GOLDEN_DEFAULT_NAME, goldenDir } from './lib/paths';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const err = (s: string) => process.stderr.write(s + '\n');
@@ -83,7 +83,7 @@ export function buildProgram(): Command {
   program
     .command('replay')
     .description('replay golden traces (plain or gzip) on the version each header names, comparing every op, event and state line')
-    .argument('[trace...]', 'trace files in the golden format (../shared/golden/FORMAT.md)')
+    .argument('[trace...]', 'trace files in the golden format (data/golden/FORMAT.md; the traces are data/golden/*.trace.gz)')
     .option('--json', 'print one JSON array of results')
     .option('-q, --quiet', 'print only divergences and errors')
     .option('--check', 'also check every allocator invariant after every op')
@@ -126,7 +126,7 @@ export function buildProgram(): Command {
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
       return n;
     })
-    .option('--golden <dir>', 'folder with the bench streams', goldenDir())
+    .addOption(new Option('--golden <dir>', 'folder with the bench streams').default(goldenDir(), GOLDEN_DEFAULT_NAME))
     .option('--json', 'print JSON (allocator: an array of {version, stream, nsPerOp, touchesPerAlloc, cHere?}; --machine: {cpus, checker, tlbHitsPerSec, walksPerSec})')
     .option('--machine', 'the machine: TLB-hit and full-walk translations per second at 1, 8 and 64 CPUs, checker on and off')
     .option('--gfs2', 'gfs2-vmalloc-loop on the machine, checker off and on: wall time, CPU time, peak memory')
@@ -191,7 +191,7 @@ export function buildProgram(): Command {
   program
     .command('main')
     .description('the main job of `make run`: replay every golden trace of every version, then the gfs2-vmalloc-loop headline with an HTML report')
-    .option('--golden <dir>', 'folder with the golden traces', goldenDir())
+    .addOption(new Option('--golden <dir>', 'folder with the golden traces').default(goldenDir(), GOLDEN_DEFAULT_NAME))
     .option('--bench', 'also run the allocator benchmark (minutes)')
     .option('--iterations <n>', 'gfs2-vmalloc-loop iterations of the headline', countArg, 25000)
     .option('--html <file>', 'where to write the headline HTML report', 'out/vmapsim-report.html')

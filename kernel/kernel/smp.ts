@@ -10,7 +10,8 @@
  * SCF_RUN_LOCAL); 2.6.35's on_each_cpu (smp_call_function + local call with
  * IRQs off) has the same observable effect: one CAL IPI per other online
  * CPU whose queue was empty, and the function on every online CPU.
- * Upstream path: kernel/smp.c. Text read: /tmp/ref/linux-6.1/kernel/smp.c.
+ * Upstream path: kernel/smp.c. Text read: kernel/smp.c of Debian's 6.1
+ * (docs/sources.md#text-linux-6.1).
  * IPIs are counted on the CAL line (CALL_FUNCTION_VECTOR).
  */
 

@@ -13,7 +13,8 @@
  * vunmap_*_range), which differs only in names and huge-page attempts.
  * Upstream paths: mm/vmalloc.c, lib/ioremap.c (2.6.35) / mm/vmalloc.c
  * vmap_range_noflush (6.1), include/asm-generic/pgtable-nop4d.h.
- * Text read: /tmp/ref/linux-2.6.35/mm/vmalloc.c, /tmp/ref/linux-6.1/mm/vmalloc.c.
+ * Text read: mm/vmalloc.c of 2.6.35 and 6.1 (docs/sources.md#text-linux-2.6.35,
+ * #text-linux-6.1).
  *
  * As in the kernel:
  * - new tables are zeroed pages, linked with _KERNPG_TABLE (P|RW|A|D);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Allocator-only benchmark: replay the 1,000,000-op bench streams of
- * ../shared/golden (format at the end of FORMAT.md) through each version and
+ * data/golden (format at the end of FORMAT.md) through each version and
  * report ns/op and rb_entry/list_entry evaluations per allocation, next to
  * the figures of the kernel's own code (gcc -O2, same machine class).
  */

@@ -10,6 +10,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { versionNames } from '../../kernel/mm/vmalloc/index';
+import { displayPath } from '../lib/paths';
 import { formatDivergence, replayGoldenFile } from '../replay/golden';
 import { benchCommand } from './bench';
 import { runCommand } from './run';
@@ -18,7 +19,7 @@ import { EXIT_DIVERGED, EXIT_OK } from './exit';
 export function mainJob(golden: string, opts: { bench: boolean; iterations: number; html: string }, out: (s: string) => void, err: (s: string) => void): number {
   let status = EXIT_OK;
   const files = readdirSync(golden).filter((f) => f.endsWith('.trace.gz'));
-  out(`Golden traces in ${golden}:`);
+  out(`Golden traces in ${displayPath(golden)}:`);
   for (const v of versionNames()) {
     const mine = files.filter((f) => f.startsWith(`${v}.`)).sort();
     let ok = 0;

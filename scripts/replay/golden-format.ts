@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Parser for the golden trace format (../shared/golden/FORMAT.md,
+ * Parser for the golden trace format (data/golden/FORMAT.md,
  * "vmap-golden 1"): a header of `# key: value` lines, then one block per
  * operation (op line, `!` event lines, `=` state line), then `# end:`.
  * Every problem is an InputError naming the file, the line and the field.

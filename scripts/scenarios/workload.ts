@@ -18,7 +18,7 @@ export const workload: Scenario = {
   name: 'workload',
   description: "the golden traces' workloads (random-mixed, ioremap-align, tiny-window, top-of-space, lazy-churn, fixed-busy-list, random), generated live on any version",
   params: [
-    { name: 'workload', kind: 'enum', default: 'top-of-space', values: WORKLOADS, description: 'which generator (golden/FORMAT.md)' },
+    { name: 'workload', kind: 'enum', default: 'top-of-space', values: WORKLOADS, description: 'which generator (data/golden/FORMAT.md)' },
     { name: 'ops', kind: 'int', default: 0, min: 0, description: 'operations to run (0: the workload default)' },
     { name: 'param', kind: 'int', default: 0, min: 0, description: 'the workload parameter (0: its default)' },
   ],

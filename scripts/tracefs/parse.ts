@@ -8,7 +8,7 @@
  *   TASK-PID [CPU] FLAGS TIMESTAMP: purge_vmap_area_lazy: start=0x%lx end=0x%lx num_purged=%u
  *
  * (formats of include/trace/events/vmalloc.h; the reference is
- * ../shared/reference/real-kernel-facts.md). Any task, any CPU. `#` header
+ * docs/reference/real-kernel-facts.md). Any task, any CPU. `#` header
  * lines are read for `#P:N` (CPUs) and the entries counts; lines of other
  * events are counted and skipped; `CPU:N [LOST M EVENTS]` lines are counted.
  * Anything else that is not blank is malformed: an InputError naming the

@@ -5,9 +5,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { FLUSH_ERAS } from '../../kernel/arch/x86/mm/tlb';
+import { API_ERAS } from '../../kernel/mm/vmalloc/api/index';
+import { VERSIONS } from '../../kernel/mm/vmalloc/index';
 import { goldenTraces } from '../helpers/golden';
 
 const ROOT = resolve(__dirname, '..', '..');
+
+/** Folders of some machine: a product's output never names one. */
+const MACHINE_PATH = /\/tmp\/|\/work\/|\/root\/|\/home\/|\/ref\//;
 
 function vmapsim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'vmapsim.ts'), ...args], {
@@ -87,6 +93,27 @@ describe('the vmapsim command', function () {
     expect(r.status).to.equal(0);
     expect(r.stdout).to.contain('linux-2.6.39');
     expect(r.stdout).to.contain('89699605fe7c');
+  });
+
+  it('prints no machine path in list, list --json or the help of the commands that read data/', () => {
+    for (const args of [['list'], ['list', '--json'], ['bench', '--help'], ['main', '--help'], ['replay', '--help']]) {
+      const r = vmapsim(...args);
+      expect(r.status, args.join(' ')).to.equal(0);
+      expect(r.stdout.length, args.join(' ')).to.be.greaterThan(100);
+      expect(r.stdout, args.join(' ')).to.not.match(MACHINE_PATH);
+      expect(r.stdout, args.join(' ')).to.not.contain(ROOT);
+    }
+    expect(vmapsim('main', '--help').stdout).to.match(/default: \$VMAPSIM_GOLDEN,\s+else data\/golden/);
+  });
+
+  it('names every ported text by a public source or a docs/sources.md anchor, never a machine path', () => {
+    const sources = [...VERSIONS.map((v) => v.source), ...API_ERAS.map((e) => e.source), ...FLUSH_ERAS.map((e) => e.source)];
+    expect(sources.length).to.be.greaterThan(15);
+    for (const s of sources) expect(s).to.not.match(MACHINE_PATH);
+    const anchors = sources.flatMap((s) => [...s.matchAll(/docs\/sources\.md#([\w.+-]+)/g)].map((m) => m[1]));
+    expect(anchors).to.include.members(['text-linux-2.6.35', 'text-linux-3.18', 'text-linux-6.1', 'text-linux-6.12']);
+    const doc = readFileSync(join(ROOT, 'docs', 'sources.md'), 'utf8');
+    for (const a of anchors) expect(doc, a).to.contain(`<a id="${a}"></a>`);
   });
 
   it('lists the kernels a machine scenario boots and the check variants', () => {

@@ -9,9 +9,9 @@
  *   vmalloc:purge_vmap_area_lazy   "start=0x%lx end=0x%lx num_purged=%u"
  *   tlb:tlb_flush                  "pages:%ld reason:%s (%d)"
  *
- * (include/trace/events/vmalloc.h of 6.2+, text /tmp/ref/linux-6.12/include/
- * trace/events/vmalloc.h; include/trace/events/tlb.h; formats also in
- * shared/reference/real-kernel-facts.md.)
+ * (include/trace/events/vmalloc.h of 6.2+, text: Debian's 6.12,
+ * docs/sources.md#text-linux-6.12; include/trace/events/tlb.h; formats also in
+ * docs/reference/real-kernel-facts.md.)
  *
  * Timestamps are the emitting CPU's modelled cycles divided by a stated clock
  * rate (default 3 GHz), printed as seconds.microseconds (truncated). The

@@ -100,7 +100,7 @@ export const VERSIONS = [
     name: 'linux-7.3',
     release: 'v7.3; Debian 7.3.4-1~bpo13+1',
     commit: 'the 6.12 vmap nodes with 6.16 (error values from the search, decay_va_pool_node keeps small pools) and 6.19 (non-blocking gfp) changes',
-    source: 'Debian linux-source-7.3 7.3.4-1~bpo13+1, mm/vmalloc.c (text not committed; docs/sources.md)',
+    source: 'Debian linux-source-7.3 7.3.4-1~bpo13+1, mm/vmalloc.c (text not committed; docs/sources.md#text-linux-7.3)',
     upstreamPath: 'mm/vmalloc.c',
     description: '6.12 with -ENOENT/-ERANGE/-ENOMEM from the search, pools of fewer than 4 areas kept on a non-full purge, non-blocking allocations failing without a purge',
     create: (env: VmallocEnv) => new linux_7_3(env),

@@ -35,7 +35,7 @@
  *   and vmap_init_nodes at 5405-5500), compared with the 6.12.95 tree the
  *   6.12 port was made from; include/linux/gfp_types.h and gfp.h (the gfp
  *   bits, gfpflags_allow_blocking), mm/internal.h (GFP_RECLAIM_MASK),
- *   include/trace/events/vmalloc.h. Provenance: docs/sources.md. The text
+ *   include/trace/events/vmalloc.h. Provenance: docs/sources.md#text-linux-7.3. The text
  *   is not committed; the comments here are paraphrases. Line numbers in
  *   BUG/WARN sites are lines of that mm/vmalloc.c.
  *

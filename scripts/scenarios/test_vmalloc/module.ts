@@ -23,9 +23,9 @@
  *    counts as xfailed, and the Summary line gains "xfailed: N";
  *    nr_pcpu_objects for pcpu_alloc_test (not modelled); run_test_mask
  *    defaults to 7 in the module (the scenario keeps its own default).
- * Texts read: /tmp/ref/mails/test_vmalloc-v5.1.txt, /tmp/ref/linux-6.1/lib/
- * test_vmalloc.c, /tmp/ref/linux-6.12/lib/test_vmalloc.c, Debian
- * linux-source-7.3 7.3.4 lib/test_vmalloc.c (paraphrased; docs/sources.md).
+ * Texts read (paraphrased): the v5.1 submission (docs/sources.md#text-
+ * test-vmalloc-v5.1), lib/test_vmalloc.c of Debian's 6.1, 6.12 and 7.3
+ * (docs/sources.md#text-linux-6.1, #text-linux-6.12, #text-linux-7.3).
  *
  * Workers: each test case is a generator that yields after every kernel call
  * (vmalloc, vfree, a write through the MMU, ...); the workers run through

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { replayHtml } from '../../../scripts/cli/replay-tracefs';
-import { goldenDir } from '../../../scripts/lib/paths';
+import { realTracesDir } from '../../../scripts/lib/paths';
 import { readText } from '../../../scripts/lib/read-text';
 import { parseTracefs } from '../../../scripts/tracefs/parse';
 import { replayTracefs } from '../../../scripts/tracefs/replay';
@@ -12,7 +12,7 @@ describe('the HTML page of a tracefs replay', function () {
   this.timeout(60000);
 
   it('draws the address agreement and the purges matched of every version, with the table', () => {
-    const base = join(goldenDir(), '..', 'real-traces', 'linux-6.12.c_rand1to64p_pool100.cpu1');
+    const base = join(realTracesDir(), 'linux-6.12.c_rand1to64p_pool100.cpu1');
     const trace = parseTracefs(`${base}.trace.gz`, readText(`${base}.trace.gz`));
     const before = parseVmallocinfo(`${base}.vmallocinfo-before.txt`, readText(`${base}.vmallocinfo-before.txt`));
     const r = replayTracefs(trace, before, ['linux-6.12', 'mmotm-2010-vmap-cache-v1'], { cpus: 1 });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The real 7.3.4 captures (../shared/real-traces/README.md, third and
+ * The real 7.3.4 captures (data/real-traces/README.md, third and
  * fourth samples) replayed on linux-7.3 and the ports it is compared with.
  * The expected counts come from the trace files themselves (5000
  * alloc_vmap_area lines, 21 purge lines, the after snapshot), not from a run.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Purge lines that print away from where they took effect (7.3's lazy
- * preemption, ../shared/real-traces/README.md): placePurges() and the
+ * preemption, data/real-traces/README.md): placePurges() and the
  * replay on top of it, on hand-made one-CPU traces.
  */
 import { expect } from 'chai';

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The public real-trace sample (../shared/real-traces), for the tracefs tests. */
+/* The public real-trace sample (data/real-traces, see its README.md), for the tracefs tests. */
 
 import { resolve } from 'node:path';
-import { repoRoot } from '../../../scripts/lib/paths';
+import { realTracesDir } from '../../../scripts/lib/paths';
 
-const DIR = process.env.VMAPSIM_REAL_TRACES ?? resolve(repoRoot(), '..', 'shared', 'real-traces');
-const BASE = resolve(DIR, 'linux-6.12.c_rand1to64p_pool100.cpu1');
+const BASE = resolve(realTracesDir(), 'linux-6.12.c_rand1to64p_pool100.cpu1');
 
 export const SAMPLE = {
   trace: `${BASE}.trace.gz`,
@@ -14,8 +13,8 @@ export const SAMPLE = {
 };
 
 /** The real 7.3.4 captures of the same workloads (1 CPU random sizes; 2 CPUs fixed 4 pages). */
-const BASE_7_3 = resolve(DIR, 'linux-7.3.c_rand1to64p_pool100.cpu1');
-const BASE_7_3_CPU2 = resolve(DIR, 'linux-7.3.a_vmalloc4p.cpu2');
+const BASE_7_3 = resolve(realTracesDir(), 'linux-7.3.c_rand1to64p_pool100.cpu1');
+const BASE_7_3_CPU2 = resolve(realTracesDir(), 'linux-7.3.a_vmalloc4p.cpu2');
 
 export const SAMPLE_7_3 = {
   trace: `${BASE_7_3}.trace.gz`,

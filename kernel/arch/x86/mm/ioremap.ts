@@ -8,7 +8,7 @@
  * Memory types (PAT, memtype reservation) are not modelled: the leaves get
  * PCD (UC-).
  * Versions: the same structure in 2.6.35 and 6.1 (text read:
- * shared/reference/vmalloc-history.md §1.8; x86 ioremap.c of 6.1 from memory
+ * docs/reference/vmalloc-history.md §1.8; x86 ioremap.c of 6.1 from memory
  * of its structure, [M]).
  */
 

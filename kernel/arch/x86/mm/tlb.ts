@@ -14,9 +14,9 @@
  *                                 when the CPU has it.
  *
  * Texts read: linux-2.6: the 2.6.3x arch/x86/mm/tlb.c and asm/tlbflush.h as
- * described in shared/reference/x86-tlb.md §2.1 (gebi/linux-2.6 @ ff1883fe;
- * index id 284752183); linux-3.17: /tmp/ref/linux-6.1/arch/x86/mm/tlb.c
- * (Debian 6.1.192), whose kernel-flush functions keep the 3.17 structure
+ * described in docs/reference/x86-tlb.md §2.1 (gebi/linux-2.6 @ ff1883fe;
+ * index id 284752183); linux-3.17: arch/x86/mm/tlb.c of Debian 6.1.192
+ * (docs/sources.md#text-linux-6.1), whose kernel-flush functions keep the 3.17 structure
  * (a5102476a24b set the ceiling to 33) and whose counting rules are modelled
  * for the whole era; linux-6.15: tip commit 82378c6c2f43 "x86/mm: Use INVLPGB
  * for kernel TLB flushes" as quoted in x86-tlb.md §2.3 (flush_tlb_kernel_range
@@ -290,7 +290,7 @@ export const FLUSH_ERAS = [
   {
     name: 'linux-3.17',
     releases: '3.17 .. 6.14',
-    source: '/tmp/ref/linux-6.1/arch/x86/mm/tlb.c (Debian 6.1.192)',
+    source: 'arch/x86/mm/tlb.c of Debian 6.1.192 (docs/sources.md#text-linux-6.1)',
     description: '> 33 pages: on_each_cpu(do_flush_tlb_all); else on_each_cpu(do_kernel_range_flush), INVLPG per page',
     create: (k: tlb_context): x86_kernel_tlb => new linux_3_17(k),
   },

@@ -37,14 +37,14 @@ const as2 = (a: VmapAllocator): allocator_2_6 => a as unknown as allocator_2_6;
 const as6 = (a: VmapAllocator): allocator_6 => a as unknown as allocator_6;
 
 export const API_ERAS = [
-  { name: 'linux-2.6.35', source: '/tmp/ref/linux-2.6.35/mm/vmalloc.c', allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_2_6_35(k, as2(a)) },
+  { name: 'linux-2.6.35', source: 'mm/vmalloc.c of 2.6.35.6 (docs/sources.md#text-linux-2.6.35)', allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_2_6_35(k, as2(a)) },
   { name: 'linux-2.6.35-02b709df', source: '2.6.35 with 02b709df reverted (2.6.32 vmap blocks: index ids 37830178053, 35056785741)', allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_2_6_35_02b709df(k, as2(a)) },
   { name: 'linux-2.6.39', source: '2.6.35 + 64141da5 (eager PTE clearing)', allocators: ['linux-2.6.39', 'linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-3.18'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_2_6_39(k, as2(a)) },
-  { name: 'linux-3.18', source: '/tmp/ref/linux-3.18/mm/vmalloc.c', allocators: ['linux-3.18'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_3_18(k, as2(a)) },
-  { name: 'linux-6.1', source: '/tmp/ref/linux-6.1/mm/vmalloc.c (Debian 6.1.192)', allocators: ['linux-6.1', 'linux-5.2'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_1(k, as6(a)) },
+  { name: 'linux-3.18', source: 'mm/vmalloc.c of 3.18 (docs/sources.md#text-linux-3.18)', allocators: ['linux-3.18'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_3_18(k, as2(a)) },
+  { name: 'linux-6.1', source: 'mm/vmalloc.c of Debian 6.1.192 (docs/sources.md#text-linux-6.1)', allocators: ['linux-6.1', 'linux-5.2'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_1(k, as6(a)) },
   { name: 'linux-6.1+fc1e0d980037', source: '6.1 + fc1e0d980037', allocators: ['linux-6.1', 'linux-5.2'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_1_fc1e0d980037(k, as6(a)) },
-  { name: 'linux-6.12', source: '/tmp/ref/linux-6.12/mm/vmalloc.c (Debian 6.12.95)', allocators: ['linux-6.12'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_12(k, as6(a)) },
-  { name: 'linux-7.3', source: 'Debian linux-source-7.3 7.3.4, mm/vmalloc.c (docs/sources.md)', allocators: ['linux-7.3'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_7_3(k, as6(a)) },
+  { name: 'linux-6.12', source: 'mm/vmalloc.c of Debian 6.12.95 (docs/sources.md#text-linux-6.12)', allocators: ['linux-6.12'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_6_12(k, as6(a)) },
+  { name: 'linux-7.3', source: 'mm/vmalloc.c of Debian 7.3.4 (docs/sources.md#text-linux-7.3)', allocators: ['linux-7.3'], create: (k: vmalloc_context, a: VmapAllocator): vmalloc_api => new vmalloc_api_linux_7_3(k, as6(a)) },
 ] as const satisfies readonly ApiEraInfo[];
 
 export type ApiEraName = (typeof API_ERAS)[number]['name'];

@@ -8,8 +8,8 @@
  * remove_vm_area, __vunmap), vmap, vmalloc, vfree, and /proc/vmallocinfo.
  *
  * Version: linux-2.6.35. Upstream path: mm/vmalloc.c (and fs/proc/mmu.c's
- * get_vmalloc_info). Text read: /tmp/ref/linux-2.6.35/mm/vmalloc.c
- * (rivsidn/linux-2.6.35.6, index id 38332888255).
+ * get_vmalloc_info). Text read: mm/vmalloc.c of 2.6.35.6
+ * (rivsidn/linux-2.6.35.6, index id 38332888255; docs/sources.md#text-linux-2.6.35).
  *
  * In this era PTEs stay mapped until the purge: remove_vm_area only marks
  * the area lazily freed (the allocator's purge calls vunmap_page_range),

@@ -8,8 +8,8 @@
  * time; only the TLB flush stays lazy). set_iounmap_nonlazy() exists (2.6.37).
  *
  * Version: linux-2.6.39. Upstream path: mm/vmalloc.c. Text: the 2.6.35 text
- * (/tmp/ref/linux-2.6.35/mm/vmalloc.c) with Jeremy's patch applied as the
- * 3.x text shows it (/tmp/ref/linux-3.18/mm/vmalloc.c: vb_free calls
+ * (docs/sources.md#text-linux-2.6.35) with Jeremy's patch applied as the
+ * 3.x text shows it (docs/sources.md#text-linux-3.18: vb_free calls
  * vunmap_page_range before marking the region dirty). Only the functions
  * that differ from linux-2.6.35.ts are written here; the rest is inherited
  * unchanged, so this file reads like the patch.

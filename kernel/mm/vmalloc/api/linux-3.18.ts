@@ -9,8 +9,8 @@
  * order, from VMAP_BBMAP_BITS - vb->free, and never reuses freed space).
  *
  * Version: linux-3.18. Upstream path: mm/vmalloc.c. Text read:
- * /tmp/ref/linux-3.18/mm/vmalloc.c (torvalds/linux @ 7ebdfaa52d15, index id
- * 2879928): setup_vmalloc_vm, remove_vm_area, vb_alloc, vm_unmap_aliases,
+ * mm/vmalloc.c (torvalds/linux @ 7ebdfaa52d15, index id 2879928;
+ * docs/sources.md#text-linux-3.18): setup_vmalloc_vm, remove_vm_area, vb_alloc, vm_unmap_aliases,
  * s_show, get_vmalloc_info. Only what differs from linux-2.6.39.ts is here.
  */
 

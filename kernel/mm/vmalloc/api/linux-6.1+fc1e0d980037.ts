@@ -9,7 +9,7 @@
  *
  * Version: linux-6.1 + fc1e0d980037, a named variant (Debian's 6.1.192 does
  * not carry it). Upstream path: mm/vmalloc.c. Text: the 6.1 text
- * (/tmp/ref/linux-6.1/mm/vmalloc.c) and the commit's description (index id
+ * (docs/sources.md#text-linux-6.1) and the commit's description (index id
  * 35100180516; quoted in vmalloc-history.md §7 item 10). Upstream the fix
  * walked the per-CPU xarrays that 6.4 had introduced; 6.1 keeps one global
  * vmap_blocks xarray, so the backport walks that one, in index order

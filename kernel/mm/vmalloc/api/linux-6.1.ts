@@ -11,7 +11,7 @@
  * "unpurged vm_area" lines; VmallocUsed from nr_vmalloc_pages.
  *
  * Version: linux-6.1 (Debian 6.1.192). Upstream path: mm/vmalloc.c.
- * Text read: /tmp/ref/linux-6.1/mm/vmalloc.c. Also runs the linux-5.2
+ * Text read: docs/sources.md#text-linux-6.1. Also runs the linux-5.2
  * allocator, whose API section has the same vmap-block code; for it the
  * 5.2 VM_VM_AREA / VM_LAZY_FREE bits on va->flags are kept as 5.2's
  * setup_vmalloc_vm and remove_vm_area keep them.

@@ -19,10 +19,10 @@
  *   anew, copies and vfrees; __vmalloc(size, gfp_mask).
  *
  * Version: linux-6.12 (Debian 6.12.95). Upstream path: mm/vmalloc.c.
- * Text read: /tmp/ref/linux-6.12/mm/vmalloc.c (vmap block section,
+ * Text read: docs/sources.md#text-linux-6.12 (vmap block section,
  * _vm_unmap_aliases, remove_vm_area, vm_unmap_ram, vm_map_ram; vrealloc,
- * __vmalloc and __get_vm_area_node of the 6.12.95 tree, docs/sources.md).
- * Only what differs from linux-6.1.ts is here.
+ * __vmalloc and __get_vm_area_node). Only what differs from linux-6.1.ts
+ * is here.
  */
 
 import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../include/linux/list';

@@ -32,7 +32,7 @@
  * __vmalloc_area_node, defer_vm_area_cleanup, cleanup_vm_area_work,
  * vmalloc_fix_flags, __vmalloc_noprof, vunmap_range), include/linux/gfp.h
  * (gfp_has_io_fs), include/linux/vmalloc.h; provenance in
- * docs/sources.md. Only what differs from linux-6.12.ts is here.
+ * docs/sources.md#text-linux-7.3. Only what differs from linux-6.12.ts is here.
  */
 
 import { ulong } from '../../../include/u64';

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug';
 import { errname, IS_ERR } from '../../../../kernel/include/linux/errno';
 import { hex, ulong } from '../../../../kernel/include/u64';
 import { defaultEnv, nullHooks } from '../../../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../../../kernel/mm/vmalloc/index';
 import { linux_3_18, vmap_area } from '../../../../kernel/mm/vmalloc/linux-3.18';
+import { goldenDir } from '../../../../scripts/lib/paths';
 import { replayGoldenFile } from '../../../../scripts/replay/golden';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
-
-const GOLDEN = process.env.VMAPSIM_GOLDEN ?? resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'golden');
 
 const P = 0x1000;
 const V: ulong = -0x370000000000; // VMALLOC_START 0xffffc90000000000
@@ -36,7 +35,7 @@ function allocOk(a: linux_3_18, size: ulong, align: ulong, vstart: ulong, vend: 
 
 describe('linux-3.18 alloc_vmap_area (the 3.x vmap area cache)', () => {
   describe('golden traces', () => {
-    const files = readdirSync(GOLDEN)
+    const files = readdirSync(goldenDir())
       .filter((f) => f.startsWith('linux-3.18.') && f.endsWith('.trace.gz'))
       .sort();
 
@@ -46,7 +45,7 @@ describe('linux-3.18 alloc_vmap_area (the 3.x vmap area cache)', () => {
 
     for (const f of files) {
       it(`replays ${f} exactly`, () => {
-        const r = replayGoldenFile(join(GOLDEN, f));
+        const r = replayGoldenFile(join(goldenDir(), f));
         const why = r.divergence ? `${r.divergence.what} at op ${r.divergence.op}: ${r.divergence.expected} / ${r.divergence.actual}` : '';
         expect(r.divergence, why).to.equal(null);
         expect(r.ops).to.be.greaterThan(0);
