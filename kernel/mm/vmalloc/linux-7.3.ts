@@ -39,9 +39,11 @@
  *   is not committed; the comments here are paraphrases. Line numbers in
  *   BUG/WARN sites are lines of that mm/vmalloc.c.
  *
- * The trace environment, touches and what is not here: as in
- * linux-6.12.ts. cond_resched() does nothing: the trace environment has no
- * other task to run.
+ * The trace environment, the machine's hooks (locks, purge helpers, the
+ * running CPU; docs/concurrency.md), touches and what is not here: as in
+ * linux-6.12.ts. cond_resched() has no hook: in the trace environment no
+ * other task can run, and on the machine the blocking path yields at the
+ * lock sites instead.
  */
 
 import { EBUSY, EINVAL, ENOENT, ENOMEM, ERANGE, ERR_PTR, IS_ERR_VALUE } from '../../include/linux/errno';
