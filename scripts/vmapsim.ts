@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .option('--after <vmallocinfo>', 'with --tracefs: /proc/vmallocinfo read just after, to compare the end state')
     .option('--html <file>', 'with --tracefs: write the comparison as a self-contained HTML page')
     .option('--no-infer-pools', 'with --tracefs: do not infer vmap-node pool contents from the trace (versions with vmap nodes, 2+ CPUs)')
-    .addOption(new Option('--kernel <list>', 'with --tracefs: versions, comma separated, or all (default: linux-6.12, then every other)').argParser(kernelArg('bench')))
+    .addOption(new Option('--kernel <list>', 'with --tracefs: versions, comma separated, or all; one name puts that version first and compares every other (default: the version the trace file name starts with, else linux-6.12, then every other)').argParser(kernelArg('bench')))
     .option('--cpus <n>', 'with --tracefs: CPU count (default: the trace header\'s #P:N)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');

@@ -20,6 +20,7 @@ import { manifest as linux_5_2 } from './linux-5.2';
 import { manifest as linux_6_1 } from './linux-6.1';
 import { manifest as linux_6_1_fc1e0d980037 } from './linux-6.1+fc1e0d980037';
 import { manifest as linux_6_12 } from './linux-6.12';
+import { manifest as linux_7_3 } from './linux-7.3';
 import { manifest as linux_2_6_35_nick_v1 } from './linux-2.6.35-nick-v1';
 import { manifest as linux_2_6_35_minchan } from './linux-2.6.35-minchan';
 import { manifest as linux_2_6_39_nick_le } from './linux-2.6.39-nick-le';
@@ -38,6 +39,7 @@ export const BUILTIN_MANIFESTS: readonly KernelManifest[] = [
   linux_6_1,
   linux_6_1_fc1e0d980037,
   linux_6_12,
+  linux_7_3,
   linux_2_6_35_nick_v1,
   linux_2_6_35_minchan,
   linux_2_6_39_nick_le,

@@ -18,7 +18,13 @@ import { CheckOp, VE, VS } from './ops';
 import { SplitMix64 } from './prng';
 
 export const WORKLOADS = ['random-mixed', 'ioremap-align', 'tiny-window', 'top-of-space', 'lazy-churn', 'fixed-busy-list', 'random'] as const;
-export type WorkloadName = (typeof WORKLOADS)[number];
+/**
+ * Workloads outside the golden set and outside `--workload all`'s cycle:
+ * "pool-churn" (several CPUs, pool-sized vmalloc-range areas, lazy frees,
+ * no reclaim), which reaches the vmap-node pools of 6.12+.
+ */
+export const EXTRA_WORKLOADS = ['pool-churn'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number] | (typeof EXTRA_WORKLOADS)[number];
 
 /** FORMAT.md's default nops per workload (and ours for "random"). */
 export const DEFAULT_NOPS: Record<WorkloadName, number> = {
@@ -29,10 +35,11 @@ export const DEFAULT_NOPS: Record<WorkloadName, number> = {
   'lazy-churn': 6000,
   'fixed-busy-list': 4000,
   random: 4000,
+  'pool-churn': 2000,
 };
 
 export function isWorkload(s: string): s is WorkloadName {
-  return (WORKLOADS as readonly string[]).includes(s);
+  return (WORKLOADS as readonly string[]).includes(s) || (EXTRA_WORKLOADS as readonly string[]).includes(s);
 }
 
 export interface OpGenerator {
@@ -303,6 +310,32 @@ class RandomAll extends Base {
   }
 }
 
+/**
+ * "pool-churn": 2..4 CPUs (drawn first, once per run), so 6.12+ have as many
+ * vmap nodes with per-size pools; vmalloc-range allocations (guard page
+ * included) of 2 pages (40%), 256 pages (40%: the largest pooled size) and
+ * 16385 pages (20%: never pooled; one lazy free of it is a threshold purge
+ * at 1..3 CPUs), 45% lazy frees, 5% immediate frees,
+ * and no explicit purge: only the drain work of the lazy threshold purges,
+ * without full decay, so pools live across purges.
+ */
+class PoolChurn extends Base {
+  constructor(seed: number, param: number) {
+    super('pool-churn', seed, param, 0);
+    (this as { ncpu: number }).ncpu = 2 + new SplitMix64(seed ^ 0x5eed).rnd(3);
+  }
+
+  next(): CheckOp {
+    const r = this.rnd(100);
+    if (this.L.n === 0 || r < 50) {
+      const k = this.rnd(10);
+      return this.alloc(k < 4 ? 1 : k < 8 ? 255 : 16384, 1, VS, VE);
+    }
+    if (r < 55) return this.free('f');
+    return this.free('l');
+  }
+}
+
 /** A generator for a workload, seed and parameter (0 = FORMAT.md's default). */
 export function makeGenerator(workload: WorkloadName, seed: number, param = 0): OpGenerator {
   switch (workload) {
@@ -320,5 +353,7 @@ export function makeGenerator(workload: WorkloadName, seed: number, param = 0): 
       return new FixedBusyList(workload, seed, param);
     case 'random':
       return new RandomAll(seed, param);
+    case 'pool-churn':
+      return new PoolChurn(seed, param);
   }
 }

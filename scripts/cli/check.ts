@@ -18,7 +18,7 @@ import { isKernelFile } from '../run/load-kernel';
 import { DivergenceFilter } from '../check/differential';
 import { buildReport, DivergenceReport, formatReport, reportJson } from '../check/report';
 import { shrinkDivergence } from '../check/shrink';
-import { isWorkload, WORKLOADS, WorkloadName } from '../check/workloads';
+import { EXTRA_WORKLOADS, isWorkload, WORKLOADS, WorkloadName } from '../check/workloads';
 import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK, reportError } from './exit';
 import { mergeCommand } from '../check/merge';
 import { parseShardArg, resolveShard, Shard, ShardError } from '../check/shard';
@@ -52,7 +52,7 @@ export function parseAgainst(v: string): string {
 }
 
 export function parseWorkload(v: string): WorkloadName | 'all' {
-  if (v !== 'all' && !isWorkload(v)) throw new InvalidArgumentError(`unknown workload "${v}" (accepted: ${WORKLOADS.join(', ')}, all)`);
+  if (v !== 'all' && !isWorkload(v)) throw new InvalidArgumentError(`unknown workload "${v}" (accepted: ${[...WORKLOADS, ...EXTRA_WORKLOADS].join(', ')}, all)`);
   return v as WorkloadName | 'all';
 }
 
@@ -198,7 +198,7 @@ export function registerCheckCommand(program: Command, out: (s: string) => void,
         .argParser(parseAgainst)
         .makeOptionMandatory(),
     )
-    .addOption(new Option('--workload <name>', `operation generator (${WORKLOADS.join(', ')}, or all to cycle)`).argParser(parseWorkload).default('all'))
+    .addOption(new Option('--workload <name>', `operation generator (${WORKLOADS.join(', ')}, or all to cycle through those; also ${EXTRA_WORKLOADS.join(', ')})`).argParser(parseWorkload).default('all'))
     .option('--ops <n>', "operations per run (default: the workload's nops, 4000 or 6000)", parseCount(1))
     .option('--seed <n>', 'seed of the first run; run r uses seed + r', parseCount(0), 1)
     .option('--runs <n>', 'number of runs', parseCount(1), 10)

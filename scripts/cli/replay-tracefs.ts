@@ -5,7 +5,8 @@
  * trace on the ported versions from the snapshot read before it, and say
  * how closely each one follows the kernel (scripts/tracefs/replay.ts).
  *
- * Exit status: 0 when the matching version (linux-6.12) placed every
+ * Exit status: 0 when the matching version (the one the trace file name
+ * starts with, else linux-6.12) placed every
  * allocation where the kernel did, matched every purge and met no unknown
  * free (or was not asked for); 1 otherwise; 2 on bad input.
  */
@@ -15,7 +16,7 @@ import { versionNames } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { parseTracefs } from '../tracefs/parse';
-import { MATCHING_VERSION, PurgeComparison, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
+import { MATCHING_VERSION, matchingVersionFor, PurgeComparison, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
 import { parseVmallocinfo } from '../tracefs/vmallocinfo';
 import { EXIT_DIVERGED, EXIT_OK } from './exit';
 import { writeText } from '../lib/write-text';
@@ -65,8 +66,8 @@ export interface ReplayTracefsOptions {
 }
 
 /** The default list: the matching version first, then every other registered one. */
-export function defaultKernels(): string[] {
-  return [MATCHING_VERSION, ...versionNames().filter((v) => v !== MATCHING_VERSION)];
+export function defaultKernels(matching: string = MATCHING_VERSION): string[] {
+  return [matching, ...versionNames().filter((v) => v !== matching)];
 }
 
 /** One JSON object per version. */
@@ -150,6 +151,7 @@ export function formatReplayTable(r: TracefsReplay): string {
     `${r.trace}: ${r.events} vmalloc events: ${k.a} allocations, ${k.l} lazy frees, ${k.w} drain-work runs, ${k.p} explicit purges; ${r.recordedPurges} purges recorded (${r.emptyPurges} empty); ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}`,
     `before: ${r.before}${r.after ? `; after: ${r.after}` : ''}`,
   );
+  if (r.movedPurges) out.push(`${r.movedPurges} purge line(s) applied away from their line (where the released space or the included frees show they took effect)`);
   const head = ['kernel', 'allocs', 'same addr', 'share', 'purges', 'matched', 'nr_lazy ok', 'touch/alloc', 'flush pages', 'after', 'first divergence'];
   const rows = r.versions.map((v) => [
     v.kernel + (v.matching ? ' *' : ''),
@@ -210,8 +212,10 @@ export function replayTracefsCommand(o: ReplayTracefsOptions, out: (s: string) =
   const after = o.after ? parseVmallocinfo(o.after, readText(o.after)) : undefined;
   const cpus = o.cpus ?? trace.cpus;
   if (cpus === null) throw new InputError(o.tracefs, null, 'no "#P:N" CPU count in the header: give --cpus');
-  const kernels = o.kernel ?? defaultKernels();
-  const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming, inferPools: o.inferPools });
+  const matching = matchingVersionFor(o.tracefs, versionNames());
+  // One name: that version first, then every other registered one for comparison; a list: exactly those.
+  const kernels = o.kernel ? (o.kernel.length === 1 ? defaultKernels(o.kernel[0] as string) : o.kernel) : defaultKernels(matching);
+  const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming, matching, inferPools: o.inferPools });
   if (o.json) out(JSON.stringify(r.versions.map(versionJson), null, 2));
   else out(formatReplayTable(r));
   if (o.html) {

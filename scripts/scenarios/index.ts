@@ -21,8 +21,11 @@ import { vmallocLoop } from './vmalloc-loop';
 import { vmMapRamExhaustion } from './vm-map-ram-exhaustion';
 import { vmMapRamGuardGap } from './vm-map-ram-guard-gap';
 import { workload } from './workload';
+import { poolDecay } from './pool-decay';
+import { nowaitVmalloc } from './nowait-vmalloc';
+import { vreallocInPlace } from './vrealloc-in-place';
 
-export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan, kdumpVmcoreCopy, vmMapRamExhaustion, neSplitFailslab, purgeLockHold, fragmentedVmapBlocks, pcpuSpuriousFailure];
+export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan, kdumpVmcoreCopy, vmMapRamExhaustion, neSplitFailslab, purgeLockHold, fragmentedVmapBlocks, pcpuSpuriousFailure, poolDecay, nowaitVmalloc, vreallocInPlace];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

@@ -55,9 +55,9 @@ const PARAM_DEFAULTS: Readonly<Record<string, number | boolean>> = {
 export const testVmalloc: Scenario = {
   name: 'test_vmalloc',
   description:
-    "lib/test_vmalloc.c on the machine: every case with the module's parameters, workers and Summary lines (v5.1 text before 6.1, then 6.1's and 6.12's); test_loop_count defaults to 1000 for a quick run (the module's default, 1000000, takes hours here)",
+    "lib/test_vmalloc.c on the machine: every case with the module's parameters, workers and Summary lines (v5.1 text before 6.1, then 6.1's, 6.12's and 7.3's); test_loop_count defaults to 1000 for a quick run (the module's default, 1000000, takes hours here)",
   params: [
-    { name: 'run_test_mask', kind: 'int', default: INT_MAX, min: 0, max: INT_MAX, description: 'bit i runs test i (1 fix_size, 2 full_fit, 4 long_busy_list, 8 random_size, 16 fix_align, 32 random_size_align, 64 align_shift, 128 pcpu, 256/512 kvfree_rcu, 1024 vm_map_ram)' },
+    { name: 'run_test_mask', kind: 'int', default: INT_MAX, min: 0, max: INT_MAX, description: 'bit i runs test i (1 fix_size, 2 full_fit, 4 long_busy_list, 8 random_size, 16 fix_align, 32 random_size_align, 64 align_shift, 128 pcpu, 256/512 kvfree_rcu, 1024 vm_map_ram, 2048 no_block_alloc, 4096 vrealloc; the 7.3 module itself defaults to 7)' },
     { name: 'test_repeat_count', kind: 'int', default: 1, min: 0, max: INT_MAX, description: 'times each selected test runs (0 -> 1, as the module clamps)' },
     { name: 'test_loop_count', kind: 'int', default: 1000, min: 0, max: INT_MAX, description: "inner loop count (module default 1000000; 0 -> 1)" },
     { name: 'nr_threads', kind: 'int', default: 0, min: 0, max: USHRT_MAX, description: 'workers (6.1 text on: clamped to 1..65535, so 0 -> 1; the v5.1 text has no such parameter)' },
@@ -74,7 +74,7 @@ export const testVmalloc: Scenario = {
       description: 'CONFIG_FAILSLAB on the vmap_area allocations, armed after boot: nowait fails those that cannot sleep (ignore-gfp-wait), all fails every one',
     },
   ],
-  versions: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.1+fc1e0d980037', 'linux-6.12'],
+  versions: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.1+fc1e0d980037', 'linux-6.12', 'linux-7.3'],
   defaults: { kernels: ['linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12'], cpus: [2] },
   run(ctx) {
     const text = moduleText(ctx.kernel);
@@ -109,7 +109,7 @@ export const testVmalloc: Scenario = {
     // do_concurrent_test(): the workers and their CPUs.
     const cpusOfWorkers = text === 'v5.1' ? (p.single_cpu_test ? [0] : [...k.cpu_online_mask]) : Array.from({ length: p.nr_threads }, (_, i) => i % ctx.cpus);
     const cases = testCases(text);
-    const results: WorkerResult[] = cpusOfWorkers.map((cpu, id) => ({ id, cpu, cycles: 0, done: false, data: cases.map(() => ({ test_passed: 0, test_failed: 0, not_modelled: 0, time: 0 })) }));
+    const results: WorkerResult[] = cpusOfWorkers.map((cpu, id) => ({ id, cpu, cycles: 0, done: false, data: cases.map(() => ({ test_passed: 0, test_failed: 0, test_xfailed: 0, not_modelled: 0, time: 0 })) }));
     const workers = cpusOfWorkers.map((cpu, id) => makeWorker(k, id, cpu, text, p, ctx.seed, counts));
     notes.unshift(
       `module text ${text}${text === 'v5.1' && releaseNumber(ctx.kernel) < 5.01 ? ' (backported to this kernel)' : ''}: ${workers.length} worker${workers.length === 1 ? '' : 's'} on CPU ${cpusOfWorkers.join(',')}, running side by side in modelled time (docs/concurrency.md)`,

@@ -4,6 +4,12 @@
  * on the ported allocator versions, starting from the /proc/vmallocinfo
  * snapshot read just before recording (scripts/tracefs/vmallocinfo.ts).
  *
+ * 0. Purge lines are put where they took effect (placePurges): a purge
+ *    line with num_purged = n releases the n oldest lazily freed areas; it
+ *    is applied at its line, earlier if an allocation needs the space or a
+ *    later free was not in it, later if a free it includes prints after it
+ *    (7.3's lazy preemption can delay either line; README of the real
+ *    traces).
  * 1. The op stream is rebuilt from the events, in timestamp order: each
  *    allocation (size, align, vstart, vend; a failed=1 line and the retry
  *    lines of the same task that follow it are one call), each lazy free,
@@ -30,11 +36,23 @@ import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { capsOf } from '../../kernel/manifest/index';
 import { formatSnapshot } from '../replay/golden';
-import { TracefsTrace } from './parse';
+import { TracefsTrace, VmallocEvent } from './parse';
 import { Vmallocinfo, VmallocinfoArea } from './vmallocinfo';
 
 /** The registered version that wrote traces in this format (6.2+ events, 6.12 semantics). */
 export const MATCHING_VERSION = 'linux-6.12';
+
+/**
+ * The version that wrote a trace: the registered version its file name
+ * starts with (`linux-7.3.c_rand...trace.gz` names linux-7.3; the longest
+ * registered name wins), else MATCHING_VERSION.
+ */
+export function matchingVersionFor(file: string, names: readonly string[]): string {
+  const base = file.replace(/^.*[\\/]/, '');
+  let best: string | null = null;
+  for (const n of names) if (base.startsWith(n + '.') && (!best || n.length > best.length)) best = n;
+  return best ?? MATCHING_VERSION;
+}
 
 export type TraceOp =
   | {
@@ -76,10 +94,94 @@ export interface OpStream {
   purges: RecordedPurge[];
   /** Purge lines that found nothing (num_purged=0): not compared. */
   emptyPurges: number;
+  /** Purge lines applied elsewhere than at their line (placePurges). */
+  moved: PurgePlacement['moved'];
+  /** Purge lines whose placement constraints contradict each other. */
+  conflicts: number[];
 }
 
-/** Rebuild the op stream from the (sorted) events. */
-export function buildOps(trace: TracefsTrace): OpStream {
+export interface PurgePlacement {
+  /** The events, each purge line moved to where it took effect. */
+  events: VmallocEvent[];
+  /** Purge lines moved earlier or later than their line (by: events passed, negative when earlier). */
+  moved: { line: number; by: number; why: 'allocation' | 'later-free' | 'early-free' }[];
+  /** Purges whose constraints contradict each other (left at the best place found). */
+  conflicts: number[];
+}
+
+/**
+ * Place each non-empty purge line where it took effect. The lazily freed
+ * areas form a FIFO (the snapshot's unpurged areas first, in address
+ * order; then each free line); a purge of n takes the n oldest, S. It goes
+ * after the free that completes S (later than its line when that free
+ * prints after it), before the free of the (n+1)-th area (earlier when that
+ * free printed first), and before the first allocation after the previous
+ * purge that overlaps an area of S (the space was free already); otherwise
+ * at its line. Empty purges stay where they are.
+ */
+export function placePurges(events: readonly VmallocEvent[], before?: Vmallocinfo): PurgePlacement {
+  interface Lazy {
+    start: ulong;
+    end: ulong;
+    /** index of its free event; -1 for the snapshot's */
+    at: number;
+  }
+  // Every lazily freed area, in free order; an area's end from its allocation.
+  const fifo: Lazy[] = [];
+  const ends = new Map<ulong, ulong>();
+  if (before) {
+    for (const a of before.areas) if (a.kind !== 'lazy') ends.set(a.start, a.end);
+    for (const a of before.areas) if (a.kind === 'lazy') fifo.push({ start: a.start, end: a.end, at: -1 });
+  }
+  const allocs: { at: number; start: ulong; end: ulong }[] = [];
+  events.forEach((e, i) => {
+    if (e.kind === 'alloc_vmap_area' && !e.failed) {
+      ends.set(e.addr, e.addr + e.size);
+      allocs.push({ at: i, start: e.addr, end: e.addr + e.size });
+    } else if (e.kind === 'free_vmap_area_noflush') fifo.push({ start: e.va_start, end: ends.get(e.va_start) ?? e.va_start + 0x1000, at: i });
+  });
+
+  /** purge event index -> the position it goes before (fractional keys keep the order stable) */
+  const key = events.map((_, i) => i);
+  const moved: PurgePlacement['moved'] = [];
+  const conflicts: number[] = [];
+  let head = 0; // fifo entries released so far
+  let floor = -1; // the previous purge's position
+  let ai = 0; // first allocation not before floor
+  events.forEach((e, t) => {
+    if (e.kind !== 'purge_vmap_area_lazy' || e.num_purged === 0) return;
+    const n = e.num_purged;
+    const S = fifo.slice(head, head + n);
+    const lo = Math.max(floor, ...S.map((x) => x.at)) + 0.5; // after every free of S
+    const next = fifo[head + n];
+    const m = next ? next.at - 0.5 : Infinity; // before the free of the next area
+    while (ai < allocs.length && allocs[ai].at < floor) ai++;
+    let a = Infinity;
+    for (let j = ai; j < allocs.length && allocs[j].at < Math.min(t, m); j++) {
+      const x = allocs[j];
+      if (S.some((s) => s.at < x.at && ult(s.start, x.end) && ult(x.start, s.end))) {
+        a = x.at - 0.5;
+        break;
+      }
+    }
+    let pos = Math.min(t, a, m);
+    if (pos < lo) {
+      if (a < lo) conflicts.push(e.line);
+      pos = lo;
+    }
+    if (pos !== t) {
+      key[t] = pos;
+      moved.push({ line: e.line, by: Math.trunc(pos - t), why: pos === a ? 'allocation' : pos === m ? 'early-free' : 'later-free' });
+    }
+    floor = pos;
+    head += Math.min(n, fifo.length - head);
+  });
+  const order = events.map((_, i) => i).sort((x, y) => key[x] - key[y] || x - y);
+  return { events: order.map((i) => events[i]), moved, conflicts };
+}
+
+/** Rebuild the op stream from the (sorted) events, each purge placed where it took effect (placePurges). */
+export function buildOps(trace: TracefsTrace, before?: Vmallocinfo): OpStream {
   const ops: TraceOp[] = [];
   const purges: RecordedPurge[] = [];
   let emptyPurges = 0;
@@ -88,7 +190,8 @@ export function buildOps(trace: TracefsTrace): OpStream {
   /** a free went over the threshold and no purge has run since */
   let drainQueued: { op: number; nr_lazy: number } | null = null;
 
-  for (const e of trace.events) {
+  const placed = placePurges(trace.events, before);
+  for (const e of placed.events) {
     if (e.kind === 'alloc_vmap_area') {
       const p = pending.get(e.pid);
       const prev = p !== undefined ? ops[p] : undefined;
@@ -128,7 +231,7 @@ export function buildOps(trace: TracefsTrace): OpStream {
       purges.push(rec);
     }
   }
-  return { ops, purges, emptyPurges };
+  return { ops, purges, emptyPurges, moved: placed.moved, conflicts: placed.conflicts };
 }
 
 /** The areas a snapshot gives the allocator. */
@@ -377,6 +480,8 @@ export interface ReplayOptions {
   infer?: PoolHints;
   /** replayTracefs: infer pool contents for versions with vmap nodes (default true). */
   inferPools?: boolean;
+  /** The version that wrote the trace (default MATCHING_VERSION). */
+  matching?: string;
 }
 
 /** Replay the stream on one version. */
@@ -409,7 +514,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   if (worker) worker.work_mode = 'deferred';
   const res: VersionReplay = {
     kernel: name,
-    matching: name === MATCHING_VERSION,
+    matching: name === (opts.matching ?? MATCHING_VERSION),
     allocations: 0,
     sameAddress: 0,
     share: 0,
@@ -947,12 +1052,14 @@ export interface TracefsReplay {
   opKinds: { a: number; l: number; w: number; p: number };
   recordedPurges: number;
   emptyPurges: number;
+  /** Purge lines placed elsewhere than at their line. */
+  movedPurges: number;
   versions: VersionReplay[];
 }
 
 /** Replay on each named version. */
 export function replayTracefs(trace: TracefsTrace, before: Vmallocinfo, kernels: string[], opts: ReplayOptions): TracefsReplay {
-  const stream = buildOps(trace);
+  const stream = buildOps(trace, before);
   return {
     trace: trace.file,
     before: before.file,
@@ -968,6 +1075,7 @@ export function replayTracefs(trace: TracefsTrace, before: Vmallocinfo, kernels:
     },
     recordedPurges: stream.purges.length,
     emptyPurges: stream.emptyPurges,
+    movedPurges: stream.moved.length,
     versions: kernels.map((k) => {
       if (opts.inferPools === false) return replayOnVersion(k, stream, before, opts);
       const inf = inferPools(k, stream, before, opts);

@@ -111,7 +111,7 @@ describe('the vmapsim command', function () {
     expect(sources.length).to.be.greaterThan(15);
     for (const s of sources) expect(s).to.not.match(MACHINE_PATH);
     const anchors = sources.flatMap((s) => [...s.matchAll(/docs\/sources\.md#([\w.+-]+)/g)].map((m) => m[1]));
-    expect(anchors).to.include.members(['text-linux-2.6.35', 'text-linux-3.18', 'text-linux-6.1', 'text-linux-6.12']);
+    expect(anchors).to.include.members(['text-linux-2.6.35', 'text-linux-3.18', 'text-linux-6.1', 'text-linux-6.12', 'text-linux-7.3']);
     const doc = readFileSync(join(ROOT, 'docs', 'sources.md'), 'utf8');
     for (const a of anchors) expect(doc, a).to.contain(`<a id="${a}"></a>`);
   });
@@ -121,5 +121,7 @@ describe('the vmapsim command', function () {
     expect(r.stdout).to.match(/linux-2\.6\.35-02b709df\s+linux-2\.6\.35 \+ linux-2\.6\.35-02b709df API \+ linux-2\.6 flushes/);
     expect(r.stdout).to.match(/linux-6\.1\+fc1e0d980037\s+linux-6\.1 \+ linux-6\.1\+fc1e0d980037 API/);
     expect(r.stdout).to.match(/linux-3\.18-liu-purged\s+linux-3\.18 with Liu Song's/);
+    expect(r.stdout).to.match(/linux-7\.3\s+linux-7\.3 \+ linux-7\.3 API \+ linux-6\.15 flushes/);
+    expect(r.stdout).to.match(/text: Debian linux-source-7\.3 7\.3\.4-1~bpo13\+1, mm\/vmalloc\.c \(text not committed; docs\/sources\.md#text-linux-7\.3\)/);
   });
 });

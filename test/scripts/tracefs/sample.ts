@@ -11,3 +11,19 @@ export const SAMPLE = {
   before: `${BASE}.vmallocinfo-before.txt`,
   after: `${BASE}.vmallocinfo-after.txt`,
 };
+
+/** The real 7.3.4 captures of the same workloads (1 CPU random sizes; 2 CPUs fixed 4 pages). */
+const BASE_7_3 = resolve(realTracesDir(), 'linux-7.3.c_rand1to64p_pool100.cpu1');
+const BASE_7_3_CPU2 = resolve(realTracesDir(), 'linux-7.3.a_vmalloc4p.cpu2');
+
+export const SAMPLE_7_3 = {
+  trace: `${BASE_7_3}.trace.gz`,
+  before: `${BASE_7_3}.vmallocinfo-before.txt`,
+  after: `${BASE_7_3}.vmallocinfo-after.txt`,
+};
+
+export const SAMPLE_7_3_CPU2 = {
+  trace: `${BASE_7_3_CPU2}.trace.gz`,
+  before: `${BASE_7_3_CPU2}.vmallocinfo-before.txt`,
+  after: `${BASE_7_3_CPU2}.vmallocinfo-after.txt`,
+};

@@ -61,6 +61,8 @@ export class vm_struct implements vm_struct_view {
   caller = '';
   /** Where a page array too big for kmalloc was vmalloc'd (is_vmalloc_addr(v->pages)). */
   pages_vmalloc_addr: ulong = 0;
+  /** 6.12.95+ (vrealloc): the size the caller asked for; 0 in the eras without it. */
+  requested_size: ulong = 0;
 }
 
 /** The vmap_area fields this layer uses. */

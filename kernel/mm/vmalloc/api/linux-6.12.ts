@@ -12,17 +12,24 @@
  * - the vmap nodes: areas are taken out of their busy tree with
  *   find_unlink_vmap_area / unlink_va before being freed lazily.
  *
+ * - vrealloc() (6.12) with the requested_size of the stable backport
+ *   ("mm: vmalloc: support more granular vrealloc() sizing"): it grows in
+ *   place up to the area's size less the guard page, shrinks by lowering
+ *   requested_size only (the pages stay mapped), and otherwise vmallocs
+ *   anew, copies and vfrees; __vmalloc(size, gfp_mask).
+ *
  * Version: linux-6.12 (Debian 6.12.95). Upstream path: mm/vmalloc.c.
  * Text read: docs/sources.md#text-linux-6.12 (vmap block section,
- * _vm_unmap_aliases, remove_vm_area, vm_unmap_ram, vm_map_ram). Only what
- * differs from linux-6.1.ts is here.
+ * _vm_unmap_aliases, remove_vm_area, vm_unmap_ram, vm_map_ram; vrealloc,
+ * __vmalloc and __get_vm_area_node). Only what differs from linux-6.1.ts
+ * is here.
  */
 
 import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../include/linux/list';
 import { ult, ulong, umax, umin } from '../../../include/u64';
 import { GFP_KERNEL } from '../../page_alloc';
 import { PAGE_SIZE } from '../../pgtable';
-import { vmalloc_api_linux_6_1, vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1';
+import { vmalloc_api_linux_6_1, vm_struct, vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1';
 
 export const VERSION = 'linux-6.12';
 
@@ -199,5 +206,72 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
 
   override set_iounmap_nonlazy(): boolean {
     return false;
+  }
+
+  /* ---- requested_size, __vmalloc, vrealloc ---- */
+
+  /** __get_vm_area_node(): the area remembers the size asked for (requested_size). */
+  override __get_vm_area_node(size: ulong, align: ulong, shift: number, flags: number, start: ulong, end: ulong, node: number, gfp_mask: number, caller: string): vm_struct | null {
+    const requested_size = size;
+    const area = super.__get_vm_area_node(size, align, shift, flags, start, end, node, gfp_mask, caller);
+    if (area) area.requested_size = requested_size;
+    return area;
+  }
+
+  /** __vmalloc(size, gfp_mask) */
+  __vmalloc(size: ulong, gfp_mask: number, caller = '__vmalloc'): ulong {
+    return this.__vmalloc_node(size, 1, gfp_mask, -1, caller);
+  }
+
+  /**
+   * vrealloc(p, size, flags): the contents are kept up to the smaller size;
+   * no data is modelled, so the copy is not either. 0 is NULL.
+   */
+  vrealloc(p: ulong, size: ulong, flags: number = GFP_KERNEL, caller = 'vrealloc'): ulong {
+    let vm: vm_struct | null = null;
+    let alloced_size = 0;
+    let old_size = 0;
+
+    if (!size) {
+      this.vfree(p);
+      return 0;
+    }
+
+    if (p) {
+      vm = this.find_vm_area(p);
+      if (!vm) {
+        this.WARN_ON(true, 'vrealloc', 'Trying to vrealloc() nonexistent vm area');
+        return 0;
+      }
+
+      alloced_size = vm.size - PAGE_SIZE; // get_vm_area_size(vm)
+      old_size = vm.requested_size;
+      if (this.WARN_ON(alloced_size < old_size, 'vrealloc', 'vrealloc() has mismatched area vs requested sizes')) return 0;
+    }
+
+    // Shrinking only lowers the requested size: the pages stay.
+    if (size <= old_size) {
+      // memset of the tail under init_on_free/init_on_alloc: no data here.
+      (vm as vm_struct).requested_size = size;
+      // kasan_vrealloc(): no KASAN.
+      return p;
+    }
+
+    // The area already has the bytes: use them.
+    if (size <= alloced_size) {
+      (vm as vm_struct).requested_size = size;
+      return p;
+    }
+
+    // A new area; grow-in-place beyond the area is not done.
+    const n = this.__vmalloc(size, flags, caller);
+    if (!n) return 0;
+
+    if (p) {
+      // memcpy(n, p, old_size)
+      this.vfree(p);
+    }
+
+    return n;
   }
 }

@@ -42,6 +42,8 @@ export interface pcpu_host_6_1<T extends pcpu_area<T>> extends pcpu_free_tree_ho
 export const PCPU_LINES_6_1: pcpu_lines = [3875, 3881, 3882, 3892, 3898, 3979, 3986];
 /** 6.12's. */
 export const PCPU_LINES_6_12: pcpu_lines = [4675, 4681, 4682, 4692, 4698, 4779, 4785];
+/** 7.3's. */
+export const PCPU_LINES_7_3: pcpu_lines = [5000, 5006, 5007, 5017, 5023, 5104, 5110];
 
 /*
  * pcpu_get_vm_areas(): nr_vms areas at offsets[i] from one common base, for

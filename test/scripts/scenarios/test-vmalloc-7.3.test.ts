@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The test_vmalloc scenario with 7.3's module text (lib/test_vmalloc.c of 7.3.4). */
+import { expect } from 'chai';
+import { parseParams } from '../../../scripts/run/params';
+import { runMatrix } from '../../../scripts/run/runner';
+import { Params } from '../../../scripts/run/scenario';
+import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc';
+import { moduleText, testCases } from '../../../scripts/scenarios/test_vmalloc/module';
+
+const run = (kernel: string, cpus: number, words: string[], seed = 1) => {
+  const params: Params = parseParams(testVmalloc.name, testVmalloc.params, ['boot=false', ...words]);
+  return runMatrix(testVmalloc, { kernels: [kernel], cpus: [cpus], seed, params }).cells[0].result;
+};
+const summaries = (notes: readonly string[] = []) => notes.filter((n) => n.startsWith('Summary: '));
+
+describe('the test_vmalloc scenario, 7.3 module text', () => {
+  it('runs the v7.3 text on linux-7.3: 13 cases, the last two no_block_alloc_test (2048) and vrealloc_test (4096)', () => {
+    expect(moduleText('linux-7.3')).to.equal('v7.3');
+    const cases = testCases('v7.3');
+    expect(cases).to.have.length(13);
+    expect(cases.map((c) => c.name).slice(10)).to.deep.equal(['vm_map_ram_test', 'no_block_alloc_test', 'vrealloc_test']);
+    expect(cases.filter((c) => c.xfail).map((c) => c.name)).to.deep.equal(['align_shift_alloc_test', 'no_block_alloc_test']);
+  });
+
+  /*
+   * align_shift_alloc_test asks for alignments up to 1 << 63, which no
+   * vmalloc range can give: -1, which 7.3 counts as xfailed (6.12: failed).
+   */
+  it('counts align_shift_alloc_test as xfailed, with the xfailed field in the Summary line', () => {
+    const r = run('linux-7.3', 1, ['run_test_mask=64', 'test_loop_count=1']);
+    expect(summaries(r.notes)).to.have.length(1);
+    expect(summaries(r.notes)[0]).to.match(/^Summary: align_shift_alloc_test passed: 0 failed: 0 xfailed: 1 repeat: 1 loops: 1 avg: \d+ usec$/);
+    const old = run('linux-6.12', 1, ['run_test_mask=64', 'test_loop_count=1']);
+    expect(summaries(old.notes)[0]).to.match(/^Summary: align_shift_alloc_test passed: 0 failed: 1 repeat: 1 loops: 1 avg: \d+ usec$/);
+  });
+
+  /*
+   * no_block_alloc_test in an empty vmalloc space: every GFP_ATOMIC or
+   * GFP_NOWAIT __vmalloc of one page fits: passed, 20 allocations.
+   */
+  it('passes no_block_alloc_test in an empty space', () => {
+    const r = run('linux-7.3', 1, ['run_test_mask=2048', 'test_loop_count=20']);
+    expect(summaries(r.notes)[0]).to.match(/^Summary: no_block_alloc_test passed: 1 failed: 0 xfailed: 0 repeat: 1 loops: 20 avg: \d+ usec$/);
+    expect([r.figures.allocations, r.figures.failedAllocations]).to.deep.equal([20, 0]);
+  });
+
+  /*
+   * vrealloc_test, 10 loops on 2 CPUs (no INVLPGB): each loop is vrealloc
+   * NULL -> 1 page (a new area), -> 4 pages (a new area, the old one freed
+   * lazily), -> 1 page (3 tail pages freed and unmapped with an immediate
+   * flush_tlb_kernel_range: one IPI to the other CPU), -> half a page and
+   * back to one page (in place), vfree. Five vrealloc calls per loop are
+   * counted as allocations: 50. Lazily freed: 2 + 5 pages per loop, 70 in
+   * all, far below lazy_max_pages(): no purge, so the 10 IPIs are the
+   * shrinks' own.
+   */
+  it('passes vrealloc_test; each loop\'s shrink across a page boundary flushes at once (one IPI at 2 CPUs)', () => {
+    const r = run('linux-7.3', 2, ['run_test_mask=4096', 'test_loop_count=10']);
+    expect(summaries(r.notes)[0]).to.match(/^Summary: vrealloc_test passed: 1 failed: 0 xfailed: 0 repeat: 1 loops: 10 avg: \d+ usec$/);
+    expect(r.figures.allocations).to.equal(50);
+    expect(r.figures.purges).to.equal(0);
+    expect(r.figures.ipisSent).to.equal(10);
+  });
+});
