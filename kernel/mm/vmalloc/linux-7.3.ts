@@ -47,7 +47,7 @@
  */
 
 import { EBUSY, EINVAL, ENOENT, ENOMEM, ERANGE, ERR_PTR, IS_ERR_VALUE } from '../../include/linux/errno';
-import { INIT_LIST_HEAD, list_add, list_del_init, list_empty, list_head, list_move_tail, list_replace_init } from '../../include/linux/list';
+import { INIT_LIST_HEAD, list_add, list_add_tail, list_del_init, list_empty, list_head, list_move_tail, list_replace_init } from '../../include/linux/list';
 import {
   RB_CLEAR_NODE,
   RB_EMPTY_NODE,
@@ -1142,7 +1142,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     spin_lock(this.env, 'free_vmap_area_lock');
     // list_for_each_entry_safe(va, n, head, list)
     for (
-      let l = head.next, va = this.list_entry(l), nl = va.list.next, n = this.list_entry(nl);
+      let l = head.next, va = this.list_entry(l), nl = l.next, n = this.list_entry(nl);
       l !== head;
       l = nl, va = n, nl = nl.next, n = this.list_entry(nl)
     ) {
@@ -1181,7 +1181,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
       // list_for_each_entry_safe(va, nva, &tmp_list, list)
       for (
-        let l = tmp_list.next, va = this.list_entry(l), nl = va.list.next, nva = this.list_entry(nl);
+        let l = tmp_list.next, va = this.list_entry(l), nl = l.next, nva = this.list_entry(nl);
         l !== tmp_list;
         l = nl, va = nva, nl = nl.next, nva = this.list_entry(nl)
       ) {
@@ -1222,7 +1222,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     // list_for_each_entry_safe(va, n_va, &vn->purge_list, list)
     const head = vn.purge_list;
     for (
-      let l = head.next, va = this.list_entry(l), nl = va.list.next, n_va = this.list_entry(nl);
+      let l = head.next, va = this.list_entry(l), nl = l.next, n_va = this.list_entry(nl);
       l !== head;
       l = nl, va = n_va, nl = nl.next, n_va = this.list_entry(nl)
     ) {
@@ -1637,13 +1637,24 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
    * would have had if the given areas had been there at boot, as
    * vmalloc_init() imports vmlist entries: each busy area goes into the busy
    * tree of its node, each lazily freed one ("unpurged vm_area") into the
-   * lazy tree of its node with its pages added to vmap_lazy_nr (carrying no
-   * node id: it returns to the global heap when purged), and
+   * lazy tree of its node with its pages added to vmap_lazy_nr, and
    * vmap_init_free_space() rebuilds the free tree from the holes between
-   * all of them. Areas must be address sorted, page aligned and disjoint;
-   * `vm_map_ram` marks a busy area without a vm_struct (VMAP_RAM).
+   * all of them. Areas must be page aligned and disjoint; `vm_map_ram`
+   * marks a busy area without a vm_struct (VMAP_RAM).
+   *
+   * What /proc/vmallocinfo cannot show, for a replay that inferred it from
+   * the trace (scripts/tracefs/replay.ts, inferPools):
+   *  - an area with `cpu` was allocated by node_alloc() on that CPU: it
+   *    carries that CPU's node id (encode_vn_id(cpu % nr_vmap_nodes)), and
+   *    a lazy one sits in that node's lazy tree, as free_vmap_area_noflush()
+   *    puts it, so that its purge parks it in the node's pool; without
+   *    `cpu` an area carries no node id and goes back to the global heap;
+   *  - a `pooled` area sits in the pool of the node of its `cpu` (the node
+   *    node_alloc() takes it from), neither busy nor free; the pooled areas
+   *    of one pool keep their order: the first given is the first
+   *    node_pool_del_va() returns.
    */
-  seed_areas(areas: readonly { start: ulong; end: ulong; state: 'busy' | 'lazy'; vm_map_ram?: boolean }[]): void {
+  seed_areas(areas: readonly { start: ulong; end: ulong; state: 'busy' | 'lazy' | 'pooled'; vm_map_ram?: boolean; cpu?: number }[]): void {
     if (this.vmap_node_shrink_count() !== 0 || this.vmap_lazy_nr !== 0 || this.snapshot().areas.length !== 0)
       throw new Error('seed_areas: the allocator is not fresh');
     // Drop the boot-time free block.
@@ -1656,6 +1667,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     this.free_vmap_area_root.rb_node = null;
 
     const saved = this.touches;
+    const pooled: vmap_area[] = [];
     for (const a of areas) {
       const va = new vmap_area();
       va.va_start = a.start;
@@ -1663,17 +1675,168 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       if (a.state === 'busy') {
         va.vm = a.vm_map_ram ? null : {};
         va.flags = a.vm_map_ram ? VMAP_RAM : 0;
+        if (a.cpu !== undefined && this.nr_vmap_nodes > 1) va.flags |= this.encode_vn_id(a.cpu % this.nr_vmap_nodes);
         const vn = this.addr_to_node(va.va_start);
         this.insert_vmap_area(va, vn.busy.root, vn.busy.head);
-      } else {
-        const vn = this.addr_to_node(va.va_start);
+      } else if (a.state === 'lazy') {
+        let vn = this.addr_to_node(va.va_start);
+        if (a.cpu !== undefined && this.nr_vmap_nodes > 1) {
+          const id = a.cpu % this.nr_vmap_nodes;
+          va.flags = this.encode_vn_id(id);
+          vn = this.id_to_node(id);
+        }
         this.insert_vmap_area(va, vn.lazy.root, vn.lazy.head);
         this.vmap_lazy_nr += Math.floor(this.va_size(va) / PAGE_SIZE);
         this.nr_lazy_areas++;
+      } else {
+        if (this.nr_vmap_nodes === 1) throw new Error(`seed_areas: [${hex(a.start)}, ${hex(a.end)}) pooled, but one vmap node has no pools`);
+        if (!this.size_to_va_pool(this.single, this.va_size(va)))
+          throw new Error(`seed_areas: [${hex(a.start)}, ${hex(a.end)}) is too big for a pool`);
+        va.flags = this.encode_vn_id((a.cpu ?? 0) % this.nr_vmap_nodes);
+        pooled.push(va);
       }
     }
-    this.vmap_init_free_space(areas.map((a) => ({ addr: a.start, size: a.end - a.start })));
+    const sorted = areas.map((a) => ({ addr: a.start, size: a.end - a.start })).sort((x, y) => (x.addr === y.addr ? 0 : ult(x.addr, y.addr) ? -1 : 1));
+    this.vmap_init_free_space(sorted);
+    // In the order given, each at the tail of its pool.
+    for (const va of pooled) {
+      const vn = this.id_to_node(this.decode_vn_id(va.flags));
+      const vp = this.size_to_va_pool(vn, this.va_size(va)) as vmap_pool;
+      list_add_tail(va.list, vp.head);
+      vp.len++;
+    }
     this.touches = saved;
+  }
+
+  /**
+   * Environment, not kernel code: the pool node_alloc() would try for a
+   * request of `size` bytes on `cpu` (null with one node or above 256
+   * pages), for a replay that watches when a pool runs dry.
+   */
+  pool_of(cpu: number, size: ulong): vmap_pool | null {
+    if (this.nr_vmap_nodes === 1) return null;
+    return this.size_to_va_pool(this.id_to_node(cpu % this.nr_vmap_nodes), size);
+  }
+
+  /**
+   * Environment, not kernel code (a replay inferring what the snapshot
+   * cannot show): take [start, end) out of the free block holding it with
+   * this version's va_clip (the per-CPU spare untouched), as an area that
+   * is then held: in the busy tree of its node (`pool` false), to be given
+   * back with free_vmap_area(), or at the head of the pool node_alloc()
+   * tries on `cpu` (`pool` true). Touches are not counted. Null if the
+   * range is not free.
+   */
+  hold_range(start: ulong, end: ulong, pool: boolean, cpu = 0): vmap_area | null {
+    const saved = this.touches;
+    let blk: vmap_area | null = null;
+    for (let n = this.free_vmap_area_root.rb_node; n; ) {
+      const f = n as vmap_area;
+      if (ult(start, f.va_start)) n = n.rb_left;
+      else if (uge(start, f.va_end)) n = n.rb_right;
+      else {
+        if (uge(f.va_end, end)) blk = f;
+        break;
+      }
+    }
+    const vp = pool ? this.pool_of(cpu, end - start) : null;
+    if (!blk || (pool && !vp)) {
+      this.touches = saved;
+      return null;
+    }
+    const spare = this.ne_fit_preload_node[this.cpu];
+    this.ne_fit_preload_node[this.cpu] = null;
+    const err = this.va_clip(this.free_vmap_area_root, this.free_vmap_area_list, blk, start, end - start);
+    this.ne_fit_preload_node[this.cpu] = spare;
+    if (err) {
+      this.touches = saved;
+      return null;
+    }
+    const va = new vmap_area();
+    va.va_start = start;
+    va.va_end = end;
+    if (vp) {
+      va.flags = this.encode_vn_id(cpu % this.nr_vmap_nodes);
+      list_add(va.list, vp.head);
+      vp.len++;
+    } else {
+      va.vm = {};
+      const vn = this.addr_to_node(va.va_start);
+      this.insert_vmap_area(va, vn.busy.root, vn.busy.head);
+    }
+    this.touches = saved;
+    return va;
+  }
+
+  /**
+   * Environment, not kernel code (a replay inferring pool contents): move
+   * the area [start, end), now in some node's pool (or, with `busy`, just
+   * allocated: in its node's busy tree), into the pool node_alloc() tries
+   * on `cpu`, at its head or tail, carrying that node's id. False if no
+   * such area is there. Touches are not counted.
+   */
+  repool(start: ulong, end: ulong, cpu: number, head: boolean, busy = false): boolean {
+    const vp = this.pool_of(cpu, end - start);
+    if (!vp) return false;
+    const saved = this.touches;
+    let va: vmap_area | null = null;
+    for (const vn of this.vmap_nodes) {
+      const q = this.size_to_va_pool(vn, end - start) as vmap_pool;
+      for (let l = q.head.next; l !== q.head && !va; l = l.next) {
+        const x = l.owner as vmap_area;
+        if (x.va_start === start && x.va_end === end) {
+          va = x;
+          list_del_init(x.list);
+          q.len--;
+        }
+      }
+    }
+    if (!va && busy) {
+      const vn = this.addr_to_node(start);
+      for (let l = vn.busy.head.next; l !== vn.busy.head; l = l.next) {
+        const x = l.owner as vmap_area;
+        if (x.va_start === start && x.va_end === end) {
+          va = x;
+          this.unlink_va(x, vn.busy.root);
+          break;
+        }
+      }
+    }
+    if (va) {
+      va.flags = this.encode_vn_id(cpu % this.nr_vmap_nodes);
+      if (head) list_add(va.list, vp.head);
+      else list_add_tail(va.list, vp.head);
+      vp.len++;
+    }
+    this.touches = saved;
+    return va !== null;
+  }
+
+  /**
+   * Environment, not kernel code (a replay inferring pool contents): give
+   * the area [start, end) sitting in some node's pool back to the free
+   * tree, as decay_va_pool_node() does (merged with its free neighbours).
+   * False if no pool holds it. Touches are not counted.
+   */
+  unpool(start: ulong, end: ulong): boolean {
+    const saved = this.touches;
+    let found = false;
+    for (const vn of this.vmap_nodes) {
+      const q = this.size_to_va_pool(vn, end - start);
+      if (!q || found) continue;
+      for (let l = q.head.next; l !== q.head; l = l.next) {
+        const x = l.owner as vmap_area;
+        if (x.va_start === start && x.va_end === end) {
+          list_del_init(x.list);
+          q.len--;
+          this.merge_or_add_vmap_area_augment(x, this.free_vmap_area_root, this.free_vmap_area_list);
+          found = true;
+          break;
+        }
+      }
+    }
+    this.touches = saved;
+    return found;
   }
 
   golden_state(): string {
