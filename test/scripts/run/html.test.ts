@@ -135,7 +135,9 @@ describe('the HTML report', function () {
     // opening "Vega-Lite spec with the data" shows the spec, data included, as JSON to copy
     const probe = async (page: import('playwright-core').Page) => {
       await page.locator('#plot-cost details.spec summary').click();
-      return page.locator('#plot-cost details.spec pre').innerText();
+      const pre = page.locator('#plot-cost details.spec pre');
+      await pre.waitFor({ state: 'visible' }); // a loaded machine may not have laid it out yet
+      return pre.textContent();
     };
     const seen = await openPage(renderHtml(grid, { command: 'vmapsim run demo --kernel linux-2.6.35,linux-6.1 --cpus 1,8 --seed 7' }), 'report-grid', probe);
     const shown = JSON.parse(seen.probe as string) as { $schema: string; data: { values: unknown[] } };
