@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-2.6.35-minchan: a check variant (scripts/check/variants/linux-2.6.35-minchan.ts). */
 
-import { variant_allocator } from '../../scripts/check/variants/linux-2.6.35-minchan';
+import { variant_allocator } from '../mm/vmalloc/variants/linux-2.6.35-minchan';
 import type { VmallocEnv } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-2.6.35';

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-2.6.39-nick-le: a check variant (scripts/check/variants/linux-2.6.39-nick-le.ts). */
 
-import { variant_allocator } from '../../scripts/check/variants/linux-2.6.39-nick-le';
+import { variant_allocator } from '../mm/vmalloc/variants/linux-2.6.39-nick-le';
 import type { VmallocEnv } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-2.6.39';

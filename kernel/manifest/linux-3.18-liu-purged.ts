@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-3.18-liu-purged: a check variant (scripts/check/variants/linux-3.18-liu-purged.ts). */
 
-import { variant_allocator } from '../../scripts/check/variants/linux-3.18-liu-purged';
+import { variant_allocator } from '../mm/vmalloc/variants/linux-3.18-liu-purged';
 import type { VmallocEnv } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-3.18';

@@ -2,10 +2,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultEnv } from '../../../../kernel/mm/vmalloc/common';
-import { linux_2_6_39_nick_le } from '../../../../kernel/manifest/linux-2.6.39-nick-le';
+import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common';
+import { linux_2_6_39_nick_le } from '../../../../../kernel/manifest/linux-2.6.39-nick-le';
 
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
+const ROOT = resolve(__dirname, '..', '..', '..', '..', '..');
 
 /** The alloc_vmap_area method of a file, with its leading comment. */
 function method(file: string): string[] {
@@ -19,7 +19,7 @@ function method(file: string): string[] {
 describe("the linux-2.6.39 variant with Nick's `<=`", () => {
   it("restates only alloc_vmap_area, differing from the port's in the one invalidation test", () => {
     const port = method('kernel/mm/vmalloc/linux-2.6.39.ts');
-    const copy = method('scripts/check/variants/linux-2.6.39-nick-le.ts');
+    const copy = method('kernel/mm/vmalloc/variants/linux-2.6.39-nick-le.ts');
     expect(copy.length).to.equal(port.length);
     const changed = copy.map((l, i) => [port[i] as string, l] as const).filter(([a, b]) => a !== b);
     expect(changed).to.deep.equal([

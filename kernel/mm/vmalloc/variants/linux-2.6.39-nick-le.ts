@@ -8,17 +8,17 @@
  *
  * A subclass of the port: only alloc_vmap_area is restated, a copy of the
  * port's method with that one comparison changed.
- * test/scripts/check/variants/linux-2.6.39-nick-le.test.ts checks that the
+ * test/kernel/mm/vmalloc/variants/linux-2.6.39-nick-le.test.ts checks that the
  * copy differs from the port's method in nothing else.
  */
 
-import { ERR_PTR, EBUSY, ENOMEM } from '../../../kernel/include/linux/errno';
-import { PAGE_SIZE } from '../../../kernel/include/asm/page';
-import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, ulong } from '../../../kernel/include/u64';
-import { rb_node } from '../../../kernel/include/linux/rbtree';
-import { rb_next } from '../../../kernel/lib/rbtree/linux-2.6.35';
-import { GFP_KERNEL, NUMA_NO_NODE } from '../../../kernel/mm/vmalloc/common';
-import { vmap_allocator, vmap_area } from '../../../kernel/mm/vmalloc/linux-2.6.39';
+import { ERR_PTR, EBUSY, ENOMEM } from '../../../include/linux/errno';
+import { PAGE_SIZE } from '../../../include/asm/page';
+import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, ulong } from '../../../include/u64';
+import { rb_node } from '../../../include/linux/rbtree';
+import { rb_next } from '../../../lib/rbtree/linux-2.6.35';
+import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common';
+import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-2.6.39';
 
 export class variant_allocator extends vmap_allocator {
   /*

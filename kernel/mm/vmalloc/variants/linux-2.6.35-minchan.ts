@@ -17,13 +17,13 @@
  * has an unsigned long: the descent's `addr + size` uses the size mod 2^32.
  */
 
-import { ERR_PTR, EBUSY, ENOMEM } from '../../../kernel/include/linux/errno';
-import { PAGE_SIZE } from '../../../kernel/include/asm/page';
-import { rb_node } from '../../../kernel/include/linux/rbtree';
-import { ALIGN, misalign, ugt, uge, ule, ult, ulong } from '../../../kernel/include/u64';
-import { rb_next } from '../../../kernel/lib/rbtree/linux-2.6.35';
-import { GFP_KERNEL, NUMA_NO_NODE } from '../../../kernel/mm/vmalloc/common';
-import { vmap_area } from '../../../kernel/mm/vmalloc/linux-2.6.35';
+import { ERR_PTR, EBUSY, ENOMEM } from '../../../include/linux/errno';
+import { PAGE_SIZE } from '../../../include/asm/page';
+import { rb_node } from '../../../include/linux/rbtree';
+import { ALIGN, misalign, ugt, uge, ule, ult, ulong } from '../../../include/u64';
+import { rb_next } from '../../../lib/rbtree/linux-2.6.35';
+import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common';
+import { vmap_area } from '../../../mm/vmalloc/linux-2.6.35';
 import { variant_allocator as nick_v1_allocator } from './linux-2.6.35-nick-v1';
 
 /** `unsigned size`: the low 32 bits of the caller's unsigned long. */
