@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* linux-2.6.35-minchan: a check variant (scripts/check/variants/linux-2.6.35-minchan.ts). */
+/* linux-2.6.35-minchan: a check variant (kernel/mm/vmalloc/variants/linux-2.6.35-minchan.ts). */
 
 import { variant_allocator } from '../mm/vmalloc/variants/linux-2.6.35-minchan';
 import type { VmallocEnv } from '../mm/vmalloc/common';
@@ -8,7 +8,7 @@ import { manifest as base } from './linux-2.6.35';
 import { PAGE_SIZE } from '../include/asm/page';
 import type { KernelManifest } from './types';
 
-/** BUG_ON/WARN_ON sites this variant restates (scripts/check/variants/linux-2.6.35-minchan.ts), over its base's. */
+/** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-2.6.35-minchan.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {
   ...base.allocator.lines,
   'alloc_vmap_area:!size': 403,
@@ -21,9 +21,9 @@ export const manifest: KernelManifest = {
   name: 'linux-2.6.35-minchan',
   kind: 'variant',
   base: 'linux-2.6.35',
-  description: "linux-2.6.35 with Minchan Kim's two-patch rework of the cache (22 May 2010: the old descent kept, no !free_vmap_cache test) (scripts/check/variants/)",
+  description: "linux-2.6.35 with Minchan Kim's two-patch rework of the cache (22 May 2010: the old descent kept, no !free_vmap_cache test) (kernel/mm/vmalloc/variants/)",
   allocatorOf: 'linux-2.6.35-minchan',
-  file: 'scripts/check/variants/linux-2.6.35-minchan.ts',
+  file: 'kernel/mm/vmalloc/variants/linux-2.6.35-minchan.ts',
   allocator: { create: (env) => new linux_2_6_35_minchan(env), lines: LINES, caps: { ...base.allocator.caps, cache: { family: 'draft', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: false } } },
   machine: undefined,
   apiLayer: undefined,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* linux-2.6.35-nick-v1: a check variant (scripts/check/variants/linux-2.6.35-nick-v1.ts). */
+/* linux-2.6.35-nick-v1: a check variant (kernel/mm/vmalloc/variants/linux-2.6.35-nick-v1.ts). */
 
 import { variant_allocator } from '../mm/vmalloc/variants/linux-2.6.35-nick-v1';
 import type { VmallocEnv } from '../mm/vmalloc/common';
@@ -8,7 +8,7 @@ import { manifest as base } from './linux-2.6.35';
 import { PAGE_SIZE } from '../include/asm/page';
 import type { KernelManifest } from './types';
 
-/** BUG_ON/WARN_ON sites this variant restates (scripts/check/variants/linux-2.6.35-nick-v1.ts), over its base's. */
+/** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-2.6.35-nick-v1.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {
   ...base.allocator.lines,
   'alloc_vmap_area:!size': 342,
@@ -24,9 +24,9 @@ export const manifest: KernelManifest = {
   name: 'linux-2.6.35-nick-v1',
   kind: 'variant',
   base: 'linux-2.6.35',
-  description: "linux-2.6.35 with Nick Piggin's first vmap area cache patch (5 May 2010, with the BUG_ON(first->va_end < addr) Steven hit) (scripts/check/variants/)",
+  description: "linux-2.6.35 with Nick Piggin's first vmap area cache patch (5 May 2010, with the BUG_ON(first->va_end < addr) Steven hit) (kernel/mm/vmalloc/variants/)",
   allocatorOf: 'linux-2.6.35-nick-v1',
-  file: 'scripts/check/variants/linux-2.6.35-nick-v1.ts',
+  file: 'kernel/mm/vmalloc/variants/linux-2.6.35-nick-v1.ts',
   allocator: { create: (env) => new linux_2_6_35_nick_v1(env), lines: LINES, caps: { ...base.allocator.caps, cache: { family: 'draft', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: false } } },
   machine: undefined,
   apiLayer: undefined,

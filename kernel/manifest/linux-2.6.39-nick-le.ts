@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* linux-2.6.39-nick-le: a check variant (scripts/check/variants/linux-2.6.39-nick-le.ts). */
+/* linux-2.6.39-nick-le: a check variant (kernel/mm/vmalloc/variants/linux-2.6.39-nick-le.ts). */
 
 import { variant_allocator } from '../mm/vmalloc/variants/linux-2.6.39-nick-le';
 import type { VmallocEnv } from '../mm/vmalloc/common';
@@ -7,7 +7,7 @@ import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-2.6.39';
 import type { CacheCaps, KernelManifest } from './types';
 
-/** BUG_ON/WARN_ON sites this variant restates (scripts/check/variants/linux-2.6.39-nick-le.ts), over its base's. */
+/** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-2.6.39-nick-le.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {
   ...base.allocator.lines,
   'alloc_vmap_area:!size': 343,
@@ -23,9 +23,9 @@ export const manifest: KernelManifest = {
   name: 'linux-2.6.39-nick-le',
   kind: 'variant',
   base: 'linux-2.6.39',
-  description: "linux-2.6.39 with Nick's `size <= cached_hole_size` for Hugh's `<` (scripts/check/variants/)",
+  description: "linux-2.6.39 with Nick's `size <= cached_hole_size` for Hugh's `<` (kernel/mm/vmalloc/variants/)",
   allocatorOf: 'linux-2.6.39-nick-le',
-  file: 'scripts/check/variants/linux-2.6.39-nick-le.ts',
+  file: 'kernel/mm/vmalloc/variants/linux-2.6.39-nick-le.ts',
   allocator: { create: (env) => new linux_2_6_39_nick_le(env), lines: LINES, caps: { ...base.allocator.caps, cache: { ...(base.allocator.caps.cache as CacheCaps), holeTest: '<=', switchable: false } } },
   machine: undefined,
   apiLayer: undefined,

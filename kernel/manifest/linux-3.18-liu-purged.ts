@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* linux-3.18-liu-purged: a check variant (scripts/check/variants/linux-3.18-liu-purged.ts). */
+/* linux-3.18-liu-purged: a check variant (kernel/mm/vmalloc/variants/linux-3.18-liu-purged.ts). */
 
 import { variant_allocator } from '../mm/vmalloc/variants/linux-3.18-liu-purged';
 import type { VmallocEnv } from '../mm/vmalloc/common';
@@ -7,7 +7,7 @@ import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-3.18';
 import type { CacheCaps, KernelManifest } from './types';
 
-/** BUG_ON/WARN_ON sites this variant restates (scripts/check/variants/linux-3.18-liu-purged.ts), over its base's. */
+/** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-3.18-liu-purged.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {
   ...base.allocator.lines,
 
@@ -18,9 +18,9 @@ export const manifest: KernelManifest = {
   name: 'linux-3.18-liu-purged',
   kind: 'variant',
   base: 'linux-3.18',
-  description: "linux-3.18 with Liu Song's unmerged RFC (Apr 2020): the cache is also dropped when `purged` is set (scripts/check/variants/)",
+  description: "linux-3.18 with Liu Song's unmerged RFC (Apr 2020): the cache is also dropped when `purged` is set (kernel/mm/vmalloc/variants/)",
   allocatorOf: 'linux-3.18-liu-purged',
-  file: 'scripts/check/variants/linux-3.18-liu-purged.ts',
+  file: 'kernel/mm/vmalloc/variants/linux-3.18-liu-purged.ts',
   allocator: { create: (env) => new linux_3_18_liu_purged(env), lines: LINES, caps: { ...base.allocator.caps, cache: { ...(base.allocator.caps.cache as CacheCaps), switchable: false } } },
   machine: undefined,
   apiLayer: undefined,
