@@ -368,10 +368,6 @@ export class Kernel {
     if (held.length) throw new DeadlockError(`deadlock: every task has exited, and ${held.join('; ')} is never released`);
   }
 
-  /** The task running on `cpu` now, in timed mode (its CPU may change when it migrates). */
-  currentTask(cpu: number): { readonly cpu: number } | null {
-    return this.sched.curr(cpu);
-  }
 
   /** CAL IPIs sent so far, all CPUs. */
   ipisSent(): number {

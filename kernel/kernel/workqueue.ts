@@ -91,10 +91,6 @@ export class system_wq {
     }
   }
 
-  /** Whether `cpu` has work queued. */
-  busy(cpu: number): boolean {
-    return (this.pools[cpu] as work_struct[]).length > 0;
-  }
 
   /**
    * flush_work(work): wait until it has run. The waiting CPU's clock moves

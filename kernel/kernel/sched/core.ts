@@ -28,7 +28,7 @@
  * (plus the `migrate` latency); a task bound to its CPU (a kthread) waits.
  */
 
-import { CPU_STATS, Cpu, Machine } from '../../../hw';
+import { CPU_STATS, Machine } from '../../../hw';
 import { COST_INDEX } from '../../../hw/costs';
 
 /** A task: a scenario loop, a kthread bound to a CPU, or a kworker. */
@@ -57,14 +57,6 @@ export interface TaskSpec {
   readonly cpu: number;
   readonly bound: boolean;
   readonly steps: Iterator<unknown>;
-}
-
-/** Where a run's time went, per CPU. */
-export interface SchedStats {
-  readonly steps: number[];
-  readonly migrations: number;
-  readonly preemptions: number;
-  readonly catchUps: number;
 }
 
 /** The discrete-event scheduler of one kernel. */
@@ -291,11 +283,6 @@ export class Scheduler {
   /** Whether a step is in progress on `cpu` (its code is suspended below the running one). */
   isOnStack(cpu: number): boolean {
     return this.onStack[cpu] === true;
-  }
-
-  /** Cpu object of the task's current CPU. */
-  cpuOf(t: sched_task): Cpu {
-    return this.machine.cpu(t.cpu);
   }
 }
 
