@@ -71,6 +71,7 @@ import {
 } from '../../lib/rbtree/linux-6.1';
 import { PCPU_LINES_7_3, pcpu_get_vm_areas } from './pcpu/linux-6.1';
 import { AllocatorSnapshot, AreaView, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
+import * as node_pools from './shims/node-pools';
 import { allocator_id, vmalloc_shims } from './shims/customised';
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
@@ -1708,135 +1709,22 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     this.touches = saved;
   }
 
-  /**
-   * Environment, not kernel code: the pool node_alloc() would try for a
-   * request of `size` bytes on `cpu` (null with one node or above 256
-   * pages), for a replay that watches when a pool runs dry.
+  /*
+   * Environment, not kernel code: what a replay needs to fill the pools
+   * (kernel/mm/vmalloc/shims/node-pools.ts, one text for every version
+   * with vmap nodes).
    */
   pool_of(cpu: number, size: ulong): vmap_pool | null {
-    if (this.nr_vmap_nodes === 1) return null;
-    return this.size_to_va_pool(this.id_to_node(cpu % this.nr_vmap_nodes), size);
+    return node_pools.pool_of(this, cpu, size);
   }
-
-  /**
-   * Environment, not kernel code (a replay inferring what the snapshot
-   * cannot show): take [start, end) out of the free block holding it with
-   * this version's va_clip (the per-CPU spare untouched), as an area that
-   * is then held: in the busy tree of its node (`pool` false), to be given
-   * back with free_vmap_area(), or at the head of the pool node_alloc()
-   * tries on `cpu` (`pool` true). Touches are not counted. Null if the
-   * range is not free.
-   */
   hold_range(start: ulong, end: ulong, pool: boolean, cpu = 0): vmap_area | null {
-    const saved = this.touches;
-    let blk: vmap_area | null = null;
-    for (let n = this.free_vmap_area_root.rb_node; n; ) {
-      const f = n as vmap_area;
-      if (ult(start, f.va_start)) n = n.rb_left;
-      else if (uge(start, f.va_end)) n = n.rb_right;
-      else {
-        if (uge(f.va_end, end)) blk = f;
-        break;
-      }
-    }
-    const vp = pool ? this.pool_of(cpu, end - start) : null;
-    if (!blk || (pool && !vp)) {
-      this.touches = saved;
-      return null;
-    }
-    const spare = this.ne_fit_preload_node[this.cpu];
-    this.ne_fit_preload_node[this.cpu] = null;
-    const err = this.va_clip(this.free_vmap_area_root, this.free_vmap_area_list, blk, start, end - start);
-    this.ne_fit_preload_node[this.cpu] = spare;
-    if (err) {
-      this.touches = saved;
-      return null;
-    }
-    const va = new vmap_area();
-    va.va_start = start;
-    va.va_end = end;
-    if (vp) {
-      va.flags = this.encode_vn_id(cpu % this.nr_vmap_nodes);
-      list_add(va.list, vp.head);
-      vp.len++;
-    } else {
-      va.vm = {};
-      const vn = this.addr_to_node(va.va_start);
-      this.insert_vmap_area(va, vn.busy.root, vn.busy.head);
-    }
-    this.touches = saved;
-    return va;
+    return node_pools.hold_range(this, () => new vmap_area(), start, end, pool, cpu);
   }
-
-  /**
-   * Environment, not kernel code (a replay inferring pool contents): move
-   * the area [start, end), now in some node's pool (or, with `busy`, just
-   * allocated: in its node's busy tree), into the pool node_alloc() tries
-   * on `cpu`, at its head or tail, carrying that node's id. False if no
-   * such area is there. Touches are not counted.
-   */
   repool(start: ulong, end: ulong, cpu: number, head: boolean, busy = false): boolean {
-    const vp = this.pool_of(cpu, end - start);
-    if (!vp) return false;
-    const saved = this.touches;
-    let va: vmap_area | null = null;
-    for (const vn of this.vmap_nodes) {
-      const q = this.size_to_va_pool(vn, end - start) as vmap_pool;
-      for (let l = q.head.next; l !== q.head && !va; l = l.next) {
-        const x = l.owner as vmap_area;
-        if (x.va_start === start && x.va_end === end) {
-          va = x;
-          list_del_init(x.list);
-          q.len--;
-        }
-      }
-    }
-    if (!va && busy) {
-      const vn = this.addr_to_node(start);
-      for (let l = vn.busy.head.next; l !== vn.busy.head; l = l.next) {
-        const x = l.owner as vmap_area;
-        if (x.va_start === start && x.va_end === end) {
-          va = x;
-          this.unlink_va(x, vn.busy.root);
-          break;
-        }
-      }
-    }
-    if (va) {
-      va.flags = this.encode_vn_id(cpu % this.nr_vmap_nodes);
-      if (head) list_add(va.list, vp.head);
-      else list_add_tail(va.list, vp.head);
-      vp.len++;
-    }
-    this.touches = saved;
-    return va !== null;
+    return node_pools.repool(this, start, end, cpu, head, busy);
   }
-
-  /**
-   * Environment, not kernel code (a replay inferring pool contents): give
-   * the area [start, end) sitting in some node's pool back to the free
-   * tree, as decay_va_pool_node() does (merged with its free neighbours).
-   * False if no pool holds it. Touches are not counted.
-   */
   unpool(start: ulong, end: ulong): boolean {
-    const saved = this.touches;
-    let found = false;
-    for (const vn of this.vmap_nodes) {
-      const q = this.size_to_va_pool(vn, end - start);
-      if (!q || found) continue;
-      for (let l = q.head.next; l !== q.head; l = l.next) {
-        const x = l.owner as vmap_area;
-        if (x.va_start === start && x.va_end === end) {
-          list_del_init(x.list);
-          q.len--;
-          this.merge_or_add_vmap_area_augment(x, this.free_vmap_area_root, this.free_vmap_area_list);
-          found = true;
-          break;
-        }
-      }
-    }
-    this.touches = saved;
-    return found;
+    return node_pools.unpool(this, start, end);
   }
 
   golden_state(): string {
