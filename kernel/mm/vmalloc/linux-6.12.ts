@@ -176,21 +176,23 @@ export interface va_parent {
 }
 
 /*
- * gfp bits of 6.12 (include/linux/gfp_types.h, after __GFP_ATOMIC was
- * removed in 6.4; that header is not in the text read, the values are the
- * 6.1 ones shifted down one bit). Only __GFP_NOWARN is ever tested here.
+ * gfp bits of 6.12 (include/linux/gfp_types.h of the text read: since 6.4 bit 9
+ * is unused, __GFP_DIRECT_RECLAIM is bit 10, __GFP_KSWAPD_RECLAIM bit 11 and
+ * __GFP_NOWARN bit 13; no lockdep, so __GFP_NOLOCKDEP is 0). Only
+ * __GFP_NOWARN is ever tested here.
  */
-export const __GFP_NOWARN = 0x1000;
-export const GFP_NOWAIT = 0x400; // __GFP_KSWAPD_RECLAIM
+export const __GFP_NOWARN = 0x2000;
+/** GFP_NOWAIT = __GFP_KSWAPD_RECLAIM | __GFP_NOWARN */
+export const GFP_NOWAIT = 0x800 | __GFP_NOWARN;
 /** GFP_KERNEL = __GFP_RECLAIM | __GFP_IO | __GFP_FS */
-export const GFP_KERNEL_6_12 = 0x600 | 0x40 | 0x80;
+export const GFP_KERNEL_6_12 = 0xc00 | 0x40 | 0x80;
 /**
  * GFP_RECLAIM_MASK (mm/internal.h): __GFP_RECLAIM | __GFP_HIGH | __GFP_IO |
  * __GFP_FS | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL |
  * __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC (| __GFP_NOLOCKDEP, 0
  * without lockdep).
  */
-export const GFP_RECLAIM_MASK = 0x600 | 0x20 | 0x40 | 0x80 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x40000;
+export const GFP_RECLAIM_MASK = 0xc00 | 0x20 | 0x40 | 0x80 | __GFP_NOWARN | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x80000;
 
 /** BITS_PER_BYTE, for the node id encoded in va->flags. */
 const BITS_PER_BYTE = 8;

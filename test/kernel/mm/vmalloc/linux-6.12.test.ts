@@ -6,7 +6,7 @@ import { IS_ERR, errname } from '../../../../kernel/include/linux/errno';
 import { hex, ulong } from '../../../../kernel/include/u64';
 import { defaultEnv, nullHooks, VmallocHooks, VmapAllocator } from '../../../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../../../kernel/mm/vmalloc/index';
-import { vmap_area } from '../../../../kernel/mm/vmalloc/linux-6.12';
+import { __GFP_NOWARN, GFP_KERNEL_6_12, GFP_NOWAIT, vmap_area } from '../../../../kernel/mm/vmalloc/linux-6.12';
 import { linux_6_12 } from '../../../../kernel/manifest/linux-6.12';
 import { readText } from '../../../../scripts/lib/read-text';
 import { goldenDir } from '../../../../scripts/lib/paths';
@@ -543,5 +543,18 @@ describe('linux-6.12 pcpu_get_vm_areas against the real 6.12 kernel', () => {
     a.seed_areas(info.areas.filter((x) => x !== chunk[0]).map((x) => ({ start: x.start, end: x.end, state: 'busy' as const })));
     const vas = a.pcpu_get_vm_areas([0], [chunk[0].end - chunk[0].start], 1, 0x200000);
     expect(vas?.map((v) => `${hex(v.va_start)}-${hex(v.va_end)}`)).to.deep.equal(['ffffe8ffffc00000-ffffe8ffffe00000']);
+  });
+});
+
+describe('linux-6.12 gfp bits', () => {
+  /* include/linux/gfp_types.h of 6.12: bit 9 unused, DIRECT_RECLAIM 10, KSWAPD_RECLAIM 11, NOWARN 13. */
+  it('GFP_NOWAIT is __GFP_KSWAPD_RECLAIM | __GFP_NOWARN, without __GFP_DIRECT_RECLAIM', () => {
+    expect(GFP_NOWAIT).to.equal(0x2800);
+    expect(GFP_NOWAIT & 0x400).to.equal(0);
+  });
+  it('GFP_KERNEL is 0xcc0, the value the API layers pass, and carries no __GFP_NOWARN', () => {
+    expect(GFP_KERNEL_6_12).to.equal(0xcc0);
+    expect(GFP_KERNEL_6_12 & __GFP_NOWARN).to.equal(0);
+    expect(__GFP_NOWARN).to.equal(0x2000);
   });
 });
