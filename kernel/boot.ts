@@ -34,7 +34,7 @@ import { arch_show_interrupts } from './arch/x86/kernel/irq';
 import { ioremap as x86_ioremap, iounmap as x86_iounmap } from './arch/x86/mm/ioremap';
 import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_lazy, task_struct, trace_buffer, trace_event_name } from './kernel/trace/trace';
 import { page, page_alloc } from './mm/page_alloc';
-import { lookup_pte, mm_struct, PAGE_KERNEL, vunmap_page_range } from './mm/pgtable';
+import { lookup_pte, mm_struct, PAGE_KERNEL, pgtable_report_for, vunmap_page_range } from './mm/pgtable';
 import { vm_event_states } from './mm/vmstat';
 import { __GFP_DIRECT_RECLAIM } from './mm/vmalloc/common';
 import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
@@ -204,7 +204,7 @@ export class Kernel {
     };
     const hooks: VmallocHooks = {
       flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
-      vunmap_page_range: (start, end) => vunmap_page_range(this.init_mm, start, end, (f, c) => warn(this.version, f, c)),
+      vunmap_page_range: (start, end) => vunmap_page_range(this.init_mm, start, end, pgtable_report_for(this.version, warn)),
       flush_cache_vunmap: () => {},
       purge_fragmented_blocks_allcpus: () => self.api.purge_fragmented_blocks_allcpus(),
       purged: (nr, start, end) => {

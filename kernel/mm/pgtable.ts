@@ -26,6 +26,7 @@
  */
 
 import { COST_INDEX } from '../../hw/costs';
+import { KernelBug } from '../include/asm-generic/bug';
 import { EntryBits, Machine, entryAddress, entryFrame, isPresent, makeEntry, tableIndex } from '../../hw';
 import type { page, page_alloc } from './page_alloc';
 import { ult, ulong } from '../include/u64';
@@ -160,8 +161,24 @@ export function pte_alloc_kernel(mm: mm_struct, pmd: entry_ptr, addr: ulong): en
   return pte_offset_kernel(mm, pmd, addr);
 }
 
-/** A WARN_ON in the page-table walks (reported, not thrown). */
-export type pgtable_warn = (func: string, cond: string) => void;
+/**
+ * Where the page-table walks report: a WARN_ON is reported and the walk goes
+ * on; a BUG_ON does not return (the caller raises its version's KernelBug).
+ */
+export interface pgtable_report {
+  WARN_ON(func: string, cond: string): void;
+  BUG(func: string, cond: string): never;
+}
+
+/** The report of one kernel version: WARNs go to warn(), BUGs raise a KernelBug. */
+export function pgtable_report_for(version: string, warn: (version: string, func: string, cond: string) => void): pgtable_report {
+  return {
+    WARN_ON: (func, cond) => warn(version, func, cond),
+    BUG: (func, cond) => {
+      throw new KernelBug(version, func, 0, cond);
+    },
+  };
+}
 
 const ENOMEM = 12;
 const EBUSY = 16;
@@ -171,14 +188,15 @@ const EBUSY = 16;
  * end; returns the number of pages mapped, or -errno. No TLB flush is needed:
  * x86 never caches a not-present entry (flush_cache_vmap is a no-op).
  */
-export function vmap_page_range(mm: mm_struct, start: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], warn: pgtable_warn): number {
+export function vmap_page_range(mm: mm_struct, start: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], report: pgtable_report): number {
   const nr = { n: 0 };
   let addr = start;
+  if (!ult(addr, end)) report.BUG('vmap_page_range', 'addr >= end');
   let pgd = pgd_offset_k(mm, addr);
   let err = 0;
   do {
     const next = pgd_addr_end(mm, addr, end);
-    err = vmap_p4d_range(mm, pgd, addr, next, prot, pages, nr, warn);
+    err = vmap_p4d_range(mm, pgd, addr, next, prot, pages, nr, report);
     if (err) return err;
     pgd += 8;
     addr = next;
@@ -186,13 +204,13 @@ export function vmap_page_range(mm: mm_struct, start: ulong, end: ulong, prot: p
   return nr.n;
 }
 
-function vmap_p4d_range(mm: mm_struct, pgd: entry_ptr, addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], nr: { n: number }, warn: pgtable_warn): number {
+function vmap_p4d_range(mm: mm_struct, pgd: entry_ptr, addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], nr: { n: number }, report: pgtable_report): number {
   const first = p4d_alloc(mm, pgd, addr);
   if (first === null) return -ENOMEM;
   let p4d = first;
   do {
     const next = p4d_addr_end(addr, end);
-    const err = vmap_pud_range(mm, p4d, addr, next, prot, pages, nr, warn);
+    const err = vmap_pud_range(mm, p4d, addr, next, prot, pages, nr, report);
     if (err) return err;
     p4d += 8;
     addr = next;
@@ -200,13 +218,13 @@ function vmap_p4d_range(mm: mm_struct, pgd: entry_ptr, addr: ulong, end: ulong, 
   return 0;
 }
 
-function vmap_pud_range(mm: mm_struct, p4d: entry_ptr, addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], nr: { n: number }, warn: pgtable_warn): number {
+function vmap_pud_range(mm: mm_struct, p4d: entry_ptr, addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], nr: { n: number }, report: pgtable_report): number {
   const first = pud_alloc(mm, p4d, addr);
   if (first === null) return -ENOMEM;
   let pud = first;
   do {
     const next = pud_addr_end(addr, end);
-    const err = vmap_pmd_range(mm, pud, addr, next, prot, pages, nr, warn);
+    const err = vmap_pmd_range(mm, pud, addr, next, prot, pages, nr, report);
     if (err) return err;
     pud += 8;
     addr = next;
@@ -214,13 +232,13 @@ function vmap_pud_range(mm: mm_struct, p4d: entry_ptr, addr: ulong, end: ulong, 
   return 0;
 }
 
-function vmap_pmd_range(mm: mm_struct, pud: entry_ptr, addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], nr: { n: number }, warn: pgtable_warn): number {
+function vmap_pmd_range(mm: mm_struct, pud: entry_ptr, addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], nr: { n: number }, report: pgtable_report): number {
   const first = pmd_alloc(mm, pud, addr);
   if (first === null) return -ENOMEM;
   let pmd = first;
   do {
     const next = pmd_addr_end(addr, end);
-    const err = vmap_pte_range(mm, pmd, addr, next, prot, pages, nr, warn);
+    const err = vmap_pte_range(mm, pmd, addr, next, prot, pages, nr, report);
     if (err) return err;
     pmd += 8;
     addr = next;
@@ -228,7 +246,7 @@ function vmap_pmd_range(mm: mm_struct, pud: entry_ptr, addr: ulong, end: ulong, 
   return 0;
 }
 
-function vmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], nr: { n: number }, warn: pgtable_warn): number {
+function vmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[], nr: { n: number }, report: pgtable_report): number {
   // Nobody should be mapping here yet: a present PTE is a bug (WARN_ON).
   const first = pte_alloc_kernel(mm, pmd, addr);
   if (first === null) return -ENOMEM;
@@ -236,11 +254,11 @@ function vmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong, 
   do {
     const pg = pages[nr.n];
     if (mm.machine.readEntry(pte) !== 0n) {
-      warn('vmap_pte_range', '!pte_none(*pte)');
+      report.WARN_ON('vmap_pte_range', '!pte_none(*pte)');
       return -EBUSY;
     }
     if (!pg) {
-      warn('vmap_pte_range', '!page');
+      report.WARN_ON('vmap_pte_range', '!page');
       return -ENOMEM;
     }
     mm.machine.writeEntry(pte, makeEntry(pg.pfn, prot)); // set_pte_at(&init_mm, addr, pte, mk_pte(page, prot))
@@ -256,12 +274,12 @@ function vmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong, 
  * ioremap_page_range(addr, end, phys_addr, prot): map a physical range
  * (lib/ioremap.c in 2.6.35; vmap_range_noflush in 6.1), 4 KiB at a time.
  */
-export function ioremap_page_range(mm: mm_struct, addr: ulong, end: ulong, phys_addr: number, prot: pgprot_t, warn: pgtable_warn): number {
+export function ioremap_page_range(mm: mm_struct, addr: ulong, end: ulong, phys_addr: number, prot: pgprot_t, report: pgtable_report): number {
   const n = Math.round((end - addr) / PAGE_SIZE);
   const first = Math.floor(phys_addr / PAGE_SIZE);
   const frames: page[] = [];
   for (let i = 0; i < n; i++) frames.push({ pfn: first + i });
-  const r = vmap_page_range(mm, addr, end, prot, frames, warn);
+  const r = vmap_page_range(mm, addr, end, prot, frames, report);
   return r < 0 ? r : 0;
 }
 
@@ -269,58 +287,55 @@ export function ioremap_page_range(mm: mm_struct, addr: ulong, end: ulong, phys_
  * vunmap_page_range(addr, end): clear every present leaf PTE in the range.
  * Tables are never freed. Absent tables are skipped (p?d_none_or_clear_bad).
  */
-export function vunmap_page_range(mm: mm_struct, addr: ulong, end: ulong, warn: pgtable_warn): void {
-  if (!ult(addr, end)) {
-    warn('vunmap_page_range', 'addr >= end');
-    return;
-  }
+export function vunmap_page_range(mm: mm_struct, addr: ulong, end: ulong, report: pgtable_report): void {
+  if (!ult(addr, end)) report.BUG('vunmap_page_range', 'addr >= end');
   let pgd = pgd_offset_k(mm, addr);
   do {
     const next = pgd_addr_end(mm, addr, end);
-    if (!none(mm, pgd)) vunmap_p4d_range(mm, pgd, addr, next, warn);
+    if (!none(mm, pgd)) vunmap_p4d_range(mm, pgd, addr, next, report);
     pgd += 8;
     addr = next;
   } while (addr !== end);
 }
 
-function vunmap_p4d_range(mm: mm_struct, pgd: entry_ptr, addr: ulong, end: ulong, warn: pgtable_warn): void {
+function vunmap_p4d_range(mm: mm_struct, pgd: entry_ptr, addr: ulong, end: ulong, report: pgtable_report): void {
   let p4d = p4d_offset(mm, pgd, addr);
   do {
     const next = p4d_addr_end(addr, end);
-    if (!none(mm, p4d)) vunmap_pud_range(mm, p4d, addr, next, warn);
+    if (!none(mm, p4d)) vunmap_pud_range(mm, p4d, addr, next, report);
     p4d += 8;
     addr = next;
   } while (addr !== end);
 }
 
-function vunmap_pud_range(mm: mm_struct, p4d: entry_ptr, addr: ulong, end: ulong, warn: pgtable_warn): void {
+function vunmap_pud_range(mm: mm_struct, p4d: entry_ptr, addr: ulong, end: ulong, report: pgtable_report): void {
   let pud = pud_offset(mm, p4d, addr);
   do {
     const next = pud_addr_end(addr, end);
-    if (!none(mm, pud)) vunmap_pmd_range(mm, pud, addr, next, warn);
+    if (!none(mm, pud)) vunmap_pmd_range(mm, pud, addr, next, report);
     pud += 8;
     addr = next;
   } while (addr !== end);
 }
 
-function vunmap_pmd_range(mm: mm_struct, pud: entry_ptr, addr: ulong, end: ulong, warn: pgtable_warn): void {
+function vunmap_pmd_range(mm: mm_struct, pud: entry_ptr, addr: ulong, end: ulong, report: pgtable_report): void {
   let pmd = pmd_offset(mm, pud, addr);
   do {
     const next = pmd_addr_end(addr, end);
-    if (!none(mm, pmd)) vunmap_pte_range(mm, pmd, addr, next, warn);
+    if (!none(mm, pmd)) vunmap_pte_range(mm, pmd, addr, next, report);
     pmd += 8;
     addr = next;
   } while (addr !== end);
 }
 
-function vunmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong, warn: pgtable_warn): void {
+function vunmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong, report: pgtable_report): void {
   let pte = pte_offset_kernel(mm, pmd, addr);
   do {
     const m = mm.machine;
     if (m.readEntry(pte) !== 0n) {
       const ptent = m.clearEntry(pte); // ptep_get_and_clear(&init_mm, addr, pte)
       chargePte(mm, COST_INDEX.pteClear);
-      if (!isPresent(ptent)) warn('vunmap_pte_range', '!pte_none(ptent) && !pte_present(ptent)');
+      if (!isPresent(ptent)) report.WARN_ON('vunmap_pte_range', '!pte_none(ptent) && !pte_present(ptent)');
     }
     pte += 8;
     addr += PAGE_SIZE;

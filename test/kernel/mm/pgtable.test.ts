@@ -10,6 +10,7 @@
 import { expect } from 'chai';
 import { Machine } from '../../../hw/machine';
 import { page, page_alloc } from '../../../kernel/mm/page_alloc';
+import { KernelBug } from '../../../kernel/include/asm-generic/bug';
 import {
   PAGE_KERNEL,
   PAGE_KERNEL_EXEC,
@@ -21,6 +22,7 @@ import {
   p4d_alloc,
   pgd_offset_k,
   pmd_alloc,
+  pgtable_report_for,
   pte_alloc_kernel,
   pud_alloc,
   vmalloc_to_pfn,
@@ -49,9 +51,9 @@ function world(levels: 4 | 5 = 4, physMemBytes = 64 * 2 ** 20) {
   const pages = new page_alloc(machine);
   const mm = new mm_struct(machine, pages);
   const warnings: Warning[] = [];
-  const warn = (func: string, cond: string): void => {
+  const warn = pgtable_report_for('linux-test', (_v, func, cond) => {
     warnings.push({ func, cond });
-  };
+  });
   const data = (n: number): page[] => {
     const out: page[] = [];
     for (let i = 0; i < n; i++) out.push(pages.alloc_page() as page);
@@ -256,17 +258,30 @@ describe('kernel/mm/pgtable: the vmalloc page-table walks', () => {
       expect(w.warnings).to.deep.equal([]);
     });
 
-    it('addr >= end WARNs and changes nothing', () => {
+    it('addr >= end is a BUG_ON in vunmap_page_range, raised as the version\'s KernelBug before any change', () => {
       const w = world();
       const pgs = w.data(1);
       vmap_page_range(w.mm, KVA, KVA + P, PAGE_KERNEL, pgs, w.warn);
-      vunmap_page_range(w.mm, KVA, KVA, w.warn);
-      vunmap_page_range(w.mm, KVA + P, KVA, w.warn);
-      expect(w.warnings).to.deep.equal([
-        { func: 'vunmap_page_range', cond: 'addr >= end' },
-        { func: 'vunmap_page_range', cond: 'addr >= end' },
-      ]);
+      for (const [a, e] of [[KVA, KVA], [KVA + P, KVA]] as const) {
+        let bug: unknown = null;
+        try {
+          vunmap_page_range(w.mm, a, e, w.warn);
+        } catch (err) {
+          bug = err;
+        }
+        expect(bug).to.be.instanceOf(KernelBug);
+        expect((bug as KernelBug).func).to.equal('vunmap_page_range');
+        expect((bug as KernelBug).cond).to.equal('addr >= end');
+        expect((bug as KernelBug).version).to.equal('linux-test');
+      }
+      expect(w.warnings).to.deep.equal([]);
       expect(vmalloc_to_pfn(w.mm, KVA)).to.equal(pgs[0]!.pfn);
+    });
+
+    it('addr >= end is a BUG_ON in vmap_page_range too, and maps nothing', () => {
+      const w = world();
+      expect(() => vmap_page_range(w.mm, KVA + P, KVA + P, PAGE_KERNEL, w.data(1), w.warn)).to.throw(KernelBug, 'vmap_page_range: addr >= end');
+      expect(w.pages.nr_pgtable_pages).to.equal(0);
     });
 
     it('WARNs on a non-present but non-empty PTE, and clears it', () => {

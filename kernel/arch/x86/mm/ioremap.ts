@@ -14,7 +14,7 @@
 
 import { ult, ulong } from '../../../include/u64';
 import type { vmalloc_api, vmalloc_context } from '../../../mm/vmalloc/api/common';
-import { ioremap_page_range, PAGE_KERNEL_IO_NOCACHE, PAGE_SIZE } from '../../../mm/pgtable';
+import { ioremap_page_range, pgtable_report_for, PAGE_KERNEL_IO_NOCACHE, PAGE_SIZE } from '../../../mm/pgtable';
 import { KernelBug } from '../../../include/asm-generic/bug';
 
 export const VM_IOREMAP = 0x1;
@@ -34,7 +34,7 @@ export function __ioremap_caller(k: vmalloc_context, api: vmalloc_api, phys_addr
   api.set_phys_addr(area, phys_addr);
   const vaddr = area.addr;
 
-  if (ioremap_page_range(k.init_mm, vaddr, vaddr + size, phys_addr, PAGE_KERNEL_IO_NOCACHE, (f, c) => k.warn(api.era, f, c)) < 0) {
+  if (ioremap_page_range(k.init_mm, vaddr, vaddr + size, phys_addr, PAGE_KERNEL_IO_NOCACHE, pgtable_report_for(api.era, (v, f, c) => k.warn(v, f, c))) < 0) {
     api.remove_vm_area(vaddr); // free_vm_area(area)
     return 0;
   }

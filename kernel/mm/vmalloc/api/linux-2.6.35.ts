@@ -22,7 +22,7 @@ import { IS_ERR } from '../../../include/linux/errno';
 import { list_add_rcu, list_add_tail, list_del, list_del_rcu, list_head, INIT_LIST_HEAD } from '../../../include/linux/list';
 import { fls, ult, ugt, ULONG_MAX, ulong } from '../../../include/u64';
 import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_ZERO, page } from '../../page_alloc';
-import { PAGE_KERNEL, PAGE_SHIFT, PAGE_SIZE, pgprot_t, vmap_page_range, vunmap_page_range } from '../../pgtable';
+import { PAGE_KERNEL, PAGE_SHIFT, PAGE_SIZE, pgprot_t, pgtable_report_for, vmap_page_range, vunmap_page_range } from '../../pgtable';
 import { KernelBug } from '../../../include/asm-generic/bug';
 import {
   bitmap,
@@ -214,11 +214,11 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
   /* ---- page tables ---- */
 
   vmap_page_range(start: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[]): number {
-    return vmap_page_range(this.k.init_mm, start, end, prot, pages, (f, c) => this.k.warn(this.version, f, c));
+    return vmap_page_range(this.k.init_mm, start, end, prot, pages, pgtable_report_for(this.version, (v, f, c) => this.k.warn(v, f, c)));
   }
 
   vunmap_page_range(start: ulong, end: ulong): void {
-    vunmap_page_range(this.k.init_mm, start, end, (f, c) => this.k.warn(this.version, f, c));
+    vunmap_page_range(this.k.init_mm, start, end, pgtable_report_for(this.version, (v, f, c) => this.k.warn(v, f, c)));
   }
 
   /* ---- per-CPU vmap blocks ---- */

@@ -27,7 +27,7 @@ import { list_add_tail, list_add_tail_rcu, list_del, list_del_rcu, list_head, IN
 import { ULONG_MAX, ugt, ult, ulong, umax, umin } from '../../../include/u64';
 import { KernelBug } from '../../../include/asm-generic/bug';
 import { GFP_KERNEL, __GFP_ZERO, page } from '../../page_alloc';
-import { PAGE_KERNEL, PAGE_SHIFT, PAGE_SIZE, pgprot_nx, pgprot_t, vmap_page_range, vunmap_page_range } from '../../pgtable';
+import { PAGE_KERNEL, PAGE_SHIFT, PAGE_SIZE, pgprot_nx, pgprot_t, pgtable_report_for, vmap_page_range, vunmap_page_range } from '../../pgtable';
 import { IS_ERR_VALUE, get_order, phys, ptr, roundup_pow_of_two, vm_struct_view, vmalloc_api, vmalloc_context } from './common';
 
 export const VERSION = 'linux-6.1';
@@ -195,12 +195,12 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
 
   /** vmap_pages_range(addr, end, prot, pages, PAGE_SHIFT): 0 or -errno. */
   vmap_pages_range(addr: ulong, end: ulong, prot: pgprot_t, pages: readonly (page | null)[]): number {
-    const r = vmap_page_range(this.k.init_mm, addr, end, prot, pages, (f, c) => this.k.warn(this.version, f, c));
+    const r = vmap_page_range(this.k.init_mm, addr, end, prot, pages, pgtable_report_for(this.version, (v, f, c) => this.k.warn(v, f, c)));
     return r < 0 ? r : 0;
   }
 
   vunmap_range_noflush(start: ulong, end: ulong): void {
-    vunmap_page_range(this.k.init_mm, start, end, (f, c) => this.k.warn(this.version, f, c));
+    vunmap_page_range(this.k.init_mm, start, end, pgtable_report_for(this.version, (v, f, c) => this.k.warn(v, f, c)));
   }
 
   /* ---- per-CPU vmap blocks ---- */
