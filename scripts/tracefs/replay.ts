@@ -32,6 +32,8 @@ import { ERR_PTR, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, udec, ule, ult, ulong } from '../../kernel/include/u64';
 
 const PAGE = 0x1000;
+/** The lock whose release ends alloc_vmap_area()'s global search (a preemption point). */
+const SEARCH_LOCK = 'free_vmap_area_lock';
 import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { capsOf } from '../../kernel/manifest/index';
@@ -413,6 +415,8 @@ export interface VersionReplay {
   inferenceStopped: string | null;
   /** The node (as a CPU) the other unpurged areas were given (PoolHints.lazyRest; null: none, back to the free tree). */
   lazyRest: number | null;
+  /** Purge lines run inside the allocation printed after them (its choice was made before the purge): the two lines. */
+  purgesInsideAlloc: { line: number; alloc: number }[];
 }
 
 /** Coalesce adjacent/overlapping ranges (address sorted input). */
@@ -507,6 +511,24 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   hooks.trace_free_vmap_area_noflush = (_s, nr_lazy) => {
     traceNrLazy = nr_lazy;
   };
+  /**
+   * A purge that ran while the allocation printed after it was preempted
+   * between its global search and its trace line (chosenBeforePurge): it
+   * runs at that allocation's spin_unlock(&free_vmap_area_lock). While
+   * probing, that unlock is only noted.
+   */
+  let atSearchUnlock: (() => void) | null = null;
+  let probing = false;
+  let probeSawUnlock = false;
+  hooks.spin_unlock = (lock) => {
+    if (lock !== SEARCH_LOCK) return;
+    if (probing) probeSawUnlock = true;
+    else if (atSearchUnlock) {
+      const run = atSearchUnlock;
+      atSearchUnlock = null;
+      run();
+    }
+  };
   const env = defaultEnv({ ncpu: opts.cpus, hooks });
   alloc = info.create(env);
   const worker: Deferrable | null = (opts.workTiming ?? 'recorded') === 'recorded' && isDeferrable(alloc) ? alloc : null;
@@ -542,6 +564,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     inferredDecayed: 0,
     inferenceStopped: null,
     lazyRest: null,
+    purgesInsideAlloc: [],
   };
   if (!isSeedable(alloc)) {
     res.error = `${name} has no seed_areas(): cannot start from the snapshot`;
@@ -615,6 +638,38 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   try {
     /** Versions that know the calling CPU (linux-6.12: node_alloc, the per-CPU spare area). */
     const percpu = typeof (alloc as Partial<{ cpu: number }>).cpu === 'number' ? (alloc as unknown as { cpu: number }) : null;
+    /**
+     * With lazy preemption a task can be preempted after its allocation
+     * made its choice in the global free tree (at the unlock of
+     * free_vmap_area_lock, where the kernel may reschedule) and before it
+     * printed its line: a purge that ran meanwhile prints first. The
+     * allocation printed right after a purge line is taken to have made
+     * its choice before the purge when its vmap node's pool for that size
+     * is empty or absent before the purge (node_alloc() finds nothing, so
+     * it searches the free tree) and that search gives the recorded
+     * address (probed: allocated, then given back with free_vmap_area()).
+     */
+    const chosenBeforePurge = (next: AllocOp): boolean => {
+      if (next.addr === null || next.attempts !== 1) return false;
+
+      const saveCpu = percpu ? percpu.cpu : 0;
+      if (percpu) percpu.cpu = next.cpu < opts.cpus ? next.cpu : 0;
+      const pool = nodal ? nodal.pool_of(next.cpu, next.size) : null;
+      let hit = false;
+      if (!pool || pool.len === 0) {
+        const t = alloc.touches;
+        const n = emulatedPurges.length;
+        probing = true;
+        probeSawUnlock = false;
+        const va = alloc.alloc_vmap_area(next.size, next.align, next.vstart, next.vend);
+        probing = false;
+        if (!IS_ERR(va)) alloc.free_vmap_area(va);
+        alloc.touches = t;
+        hit = probeSawUnlock && emulatedPurges.length === n && !IS_ERR(va) && va.va_start === next.addr;
+      }
+      if (percpu) percpu.cpu = saveCpu;
+      return hit;
+    };
     /** The environment's actions after op k (held ranges of the pools). */
     const afterOp = (k: number) => {
       for (const va of releaseAfter.get(k) ?? []) (nodal as NodeSeedable).free_vmap_area(va);
@@ -634,6 +689,12 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
         const t0 = alloc.touches;
         let va = infer ? infer.alloc(op, i, emulatedPurges) : alloc.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
         touches += alloc.touches - t0;
+        if (atSearchUnlock) {
+          // The allocation did not reach the global search: the purge runs after it.
+          const run: () => void = atSearchUnlock;
+          atSearchUnlock = null;
+          run();
+        }
         const actual = IS_ERR(va) ? null : va.va_start;
         if (actual === op.addr) res.sameAddress++;
         else if (!res.firstDivergence) res.firstDivergence = explain(alloc, op, i, actual, history, emulatedPurges, stream.purges);
@@ -666,13 +727,33 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
         const nr = traceNrLazy ?? before + pages;
         if (nr === op.nr_lazy) res.nrLazyMatched++;
         if (deferred && nr > alloc.lazy_max_pages() && queuedNrLazy === null) queuedNrLazy = nr;
-      } else if (op.kind === 'w') {
-        if (worker) worker.run_pending_work();
       } else {
-        // An explicit purge: vm_unmap_aliases() where the version has it.
-        const un = (alloc as Partial<{ vm_unmap_aliases(): void }>).vm_unmap_aliases;
-        if (typeof un === 'function') un.call(alloc);
-        else alloc.purge_vmap_area_lazy();
+        const a = alloc;
+        const purge = () => {
+          if (op.kind === 'w') {
+            if (worker) worker.run_pending_work();
+            return;
+          }
+          // An explicit purge: vm_unmap_aliases() where the version has it.
+          const un = (a as Partial<{ vm_unmap_aliases(): void }>).vm_unmap_aliases;
+          if (typeof un === 'function') un.call(a);
+          else a.purge_vmap_area_lazy();
+        };
+        // The ranges held until this purge go back to the free tree at its
+        // start (its decay_va_pool_node()), before anything it refills.
+        if (nodal) for (const va of releaseAfter.get(i) ?? []) nodal.free_vmap_area(va);
+        releaseAfter.delete(i);
+        const next = stream.ops[i + 1];
+        if (deferred && next && next.kind === 'a' && chosenBeforePurge(next)) {
+          // The purge runs inside the next allocation (its op stays this one).
+          res.purgesInsideAlloc.push({ line: op.line, alloc: next.line });
+          atSearchUnlock = () => {
+            const k = curOp;
+            curOp = i;
+            purge();
+            curOp = k;
+          };
+        } else purge();
       }
       // Recorded purges at this op clear the recorded history's lazy areas.
       if (recordedPurgeAt.has(i)) for (const [s, h] of history) if (h.state === 'lazy') history.delete(s);
