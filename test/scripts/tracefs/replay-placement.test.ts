@@ -96,3 +96,73 @@ describe('tracefs replay: purge lines placed where they took effect', function (
     expect(p.events.map((e) => e.line)).to.deep.equal([5, 6, 7, 8]);
   });
 });
+
+describe('tracefs replay: an allocation that chose its range before the purge printed ahead of it', function () {
+  this.timeout(60000);
+  const tmp = mkdtempSync(join(tmpdir(), 'vmapsim-inside-'));
+  const max = (cpus: number) => 8192 * (cpus === 1 ? 1 : 2); // lazy_max_pages(): 32 MiB x fls(cpus)
+  const L = (task: string, ts: string, ev: string, f: string) => `${task.padStart(16)} [000] ..... ${ts}: ${ev}: ${f}`;
+  const alloc = (ts: string, addr: ulong, pages: number) =>
+    L('init-1', ts, 'alloc_vmap_area', `va_start: ${dec(addr)} size=${pages * P} align=1 vstart=0xffffc90000000000 vend=0xffffe8ffffffffff failed=0`);
+  const bf = join(tmp, 'before.txt');
+  writeFileSync(bf, '\n');
+  const B = (pages: number) => pages * P;
+  /*
+   * On CPU 0: A, 5 pages at V, and Big, max - 4 pages after it; both
+   * freed lazily, Big's free queues the drain work (nr_lazy max + 1). The
+   * kworker purges both (A goes to node 0's 5-page pool when there are two
+   * nodes; Big, too big for a pool, back to the free tree) and prints;
+   * then C's line (5 pages), then D's. `c` and `d` are the recorded
+   * addresses of C and D.
+   */
+  const trace = (cpus: number, name: string, c: ulong, d: ulong) => {
+    const big = max(cpus) - 4;
+    const top = V + B(5 + big);
+    const free = (ts: string, addr: ulong, nr: number) => L('init-1', ts, 'free_vmap_area_noflush', `va_start=0x${hex(addr)} nr_lazy=${nr} nr_lazy_max=${max(cpus)}`);
+    const lines = [
+      alloc('1.0', V, 5),
+      alloc('1.1', V + B(5), big),
+      free('1.2', V, 5),
+      free('1.3', V + B(5), 5 + big),
+      L('kworker/0:1-11', '1.4', 'purge_vmap_area_lazy', `start=0x${hex(V)} end=0x${hex(top)} num_purged=2`),
+      alloc('1.5', c, 5),
+      alloc('1.6', d, 5),
+    ];
+    const f = join(tmp, name);
+    writeFileSync(f, ['# tracer: nop', '#', `# entries-in-buffer/entries-written: 7/7   #P:${cpus}`, '#', ...lines].join('\n') + '\n');
+    return { t: parseTracefs(f, readText(f)), top };
+  };
+  const replay = (cpus: number, name: string, c: (top: ulong) => ulong, d: (top: ulong) => ulong) => {
+    const top = V + B(5 + max(cpus) - 4);
+    const { t } = trace(cpus, name, c(top), d(top));
+    return replayTracefs(t, parseVmallocinfo(bf, readText(bf)), ['linux-7.3', 'linux-6.12'], { cpus }).versions;
+  };
+
+  it('at two CPUs, C took the free tree\'s lowest fit above the lazy areas while node 0\'s pool was empty, and D the area the purge pooled', () => {
+    for (const v of replay(2, 'inside2.trace', (top) => top, () => V)) {
+      expect([v.kernel, v.sameAddress, v.allocations, v.purgesMatched]).to.deep.equal([v.kernel, 4, 4, 1]);
+      expect(v.purgesInsideAlloc).to.deep.equal([{ line: 9, alloc: 10 }]);
+    }
+  });
+
+  it('at two CPUs, a C that the refilled pool served leaves the purge at its line', () => {
+    for (const v of replay(2, 'after2.trace', () => V, () => V + B(5))) {
+      expect([v.kernel, v.sameAddress, v.allocations, v.purgesMatched]).to.deep.equal([v.kernel, 4, 4, 1]);
+      expect(v.purgesInsideAlloc).to.deep.equal([]);
+    }
+  });
+
+  it('at one CPU (no pools), C above the lazy areas ran its search before the purge, D after it', () => {
+    for (const v of replay(1, 'inside1.trace', (top) => top, () => V)) {
+      expect([v.kernel, v.sameAddress, v.allocations, v.purgesMatched]).to.deep.equal([v.kernel, 4, 4, 1]);
+      expect(v.purgesInsideAlloc).to.deep.equal([{ line: 9, alloc: 10 }]);
+    }
+  });
+
+  it('at one CPU, a C at the lowest address the purge released leaves the purge at its line', () => {
+    for (const v of replay(1, 'after1.trace', () => V, () => V + B(5))) {
+      expect([v.kernel, v.sameAddress, v.allocations, v.purgesMatched]).to.deep.equal([v.kernel, 4, 4, 1]);
+      expect(v.purgesInsideAlloc).to.deep.equal([]);
+    }
+  });
+});
