@@ -114,6 +114,7 @@ export function versionJson(v: VersionReplay): Record<string, unknown> {
     purgeMismatches: v.comparisons
       .filter((c) => !(c.samePoint && c.sameTrigger && c.sameCount && c.sameRange))
       .map((c) => ({ line: c.recorded.line, recorded: purgeText(c.recorded), emulated: c.emulated ? purgeText(c.emulated) : null, why: purgeWhy(c) })),
+    purgesInsideAlloc: v.purgesInsideAlloc,
     after: v.after,
     error: v.error,
   };
@@ -193,6 +194,12 @@ export function formatReplayTable(r: TracefsReplay): string {
       );
       if (v.inferenceStopped) out.push(`  first allocation no pool explains: ${v.inferenceStopped}`);
     }
+    if (v.purgesInsideAlloc.length)
+      out.push(
+        `${v.kernel}: ${v.purgesInsideAlloc.length} purge line(s) run inside the allocation printed after them (its global search chose the recorded address before the purge; lazy preemption): ${v.purgesInsideAlloc
+          .map((x) => `line ${x.line} in line ${x.alloc}`)
+          .join(', ')}`,
+      );
     const bad = v.comparisons.filter((c) => !(c.samePoint && c.sameTrigger && c.sameCount && c.sameRange));
     if (bad.length) {
       out.push(`${v.kernel}: ${bad.length} of ${v.recordedPurges} purge(s) differ:`);
