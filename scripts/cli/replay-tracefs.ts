@@ -152,6 +152,7 @@ export function formatReplayTable(r: TracefsReplay): string {
     `${r.trace}: ${r.events} vmalloc events: ${k.a} allocations, ${k.l} lazy frees, ${k.w} drain-work runs, ${k.p} explicit purges; ${r.recordedPurges} purges recorded (${r.emptyPurges} empty); ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}`,
     `before: ${r.before}${r.after ? `; after: ${r.after}` : ''}`,
   );
+  if (r.swappedFrees) out.push(`${r.swappedFrees} free line(s) applied after the free line that followed them (its nr_lazy shows it was added first)`);
   if (r.movedPurges) out.push(`${r.movedPurges} purge line(s) applied away from their line (where the released space or the included frees show they took effect)`);
   const head = ['kernel', 'allocs', 'same addr', 'share', 'purges', 'matched', 'nr_lazy ok', 'touch/alloc', 'flush pages', 'after', 'first divergence'];
   const rows = r.versions.map((v) => [

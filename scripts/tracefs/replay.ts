@@ -100,6 +100,8 @@ export interface OpStream {
   moved: PurgePlacement['moved'];
   /** Purge lines whose placement constraints contradict each other. */
   conflicts: number[];
+  /** Free lines put after the free line that followed them (orderLazyFrees). */
+  swappedFrees: number[];
 }
 
 export interface PurgePlacement {
@@ -182,6 +184,36 @@ export function placePurges(events: readonly VmallocEvent[], before?: Vmallocinf
   return { events: order.map((i) => events[i]), moved, conflicts };
 }
 
+/**
+ * Put two lazy frees back in the order they took effect. vmap_lazy_nr is
+ * added to atomically before the free's line prints, so a free printed
+ * first by one task can have been added after another task's free that
+ * printed next (preempted, or on another CPU, between the two). Two
+ * adjacent free lines of different tasks are swapped when the first's
+ * nr_lazy exceeds the second's by exactly the first area's pages (its
+ * allocation in the trace, or the snapshot, gives its size): the first
+ * area was added right after the second.
+ */
+export function orderLazyFrees(events: readonly VmallocEvent[], before?: Vmallocinfo): { events: VmallocEvent[]; swapped: number[] } {
+  const ends = new Map<ulong, ulong>();
+  if (before) for (const a of before.areas) if (a.kind !== 'lazy') ends.set(a.start, a.end);
+  const out = events.slice();
+  const swapped: number[] = [];
+  for (let i = 0; i + 1 < out.length; i++) {
+    const e = out[i];
+    if (e.kind === 'alloc_vmap_area' && !e.failed) ends.set(e.addr, e.addr + e.size);
+    const n = out[i + 1];
+    if (e.kind !== 'free_vmap_area_noflush' || n.kind !== 'free_vmap_area_noflush' || e.pid === n.pid || e.nr_lazy <= n.nr_lazy) continue;
+    const end = ends.get(e.va_start);
+    if (end === undefined || e.nr_lazy - n.nr_lazy !== (end - e.va_start) / PAGE) continue;
+    out[i] = n;
+    out[i + 1] = e;
+    swapped.push(e.line);
+    i++;
+  }
+  return { events: out, swapped };
+}
+
 /** Rebuild the op stream from the (sorted) events, each purge placed where it took effect (placePurges). */
 export function buildOps(trace: TracefsTrace, before?: Vmallocinfo): OpStream {
   const ops: TraceOp[] = [];
@@ -192,7 +224,8 @@ export function buildOps(trace: TracefsTrace, before?: Vmallocinfo): OpStream {
   /** a free went over the threshold and no purge has run since */
   let drainQueued: { op: number; nr_lazy: number } | null = null;
 
-  const placed = placePurges(trace.events, before);
+  const ordered = orderLazyFrees(trace.events, before);
+  const placed = placePurges(ordered.events, before);
   for (const e of placed.events) {
     if (e.kind === 'alloc_vmap_area') {
       const p = pending.get(e.pid);
@@ -233,7 +266,7 @@ export function buildOps(trace: TracefsTrace, before?: Vmallocinfo): OpStream {
       purges.push(rec);
     }
   }
-  return { ops, purges, emptyPurges, moved: placed.moved, conflicts: placed.conflicts };
+  return { ops, purges, emptyPurges, moved: placed.moved, conflicts: placed.conflicts, swappedFrees: ordered.swapped };
 }
 
 /** The areas a snapshot gives the allocator. */
@@ -1135,6 +1168,8 @@ export interface TracefsReplay {
   emptyPurges: number;
   /** Purge lines placed elsewhere than at their line. */
   movedPurges: number;
+  /** Free lines swapped with the next one (orderLazyFrees). */
+  swappedFrees: number;
   versions: VersionReplay[];
 }
 
@@ -1157,6 +1192,7 @@ export function replayTracefs(trace: TracefsTrace, before: Vmallocinfo, kernels:
     recordedPurges: stream.purges.length,
     emptyPurges: stream.emptyPurges,
     movedPurges: stream.moved.length,
+    swappedFrees: stream.swappedFrees.length,
     versions: kernels.map((k) => {
       if (opts.inferPools === false) return replayOnVersion(k, stream, before, opts);
       const inf = inferPools(k, stream, before, opts);

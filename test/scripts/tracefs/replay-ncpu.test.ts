@@ -184,5 +184,9 @@ describe('tracefs replay at N CPUs', function () {
       expect(v.purgesInsideAlloc).to.deep.equal([{ line: 35120, alloc: 35121 }]);
       expect(v.firstDivergence).to.equal(null);
     });
+
+    it('agrees on the nr_lazy of all 20,003 lazy frees, the kworker\'s at line 1026 (nr_lazy=5) applied before init-1\'s at line 1025 (nr_lazy=10)', () => {
+      expect([v.nrLazyMatched, v.lazyFrees]).to.deep.equal([20003, 20003]);
+    });
   });
 });

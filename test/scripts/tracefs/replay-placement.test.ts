@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { hex, ulong } from '../../../kernel/include/u64';
 import { readText } from '../../../scripts/lib/read-text';
 import { parseTracefs } from '../../../scripts/tracefs/parse';
-import { buildOps, placePurges, replayTracefs } from '../../../scripts/tracefs/replay';
+import { buildOps, orderLazyFrees, placePurges, replayTracefs } from '../../../scripts/tracefs/replay';
 import { parseVmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
 
 const V = -0x370000000000; // 0xffffc90000000000
@@ -164,5 +164,52 @@ describe('tracefs replay: an allocation that chose its range before the purge pr
       expect([v.kernel, v.sameAddress, v.allocations, v.purgesMatched]).to.deep.equal([v.kernel, 4, 4, 1]);
       expect(v.purgesInsideAlloc).to.deep.equal([]);
     }
+  });
+});
+
+describe('tracefs replay: lazy frees of two tasks in the order their nr_lazy shows', function () {
+  this.timeout(60000);
+  const tmp = mkdtempSync(join(tmpdir(), 'vmapsim-frees-'));
+  const L = (task: string, cpu: number, ts: string, ev: string, f: string) => `${task.padStart(16)} [00${cpu}] ..... ${ts}: ${ev}: ${f}`;
+  const alloc = (task: string, cpu: number, ts: string, addr: ulong, pages: number) =>
+    L(task, cpu, ts, 'alloc_vmap_area', `va_start: ${dec(addr)} size=${pages * P} align=1 vstart=0xffffc90000000000 vend=0xffffe8ffffffffff failed=0`);
+  const free = (task: string, cpu: number, ts: string, addr: ulong, nr: number) => L(task, cpu, ts, 'free_vmap_area_noflush', `va_start=0x${hex(addr)} nr_lazy=${nr} nr_lazy_max=16384`);
+  const write = (name: string, lines: string[]) => {
+    const f = join(tmp, name);
+    writeFileSync(f, ['# tracer: nop', '#', `# entries-in-buffer/entries-written: ${lines.length}/${lines.length}   #P:2`, '#', ...lines].join('\n') + '\n');
+    return parseTracefs(f, readText(f));
+  };
+
+  /*
+   * init-1 on CPU 0 frees A (5 pages) and prints nr_lazy=8 first; a
+   * kworker on CPU 1 frees B (3 pages) and prints nr_lazy=3 after it: B
+   * was added first (8 - 3 = A's 5 pages).
+   */
+  it('puts the free printed first after the next one when its nr_lazy exceeds the next one\'s by exactly its own pages', () => {
+    const t = write('swap.trace', [
+      alloc('init-1', 0, '1.0', V, 5),
+      alloc('kworker/1:2-58', 1, '1.1', V + 5 * P, 3),
+      free('init-1', 0, '1.2', V, 8),
+      free('kworker/1:2-58', 1, '1.3', V + 5 * P, 3),
+    ]);
+    const o = orderLazyFrees(t.events);
+    expect(o.swapped).to.deep.equal([7]);
+    expect(o.events.map((e) => e.line)).to.deep.equal([5, 6, 8, 7]);
+    const b = join(tmp, 'before.txt');
+    writeFileSync(b, '\n');
+    const v = replayTracefs(t, parseVmallocinfo(b, readText(b)), ['linux-7.3'], { cpus: 2 }).versions[0];
+    expect([v.nrLazyMatched, v.lazyFrees]).to.deep.equal([2, 2]);
+  });
+
+  it('leaves them when the difference is not the first area\'s pages, or both are one task\'s', () => {
+    const t = write('keep.trace', [
+      alloc('init-1', 0, '1.0', V, 5),
+      alloc('kworker/1:2-58', 1, '1.1', V + 5 * P, 3),
+      free('init-1', 0, '1.2', V, 9),
+      free('kworker/1:2-58', 1, '1.3', V + 5 * P, 3),
+    ]);
+    expect(orderLazyFrees(t.events).swapped).to.deep.equal([]);
+    const u = write('same.trace', [alloc('init-1', 0, '1.0', V, 5), alloc('init-1', 0, '1.1', V + 5 * P, 3), free('init-1', 0, '1.2', V, 8), free('init-1', 1, '1.3', V + 5 * P, 3)]);
+    expect(orderLazyFrees(u.events).swapped).to.deep.equal([]);
   });
 });
