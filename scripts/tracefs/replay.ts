@@ -777,7 +777,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
         if (nodal) for (const va of releaseAfter.get(i) ?? []) nodal.free_vmap_area(va);
         releaseAfter.delete(i);
         const next = stream.ops[i + 1];
-        if (deferred && next && next.kind === 'a' && chosenBeforePurge(next)) {
+        if (deferred && next && next.kind === 'a' && next.pid !== op.pid && chosenBeforePurge(next)) {
           // The purge runs inside the next allocation (its op stays this one).
           res.purgesInsideAlloc.push({ line: op.line, alloc: next.line });
           atSearchUnlock = () => {
@@ -786,6 +786,8 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
             purge();
             curOp = k;
           };
+          // Its request found the pool empty before this purge, not after.
+          if (infer) infer.foundEmpty(next, i);
         } else purge();
       }
       // Recorded purges at this op clear the recorded history's lazy areas.
@@ -946,6 +948,8 @@ const byStart = (x: { start: ulong }, y: { start: ulong }) => (x.start === y.sta
 class Inference {
   /** Per pool, the last request that found it empty. */
   private readonly emptied = new Map<object, number>();
+  /** Per pool, the op before which the next request found it empty (a purge run inside that request). */
+  private readonly emptiedBefore = new Map<object, number>();
   /** The recorded allocations, in op order. */
   private readonly allocs: { op: number; start: ulong; end: ulong }[] = [];
   /** Ops with a recorded purge, ascending. */
@@ -1031,7 +1035,8 @@ class Inference {
       const va = a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
       const actual = IS_ERR(va) ? null : va.va_start;
       if (actual === op.addr || !pool || op.addr === null || actual === null) {
-        if (pool && len === 0) this.emptied.set(pool, i);
+        if (pool && len === 0) this.emptied.set(pool, this.emptiedBefore.get(pool) ?? i);
+        if (pool) this.emptiedBefore.delete(pool);
         return va;
       }
       const R = op.addr;
@@ -1105,6 +1110,12 @@ class Inference {
       }
       return this.stop(op, a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend), 'no pool explains it');
     }
+  }
+
+  /** The request of `op` found its pool empty at op k (before the purge of op k ran inside it). */
+  foundEmpty(op: AllocOp, k: number): void {
+    const pool = this.a.pool_of(op.cpu, op.size);
+    if (pool) this.emptiedBefore.set(pool, k);
   }
 
   private stop(op: AllocOp, va: vmap_area_common | ERR_PTR, why: string): vmap_area_common | ERR_PTR {
