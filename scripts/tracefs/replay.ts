@@ -34,6 +34,8 @@ import { hex, udec, ule, ult, ulong } from '../../kernel/include/u64';
 const PAGE = 0x1000;
 /** The lock whose release ends alloc_vmap_area()'s global search (a preemption point). */
 const SEARCH_LOCK = 'free_vmap_area_lock';
+/** The lock whose release ends node_pool_del_va(), when node_alloc() takes a pooled area. */
+const POOL_LOCK = 'vn->pool_lock';
 import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { capsOf } from '../../kernel/manifest/index';
@@ -546,15 +548,15 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   };
   /**
    * A purge that ran while the allocation printed after it was preempted
-   * between its global search and its trace line (chosenBeforePurge): it
-   * runs at that allocation's spin_unlock(&free_vmap_area_lock). While
-   * probing, that unlock is only noted.
+   * between its choice and its trace line (chosenBeforePurge): it runs at
+   * that allocation's first spin_unlock of free_vmap_area_lock or of a
+   * node's pool_lock. While probing, that unlock is only noted.
    */
   let atSearchUnlock: (() => void) | null = null;
   let probing = false;
   let probeSawUnlock = false;
   hooks.spin_unlock = (lock) => {
-    if (lock !== SEARCH_LOCK) return;
+    if (lock !== SEARCH_LOCK && lock !== POOL_LOCK) return;
     if (probing) probeSawUnlock = true;
     else if (atSearchUnlock) {
       const run = atSearchUnlock;
@@ -673,30 +675,37 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     const percpu = typeof (alloc as Partial<{ cpu: number }>).cpu === 'number' ? (alloc as unknown as { cpu: number }) : null;
     /**
      * With lazy preemption a task can be preempted after its allocation
-     * made its choice in the global free tree (at the unlock of
-     * free_vmap_area_lock, where the kernel may reschedule) and before it
-     * printed its line: a purge that ran meanwhile prints first. The
+     * made its choice and before it printed its line: a purge that ran
+     * meanwhile prints first. The choice is made when node_alloc() takes
+     * the head of this CPU's node's pool (the unlock of vn->pool_lock
+     * ends it), or else in the global free tree (the unlock of
+     * free_vmap_area_lock ends it, where the kernel may reschedule). The
      * allocation printed right after a purge line is taken to have made
-     * its choice before the purge when its vmap node's pool for that size
-     * is empty or absent before the purge (node_alloc() finds nothing, so
-     * it searches the free tree) and that search gives the recorded
-     * address (probed: allocated, then given back with free_vmap_area()).
+     * its choice before the purge when doing so gives the recorded
+     * address. Probed: allocated, then given back (free_vmap_area(), or
+     * repool() to the head of the pool it came from). A pool is probed
+     * only for an alignment every page meets (otherwise node_pool_del_va()
+     * could rotate it).
      */
     const chosenBeforePurge = (next: AllocOp): boolean => {
       if (next.addr === null || next.attempts !== 1) return false;
-
       const saveCpu = percpu ? percpu.cpu : 0;
       if (percpu) percpu.cpu = next.cpu < opts.cpus ? next.cpu : 0;
-      const pool = nodal ? nodal.pool_of(next.cpu, next.size) : null;
+      const full = next.vstart === env.VMALLOC_START && next.vend === env.VMALLOC_END;
+      const pool = nodal && full ? nodal.pool_of(next.cpu, next.size) : null;
       let hit = false;
-      if (!pool || pool.len === 0) {
+      if (!pool || pool.len === 0 || ule(next.align, PAGE)) {
+        const len = pool ? pool.len : 0;
         const t = alloc.touches;
         const n = emulatedPurges.length;
         probing = true;
         probeSawUnlock = false;
         const va = alloc.alloc_vmap_area(next.size, next.align, next.vstart, next.vend);
         probing = false;
-        if (!IS_ERR(va)) alloc.free_vmap_area(va);
+        if (!IS_ERR(va)) {
+          if (pool && nodal && pool.len < len) nodal.repool(va.va_start, va.va_end, next.cpu, true, true);
+          else alloc.free_vmap_area(va);
+        }
         alloc.touches = t;
         hit = probeSawUnlock && emulatedPurges.length === n && !IS_ERR(va) && va.va_start === next.addr;
       }

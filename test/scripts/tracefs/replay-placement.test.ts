@@ -213,3 +213,60 @@ describe('tracefs replay: lazy frees of two tasks in the order their nr_lazy sho
     expect(orderLazyFrees(u.events).swapped).to.deep.equal([]);
   });
 });
+
+describe('tracefs replay: an allocation that took a pooled area before the purge printed ahead of it decayed the pool', function () {
+  this.timeout(60000);
+  const tmp = mkdtempSync(join(tmpdir(), 'vmapsim-pooled-'));
+  const MAX = 16384; // lazy_max_pages() at 2 CPUs
+  const L = (task: string, ts: number, ev: string, f: string) => `${task.padStart(16)} [000] ..... ${(1 + ts / 1000).toFixed(6)}: ${ev}: ${f}`;
+  const bf = join(tmp, 'before.txt');
+  writeFileSync(bf, '\n');
+  /*
+   * On CPU 0: A1..A8, 5 pages each from V, and Big above them, freed
+   * lazily (Big's free queues the drain work); the purge parks A1..A8 in
+   * node 0's 5-page pool, A8 at its head (the purge list is in address
+   * order, each added at the head). Big2 (MAX + 1 pages) is freed: the
+   * next drain run decays a quarter of the pool (2 areas from its head,
+   * A8 and A7) before it purges Big2. C and D, 5 pages each, print after
+   * that purge line: `c` and `d` are their recorded addresses.
+   */
+  const replay = (name: string, c: ulong, d: ulong) => {
+    const big = MAX - 39;
+    let ts = 0;
+    const lines: string[] = [];
+    const alloc = (addr: ulong, pages: number) =>
+      lines.push(L('init-1', ts++, 'alloc_vmap_area', `va_start: ${dec(addr)} size=${pages * P} align=1 vstart=0xffffc90000000000 vend=0xffffe8ffffffffff failed=0`));
+    let nr = 0;
+    const free = (addr: ulong, pages: number) => lines.push(L('init-1', ts++, 'free_vmap_area_noflush', `va_start=0x${hex(addr)} nr_lazy=${(nr += pages)} nr_lazy_max=${MAX}`));
+    const purge = (s: ulong, e: ulong, n: number) => {
+      lines.push(L('kworker/0:1-11', ts++, 'purge_vmap_area_lazy', `start=0x${hex(s)} end=0x${hex(e)} num_purged=${n}`));
+      nr = 0;
+    };
+    for (let k = 0; k < 8; k++) alloc(V + 5 * k * P, 5);
+    alloc(V + 40 * P, big);
+    for (let k = 0; k < 8; k++) free(V + 5 * k * P, 5);
+    free(V + 40 * P, big);
+    purge(V, V + (40 + big) * P, 9);
+    alloc(V + 40 * P, MAX + 1);
+    free(V + 40 * P, MAX + 1);
+    purge(V + 40 * P, V + (41 + MAX) * P, 1);
+    alloc(c, 5);
+    alloc(d, 5);
+    const f = join(tmp, name);
+    writeFileSync(f, ['# tracer: nop', '#', `# entries-in-buffer/entries-written: ${lines.length}/${lines.length}   #P:2`, '#', ...lines].join('\n') + '\n');
+    return replayTracefs(parseTracefs(f, readText(f)), parseVmallocinfo(bf, readText(bf)), ['linux-7.3'], { cpus: 2 }).versions[0];
+  };
+  const A = (k: number) => V + 5 * (k - 1) * P;
+
+  it('C took A8, the pool head, before the decay (line 26 runs inside line 27); D then takes A6, A7 having decayed', () => {
+    const v = replay('pooled-inside.trace', A(8), A(6));
+    expect([v.sameAddress, v.allocations, v.purgesMatched]).to.deep.equal([12, 12, 2]);
+    expect(v.purgesInsideAlloc).to.deep.equal([{ line: 26, alloc: 27 }]);
+  });
+
+  it('C at A6, the head after the decay took A8 and A7, leaves the purge at its line', () => {
+    const v = replay('pooled-after.trace', A(6), A(5));
+    expect([v.sameAddress, v.allocations, v.purgesMatched]).to.deep.equal([12, 12, 2]);
+    expect(v.purgesInsideAlloc).to.deep.equal([]);
+  });
+});
