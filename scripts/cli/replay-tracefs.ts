@@ -197,7 +197,7 @@ export function formatReplayTable(r: TracefsReplay): string {
     }
     if (v.purgesInsideAlloc.length)
       out.push(
-        `${v.kernel}: ${v.purgesInsideAlloc.length} purge line(s) run inside the allocation printed after them (its global search chose the recorded address before the purge; lazy preemption): ${v.purgesInsideAlloc
+        `${v.kernel}: ${v.purgesInsideAlloc.length} purge line(s) run inside the allocation printed after them (it made its choice, from its pool or the free tree, before the purge; lazy preemption): ${v.purgesInsideAlloc
           .map((x) => `line ${x.line} in line ${x.alloc}`)
           .join(', ')}`,
       );
