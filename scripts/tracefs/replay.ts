@@ -552,15 +552,18 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
    * that allocation's first spin_unlock of free_vmap_area_lock or of a
    * node's pool_lock. While probing, that unlock is only noted.
    */
-  let atSearchUnlock: (() => void) | null = null;
+  let atChoiceUnlock: (() => void) | null = null;
+  /** That purge, from its op to the start of the allocation (armed only while the allocation runs). */
+  let runInsideNext: (() => void) | null = null;
+  let purgeTouches = 0;
   let probing = false;
   let probeSawUnlock = false;
   hooks.spin_unlock = (lock) => {
     if (lock !== SEARCH_LOCK && lock !== POOL_LOCK) return;
     if (probing) probeSawUnlock = true;
-    else if (atSearchUnlock) {
-      const run = atSearchUnlock;
-      atSearchUnlock = null;
+    else if (atChoiceUnlock) {
+      const run = atChoiceUnlock;
+      atChoiceUnlock = null;
       run();
     }
   };
@@ -729,14 +732,17 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
       if (op.kind === 'a') {
         res.allocations++;
         const t0 = alloc.touches;
+        atChoiceUnlock = runInsideNext;
+        runInsideNext = null;
         let va = infer ? infer.alloc(op, i, emulatedPurges) : alloc.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
-        touches += alloc.touches - t0;
-        if (atSearchUnlock) {
-          // The allocation did not reach the global search: the purge runs after it.
-          const run: () => void = atSearchUnlock;
-          atSearchUnlock = null;
+        if (atChoiceUnlock) {
+          // The allocation reached neither unlock (it failed first): the purge runs after it.
+          const run: () => void = atChoiceUnlock;
+          atChoiceUnlock = null;
           run();
         }
+        touches += alloc.touches - t0 - purgeTouches;
+        purgeTouches = 0;
         const actual = IS_ERR(va) ? null : va.va_start;
         if (actual === op.addr) res.sameAddress++;
         else if (!res.firstDivergence) res.firstDivergence = explain(alloc, op, i, actual, history, emulatedPurges, stream.purges);
@@ -789,13 +795,15 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
         if (deferred && next && next.kind === 'a' && next.pid !== op.pid && chosenBeforePurge(next)) {
           // The purge runs inside the next allocation (its op stays this one).
           res.purgesInsideAlloc.push({ line: op.line, alloc: next.line });
-          atSearchUnlock = () => {
+          runInsideNext = () => {
             const k = curOp;
+            const t = a.touches;
             curOp = i;
             purge();
             curOp = k;
+            purgeTouches += a.touches - t; // the purge's, not the allocation's
           };
-          // Its request found the pool empty before this purge, not after.
+          // If its request finds the pool empty, it does so before this purge.
           if (infer) infer.foundEmpty(next, i);
         } else purge();
       }
@@ -1124,7 +1132,7 @@ class Inference {
   /** The request of `op` found its pool empty at op k (before the purge of op k ran inside it). */
   foundEmpty(op: AllocOp, k: number): void {
     const pool = this.a.pool_of(op.cpu, op.size);
-    if (pool) this.emptiedBefore.set(pool, k);
+    if (pool && pool.len === 0) this.emptiedBefore.set(pool, k);
   }
 
   private stop(op: AllocOp, va: vmap_area_common | ERR_PTR, why: string): vmap_area_common | ERR_PTR {
