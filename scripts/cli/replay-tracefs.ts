@@ -114,6 +114,7 @@ export function versionJson(v: VersionReplay): Record<string, unknown> {
     purgeMismatches: v.comparisons
       .filter((c) => !(c.samePoint && c.sameTrigger && c.sameCount && c.sameRange))
       .map((c) => ({ line: c.recorded.line, recorded: purgeText(c.recorded), emulated: c.emulated ? purgeText(c.emulated) : null, why: purgeWhy(c) })),
+    purgesInsideAlloc: v.purgesInsideAlloc,
     after: v.after,
     error: v.error,
   };
@@ -151,6 +152,7 @@ export function formatReplayTable(r: TracefsReplay): string {
     `${r.trace}: ${r.events} vmalloc events: ${k.a} allocations, ${k.l} lazy frees, ${k.w} drain-work runs, ${k.p} explicit purges; ${r.recordedPurges} purges recorded (${r.emptyPurges} empty); ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}`,
     `before: ${r.before}${r.after ? `; after: ${r.after}` : ''}`,
   );
+  if (r.swappedFrees) out.push(`${r.swappedFrees} free line(s) applied after the free line that followed them (its nr_lazy shows it was added first)`);
   if (r.movedPurges) out.push(`${r.movedPurges} purge line(s) applied away from their line (where the released space or the included frees show they took effect)`);
   const head = ['kernel', 'allocs', 'same addr', 'share', 'purges', 'matched', 'nr_lazy ok', 'touch/alloc', 'flush pages', 'after', 'first divergence'];
   const rows = r.versions.map((v) => [
@@ -193,6 +195,12 @@ export function formatReplayTable(r: TracefsReplay): string {
       );
       if (v.inferenceStopped) out.push(`  first allocation no pool explains: ${v.inferenceStopped}`);
     }
+    if (v.purgesInsideAlloc.length)
+      out.push(
+        `${v.kernel}: ${v.purgesInsideAlloc.length} purge line(s) run inside the allocation printed after them (it made its choice, from its pool or the free tree, before the purge; lazy preemption): ${v.purgesInsideAlloc
+          .map((x) => `line ${x.line} in line ${x.alloc}`)
+          .join(', ')}`,
+      );
     const bad = v.comparisons.filter((c) => !(c.samePoint && c.sameTrigger && c.sameCount && c.sameRange));
     if (bad.length) {
       out.push(`${v.kernel}: ${bad.length} of ${v.recordedPurges} purge(s) differ:`);

@@ -32,6 +32,10 @@ import { ERR_PTR, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, udec, ule, ult, ulong } from '../../kernel/include/u64';
 
 const PAGE = 0x1000;
+/** The lock whose release ends alloc_vmap_area()'s global search (a preemption point). */
+const SEARCH_LOCK = 'free_vmap_area_lock';
+/** The lock whose release ends node_pool_del_va(), when node_alloc() takes a pooled area. */
+const POOL_LOCK = 'vn->pool_lock';
 import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { capsOf } from '../../kernel/manifest/index';
@@ -98,6 +102,8 @@ export interface OpStream {
   moved: PurgePlacement['moved'];
   /** Purge lines whose placement constraints contradict each other. */
   conflicts: number[];
+  /** Free lines put after the free line that followed them (orderLazyFrees). */
+  swappedFrees: number[];
 }
 
 export interface PurgePlacement {
@@ -180,6 +186,36 @@ export function placePurges(events: readonly VmallocEvent[], before?: Vmallocinf
   return { events: order.map((i) => events[i]), moved, conflicts };
 }
 
+/**
+ * Put two lazy frees back in the order they took effect. vmap_lazy_nr is
+ * added to atomically before the free's line prints, so a free printed
+ * first by one task can have been added after another task's free that
+ * printed next (preempted, or on another CPU, between the two). Two
+ * adjacent free lines of different tasks are swapped when the first's
+ * nr_lazy exceeds the second's by exactly the first area's pages (its
+ * allocation in the trace, or the snapshot, gives its size): the first
+ * area was added right after the second.
+ */
+export function orderLazyFrees(events: readonly VmallocEvent[], before?: Vmallocinfo): { events: VmallocEvent[]; swapped: number[] } {
+  const ends = new Map<ulong, ulong>();
+  if (before) for (const a of before.areas) if (a.kind !== 'lazy') ends.set(a.start, a.end);
+  const out = events.slice();
+  const swapped: number[] = [];
+  for (let i = 0; i + 1 < out.length; i++) {
+    const e = out[i];
+    if (e.kind === 'alloc_vmap_area' && !e.failed) ends.set(e.addr, e.addr + e.size);
+    const n = out[i + 1];
+    if (e.kind !== 'free_vmap_area_noflush' || n.kind !== 'free_vmap_area_noflush' || e.pid === n.pid || e.nr_lazy <= n.nr_lazy) continue;
+    const end = ends.get(e.va_start);
+    if (end === undefined || e.nr_lazy - n.nr_lazy !== (end - e.va_start) / PAGE) continue;
+    out[i] = n;
+    out[i + 1] = e;
+    swapped.push(e.line);
+    i++;
+  }
+  return { events: out, swapped };
+}
+
 /** Rebuild the op stream from the (sorted) events, each purge placed where it took effect (placePurges). */
 export function buildOps(trace: TracefsTrace, before?: Vmallocinfo): OpStream {
   const ops: TraceOp[] = [];
@@ -190,7 +226,8 @@ export function buildOps(trace: TracefsTrace, before?: Vmallocinfo): OpStream {
   /** a free went over the threshold and no purge has run since */
   let drainQueued: { op: number; nr_lazy: number } | null = null;
 
-  const placed = placePurges(trace.events, before);
+  const ordered = orderLazyFrees(trace.events, before);
+  const placed = placePurges(ordered.events, before);
   for (const e of placed.events) {
     if (e.kind === 'alloc_vmap_area') {
       const p = pending.get(e.pid);
@@ -231,7 +268,7 @@ export function buildOps(trace: TracefsTrace, before?: Vmallocinfo): OpStream {
       purges.push(rec);
     }
   }
-  return { ops, purges, emptyPurges, moved: placed.moved, conflicts: placed.conflicts };
+  return { ops, purges, emptyPurges, moved: placed.moved, conflicts: placed.conflicts, swappedFrees: ordered.swapped };
 }
 
 /** The areas a snapshot gives the allocator. */
@@ -413,6 +450,8 @@ export interface VersionReplay {
   inferenceStopped: string | null;
   /** The node (as a CPU) the other unpurged areas were given (PoolHints.lazyRest; null: none, back to the free tree). */
   lazyRest: number | null;
+  /** Purge lines run inside the allocation printed after them (its choice was made before the purge): the two lines. */
+  purgesInsideAlloc: { line: number; alloc: number }[];
 }
 
 /** Coalesce adjacent/overlapping ranges (address sorted input). */
@@ -507,6 +546,27 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   hooks.trace_free_vmap_area_noflush = (_s, nr_lazy) => {
     traceNrLazy = nr_lazy;
   };
+  /**
+   * A purge that ran while the allocation printed after it was preempted
+   * between its choice and its trace line (chosenBeforePurge): it runs at
+   * that allocation's first spin_unlock of free_vmap_area_lock or of a
+   * node's pool_lock. While probing, that unlock is only noted.
+   */
+  let atChoiceUnlock: (() => void) | null = null;
+  /** That purge, from its op to the start of the allocation (armed only while the allocation runs). */
+  let runInsideNext: (() => void) | null = null;
+  let purgeTouches = 0;
+  let probing = false;
+  let probeSawUnlock = false;
+  hooks.spin_unlock = (lock) => {
+    if (lock !== SEARCH_LOCK && lock !== POOL_LOCK) return;
+    if (probing) probeSawUnlock = true;
+    else if (atChoiceUnlock) {
+      const run = atChoiceUnlock;
+      atChoiceUnlock = null;
+      run();
+    }
+  };
   const env = defaultEnv({ ncpu: opts.cpus, hooks });
   alloc = info.create(env);
   const worker: Deferrable | null = (opts.workTiming ?? 'recorded') === 'recorded' && isDeferrable(alloc) ? alloc : null;
@@ -542,6 +602,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     inferredDecayed: 0,
     inferenceStopped: null,
     lazyRest: null,
+    purgesInsideAlloc: [],
   };
   if (!isSeedable(alloc)) {
     res.error = `${name} has no seed_areas(): cannot start from the snapshot`;
@@ -615,6 +676,45 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   try {
     /** Versions that know the calling CPU (linux-6.12: node_alloc, the per-CPU spare area). */
     const percpu = typeof (alloc as Partial<{ cpu: number }>).cpu === 'number' ? (alloc as unknown as { cpu: number }) : null;
+    /**
+     * With lazy preemption a task can be preempted after its allocation
+     * made its choice and before it printed its line: a purge that ran
+     * meanwhile prints first. The choice is made when node_alloc() takes
+     * the head of this CPU's node's pool (the unlock of vn->pool_lock
+     * ends it), or else in the global free tree (the unlock of
+     * free_vmap_area_lock ends it, where the kernel may reschedule). The
+     * allocation printed right after a purge line is taken to have made
+     * its choice before the purge when doing so gives the recorded
+     * address. Probed: allocated, then given back (free_vmap_area(), or
+     * repool() to the head of the pool it came from). A pool is probed
+     * only for an alignment every page meets (otherwise node_pool_del_va()
+     * could rotate it).
+     */
+    const chosenBeforePurge = (next: AllocOp): boolean => {
+      if (next.addr === null || next.attempts !== 1) return false;
+      const saveCpu = percpu ? percpu.cpu : 0;
+      if (percpu) percpu.cpu = next.cpu < opts.cpus ? next.cpu : 0;
+      const full = next.vstart === env.VMALLOC_START && next.vend === env.VMALLOC_END;
+      const pool = nodal && full ? nodal.pool_of(next.cpu, next.size) : null;
+      let hit = false;
+      if (!pool || pool.len === 0 || ule(next.align, PAGE)) {
+        const len = pool ? pool.len : 0;
+        const t = alloc.touches;
+        const n = emulatedPurges.length;
+        probing = true;
+        probeSawUnlock = false;
+        const va = alloc.alloc_vmap_area(next.size, next.align, next.vstart, next.vend);
+        probing = false;
+        if (!IS_ERR(va)) {
+          if (pool && nodal && pool.len < len) nodal.repool(va.va_start, va.va_end, next.cpu, true, true);
+          else alloc.free_vmap_area(va);
+        }
+        alloc.touches = t;
+        hit = probeSawUnlock && emulatedPurges.length === n && !IS_ERR(va) && va.va_start === next.addr;
+      }
+      if (percpu) percpu.cpu = saveCpu;
+      return hit;
+    };
     /** The environment's actions after op k (held ranges of the pools). */
     const afterOp = (k: number) => {
       for (const va of releaseAfter.get(k) ?? []) (nodal as NodeSeedable).free_vmap_area(va);
@@ -632,8 +732,17 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
       if (op.kind === 'a') {
         res.allocations++;
         const t0 = alloc.touches;
+        atChoiceUnlock = runInsideNext;
+        runInsideNext = null;
         let va = infer ? infer.alloc(op, i, emulatedPurges) : alloc.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
-        touches += alloc.touches - t0;
+        if (atChoiceUnlock) {
+          // The allocation reached neither unlock (it failed first): the purge runs after it.
+          const run: () => void = atChoiceUnlock;
+          atChoiceUnlock = null;
+          run();
+        }
+        touches += alloc.touches - t0 - purgeTouches;
+        purgeTouches = 0;
         const actual = IS_ERR(va) ? null : va.va_start;
         if (actual === op.addr) res.sameAddress++;
         else if (!res.firstDivergence) res.firstDivergence = explain(alloc, op, i, actual, history, emulatedPurges, stream.purges);
@@ -666,13 +775,37 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
         const nr = traceNrLazy ?? before + pages;
         if (nr === op.nr_lazy) res.nrLazyMatched++;
         if (deferred && nr > alloc.lazy_max_pages() && queuedNrLazy === null) queuedNrLazy = nr;
-      } else if (op.kind === 'w') {
-        if (worker) worker.run_pending_work();
       } else {
-        // An explicit purge: vm_unmap_aliases() where the version has it.
-        const un = (alloc as Partial<{ vm_unmap_aliases(): void }>).vm_unmap_aliases;
-        if (typeof un === 'function') un.call(alloc);
-        else alloc.purge_vmap_area_lazy();
+        const a = alloc;
+        const purge = () => {
+          if (op.kind === 'w') {
+            if (worker) worker.run_pending_work();
+            return;
+          }
+          // An explicit purge: vm_unmap_aliases() where the version has it.
+          const un = (a as Partial<{ vm_unmap_aliases(): void }>).vm_unmap_aliases;
+          if (typeof un === 'function') un.call(a);
+          else a.purge_vmap_area_lazy();
+        };
+        // The ranges held until this purge go back to the free tree at its
+        // start (its decay_va_pool_node()), before anything it refills.
+        if (nodal) for (const va of releaseAfter.get(i) ?? []) nodal.free_vmap_area(va);
+        releaseAfter.delete(i);
+        const next = stream.ops[i + 1];
+        if (deferred && next && next.kind === 'a' && next.pid !== op.pid && chosenBeforePurge(next)) {
+          // The purge runs inside the next allocation (its op stays this one).
+          res.purgesInsideAlloc.push({ line: op.line, alloc: next.line });
+          runInsideNext = () => {
+            const k = curOp;
+            const t = a.touches;
+            curOp = i;
+            purge();
+            curOp = k;
+            purgeTouches += a.touches - t; // the purge's, not the allocation's
+          };
+          // If its request finds the pool empty, it does so before this purge.
+          if (infer) infer.foundEmpty(next, i);
+        } else purge();
       }
       // Recorded purges at this op clear the recorded history's lazy areas.
       if (recordedPurgeAt.has(i)) for (const [s, h] of history) if (h.state === 'lazy') history.delete(s);
@@ -832,6 +965,8 @@ const byStart = (x: { start: ulong }, y: { start: ulong }) => (x.start === y.sta
 class Inference {
   /** Per pool, the last request that found it empty. */
   private readonly emptied = new Map<object, number>();
+  /** Per pool, the op before which the next request found it empty (a purge run inside that request). */
+  private readonly emptiedBefore = new Map<object, number>();
   /** The recorded allocations, in op order. */
   private readonly allocs: { op: number; start: ulong; end: ulong }[] = [];
   /** Ops with a recorded purge, ascending. */
@@ -917,7 +1052,8 @@ class Inference {
       const va = a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
       const actual = IS_ERR(va) ? null : va.va_start;
       if (actual === op.addr || !pool || op.addr === null || actual === null) {
-        if (pool && len === 0) this.emptied.set(pool, i);
+        if (pool && len === 0) this.emptied.set(pool, this.emptiedBefore.get(pool) ?? i);
+        if (pool) this.emptiedBefore.delete(pool);
         return va;
       }
       const R = op.addr;
@@ -993,6 +1129,12 @@ class Inference {
     }
   }
 
+  /** The request of `op` found its pool empty at op k (before the purge of op k ran inside it). */
+  foundEmpty(op: AllocOp, k: number): void {
+    const pool = this.a.pool_of(op.cpu, op.size);
+    if (pool && pool.len === 0) this.emptiedBefore.set(pool, k);
+  }
+
   private stop(op: AllocOp, va: vmap_area_common | ERR_PTR, why: string): vmap_area_common | ERR_PTR {
     const pool = this.a.pool_of(op.cpu, op.size);
     if (pool && pool.len === 0) this.emptied.set(pool, Infinity);
@@ -1054,6 +1196,8 @@ export interface TracefsReplay {
   emptyPurges: number;
   /** Purge lines placed elsewhere than at their line. */
   movedPurges: number;
+  /** Free lines swapped with the next one (orderLazyFrees). */
+  swappedFrees: number;
   versions: VersionReplay[];
 }
 
@@ -1076,6 +1220,7 @@ export function replayTracefs(trace: TracefsTrace, before: Vmallocinfo, kernels:
     recordedPurges: stream.purges.length,
     emptyPurges: stream.emptyPurges,
     movedPurges: stream.moved.length,
+    swappedFrees: stream.swappedFrees.length,
     versions: kernels.map((k) => {
       if (opts.inferPools === false) return replayOnVersion(k, stream, before, opts);
       const inf = inferPools(k, stream, before, opts);

@@ -14,7 +14,7 @@ import { getVersion } from '../../../kernel/mm/vmalloc/index';
 import { readText } from '../../../scripts/lib/read-text';
 import { realTracesDir } from '../../../scripts/lib/paths';
 import { parseTracefs, TracefsTrace } from '../../../scripts/tracefs/parse';
-import { replayTracefs, TracefsReplay } from '../../../scripts/tracefs/replay';
+import { replayTracefs, TracefsReplay, VersionReplay } from '../../../scripts/tracefs/replay';
 import { parseVmallocinfo, Vmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
 import { formatReplayTable, versionJson } from '../../../scripts/cli/replay-tracefs';
 import { SAMPLE } from './sample';
@@ -168,13 +168,25 @@ describe('tracefs replay at N CPUs', function () {
   });
 
   describe('linux-7.3, 2 CPUs, 20,000 x vmalloc(4 pages), on the 7.3 port', () => {
-    it('places most allocations at the recorded address and matches all 7 purge lines of the capture (7 purge_vmap_area_lazy lines, num_purged 945 ... 3428)', () => {
+    let v: VersionReplay;
+    before(() => {
       const d = load(resolve(realTracesDir(), 'linux-7.3.a_vmalloc4p.cpu2'));
-      const v = replayTracefs(d.trace, d.before, ['linux-7.3'], { cpus: 2, after: d.after, matching: 'linux-7.3' }).versions[0];
-      expect(v?.allocations).to.equal(20000);
-      // Not yet the 95%: the first allocation no inferred pool content explains is at line 35121.
-      expect(v?.share).to.be.at.least(0.85);
-      expect(v?.purgesMatched).to.equal(7);
+      v = replayTracefs(d.trace, d.before, ['linux-7.3'], { cpus: 2, after: d.after, matching: 'linux-7.3' }).versions[0];
+    });
+
+    it('places at least 95% of the 20,000 allocations at the recorded address and matches all 7 purge lines of the capture (num_purged 945 ... 3428)', () => {
+      expect(v.allocations).to.equal(20000);
+      expect(v.share).to.be.at.least(0.95);
+      expect(v.purgesMatched).to.equal(7);
+    });
+
+    it('runs the last purge line (35120) inside the allocation printed after it (35121), which took 0xffffc900012ff000, the free-tree address after line 35119\'s, while node 0\'s pool was empty', () => {
+      expect(v.purgesInsideAlloc).to.deep.equal([{ line: 35120, alloc: 35121 }]);
+      expect(v.firstDivergence).to.equal(null);
+    });
+
+    it('agrees on the nr_lazy of all 20,003 lazy frees, the kworker\'s at line 1026 (nr_lazy=5) applied before init-1\'s at line 1025 (nr_lazy=10)', () => {
+      expect([v.nrLazyMatched, v.lazyFrees]).to.deep.equal([20003, 20003]);
     });
   });
 });
