@@ -47,6 +47,12 @@ export class Machine {
   clock = 0;
   /** CPU whose code is running (-1: none; set by runOn and the scheduler). */
   currentCpu = -1;
+  /**
+   * How much slower than their own cost priced work runs on every CPU because
+   * more vCPUs are runnable than the host has cores (costs.hostCores): 1 means
+   * no sharing. Only the scheduler sets it, in timed mode (docs/concurrency.md).
+   */
+  hostStretch = 1;
   /** Observer of interrupt handlers a waiting sender made run (a timeline); null: none. */
   irqObserver: ((cpu: number, vector: string, start: number, end: number) => void) | null = null;
   private readonly cpuList: Cpu[];
