@@ -11,6 +11,7 @@ import { Apic } from './apic';
 import { CoherenceChecker } from './checker';
 import { MachineConfig, MachineConfigInput, resolveConfig } from './config';
 import { costVector } from './costs';
+import type { HostCores } from './hostCores';
 import { Cpu } from './cpu';
 import { FrameAllocOptions, FrameAllocator } from './frames';
 import { PhysicalMemory } from './physmem';
@@ -48,11 +49,10 @@ export class Machine {
   /** CPU whose code is running (-1: none; set by runOn and the scheduler). */
   currentCpu = -1;
   /**
-   * How much slower than their own cost priced work runs on every CPU because
-   * more vCPUs are runnable than the host has cores (costs.hostCores): 1 means
-   * no sharing. Only the scheduler sets it, in timed mode (docs/concurrency.md).
+   * The host cores the vCPUs share (costs.hostCores, hw/hostCores.ts); null:
+   * one core for each CPU. Only the scheduler sets it, in timed mode.
    */
-  hostStretch = 1;
+  host: HostCores | null = null;
   /** Observer of interrupt handlers a waiting sender made run (a timeline); null: none. */
   irqObserver: ((cpu: number, vector: string, start: number, end: number) => void) | null = null;
   private readonly cpuList: Cpu[];

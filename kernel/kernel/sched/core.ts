@@ -32,12 +32,14 @@
  * progress: running, spinning on a lock, waiting for ACKs) wants a host
  * core while an idle one halts and wants none. With R such vCPUs and H < R
  * host cores, the host shares its cores evenly, so priced work on every CPU
- * takes R/H times its cost (Machine.hostStretch, read by Cpu.charge). A
- * lock holder thus runs slower while spinners share its cores.
+ * takes R/H times its cost (hw/hostCores.ts; Machine.host, read by
+ * Cpu.charge). A spinner holds its share of the cores while the lock
+ * holder's critical section is stretched.
  */
 
 import { CPU_STATS, Machine } from '../../../hw';
 import { COST_INDEX } from '../../../hw/costs';
+import { HostCores } from '../../../hw/hostCores';
 
 /** A task: a scenario loop, a kthread bound to a CPU, or a kworker. */
 export interface sched_task {
@@ -75,9 +77,6 @@ export class Scheduler {
   private readonly onStack: boolean[];
   private readonly ready: CpuHeap;
   private readonly current: (sched_task | null)[];
-  /** Per CPU: whether it has something to run or a step in progress (wants a host core). */
-  private readonly runnable: Uint8Array;
-  private nrRunnable = 0;
   readonly stats: { steps: number[]; migrations: number; preemptions: number; catchUps: number };
   /** The kworker of each CPU (made by the workqueue). */
   readonly kworkers: sched_task[] = [];
@@ -94,7 +93,6 @@ export class Scheduler {
     this.onStack = new Array<boolean>(n).fill(false);
     this.ready = new CpuHeap(n);
     this.current = new Array<sched_task | null>(n).fill(null);
-    this.runnable = new Uint8Array(n);
     this.stats = { steps: new Array<number>(n).fill(0), migrations: 0, preemptions: 0, catchUps: 0 };
   }
 
@@ -119,18 +117,7 @@ export class Scheduler {
     const eligible = (this.rq[cpu] as sched_task[]).length > 0 && !this.onStack[cpu];
     if (eligible && !this.ready.has(cpu)) this.ready.insert(cpu, this.machine.cpu(cpu).now);
     else if (!eligible && this.ready.has(cpu)) this.ready.remove(cpu);
-    const r = this.active && !this.idle(cpu) ? 1 : 0;
-    if (r !== this.runnable[cpu]) {
-      this.runnable[cpu] = r;
-      this.nrRunnable += r ? 1 : -1;
-      this.shareHostCores();
-    }
-  }
-
-  /** The host's cores shared evenly among the runnable vCPUs (costs.hostCores; 0: one each). */
-  private shareHostCores(): void {
-    const host = this.machine.costVector[COST_INDEX.hostCores] as number;
-    this.machine.hostStretch = host > 0 && this.nrRunnable > host ? this.nrRunnable / host : 1;
+    this.machine.host?.setRunnable(cpu, this.active && !this.idle(cpu));
   }
 
   /** Whether `cpu` has nothing to run and no step in progress. */
@@ -162,6 +149,8 @@ export class Scheduler {
     for (const t of tasks) start = Math.max(start, this.machine.cpu(t.cpu).now);
     for (const t of tasks) this.machine.cpu(t.cpu).idleUntil(start);
     this.active = true;
+    const cores = this.machine.costVector[COST_INDEX.hostCores] as number;
+    if (cores > 0) this.machine.host = new HostCores(cores, this.rq.length);
     for (let c = 0; c < this.rq.length; c++) this.sync(c);
     try {
       for (;;) {
@@ -175,7 +164,7 @@ export class Scheduler {
         q.length = 0;
         this.sync(c);
       });
-      this.machine.hostStretch = 1;
+      this.machine.host = null;
     }
   }
 
