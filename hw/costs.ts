@@ -158,6 +158,11 @@ export const COST_SPECS = {
     description: 'the scheduler tick period; idle balancing pulls a preempted task at a tick (timed mode)',
     source: 'concurrency.md §Path costs: Debian kernels have CONFIG_HZ_250, 4 ms, at 3 GHz',
   },
+  hostCores: {
+    cycles: 0,
+    description: 'not cycles: the host cores that run the vCPU threads (0: one for each vCPU, no sharing; timed mode); its cycle bucket holds the time a vCPU waited for a host core',
+    source: 'concurrency.md §Path costs, "Host cores": hardware runs every CPU on its own core; qemu-tcg fitted on the public loop times',
+  },
 } as const satisfies Record<string, CostSpec>;
 
 /** Name of one cost. */
@@ -247,6 +252,13 @@ export interface CostProfile {
  * for another host thread to notice, which costs tens of microseconds.
  */
 const TCG_SLOWDOWN = 7;
+/*
+ * The host ran the vCPU threads on about two cores: workload i's aggregate
+ * throughput (N x 25,000 iterations over the loop time) is 65.8k/s at one
+ * CPU and 125k/s at two, and never more than that at four or eight
+ * (docs/concurrency.md, "Host cores").
+ */
+const TCG_HOST_CORES = 2;
 const TCG_COSTS: CostTable = Object.freeze({
   ...(Object.fromEntries(COST_KEYS.map((k) => [k, DEFAULT_COSTS[k] * TCG_SLOWDOWN])) as { [K in CostKey]: number }),
   ipiDelivery: 120000,
@@ -254,6 +266,7 @@ const TCG_COSTS: CostTable = Object.freeze({
   wakeup: 60000,
   migrate: 150000,
   schedTick: DEFAULT_COSTS.schedTick,
+  hostCores: TCG_HOST_CORES,
 });
 
 /** The built-in profiles, by name. */

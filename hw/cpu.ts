@@ -482,9 +482,21 @@ export class Cpu {
     this.base += dt;
   }
 
-  /** Add `cycles` to cost bucket `index` (a COST_INDEX or CYCLE_STATS index). */
+  /**
+   * Add `cycles` to cost bucket `index` (a COST_INDEX or CYCLE_STATS index).
+   * Priced work (a COST_INDEX) also takes the time it waits for a host core
+   * when the vCPUs share fewer host cores (Machine.host, bucket
+   * cycles.hostCores); a measured wait is already time and is not stretched.
+   */
   charge(index: number, cycles: number): void {
     this.cycles[index] += cycles;
+    const host = this.m.host;
+    if (host !== null && index < COST_KEYS.length && host.shared) {
+      const start = this.now;
+      const extra = host.advance(this.id, start, cycles) - start - cycles;
+      this.cycles[C.hostCores] += extra;
+      this.base += extra;
+    }
     this.base += cycles;
   }
 

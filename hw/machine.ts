@@ -11,6 +11,7 @@ import { Apic } from './apic';
 import { CoherenceChecker } from './checker';
 import { MachineConfig, MachineConfigInput, resolveConfig } from './config';
 import { costVector } from './costs';
+import type { HostCores } from './hostCores';
 import { Cpu } from './cpu';
 import { FrameAllocOptions, FrameAllocator } from './frames';
 import { PhysicalMemory } from './physmem';
@@ -47,6 +48,11 @@ export class Machine {
   clock = 0;
   /** CPU whose code is running (-1: none; set by runOn and the scheduler). */
   currentCpu = -1;
+  /**
+   * The host cores the vCPUs share (costs.hostCores, hw/hostCores.ts); null:
+   * one core for each CPU. Only the scheduler sets it, in timed mode.
+   */
+  host: HostCores | null = null;
   /** Observer of interrupt handlers a waiting sender made run (a timeline); null: none. */
   irqObserver: ((cpu: number, vector: string, start: number, end: number) => void) | null = null;
   private readonly cpuList: Cpu[];

@@ -7,11 +7,13 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { dirname } from 'node:path';
+import type { CostTable } from '../hw/costs';
 import { versionNames } from '../kernel/mm/vmalloc/index';
 import { benchOne, STREAMS, StreamName } from './bench/allocator';
 import { gfs2AllocatorChild, gfs2Child } from './bench/gfs2-full';
 import { benchCommand, benchFloorCommand, benchGfs2Command, benchMachineCommand, benchScaleCommand } from './cli/bench';
 import { registerCheckCommand, replayInvariantPass } from './cli/check';
+import { costsOption } from './cli/costs';
 import { EXIT_BAD_INPUT, reportError } from './cli/exit';
 import { kernelArg } from './cli/kernels';
 import { isKernelFile, loadKernelFile } from './run/load-kernel';
@@ -79,6 +81,7 @@ export function buildProgram(): Command {
     .option('--html <file>', 'with --tracefs: write the comparison as a self-contained HTML page')
     .option('--no-infer-pools', 'with --tracefs: do not infer vmap-node pool contents from the trace (versions with vmap nodes, 2+ CPUs)')
     .addOption(new Option('--kernel <list>', 'with --tracefs: versions, comma separated, or all; one name puts that version first and compares every other (default: the version the trace file name starts with, else linux-6.12, then every other)').argParser(kernelArg('bench')))
+    .addOption(costsOption('replay runs the allocator alone, with no modelled time, so it is accepted and changes nothing replay prints'))
     .option('--cpus <n>', 'with --tracefs: CPU count (default: the trace header\'s #P:N)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
@@ -122,11 +125,12 @@ export function buildProgram(): Command {
     .option('--scale', 'cost per allocation against live areas (1k..1M), flush cost against CPU count (1..512)')
     .option('--floor', 'the search loops in C (gcc -O2) and in JavaScript (the ports\' objects, typed arrays): ns per step and ratios')
     .option('--html <file>', 'with --scale: write the plots and tables to an HTML file')
-    .action((o: { kernel: string[]; stream?: StreamName[]; repeat?: number; golden: string; json?: boolean; machine?: boolean; gfs2?: boolean; iterations: number; cpus: number; scale?: boolean; floor?: boolean; html?: string }) => {
+    .addOption(costsOption('with --scale: the modelled flush cycles; the allocator bench, --floor, --machine and --gfs2 measure time on this host and do not use it'))
+    .action((o: { kernel: string[]; stream?: StreamName[]; repeat?: number; golden: string; json?: boolean; machine?: boolean; gfs2?: boolean; iterations: number; cpus: number; scale?: boolean; floor?: boolean; html?: string; costs?: CostTable }) => {
       if (o.machine) benchMachineCommand({ json: o.json }, out);
       else if (o.gfs2) benchGfs2Command(process.argv[1], { json: o.json, kernel: o.kernel, iterations: o.iterations, cpus: o.cpus }, out);
       else if (o.floor) benchFloorCommand({ json: o.json }, out);
-      else if (o.scale) benchScaleCommand({ json: o.json, kernel: o.kernel, html: o.html }, out);
+      else if (o.scale) benchScaleCommand({ json: o.json, kernel: o.kernel, html: o.html, costs: o.costs }, out);
       else benchCommand({ kernel: o.kernel, stream: o.stream, repeat: o.repeat, golden: o.golden, json: o.json, self: process.argv[1] }, out);
     });
 

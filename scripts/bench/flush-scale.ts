@@ -13,6 +13,7 @@
  */
 
 import { collectStats } from '../../hw';
+import type { CostTable } from '../../hw/costs';
 import { bootKernel } from '../../kernel/boot';
 import { FLUSH_ERAS, FlushEraName } from '../../kernel/arch/x86/mm/tlb';
 import { linePlot, Plot } from '../run/plots';
@@ -36,8 +37,8 @@ function flushCycles(stats: Map<string, number>, prefix: string): number {
   return c;
 }
 
-export function flushScaleCell(era: FlushEraName, cpus: number, purges = 2): FlushScaleRow {
-  const k = bootKernel({ version: 'linux-6.1', cpus, flushEra: era, machine: { cpus, invlpgb: era === 'linux-6.15', checker: false }, trace: false, inlineWork: true });
+export function flushScaleCell(era: FlushEraName, cpus: number, purges = 2, costs?: CostTable): FlushScaleRow {
+  const k = bootKernel({ version: 'linux-6.1', cpus, flushEra: era, machine: { cpus, invlpgb: era === 'linux-6.15', checker: false, ...(costs ? { costs } : {}) }, trace: false, inlineWork: true });
   // every CPU touches a vmalloc'd page, so its TLB holds kernel entries
   const warm = k.vmalloc(0, 8192);
   for (let c = 0; c < cpus; c++) k.read64(c, warm);
@@ -63,12 +64,12 @@ export function flushScaleCell(era: FlushEraName, cpus: number, purges = 2): Flu
   };
 }
 
-export function benchFlushScale(opts: { cpus?: readonly number[]; eras?: readonly FlushEraName[]; onProgress?: (m: string) => void } = {}): FlushScaleRow[] {
+export function benchFlushScale(opts: { cpus?: readonly number[]; eras?: readonly FlushEraName[]; onProgress?: (m: string) => void; costs?: CostTable } = {}): FlushScaleRow[] {
   const rows: FlushScaleRow[] = [];
   for (const era of opts.eras ?? FLUSH_ERAS.map((e) => e.name as FlushEraName)) {
     for (const cpus of opts.cpus ?? [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) {
       opts.onProgress?.(`${era} ${cpus} cpus`);
-      rows.push(flushScaleCell(era, cpus));
+      rows.push(flushScaleCell(era, cpus, 2, opts.costs));
     }
   }
   return rows;

@@ -8,6 +8,7 @@
  *   --floor     the search loops in C and in JavaScript, side by side
  */
 
+import type { CostTable } from '../../hw/costs';
 import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from '../bench/allocator';
 import { progress } from './progress';
 
@@ -78,13 +79,13 @@ export function benchGfs2Command(self: string, opts: { json?: boolean; kernel: s
   out(opts.json ? JSON.stringify(rows, null, 2) : formatGfs2(rows));
 }
 
-export function benchScaleCommand(opts: { json?: boolean; kernel: string[]; html?: string; live?: number[] }, out: (s: string) => void): void {
+export function benchScaleCommand(opts: { json?: boolean; kernel: string[]; html?: string; live?: number[]; costs?: CostTable }, out: (s: string) => void): void {
   const bar = progress(!opts.json);
   bar.start(opts.kernel.length * 8 + 30, '');
   let i = 0;
   const onProgress = (m: string) => bar.update(i++, m);
   const alloc = benchScale(opts.kernel, { live: opts.live, onProgress });
-  const flush = benchFlushScale({ onProgress });
+  const flush = benchFlushScale({ onProgress, costs: opts.costs });
   bar.stop();
   if (opts.json) out(JSON.stringify({ allocator: alloc, flush }, null, 2));
   else out(`${formatScale(alloc)}\n\n${formatFlushScale(flush)}`);

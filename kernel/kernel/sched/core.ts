@@ -26,10 +26,20 @@
  * preempts waits there, unless the kworker still runs at the next
  * scheduler tick (`schedTick`), when idle balancing pulls it to an idle CPU
  * (plus the `migrate` latency); a task bound to its CPU (a kthread) waits.
+ *
+ * Host cores (costs.hostCores, 0: unlimited): under emulation each vCPU is
+ * a host thread, and a vCPU with something to run (a task, or a step in
+ * progress: running, spinning on a lock, waiting for ACKs) wants a host
+ * core while an idle one halts and wants none. With R such vCPUs and H < R
+ * host cores, the host shares its cores evenly, so priced work on every CPU
+ * takes R/H times its cost (hw/hostCores.ts; Machine.host, read by
+ * Cpu.charge). A spinner holds its share of the cores while the lock
+ * holder's critical section is stretched.
  */
 
 import { CPU_STATS, Machine } from '../../../hw';
 import { COST_INDEX } from '../../../hw/costs';
+import { HostCores } from '../../../hw/hostCores';
 
 /** A task: a scenario loop, a kthread bound to a CPU, or a kworker. */
 export interface sched_task {
@@ -107,6 +117,7 @@ export class Scheduler {
     const eligible = (this.rq[cpu] as sched_task[]).length > 0 && !this.onStack[cpu];
     if (eligible && !this.ready.has(cpu)) this.ready.insert(cpu, this.machine.cpu(cpu).now);
     else if (!eligible && this.ready.has(cpu)) this.ready.remove(cpu);
+    this.machine.host?.setRunnable(cpu, this.active && !this.idle(cpu));
   }
 
   /** Whether `cpu` has nothing to run and no step in progress. */
@@ -138,6 +149,9 @@ export class Scheduler {
     for (const t of tasks) start = Math.max(start, this.machine.cpu(t.cpu).now);
     for (const t of tasks) this.machine.cpu(t.cpu).idleUntil(start);
     this.active = true;
+    const cores = this.machine.costVector[COST_INDEX.hostCores] as number;
+    if (cores > 0) this.machine.host = new HostCores(cores, this.rq.length);
+    for (let c = 0; c < this.rq.length; c++) this.sync(c);
     try {
       for (;;) {
         const cpu = this.pick(Infinity);
@@ -150,6 +164,7 @@ export class Scheduler {
         q.length = 0;
         this.sync(c);
       });
+      this.machine.host = null;
     }
   }
 

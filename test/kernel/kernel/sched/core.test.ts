@@ -99,4 +99,44 @@ describe('kernel/kernel/sched/core: tasks in modelled time', () => {
     expect(log).to.deep.equal(['work@0', 'next@0']);
     expect(s.stats.migrations).to.equal(0);
   });
+
+  describe('host cores (costs.hostCores): vCPUs that want to run share them evenly', () => {
+    /** Clocks of `busy` CPUs each running 4 steps of 1,000 cycles, on a machine with `hostCores`. */
+    function clocks(hostCores: number, busy: number, cpus = 4): number[] {
+      const m = new Machine({ cpus, checker: false, costs: { hostCores } });
+      const s = new Scheduler(m);
+      const log: string[] = [];
+      s.run(Array.from({ length: busy }, (_, c) => worker(m, `t${c}`, c, 4, 1000, log)));
+      return Array.from({ length: cpus }, (_, c) => m.cpu(c).now);
+    }
+
+    it('stretches priced work by runnable vCPUs over host cores: 4 busy vCPUs on 2 host cores take twice as long', () => {
+      expect(clocks(2, 4)).to.deep.equal([8000, 8000, 8000, 8000]);
+    });
+
+    it('stretches nothing while no more vCPUs want to run than there are host cores (idle vCPUs halt and want none)', () => {
+      expect(clocks(2, 2)).to.deep.equal([4000, 4000, 0, 0]);
+    });
+
+    it('stretches nothing with hostCores 0, the hardware profile: one core for each CPU', () => {
+      expect(clocks(0, 4)).to.deep.equal([4000, 4000, 4000, 4000]);
+    });
+
+    it('keeps the time waited for a host core in its own bucket, cycles.hostCores', () => {
+      const m = new Machine({ cpus: 3, checker: false, costs: { hostCores: 1 } });
+      const s = new Scheduler(m);
+      s.run([0, 1, 2].map((c) => worker(m, `t${c}`, c, 2, 500, [])));
+      expect(m.cpu(0).cycles[COST_INDEX.apiCall]).to.equal(1000);
+      expect(m.cpu(0).cycles[COST_INDEX.hostCores]).to.equal(2000);
+    });
+
+    it('ends the sharing with the timed run: sequential charges are not stretched', () => {
+      const m = new Machine({ cpus: 4, checker: false, costs: { hostCores: 1 } });
+      const s = new Scheduler(m);
+      s.run([0, 1, 2, 3].map((c) => worker(m, `t${c}`, c, 1, 100, [])));
+      const before = m.cpu(0).now;
+      m.cpu(0).charge(COST_INDEX.apiCall, 100);
+      expect(m.cpu(0).now - before).to.equal(100);
+    });
+  });
 });
