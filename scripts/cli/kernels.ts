@@ -11,7 +11,7 @@
 import { InvalidArgumentError } from 'commander';
 import { BUILTIN_MANIFESTS, KernelManifest, manifests } from '../../kernel/manifest/index';
 import { isInputError } from '../lib/input-error';
-import { isKernelFile, loadKernelFile } from '../run/load-kernel';
+import { isKernelFile, loadKernelFile } from '../lib/load-kernel';
 
 /** The commands that take kernel names, and what each needs of a kernel. */
 export const KERNEL_ROLES = {

@@ -2,9 +2,9 @@
 /* `vmapsim replay FILE...`: replay golden traces and compare them op for op. */
 
 import { isInputError } from '../lib/input-error';
-import { formatDivergence, formatSummary, replayGoldenFile, ReplayResult } from '../replay/golden';
-import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from './exit';
-import { progress } from './progress';
+import { formatDivergence, formatSummary, replayGoldenFile, ReplayResult } from './golden';
+import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from '../lib/exit';
+import { progress } from '../lib/progress';
 
 export interface ReplayOptions {
   json?: boolean;

@@ -13,9 +13,9 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest/index';
-import { repoRoot } from '../lib/paths';
-import { makeDir, writeText } from '../lib/write-text';
+import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest';
+import { repoRoot } from './paths';
+import { makeDir, writeText } from './write-text';
 import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
 
 /** The port's text with its relative imports turned into package imports. */

@@ -6,13 +6,13 @@
  * alloc_vmap_area lines, 21 purge lines, the after snapshot), not from a run.
  */
 import { expect } from 'chai';
-import { hex } from '../../../kernel/include/u64';
-import { versionNames } from '../../../kernel/mm/vmalloc/index';
-import { readText } from '../../../scripts/lib/read-text';
-import { parseTracefs, TracefsTrace } from '../../../scripts/tracefs/parse';
-import { compareWithInfo, matchingVersionFor, replayTracefs, TracefsReplay } from '../../../scripts/tracefs/replay';
-import { parseVmallocinfo, Vmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
-import { replayTracefsCommand } from '../../../scripts/cli/replay-tracefs';
+import { hex } from '../../../../kernel/include/u64';
+import { versionNames } from '../../../../kernel/mm/vmalloc';
+import { readText } from '../../../../scripts/lib/read-text';
+import { parseTracefs, TracefsTrace } from '../../../../scripts/replay/tracefs/parse';
+import { compareWithInfo, matchingVersionFor, replayTracefs, TracefsReplay } from '../../../../scripts/replay/tracefs/replay';
+import { parseVmallocinfo, Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
+import { replayTracefsCommand } from '../../../../scripts/replay/tracefs/report';
 import { SAMPLE_7_3, SAMPLE_7_3_CPU2 } from './sample';
 
 describe('tracefs replay of the real linux-7.3 captures', function () {

@@ -6,7 +6,7 @@
  * scripts/run/plots.ts), the table and the summary.
  */
 
-import { MatrixResult } from './runner';
+import { MatrixResult } from '../run/runner';
 import { barPlot, esc, linePlot, page, Plot, plotHtml, shortName, stackedBars, vegaVersions, vmapsimVersion } from './plots';
 import { TABLE_COLUMNS } from './table';
 

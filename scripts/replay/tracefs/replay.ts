@@ -28,14 +28,14 @@
  *    recorded ones, and the end state with the after snapshot when given.
  */
 
-import { ERR_PTR, IS_ERR } from '../../kernel/include/linux/errno';
-import { hex, udec, ule, ult, ulong } from '../../kernel/include/u64';
+import { ERR_PTR, IS_ERR } from '../../../kernel/include/linux/errno';
+import { hex, udec, ule, ult, ulong } from '../../../kernel/include/u64';
 
 const PAGE = 0x1000;
-import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { capsOf } from '../../kernel/manifest/index';
-import { formatSnapshot } from '../replay/golden';
+import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../../kernel/mm/vmalloc/common';
+import { getVersion } from '../../../kernel/mm/vmalloc';
+import { capsOf } from '../../../kernel/manifest';
+import { formatSnapshot } from '../golden';
 import { TracefsTrace, VmallocEvent } from './parse';
 import { Vmallocinfo, VmallocinfoArea } from './vmallocinfo';
 

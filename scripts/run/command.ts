@@ -3,17 +3,17 @@
 
 import { writeText } from '../lib/write-text';
 import { CostTable, CostTableError, resolveCostProfile } from '../../hw/costs';
-import { versionNames } from '../../kernel/mm/vmalloc/index';
+import { versionNames } from '../../kernel/mm/vmalloc';
 import { InputError } from '../lib/input-error';
-import { loadScenarioFile } from '../run/load';
-import { ParamError, parseParams } from '../run/params';
-import { MatrixResult, runMatrix } from '../run/runner';
+import { loadScenarioFile } from './load';
+import { ParamError, parseParams } from './params';
+import { MatrixResult, runMatrix } from './runner';
 import { DeadlockError } from '../../kernel/kernel/locking/spinlock';
-import { Scenario } from '../run/scenario';
-import { formatTable, toJson } from '../run/table';
-import { findScenario, scenarioNames } from '../scenarios/index';
-import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
-import { progress } from './progress';
+import { Scenario } from './scenario';
+import { formatTable, toJson } from '../report/table';
+import { findScenario, scenarioNames } from '../scenarios';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../lib/exit';
+import { progress } from '../lib/progress';
 
 export interface RunOptions {
   kernel?: string[];
@@ -87,7 +87,7 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
   else if (!opts.trace) out(formatTable(m));
   if (opts.html) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { commandLine, renderHtml } = require('../run/html') as typeof import('../run/html');
+    const { commandLine, renderHtml } = require('../report/html') as typeof import('../report/html');
     const command = commandLine([
       'vmapsim', 'run', name, ...words,
       '--kernel', kernels.join(','), '--cpus', cpus.join(','), '--seed', String(opts.seed),

@@ -8,8 +8,8 @@
  *   --floor     the search loops in C and in JavaScript, side by side
  */
 
-import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from '../bench/allocator';
-import { progress } from './progress';
+import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from './allocator';
+import { progress } from '../lib/progress';
 
 export interface BenchOptions {
   json?: boolean;
@@ -52,12 +52,12 @@ export function benchJson(rows: readonly BenchRow[]): string {
 }
 
 import { writeText } from '../lib/write-text';
-import { benchMachine, formatMachineBench } from '../bench/machine';
-import { benchGfs2, formatGfs2 } from '../bench/gfs2-full';
-import { benchScale, formatScale, ScaleRow, scalePlots } from '../bench/scale';
-import { benchFlushScale, flushScalePlot, FlushScaleRow, formatFlushScale } from '../bench/flush-scale';
-import { benchFloor, formatFloor } from '../bench/floor';
-import { esc, page, plotHtml } from '../run/plots';
+import { benchMachine, formatMachineBench } from './machine';
+import { benchGfs2, formatGfs2 } from './gfs2-full';
+import { benchScale, formatScale, ScaleRow, scalePlots } from './scale';
+import { benchFlushScale, flushScalePlot, FlushScaleRow, formatFlushScale } from './flush-scale';
+import { benchFloor, formatFloor } from './floor';
+import { esc, page, plotHtml } from '../report/plots';
 
 export function benchFloorCommand(opts: { json?: boolean }, out: (s: string) => void): void {
   const r = benchFloor();

@@ -11,16 +11,16 @@
  * free (or was not asked for); 1 otherwise; 2 on bad input.
  */
 
-import { hex } from '../../kernel/include/u64';
-import { versionNames } from '../../kernel/mm/vmalloc/index';
-import { InputError } from '../lib/input-error';
-import { readText } from '../lib/read-text';
-import { parseTracefs } from '../tracefs/parse';
-import { MATCHING_VERSION, matchingVersionFor, PurgeComparison, replayTracefs, TracefsReplay, VersionReplay } from '../tracefs/replay';
-import { parseVmallocinfo } from '../tracefs/vmallocinfo';
-import { EXIT_DIVERGED, EXIT_OK } from './exit';
-import { writeText } from '../lib/write-text';
-import { esc, page, plotHtml, shortName, stackedBars } from '../run/plots';
+import { hex } from '../../../kernel/include/u64';
+import { versionNames } from '../../../kernel/mm/vmalloc';
+import { InputError } from '../../lib/input-error';
+import { readText } from '../../lib/read-text';
+import { parseTracefs } from './parse';
+import { MATCHING_VERSION, matchingVersionFor, PurgeComparison, replayTracefs, TracefsReplay, VersionReplay } from './replay';
+import { parseVmallocinfo } from './vmallocinfo';
+import { EXIT_DIVERGED, EXIT_OK } from '../../lib/exit';
+import { writeText } from '../../lib/write-text';
+import { esc, page, plotHtml, shortName, stackedBars } from '../../report/plots';
 
 /** One page: address agreement and purges matched per version, then the table. */
 export function replayHtml(trace: string, r: TracefsReplay): string {
