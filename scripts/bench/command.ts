@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * `vmapsim bench`: benchmarks that print figures (never tests).
- *   default     allocator-only replay of the 1,000,000-op streams per version
- *   --machine   TLB-hit and page-walk translations per second (hw/)
- *   --gfs2      gfs2-vmalloc-loop on 64 CPUs: wall, CPU time, peak memory
- *   --scale     cost per allocation against live areas; flush cost against CPUs
- *   --floor     the search loops in C and in JavaScript, side by side
+ * The benches as `vmapsim bench` runs them (scripts/cli/bench*.ts): a
+ * progress bar, then the figures as text or JSON (never tests).
+ *   bench          allocator-only replay of the 1,000,000-op streams per version
+ *   bench machine  TLB-hit and page-walk translations per second (hw/)
+ *   bench gfs2     gfs2-vmalloc-loop on 64 CPUs: wall, CPU time, peak memory
+ *   bench scale    cost per allocation against live areas; flush cost against CPUs
+ *   bench floor    the search loops in C and in JavaScript, side by side
  */
 
 import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from './allocator';
@@ -94,7 +95,7 @@ export function benchScaleCommand(opts: { json?: boolean; kernel: string[]; html
   }
 }
 
-/** The page of `bench --scale --html`: cost against live areas (log-log), flush cost against CPUs, the tables. */
+/** The page of `bench scale --html`: cost against live areas (log-log), flush cost against CPUs, the tables. */
 export function scaleHtml(alloc: readonly ScaleRow[], flush: readonly FlushScaleRow[]): string {
   const plots = [...scalePlots(alloc), flushScalePlot(flush)];
   return page('vmapsim: scale', `<h1>Scale</h1>${plots.map(plotHtml).join('\n')}<pre>${esc(formatScale(alloc))}\n\n${esc(formatFlushScale(flush))}</pre>`);

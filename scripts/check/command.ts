@@ -8,20 +8,15 @@
 
 import { makeDir, writeText } from '../lib/write-text';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { isInputError, isUsageError } from '../lib/input-error';
-import { replayWithInvariants } from './replay-check';
-import { CampaignResult, CampaignSpec, defaultJobs, regenerate, runCampaign, RunOutcome } from './campaign';
-import { againstContender, againstNames, kernelNames, SPECIAL_AGAINST } from './contenders';
-import { kernelArg } from '../cli/kernels';
-import { isKernelFile } from '../lib/load-kernel';
+import { isUsageError } from '../lib/input-error';
+import { CampaignResult, CampaignSpec, regenerate, runCampaign, RunOutcome } from './campaign';
+import { againstContender } from './contenders';
 import { DivergenceFilter } from './differential';
 import { buildReport, DivergenceReport, formatReport, reportJson } from './report';
 import { shrinkDivergence } from './shrink';
-import { EXTRA_WORKLOADS, isWorkload, WORKLOADS, WorkloadName } from './workloads';
-import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK, reportError } from '../lib/exit';
-import { mergeCommand } from './merge';
-import { parseShardArg, resolveShard, Shard, ShardError } from './shard';
+import { WorkloadName } from './workloads';
+import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from '../lib/exit';
+import { resolveShard, Shard, ShardError } from './shard';
 
 export interface CheckOptions {
   kernel: string;
@@ -40,37 +35,6 @@ export interface CheckOptions {
   json?: boolean;
   save?: string;
   stats?: boolean;
-}
-
-/* Parsers for commander: each rejects with one line naming the accepted values. */
-
-/** --against: a kernel (through the one kernel parser) or first-fit / no-cache. */
-export function parseAgainst(v: string): string {
-  if ((SPECIAL_AGAINST as readonly string[]).includes(v)) return v;
-  if (isKernelFile(v) || kernelNames().includes(v)) return kernelArg('check')(v);
-  throw new InvalidArgumentError(`unknown "${v}" (accepted: ${againstNames().join(', ')}; or a path to your own variant file)`);
-}
-
-export function parseWorkload(v: string): WorkloadName | 'all' {
-  if (v !== 'all' && !isWorkload(v)) throw new InvalidArgumentError(`unknown workload "${v}" (accepted: ${[...WORKLOADS, ...EXTRA_WORKLOADS].join(', ')}, all)`);
-  return v as WorkloadName | 'all';
-}
-
-export function parseCount(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? '2^53-1' : max}, got "${v}"`);
-    return n;
-  };
-}
-
-export function parseShard(v: string): Shard | 'auto' {
-  try {
-    return parseShardArg(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
 }
 
 function plural(n: number, w: string): string {
@@ -186,80 +150,3 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
   }
   return reports.length ? EXIT_DIVERGED : EXIT_OK;
 }
-
-/** Register `vmapsim check` on the program. */
-export function registerCheckCommand(program: Command, out: (s: string) => void, err: (s: string) => void): void {
-  const check = program
-    .command('check')
-    .description('differential testing: run two allocators side by side on generated operations, stop at the first divergence, shrink it to a minimal sequence')
-    .addOption(new Option('--kernel <name>', `the kernel under test (${kernelNames().join(', ')}), or a path to your own variant file (vmapsim new-variant)`).argParser(kernelArg('check')).makeOptionMandatory())
-    .addOption(
-      new Option('--against <name>', 'another version, first-fit (the lowest-fit model of --kernel\'s rule) or no-cache (--kernel with its free-area cache off)')
-        .argParser(parseAgainst)
-        .makeOptionMandatory(),
-    )
-    .addOption(new Option('--workload <name>', `operation generator (${WORKLOADS.join(', ')}, or all to cycle through those; also ${EXTRA_WORKLOADS.join(', ')})`).argParser(parseWorkload).default('all'))
-    .option('--ops <n>', "operations per run (default: the workload's nops, 4000 or 6000)", parseCount(1))
-    .option('--seed <n>', 'seed of the first run; run r uses seed + r', parseCount(0), 1)
-    .option('--runs <n>', 'number of runs', parseCount(1), 10)
-    .option('--shard <i/n>', 'take only the runs r with r mod n == i (split a campaign across processes); auto: from a Kubernetes indexed Job or Slurm array (docs/cluster.md)', parseShard, { index: 0, count: 1 })
-    .option('--jobs <n>', 'worker threads (default: every core)', parseCount(1, 1024), defaultJobs())
-    .option('--check', 'check every allocator invariant after every operation on both sides')
-    .option('--compare-state', 'also compare the state lines (meaningful for versions of one family)')
-    .option('--only-bug', 'count only a BUG (or exception) on one side as a divergence; runs go on past different addresses')
-    .option('--keep-going', 'try every run; report the first divergence of each kind')
-    .option('--save <dir>', "write each side's trace of the minimal sequence to files in dir")
-    .option('--json', 'print one JSON object')
-    .option('--stats', 'print the throughput (ops/s) on stderr')
-    .action(async (o: CheckOptions) => {
-      try {
-        process.exitCode = await checkCommand(o, out, err);
-      } catch (e) {
-        process.exitCode = reportError(e, err);
-      }
-    });
-  registerMerge(check, out, err);
-}
-
-/** `vmapsim check merge FILES...`: the shards' --json outputs as one report (scripts/check/merge.ts). */
-function registerMerge(check: Command, out: (s: string) => void, err: (s: string) => void): void {
-  // The campaign's mandatory --kernel and --against do not apply to merge.
-  check.hook('preSubcommand', (cmd) => cmd.options.forEach((opt) => (opt.mandatory = false)));
-  check
-    .command('merge')
-    .description("merge the --json outputs of a campaign's shards (--shard I/N or auto) into one report: first divergence of each kind, totals, ops/s")
-    .argument('<files...>', 'the shards\' outputs of vmapsim check ... --json')
-    .option('--json', 'print one JSON object')
-    .action((files: string[], o: { json?: boolean }, cmd: Command) => {
-      try {
-        process.exitCode = mergeCommand(files, { json: o.json || cmd.parent?.opts().json === true }, out);
-      } catch (e) {
-        if (!isInputError(e)) throw e;
-        err(`vmapsim: ${e.message}`);
-        process.exitCode = EXIT_BAD_INPUT;
-      }
-    });
-}
-
-/**
- * The invariant pass of `vmapsim replay --check`: every file's operations
- * with the checker after each. Files the replay could not read are left to
- * its own message. Returns the exit status.
- */
-export function replayInvariantPass(files: string[], out: (s: string) => void, err: (s: string) => void, quiet = false): number {
-  let status = EXIT_OK;
-  for (const f of files) {
-    try {
-      const r = replayWithInvariants(f);
-      if (r.violation) {
-        status = EXIT_DIVERGED;
-        err(r.violation.report);
-      } else if (!quiet) out(`${f}: invariants hold after each of ${r.ops} ops`);
-    } catch (e) {
-      if (!isInputError(e)) throw e;
-    }
-  }
-  return status;
-}
-
-export { defaultJobs };

@@ -19,7 +19,7 @@ export const KERNEL_ROLES = {
   check: { accepts: (_m: KernelManifest) => true, list: false, word: 'accepted' },
   /** `run --kernel`: a kernel that boots on the machine. */
   run: { accepts: (m: KernelManifest) => m.machine !== undefined, list: true, word: 'known' },
-  /** `bench --kernel`, `replay --tracefs --kernel`: an allocator port or a loaded variant of one. */
+  /** `bench --kernel`, `replay tracefs --kernel`: an allocator port or a loaded variant of one. */
   bench: { accepts: (m: KernelManifest) => m.kind === 'version' || !BUILTIN_MANIFESTS.includes(m), list: true, word: 'known' },
 } as const;
 

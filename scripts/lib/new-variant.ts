@@ -3,9 +3,9 @@
  * `vmapsim new-variant FILE --from KERNEL [--api]`: a standalone copy of a
  * kernel's allocator port (and with --api its API layer) that you can
  * change and then name with `--kernel ./FILE.ts` in check, run, bench and
- * replay --tracefs. The copy is the port's text with one change: its
+ * replay tracefs. The copy is the port's text with one change: its
  * relative imports name the package (`vmapsim/kernel/...`, which resolve
- * wherever the file is: see scripts/run/load-kernel.ts and the package's
+ * wherever the file is: see scripts/lib/load-kernel.ts and the package's
  * "exports"). A manifest derived from KERNEL's is appended
  * (deriveManifest): the variant's name is the file's, its BUG_ON line
  * table KERNEL's.

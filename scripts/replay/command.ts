@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vmapsim replay FILE...`: replay golden traces and compare them op for op. */
+/* `vmapsim replay FILE...` (scripts/cli/replay.ts): replay golden traces and compare them op for op. */
 
 import { isInputError } from '../lib/input-error';
 import { formatDivergence, formatSummary, replayGoldenFile, ReplayResult } from './golden';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vmapsim run SCENARIO ...`: one scenario over kernels x CPU counts; table, JSON or HTML. */
+/* `vmapsim run SCENARIO ...` (scripts/cli/run.ts): one scenario over kernels x CPU counts; table, JSON or HTML. */
 
 import { writeText } from '../lib/write-text';
 import { CostTable, CostTableError, resolveCostProfile } from '../../hw/costs';

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Replay a real kernel's vmalloc trace (tracefs text, scripts/tracefs/parse.ts)
+ * Replay a real kernel's vmalloc trace (tracefs text, parse.ts)
  * on the ported allocator versions, starting from the /proc/vmallocinfo
- * snapshot read just before recording (scripts/tracefs/vmallocinfo.ts).
+ * snapshot read just before recording (vmallocinfo.ts).
  *
  * 0. Purge lines are put where they took effect (placePurges): a purge
  *    line with num_purged = n releases the n oldest lazily freed areas; it

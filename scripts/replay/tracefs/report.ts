@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * `vmapsim replay --tracefs TRACE --before VMALLOCINFO [--after VMALLOCINFO]
- *  [--kernel A,B,...] [--cpus N] [--json]`: replay a real kernel's vmalloc
- * trace on the ported versions from the snapshot read before it, and say
- * how closely each one follows the kernel (scripts/tracefs/replay.ts).
+ * `vmapsim replay tracefs TRACE --before VMALLOCINFO [--after VMALLOCINFO]
+ *  [--kernel A,B,...] [--cpus N] [--json] [--html FILE]`: replay a real
+ * kernel's vmalloc trace on the ported versions from the snapshot read
+ * before it (replay.ts), and say how closely each one follows the kernel:
+ * the table, the JSON, the HTML page.
  *
  * Exit status: 0 when the matching version (the one the trace file name
  * starts with, else linux-6.12) placed every

@@ -59,7 +59,7 @@ describe('tracefs replay of the real linux-7.3 captures', function () {
     });
   });
 
-  it('`replay --tracefs ... --kernel linux-7.3` exits 0 and compares every other version, 6.12 and 6.1 included', () => {
+  it('`replay tracefs ... --kernel linux-7.3` exits 0 and compares every other version, 6.12 and 6.1 included', () => {
     const out: string[] = [];
     const status = replayTracefsCommand({ tracefs: SAMPLE_7_3.trace, before: SAMPLE_7_3.before, kernel: ['linux-7.3'] }, (s) => out.push(s));
     expect(status).to.equal(0);
