@@ -26,7 +26,7 @@ test: build chromium
 # The allocator-only bench, then the floor (the same search loops in C and JS) from the same host.
 bench: build
 	node dist/scripts/vmapsim.js bench
-	node dist/scripts/vmapsim.js bench --floor
+	node dist/scripts/vmapsim.js bench floor
 
 # The HTML report test drives Debian's chromium headless (playwright-core).
 chromium:

@@ -13,7 +13,7 @@ export const manifest: KernelManifest = {
   release: 'v2.6.35 with 02b709df (v2.6.33) reverted',
   series: [2, 6],
   commit: '02b709df817c ("mm: purge fragmented percpu vmap blocks", v2.6.33), reverted',
-  source: '2.6.35 with 02b709df reverted (2.6.32 vmap blocks: index ids 37830178053, 35056785741)',
+  source: '2.6.35 with 02b709df reverted (2.6.32 vmap blocks: index ids 37830178053, 35056785741; docs/sources.md#port-linux-2.6.35-02b709df)',
   upstreamPath: 'mm/vmalloc.c',
   carries: [],
   allocatorOf: 'linux-2.6.35',
@@ -21,7 +21,7 @@ export const manifest: KernelManifest = {
   allocator: base.allocator,
   machine: { api: 'linux-2.6.35-02b709df', flushEra: 'linux-2.6', NR_CPUS: 512, description: '2.6.35 with 02b709df reverted: the 2.6.32 vmap blocks, never purged while fragmented' },
   apiLayer: {
-    source: '2.6.35 with 02b709df reverted (2.6.32 vmap blocks: index ids 37830178053, 35056785741)',
+    source: '2.6.35 with 02b709df reverted (2.6.32 vmap blocks: index ids 37830178053, 35056785741; docs/sources.md#port-linux-2.6.35-02b709df)',
     allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'],
     create: (k, a) => new vmalloc_api_linux_2_6_35_02b709df(k, as2(a)),
   },

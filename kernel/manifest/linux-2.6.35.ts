@@ -26,7 +26,7 @@ export const manifest: KernelManifest = {
   release: 'v2.6.35 (Aug 2010)',
   series: [2, 6],
   commit: 'db64fe02258f ("mm: rewrite vmap layer", v2.6.28)',
-  source: 'rivsidn/linux-2.6.35.6 @ fd946834f255, mm/vmalloc.c',
+  source: 'rivsidn/linux-2.6.35.6 @ fd946834f255, mm/vmalloc.c (docs/sources.md#text-linux-2.6.35)',
   upstreamPath: 'mm/vmalloc.c',
   carries: [],
   allocatorOf: 'linux-2.6.35',

@@ -30,7 +30,7 @@ export const manifest: KernelManifest = {
   release: 'v2.6.39 (May 2011)',
   series: [2, 6],
   commit: '89699605fe7c ("mm: vmap area cache", merged 2011-03-22)',
-  source: "mmotm text + Hugh Dickins' fix (index id 10639554784) + Jeremy Fitzhardinge's eager PTE clearing (id 13819162336)",
+  source: "mmotm text + Hugh Dickins' fix (index id 10639554784) + Jeremy Fitzhardinge's eager PTE clearing (id 13819162336; docs/sources.md#port-linux-2.6.39)",
   upstreamPath: 'mm/vmalloc.c',
   carries: [],
   allocatorOf: 'linux-2.6.39',
@@ -41,7 +41,7 @@ export const manifest: KernelManifest = {
     caps: { ...WALK_2_6, cache: MERGED_CACHE_2_6_39, firstFit: { gapAfter: PAGE_SIZE, strictBefore: true, freeTreeSpace: false } },
   },
   machine: { api: 'linux-2.6.39', flushEra: 'linux-2.6', NR_CPUS: 512, description: 'PTEs cleared at free, flush lazy; flush_tlb_all' },
-  apiLayer: { source: '2.6.35 + 64141da5 (eager PTE clearing)', allocators: ['linux-2.6.39', 'linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-3.18'], create: (k, a) => new vmalloc_api_linux_2_6_39(k, as2(a)) },
+  apiLayer: { source: '2.6.35 + 64141da5 (eager PTE clearing; docs/sources.md#port-linux-2.6.39)', allocators: ['linux-2.6.39', 'linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-3.18'], create: (k, a) => new vmalloc_api_linux_2_6_39(k, as2(a)) },
   native: {
     source: 'linux-2.6.39.c',
     figures: { 'random-mixed': { nsPerOp: 2422, touchesPerAlloc: 720.1 }, 'lazy-churn': { nsPerOp: 108, touchesPerAlloc: 28.2 } },

@@ -29,7 +29,7 @@ export const manifest: KernelManifest = {
   release: 'v3.18 (Dec 2014); the allocator section is the same through the neighbouring 3.x releases',
   series: [3, 18],
   commit: '248ac0e1943a (guard gap removed) + 92ca922f (walk vmap_area_list instead of rb_next) on 89699605fe7c',
-  source: 'torvalds/linux @ 7ebdfaa52d15b947503f76474477f92854796d96, mm/vmalloc.c (index id 2879928)',
+  source: 'torvalds/linux @ 7ebdfaa52d15b947503f76474477f92854796d96, mm/vmalloc.c (index id 2879928; docs/sources.md#text-linux-3.18)',
   upstreamPath: 'mm/vmalloc.c',
   carries: ['248ac0e1943a'],
   allocatorOf: 'linux-3.18',

@@ -29,7 +29,7 @@ export const manifest: KernelManifest = {
   release: 'v5.2 (Jul 2019)',
   series: [5, 2],
   commit: '68ad4a330433 ("mm/vmalloc.c: keep track of free blocks for vmap allocation", Uladzislau Rezki)',
-  source: 'reconstructed: linux-6.1 port with 5.2..6.1 undone, from the RFC v2 patch (index id 14441177585), the RESEND/v3 (id 14923960997) and the 5.3 preload patch context (id 8106677688); confirmed by the 18 linux-5.2 golden traces',
+  source: 'reconstructed: linux-6.1 port with 5.2..6.1 undone, from the RFC v2 patch (index id 14441177585), the RESEND/v3 (id 14923960997) and the 5.3 preload patch context (id 8106677688); confirmed by the 18 linux-5.2 golden traces (docs/sources.md#port-linux-5.2)',
   upstreamPath: 'mm/vmalloc.c',
   carries: ['248ac0e1943a', 'vm_map_ram-exhaustion', '80c4bd7a5e43'],
   allocatorOf: 'linux-5.2',

@@ -31,7 +31,7 @@ export const manifest: KernelManifest = {
   release: 'v6.1 (Dec 2022)',
   series: [6, 1],
   commit: '68ad4a330433 ("mm/vmalloc.c: keep track of free blocks for vmap allocation", v5.2) as of v6.1',
-  source: 'Debian linux-source-6.1 6.1.192-2 (text not committed)',
+  source: 'Debian linux-source-6.1 6.1.192-2 (text not committed; docs/sources.md#text-linux-6.1)',
   upstreamPath: 'mm/vmalloc.c',
   carries: ['248ac0e1943a', 'vm_map_ram-exhaustion', '80c4bd7a5e43'],
   allocatorOf: 'linux-6.1',

@@ -32,7 +32,7 @@ export const manifest: KernelManifest = {
   release: 'v6.12 (Nov 2024); Debian 6.12.95-1~bpo12+1',
   series: [6, 12],
   commit: 'the vmap_nodes series ("Mitigate a vmap lock contention", Uladzislau Rezki, v6.9) on the 68ad4a330433 free tree',
-  source: 'Debian 6.12.95 source tree, mm/vmalloc.c (text not committed)',
+  source: 'Debian 6.12.95 source tree, mm/vmalloc.c (text not committed; docs/sources.md#text-linux-6.12)',
   upstreamPath: 'mm/vmalloc.c',
   carries: ['248ac0e1943a', 'vm_map_ram-exhaustion', '80c4bd7a5e43', 'fc1e0d980037'],
   allocatorOf: 'linux-6.12',

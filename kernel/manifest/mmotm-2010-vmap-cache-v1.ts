@@ -29,7 +29,7 @@ export const manifest: KernelManifest = {
   release: 'not released (carried in mmotm, Jun 2010 - Jan 2011)',
   series: [2, 6],
   commit: '"[patch] mm: vmap area cache", Nick Piggin, linux-mm 2010-05-31 (Message-ID 20100531080757.GE9453@laptop)',
-  source: 'linux-2.6.35 text + the posted patch (index id 11838866661)',
+  source: 'linux-2.6.35 text + the posted patch (index id 11838866661; docs/sources.md#port-mmotm-2010-vmap-cache-v1)',
   upstreamPath: 'mm/vmalloc.c',
   carries: [],
   allocatorOf: 'mmotm-2010-vmap-cache-v1',

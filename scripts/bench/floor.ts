@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * `vmapsim bench --floor`: how close can JavaScript get to C on the loops the
+ * `vmapsim bench floor`: how close can JavaScript get to C on the loops the
  * allocators spend their time in? Not a port and not a test: the same two
  * loops, over the same tree, timed in one run as
  *

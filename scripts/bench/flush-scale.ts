@@ -16,7 +16,7 @@ import { collectStats } from '../../hw';
 import type { CostTable } from '../../hw/costs';
 import { bootKernel } from '../../kernel/boot';
 import { FLUSH_ERAS, FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { linePlot, Plot } from '../run/plots';
+import { linePlot, Plot } from '../report/plots';
 
 export interface FlushScaleRow {
   era: string;

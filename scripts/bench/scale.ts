@@ -14,7 +14,7 @@ import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kern
 import { defaultEnv, VmapAllocator } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { findManifest } from '../../kernel/manifest/index';
-import { linePlot, Plot } from '../run/plots';
+import { linePlot, Plot } from '../report/plots';
 
 const P = 0x1000;
 

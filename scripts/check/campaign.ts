@@ -14,7 +14,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { againstContender, kernelContender } from './contenders';
-import { loadedKernelFiles } from '../run/load-kernel';
+import { loadedKernelFiles } from '../lib/load-kernel';
 import { DivergenceFilter, runPair } from './differential';
 import { DEFAULT_NOPS, makeGenerator, WorkloadName, WORKLOADS } from './workloads';
 

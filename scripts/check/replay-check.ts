@@ -9,7 +9,8 @@
 import { isKernelBug } from '../../kernel/include/asm-generic/bug';
 import { defaultEnv, nullHooks } from '../../kernel/mm/vmalloc/common';
 import { findVersion } from '../../kernel/mm/vmalloc/index';
-import { InputError } from '../lib/input-error';
+import { EXIT_DIVERGED, EXIT_OK } from '../lib/exit';
+import { InputError, isInputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { parseGolden } from '../replay/golden-format';
 import { checkInvariants, dumpTrees } from './invariants';
@@ -62,4 +63,25 @@ export function replayWithInvariants(file: string): CheckedReplay {
     }
   }
   return { file, ops, violation: null };
+}
+
+/**
+ * The invariant pass of `vmapsim replay --check`: every file's operations
+ * with the checker after each. Files the replay could not read are left to
+ * its own message. Returns the exit status.
+ */
+export function replayInvariantPass(files: string[], out: (s: string) => void, err: (s: string) => void, quiet = false): number {
+  let status = EXIT_OK;
+  for (const f of files) {
+    try {
+      const r = replayWithInvariants(f);
+      if (r.violation) {
+        status = EXIT_DIVERGED;
+        err(r.violation.report);
+      } else if (!quiet) out(`${f}: invariants hold after each of ${r.ops} ops`);
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+    }
+  }
+  return status;
 }

@@ -3,7 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { CampaignSpec, runOne } from './campaign';
-import { loadKernelFile } from '../run/load-kernel';
+import { loadKernelFile } from '../lib/load-kernel';
 
 const { spec, runs, stop, files } = workerData as { spec: CampaignSpec; runs: number[]; stop: Int32Array; files: string[] };
 

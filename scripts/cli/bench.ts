@@ -1,102 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * `vmapsim bench`: benchmarks that print figures (never tests).
- *   default     allocator-only replay of the 1,000,000-op streams per version
- *   --machine   TLB-hit and page-walk translations per second (hw/)
- *   --gfs2      gfs2-vmalloc-loop on 64 CPUs: wall, CPU time, peak memory
- *   --scale     cost per allocation against live areas; flush cost against CPUs
- *   --floor     the search loops in C and in JavaScript, side by side
+ * `vmapsim bench`: the allocator-only bench (scripts/bench/command.ts). The
+ * other benches are its subcommands: bench machine, gfs2, scale, floor
+ * (bench-*.ts). Benches print figures; no test asserts them.
  */
 
-import type { CostTable } from '../../hw/costs';
-import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from '../bench/allocator';
-import { progress } from './progress';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { versionNames } from '../../kernel/mm/vmalloc/index';
+import { STREAMS, StreamName } from '../bench/allocator';
+import { benchCommand } from '../bench/command';
+import { GOLDEN_DEFAULT_NAME, goldenDir } from '../lib/paths';
+import { countArg, streamList } from './args';
+import type { CliCommand } from './command';
+import { kernelArg } from './kernels';
 
-export interface BenchOptions {
-  json?: boolean;
-  kernel?: string[];
+interface Options {
+  kernel: string[];
   stream?: StreamName[];
-  golden: string;
   repeat?: number;
-  /** The vmapsim entry script: run each (version, stream) in a child process of its own. */
-  self?: string;
+  golden: string;
+  json?: boolean;
 }
 
-export function benchCommand(opts: BenchOptions, out: (s: string) => void): BenchRow[] {
-  const versions = opts.kernel ?? [];
-  const streams = opts.stream ?? [...STREAMS];
-  const bar = progress(!opts.json);
-  bar.start(versions.length * streams.length, '');
-  let done = 0;
-  const rows = (opts.self ? (g: string, v: string[], o: Parameters<typeof benchAllocators>[2]) => benchAllocatorsIsolated(opts.self as string, g, v, o) : benchAllocators)(opts.golden, versions, {
-    streams,
-    repeat: opts.repeat,
-    onProgress: (m) => bar.update(done++, m),
-  });
-  bar.stop();
-  out(opts.json ? benchJson(rows) : formatBench(rows));
-  return rows;
-}
-
-/**
- * `vmapsim bench --json`: an array of {version, stream, nsPerOp,
- * touchesPerAlloc}, and where the version has a C side, cHere: {nsPerOp,
- * touchesPerAlloc, ratio} (the kernel's code compiled here, same run) or
- * cHere: {missing} (why it could not be built).
- */
-export function benchJson(rows: readonly BenchRow[]): string {
-  return JSON.stringify(
-    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.here ? { cHere: r.here } : {}) })),
-    null,
-    2,
-  );
-}
-
-import { writeText } from '../lib/write-text';
-import { benchMachine, formatMachineBench } from '../bench/machine';
-import { benchGfs2, formatGfs2 } from '../bench/gfs2-full';
-import { benchScale, formatScale, ScaleRow, scalePlots } from '../bench/scale';
-import { benchFlushScale, flushScalePlot, FlushScaleRow, formatFlushScale } from '../bench/flush-scale';
-import { benchFloor, formatFloor } from '../bench/floor';
-import { esc, page, plotHtml } from '../run/plots';
-
-export function benchFloorCommand(opts: { json?: boolean }, out: (s: string) => void): void {
-  const r = benchFloor();
-  out(opts.json ? JSON.stringify(r, null, 2) : formatFloor(r));
-}
-
-export function benchMachineCommand(opts: { json?: boolean }, out: (s: string) => void): void {
-  const rows = benchMachine({ cpus: [1, 8, 64] });
-  out(opts.json ? JSON.stringify(rows, null, 2) : formatMachineBench(rows));
-}
-
-export function benchGfs2Command(self: string, opts: { json?: boolean; kernel: string[]; iterations: number; cpus: number }, out: (s: string) => void): void {
-  const bar = progress(!opts.json);
-  bar.start(opts.kernel.length * 2, '');
-  let i = 0;
-  const rows = benchGfs2(self, opts.kernel, { iterations: opts.iterations, cpus: opts.cpus, onProgress: (m) => bar.update(i++, m) });
-  bar.stop();
-  out(opts.json ? JSON.stringify(rows, null, 2) : formatGfs2(rows));
-}
-
-export function benchScaleCommand(opts: { json?: boolean; kernel: string[]; html?: string; live?: number[]; costs?: CostTable }, out: (s: string) => void): void {
-  const bar = progress(!opts.json);
-  bar.start(opts.kernel.length * 8 + 30, '');
-  let i = 0;
-  const onProgress = (m: string) => bar.update(i++, m);
-  const alloc = benchScale(opts.kernel, { live: opts.live, onProgress });
-  const flush = benchFlushScale({ onProgress, costs: opts.costs });
-  bar.stop();
-  if (opts.json) out(JSON.stringify({ allocator: alloc, flush }, null, 2));
-  else out(`${formatScale(alloc)}\n\n${formatFlushScale(flush)}`);
-  if (opts.html) {
-    writeText(opts.html, scaleHtml(alloc, flush));
-    if (!opts.json) out(`HTML report: ${opts.html}`);
-  }
-}
-
-/** The page of `bench --scale --html`: cost against live areas (log-log), flush cost against CPUs, the tables. */
-export function scaleHtml(alloc: readonly ScaleRow[], flush: readonly FlushScaleRow[]): string {
-  const plots = [...scalePlots(alloc), flushScalePlot(flush)];
-  return page('vmapsim: scale', `<h1>Scale</h1>${plots.map(plotHtml).join('\n')}<pre>${esc(formatScale(alloc))}\n\n${esc(formatFlushScale(flush))}</pre>`);
-}
+export const command: CliCommand = {
+  path: ['bench'],
+  summary:
+    "allocator-only benchmark: replay the 1,000,000-op streams per version; ns/op and rb_entry/list_entry evaluations per allocation, next to the kernel's figures and, for every version but 6.12, the kernel's code compiled here with gcc -O2 and replayed in the same run (C here)",
+  define(cmd: Command) {
+    cmd
+      .addOption(new Option('--kernel <list>', 'versions, comma separated, or all').argParser(kernelArg('bench')).default(versionNames(), 'all'))
+      .addOption(new Option('--stream <list>', `streams, comma separated (${STREAMS.join(', ')})`).argParser(streamList))
+      .option('--repeat <n>', 'runs per measurement (the best is kept)', countArg)
+      .addOption(new Option('--golden <dir>', 'folder with the bench streams').default(goldenDir(), GOLDEN_DEFAULT_NAME))
+      .option('--json', 'print one JSON array of {version, stream, nsPerOp, touchesPerAlloc, cHere?}');
+  },
+  action(cmd, { out }) {
+    const o = cmd.opts<Options>();
+    benchCommand({ kernel: o.kernel, stream: o.stream, repeat: o.repeat, golden: o.golden, json: o.json, self: process.argv[1] }, out);
+  },
+};

@@ -11,7 +11,7 @@
 import { InvalidArgumentError } from 'commander';
 import { BUILTIN_MANIFESTS, KernelManifest, manifests } from '../../kernel/manifest/index';
 import { isInputError } from '../lib/input-error';
-import { isKernelFile, loadKernelFile } from '../run/load-kernel';
+import { isKernelFile, loadKernelFile } from '../lib/load-kernel';
 
 /** The commands that take kernel names, and what each needs of a kernel. */
 export const KERNEL_ROLES = {
@@ -19,7 +19,7 @@ export const KERNEL_ROLES = {
   check: { accepts: (_m: KernelManifest) => true, list: false, word: 'accepted' },
   /** `run --kernel`: a kernel that boots on the machine. */
   run: { accepts: (m: KernelManifest) => m.machine !== undefined, list: true, word: 'known' },
-  /** `bench --kernel`, `replay --tracefs --kernel`: an allocator port or a loaded variant of one. */
+  /** `bench --kernel`, `replay tracefs --kernel`: an allocator port or a loaded variant of one. */
   bench: { accepts: (m: KernelManifest) => m.kind === 'version' || !BUILTIN_MANIFESTS.includes(m), list: true, word: 'known' },
 } as const;
 

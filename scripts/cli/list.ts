@@ -1,48 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/*
- * `vmapsim list`: the scenarios, the allocator ports, the kernels a machine
- * scenario can boot (allocator + API layer + flush era), and the check
- * variants, with descriptions: every name --kernel accepts somewhere.
- */
+/* `vmapsim list`: every name --kernel and run accept, with descriptions (scripts/report/list.ts). */
 
-import { KERNELS } from '../../kernel/mm/vmalloc/api/index';
-import { VERSIONS } from '../../kernel/mm/vmalloc/index';
-import { CHECK_VARIANTS } from '../check/contenders';
-import { describeParams } from '../run/params';
-import { SCENARIOS } from '../scenarios/index';
+import type { Command } from 'commander';
+import { listCommand } from '../report/list';
+import type { CliCommand } from './command';
 
-export function listCommand(opts: { json?: boolean }, out: (s: string) => void): void {
-  if (opts.json) {
-    out(
-      JSON.stringify(
-        {
-          versions: VERSIONS.map(({ create: _c, ...v }) => v),
-          scenarios: SCENARIOS.map((s) => ({ name: s.name, description: s.description, params: s.params, versions: s.versions ?? null })),
-          kernels: KERNELS,
-          checkVariants: Object.entries(CHECK_VARIANTS).map(([name, v]) => ({ name, description: v.what })),
-        },
-        null,
-        2,
-      ),
-    );
-    return;
-  }
-  out('Scenarios (vmapsim run NAME [name=value ...]):');
-  for (const s of SCENARIOS) {
-    out(`  ${s.name.padEnd(26)} ${s.description}`);
-    for (const p of describeParams(s.params)) out(`  ${''.padEnd(26)}   ${p}`);
-  }
-  out('');
-  out('Kernel versions (allocator ports):');
-  for (const v of VERSIONS) {
-    out(`  ${v.name.padEnd(26)} ${v.description}`);
-    out(`  ${''.padEnd(26)} release: ${v.release}; commit: ${v.commit}`);
-    out(`  ${''.padEnd(26)} text: ${v.source}`);
-  }
-  out('');
-  out('Kernels on the machine (vmapsim run --kernel): allocator + API layer + TLB-flush era');
-  for (const k of KERNELS) out(`  ${k.name.padEnd(26)} ${k.allocator} + ${k.api} API + ${k.flushEra} flushes: ${k.description}`);
-  out('');
-  out('Check variants (vmapsim check --kernel/--against): a port with one change');
-  for (const [name, v] of Object.entries(CHECK_VARIANTS)) out(`  ${name.padEnd(26)} ${v.what}`);
-}
+export const command: CliCommand = {
+  path: ['list'],
+  summary: 'list the kernel versions with their sources and descriptions',
+  define(cmd: Command) {
+    cmd.option('--json', 'print JSON');
+  },
+  action(cmd, { out }) {
+    listCommand(cmd.opts<{ json?: boolean }>(), out);
+  },
+};

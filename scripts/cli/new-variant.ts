@@ -1,97 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/*
- * `vmapsim new-variant FILE --from KERNEL [--api]`: a standalone copy of a
- * kernel's allocator port (and with --api its API layer) that you can
- * change and then name with `--kernel ./FILE.ts` in check, run, bench and
- * replay --tracefs. The copy is the port's text with one change: its
- * relative imports name the package (`vmapsim/kernel/...`, which resolve
- * wherever the file is: see scripts/run/load-kernel.ts and the package's
- * "exports"). A manifest derived from KERNEL's is appended
- * (deriveManifest): the variant's name is the file's, its BUG_ON line
- * table KERNEL's.
- */
+/* `vmapsim new-variant FILE --from KERNEL [--api]`: your own copy of a port (scripts/lib/new-variant.ts). */
 
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
-import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest/index';
-import { repoRoot } from '../lib/paths';
-import { makeDir, writeText } from '../lib/write-text';
-import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
+import type { Command } from 'commander';
+import { newVariantCommand } from '../lib/new-variant';
+import type { CliCommand } from './command';
 
-/** The port's text with its relative imports turned into package imports. */
-export function packageImports(text: string, srcFile: string): string {
-  const root = repoRoot();
-  return text.replace(/(\bfrom\s+|\bimport\s+|require\()'(\.{1,2}\/[^']*)'/g, (_all, pre: string, spec: string) => {
-    const abs = resolve(dirname(srcFile), spec);
-    return `${pre}'vmapsim/${relative(root, abs).split('\\').join('/')}'`;
-  });
-}
-
-function exportedClass(text: string, what: RegExp, file: string): string {
-  const m = what.exec(text);
-  if (!m) throw new Error(`${file}: no exported class found (${what.source})`);
-  return m[1] as string;
-}
-
-export function newVariantCommand(file: string, o: { from: string; api?: boolean; force?: boolean }, out: (s: string) => void, err: (s: string) => void): number {
-  const base = findManifest(o.from);
-  if (!base || !base.file) {
-    const known = manifests().filter((m) => m.file && m.kind !== 'variant').map((m) => m.name);
-    err(`vmapsim: new-variant --from: unknown kernel "${o.from}" (known: ${known.join(', ')})`);
-    return EXIT_BAD_INPUT;
-  }
-  if (!/\.ts$/.test(file)) {
-    err(`vmapsim: new-variant: ${file}: the file must end in .ts`);
-    return EXIT_BAD_INPUT;
-  }
-  const name = basename(file).replace(/\.ts$/, '');
-  if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name) || BUILTIN_MANIFESTS.some((m) => m.name === name)) {
-    err(`vmapsim: new-variant: ${file}: "${name}" cannot name a variant (a built-in kernel's name, or not [A-Za-z0-9._+-])`);
-    return EXIT_BAD_INPUT;
-  }
-  const apiFile = file.replace(/\.ts$/, '.api.ts');
-  for (const f of o.api ? [file, apiFile] : [file])
-    if (existsSync(f) && !o.force) {
-      err(`vmapsim: new-variant: ${f}: exists (give --force to overwrite)`);
-      return EXIT_BAD_INPUT;
-    }
-  makeDir(dirname(resolve(file)));
-  const root = repoRoot();
-  const src = resolve(root, base.file);
-  let text = packageImports(readFileSync(src, 'utf8'), src);
-  const cls = exportedClass(text, /export class (\w+)\b[^{]*\bimplements VmapAllocator/, base.file);
-  let apiPart = '';
-  let apiImport = '';
-  if (o.api) {
-    const era = base.machine?.api;
-    if (!era) {
-      err(`vmapsim: new-variant --api: ${o.from} does not boot on the machine (no API layer)`);
-      return EXIT_BAD_INPUT;
-    }
-    const apiSrc = resolve(root, 'kernel', 'mm', 'vmalloc', 'api', `${era}.ts`);
-    const apiText = packageImports(readFileSync(apiSrc, 'utf8'), apiSrc);
-    const apiCls = exportedClass(apiText, /export class (vmalloc_api_\w+)/, `kernel/mm/vmalloc/api/${era}.ts`);
-    writeText(apiFile, `// vmapsim new-variant: the API layer ${era} (kernel/mm/vmalloc/api/${era}.ts), copied for the variant "${name}".\n${apiText}`);
-    apiImport = `import { ${apiCls} } from './${basename(apiFile).replace(/\.ts$/, '')}';\n`;
-    apiPart = `\n  api: { create: (k, a) => new ${apiCls}(k, a as never) },`;
-  }
-  const tail = `
-/*
- * vmapsim new-variant: the lines above are a copy of ${base.file} (the
- * kernel ${o.from}) with package imports; the variant is named "${name}"
- * after this file. Change the port above, then compare:
- *   vmapsim check --kernel ${file.startsWith('/') ? file : `./${file}`} --against ${o.from}
- */
-import { deriveManifest } from 'vmapsim/kernel/manifest/index';
-${apiImport}
-export const manifest = deriveManifest('${o.from}', {
-  name: '${name}',
-  file: __filename,
-  create: (env, id) => new ${cls}(env, id),${apiPart}
-});
-`;
-  writeText(file, text + tail);
-  out(`${file}: ${o.from}'s allocator${o.api ? ` (and ${apiFile}: its API layer)` : ''} as the variant "${name}"; use --kernel ${file.includes('/') ? file : `./${file}`}`);
-  return EXIT_OK;
-}
-
+export const command: CliCommand = {
+  path: ['new-variant'],
+  summary: "write a standalone copy of a kernel's allocator port (with --api, its API layer too) as your own variant; then --kernel ./FILE.ts",
+  define(cmd: Command) {
+    cmd
+      .argument('<file>', 'the .ts file to write (its name, without .ts, names the variant)')
+      .requiredOption('--from <kernel>', 'the kernel to copy (vmapsim list)')
+      .option('--api', 'copy the API layer too (FILE without .ts + .api.ts)')
+      .option('--force', 'overwrite existing files');
+  },
+  action(cmd, { out, err }) {
+    const [file] = cmd.processedArgs as [string];
+    return newVariantCommand(file, cmd.opts<{ from: string; api?: boolean; force?: boolean }>(), out, err);
+  },
+};

@@ -1,59 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vmapsim replay FILE...`: replay golden traces and compare them op for op. */
+/* `vmapsim replay FILE...`: golden traces, op by op (scripts/replay/command.ts); --check adds the invariant pass. */
 
-import { isInputError } from '../lib/input-error';
-import { formatDivergence, formatSummary, replayGoldenFile, ReplayResult } from '../replay/golden';
-import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from './exit';
-import { progress } from './progress';
+import type { Command } from 'commander';
+import { replayInvariantPass } from '../check/replay-check';
+import { EXIT_BAD_INPUT } from '../lib/exit';
+import { replayCommand } from '../replay/command';
+import { costsOption } from './costs';
+import type { CliCommand } from './command';
 
-export interface ReplayOptions {
+interface Options {
   json?: boolean;
   quiet?: boolean;
+  check?: boolean;
 }
 
-export interface ReplayOutcome {
-  status: number;
-  results: ReplayResult[];
-}
-
-/** Replay every file; report each; the status is the worst seen (2 > 1 > 0). */
-export function replayCommand(files: string[], opts: ReplayOptions, out: (s: string) => void, err: (s: string) => void): ReplayOutcome {
-  let status = EXIT_OK;
-  const results: ReplayResult[] = [];
-  const bar = progress(files.length > 4 && !opts.json);
-  bar.start(files.length, '');
-  files.forEach((file, i) => {
-    bar.update(i, file);
-    try {
-      const r = replayGoldenFile(file);
-      results.push(r);
-      if (r.divergence) {
-        status = Math.max(status, EXIT_DIVERGED);
-        if (!opts.json) err(formatDivergence(r.divergence));
-      } else if (!opts.json && !opts.quiet) out(formatSummary(r));
-    } catch (e) {
-      if (!isInputError(e)) throw e;
-      status = EXIT_BAD_INPUT;
-      err(`vmapsim: ${e.message}`);
+export const command: CliCommand = {
+  path: ['replay'],
+  summary: 'replay golden traces (plain or gzip) on the version each header names, comparing every op, event and state line',
+  define(cmd: Command) {
+    cmd
+      .argument('[trace...]', 'trace files in the golden format (data/golden/FORMAT.md; the traces are data/golden/*.trace.gz)')
+      .option('--json', 'print one JSON array of results')
+      .option('-q, --quiet', 'print only divergences and errors')
+      .option('--check', 'also check every allocator invariant after every op')
+      .addOption(costsOption('replay runs the allocator alone, with no modelled time, so it is accepted and changes nothing replay prints'));
+  },
+  action(cmd, { out, err }) {
+    const [files] = cmd.processedArgs as [string[]];
+    const o = cmd.opts<Options>();
+    if (!files.length) {
+      err('vmapsim: replay: give golden trace files (a real kernel\'s tracefs trace: vmapsim replay tracefs TRACE --before VMALLOCINFO)');
+      return EXIT_BAD_INPUT;
     }
-  });
-  bar.stop();
-  if (opts.json)
-    out(
-      JSON.stringify(
-        results.map((r) => ({
-          file: r.file,
-          variant: r.variant,
-          workload: r.workload,
-          ops: r.ops,
-          allocs: r.allocs,
-          touchesPerAlloc: r.allocs ? r.allocTouches / r.allocs : 0,
-          bug: r.bug,
-          divergence: r.divergence && { ...r.divergence, snapshot: undefined, state: r.divergence.snapshot.state },
-        })),
-        null,
-        2,
-      ),
-    );
-  return { status, results };
-}
+    let status = replayCommand(files, o, out, err).status;
+    if (o.check) status = Math.max(status, replayInvariantPass(files, out, err, o.quiet || o.json));
+    return status;
+  },
+};

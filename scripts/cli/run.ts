@@ -1,114 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* `vmapsim run SCENARIO ...`: one scenario over kernels x CPU counts; table, JSON or HTML. */
+/* `vmapsim run SCENARIO [name=value...]`: one scenario over kernels x CPU counts (scripts/run/command.ts). */
 
-import { writeText } from '../lib/write-text';
-import { CostTable, CostTableError, resolveCostProfile } from '../../hw/costs';
-import { versionNames } from '../../kernel/mm/vmalloc/index';
-import { InputError } from '../lib/input-error';
-import { loadScenarioFile } from '../run/load';
-import { ParamError, parseParams } from '../run/params';
-import { MatrixResult, runMatrix } from '../run/runner';
-import { DeadlockError } from '../../kernel/kernel/locking/spinlock';
-import { Scenario } from '../run/scenario';
-import { formatTable, toJson } from '../run/table';
-import { findScenario, scenarioNames } from '../scenarios/index';
-import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
-import { progress } from './progress';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { runCommand, RunOptions } from '../run/command';
+import { cpuList, seedArg } from './args';
+import type { CliCommand } from './command';
+import { kernelArg } from './kernels';
 
-export interface RunOptions {
-  kernel?: string[];
-  cpus?: number[];
-  seed: number;
-  flushEra?: string;
-  /** --costs NAME|FILE */
-  costs?: string;
-  /** --timeline FILE */
-  timeline?: string;
-  json?: boolean;
-  trace?: boolean;
-  html?: string;
-}
-
-export function resolveScenario(name: string): Scenario {
-  if (/[/\\]|\.[cm]?[jt]s$/.test(name)) return loadScenarioFile(name);
-  const s = findScenario(name);
-  if (!s) throw new ParamError(`unknown scenario "${name}" (known: ${scenarioNames().join(', ')}; or a path to your own .ts/.js file)`);
-  return s;
-}
-
-export function runCommand(name: string, words: string[], opts: RunOptions, out: (s: string) => void, err: (s: string) => void): number {
-  let scenario: Scenario;
-  let params;
-  let costs: CostTable | undefined;
-  try {
-    scenario = resolveScenario(name);
-    params = parseParams(scenario.name, scenario.params, words);
-    if (opts.costs !== undefined) costs = resolveCostProfile(opts.costs);
-  } catch (e) {
-    if (e instanceof ParamError || e instanceof InputError || e instanceof CostTableError) {
-      err(`vmapsim: ${e.message}`);
-      return EXIT_BAD_INPUT;
-    }
-    throw e;
-  }
-  const kernels = opts.kernel ?? scenario.defaults?.kernels ?? versionNames();
-  const cpus = opts.cpus ?? scenario.defaults?.cpus ?? [1];
-  const bar = progress(!opts.json && !opts.trace);
-  const started = Date.now();
-  let shown = false;
-  let m: MatrixResult;
-  try {
-    m = runMatrix(scenario, {
-    kernels,
-    cpus,
-    seed: opts.seed,
-    params,
-    flushEra: opts.flushEra,
-    costs,
-    timeline: opts.timeline !== undefined,
-    trace: opts.trace ? out : undefined,
-    onCell: (i, total, k, c) => {
-      if (!shown && Date.now() - started > 1000) {
-        bar.start(total, '');
-        shown = true;
-      }
-      if (shown) bar.update(i, `${k} ${c} cpus`);
-    },
-  });
-  } catch (e) {
-    if (shown) bar.stop();
-    if (!(e instanceof DeadlockError) && !(e instanceof Error && e.name === 'DeadlockError')) throw e; // a user's scenario file may load its own copy of the module
-    err(`vmapsim: ${name}: ${e.message}`);
-    return EXIT_BAD_INPUT;
-  }
-  if (shown) bar.stop();
-  if (opts.timeline !== undefined) writeTimelines(opts.timeline, m, opts.json ? err : out);
-  if (opts.json) out(JSON.stringify(toJson(m), null, 2));
-  else if (!opts.trace) out(formatTable(m));
-  if (opts.html) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { commandLine, renderHtml } = require('../run/html') as typeof import('../run/html');
-    const command = commandLine([
-      'vmapsim', 'run', name, ...words,
-      '--kernel', kernels.join(','), '--cpus', cpus.join(','), '--seed', String(opts.seed),
-      ...(opts.flushEra ? ['--flush-era', opts.flushEra] : []),
-    ]);
-    writeText(opts.html, renderHtml(m, { command }));
-    if (!opts.json) out(`HTML report: ${opts.html}`);
-  }
-  return EXIT_OK;
-}
-
-/** --timeline FILE: one cell's timeline in FILE; several: FILE with .KERNEL.Ncpus before its extension. */
-function writeTimelines(file: string, m: MatrixResult, say: (s: string) => void): void {
-  const cells = m.cells.filter((c) => c.result.timeline !== undefined);
-  if (!cells.length) {
-    say(`vmapsim: ${m.scenario} records no timeline; --timeline works with vmalloc-loop and test_vmalloc`);
-    return;
-  }
-  for (const c of cells) {
-    const name = cells.length === 1 ? file : file.replace(/(\.[^./]+)?$/, (ext) => `.${c.kernel}.${c.cpus}cpus${ext}`);
-    writeText(name, c.result.timeline as string);
-    say(`timeline: ${name} (open it in ui.perfetto.dev or chrome://tracing)`);
-  }
-}
+export const command: CliCommand = {
+  path: ['run'],
+  summary: 'run a scenario over kernel versions and CPU counts; a comparison table, --json or --html',
+  define(cmd: Command) {
+    cmd
+      .argument('<scenario>', 'a built-in scenario (vmapsim list) or a path to your own .ts/.js scenario file')
+      .argument('[params...]', 'scenario parameters as name=value')
+      .addOption(new Option('--kernel <list>', 'kernels, comma separated, or all').argParser(kernelArg('run')))
+      .option('--cpus <list>', 'CPU counts, comma separated (1 to 512)', cpuList)
+      .option('--seed <n>', 'seed of every random choice', seedArg, 1)
+      .option('--flush-era <era>', 'pair the allocators with another flush era')
+      .option('--costs <profile>', 'cost profile: hardware (default), qemu-tcg, or a JSON file (docs/concurrency.md)')
+      .option('--timeline <file>', 'write the per-CPU timeline in modelled time (Chrome trace-event JSON: ui.perfetto.dev, chrome://tracing)')
+      .option('--json', 'print one JSON object (schema: docs/run-json.md)')
+      .option('--trace', 'print kernel-format trace lines instead of the table')
+      .option('--html <file>', 'write a self-contained HTML report with plots');
+  },
+  action(cmd, { out, err }) {
+    const [scenario, params] = cmd.processedArgs as [string, string[]];
+    return runCommand(scenario, params, cmd.opts<RunOptions>(), out, err);
+  },
+};

@@ -69,12 +69,12 @@ describe('the vmapsim command', function () {
     expect(r.stderr).to.contain('unknown kernel "linux-9.9" (known: linux-2.6.35');
   });
 
-  it('exits 2 with one line for a zero loop count or CPU count of bench --gfs2', () => {
+  it('exits 2 with one line for a zero loop count or CPU count of bench gfs2', () => {
     for (const [opt, msg] of [
       ['--iterations', "option '--iterations <n>' argument '0' is invalid. must be a whole number of at least 1"],
       ['--cpus', "option '--cpus <n>' argument '0' is invalid. must be a whole number from 1 to 512"],
     ]) {
-      const r = vmapsim('bench', '--gfs2', opt, '0');
+      const r = vmapsim('bench', 'gfs2', opt, '0');
       expect(r.status).to.equal(2);
       expect(r.stderr.trim()).to.equal(`vmapsim: ${msg}`);
     }

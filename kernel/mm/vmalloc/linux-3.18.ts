@@ -484,7 +484,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   }
 
   /**
-   * Seeding, not kernel code (scripts/tracefs: replaying a real trace from
+   * Seeding, not kernel code (scripts/replay/tracefs: replaying a real trace from
    * a /proc/vmallocinfo snapshot). On a fresh allocator, import each area
    * the way vmalloc_init() imports early vmlist entries (import_early_area);
    * a lazily freed one ("unpurged vm_area") is then marked VM_LAZY_FREE and

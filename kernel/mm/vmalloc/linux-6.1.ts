@@ -1078,7 +1078,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   }
 
   /**
-   * Seeding, not kernel code (scripts/tracefs: replaying a real trace from
+   * Seeding, not kernel code (scripts/replay/tracefs: replaying a real trace from
    * a /proc/vmallocinfo snapshot). On a fresh allocator, give each area the
    * state an allocation followed (for "unpurged vm_area" lines) by a lazy
    * free would have left: carved out of the free block holding it with this

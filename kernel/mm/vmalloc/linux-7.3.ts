@@ -1644,7 +1644,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
    * marks a busy area without a vm_struct (VMAP_RAM).
    *
    * What /proc/vmallocinfo cannot show, for a replay that inferred it from
-   * the trace (scripts/tracefs/replay.ts, inferPools):
+   * the trace (scripts/replay/tracefs/replay.ts, inferPools):
    *  - an area with `cpu` was allocated by node_alloc() on that CPU: it
    *    carries that CPU's node id (encode_vn_id(cpu % nr_vmap_nodes)), and
    *    a lazy one sits in that node's lazy tree, as free_vmap_area_noflush()

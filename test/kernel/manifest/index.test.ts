@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BUILTIN_MANIFESTS, capsOf, deriveManifest, findManifest, getManifest } from '../../../kernel/manifest/index';
 import { KERNELS, API_ERAS } from '../../../kernel/mm/vmalloc/api/index';
 import { defaultEnv } from '../../../kernel/mm/vmalloc/common';
@@ -46,6 +48,17 @@ describe('kernel manifests', () => {
     expect(capsOf(a)?.lazy).to.equal('llist');
     expect(capsOf(a)?.vaFlags52).to.equal(true);
     expect(capsOf(createAllocator('linux-6.12', defaultEnv()))?.busy).to.equal('vmap-nodes');
+  });
+
+  it('point every provenance string into docs/sources.md, at an anchor the document has, never at a machine path', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'sources.md'), 'utf8');
+    for (const m of BUILTIN_MANIFESTS)
+      for (const source of [m.source, m.apiLayer?.source].filter((s): s is string => s !== undefined)) {
+        const anchor = /docs\/sources\.md#([\w.+-]+)/.exec(source);
+        expect(anchor, `${m.name}: ${source}`).to.not.equal(null);
+        expect(doc, `${m.name}: ${source}`).to.contain(`<a id="${(anchor as RegExpExecArray)[1]}"></a>`);
+        expect(source, m.name).to.not.match(/\/tmp\/|\/work\/|\/root\/|\/home\/|\/ref\//);
+      }
   });
 
   it('derive a variant from a kernel: its own name, the base\'s machine and capabilities', () => {

@@ -12,7 +12,7 @@ import {
   typedSide,
 } from '../../../scripts/bench/floor';
 
-describe('bench --floor (the search loops in C and JavaScript)', () => {
+describe('bench floor (the search loops in C and JavaScript)', () => {
   const shape = floorShape(2048);
 
   it('places every area in a slot of its own, in the same seeded order every time', () => {

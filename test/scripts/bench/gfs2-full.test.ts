@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { formatGfs2, gfs2AllocatorChild, gfs2Child, Gfs2BenchRow, ratioToAllocator } from '../../../scripts/bench/gfs2-full';
 
-describe('bench --gfs2 (the scenario on the machine, and its allocator calls alone)', () => {
+describe('bench gfs2 (the scenario on the machine, and its allocator calls alone)', () => {
   for (const version of ['linux-2.6.35', 'linux-2.6.39', 'linux-6.1'])
     it(`makes the allocator do the same work alone as on the machine: ${version}`, function () {
       this.timeout(60000);

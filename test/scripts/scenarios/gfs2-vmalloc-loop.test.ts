@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/run/table';
+import { toJson } from '../../../scripts/report/table';
 import { gfs2VmallocLoop } from '../../../scripts/scenarios/gfs2-vmalloc-loop';
 
 describe('the gfs2-vmalloc-loop scenario, scaled down', function () {

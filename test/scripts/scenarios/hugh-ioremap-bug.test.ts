@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/run/table';
+import { toJson } from '../../../scripts/report/table';
 import { hughIoremapBug } from '../../../scripts/scenarios/hugh-ioremap-bug';
 
 describe('the hugh-ioremap-bug scenario', () => {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { ParamError, parseParams } from '../../../scripts/run/params';
 import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/run/table';
+import { toJson } from '../../../scripts/report/table';
 import { areaPages, dirtyBitmapBytes, kvmDirtyLog, MIGRATION_SLOT_PAGES } from '../../../scripts/scenarios/kvm-dirty-log';
 
 const matrix = (kernels: string[], cpus: number[], words: string[], seed = 1) =>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/run/table';
+import { toJson } from '../../../scripts/report/table';
 import { staleTlbReadAfterVfree } from '../../../scripts/scenarios/stale-tlb-read-after-vfree';
 
 const cellOf = (m: ReturnType<typeof runMatrix>, k: string) => m.cells.find((c) => c.kernel === k)?.result;

@@ -4,7 +4,7 @@ import { bootKernel } from '../../../kernel/boot';
 import { ParamError, parseParams } from '../../../scripts/run/params';
 import { runMatrix } from '../../../scripts/run/runner';
 import { Params } from '../../../scripts/run/scenario';
-import { toJson } from '../../../scripts/run/table';
+import { toJson } from '../../../scripts/report/table';
 import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc';
 import { junkLength, moduleText } from '../../../scripts/scenarios/test_vmalloc/module';
 

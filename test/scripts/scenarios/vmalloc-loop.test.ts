@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { ParamError, parseParams } from '../../../scripts/run/params';
 import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/run/table';
+import { toJson } from '../../../scripts/report/table';
 import { vmallocLoop } from '../../../scripts/scenarios/vmalloc-loop';
 
 const matrix = (kernels: string[], cpus: number[], words: string[], seed = 1) =>

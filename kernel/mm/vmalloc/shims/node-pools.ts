@@ -2,7 +2,7 @@
 /*
  * Environment, not kernel code: how a replay of a real trace puts into the
  * vmap nodes' pools of a 6.12-style allocator (linux-6.12, linux-7.3) what
- * /proc/vmallocinfo cannot show (scripts/tracefs/replay.ts, inferPools).
+ * /proc/vmallocinfo cannot show (scripts/replay/tracefs/replay.ts, inferPools).
  * One text for every version with vmap nodes; each version's class calls
  * it with itself. Touches are not counted.
  */

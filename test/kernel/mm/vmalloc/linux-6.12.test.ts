@@ -13,8 +13,8 @@ import { goldenDir } from '../../../../scripts/lib/paths';
 import { replayGoldenTrace } from '../../../../scripts/replay/golden';
 import { GoldenTrace, parseGolden } from '../../../../scripts/replay/golden-format';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
-import { parseVmallocinfo } from '../../../../scripts/tracefs/vmallocinfo';
-import { SAMPLE } from '../../../scripts/tracefs/sample';
+import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
+import { SAMPLE } from '../../../scripts/replay/tracefs/sample';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000

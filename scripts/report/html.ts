@@ -3,10 +3,10 @@
  * The HTML report of `vmapsim run --html FILE`: one self-contained page (the
  * plotting library is inlined, no network is needed to view it) with the
  * run's command line, vmapsim's version and the seed, the plots (Vega-Lite,
- * scripts/run/plots.ts), the table and the summary.
+ * scripts/report/plots.ts), the table and the summary.
  */
 
-import { MatrixResult } from './runner';
+import { MatrixResult } from '../run/runner';
 import { barPlot, esc, linePlot, page, Plot, plotHtml, shortName, stackedBars, vegaVersions, vmapsimVersion } from './plots';
 import { TABLE_COLUMNS } from './table';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { packageImports } from '../../../scripts/cli/new-variant';
+import { packageImports } from '../../../scripts/lib/new-variant';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 

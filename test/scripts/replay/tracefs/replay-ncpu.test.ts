@@ -7,16 +7,16 @@
  */
 import { expect } from 'chai';
 import { resolve } from 'node:path';
-import { hex, ulong } from '../../../kernel/include/u64';
-import { IS_ERR } from '../../../kernel/include/linux/errno';
-import { defaultEnv, VmapAllocator } from '../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../kernel/mm/vmalloc/index';
-import { readText } from '../../../scripts/lib/read-text';
-import { realTracesDir } from '../../../scripts/lib/paths';
-import { parseTracefs, TracefsTrace } from '../../../scripts/tracefs/parse';
-import { replayTracefs, TracefsReplay, VersionReplay } from '../../../scripts/tracefs/replay';
-import { parseVmallocinfo, Vmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
-import { formatReplayTable, versionJson } from '../../../scripts/cli/replay-tracefs';
+import { hex, ulong } from '../../../../kernel/include/u64';
+import { IS_ERR } from '../../../../kernel/include/linux/errno';
+import { defaultEnv, VmapAllocator } from '../../../../kernel/mm/vmalloc/common';
+import { getVersion } from '../../../../kernel/mm/vmalloc';
+import { readText } from '../../../../scripts/lib/read-text';
+import { realTracesDir } from '../../../../scripts/lib/paths';
+import { parseTracefs, TracefsTrace } from '../../../../scripts/replay/tracefs/parse';
+import { replayTracefs, TracefsReplay, VersionReplay } from '../../../../scripts/replay/tracefs/replay';
+import { parseVmallocinfo, Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
+import { formatReplayTable, versionJson } from '../../../../scripts/replay/tracefs/report';
 import { SAMPLE } from './sample';
 
 const TWO = resolve(realTracesDir(), 'linux-6.12.a_vmalloc4p.cpu2');

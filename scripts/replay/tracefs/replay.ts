@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Replay a real kernel's vmalloc trace (tracefs text, scripts/tracefs/parse.ts)
+ * Replay a real kernel's vmalloc trace (tracefs text, parse.ts)
  * on the ported allocator versions, starting from the /proc/vmallocinfo
- * snapshot read just before recording (scripts/tracefs/vmallocinfo.ts).
+ * snapshot read just before recording (vmallocinfo.ts).
  *
  * 0. Purge lines are put where they took effect (placePurges): a purge
  *    line with num_purged = n releases the n oldest lazily freed areas; it
@@ -28,18 +28,18 @@
  *    recorded ones, and the end state with the after snapshot when given.
  */
 
-import { ERR_PTR, IS_ERR } from '../../kernel/include/linux/errno';
-import { hex, udec, ule, ult, ulong } from '../../kernel/include/u64';
+import { ERR_PTR, IS_ERR } from '../../../kernel/include/linux/errno';
+import { hex, udec, ule, ult, ulong } from '../../../kernel/include/u64';
 
 const PAGE = 0x1000;
 /** The lock whose release ends alloc_vmap_area()'s global search (a preemption point). */
 const SEARCH_LOCK = 'free_vmap_area_lock';
 /** The lock whose release ends node_pool_del_va(), when node_alloc() takes a pooled area. */
 const POOL_LOCK = 'vn->pool_lock';
-import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { capsOf } from '../../kernel/manifest/index';
-import { formatSnapshot } from '../replay/golden';
+import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../../kernel/mm/vmalloc/common';
+import { getVersion } from '../../../kernel/mm/vmalloc';
+import { capsOf } from '../../../kernel/manifest';
+import { formatSnapshot } from '../golden';
 import { TracefsTrace, VmallocEvent } from './parse';
 import { Vmallocinfo, VmallocinfoArea } from './vmallocinfo';
 

@@ -4,17 +4,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { hex, ulong } from '../../../kernel/include/u64';
-import { defaultEnv, VmapAllocator } from '../../../kernel/mm/vmalloc/common';
-import { versionNames, getVersion } from '../../../kernel/mm/vmalloc/index';
-import { readText } from '../../../scripts/lib/read-text';
-import { parseTracefs, TracefsTrace } from '../../../scripts/tracefs/parse';
-import { buildOps, compareWithInfo, replayTracefs, seedAreas, TracefsReplay } from '../../../scripts/tracefs/replay';
-import { parseVmallocinfo, Vmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
-import { defaultKernels } from '../../../scripts/cli/replay-tracefs';
+import { hex, ulong } from '../../../../kernel/include/u64';
+import { defaultEnv, VmapAllocator } from '../../../../kernel/mm/vmalloc/common';
+import { versionNames, getVersion } from '../../../../kernel/mm/vmalloc';
+import { readText } from '../../../../scripts/lib/read-text';
+import { parseTracefs, TracefsTrace } from '../../../../scripts/replay/tracefs/parse';
+import { buildOps, compareWithInfo, replayTracefs, seedAreas, TracefsReplay } from '../../../../scripts/replay/tracefs/replay';
+import { parseVmallocinfo, Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
+import { defaultKernels } from '../../../../scripts/replay/tracefs/report';
 import { SAMPLE } from './sample';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(__dirname, '..', '..', '..', '..');
 const V = -0x370000000000; // 0xffffc90000000000
 const P = 0x1000;
 const dec = (x: ulong) => BigInt.asUintN(64, BigInt(x)).toString();
@@ -182,7 +182,7 @@ describe('tracefs replay', function () {
     });
 
     it('the command prints a table, or one JSON object per version, and takes --cpus over #P', () => {
-      const r = vmapsim('replay', '--tracefs', tf, '--before', bf, '--kernel', 'linux-6.12,linux-6.1', '--json');
+      const r = vmapsim('replay', 'tracefs', tf, '--before', bf, '--kernel', 'linux-6.12,linux-6.1', '--json');
       expect(r.status, r.stderr).to.equal(1); // #P:2: linux-6.12 parts from the record (pools)
       const j = JSON.parse(r.stdout) as { kernel: string; allocations: number; sameAddress: number; share: number; purgesMatched: number; firstDivergence: unknown }[];
       expect(j.map((x) => x.kernel)).to.deep.equal(['linux-6.12', 'linux-6.1']);
@@ -190,25 +190,32 @@ describe('tracefs replay', function () {
       expect(j[0].firstDivergence).to.not.equal(null);
       for (const k of ['kernel', 'allocations', 'sameAddress', 'share', 'purgesMatched', 'firstDivergence', 'touchesPerAlloc', 'purges', 'flushPagesMean'])
         expect(j[1]).to.have.property(k);
-      const t1 = vmapsim('replay', '--tracefs', tf, '--before', bf, '--cpus', '1');
+      const t1 = vmapsim('replay', 'tracefs', tf, '--before', bf, '--cpus', '1');
       expect(t1.status, t1.stderr).to.equal(0);
       expect(t1.stdout).to.match(/linux-6\.12 \*\s+3\s+3\s+100\.00%/);
       expect(t1.stdout.split('\n').filter((l) => /^(linux|mmotm)-\S+( \*)?\s+\d/.test(l))).to.have.length(versionNames().length);
     });
 
+    it('still takes the old spelling `replay --tracefs TRACE` for one release, with a one-line notice on stderr', () => {
+      const r = vmapsim('replay', '--before', bf, '--tracefs', tf, '--cpus', '1');
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stderr.trim()).to.equal('vmapsim: `replay --tracefs TRACE` is deprecated and goes in the next release: use `vmapsim replay tracefs TRACE`');
+      expect(r.stdout).to.equal(vmapsim('replay', 'tracefs', tf, '--before', bf, '--cpus', '1').stdout);
+    });
+
     it('exits 2 with file:line on a malformed line', () => {
       const f = join(tmp, 'bad.trace');
       writeFileSync(f, [...header(1), alloc('init-1', 0, '1.0', V, 1).replace('failed=0', 'failed=')].join('\n'));
-      const r = vmapsim('replay', '--tracefs', f, '--before', bf);
+      const r = vmapsim('replay', 'tracefs', f, '--before', bf);
       expect(r.status).to.equal(2);
       expect(r.stderr.trim().split('\n')).to.have.length(1);
       expect(r.stderr.startsWith(`vmapsim: ${f}:5: alloc_vmap_area: fields do not match "va_start: %lu size=%lu align=%lu vstart=0x%lx vend=0x%lx failed=%d": va_start: 18446683600570023936 size=4096`)).to.equal(true);
       const b = join(tmp, 'bad-before.txt');
       writeFileSync(b, '0xffffc90000000000-0xffffc90000002000 4096 x\n');
-      const r2 = vmapsim('replay', '--tracefs', tf, '--before', b);
+      const r2 = vmapsim('replay', 'tracefs', tf, '--before', b);
       expect(r2.status).to.equal(2);
       expect(r2.stderr).to.contain(`${b}:1: size 4096 is not end - start`);
-      const r3 = vmapsim('replay', '--tracefs', tf);
+      const r3 = vmapsim('replay', 'tracefs', tf);
       expect(r3.status).to.equal(2);
     });
   });

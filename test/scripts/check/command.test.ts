@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkCommand, CheckOptions } from '../../../scripts/cli/check';
+import { checkCommand, CheckOptions } from '../../../scripts/check/command';
 import { goldenTraces } from '../../helpers/golden';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -108,7 +108,7 @@ describe('vmapsim check --against first-fit --check', function () {
   });
 
   it('reports bad input as one line and exit 2, anything else as an internal error and exit 3', async () => {
-    const { reportError } = await import('../../../scripts/cli/exit');
+    const { reportError } = await import('../../../scripts/lib/exit');
     const { InputError, UsageError } = await import('../../../scripts/lib/input-error');
     const lines: string[] = [];
     expect(reportError(new InputError('f.trace', 3, 'bad hex'), (s) => lines.push(s))).to.equal(2);

@@ -8,11 +8,11 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hex, ulong } from '../../../kernel/include/u64';
-import { readText } from '../../../scripts/lib/read-text';
-import { parseTracefs } from '../../../scripts/tracefs/parse';
-import { buildOps, orderLazyFrees, placePurges, replayTracefs } from '../../../scripts/tracefs/replay';
-import { parseVmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
+import { hex, ulong } from '../../../../kernel/include/u64';
+import { readText } from '../../../../scripts/lib/read-text';
+import { parseTracefs } from '../../../../scripts/replay/tracefs/parse';
+import { buildOps, orderLazyFrees, placePurges, replayTracefs } from '../../../../scripts/replay/tracefs/replay';
+import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
 
 const V = -0x370000000000; // 0xffffc90000000000
 const P = 0x1000;

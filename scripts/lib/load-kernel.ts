@@ -17,9 +17,9 @@
 import Module from 'node:module';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { KernelManifest, registerManifest } from '../../kernel/manifest/index';
-import { InputError } from '../lib/input-error';
-import { repoRoot } from '../lib/paths';
+import { KernelManifest, registerManifest } from '../../kernel/manifest';
+import { InputError } from './input-error';
+import { repoRoot } from './paths';
 
 /** A --kernel value that names a file rather than a built-in kernel. */
 export function isKernelFile(v: string): boolean {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { hex } from '../../../kernel/include/u64';
-import { InputError } from '../../../scripts/lib/input-error';
-import { readText } from '../../../scripts/lib/read-text';
-import { parseVmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
+import { hex } from '../../../../kernel/include/u64';
+import { InputError } from '../../../../scripts/lib/input-error';
+import { readText } from '../../../../scripts/lib/read-text';
+import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
 import { SAMPLE } from './sample';
 
 function inputError(f: () => unknown): string {

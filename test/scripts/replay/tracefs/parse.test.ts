@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { hex } from '../../../kernel/include/u64';
-import { InputError } from '../../../scripts/lib/input-error';
-import { readText } from '../../../scripts/lib/read-text';
-import { parseTracefs } from '../../../scripts/tracefs/parse';
+import { hex } from '../../../../kernel/include/u64';
+import { InputError } from '../../../../scripts/lib/input-error';
+import { readText } from '../../../../scripts/lib/read-text';
+import { parseTracefs } from '../../../../scripts/replay/tracefs/parse';
 import { SAMPLE } from './sample';
 
 const HEADER = ['# tracer: nop', '#', '# entries-in-buffer/entries-written: 6/6   #P:2', '#'];

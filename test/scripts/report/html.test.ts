@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { scaleHtml } from '../../../scripts/cli/bench';
-import { renderHtml } from '../../../scripts/run/html';
+import { scaleHtml } from '../../../scripts/bench/command';
+import { renderHtml } from '../../../scripts/report/html';
 import { MatrixResult } from '../../../scripts/run/runner';
 import { RunResult } from '../../../scripts/run/scenario';
 import { openPage, PageSeen } from '../../helpers/browser';

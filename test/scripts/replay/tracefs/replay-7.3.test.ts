@@ -6,13 +6,13 @@
  * alloc_vmap_area lines, 21 purge lines, the after snapshot), not from a run.
  */
 import { expect } from 'chai';
-import { hex } from '../../../kernel/include/u64';
-import { versionNames } from '../../../kernel/mm/vmalloc/index';
-import { readText } from '../../../scripts/lib/read-text';
-import { parseTracefs, TracefsTrace } from '../../../scripts/tracefs/parse';
-import { compareWithInfo, matchingVersionFor, replayTracefs, TracefsReplay } from '../../../scripts/tracefs/replay';
-import { parseVmallocinfo, Vmallocinfo } from '../../../scripts/tracefs/vmallocinfo';
-import { replayTracefsCommand } from '../../../scripts/cli/replay-tracefs';
+import { hex } from '../../../../kernel/include/u64';
+import { versionNames } from '../../../../kernel/mm/vmalloc';
+import { readText } from '../../../../scripts/lib/read-text';
+import { parseTracefs, TracefsTrace } from '../../../../scripts/replay/tracefs/parse';
+import { compareWithInfo, matchingVersionFor, replayTracefs, TracefsReplay } from '../../../../scripts/replay/tracefs/replay';
+import { parseVmallocinfo, Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
+import { replayTracefsCommand } from '../../../../scripts/replay/tracefs/report';
 import { SAMPLE_7_3, SAMPLE_7_3_CPU2 } from './sample';
 
 describe('tracefs replay of the real linux-7.3 captures', function () {
@@ -59,7 +59,7 @@ describe('tracefs replay of the real linux-7.3 captures', function () {
     });
   });
 
-  it('`replay --tracefs ... --kernel linux-7.3` exits 0 and compares every other version, 6.12 and 6.1 included', () => {
+  it('`replay tracefs ... --kernel linux-7.3` exits 0 and compares every other version, 6.12 and 6.1 included', () => {
     const out: string[] = [];
     const status = replayTracefsCommand({ tracefs: SAMPLE_7_3.trace, before: SAMPLE_7_3.before, kernel: ['linux-7.3'] }, (s) => out.push(s));
     expect(status).to.equal(0);
