@@ -46,15 +46,15 @@ describe('--costs NAME|FILE on every command', function () {
     });
   });
 
-  describe('vmapsim replay --tracefs', () => {
+  describe('vmapsim replay tracefs', () => {
     it('exits 2 with one line naming the file and the field of a bad cost file', () => {
       const f = badFile();
-      const r = vmapsim('replay', '--tracefs', `${TRACEFS}.trace.gz`, '--before', `${TRACEFS}.vmallocinfo-before.txt`, '--costs', f);
+      const r = vmapsim('replay', 'tracefs', `${TRACEFS}.trace.gz`, '--before', `${TRACEFS}.vmallocinfo-before.txt`, '--costs', f);
       expectOneLine(r, new RegExp(`cost file ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cost "ipiSend" must be a non-negative number`));
     });
 
     it('takes a profile by name and goes on to the trace (a missing trace is the error then)', () => {
-      expectOneLine(vmapsim('replay', '--tracefs', 'no-such.trace', '--before', 'no-such.txt', '--costs', 'qemu-tcg'), /no-such/);
+      expectOneLine(vmapsim('replay', 'tracefs', 'no-such.trace', '--before', 'no-such.txt', '--costs', 'qemu-tcg'), /no-such/);
     });
   });
 
@@ -72,12 +72,12 @@ describe('--costs NAME|FILE on every command', function () {
     });
   });
 
-  describe('vmapsim bench', () => {
+  describe('vmapsim bench scale', () => {
     it('exits 2 with one line for an unknown profile name', () => {
-      expectOneLine(vmapsim('bench', '--scale', '--costs', 'fast'), /unknown cost profile "fast"/);
+      expectOneLine(vmapsim('bench', 'scale', '--costs', 'fast'), /unknown cost profile "fast"/);
     });
 
-    it('prices the --scale flush rows with the profile: qemu-tcg waits 118,800 cycles longer for each IPI delivery at 2 CPUs', () => {
+    it('prices the flush rows with the profile: qemu-tcg waits 118,800 cycles longer for each IPI delivery at 2 CPUs', () => {
       const hw = flushScaleCell('linux-3.17', 2, 2);
       const tcg = flushScaleCell('linux-3.17', 2, 2, resolveCostProfile('qemu-tcg'));
       expect(tcg.purges).to.equal(hw.purges);
