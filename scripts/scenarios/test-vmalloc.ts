@@ -3,7 +3,7 @@
  * test_vmalloc: `modprobe test_vmalloc [params]` on a booted kernel of the
  * machine (reference/vmalloc-history.md §5). Every case of lib/test_vmalloc.c
  * with its module parameters, its workers and its output lines exactly as
- * the module prints them; see test_vmalloc/module.ts for the three module
+ * the module prints them; see kernel/lib/test_vmalloc.ts for the three module
  * texts, how workers interleave and how time is modelled.
  *
  * The kernel boots with the long-lived areas of boot-state.ts (param `boot`)
@@ -40,7 +40,7 @@ import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { BugReport, Params, Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
 import { bootState, describeBoot, releaseNumber } from './boot-state';
-import { CallCounts, makeWorker, ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, WorkerResult } from './test_vmalloc/module';
+import { CallCounts, makeWorker, ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, WorkerResult } from '../../kernel/lib/test_vmalloc';
 
 const INT_MAX = 2147483647;
 const USHRT_MAX = 65535;

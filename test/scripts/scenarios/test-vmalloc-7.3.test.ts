@@ -5,7 +5,6 @@ import { parseParams } from '../../../scripts/run/params';
 import { runMatrix } from '../../../scripts/run/runner';
 import { Params } from '../../../scripts/run/scenario';
 import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc';
-import { moduleText, testCases } from '../../../scripts/scenarios/test_vmalloc/module';
 
 const run = (kernel: string, cpus: number, words: string[], seed = 1) => {
   const params: Params = parseParams(testVmalloc.name, testVmalloc.params, ['boot=false', ...words]);
@@ -14,14 +13,6 @@ const run = (kernel: string, cpus: number, words: string[], seed = 1) => {
 const summaries = (notes: readonly string[] = []) => notes.filter((n) => n.startsWith('Summary: '));
 
 describe('the test_vmalloc scenario, 7.3 module text', () => {
-  it('runs the v7.3 text on linux-7.3: 13 cases, the last two no_block_alloc_test (2048) and vrealloc_test (4096)', () => {
-    expect(moduleText('linux-7.3')).to.equal('v7.3');
-    const cases = testCases('v7.3');
-    expect(cases).to.have.length(13);
-    expect(cases.map((c) => c.name).slice(10)).to.deep.equal(['vm_map_ram_test', 'no_block_alloc_test', 'vrealloc_test']);
-    expect(cases.filter((c) => c.xfail).map((c) => c.name)).to.deep.equal(['align_shift_alloc_test', 'no_block_alloc_test']);
-  });
-
   /*
    * align_shift_alloc_test asks for alignments up to 1 << 63, which no
    * vmalloc range can give: -1, which 7.3 counts as xfailed (6.12: failed).

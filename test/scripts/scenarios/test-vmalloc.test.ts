@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { bootKernel } from '../../../kernel/boot';
 import { ParamError, parseParams } from '../../../scripts/run/params';
 import { runMatrix } from '../../../scripts/run/runner';
 import { Params } from '../../../scripts/run/scenario';
 import { toJson } from '../../../scripts/run/table';
 import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc';
-import { junkLength, moduleText } from '../../../scripts/scenarios/test_vmalloc/module';
 
 const run = (kernel: string, cpus: number, words: string[], seed = 1) => {
   const params: Params = parseParams(testVmalloc.name, testVmalloc.params, ['boot=false', ...words]);
@@ -16,10 +14,6 @@ const summaries = (notes: readonly string[] = []) => notes.filter((n) => n.start
 const counts = (line: string) => line.replace(/ avg: \d+ usec/, ' avg: N usec');
 
 describe('the test_vmalloc scenario', () => {
-  it('runs the v5.1 module text before 6.1, 6.1\'s on 6.1 and 6.12\'s on 6.12', () => {
-    expect(['linux-2.6.35', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.1+fc1e0d980037', 'linux-6.12'].map(moduleText)).to.deep.equal(['v5.1', 'v5.1', 'v5.1', 'v6.1', 'v6.1', 'v6.12']);
-  });
-
   /*
    * failslab=nowait after boot: the aligned cases' first request is a no-edge
    * split of the big free block. linux-5.2 takes the split node with
@@ -41,13 +35,6 @@ describe('the test_vmalloc scenario', () => {
       'Summary: fix_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 20 avg: N usec',
       'Summary: random_size_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 20 avg: N usec',
     ]);
-  });
-
-  it("sizes full_fit_alloc_test's comb to exactly lazy_max_pages() for 1 to 8 CPUs", () => {
-    for (const cpus of [1, 2, 3, 4, 8]) {
-      const k = bootKernel({ version: 'linux-6.1', cpus });
-      expect(junkLength(cpus), `${cpus} CPUs`).to.equal(k.allocator.lazy_max_pages());
-    }
   });
 
   it('prints one Summary line per selected case and the worker line, counting pcpu and kvfree_rcu as not modelled (linux-6.1, 1 CPU, 2 loops)', () => {

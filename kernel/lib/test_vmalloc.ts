@@ -50,13 +50,15 @@
  * unsigned long; 6.1 of one u8).
  */
 
-import type { Kernel } from '../../../kernel/boot';
-import { fromBigInt, ulong } from '../../../kernel/include/u64';
-import type { page } from '../../../kernel/mm/page_alloc';
-import { SplitMix64 } from '../../check/prng';
-import { PAGE_SIZE, releaseNumber, THREAD_ALIGN, vmallocNodeRange } from '../boot-state';
-import { GFP_KERNEL } from '../../../kernel/mm/page_alloc';
-import { GFP_ATOMIC, GFP_NOWAIT } from '../../../kernel/mm/vmalloc/linux-7.3';
+import type { Kernel } from '../boot';
+import { PAGE_SIZE, THREAD_ALIGN } from '../include/asm/page';
+import { fromBigInt, ulong } from '../include/u64';
+import { releaseNumber } from '../manifest/release';
+import type { page } from '../mm/page_alloc';
+import { GFP_KERNEL } from '../mm/page_alloc';
+import { vmallocNodeRange } from '../mm/vmalloc/api/node-range';
+import { GFP_ATOMIC, GFP_NOWAIT } from '../mm/vmalloc/linux-7.3';
+import { SplitMix64 } from './random';
 
 /** The calls of the 7.3 API layer the v7.3 cases make. */
 interface api_7_3 {
