@@ -50,6 +50,7 @@ const PARAM_DEFAULTS: Readonly<Record<string, number | boolean>> = {
   single_cpu_test: false,
   nr_threads: 0,
   nr_pages: 0,
+  nr_pcpu_objects: 35000,
 };
 
 export const testVmalloc: Scenario = {
@@ -63,6 +64,7 @@ export const testVmalloc: Scenario = {
     { name: 'nr_threads', kind: 'int', default: 0, min: 0, max: USHRT_MAX, description: 'workers (6.1 text on: clamped to 1..65535, so 0 -> 1; the v5.1 text has no such parameter)' },
     { name: 'sequential_test_order', kind: 'bool', default: false, description: 'run tests in order instead of shuffling per worker' },
     { name: 'nr_pages', kind: 'int', default: 0, min: 0, max: 65536, description: 'pages for fix_size_alloc_test and vm_map_ram_test (6.1 text on; 0 -> 1)' },
+    { name: 'nr_pcpu_objects', kind: 'int', default: 35000, min: 1, max: INT_MAX, description: 'objects of pcpu_alloc_test (7.3 text; the older texts allocate 35000)' },
     { name: 'single_cpu_test', kind: 'bool', default: false, description: 'v5.1 text: one worker on the first online CPU instead of one per online CPU' },
     { name: 'boot', kind: 'bool', default: true, description: 'boot with the long-lived areas of a real kernel (boot-state.ts)' },
     { name: 'checker', kind: 'bool', default: false, description: 'TLB-coherence checker on every TLB hit (slower)' },
@@ -92,6 +94,7 @@ export const testVmalloc: Scenario = {
       single_cpu_test: text === 'v5.1' && (ctx.params.single_cpu_test as boolean),
       nr_threads: text === 'v5.1' ? 0 : Math.min(Math.max(ctx.params.nr_threads as number, 1), USHRT_MAX),
       nr_pages: text === 'v5.1' ? 0 : (ctx.params.nr_pages as number),
+      nr_pcpu_objects: ctx.params.nr_pcpu_objects as number,
     };
     const clockHz = 3e9;
     const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
@@ -139,6 +142,16 @@ export const testVmalloc: Scenario = {
     const low = k.find_vm_area(0);
     if (low && ult(low.addr, VMALLOC_START_4LEVEL)) notes.push(`an area of ${low.size} bytes is mapped at ${hex(low.addr)}, below VMALLOC_START: returned as NULL, so vfree() never frees it`);
     if (ctx.params.failslab !== 'off') notes.push(`failslab (${ctx.params.failslab === 'nowait' ? 'ignore-gfp-wait: allocations that cannot sleep' : 'every allocation'}) armed after boot: ${k.failslabInjected} vmap_area allocation(s) failed`);
+    if (k.percpu_in_use) {
+      const st = k.percpu.stats;
+      notes.push(
+        `percpu (mm/percpu.c of 7.3): ${st.chunks_created} chunks created (${st.get_vm_areas} pcpu_get_vm_areas calls, ${st.areas} vm areas of ${k.percpu.pcpu_group_sizes[0]} bytes; units of ${k.percpu.pcpu_unit_size} bytes), ${st.chunks_destroyed} destroyed by the balance work (${st.balance_runs} runs), ${st.populated_pages} pages populated, ${st.depopulated_pages} depopulated, ${st.tlb_flushes} pcpu_post_unmap_tlb_flush`,
+      );
+    }
+    if (k.rcu.history.length) {
+      const kv = k.kvfree_rcu;
+      notes.push(`kvfree_rcu: ${kv.nr_freed} objects vfree'd by the batching after ${k.rcu.history.length} RCU grace periods (${kv.nr_inline} inline after synchronize_rcu), ${kv.nr_queued} still queued`);
+    }
     notes.push(`${k.purges.length - purgesAtLoad} lazy purges during the module run; avg usec and cycles are modelled (the whole path, ${CYCLES_PER_TOUCH} cycles per area touched, lock waits; 3 GHz), not wall time`);
     const elapsed = Math.max(...k.machine.cpus.map((c) => c.now)) - start;
     const busy = k.machine.cpus.reduce((a, c) => a + c.now, 0) - k.machine.cpus.reduce((a, c) => a + c.idleCycles, 0);

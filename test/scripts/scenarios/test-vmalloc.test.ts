@@ -46,9 +46,9 @@ describe('the test_vmalloc scenario', () => {
       'Summary: fix_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 2 avg: N usec',
       'Summary: random_size_align_alloc_test passed: 1 failed: 0 repeat: 1 loops: 2 avg: N usec',
       'Summary: align_shift_alloc_test passed: 0 failed: 1 repeat: 1 loops: 2 avg: N usec',
-      'Summary: pcpu_alloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: __alloc_percpu: the chunk allocator of mm/percpu.c is not in the kernel layer (pcpu_get_vm_areas is, at the allocator level)]',
-      'Summary: kvfree_rcu_1_arg_vmalloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: kvfree_rcu() and RCU grace periods are not in the kernel layer]',
-      'Summary: kvfree_rcu_2_arg_vmalloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: kvfree_rcu() and RCU grace periods are not in the kernel layer]',
+      'Summary: pcpu_alloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: __alloc_percpu: mm/percpu.c is ported from 7.3 only (kernel/mm/percpu.ts); this kernel\'s percpu.c is not]',
+      'Summary: kvfree_rcu_1_arg_vmalloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: kvfree_rcu(): the batching is ported from 7.3\'s mm/slab_common.c only (kernel/mm/slab_common.ts); this kernel\'s kernel/rcu/tree.c text is not]',
+      'Summary: kvfree_rcu_2_arg_vmalloc_test passed: 0 failed: 0 repeat: 1 loops: 2 avg: N usec [not modelled x1: kvfree_rcu(): the batching is ported from 7.3\'s mm/slab_common.c only (kernel/mm/slab_common.ts); this kernel\'s kernel/rcu/tree.c text is not]',
       lines[8],
     ]);
     expect(lines[8]).to.match(/^All test took worker0=\d+ cycles$/);
