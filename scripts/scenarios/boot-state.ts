@@ -133,3 +133,26 @@ export function describeBoot(b: BootState): string {
   const live = b.ioremaps + b.irqStacks + b.threadStacks + b.vmallocs;
   return `boot state: ${live} live areas (${b.threadStacks} thread stacks, ${b.irqStacks} IRQ stacks, ${b.ioremaps} ioremaps, ${b.vmallocs} other vmallocs) and ${b.unpurged} lazily freed stacks`;
 }
+
+/**
+ * The percpu allocator's boot state on kernels whose mm/percpu.c is ported
+ * (linux-7.3, kernel/mm/percpu.ts): the first chunk (embedded, outside the
+ * vmalloc space) is full, and the dynamic allocations of boot that did not
+ * fit went to one more chunk, whose vm area came from pcpu_get_vm_areas
+ * with its maps from pcpu_mem_zalloc: both real 7.3 /proc/vmallocinfo
+ * snapshots (data/real-traces, 1 and 2 CPUs) show exactly one such chunk.
+ * How much of it boot uses is not in the snapshots: estimated at
+ * PCPU_BOOT_OBJECTS objects of 64 bytes (64 KiB per unit; kernel objects
+ * of a few words each: per-CPU counters, statistics, queues), then the
+ * balance work runs once. Returns the pcpu_get_vm_areas calls made.
+ */
+export const PCPU_BOOT_OBJECTS = 1024;
+export function bootPercpu(k: Kernel): number {
+  const p = k.percpu;
+  for (let i = 0; i < PCPU_BOOT_OBJECTS; i++) {
+    const ptr = k.call(0, '__alloc_percpu', () => p.__alloc_percpu(64, 8));
+    if (ptr === 0) throw new Error(`boot state: __alloc_percpu failed on ${k.version}`);
+  }
+  k.flush_work();
+  return p.stats.get_vm_areas;
+}

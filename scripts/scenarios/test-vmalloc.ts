@@ -39,7 +39,7 @@ import { lockClasses } from './vmalloc-loop';
 import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { BugReport, Params, Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
-import { bootState, describeBoot, releaseNumber } from './boot-state';
+import { bootPercpu, bootState, describeBoot, PCPU_BOOT_OBJECTS, releaseNumber } from './boot-state';
 import { CallCounts, makeWorker, ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, WorkerResult } from '../../kernel/lib/test_vmalloc';
 
 const INT_MAX = 2147483647;
@@ -98,6 +98,7 @@ export const testVmalloc: Scenario = {
     };
     const clockHz = 3e9;
     const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const cases = testCases(text);
     const counts: CallCounts = { calls: 0, allocations: 0, failed: 0, touches: [], last: -1 };
     let bootCalls = 0;
     if (ctx.params.boot) {
@@ -105,13 +106,17 @@ export const testVmalloc: Scenario = {
       bootCalls = b.calls;
       k.flush_work();
       notes.push(describeBoot(b));
+      if (cases.some((c) => c.name === 'pcpu_alloc_test' && !c.missing)) {
+        const n = bootPercpu(k);
+        notes.push(`percpu boot state: the first chunk full, ${n} chunk from pcpu_get_vm_areas holding ${PCPU_BOOT_OBJECTS} boot objects of 64 bytes`);
+      }
     }
     const purgesAtLoad = k.purges.length;
+    const pcpuAtLoad = k.percpu_in_use ? { ...k.percpu.stats } : null;
     if (ctx.params.failslab !== 'off') k.failslab = { ignore_gfp_reclaim: ctx.params.failslab === 'nowait' };
 
     // do_concurrent_test(): the workers and their CPUs.
     const cpusOfWorkers = text === 'v5.1' ? (p.single_cpu_test ? [0] : [...k.cpu_online_mask]) : Array.from({ length: p.nr_threads }, (_, i) => i % ctx.cpus);
-    const cases = testCases(text);
     const results: WorkerResult[] = cpusOfWorkers.map((cpu, id) => ({ id, cpu, cycles: 0, done: false, data: cases.map(() => ({ test_passed: 0, test_failed: 0, test_xfailed: 0, not_modelled: 0, time: 0 })) }));
     const workers = cpusOfWorkers.map((cpu, id) => makeWorker(k, id, cpu, text, p, ctx.seed, counts));
     notes.unshift(
@@ -143,9 +148,10 @@ export const testVmalloc: Scenario = {
     if (low && ult(low.addr, VMALLOC_START_4LEVEL)) notes.push(`an area of ${low.size} bytes is mapped at ${hex(low.addr)}, below VMALLOC_START: returned as NULL, so vfree() never frees it`);
     if (ctx.params.failslab !== 'off') notes.push(`failslab (${ctx.params.failslab === 'nowait' ? 'ignore-gfp-wait: allocations that cannot sleep' : 'every allocation'}) armed after boot: ${k.failslabInjected} vmap_area allocation(s) failed`);
     if (k.percpu_in_use) {
-      const st = k.percpu.stats;
+      const now = k.percpu.stats;
+      const st = Object.fromEntries(Object.entries(now).map(([key, v]) => [key, v - ((pcpuAtLoad as Record<string, number> | null)?.[key] ?? 0)])) as typeof now;
       notes.push(
-        `percpu (mm/percpu.c of 7.3): ${st.chunks_created} chunks created (${st.get_vm_areas} pcpu_get_vm_areas calls, ${st.areas} vm areas of ${k.percpu.pcpu_group_sizes[0]} bytes; units of ${k.percpu.pcpu_unit_size} bytes), ${st.chunks_destroyed} destroyed by the balance work (${st.balance_runs} runs), ${st.populated_pages} pages populated, ${st.depopulated_pages} depopulated, ${st.tlb_flushes} pcpu_post_unmap_tlb_flush`,
+        `percpu (mm/percpu.c of 7.3) during the module run: ${st.chunks_created} chunks created (${st.get_vm_areas} pcpu_get_vm_areas calls, ${st.areas} vm areas of ${k.percpu.pcpu_group_sizes[0]} bytes; units of ${k.percpu.pcpu_unit_size} bytes), ${st.chunks_destroyed} destroyed by the balance work (${st.balance_runs} runs), ${st.populated_pages} pages populated, ${st.depopulated_pages} depopulated, ${st.tlb_flushes} pcpu_post_unmap_tlb_flush`,
       );
     }
     if (k.rcu.history.length) {
