@@ -532,8 +532,17 @@ export class Kernel {
       flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
       write64: (addr, value) => m.cpu(here()).write64(addr, value),
       schedule_work: (w) => this.schedule_work_item(w),
-      mutex_lock: (n) => this.sched.active && this.locks.mutex_lock(n),
-      mutex_unlock: (n) => this.sched.active && this.locks.mutex_unlock(n),
+      // pcpu_alloc_mutex: waited for in time order; while held, no other CPU catches up (docs/concurrency.md).
+      mutex_lock: (n) => {
+        if (!this.sched.active) return;
+        this.locks.mutex_lock(n);
+        this.sched.holdCatchUp(here(), 1);
+      },
+      mutex_unlock: (n) => {
+        if (!this.sched.active) return;
+        this.sched.holdCatchUp(here(), -1);
+        this.locks.mutex_unlock(n);
+      },
       spin_lock: (n) => this.sched.active && this.locks.spin_lock(n),
       spin_unlock: (n) => this.sched.active && this.locks.spin_unlock(n),
     });

@@ -93,6 +93,19 @@ export class Scheduler {
   /** Called when a step ends: who ran on `cpu` from `start` to `end` (a timeline). */
   onStep: ((cpu: number, t: sched_task, start: number, end: number) => void) | null = null;
 
+  /**
+   * Sections during which `cpu` lets no other CPU catch up (a count per
+   * CPU): code under a sleeping lock that other CPUs' steps may also take,
+   * where the model could not suspend their steps (kernel/boot.ts uses it
+   * for pcpu_alloc_mutex; docs/concurrency.md).
+   */
+  private readonly noCatchUp: Int32Array;
+
+  /** Enter (+1) or leave (-1) a section of `cpu` that lets no other CPU catch up. */
+  holdCatchUp(cpu: number, delta: 1 | -1): void {
+    this.noCatchUp[cpu] = (this.noCatchUp[cpu] as number) + delta;
+  }
+
   /** Armed timers, by (expires, seq). */
   private readonly timers: timer_list[] = [];
   private timerSeq = 0;
@@ -101,6 +114,7 @@ export class Scheduler {
 
   constructor(readonly machine: Machine) {
     const n = machine.config.cpus;
+    this.noCatchUp = new Int32Array(n);
     this.rq = Array.from({ length: n }, () => []);
     this.onStack = new Array<boolean>(n).fill(false);
     this.ready = new CpuHeap(n);
@@ -185,6 +199,7 @@ export class Scheduler {
    */
   catchUp(cpu: number): void {
     if (!this.active) return;
+    if (this.noCatchUp[cpu]) return;
     this.settle();
     this.balance(cpu);
     const limit = this.machine.cpu(cpu).now;

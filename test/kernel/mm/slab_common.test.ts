@@ -27,7 +27,7 @@ function kvfreeTask(k: Kernel, n: number, twoArg: boolean, out: { ptrs: ulong[];
 /** Trace timestamps (cycles) of free_vmap_area_noflush events for the given areas. */
 function freeTimes(k: Kernel, ptrs: readonly ulong[]): number[] {
   const starts = new Set(ptrs.map((p) => `va_start=0x${hex(p)}`));
-  return k.trace.entries.filter((e) => e.event === 'vmalloc:free_vmap_area_noflush' && starts.has(e.fields().split(' ')[0] as string)).map((e) => e.cycles);
+  return k.trace.entries.filter((e) => e.event === 'vmalloc:free_vmap_area_noflush' && starts.has((typeof e.fields === 'function' ? e.fields() : e.fields).split(' ')[0] as string)).map((e) => e.cycles);
 }
 
 describe('mm/slab_common (7.3): kvfree_rcu() batching', () => {
