@@ -17,6 +17,17 @@
  * for a vmalloc address) are left out, as they do nothing for a vmalloc'd
  * object on a non-debug kernel.
  *
+ * The same text serves linux-6.12, whose kvfree_rcu code is in
+ * kernel/rcu/tree.c (Debian linux-source-6.12 6.12.95, lines 3200-3900,
+ * docs/sources.md#text-linux-7.3-rcu): kvfree_rcu_queue_batch,
+ * kfree_rcu_monitor, add_ptr_to_bulk_krc_lock and
+ * __schedule_delayed_monitor_work are the same text; kvfree_rcu_bulk,
+ * kfree_rcu_work, kvfree_rcu_drain_ready and kvfree_call_rcu differ in
+ * names (rcu_head, rcu_gp_oldstate: 16 bytes as rcu_gp_seq, so
+ * KVFREE_BULK_MAX_ENTR is 507 there too), trace strings, and 7.3's sheaf
+ * path, which a vmalloc address never takes; KFREE_DRAIN_JIFFIES (5 * HZ)
+ * and rcu_min_cached_objs (5) are the same.
+ *
  * Locks: krcp->lock is taken through the kernel's lock table in timed mode
  * (`krc.lock#cpu`). Work: rcu_reclaim_wq (WQ_UNBOUND) and
  * system_highpri_wq items run on the queuing CPU's kworker
