@@ -35,7 +35,8 @@ import { ioremap as x86_ioremap, iounmap as x86_iounmap } from './arch/x86/mm/io
 import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_lazy, task_struct, trace_buffer, trace_event_name } from './kernel/trace/trace';
 import { GFP_KERNEL, page, page_alloc, __GFP_ZERO } from './mm/page_alloc';
 import { rcu_state } from './kernel/rcu/tree';
-import { percpu } from './mm/percpu';
+import type { percpu } from './mm/percpu';
+import { PERCPU_TEXTS } from './mm/percpu/index';
 import { kvfree_rcu } from './mm/slab_common';
 import { lookup_pte, mm_struct, PAGE_KERNEL, vunmap_page_range } from './mm/pgtable';
 import { vm_event_states } from './mm/vmstat';
@@ -512,14 +513,19 @@ export class Kernel {
 
   /* ---- percpu and kvfree_rcu (mm/percpu.c, mm/slab_common.c of 7.3) ---- */
 
-  /** The percpu allocator (kernel/mm/percpu.ts), made on first use; its first chunk is full (boot state). */
+  /** Whether this kernel's mm/percpu.c is ported (kernel/mm/percpu/index.ts). */
+  get has_percpu(): boolean {
+    return PERCPU_TEXTS[this.api.era] !== undefined;
+  }
+
+  /** The percpu allocator (kernel/mm/percpu.ts; 6.12's in kernel/mm/percpu/linux-6.12.ts), made on first use; its first chunk is full (boot state). */
   get percpu(): percpu {
     if (this._percpu) return this._percpu;
-    const api = this.api as unknown as api_pcpu;
-    if (typeof api.pcpu_get_vm_areas !== 'function') throw new Error(`${this.version}: mm/percpu.c is modelled on 7.3's API layer only (api ${this.api.era})`);
+    const text = PERCPU_TEXTS[this.api.era];
+    if (!text) throw new Error(`${this.version}: no mm/percpu.c text is ported for API era ${this.api.era} (kernel/mm/percpu/index.ts)`);
     const m = this.machine;
     const here = () => (m.currentCpu < 0 ? 0 : m.currentCpu);
-    this._percpu = new percpu({
+    this._percpu = new text({
       machine: m,
       alloc_page: () => this.pages.alloc_page(GFP_KERNEL),
       __free_page: (p) => this.pages.__free_page(p),
@@ -697,7 +703,7 @@ const ipiSentCalIndex = CPU_STATS.index.ipiSentCal;
 
 
 
-/** The 7.3 API layer's calls the percpu allocator makes. */
+/** The 6.12 and 7.3 API layers' calls the percpu allocator makes. */
 interface api_pcpu {
   __vmalloc(size: ulong, gfp_mask: number, caller?: string): ulong;
   pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vm_struct_view[] | null;

@@ -27,9 +27,10 @@
  * pcpu_alloc_test and the two kvfree_rcu cases run on the kernel's own
  * mm/percpu.c (kernel/mm/percpu.ts) and kvfree_rcu batching
  * (kernel/mm/slab_common.ts, RCU grace periods in kernel/kernel/rcu/tree.ts),
- * which are ports of 7.3's text: they are modelled on linux-7.3, and the
- * kvfree_rcu cases on linux-6.12 too (its batching is the same text for
- * vmalloc'd objects). On the older kernels the Summary line says "not
+ * which are ports of 7.3's text, and on 6.12's percpu.c
+ * (kernel/mm/percpu/linux-6.12.ts; its kvfree_rcu batching is 7.3's text
+ * for vmalloc'd objects): they are modelled on linux-6.12 and linux-7.3.
+ * On the older kernels the Summary line says "not
  * modelled" and why (their percpu.c and kvfree_rcu texts differ and are
  * not ported).
  * Texts read (paraphrased): the v5.1 submission (docs/sources.md#text-
@@ -493,30 +494,26 @@ const V51: readonly CaseDesc[] = [
   { name: 'fix_align_alloc_test', fn: fix_align_alloc_test },
   { name: 'random_size_align_alloc_test', fn: random_size_align_alloc_test },
   { name: 'align_shift_alloc_test', fn: align_shift_alloc_test },
-  { name: 'pcpu_alloc_test', fn: notModelled, missing: "__alloc_percpu: mm/percpu.c is ported from 7.3 only (kernel/mm/percpu.ts); this kernel's percpu.c is not" },
+  { name: 'pcpu_alloc_test', fn: notModelled, missing: "__alloc_percpu: mm/percpu.c is ported from 6.12 and 7.3 only (kernel/mm/percpu/index.ts); this kernel's percpu.c is not" },
 ];
 const V61: readonly CaseDesc[] = [
   ...V51,
   { name: 'kvfree_rcu_1_arg_vmalloc_test', fn: notModelled, missing: "kvfree_rcu(): the batching is ported from 7.3's mm/slab_common.c only (kernel/mm/slab_common.ts); this kernel's kernel/rcu/tree.c text is not" },
   { name: 'kvfree_rcu_2_arg_vmalloc_test', fn: notModelled, missing: "kvfree_rcu(): the batching is ported from 7.3's mm/slab_common.c only (kernel/mm/slab_common.ts); this kernel's kernel/rcu/tree.c text is not" },
 ];
-/* 6.12's kvfree_rcu batching (kernel/rcu/tree.c) is 7.3's text for vmalloc'd objects (kernel/mm/slab_common.ts). */
-const V612: readonly CaseDesc[] = [
-  ...V61.map((c): CaseDesc => (c.name === 'kvfree_rcu_1_arg_vmalloc_test' ? { name: c.name, fn: kvfree_rcu_1_arg_vmalloc_test } : c.name === 'kvfree_rcu_2_arg_vmalloc_test' ? { name: c.name, fn: kvfree_rcu_2_arg_vmalloc_test } : c)),
-  { name: 'vm_map_ram_test', fn: vm_map_ram_test },
-];
-/** The cases that run on 7.3's percpu.c and kvfree_rcu ports. */
-const PORTED_7_3: Readonly<Partial<Record<string, Case>>> = {
+/** The cases that run on the ported percpu.c (6.12, 7.3) and kvfree_rcu batching (7.3's text, 6.12's the same). */
+const PORTED: Readonly<Partial<Record<string, Case>>> = {
   pcpu_alloc_test,
   kvfree_rcu_1_arg_vmalloc_test,
   kvfree_rcu_2_arg_vmalloc_test,
 };
+const ported = (c: CaseDesc): CaseDesc => {
+  const fn = PORTED[c.name];
+  return fn ? { name: c.name, fn } : c;
+};
+const V612: readonly CaseDesc[] = [...V61.map(ported), { name: 'vm_map_ram_test', fn: vm_map_ram_test }];
 const V73: readonly CaseDesc[] = [
-  ...V612.map((c): CaseDesc => {
-    const fn = PORTED_7_3[c.name];
-    if (fn) return { name: c.name, fn };
-    return c.name === 'align_shift_alloc_test' ? { ...c, xfail: true } : c;
-  }),
+  ...V612.map((c) => (c.name === 'align_shift_alloc_test' ? { ...c, xfail: true } : c)),
   { name: 'no_block_alloc_test', fn: no_block_alloc_test, xfail: true },
   { name: 'vrealloc_test', fn: vrealloc_test },
 ];

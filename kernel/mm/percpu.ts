@@ -382,7 +382,7 @@ export class percpu {
     else this.list_move_tail(chunk, slot);
   }
 
-  private pcpu_chunk_move(chunk: pcpu_chunk, slot: number): void {
+  protected pcpu_chunk_move(chunk: pcpu_chunk, slot: number): void {
     this.__pcpu_chunk_move(chunk, slot, true);
   }
 
@@ -400,7 +400,7 @@ export class percpu {
     this.list_move(chunk, this.pcpu_to_depopulate_slot);
   }
 
-  private pcpu_reintegrate_chunk(chunk: pcpu_chunk): void {
+  protected pcpu_reintegrate_chunk(chunk: pcpu_chunk): void {
     if (chunk.isolated) {
       chunk.isolated = false;
       this.pcpu_nr_empty_pop_pages += chunk.nr_empty_pop_pages;
@@ -408,7 +408,7 @@ export class percpu {
     }
   }
 
-  private pcpu_update_empty_pages(chunk: pcpu_chunk, nr: number): void {
+  protected pcpu_update_empty_pages(chunk: pcpu_chunk, nr: number): void {
     chunk.nr_empty_pop_pages += nr;
     if (!chunk.isolated) this.pcpu_nr_empty_pop_pages += nr;
   }

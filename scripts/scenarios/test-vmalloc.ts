@@ -151,7 +151,7 @@ export const testVmalloc: Scenario = {
       const now = k.percpu.stats;
       const st = Object.fromEntries(Object.entries(now).map(([key, v]) => [key, v - ((pcpuAtLoad as Record<string, number> | null)?.[key] ?? 0)])) as typeof now;
       notes.push(
-        `percpu (mm/percpu.c of 7.3) during the module run: ${st.chunks_created} chunks created (${st.get_vm_areas} pcpu_get_vm_areas calls, ${st.areas} vm areas of ${k.percpu.pcpu_group_sizes[0]} bytes; units of ${k.percpu.pcpu_unit_size} bytes), ${st.chunks_destroyed} destroyed by the balance work (${st.balance_runs} runs), ${st.populated_pages} pages populated, ${st.depopulated_pages} depopulated, ${st.tlb_flushes} pcpu_post_unmap_tlb_flush`,
+        `percpu (mm/percpu.c) during the module run: ${st.chunks_created} chunks created (${st.get_vm_areas} pcpu_get_vm_areas calls, ${st.areas} vm areas of ${k.percpu.pcpu_group_sizes[0]} bytes; units of ${k.percpu.pcpu_unit_size} bytes), ${st.chunks_destroyed} destroyed by the balance work (${st.balance_runs} runs), ${st.populated_pages} pages populated, ${st.depopulated_pages} depopulated, ${st.tlb_flushes} pcpu_post_unmap_tlb_flush`,
       );
     }
     if (k.rcu.history.length) {

@@ -6,7 +6,7 @@ import { bootKernel, Kernel } from '../../../kernel/boot';
 import { pcpu_build_alloc_info } from '../../../kernel/mm/percpu';
 import { realTracesDir } from '../../../scripts/lib/paths';
 
-const boot = (cpus: number): Kernel => bootKernel({ version: 'linux-7.3', cpus, machine: { cpus, checker: false } });
+const boot = (cpus: number, version = 'linux-7.3'): Kernel => bootKernel({ version, cpus, machine: { cpus, checker: false } });
 const alloc = (k: Kernel, size: number, align: number) => k.call(0, '__alloc_percpu', () => k.percpu.__alloc_percpu(size, align));
 const free = (k: Kernel, ptr: number) => k.call(0, 'free_percpu', () => k.percpu.free_percpu(ptr));
 
@@ -22,7 +22,7 @@ function pcpuLines(text: string): string[] {
     .sort();
 }
 
-describe('mm/percpu (7.3): dynamic chunks in the vmalloc space', () => {
+describe('mm/percpu (7.3, and 6.12 where said): dynamic chunks in the vmalloc space', () => {
   it('chooses 2 MiB, 1 MiB and 512 KiB units at 1, 2 and 4 CPUs: one 2 MiB vm area per chunk', () => {
     expect([1, 2, 4].map((n) => pcpu_build_alloc_info(n)).map((ai) => [ai.unit_size, ai.nr_units * ai.unit_size])).to.deep.equal([
       [2 << 20, 2 << 20],
@@ -37,12 +37,14 @@ describe('mm/percpu (7.3): dynamic chunks in the vmalloc space', () => {
    * maps from vmalloc. The real 7.3 kernels' /proc/vmallocinfo after boot
    * (data/real-traces, 1 and 2 CPUs) shows the same areas.
    */
-  for (const [cpus, file] of [
-    [1, 'linux-7.3.c_rand1to64p_pool100.cpu1.vmallocinfo-before.txt'],
-    [2, 'linux-7.3.a_vmalloc4p.cpu2.vmallocinfo-before.txt'],
+  for (const [version, cpus, file] of [
+    ['linux-7.3', 1, 'linux-7.3.c_rand1to64p_pool100.cpu1.vmallocinfo-before.txt'],
+    ['linux-7.3', 2, 'linux-7.3.a_vmalloc4p.cpu2.vmallocinfo-before.txt'],
+    ['linux-6.12', 1, 'linux-6.12.c_rand1to64p_pool100.cpu1.vmallocinfo-before.txt'],
+    ['linux-6.12', 2, 'linux-6.12.a_vmalloc4p.cpu2.vmallocinfo-before.txt'],
   ] as const) {
-    it(`creates a chunk when the first chunk is full, with the areas a real 7.3 kernel shows at ${cpus} CPU(s)`, () => {
-      const k = boot(cpus);
+    it(`creates a chunk when the first chunk is full, with the areas a real ${version} kernel shows at ${cpus} CPU(s)`, () => {
+      const k = boot(cpus, version);
       expect(alloc(k, 8, 8)).to.not.equal(0);
       expect(k.percpu.stats.get_vm_areas).to.equal(1);
       const real = pcpuLines(readFileSync(join(realTracesDir(), file), 'utf8'));

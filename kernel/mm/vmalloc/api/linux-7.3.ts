@@ -48,8 +48,7 @@ import {
   __GFP_RETRY_MAYFAIL,
   gfpflags_allow_blocking,
 } from '../linux-7.3';
-import { VM_ALLOC, VM_FLUSH_RESET_PERMS, VM_MAP_PUT_PAGES, VM_USERMAP, vm_struct } from './linux-6.1';
-import type { vmap_area_common } from '../common';
+import { VM_FLUSH_RESET_PERMS, VM_MAP_PUT_PAGES, VM_USERMAP, vm_struct } from './linux-6.1';
 import { vmalloc_api_linux_6_12 } from './linux-6.12';
 
 export const VERSION = 'linux-7.3';
@@ -111,35 +110,6 @@ export class vmalloc_api_linux_7_3 extends vmalloc_api_linux_6_12 {
       if (!area.pages) this.free_vm_area(area);
       else this.vfree(area.addr);
     }
-  }
-
-  /** free_vm_area(area): out of the vmap tree, the vm_struct freed. */
-  free_vm_area(area: vm_struct): void {
-    const ret = this.remove_vm_area(area.addr);
-    this.BUG_ON(ret !== area, 'free_vm_area', 'ret != area');
-    // kfree(area)
-  }
-
-  /**
-   * pcpu_get_vm_areas(offsets, sizes, nr_vms, align, gfp): the vm_struct
-   * side of it (mm/vmalloc.c 7.3, after the search): the allocator carves
-   * and inserts the areas (kernel/mm/vmalloc/pcpu/linux-6.1.ts), and each
-   * gets its vm_struct through setup_vmalloc_vm(VM_ALLOC,
-   * pcpu_get_vm_areas). No page array: /proc/vmallocinfo shows no pages=.
-   */
-  pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vm_struct[] | null {
-    const search = (this.a as unknown as { pcpu_get_vm_areas(o: readonly ulong[], s: readonly ulong[], n: number, a: ulong): vmap_area_common[] | null }).pcpu_get_vm_areas;
-    const vas = search.call(this.a, offsets, sizes, nr_vms, align);
-    if (!vas) return null;
-    const vms = vas.map(() => new vm_struct()); // kzalloc(sizeof(struct vm_struct)) each
-    for (let area = 0; area < nr_vms; area++) this.setup_vmalloc_vm(vms[area] as vm_struct, vas[area] as never, VM_ALLOC, 'pcpu_get_vm_areas');
-    return vms;
-  }
-
-  /** pcpu_free_vm_areas(vms, nr_vms): free_vm_area() of each. */
-  pcpu_free_vm_areas(vms: readonly vm_struct[], nr_vms: number): void {
-    for (let i = 0; i < nr_vms; i++) this.free_vm_area(vms[i] as vm_struct);
-    // kfree(vms)
   }
 
   /**
