@@ -33,7 +33,11 @@ import { FlushEraName, getFlushEra, tlb_fault_injection, tlb_flush_stats, x86_ke
 import { arch_show_interrupts } from './arch/x86/kernel/irq';
 import { ioremap as x86_ioremap, iounmap as x86_iounmap } from './arch/x86/mm/ioremap';
 import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_lazy, task_struct, trace_buffer, trace_event_name } from './kernel/trace/trace';
-import { page, page_alloc } from './mm/page_alloc';
+import { GFP_KERNEL, page, page_alloc, __GFP_ZERO } from './mm/page_alloc';
+import { rcu_state } from './kernel/rcu/tree';
+import type { percpu } from './mm/percpu';
+import { PERCPU_TEXTS } from './mm/percpu/index';
+import { kvfree_rcu } from './mm/slab_common';
 import { lookup_pte, mm_struct, PAGE_KERNEL, pgtable_report_for, vunmap_page_range } from './mm/pgtable';
 import { vm_event_states } from './mm/vmstat';
 import { __GFP_DIRECT_RECLAIM } from './mm/vmalloc/common';
@@ -151,6 +155,12 @@ export class Kernel {
   private readonly cpuDepth: Int32Array;
   /** Kworker runs so far. */
   kworker_runs = 0;
+  /** RCU grace periods in modelled time (kernel/kernel/rcu/tree.ts). */
+  readonly rcu: rcu_state;
+  private _percpu: percpu | null = null;
+  private _kvfree_rcu: kvfree_rcu | null = null;
+  /** Work queued outside timed mode by the percpu and kvfree_rcu code: runs at the next scheduling point. */
+  private readonly deferred: work_struct[] = [];
 
   constructor(opts: BootOptions) {
     const info = getKernel(opts.version);
@@ -179,6 +189,7 @@ export class Kernel {
       this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid}`);
     };
     this.sched.settle = () => this.settle();
+    this.rcu = new rcu_state(this.machine, this.sched);
     this.timeline = opts.timeline ? new Timeline(ncpu, opts.clockHz ?? 3e9, `${info.name} on ${ncpu} CPUs (vmapsim)`) : null;
     const tl = this.timeline;
     if (tl) {
@@ -382,8 +393,45 @@ export class Kernel {
     this.pending = { fn, cpu, remaining: this.cpu_online_mask.length === 1 ? 0 : this.kworkerDelay };
   }
 
-  /** Run pending work now, on its kworker's CPU. */
+  /** Run pending work now, on its kworker's CPU; then deferred percpu work and armed timers (RCU, kvfree_rcu), in modelled time. */
   flush_work(): void {
+    this.flush_drain_work();
+    this.run_deferred();
+    if (!this.sched.active && this.sched.nr_timers > 0) {
+      this.sched.run([]);
+      this.settle();
+      this.flush_drain_work();
+    }
+  }
+
+  /** Work the percpu and kvfree_rcu code queued outside timed mode, on the CPU that queued it. */
+  private run_deferred(): void {
+    for (let w = this.deferred.shift(); w; w = this.deferred.shift()) {
+      const work = w;
+      work.pending = false;
+      work.running = true;
+      try {
+        this.machine.runOn(work.cpu, () => work.func());
+      } finally {
+        work.running = false;
+        work.runs++;
+      }
+    }
+  }
+
+  /** schedule_work(work) on system_wq for kernel code beyond mm/vmalloc.c: a kworker in timed mode, the next scheduling point otherwise. */
+  schedule_work_item(work: work_struct): void {
+    if (this.sched.active) {
+      this.wq.schedule_work(work);
+      return;
+    }
+    if (work.pending) return;
+    work.pending = true;
+    work.cpu = this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu;
+    this.deferred.push(work);
+  }
+
+  private flush_drain_work(): void {
     const w = this.pending;
     if (!w) return;
     this.pending = null;
@@ -404,13 +452,14 @@ export class Kernel {
 
   /** A scheduling point after an API call: a due kworker runs. */
   private schedule(): void {
+    if (this.deferred.length) this.run_deferred();
     const w = this.pending;
     if (!w) return;
     if (w.remaining > 0) {
       w.remaining--;
       return;
     }
-    this.flush_work();
+    this.flush_drain_work();
   }
 
   /** Whether drain work is queued and has not run. */
@@ -460,6 +509,75 @@ export class Kernel {
       this.depth--;
       if (this.depth === 0 && !this.sched.active) this.schedule();
     }
+  }
+
+  /* ---- percpu and kvfree_rcu (mm/percpu.c, mm/slab_common.c of 7.3) ---- */
+
+  /** Whether this kernel's mm/percpu.c is ported (kernel/mm/percpu/index.ts). */
+  get has_percpu(): boolean {
+    return PERCPU_TEXTS[this.api.era] !== undefined;
+  }
+
+  /** The percpu allocator (kernel/mm/percpu.ts; 6.12's in kernel/mm/percpu/linux-6.12.ts), made on first use; its first chunk is full (boot state). */
+  get percpu(): percpu {
+    if (this._percpu) return this._percpu;
+    const text = PERCPU_TEXTS[this.api.era];
+    if (!text) throw new Error(`${this.version}: no mm/percpu.c text is ported for API era ${this.api.era} (kernel/mm/percpu/index.ts)`);
+    const m = this.machine;
+    const here = () => (m.currentCpu < 0 ? 0 : m.currentCpu);
+    this._percpu = new text({
+      machine: m,
+      alloc_page: () => this.pages.alloc_page(GFP_KERNEL),
+      __free_page: (p) => this.pages.__free_page(p),
+      __vmalloc: (size, caller) => this.call(here(), '__vmalloc', (a) => (a as unknown as api_pcpu).__vmalloc(size, GFP_KERNEL | __GFP_ZERO, caller)),
+      vfree: (addr) => this.call(here(), 'vfree', (a) => a.vfree(addr)),
+      pcpu_get_vm_areas: (o, sz, n, al) => this.call(here(), 'pcpu_get_vm_areas', (a) => (a as unknown as api_pcpu).pcpu_get_vm_areas(o, sz, n, al)),
+      pcpu_free_vm_areas: (vms, n) => this.call(here(), 'pcpu_free_vm_areas', (a) => (a as unknown as api_pcpu).pcpu_free_vm_areas(vms, n)),
+      vmap_pages_range_noflush: (addr, end, pages) => (this.api as unknown as api_pcpu).vmap_pages_range(addr, end, PAGE_KERNEL, pages),
+      vunmap_range_noflush: (start, end) => (this.api as unknown as api_pcpu).vunmap_range_noflush(start, end),
+      flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
+      write64: (addr, value) => m.cpu(here()).write64(addr, value),
+      schedule_work: (w) => this.schedule_work_item(w),
+      // pcpu_alloc_mutex: waited for in time order; while held, no other CPU catches up (docs/concurrency.md).
+      mutex_lock: (n) => {
+        if (!this.sched.active) return;
+        this.locks.mutex_lock(n);
+        this.sched.holdCatchUp(here(), 1);
+      },
+      mutex_unlock: (n) => {
+        if (!this.sched.active) return;
+        this.sched.holdCatchUp(here(), -1);
+        this.locks.mutex_unlock(n);
+      },
+      spin_lock: (n) => this.sched.active && this.locks.spin_lock(n),
+      spin_unlock: (n) => this.sched.active && this.locks.spin_unlock(n),
+    });
+    this._percpu.pcpu_async_enabled = true; // percpu_enable_async(), a subsys_initcall: boot is over
+    return this._percpu;
+  }
+
+  /** kvfree_rcu() batching (kernel/mm/slab_common.ts), made on first use. */
+  get kvfree_rcu(): kvfree_rcu {
+    if (this._kvfree_rcu) return this._kvfree_rcu;
+    const m = this.machine;
+    const here = () => (m.currentCpu < 0 ? 0 : m.currentCpu);
+    this._kvfree_rcu = new kvfree_rcu({
+      machine: m,
+      wq: this.wq,
+      rcu: this.rcu,
+      __get_free_page: () => this.pages.alloc_page(GFP_KERNEL),
+      free_page: (p) => this.pages.__free_page(p),
+      vfree: (addr) => this.call(here(), 'vfree', (a) => a.vfree(addr)),
+      is_vmalloc_addr: (addr) => addr >= this.vmallocRange.start && addr <= this.vmallocRange.end,
+      raw_spin_lock: (n) => this.sched.active && this.locks.spin_lock(n),
+      raw_spin_unlock: (n) => this.sched.active && this.locks.spin_unlock(n),
+    });
+    return this._kvfree_rcu;
+  }
+
+  /** Whether the percpu allocator has been used (for reports). */
+  get percpu_in_use(): boolean {
+    return this._percpu !== null;
   }
 
   /* ---- the API, each call on a named CPU; NULL is 0 ---- */
@@ -584,6 +702,15 @@ export class Kernel {
 const ipiSentCalIndex = CPU_STATS.index.ipiSentCal;
 
 
+
+/** The 6.12 and 7.3 API layers' calls the percpu allocator makes. */
+interface api_pcpu {
+  __vmalloc(size: ulong, gfp_mask: number, caller?: string): ulong;
+  pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vm_struct_view[] | null;
+  pcpu_free_vm_areas(vms: readonly vm_struct_view[], nr_vms: number): void;
+  vmap_pages_range(addr: ulong, end: ulong, prot: bigint, pages: readonly page[]): number;
+  vunmap_range_noflush(start: ulong, end: ulong): void;
+}
 
 /** Boot a kernel of `version` on a machine. */
 export function bootKernel(opts: BootOptions): Kernel {

@@ -8,11 +8,22 @@
  * item, clears its pending bit and runs it; an item queued again while it
  * runs is pending again and runs again afterwards. flush_work() waits
  * until the item is neither pending nor running.
+ *
+ * Delayed work (queue_delayed_work_on, mod_delayed_work_on) arms a timer
+ * (kernel/kernel/sched/core.ts timer_list) at the jiffy the delay names
+ * (HZ = 250: a jiffy is the `schedTick` period); the timer queues the item
+ * on the CPU it was armed for. queue_rcu_work() marks the item pending and
+ * queues it from an RCU callback after a grace period
+ * (kernel/kernel/rcu/tree.ts). Unbound workqueues (WQ_UNBOUND, e.g.
+ * kvfree_rcu's rcu_reclaim_wq) are modelled by the queuing CPU's pool: an
+ * unbound pool's worker may run on any CPU of the LLC, and the nearest is
+ * the local one.
  */
 
 import type { Machine } from '../../hw';
 import { CYCLE_STATS } from '../../hw/cpu';
-import type { sched_task, Scheduler } from './sched/core';
+import { COST_INDEX } from '../../hw/costs';
+import type { sched_task, Scheduler, timer_list } from './sched/core';
 
 /** struct work_struct */
 export class work_struct {
@@ -29,6 +40,22 @@ export class work_struct {
     public func: () => void,
   ) {}
 }
+
+/** struct delayed_work: a work item and the timer that queues it. */
+export class delayed_work {
+  readonly timer: timer_list = { expires: 0, cpu: 0, function: () => {}, pending: false };
+  /** timer.expires in jiffies. */
+  expires_jiffies = 0;
+  constructor(readonly work: work_struct) {}
+}
+
+/** struct rcu_work: a work item queued after an RCU grace period. */
+export class rcu_work {
+  constructor(readonly work: work_struct) {}
+}
+
+/** call_rcu() as the workqueue sees it: `fn` runs after a grace period. */
+export type call_rcu_fn = (fn: () => void) => void;
 
 /** The per-CPU worker pools of system_wq, with their kworkers. */
 export class system_wq {
@@ -59,15 +86,89 @@ export class system_wq {
     return this.queue_work_on(cpu, work);
   }
 
-  private queue_work_on(cpu: number, work: work_struct): boolean {
+  /** queue_work_on(cpu, wq, work). False if it was pending. */
+  queue_work_on(cpu: number, work: work_struct): boolean {
     if (work.pending) return false;
+    work.pending = true;
+    this.insert_work(cpu, work);
+    return true;
+  }
+
+  /** __queue_work(): put a pending item on a pool and wake its kworker. */
+  private insert_work(cpu: number, work: work_struct): void {
     // Non-reentrant (since 3.7): an item running in one pool is queued there again.
     if (work.running) cpu = work.cpu;
-    work.pending = true;
     work.cpu = cpu;
     (this.pools[cpu] as work_struct[]).push(work);
     this.sched.wakeIdle(cpu, this.machine.currentCpu);
     this.sched.enqueue(this.sched.kworkers[cpu] as sched_task);
+  }
+
+  /** jiffies: the ticks (HZ = 250, the `schedTick` period) the local CPU's clock has passed. */
+  jiffies(): number {
+    const cpu = this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu;
+    return Math.floor(this.machine.cpu(cpu).now / this.tick());
+  }
+
+  private tick(): number {
+    return this.machine.costVector[COST_INDEX.schedTick] as number;
+  }
+
+  /** delayed_work_pending(dwork): its timer is armed or its work is queued. */
+  delayed_work_pending(dwork: delayed_work): boolean {
+    return dwork.timer.pending || dwork.work.pending;
+  }
+
+  /** queue_delayed_work_on(cpu, wq, dwork, delay). False if it was pending. */
+  queue_delayed_work_on(cpu: number, dwork: delayed_work, delay: number): boolean {
+    if (this.delayed_work_pending(dwork)) return false;
+    this.__queue_delayed_work(cpu, dwork, delay);
+    return true;
+  }
+
+  /** mod_delayed_work_on(cpu, wq, dwork, delay): grab it if pending and queue it with the new delay. True if it was pending. */
+  mod_delayed_work_on(cpu: number, dwork: delayed_work, delay: number): boolean {
+    // try_to_grab_pending(): the timer, or the item from its pool.
+    let was = this.sched.del_timer(dwork.timer);
+    const work = dwork.work;
+    if (!was && work.pending) {
+      const pool = this.pools[work.cpu] as work_struct[];
+      const i = pool.indexOf(work);
+      if (i >= 0) pool.splice(i, 1);
+      work.pending = false;
+      was = true;
+    }
+    this.__queue_delayed_work(cpu, dwork, delay);
+    return was;
+  }
+
+  private __queue_delayed_work(cpu: number, dwork: delayed_work, delay: number): void {
+    const work = dwork.work;
+    if (!delay) {
+      work.pending = true;
+      this.insert_work(cpu, work);
+      return;
+    }
+    work.pending = false;
+    dwork.expires_jiffies = this.jiffies() + delay;
+    const t = dwork.timer;
+    t.cpu = cpu;
+    t.expires = dwork.expires_jiffies * this.tick();
+    // delayed_work_timer_fn()
+    t.function = () => {
+      work.pending = true;
+      this.insert_work(t.cpu, work);
+    };
+    this.sched.add_timer(t);
+  }
+
+  /** queue_rcu_work(wq, rwork): pending now, queued on the local CPU's pool after a grace period. False if it was pending. */
+  queue_rcu_work(rwork: rcu_work, call_rcu: call_rcu_fn): boolean {
+    const work = rwork.work;
+    if (work.pending) return false;
+    work.pending = true;
+    // rcu_work_rcufn(): __queue_work(WORK_CPU_UNBOUND, ...) from the callback's CPU.
+    call_rcu(() => this.insert_work(this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu, work));
     return true;
   }
 

@@ -51,67 +51,22 @@
  * modules area (not the vmalloc range on x86-64), early_ioremap (fixmap).
  */
 
-import { findManifest } from '../../kernel/manifest/index';
 import type { Kernel } from '../../kernel/boot';
 import type { ulong } from '../../kernel/include/u64';
-import { GFP_KERNEL, __GFP_ZERO } from '../../kernel/mm/page_alloc';
+import { PAGE_SIZE, THREAD_ALIGN, THREAD_SIZE } from '../../kernel/include/asm/page';
+import { releaseNumber } from '../../kernel/manifest/release';
+import { vmallocNodeRange } from '../../kernel/mm/vmalloc/api/node-range';
 import { PAGE_KERNEL } from '../../kernel/mm/pgtable';
-import { SplitMix64 } from '../check/prng';
+import { SplitMix64 } from '../../kernel/lib/random';
 
-export const PAGE_SIZE = 4096;
-/** x86-64 THREAD_SIZE (16 KiB since 3.15) and THREAD_ALIGN (= THREAD_SIZE without KASAN). */
-export const THREAD_SIZE = 16384;
-export const THREAD_ALIGN = 16384;
-
-/** The release a named kernel stands for, as [major, minor]. */
-export function kernelRelease(version: string): [number, number] {
-  // The manifest's series (mmotm-2010-vmap-cache-v1: on 2.6.35, so 2.6).
-  const m = findManifest(version);
-  if (!m) throw new Error(`no release known for kernel "${version}"`);
-  return [m.series[0], m.series[1]];
-}
-
-/** Release as a comparable number: 2.6 -> 2.06, 5.2 -> 5.02, 6.12 -> 6.12. */
-export function releaseNumber(version: string): number {
-  const [a, b] = kernelRelease(version);
-  return a + b / 100;
-}
+/* Moved to kernel/ (kernel text uses them); re-exported for the scenarios. */
+export { PAGE_SIZE, THREAD_ALIGN, THREAD_SIZE } from '../../kernel/include/asm/page';
+export { kernelRelease, releaseNumber } from '../../kernel/manifest/release';
+export { vmallocNodeRange } from '../../kernel/mm/vmalloc/api/node-range';
 
 /** CONFIG_VMAP_STACK era (4.9 on): thread stacks and IRQ stacks live in the vmalloc space. */
 export function hasVmappedStacks(version: string): boolean {
   return releaseNumber(version) >= 4.09;
-}
-
-interface node_range_2_6 {
-  __vmalloc_node(size: ulong, align: ulong, gfp_mask: number, prot: bigint, node: number, caller: string): ulong;
-}
-interface node_range_6 {
-  __vmalloc_node_range(size: ulong, align: ulong, start: ulong, end: ulong, gfp_mask: number, prot: bigint, vm_flags: number, node: number, caller: string): ulong;
-}
-
-/**
- * __vmalloc_node_range(size, align, VMALLOC_START, VMALLOC_END, GFP_KERNEL |
- * __GFP_ZERO, PAGE_KERNEL, 0, node 0, caller) on `cpu`. The vmalloc API
- * interface has no aligned allocation, so this reaches the era's own
- * function: linux-6.1's (used by 5.2, 6.1, 6.12) __vmalloc_node_range, or
- * 2.6.35's (2.6.35, 2.6.39, 3.18) __vmalloc_node(size, align, gfp, prot,
- * node, caller), which always spans VMALLOC_START..VMALLOC_END (what
- * __vmalloc_node_range over that range does in later kernels).
- */
-export function vmallocNodeRange(k: Kernel, cpu: number, size: ulong, align: ulong, caller: string): ulong {
-  return k.call(cpu, '__vmalloc_node_range', (api) => {
-    const a = api as unknown as Partial<node_range_6> & Partial<node_range_2_6>;
-    if (a.__vmalloc_node_range) return a.__vmalloc_node_range(size, align, vmallocStart(api), vmallocEnd(api), GFP_KERNEL | __GFP_ZERO, PAGE_KERNEL, 0, 0, caller);
-    if (a.__vmalloc_node) return a.__vmalloc_node(size, align, GFP_KERNEL | __GFP_ZERO, PAGE_KERNEL, 0, caller);
-    throw new Error(`${api.era}: no __vmalloc_node_range or __vmalloc_node`);
-  });
-}
-
-function vmallocStart(api: unknown): ulong {
-  return (api as { k: { VMALLOC_START: ulong } }).k.VMALLOC_START;
-}
-function vmallocEnd(api: unknown): ulong {
-  return (api as { k: { VMALLOC_END: ulong } }).k.VMALLOC_END;
 }
 
 /** What bootState() left behind. */
@@ -177,4 +132,27 @@ export function bootState(k: Kernel, seed: number): BootState {
 export function describeBoot(b: BootState): string {
   const live = b.ioremaps + b.irqStacks + b.threadStacks + b.vmallocs;
   return `boot state: ${live} live areas (${b.threadStacks} thread stacks, ${b.irqStacks} IRQ stacks, ${b.ioremaps} ioremaps, ${b.vmallocs} other vmallocs) and ${b.unpurged} lazily freed stacks`;
+}
+
+/**
+ * The percpu allocator's boot state on kernels whose mm/percpu.c is ported
+ * (linux-7.3, kernel/mm/percpu.ts): the first chunk (embedded, outside the
+ * vmalloc space) is full, and the dynamic allocations of boot that did not
+ * fit went to one more chunk, whose vm area came from pcpu_get_vm_areas
+ * with its maps from pcpu_mem_zalloc: both real 7.3 /proc/vmallocinfo
+ * snapshots (data/real-traces, 1 and 2 CPUs) show exactly one such chunk.
+ * How much of it boot uses is not in the snapshots: estimated at
+ * PCPU_BOOT_OBJECTS objects of 64 bytes (64 KiB per unit; kernel objects
+ * of a few words each: per-CPU counters, statistics, queues), then the
+ * balance work runs once. Returns the pcpu_get_vm_areas calls made.
+ */
+export const PCPU_BOOT_OBJECTS = 1024;
+export function bootPercpu(k: Kernel): number {
+  const p = k.percpu;
+  for (let i = 0; i < PCPU_BOOT_OBJECTS; i++) {
+    const ptr = k.call(0, '__alloc_percpu', () => p.__alloc_percpu(64, 8));
+    if (ptr === 0) throw new Error(`boot state: __alloc_percpu failed on ${k.version}`);
+  }
+  k.flush_work();
+  return p.stats.get_vm_areas;
 }

@@ -3,7 +3,7 @@
  * test_vmalloc: `modprobe test_vmalloc [params]` on a booted kernel of the
  * machine (reference/vmalloc-history.md §5). Every case of lib/test_vmalloc.c
  * with its module parameters, its workers and its output lines exactly as
- * the module prints them; see test_vmalloc/module.ts for the three module
+ * the module prints them; see kernel/lib/test_vmalloc.ts for the three module
  * texts, how workers interleave and how time is modelled.
  *
  * The kernel boots with the long-lived areas of boot-state.ts (param `boot`)
@@ -39,8 +39,8 @@ import { lockClasses } from './vmalloc-loop';
 import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
 import { BugReport, Params, Scenario } from '../run/scenario';
 import { sample } from '../run/stats';
-import { bootState, describeBoot, releaseNumber } from './boot-state';
-import { CallCounts, makeWorker, ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, WorkerResult } from './test_vmalloc/module';
+import { bootPercpu, bootState, describeBoot, PCPU_BOOT_OBJECTS, releaseNumber } from './boot-state';
+import { CallCounts, makeWorker, ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, WorkerResult } from '../../kernel/lib/test_vmalloc';
 
 const INT_MAX = 2147483647;
 const USHRT_MAX = 65535;
@@ -50,6 +50,7 @@ const PARAM_DEFAULTS: Readonly<Record<string, number | boolean>> = {
   single_cpu_test: false,
   nr_threads: 0,
   nr_pages: 0,
+  nr_pcpu_objects: 35000,
 };
 
 export const testVmalloc: Scenario = {
@@ -63,6 +64,7 @@ export const testVmalloc: Scenario = {
     { name: 'nr_threads', kind: 'int', default: 0, min: 0, max: USHRT_MAX, description: 'workers (6.1 text on: clamped to 1..65535, so 0 -> 1; the v5.1 text has no such parameter)' },
     { name: 'sequential_test_order', kind: 'bool', default: false, description: 'run tests in order instead of shuffling per worker' },
     { name: 'nr_pages', kind: 'int', default: 0, min: 0, max: 65536, description: 'pages for fix_size_alloc_test and vm_map_ram_test (6.1 text on; 0 -> 1)' },
+    { name: 'nr_pcpu_objects', kind: 'int', default: 35000, min: 1, max: INT_MAX, description: 'objects of pcpu_alloc_test (7.3 text; the older texts allocate 35000)' },
     { name: 'single_cpu_test', kind: 'bool', default: false, description: 'v5.1 text: one worker on the first online CPU instead of one per online CPU' },
     { name: 'boot', kind: 'bool', default: true, description: 'boot with the long-lived areas of a real kernel (boot-state.ts)' },
     { name: 'checker', kind: 'bool', default: false, description: 'TLB-coherence checker on every TLB hit (slower)' },
@@ -92,9 +94,11 @@ export const testVmalloc: Scenario = {
       single_cpu_test: text === 'v5.1' && (ctx.params.single_cpu_test as boolean),
       nr_threads: text === 'v5.1' ? 0 : Math.min(Math.max(ctx.params.nr_threads as number, 1), USHRT_MAX),
       nr_pages: text === 'v5.1' ? 0 : (ctx.params.nr_pages as number),
+      nr_pcpu_objects: ctx.params.nr_pcpu_objects as number,
     };
     const clockHz = 3e9;
     const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const cases = testCases(text);
     const counts: CallCounts = { calls: 0, allocations: 0, failed: 0, touches: [], last: -1 };
     let bootCalls = 0;
     if (ctx.params.boot) {
@@ -102,13 +106,17 @@ export const testVmalloc: Scenario = {
       bootCalls = b.calls;
       k.flush_work();
       notes.push(describeBoot(b));
+      if (cases.some((c) => c.name === 'pcpu_alloc_test' && !c.missing)) {
+        const n = bootPercpu(k);
+        notes.push(`percpu boot state: the first chunk full, ${n} chunk from pcpu_get_vm_areas holding ${PCPU_BOOT_OBJECTS} boot objects of 64 bytes`);
+      }
     }
     const purgesAtLoad = k.purges.length;
+    const pcpuAtLoad = k.percpu_in_use ? { ...k.percpu.stats } : null;
     if (ctx.params.failslab !== 'off') k.failslab = { ignore_gfp_reclaim: ctx.params.failslab === 'nowait' };
 
     // do_concurrent_test(): the workers and their CPUs.
     const cpusOfWorkers = text === 'v5.1' ? (p.single_cpu_test ? [0] : [...k.cpu_online_mask]) : Array.from({ length: p.nr_threads }, (_, i) => i % ctx.cpus);
-    const cases = testCases(text);
     const results: WorkerResult[] = cpusOfWorkers.map((cpu, id) => ({ id, cpu, cycles: 0, done: false, data: cases.map(() => ({ test_passed: 0, test_failed: 0, test_xfailed: 0, not_modelled: 0, time: 0 })) }));
     const workers = cpusOfWorkers.map((cpu, id) => makeWorker(k, id, cpu, text, p, ctx.seed, counts));
     notes.unshift(
@@ -139,6 +147,17 @@ export const testVmalloc: Scenario = {
     const low = k.find_vm_area(0);
     if (low && ult(low.addr, VMALLOC_START_4LEVEL)) notes.push(`an area of ${low.size} bytes is mapped at ${hex(low.addr)}, below VMALLOC_START: returned as NULL, so vfree() never frees it`);
     if (ctx.params.failslab !== 'off') notes.push(`failslab (${ctx.params.failslab === 'nowait' ? 'ignore-gfp-wait: allocations that cannot sleep' : 'every allocation'}) armed after boot: ${k.failslabInjected} vmap_area allocation(s) failed`);
+    if (k.percpu_in_use) {
+      const now = k.percpu.stats;
+      const st = Object.fromEntries(Object.entries(now).map(([key, v]) => [key, v - ((pcpuAtLoad as Record<string, number> | null)?.[key] ?? 0)])) as typeof now;
+      notes.push(
+        `percpu (mm/percpu.c) during the module run: ${st.chunks_created} chunks created (${st.get_vm_areas} pcpu_get_vm_areas calls, ${st.areas} vm areas of ${k.percpu.pcpu_group_sizes[0]} bytes; units of ${k.percpu.pcpu_unit_size} bytes), ${st.chunks_destroyed} destroyed by the balance work (${st.balance_runs} runs), ${st.populated_pages} pages populated, ${st.depopulated_pages} depopulated, ${st.tlb_flushes} pcpu_post_unmap_tlb_flush`,
+      );
+    }
+    if (k.rcu.history.length) {
+      const kv = k.kvfree_rcu;
+      notes.push(`kvfree_rcu: ${kv.nr_freed} objects vfree'd by the batching after ${k.rcu.history.length} RCU grace periods (${kv.nr_inline} inline after synchronize_rcu), ${kv.nr_queued} still queued`);
+    }
     notes.push(`${k.purges.length - purgesAtLoad} lazy purges during the module run; avg usec and cycles are modelled (the whole path, ${CYCLES_PER_TOUCH} cycles per area touched, lock waits; 3 GHz), not wall time`);
     const elapsed = Math.max(...k.machine.cpus.map((c) => c.now)) - start;
     const busy = k.machine.cpus.reduce((a, c) => a + c.now, 0) - k.machine.cpus.reduce((a, c) => a + c.idleCycles, 0);

@@ -60,6 +60,22 @@ export interface sched_task {
   pullAt?: number;
 }
 
+/**
+ * struct timer_list in modelled time: `function` runs on `cpu` (as its
+ * timer interrupt) when the modelled clock reaches `expires` cycles. The
+ * kernel's timers fire at a jiffy; callers compute `expires` from jiffies
+ * (kernel/kernel/workqueue.ts, kernel/kernel/rcu/tree.ts).
+ */
+export interface timer_list {
+  expires: number;
+  cpu: number;
+  function: () => void;
+  /** Armed and not yet fired (timer_pending). */
+  pending: boolean;
+  /** Order among timers of the same expiry: the one armed first fires first. */
+  seq?: number;
+}
+
 /** A task as a scenario declares it. */
 export interface TaskSpec {
   readonly comm: string;
@@ -87,8 +103,28 @@ export class Scheduler {
   /** Called when a step ends: who ran on `cpu` from `start` to `end` (a timeline). */
   onStep: ((cpu: number, t: sched_task, start: number, end: number) => void) | null = null;
 
+  /**
+   * Sections during which `cpu` lets no other CPU catch up (a count per
+   * CPU): code under a sleeping lock that other CPUs' steps may also take,
+   * where the model could not suspend their steps (kernel/boot.ts uses it
+   * for pcpu_alloc_mutex; docs/concurrency.md).
+   */
+  private readonly noCatchUp: Int32Array;
+
+  /** Enter (+1) or leave (-1) a section of `cpu` that lets no other CPU catch up. */
+  holdCatchUp(cpu: number, delta: 1 | -1): void {
+    this.noCatchUp[cpu] = (this.noCatchUp[cpu] as number) + delta;
+  }
+
+  /** Armed timers, by (expires, seq). */
+  private readonly timers: timer_list[] = [];
+  private timerSeq = 0;
+  /** Timers fired so far. */
+  timersFired = 0;
+
   constructor(readonly machine: Machine) {
     const n = machine.config.cpus;
+    this.noCatchUp = new Int32Array(n);
     this.rq = Array.from({ length: n }, () => []);
     this.onStack = new Array<boolean>(n).fill(false);
     this.ready = new CpuHeap(n);
@@ -155,6 +191,10 @@ export class Scheduler {
     try {
       for (;;) {
         const cpu = this.pick(Infinity);
+        if (this.timerDue(cpu < 0 ? Infinity : this.machine.cpu(cpu).now)) {
+          this.fireTimer();
+          continue;
+        }
         if (cpu < 0) break;
         this.step(cpu);
       }
@@ -174,15 +214,70 @@ export class Scheduler {
    */
   catchUp(cpu: number): void {
     if (!this.active) return;
+    if (this.noCatchUp[cpu]) return;
     this.settle();
     this.balance(cpu);
     const limit = this.machine.cpu(cpu).now;
     for (;;) {
       const next = this.pick(limit, cpu);
+      const t = next < 0 ? limit : this.machine.cpu(next).now;
+      if (this.timerDue(t) && (this.timers[0] as timer_list).expires < limit) {
+        this.fireTimer();
+        continue;
+      }
       if (next < 0) break;
       this.stats.catchUps++;
       this.step(next);
     }
+  }
+
+  /** add_timer(timer): arm it (re-arming a pending timer moves it, as mod_timer does). */
+  add_timer(t: timer_list): void {
+    if (t.pending) this.del_timer(t);
+    t.pending = true;
+    t.seq = this.timerSeq++;
+    let i = this.timers.length;
+    while (i > 0 && this.before(t, this.timers[i - 1] as timer_list)) i--;
+    this.timers.splice(i, 0, t);
+  }
+
+  /** del_timer(timer): disarm it; true if it was pending. */
+  del_timer(t: timer_list): boolean {
+    if (!t.pending) return false;
+    t.pending = false;
+    const i = this.timers.indexOf(t);
+    if (i >= 0) this.timers.splice(i, 1);
+    return true;
+  }
+
+  private before(a: timer_list, b: timer_list): boolean {
+    return a.expires < b.expires || (a.expires === b.expires && (a.seq as number) < (b.seq as number));
+  }
+
+  /** Whether the first timer expires no later than `t`. */
+  private timerDue(t: number): boolean {
+    const first = this.timers[0];
+    return first !== undefined && first.expires <= t;
+  }
+
+  /**
+   * Fire the first timer on its CPU: an idle CPU wakes at the expiry; a busy
+   * one takes the interrupt where its clock is (it is at or past the expiry
+   * whenever the timer is due before its next step).
+   */
+  private fireTimer(): void {
+    const t = this.timers.shift() as timer_list;
+    t.pending = false;
+    this.timersFired++;
+    const c = this.machine.cpu(t.cpu);
+    if (this.idle(t.cpu)) c.idleUntil(t.expires);
+    this.machine.runOn(t.cpu, () => t.function());
+    this.sync(t.cpu);
+  }
+
+  /** Timers armed and not fired. */
+  get nr_timers(): number {
+    return this.timers.length;
   }
 
   /** The CPU to run next: lowest clock below `limit` with something runnable, not on the stack. */
@@ -195,12 +290,18 @@ export class Scheduler {
   /** The lowest clock of a CPU with something runnable that is not on the stack (Infinity: none). */
   nextEventTime(): number {
     const c = this.pick(Infinity);
-    return c < 0 ? Infinity : this.machine.cpu(c).now;
+    const t = c < 0 ? Infinity : this.machine.cpu(c).now;
+    const first = this.timers[0];
+    return first !== undefined && first.expires < t ? first.expires : t;
   }
 
   /** Run one step on the CPU with the lowest clock (a waiter whose clock moved on to it). False: nothing can run. */
   stepNext(): boolean {
     const c = this.pick(Infinity);
+    if (this.timerDue(c < 0 ? Infinity : this.machine.cpu(c).now)) {
+      this.fireTimer();
+      return true;
+    }
     if (c < 0) return false;
     this.step(c);
     return true;

@@ -2,7 +2,8 @@
 import { expect } from 'chai';
 import { Machine } from '../../../hw';
 import { Scheduler } from '../../../kernel/kernel/sched/core';
-import { system_wq, work_struct } from '../../../kernel/kernel/workqueue';
+import { COST_INDEX } from '../../../hw/costs';
+import { delayed_work, rcu_work, system_wq, work_struct } from '../../../kernel/kernel/workqueue';
 
 function world(cpus: number): { m: Machine; s: Scheduler; wq: system_wq } {
   const m = new Machine({ cpus, checker: false });
@@ -65,5 +66,52 @@ describe('kernel/kernel/workqueue: system_wq in modelled time', () => {
     const w = new work_struct('w', () => {});
     s.run([once(1, () => m.runOn(1, () => wq.schedule_work(w)))]);
     expect(seen).to.deep.equal(['1:t', '1:kworker/1:1', '1:t']); // the task's last next() ends it
+  });
+});
+
+describe('kernel/kernel/workqueue: delayed work and rcu work', () => {
+  it('queues a delayed item at the jiffy its delay names, on the CPU it was armed for', () => {
+    const { m, s, wq } = world(2);
+    const tick = m.costVector[COST_INDEX.schedTick] as number;
+    let ranAt = -1;
+    let ranOn = -1;
+    const dw = new delayed_work(new work_struct('dw', () => ((ranAt = m.cpu(m.currentCpu).now), (ranOn = m.currentCpu))));
+    s.run([once(1, () => wq.queue_delayed_work_on(1, dw, 3))]);
+    expect(ranOn).to.equal(1);
+    expect(ranAt).to.be.at.least(3 * tick);
+    expect(ranAt).to.be.below(4 * tick);
+  });
+
+  it('moves a pending delayed item to a shorter delay with mod_delayed_work_on, and does not queue it twice', () => {
+    const { m, s, wq } = world(1);
+    const tick = m.costVector[COST_INDEX.schedTick] as number;
+    const runs: number[] = [];
+    const dw = new delayed_work(new work_struct('dw', () => runs.push(m.cpu(0).now)));
+    const r: boolean[] = [];
+    s.run([once(0, () => r.push(wq.queue_delayed_work_on(0, dw, 1250), wq.queue_delayed_work_on(0, dw, 5), wq.mod_delayed_work_on(0, dw, 1)))]);
+    expect(r).to.deep.equal([true, false, true]);
+    expect(runs).to.have.length(1);
+    expect(runs[0]).to.be.below(2 * tick);
+  });
+
+  it('runs an rcu_work item only after the grace period its call_rcu waited for', () => {
+    const { m, s, wq } = world(1);
+    let gpDone = false;
+    let ranAfterGp: boolean | null = null;
+    const rw = new rcu_work(new work_struct('rw', () => (ranAfterGp = gpDone)));
+    const call_rcu = (fn: () => void) =>
+      s.add_timer({
+        expires: 1_000_000,
+        cpu: 0,
+        pending: false,
+        function: () => {
+          gpDone = true;
+          fn();
+        },
+      });
+    s.run([once(0, () => expect(wq.queue_rcu_work(rw, call_rcu)).to.equal(true))]);
+    expect(ranAfterGp).to.equal(true);
+    expect(rw.work.runs).to.equal(1);
+    expect(m.cpu(0).now).to.be.at.least(1_000_000);
   });
 });

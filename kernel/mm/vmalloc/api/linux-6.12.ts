@@ -29,7 +29,8 @@ import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../inclu
 import { ult, ulong, umax, umin } from '../../../include/u64';
 import { GFP_KERNEL } from '../../page_alloc';
 import { PAGE_SIZE } from '../../pgtable';
-import { vmalloc_api_linux_6_1, vm_struct, vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1';
+import { VM_ALLOC, vmalloc_api_linux_6_1, vm_struct, vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1';
+import type { vmap_area_common } from '../common';
 
 export const VERSION = 'linux-6.12';
 
@@ -273,5 +274,34 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
     }
 
     return n;
+  }
+
+  /** free_vm_area(area): out of the vmap tree, the vm_struct freed. */
+  free_vm_area(area: vm_struct): void {
+    const ret = this.remove_vm_area(area.addr);
+    this.BUG_ON(ret !== area, 'free_vm_area', 'ret != area');
+    // kfree(area)
+  }
+
+  /**
+   * pcpu_get_vm_areas(offsets, sizes, nr_vms, align, gfp): the vm_struct
+   * side of it (mm/vmalloc.c of 6.12 and 7.3, the same text, after the search): the allocator carves
+   * and inserts the areas (kernel/mm/vmalloc/pcpu/linux-6.1.ts), and each
+   * gets its vm_struct through setup_vmalloc_vm(VM_ALLOC,
+   * pcpu_get_vm_areas). No page array: /proc/vmallocinfo shows no pages=.
+   */
+  pcpu_get_vm_areas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vm_struct[] | null {
+    const search = (this.a as unknown as { pcpu_get_vm_areas(o: readonly ulong[], s: readonly ulong[], n: number, a: ulong): vmap_area_common[] | null }).pcpu_get_vm_areas;
+    const vas = search.call(this.a, offsets, sizes, nr_vms, align);
+    if (!vas) return null;
+    const vms = vas.map(() => new vm_struct()); // kzalloc(sizeof(struct vm_struct)) each
+    for (let area = 0; area < nr_vms; area++) this.setup_vmalloc_vm(vms[area] as vm_struct, vas[area] as never, VM_ALLOC, 'pcpu_get_vm_areas');
+    return vms;
+  }
+
+  /** pcpu_free_vm_areas(vms, nr_vms): free_vm_area() of each. */
+  pcpu_free_vm_areas(vms: readonly vm_struct[], nr_vms: number): void {
+    for (let i = 0; i < nr_vms; i++) this.free_vm_area(vms[i] as vm_struct);
+    // kfree(vms)
   }
 }

@@ -112,13 +112,6 @@ export class vmalloc_api_linux_7_3 extends vmalloc_api_linux_6_12 {
     }
   }
 
-  /** free_vm_area(area): out of the vmap tree, the vm_struct freed. */
-  free_vm_area(area: vm_struct): void {
-    const ret = this.remove_vm_area(area.addr);
-    this.BUG_ON(ret !== area, 'free_vm_area', 'ret != area');
-    // kfree(area)
-  }
-
   /**
    * defer_vm_area_cleanup(area): queue it; the first one queued schedules
    * the work. The work item runs at once here, as queued work does in the

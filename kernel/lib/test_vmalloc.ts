@@ -21,8 +21,18 @@
  *    page -> 1 page); test cases may be expected to fail (xfail:
  *    align_shift_alloc_test and no_block_alloc_test), a failure of those
  *    counts as xfailed, and the Summary line gains "xfailed: N";
- *    nr_pcpu_objects for pcpu_alloc_test (not modelled); run_test_mask
- *    defaults to 7 in the module (the scenario keeps its own default).
+ *    nr_pcpu_objects for pcpu_alloc_test; run_test_mask defaults to 7 in
+ *    the module (the scenario keeps its own default).
+ *
+ * pcpu_alloc_test and the two kvfree_rcu cases run on the kernel's own
+ * mm/percpu.c (kernel/mm/percpu.ts) and kvfree_rcu batching
+ * (kernel/mm/slab_common.ts, RCU grace periods in kernel/kernel/rcu/tree.ts),
+ * which are ports of 7.3's text, and on 6.12's percpu.c
+ * (kernel/mm/percpu/linux-6.12.ts; its kvfree_rcu batching is 7.3's text
+ * for vmalloc'd objects): they are modelled on linux-6.12 and linux-7.3.
+ * On the older kernels the Summary line says "not
+ * modelled" and why (their percpu.c and kvfree_rcu texts differ and are
+ * not ported).
  * Texts read (paraphrased): the v5.1 submission (docs/sources.md#text-
  * test-vmalloc-v5.1), lib/test_vmalloc.c of Debian's 6.1, 6.12 and 7.3
  * (docs/sources.md#text-linux-6.1, #text-linux-6.12, #text-linux-7.3).
@@ -50,13 +60,15 @@
  * unsigned long; 6.1 of one u8).
  */
 
-import type { Kernel } from '../../../kernel/boot';
-import { fromBigInt, ulong } from '../../../kernel/include/u64';
-import type { page } from '../../../kernel/mm/page_alloc';
-import { SplitMix64 } from '../../check/prng';
-import { PAGE_SIZE, releaseNumber, THREAD_ALIGN, vmallocNodeRange } from '../boot-state';
-import { GFP_KERNEL } from '../../../kernel/mm/page_alloc';
-import { GFP_ATOMIC, GFP_NOWAIT } from '../../../kernel/mm/vmalloc/linux-7.3';
+import type { Kernel } from '../boot';
+import { PAGE_SIZE, THREAD_ALIGN } from '../include/asm/page';
+import { fromBigInt, ulong } from '../include/u64';
+import { releaseNumber } from '../manifest/release';
+import type { page } from '../mm/page_alloc';
+import { GFP_KERNEL } from '../mm/page_alloc';
+import { vmallocNodeRange } from '../mm/vmalloc/api/node-range';
+import { GFP_ATOMIC, GFP_NOWAIT } from '../mm/vmalloc/linux-7.3';
+import { SplitMix64 } from './random';
 
 /** The calls of the 7.3 API layer the v7.3 cases make. */
 interface api_7_3 {
@@ -84,6 +96,8 @@ export interface ModuleParams {
   readonly single_cpu_test: boolean;
   readonly nr_threads: number;
   readonly nr_pages: number;
+  /** v7.3: objects of pcpu_alloc_test (35000 in the older texts, fixed). */
+  readonly nr_pcpu_objects: number;
 }
 
 /** A case's verdict: 0 passed, -1 failed (the C return values), or not modelled. */
@@ -112,6 +126,11 @@ export interface Worker {
   vmallocGfp(size: number, gfp_mask: number): ulong;
   /** vrealloc(p, size, GFP_KERNEL) (v7.3 text). */
   vrealloc(p: ulong, size: number): ulong;
+  /** __alloc_percpu(size, align) (mm/percpu.c). */
+  alloc_percpu(size: number, align: number): ulong;
+  free_percpu(ptr: ulong): void;
+  /** kvfree_rcu_mightsleep(ptr) (head false) or kvfree_rcu(ptr, rcu) (head true). */
+  kvfree_rcu(ptr: ulong, head: boolean): void;
 }
 
 type Case = (w: Worker) => Generator<void, Verdict>;
@@ -310,6 +329,79 @@ function* notModelled(): Generator<void, Verdict> {
   return NOT_MODELLED;
 }
 
+/** get_random_u32_inclusive(lo, hi): lo + get_random_u32_below(hi - lo + 1), the multiply-shift draw. */
+function u32Inclusive(w: Worker, lo: number, hi: number): number {
+  return lo + u32Max(w, hi - lo + 1);
+}
+
+/*
+ * pcpu_alloc_test (v7.3): nr_pcpu_objects __alloc_percpu() of 1 ..
+ * PAGE_SIZE / 4 bytes aligned to 2 .. 2^(PAGE_SHIFT - 1), their pointers
+ * kept in a vmalloc'd array, then all freed and the array vfree'd. A
+ * failed allocation makes the case fail but the loop goes on.
+ */
+function* pcpu_alloc_test(w: Worker): Generator<void, Verdict> {
+  let rv: Verdict = 0;
+  const nr = w.text === 'v7.3' ? w.p.nr_pcpu_objects : 35000;
+
+  const pcpu = w.vmalloc(8 * nr);
+  yield;
+  if (!pcpu) return -1;
+
+  const ptrs: ulong[] = new Array(nr);
+  for (let i = 0; i < nr; i++) {
+    const size = u32Inclusive(w, 1, PAGE_SIZE / 4);
+    const align = 1 << u32Inclusive(w, 1, 11); // PAGE_SHIFT - 1
+
+    ptrs[i] = w.alloc_percpu(size, align);
+    yield;
+    w.write(pcpu + 8 * i, ptrs[i] as number); // pcpu[i] = ...
+    yield;
+    if (!ptrs[i]) rv = -1;
+  }
+
+  for (let i = 0; i < nr; i++) {
+    w.free_percpu(ptrs[i] as ulong);
+    yield;
+  }
+
+  w.vfree(pcpu);
+  yield;
+  return rv;
+}
+
+/*
+ * kvfree_rcu_1_arg_vmalloc_test / kvfree_rcu_2_arg_vmalloc_test (v6.1 on):
+ * test_loop_count one-page vmalloc()s, each written ('a') and handed to
+ * kvfree_rcu_mightsleep(p) or kvfree_rcu(p, rcu): freed after a grace
+ * period by the kvfree_rcu batching, from a kworker.
+ */
+function* kvfree_rcu_1_arg_vmalloc_test(w: Worker): Generator<void, Verdict> {
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    const p = w.vmalloc(PAGE_SIZE);
+    yield;
+    if (!p) return -1;
+    w.write(p + 16, 0x61); // p->array[0] = 'a', after the rcu_head
+    yield;
+    w.kvfree_rcu(p, false);
+    yield;
+  }
+  return 0;
+}
+
+function* kvfree_rcu_2_arg_vmalloc_test(w: Worker): Generator<void, Verdict> {
+  for (let i = 0; i < w.p.test_loop_count; i++) {
+    const p = w.vmalloc(PAGE_SIZE);
+    yield;
+    if (!p) return -1;
+    w.write(p + 16, 0x61);
+    yield;
+    w.kvfree_rcu(p, true);
+    yield;
+  }
+  return 0;
+}
+
 function* vm_map_ram_test(w: Worker): Generator<void, Verdict> {
   const map_nr_pages = w.p.nr_pages > 0 ? w.p.nr_pages : 1;
   const pages = w.k.alloc_pages(map_nr_pages); // alloc_pages_bulk_array
@@ -402,14 +494,24 @@ const V51: readonly CaseDesc[] = [
   { name: 'fix_align_alloc_test', fn: fix_align_alloc_test },
   { name: 'random_size_align_alloc_test', fn: random_size_align_alloc_test },
   { name: 'align_shift_alloc_test', fn: align_shift_alloc_test },
-  { name: 'pcpu_alloc_test', fn: notModelled, missing: '__alloc_percpu: the chunk allocator of mm/percpu.c is not in the kernel layer (pcpu_get_vm_areas is, at the allocator level)' },
+  { name: 'pcpu_alloc_test', fn: notModelled, missing: "__alloc_percpu: mm/percpu.c is ported from 6.12 and 7.3 only (kernel/mm/percpu/index.ts); this kernel's percpu.c is not" },
 ];
 const V61: readonly CaseDesc[] = [
   ...V51,
-  { name: 'kvfree_rcu_1_arg_vmalloc_test', fn: notModelled, missing: 'kvfree_rcu() and RCU grace periods are not in the kernel layer' },
-  { name: 'kvfree_rcu_2_arg_vmalloc_test', fn: notModelled, missing: 'kvfree_rcu() and RCU grace periods are not in the kernel layer' },
+  { name: 'kvfree_rcu_1_arg_vmalloc_test', fn: notModelled, missing: "kvfree_rcu(): the batching is ported from 7.3's mm/slab_common.c only (kernel/mm/slab_common.ts); this kernel's kernel/rcu/tree.c text is not" },
+  { name: 'kvfree_rcu_2_arg_vmalloc_test', fn: notModelled, missing: "kvfree_rcu(): the batching is ported from 7.3's mm/slab_common.c only (kernel/mm/slab_common.ts); this kernel's kernel/rcu/tree.c text is not" },
 ];
-const V612: readonly CaseDesc[] = [...V61, { name: 'vm_map_ram_test', fn: vm_map_ram_test }];
+/** The cases that run on the ported percpu.c (6.12, 7.3) and kvfree_rcu batching (7.3's text, 6.12's the same). */
+const PORTED: Readonly<Partial<Record<string, Case>>> = {
+  pcpu_alloc_test,
+  kvfree_rcu_1_arg_vmalloc_test,
+  kvfree_rcu_2_arg_vmalloc_test,
+};
+const ported = (c: CaseDesc): CaseDesc => {
+  const fn = PORTED[c.name];
+  return fn ? { name: c.name, fn } : c;
+};
+const V612: readonly CaseDesc[] = [...V61.map(ported), { name: 'vm_map_ram_test', fn: vm_map_ram_test }];
 const V73: readonly CaseDesc[] = [
   ...V612.map((c) => (c.name === 'align_shift_alloc_test' ? { ...c, xfail: true } : c)),
   { name: 'no_block_alloc_test', fn: no_block_alloc_test, xfail: true },
@@ -532,6 +634,9 @@ export function makeWorker(k: Kernel, id: number, cpu: number, text: ModuleText,
     vm_unmap_ram: (addr, count) => timed(() => k.vm_unmap_ram(cpu, addr, count)),
     vmallocGfp: (size, gfp) => alloc(() => k.call(cpu, '__vmalloc', (api) => (api as unknown as api_7_3).__vmalloc(size, gfp, 'test_vmalloc'))),
     vrealloc: (p, size) => alloc(() => k.call(cpu, 'vrealloc', (api) => (api as unknown as api_7_3).vrealloc(p, size, GFP_KERNEL, 'test_vmalloc'))),
+    alloc_percpu: (size, align) => timed(() => k.call(cpu, '__alloc_percpu', () => k.percpu.__alloc_percpu(size, align))),
+    free_percpu: (ptr) => timed(() => k.call(cpu, 'free_percpu', () => k.percpu.free_percpu(ptr))),
+    kvfree_rcu: (ptr, head) => timed(() => k.call(cpu, 'kvfree_rcu', () => k.kvfree_rcu.kvfree_call_rcu(head, ptr))),
   };
   function timed<T>(fn: () => T): T {
     k.setTask(cpu, comm, pid);
