@@ -7,7 +7,7 @@
 import { isKernelBug } from '../../kernel/include/asm-generic/bug';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, ulong } from '../../kernel/include/u64';
-import { AllocatorSnapshot, defaultEnv, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
+import { AllocatorSnapshot, defaultEnv, NOOP_HOOK, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
 import { findVersion, versionNames } from '../../kernel/mm/vmalloc/index';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
@@ -44,9 +44,9 @@ export function recordingHooks(events: string[]): VmallocHooks {
     flush_tlb_kernel_range(start: ulong, end: ulong) {
       events.push(`flush ${hex(start)} ${hex(end)}`);
     },
-    vunmap_page_range() {},
-    flush_cache_vunmap() {},
-    purge_fragmented_blocks_allcpus() {},
+    vunmap_page_range: NOOP_HOOK,
+    flush_cache_vunmap: NOOP_HOOK,
+    purge_fragmented_blocks_allcpus: NOOP_HOOK,
     purged(nr: number) {
       events.push(`purged ${nr}`);
     },
