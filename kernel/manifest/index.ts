@@ -94,6 +94,16 @@ function wasmManifest(name: string): KernelManifest | undefined {
   return m;
 }
 
+/** The `<version>@wasm` names: every built-in version with a wasm core, oldest first. */
+export function wasmCoreNames(): string[] {
+  return BUILTIN_MANIFESTS.filter((m) => m.kind === 'version' && m.allocator.wasm).map((m) => m.name + WASM_SUFFIX);
+}
+
+/** The version a `<version>@wasm` name is the core of; the name itself otherwise. */
+export function baseOfWasm(name: string): string {
+  return name.endsWith(WASM_SUFFIX) && wasmManifest(name) ? name.slice(0, -WASM_SUFFIX.length) : name;
+}
+
 /** The manifest of that name (a built-in name, `<version>@wasm`, or a loaded file's name), or undefined. */
 export function findManifest(name: string): KernelManifest | undefined {
   return byName.get(name) ?? wasmManifest(name);

@@ -11,7 +11,8 @@ import { IS_ERR } from '../../kernel/include/linux/errno';
 import { parseHex, ulong } from '../../kernel/include/u64';
 import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index';
+import { baseOfWasm, BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index';
+import { isErrPtr, wasm_allocator, WasmCore } from '../../kernel/mm/vmalloc/wasm/binding';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { buildNative, hasNativeSide, runNative, writePacked } from './native';
@@ -135,7 +136,8 @@ export type NativeHere = { nsPerOp: number; touchesPerAlloc: number; ratio: numb
  * Best of `repeat` replays of the stream by the version's C side, and the
  * port's ratio to it; undefined for versions without a C side.
  */
-export function nativeHere(version: string, s: OpStream, portNsPerOp: number, repeat: number): NativeHere | undefined {
+export function nativeHere(port: string, s: OpStream, portNsPerOp: number, repeat: number): NativeHere | undefined {
+  const version = baseOfWasm(port); // a wasm core is timed against its version's C
   if (!hasNativeSide(version)) return undefined;
   const built = buildNative(version);
   if ('missing' in built) return { missing: built.missing };
@@ -151,9 +153,58 @@ export function nativeHere(version: string, s: OpStream, portNsPerOp: number, re
   return { nsPerOp, touchesPerAlloc: touches / s.nallocs, ratio: portNsPerOp / nsPerOp };
 }
 
-/** Replay a stream once through a fresh allocator of the given version. */
+/**
+ * Replay a stream once through a wasm core, driven through its binding as
+ * the C side's replay loop drives the C: the u64 arguments split into u32
+ * halves before the clock starts (as the C side reads them packed), areas
+ * held as their addresses, the touches inside alloc_vmap_area summed by the
+ * core and read once at the end.
+ */
+export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touches: number; ops: number } {
+  const na = s.nallocs;
+  const h = new Uint32Array(8 * na);
+  for (let k = 0; k < na; k++) {
+    let i = 8 * k;
+    for (const v of [s.size[k], s.align[k], s.vstart[k], s.vend[k]]) {
+      const hi = Math.floor(v / 4294967296);
+      h[i++] = (v - hi * 4294967296) >>> 0;
+      h[i++] = hi >>> 0;
+    }
+  }
+  const live = new Int32Array(na);
+  const { code, arg } = s;
+  const x = core.x;
+  const n = code.length;
+  const t0before = x.get_alloc_touches();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    switch (code[i]) {
+      case OP_A: {
+        const k = arg[i];
+        const j = 8 * k;
+        const va = x.op_alloc(h[j], h[j + 1], h[j + 2], h[j + 3], h[j + 4], h[j + 5], h[j + 6], h[j + 7], -1, 0xcc0);
+        if (isErrPtr(va)) throw new Error(`${s.name}: op ${i + 1}: allocation failed on ${core.id.name}`);
+        live[k] = va;
+        break;
+      }
+      case OP_F:
+        x.op_free(live[arg[i]]);
+        break;
+      case OP_L:
+        x.op_free_lazy(live[arg[i]]);
+        break;
+      default:
+        x.op_purge();
+    }
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  return { ns, touches: x.get_alloc_touches() - t0before, ops: n };
+}
+
+/** Replay a stream once through a fresh allocator of the given version (a wasm core through runStreamCore). */
 export function runStream(version: string, s: OpStream): { ns: number; touches: number; ops: number } {
   const alloc = getVersion(version).create(defaultEnv({ ncpu: 1 }));
+  if (alloc instanceof wasm_allocator) return runStreamCore(alloc.core, s);
   const live: (vmap_area_common | null)[] = new Array(s.nallocs).fill(null);
   const { code, arg, size, align, vstart, vend } = s;
   const n = code.length;
@@ -204,7 +255,7 @@ export function benchOne(goldenDir: string, version: string, stream: StreamName,
     best = Math.min(best, m.ns);
     touches = m.touches;
   }
-  const nat = NATIVE[version]?.[stream];
+  const nat = NATIVE[baseOfWasm(version)]?.[stream];
   const nsPerOp = best / s.code.length;
   return {
     version,
@@ -240,7 +291,7 @@ export function benchAllocatorsIsolated(
       });
       if (r.status !== 0) throw new Error(`bench child failed (${version}, ${stream}): ${r.stderr.trim().split('\n').pop()}`);
       const row = JSON.parse(r.stdout) as BenchRow;
-      if (hasNativeSide(version)) {
+      if (hasNativeSide(baseOfWasm(version))) {
         const file = `${goldenDir}/bench-${stream}.ops.gz`;
         parsed ??= parseOpStream(file, readText(file));
         row.here = nativeHere(version, parsed, row.nsPerOp, opts.repeat ?? 1);
@@ -271,7 +322,7 @@ export function benchAllocators(
         best = Math.min(best, m.ns);
         touches = m.touches;
       }
-      const nat = NATIVE[version]?.[stream];
+      const nat = NATIVE[baseOfWasm(version)]?.[stream];
       const nsPerOp = best / s.code.length;
       rows.push({
         version,

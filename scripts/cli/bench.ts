@@ -10,6 +10,7 @@
 
 import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from '../bench/allocator';
 import { progress } from './progress';
+import { WASM_SUFFIX, wasmCoreNames } from '../../kernel/manifest/index';
 
 export interface BenchOptions {
   json?: boolean;
@@ -21,8 +22,24 @@ export interface BenchOptions {
   self?: string;
 }
 
+/**
+ * The versions to bench, each with its wasm core (`<version>@wasm`) right
+ * after it when it has one, so that the port, the core and the same-run C
+ * stand side by side.
+ */
+export function withWasmCores(versions: readonly string[]): string[] {
+  const cores = new Set(wasmCoreNames());
+  const out: string[] = [];
+  for (const v of versions) {
+    if (!out.includes(v)) out.push(v);
+    const w = v + WASM_SUFFIX;
+    if (cores.has(w) && !out.includes(w)) out.push(w);
+  }
+  return out;
+}
+
 export function benchCommand(opts: BenchOptions, out: (s: string) => void): BenchRow[] {
-  const versions = opts.kernel ?? [];
+  const versions = withWasmCores(opts.kernel ?? []);
   const streams = opts.stream ?? [...STREAMS];
   const bar = progress(!opts.json);
   bar.start(versions.length * streams.length, '');

@@ -41,6 +41,7 @@ import {
   flush_cache_vunmap,
   flush_tlb_kernel_range,
   kmem_cache_alloc as slab_alloc,
+  kmem_cache_zalloc as slab_zalloc,
   kmem_cache_free as slab_free,
   mutex_lock,
   mutex_unlock,
@@ -122,6 +123,11 @@ function list_entry(l: list_head): vmap_area {
 @inline
 function kmem_cache_alloc(gfp_mask: i32): vmap_area | null {
   return changetype<vmap_area | null>(slab_alloc(offsetof<vmap_area>(), gfp_mask));
+}
+
+@inline
+function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
+  return changetype<vmap_area | null>(slab_zalloc(offsetof<vmap_area>(), gfp_mask));
 }
 
 @inline
@@ -898,7 +904,7 @@ function vmap_init_free_space(): void {
   // list_for_each_entry(busy, &vmap_area_list, list)
   for (busy = list_entry(vmap_area_list.next); busy.list !== vmap_area_list; busy = list_entry(busy.list.next)) {
     if (busy.va_start - vmap_start > 0) {
-      free = kmem_cache_alloc(GFP_NOWAIT); // kmem_cache_zalloc
+      free = kmem_cache_zalloc(GFP_NOWAIT);
       if (!WARN_ON_ONCE(!free, 'vmap_init_free_space', '!free')) {
         free!.va_start = vmap_start;
         free!.va_end = busy.va_start;
@@ -911,7 +917,7 @@ function vmap_init_free_space(): void {
   }
 
   if (vmap_end - vmap_start > 0) {
-    free = kmem_cache_alloc(GFP_NOWAIT); // kmem_cache_zalloc
+    free = kmem_cache_zalloc(GFP_NOWAIT);
     if (!WARN_ON_ONCE(!free, 'vmap_init_free_space', '!free', 2)) {
       free!.va_start = vmap_start;
       free!.va_end = vmap_end;

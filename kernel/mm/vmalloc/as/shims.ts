@@ -156,18 +156,27 @@ let slab_free: usize = 0;
 
 /**
  * kmem_cache_alloc() of an object of `size` bytes (one cache per module:
- * vmap_area_cachep), zeroed; 0 when the failslab hook says so.
+ * vmap_area_cachep), not zeroed, as in the kernel; 0 when the failslab
+ * hook says so.
  */
+@inline
 export function kmem_cache_alloc(size: usize, gfp_mask: i32): usize {
   if (hooks & HOOK_SHOULD_FAILSLAB && env_should_failslab(gfp_mask)) return 0;
   let p = slab_free;
   if (p) slab_free = load<usize>(p);
   else p = heap.alloc(size);
-  memory.fill(p, 0, size);
+  return p;
+}
+
+/** kmem_cache_zalloc(): kmem_cache_alloc() and zeroed. */
+export function kmem_cache_zalloc(size: usize, gfp_mask: i32): usize {
+  const p = kmem_cache_alloc(size, gfp_mask);
+  if (p) memory.fill(p, 0, size);
   return p;
 }
 
 /** kmem_cache_free() / kfree() of a vmap_area. */
+@inline
 export function kmem_cache_free(p: usize): void {
   store<usize>(p, slab_free);
   slab_free = p;

@@ -67,6 +67,7 @@ interface CoreExports {
   op_free_lazy(va: number): void;
   op_purge(): void;
   get_touches(): number;
+  get_alloc_touches(): number;
   put_touches(t: number): void;
   get_lazy_nr(): number;
   get_lazy_max_pages(): number;
