@@ -73,6 +73,7 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON array of results')
     .option('-q, --quiet', 'print only divergences and errors')
     .option('--check', 'also check every allocator invariant after every op')
+    .option('--wasm', 'replay on each version\'s wasm core (AssemblyScript, <version>@wasm: linux-2.6.35, linux-6.1) instead of its TypeScript port')
     .option('--tracefs <trace>', 'instead: replay a real kernel\'s tracefs vmalloc trace (plain or gzip) from --before')
     .option('--before <vmallocinfo>', 'with --tracefs: /proc/vmallocinfo read just before recording')
     .option('--after <vmallocinfo>', 'with --tracefs: /proc/vmallocinfo read just after, to compare the end state')
@@ -84,7 +85,7 @@ export function buildProgram(): Command {
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
       return n;
     })
-    .action((files: string[], o: { json?: boolean; quiet?: boolean; check?: boolean; tracefs?: string; before?: string; after?: string; kernel?: string[]; cpus?: number; html?: string; inferPools?: boolean }) => {
+    .action((files: string[], o: { json?: boolean; quiet?: boolean; check?: boolean; wasm?: boolean; tracefs?: string; before?: string; after?: string; kernel?: string[]; cpus?: number; html?: string; inferPools?: boolean }) => {
       if (o.tracefs !== undefined || o.before !== undefined) {
         if (o.tracefs === undefined || o.before === undefined || files.length) {
           err('vmapsim: replay --tracefs TRACE --before VMALLOCINFO takes no golden trace files and needs both options');
