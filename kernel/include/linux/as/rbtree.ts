@@ -70,12 +70,13 @@ export function RB_EMPTY_ROOT(root: rb_root): bool {
   return root.rb_node === null;
 }
 
-/** RB_EMPTY_NODE(node): a node not in a tree is its own parent. */
+/** RB_EMPTY_NODE(node) of 3.5+: a node not in a tree has its own address as its packed word (2.6.35's is in its lib file). */
 @inline
 export function RB_EMPTY_NODE(node: rb_node): bool {
   return node.__rb_parent_color == changetype<usize>(node);
 }
 
+/** RB_CLEAR_NODE(node) of 3.5+. */
 @inline
 export function RB_CLEAR_NODE(node: rb_node): void {
   node.__rb_parent_color = changetype<usize>(node);

@@ -6,9 +6,12 @@
  * same rotations and recolouring as ../linux-2.6.35.ts, over the packed
  * parent/colour word of C.
  *
- * Text read: rivsidn/linux-2.6.35.6 lib/rbtree.c and include/linux/rbtree.h
- * (docs/sources.md). The rb_augment_* helpers are not used by vmalloc and
- * are not ported.
+ * Text: transcribed from the TypeScript port ../linux-2.6.35.ts (read as
+ * docs/sources.md says); the packed-word helpers (rb_parent, rb_set_parent,
+ * rb_set_color, rb_set_red/black, RB_EMPTY_NODE, RB_CLEAR_NODE) as that
+ * era's include/linux/rbtree.h defines them, checked against copies in the
+ * public code index (e.g. id 1125099058). The rb_augment_* helpers are not
+ * used by vmalloc and are not ported.
  */
 
 import {
@@ -36,6 +39,18 @@ export function rb_set_parent(rb: rb_node, p: rb_node | null): void {
 @inline
 export function rb_set_color(rb: rb_node, color: usize): void {
   rb.__rb_parent_color = (rb.__rb_parent_color & ~(1 as usize)) | color;
+}
+
+/** RB_EMPTY_NODE(node): (rb_parent(node) == node), the colour ignored. */
+@inline
+export function RB_EMPTY_NODE(node: rb_node): bool {
+  return rb_parent(node) === node;
+}
+
+/** RB_CLEAR_NODE(node): (rb_set_parent(node, node)), the colour kept. */
+@inline
+export function RB_CLEAR_NODE(node: rb_node): void {
+  rb_set_parent(node, node);
 }
 
 function __rb_rotate_left(node: rb_node, root: rb_root): void {

@@ -5,10 +5,11 @@
  * include/linux/rbtree_augmented.h, as of linux-6.1: the twin of
  * ../linux-6.1.ts over the packed `__rb_parent_color` word of C.
  *
- * Text read: Debian linux-source-6.1 6.1.192-2 (linux-source-6.1.tar.xz),
- *   lib/rbtree.c and include/linux/rbtree_augmented.h; checked against
- *   Debian's linux-source-6.12 (unchanged in these functions apart from
- *   WRITE_ONCE). docs/sources.md.
+ * Text: transcribed from the TypeScript port ../linux-6.1.ts (read in
+ *   Debian linux-source-6.1 6.1.192-2), with the packed-word helpers and
+ *   __rb_erase_augmented checked against Debian's linux-source-6.12
+ *   lib/rbtree.c and include/linux/rbtree_augmented.h (unchanged there but
+ *   for WRITE_ONCE). docs/sources.md.
  *
  * struct rb_augment_callbacks is a class of three function references,
  * called indirectly as C calls them; the functions C declares

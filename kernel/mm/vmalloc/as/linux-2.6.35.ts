@@ -10,8 +10,10 @@
  *
  * Version: linux-2.6.35 (2.6.35.6 stable; the allocator section matches 2.6.35).
  * Upstream path: mm/vmalloc.c.
- * Text read: rivsidn/linux-2.6.35.6 @ fd946834f25594d97f39db165c34a27257fb0406,
- *   mm/vmalloc.c (public code index id 38332888255); docs/sources.md.
+ * Text: transcribed function for function from the TypeScript port
+ *   ../linux-2.6.35.ts, whose text was read at rivsidn/linux-2.6.35.6 @
+ *   fd946834f255, mm/vmalloc.c (public code index id 38332888255);
+ *   docs/sources.md#kernel-texts-read.
  * BUG sites carry the function and condition; the line comes from the
  * manifest (kernel/manifest/linux-2.6.35.ts), as for the TypeScript port.
  *
@@ -21,8 +23,8 @@
  */
 
 import { INIT_LIST_HEAD, list_add_rcu, list_add_tail, list_del_rcu, list_head } from '../../../include/linux/as/list';
-import { RB_CLEAR_NODE, RB_EMPTY_NODE, rb_deref, rb_left_link, rb_link_node, rb_node, rb_right_link, rb_root, rb_root_link } from '../../../include/linux/as/rbtree';
-import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../../lib/rbtree/as/linux-2.6.35';
+import { rb_deref, rb_left_link, rb_link_node, rb_node, rb_right_link, rb_root, rb_root_link } from '../../../include/linux/as/rbtree';
+import { RB_CLEAR_NODE, RB_EMPTY_NODE, rb_erase, rb_insert_color, rb_next, rb_prev } from '../../../lib/rbtree/as/linux-2.6.35';
 import {
   BUG_ON,
   EBUSY,

@@ -8,12 +8,13 @@
  * for what AssemblyScript lacks are in docs/wasm.md.
  *
  * Version: linux-6.1 (Debian 6.1.192-2). Upstream path: mm/vmalloc.c.
- * Text read: Debian package linux-source-6.1, version 6.1.192-2
- *   (linux-source-6.1.tar.xz): mm/vmalloc.c ("Global kva allocator",
- *   lines 797-1927, and vmap_init_free_space at 2433),
- *   include/linux/vmalloc.h (struct vmap_area), include/linux/rbtree_augmented.h
- *   (RB_DECLARE_CALLBACKS_MAX); docs/sources.md. The text is not committed;
- *   the comments here are paraphrases.
+ * Text: transcribed function for function from the TypeScript port
+ *   ../linux-6.1.ts, whose text was read in Debian's linux-source-6.1
+ *   6.1.192-2: mm/vmalloc.c ("Global kva allocator", lines 797-1927, and
+ *   vmap_init_free_space at 2433), include/linux/vmalloc.h,
+ *   include/linux/rbtree_augmented.h (RB_DECLARE_CALLBACKS_MAX);
+ *   docs/sources.md. The text is not committed; the comments here are
+ *   paraphrases.
  * BUG/WARN sites carry the function and condition; the line comes from the
  * manifest (kernel/manifest/linux-6.1.ts).
  *
