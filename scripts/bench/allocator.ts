@@ -117,6 +117,11 @@ export interface BenchRow {
   ops: number;
   nsPerOp: number;
   touchesPerAlloc: number;
+  /**
+   * A wasm core only: the best ns/op with the replay loop inside
+   * WebAssembly (runStreamCoreLoop), no boundary crossing per operation.
+   */
+  loopNsPerOp?: number;
   /** ratio to the native figure (nsPerOp / native nsPerOp), if known */
   ratio: number | null;
   nativeNsPerOp: number | null;
@@ -201,6 +206,39 @@ export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touche
   return { ns, touches: x.get_alloc_touches() - t0before, ops: n };
 }
 
+/**
+ * Replay a stream once through a wasm core with the replay loop inside
+ * WebAssembly (the core's run_stream, the twin of the C side's replay.h):
+ * the stream is copied into linear memory before the clock starts, and no
+ * call crosses the boundary per operation. What the core costs without
+ * the binding's per-call price.
+ */
+export function runStreamCoreLoop(core: WasmCore, s: OpStream): { ns: number; touches: number; ops: number } {
+  const n = s.code.length;
+  const na = s.nallocs;
+  const x = core.x;
+  const pCode = x.scratch_alloc(n);
+  const pArg = x.scratch_alloc(4 * n);
+  const pVals = x.scratch_alloc(32 * na);
+  const pLive = x.scratch_alloc(4 * na);
+  const buf = x.memory.buffer;
+  new Uint8Array(buf, pCode, n).set(s.code);
+  new Uint32Array(buf, pArg, n).set(s.arg);
+  const v = new BigUint64Array(buf, pVals, 4 * na);
+  for (let k = 0; k < na; k++) {
+    v[4 * k] = BigInt.asUintN(64, BigInt(s.size[k]));
+    v[4 * k + 1] = BigInt.asUintN(64, BigInt(s.align[k]));
+    v[4 * k + 2] = BigInt.asUintN(64, BigInt(s.vstart[k]));
+    v[4 * k + 3] = BigInt.asUintN(64, BigInt(s.vend[k]));
+  }
+  const before = x.get_alloc_touches();
+  const t0 = process.hrtime.bigint();
+  const failed = x.run_stream(pCode, pArg, pVals, pLive, n);
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (failed) throw new Error(`${s.name}: op ${failed}: allocation failed on ${core.id.name}`);
+  return { ns, touches: x.get_alloc_touches() - before, ops: n };
+}
+
 /** Replay a stream once through a fresh allocator of the given version (a wasm core through runStreamCore). */
 export function runStream(version: string, s: OpStream): { ns: number; touches: number; ops: number } {
   const alloc = getVersion(version).create(defaultEnv({ ncpu: 1 }));
@@ -257,11 +295,21 @@ export function benchOne(goldenDir: string, version: string, stream: StreamName,
   }
   const nat = NATIVE[baseOfWasm(version)]?.[stream];
   const nsPerOp = best / s.code.length;
+  let loopNsPerOp: number | undefined;
+  if (baseOfWasm(version) !== version) {
+    let bestLoop = Infinity;
+    for (let r = 0; r < repeat; r++) {
+      const a = getVersion(version).create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
+      bestLoop = Math.min(bestLoop, runStreamCoreLoop(a.core, s).ns);
+    }
+    loopNsPerOp = bestLoop / s.code.length;
+  }
   return {
     version,
     stream,
     ops: s.code.length,
     nsPerOp,
+    ...(loopNsPerOp !== undefined ? { loopNsPerOp } : {}),
     touchesPerAlloc: touches / s.nallocs,
     ratio: nat ? nsPerOp / nat.nsPerOp : null,
     nativeNsPerOp: nat?.nsPerOp ?? null,
@@ -343,7 +391,9 @@ export function benchAllocators(
 /** A table of benchmark rows; "C here" columns when a row has a same-run native figure. */
 export function formatBench(rows: BenchRow[]): string {
   const withHere = rows.some((r) => r.here);
-  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native', ...(withHere ? ['C here', 'x C here'] : [])];
+  const withLoop = rows.some((r) => r.loopNsPerOp !== undefined);
+  const hereNs = (r: BenchRow): number | null => (r.here && 'nsPerOp' in r.here ? r.here.nsPerOp : null);
+  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native', ...(withHere ? ['C here', 'x C here'] : []), ...(withLoop ? ['wasm loop', 'x C here'] : [])];
   const body = rows.map((r) => [
     r.version,
     r.stream,
@@ -353,6 +403,11 @@ export function formatBench(rows: BenchRow[]): string {
     r.touchesPerAlloc.toFixed(1),
     r.nativeTouchesPerAlloc?.toFixed(1) ?? '-',
     ...(withHere ? (r.here && 'nsPerOp' in r.here ? [r.here.nsPerOp.toFixed(0), `${r.here.ratio.toFixed(2)}x`] : ['-', '-']) : []),
+    ...(withLoop
+      ? r.loopNsPerOp !== undefined
+        ? [r.loopNsPerOp.toFixed(0), hereNs(r) !== null ? `${(r.loopNsPerOp / (hereNs(r) as number)).toFixed(2)}x` : '-']
+        : ['-', '-']
+      : []),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
@@ -361,6 +416,8 @@ export function formatBench(rows: BenchRow[]): string {
     notes.push(
       '"native": the kernel\'s code on a machine of this class (the issues\' figures); "C here": the same code compiled here with gcc -O2, replayed in this run (scripts/bench/native/).',
     );
+  if (withLoop)
+    notes.push('<version>@wasm: the wasm core (docs/wasm.md), driven per operation through its binding (ns/op) and with the replay loop inside WebAssembly like the C side\'s ("wasm loop").');
   for (const r of rows) {
     if (r.here && 'nsPerOp' in r.here && r.nativeTouchesPerAlloc !== null && r.here.touchesPerAlloc.toFixed(1) !== r.nativeTouchesPerAlloc.toFixed(1))
       notes.push(`${r.version} ${r.stream}: the C side touched ${r.here.touchesPerAlloc.toFixed(1)} per allocation, not ${r.nativeTouchesPerAlloc.toFixed(1)}: its figure is not the kernel's`);

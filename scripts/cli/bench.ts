@@ -58,11 +58,12 @@ export function benchCommand(opts: BenchOptions, out: (s: string) => void): Benc
  * `vmapsim bench --json`: an array of {version, stream, nsPerOp,
  * touchesPerAlloc}, and where the version has a C side, cHere: {nsPerOp,
  * touchesPerAlloc, ratio} (the kernel's code compiled here, same run) or
- * cHere: {missing} (why it could not be built).
+ * cHere: {missing} (why it could not be built); a wasm core also has
+ * wasmLoopNsPerOp (the replay loop inside WebAssembly).
  */
 export function benchJson(rows: readonly BenchRow[]): string {
   return JSON.stringify(
-    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.here ? { cHere: r.here } : {}) })),
+    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.loopNsPerOp !== undefined ? { wasmLoopNsPerOp: r.loopNsPerOp } : {}), ...(r.here ? { cHere: r.here } : {}) })),
     null,
     2,
   );

@@ -47,6 +47,44 @@ export function get_alloc_touches(): f64 {
   return <f64>alloc_touches;
 }
 
+/** Linear memory for the binding to fill (a bench stream); never freed. */
+export function scratch_alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+/**
+ * Replay a bench stream held in linear memory, as the C side's replay.h
+ * does: code[i] (0 a, 1 f, 2 l, 3 p), arg[i] (u32: the allocation's index),
+ * per allocation size, align, vstart, vend (u64 each), and live[] (usize
+ * per allocation) for the areas. 0 when every allocation succeeded, else
+ * 1 + the index of the op that failed.
+ */
+export function run_stream(code: usize, arg: usize, vals: usize, live: usize, n: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    const k = <usize>load<u32>(arg + (<usize>i << 2));
+    switch (load<u8>(code + <usize>i)) {
+      case 0: {
+        const v = vals + (k << 5);
+        const t0 = touches;
+        const va = alloc_vmap_area(load<u64>(v), load<u64>(v, 8), load<u64>(v, 16), load<u64>(v, 24), -1, 0xcc0);
+        alloc_touches += touches - t0;
+        if (va >= <usize>-4095) return i + 1;
+        store<usize>(live + (k << 2), va);
+        break;
+      }
+      case 1:
+        free_vmap_area(changetype<vmap_area>(load<usize>(live + (k << 2))));
+        break;
+      case 2:
+        free_unmap_vmap_area(changetype<vmap_area>(load<usize>(live + (k << 2))));
+        break;
+      default:
+        purge_vmap_area_lazy();
+    }
+  }
+  return 0;
+}
+
 export function op_find(a_lo: u32, a_hi: u32): usize {
   return changetype<usize>(find_vmap_area(u64_of(a_lo, a_hi)));
 }

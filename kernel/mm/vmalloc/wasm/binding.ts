@@ -75,6 +75,8 @@ interface CoreExports {
   list_next(which: number, va: number): number;
   area_lazy(va: number): number;
   run_work?(work: number): void;
+  scratch_alloc(bytes: number): number;
+  run_stream(code: number, arg: number, vals: number, live: number, n: number): number;
 }
 
 const TWO_32 = 4294967296;
