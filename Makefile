@@ -2,7 +2,7 @@
 NPM ?= npm
 STAMP := node_modules/.install-stamp
 
-.PHONY: all install build run test bench clean chromium
+.PHONY: all install build wasm run test bench clean chromium
 
 all: build
 
@@ -12,7 +12,19 @@ $(STAMP): package.json package-lock.json
 
 install: $(STAMP)
 
-build: install
+# The wasm cores (AssemblyScript, docs/wasm.md): one module per version with a
+# core, rebuilt when any AssemblyScript source changes (the binding also
+# rebuilds a stale core at load).
+AS_SRC := $(wildcard kernel/include/linux/as/*.ts kernel/lib/rbtree/as/*.ts kernel/mm/vmalloc/as/*.ts)
+WASM_CORES := $(patsubst kernel/mm/vmalloc/as/%.exports.ts,dist/wasm/%.wasm,$(wildcard kernel/mm/vmalloc/as/*.exports.ts))
+
+dist/wasm/%.wasm: kernel/mm/vmalloc/as/%.exports.ts $(AS_SRC) $(STAMP)
+	@mkdir -p dist/wasm
+	npx asc $< -o $@ --runtime stub -O3 --noAssert --disableWarning
+
+wasm: $(WASM_CORES)
+
+build: install $(WASM_CORES)
 	npx tsc -p tsconfig.json
 	@chmod +x dist/scripts/vmapsim.js
 	@ln -sf ../../dist/scripts/vmapsim.js node_modules/.bin/vmapsim

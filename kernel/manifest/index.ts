@@ -54,14 +54,64 @@ export function manifests(): readonly KernelManifest[] {
   return loaded.length ? [...BUILTIN_MANIFESTS, ...loaded] : BUILTIN_MANIFESTS;
 }
 
-/** The manifest of that name (a built-in name or a loaded file's name), or undefined. */
+/**
+ * The suffix that selects an allocator's wasm core: `linux-2.6.35@wasm` is
+ * linux-2.6.35 with its allocator compiled from AssemblyScript
+ * (kernel/mm/vmalloc/as/, docs/wasm.md). A name, not a flag, because every
+ * command already takes kernels by name: `replay`, `bench` and `check`
+ * accept it where they accept the version.
+ */
+export const WASM_SUFFIX = '@wasm';
+
+const wasmByName = new Map<string, KernelManifest>();
+
+/**
+ * The manifest of `<name>@wasm`: the version's, with the wasm core as its
+ * allocator, kind 'version' (its golden traces are the version's), no
+ * machine and no API layer (the API layers drive the TypeScript ports'
+ * objects) and no C side of its own. Undefined if the base has no core.
+ */
+function wasmManifest(name: string): KernelManifest | undefined {
+  if (!name.endsWith(WASM_SUFFIX)) return undefined;
+  let m = wasmByName.get(name);
+  if (m) return m;
+  const base = byName.get(name.slice(0, -WASM_SUFFIX.length));
+  const wasm = base?.allocator.wasm;
+  if (!base || !wasm || base.kind !== 'version') return undefined;
+  const id = { name, lines: base.allocator.lines ?? {} };
+  m = {
+    ...base,
+    name,
+    description: `${base.name} with its allocator as a wasm core (AssemblyScript, kernel/mm/vmalloc/as/${base.name}.ts)`,
+    allocatorOf: name,
+    file: `kernel/mm/vmalloc/as/${base.name}.ts`,
+    allocator: { ...base.allocator, create: (env) => wasm.create(env, id) },
+    machine: undefined,
+    apiLayer: undefined,
+    native: undefined,
+  };
+  wasmByName.set(name, m);
+  return m;
+}
+
+/** The `<version>@wasm` names: every built-in version with a wasm core, oldest first. */
+export function wasmCoreNames(): string[] {
+  return BUILTIN_MANIFESTS.filter((m) => m.kind === 'version' && m.allocator.wasm).map((m) => m.name + WASM_SUFFIX);
+}
+
+/** The version a `<version>@wasm` name is the core of; the name itself otherwise. */
+export function baseOfWasm(name: string): string {
+  return name.endsWith(WASM_SUFFIX) && wasmManifest(name) ? name.slice(0, -WASM_SUFFIX.length) : name;
+}
+
+/** The manifest of that name (a built-in name, `<version>@wasm`, or a loaded file's name), or undefined. */
 export function findManifest(name: string): KernelManifest | undefined {
-  return byName.get(name);
+  return byName.get(name) ?? wasmManifest(name);
 }
 
 /** The manifest of that name; throws with the known names otherwise. */
 export function getManifest(name: string): KernelManifest {
-  const m = byName.get(name);
+  const m = findManifest(name);
   if (!m) throw new Error(`unknown kernel "${name}" (known: ${manifests().map((x) => x.name).join(', ')})`);
   return m;
 }
@@ -93,7 +143,7 @@ export function attachCaps<T extends VmapAllocator>(a: T, caps: AllocatorCaps): 
 
 /** The capabilities of an allocator: its own if attached, else those of the manifest its version names; null if neither. */
 export function capsOf(a: VmapAllocator): AllocatorCaps | null {
-  return attached.get(a) ?? byName.get(a.version)?.allocator.caps ?? null;
+  return attached.get(a) ?? findManifest(a.version)?.allocator.caps ?? null;
 }
 
 /** Build the allocator of a manifest, with the manifest's capabilities attached. */

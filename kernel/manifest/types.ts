@@ -95,6 +95,11 @@ export interface AllocatorPart {
   readonly caps: AllocatorCaps;
   /** BUG_ON/WARN_ON sites: "function:condition" -> that version's upstream line. */
   readonly lines?: Readonly<Record<string, number>>;
+  /**
+   * The allocator's wasm core (kernel/mm/vmalloc/as/, docs/wasm.md), if it
+   * has one: selected as the kernel `<name>@wasm` (WASM_SUFFIX).
+   */
+  readonly wasm?: { readonly create: (env: VmallocEnv, id: { readonly name: string; readonly lines: Readonly<Record<string, number>> }) => VmapAllocator };
 }
 
 /** An API layer (the vm_struct, vmap-block and vfree code of an era) this manifest defines. */

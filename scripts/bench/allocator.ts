@@ -11,7 +11,8 @@ import { IS_ERR } from '../../kernel/include/linux/errno';
 import { parseHex, ulong } from '../../kernel/include/u64';
 import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index';
+import { baseOfWasm, BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index';
+import { isErrPtr, wasm_allocator, WasmCore } from '../../kernel/mm/vmalloc/wasm/binding';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { buildNative, hasNativeSide, runNative, writePacked } from './native';
@@ -116,6 +117,11 @@ export interface BenchRow {
   ops: number;
   nsPerOp: number;
   touchesPerAlloc: number;
+  /**
+   * A wasm core only: the best ns/op with the replay loop inside
+   * WebAssembly (runStreamCoreLoop), no boundary crossing per operation.
+   */
+  loopNsPerOp?: number;
   /** ratio to the native figure (nsPerOp / native nsPerOp), if known */
   ratio: number | null;
   nativeNsPerOp: number | null;
@@ -135,7 +141,8 @@ export type NativeHere = { nsPerOp: number; touchesPerAlloc: number; ratio: numb
  * Best of `repeat` replays of the stream by the version's C side, and the
  * port's ratio to it; undefined for versions without a C side.
  */
-export function nativeHere(version: string, s: OpStream, portNsPerOp: number, repeat: number): NativeHere | undefined {
+export function nativeHere(port: string, s: OpStream, portNsPerOp: number, repeat: number): NativeHere | undefined {
+  const version = baseOfWasm(port); // a wasm core is timed against its version's C
   if (!hasNativeSide(version)) return undefined;
   const built = buildNative(version);
   if ('missing' in built) return { missing: built.missing };
@@ -151,9 +158,91 @@ export function nativeHere(version: string, s: OpStream, portNsPerOp: number, re
   return { nsPerOp, touchesPerAlloc: touches / s.nallocs, ratio: portNsPerOp / nsPerOp };
 }
 
-/** Replay a stream once through a fresh allocator of the given version. */
+/**
+ * Replay a stream once through a wasm core, driven through its binding as
+ * the C side's replay loop drives the C: the u64 arguments split into u32
+ * halves before the clock starts (as the C side reads them packed), areas
+ * held as their addresses, the touches inside alloc_vmap_area summed by the
+ * core and read once at the end.
+ */
+export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touches: number; ops: number } {
+  const na = s.nallocs;
+  const h = new Uint32Array(8 * na);
+  for (let k = 0; k < na; k++) {
+    let i = 8 * k;
+    for (const v of [s.size[k], s.align[k], s.vstart[k], s.vend[k]]) {
+      const hi = Math.floor(v / 4294967296);
+      h[i++] = (v - hi * 4294967296) >>> 0;
+      h[i++] = hi >>> 0;
+    }
+  }
+  const live = new Int32Array(na);
+  const { code, arg } = s;
+  const x = core.x;
+  const n = code.length;
+  const t0before = x.get_alloc_touches();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    switch (code[i]) {
+      case OP_A: {
+        const k = arg[i];
+        const j = 8 * k;
+        const va = x.op_alloc(h[j], h[j + 1], h[j + 2], h[j + 3], h[j + 4], h[j + 5], h[j + 6], h[j + 7], -1, 0xcc0);
+        if (isErrPtr(va)) throw new Error(`${s.name}: op ${i + 1}: allocation failed on ${core.id.name}`);
+        live[k] = va;
+        break;
+      }
+      case OP_F:
+        x.op_free(live[arg[i]]);
+        break;
+      case OP_L:
+        x.op_free_lazy(live[arg[i]]);
+        break;
+      default:
+        x.op_purge();
+    }
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  return { ns, touches: x.get_alloc_touches() - t0before, ops: n };
+}
+
+/**
+ * Replay a stream once through a wasm core with the replay loop inside
+ * WebAssembly (the core's run_stream, the twin of the C side's replay.h):
+ * the stream is copied into linear memory before the clock starts, and no
+ * call crosses the boundary per operation. What the core costs without
+ * the binding's per-call price.
+ */
+export function runStreamCoreLoop(core: WasmCore, s: OpStream): { ns: number; touches: number; ops: number } {
+  const n = s.code.length;
+  const na = s.nallocs;
+  const x = core.x;
+  const pCode = x.scratch_alloc(n);
+  const pArg = x.scratch_alloc(4 * n);
+  const pVals = x.scratch_alloc(32 * na);
+  const pLive = x.scratch_alloc(4 * na);
+  const buf = x.memory.buffer;
+  new Uint8Array(buf, pCode, n).set(s.code);
+  new Uint32Array(buf, pArg, n).set(s.arg);
+  const v = new BigUint64Array(buf, pVals, 4 * na);
+  for (let k = 0; k < na; k++) {
+    v[4 * k] = BigInt.asUintN(64, BigInt(s.size[k]));
+    v[4 * k + 1] = BigInt.asUintN(64, BigInt(s.align[k]));
+    v[4 * k + 2] = BigInt.asUintN(64, BigInt(s.vstart[k]));
+    v[4 * k + 3] = BigInt.asUintN(64, BigInt(s.vend[k]));
+  }
+  const before = x.get_alloc_touches();
+  const t0 = process.hrtime.bigint();
+  const failed = x.run_stream(pCode, pArg, pVals, pLive, n);
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (failed) throw new Error(`${s.name}: op ${failed}: allocation failed on ${core.id.name}`);
+  return { ns, touches: x.get_alloc_touches() - before, ops: n };
+}
+
+/** Replay a stream once through a fresh allocator of the given version (a wasm core through runStreamCore). */
 export function runStream(version: string, s: OpStream): { ns: number; touches: number; ops: number } {
   const alloc = getVersion(version).create(defaultEnv({ ncpu: 1 }));
+  if (alloc instanceof wasm_allocator) return runStreamCore(alloc.core, s);
   const live: (vmap_area_common | null)[] = new Array(s.nallocs).fill(null);
   const { code, arg, size, align, vstart, vend } = s;
   const n = code.length;
@@ -204,13 +293,23 @@ export function benchOne(goldenDir: string, version: string, stream: StreamName,
     best = Math.min(best, m.ns);
     touches = m.touches;
   }
-  const nat = NATIVE[version]?.[stream];
+  const nat = NATIVE[baseOfWasm(version)]?.[stream];
   const nsPerOp = best / s.code.length;
+  let loopNsPerOp: number | undefined;
+  if (baseOfWasm(version) !== version) {
+    let bestLoop = Infinity;
+    for (let r = 0; r < repeat; r++) {
+      const a = getVersion(version).create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
+      bestLoop = Math.min(bestLoop, runStreamCoreLoop(a.core, s).ns);
+    }
+    loopNsPerOp = bestLoop / s.code.length;
+  }
   return {
     version,
     stream,
     ops: s.code.length,
     nsPerOp,
+    ...(loopNsPerOp !== undefined ? { loopNsPerOp } : {}),
     touchesPerAlloc: touches / s.nallocs,
     ratio: nat ? nsPerOp / nat.nsPerOp : null,
     nativeNsPerOp: nat?.nsPerOp ?? null,
@@ -240,7 +339,7 @@ export function benchAllocatorsIsolated(
       });
       if (r.status !== 0) throw new Error(`bench child failed (${version}, ${stream}): ${r.stderr.trim().split('\n').pop()}`);
       const row = JSON.parse(r.stdout) as BenchRow;
-      if (hasNativeSide(version)) {
+      if (hasNativeSide(baseOfWasm(version))) {
         const file = `${goldenDir}/bench-${stream}.ops.gz`;
         parsed ??= parseOpStream(file, readText(file));
         row.here = nativeHere(version, parsed, row.nsPerOp, opts.repeat ?? 1);
@@ -271,7 +370,7 @@ export function benchAllocators(
         best = Math.min(best, m.ns);
         touches = m.touches;
       }
-      const nat = NATIVE[version]?.[stream];
+      const nat = NATIVE[baseOfWasm(version)]?.[stream];
       const nsPerOp = best / s.code.length;
       rows.push({
         version,
@@ -292,7 +391,9 @@ export function benchAllocators(
 /** A table of benchmark rows; "C here" columns when a row has a same-run native figure. */
 export function formatBench(rows: BenchRow[]): string {
   const withHere = rows.some((r) => r.here);
-  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native', ...(withHere ? ['C here', 'x C here'] : [])];
+  const withLoop = rows.some((r) => r.loopNsPerOp !== undefined);
+  const hereNs = (r: BenchRow): number | null => (r.here && 'nsPerOp' in r.here ? r.here.nsPerOp : null);
+  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native', ...(withHere ? ['C here', 'x C here'] : []), ...(withLoop ? ['wasm loop', 'x C here'] : [])];
   const body = rows.map((r) => [
     r.version,
     r.stream,
@@ -302,6 +403,11 @@ export function formatBench(rows: BenchRow[]): string {
     r.touchesPerAlloc.toFixed(1),
     r.nativeTouchesPerAlloc?.toFixed(1) ?? '-',
     ...(withHere ? (r.here && 'nsPerOp' in r.here ? [r.here.nsPerOp.toFixed(0), `${r.here.ratio.toFixed(2)}x`] : ['-', '-']) : []),
+    ...(withLoop
+      ? r.loopNsPerOp !== undefined
+        ? [r.loopNsPerOp.toFixed(0), hereNs(r) !== null ? `${(r.loopNsPerOp / (hereNs(r) as number)).toFixed(2)}x` : '-']
+        : ['-', '-']
+      : []),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
@@ -310,6 +416,8 @@ export function formatBench(rows: BenchRow[]): string {
     notes.push(
       '"native": the kernel\'s code on a machine of this class (the issues\' figures); "C here": the same code compiled here with gcc -O2, replayed in this run (scripts/bench/native/).',
     );
+  if (withLoop)
+    notes.push('<version>@wasm: the wasm core (docs/wasm.md), driven per operation through its binding (ns/op) and with the replay loop inside WebAssembly like the C side\'s ("wasm loop").');
   for (const r of rows) {
     if (r.here && 'nsPerOp' in r.here && r.nativeTouchesPerAlloc !== null && r.here.touchesPerAlloc.toFixed(1) !== r.nativeTouchesPerAlloc.toFixed(1))
       notes.push(`${r.version} ${r.stream}: the C side touched ${r.here.touchesPerAlloc.toFixed(1)} per allocation, not ${r.nativeTouchesPerAlloc.toFixed(1)}: its figure is not the kernel's`);

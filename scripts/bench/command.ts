@@ -12,6 +12,7 @@
 import type { CostTable } from '../../hw/costs';
 import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from './allocator';
 import { progress } from '../lib/progress';
+import { WASM_SUFFIX, wasmCoreNames } from '../../kernel/manifest/index';
 
 export interface BenchOptions {
   json?: boolean;
@@ -23,8 +24,24 @@ export interface BenchOptions {
   self?: string;
 }
 
+/**
+ * The versions to bench, each with its wasm core (`<version>@wasm`) right
+ * after it when it has one, so that the port, the core and the same-run C
+ * stand side by side.
+ */
+export function withWasmCores(versions: readonly string[]): string[] {
+  const cores = new Set(wasmCoreNames());
+  const out: string[] = [];
+  for (const v of versions) {
+    if (!out.includes(v)) out.push(v);
+    const w = v + WASM_SUFFIX;
+    if (cores.has(w) && !out.includes(w)) out.push(w);
+  }
+  return out;
+}
+
 export function benchCommand(opts: BenchOptions, out: (s: string) => void): BenchRow[] {
-  const versions = opts.kernel ?? [];
+  const versions = withWasmCores(opts.kernel ?? []);
   const streams = opts.stream ?? [...STREAMS];
   const bar = progress(!opts.json);
   bar.start(versions.length * streams.length, '');
@@ -47,7 +64,7 @@ export function benchCommand(opts: BenchOptions, out: (s: string) => void): Benc
  */
 export function benchJson(rows: readonly BenchRow[]): string {
   return JSON.stringify(
-    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.here ? { cHere: r.here } : {}) })),
+    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.loopNsPerOp !== undefined ? { wasmLoopNsPerOp: r.loopNsPerOp } : {}), ...(r.here ? { cHere: r.here } : {}) })),
     null,
     2,
   );

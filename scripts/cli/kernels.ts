@@ -9,7 +9,7 @@
  */
 
 import { InvalidArgumentError } from 'commander';
-import { BUILTIN_MANIFESTS, KernelManifest, manifests } from '../../kernel/manifest/index';
+import { BUILTIN_MANIFESTS, findManifest, KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index';
 import { isInputError } from '../lib/input-error';
 import { isKernelFile, loadKernelFile } from '../lib/load-kernel';
 
@@ -27,9 +27,8 @@ export type KernelRole = keyof typeof KERNEL_ROLES;
 
 /** The names a role accepts now (built-in, then loaded). */
 export function acceptedKernels(role: KernelRole): string[] {
-  return manifests()
-    .filter((m) => KERNEL_ROLES[role].accepts(m))
-    .map((m) => m.name);
+  const wasm = wasmCoreNames().map((n) => findManifest(n) as KernelManifest);
+  return [...manifests(), ...wasm].filter((m) => KERNEL_ROLES[role].accepts(m)).map((m) => m.name);
 }
 
 /** "all": the allocator versions, oldest first. */

@@ -9,6 +9,8 @@ import { progress } from '../lib/progress';
 export interface ReplayOptions {
   json?: boolean;
   quiet?: boolean;
+  /** Replay on each version's wasm core (`<version>@wasm`). */
+  wasm?: boolean;
 }
 
 export interface ReplayOutcome {
@@ -25,7 +27,7 @@ export function replayCommand(files: string[], opts: ReplayOptions, out: (s: str
   files.forEach((file, i) => {
     bar.update(i, file);
     try {
-      const r = replayGoldenFile(file);
+      const r = replayGoldenFile(file, { wasm: opts.wasm });
       results.push(r);
       if (r.divergence) {
         status = Math.max(status, EXIT_DIVERGED);

@@ -7,8 +7,9 @@
 import { isKernelBug } from '../../kernel/include/asm-generic/bug';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, ulong } from '../../kernel/include/u64';
-import { AllocatorSnapshot, defaultEnv, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
+import { AllocatorSnapshot, defaultEnv, NOOP_HOOK, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
 import { findVersion, versionNames } from '../../kernel/mm/vmalloc/index';
+import { WASM_SUFFIX, wasmCoreNames } from '../../kernel/manifest/index';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { GoldenBlock, GoldenTrace, parseGolden } from './golden-format';
@@ -44,9 +45,9 @@ export function recordingHooks(events: string[]): VmallocHooks {
     flush_tlb_kernel_range(start: ulong, end: ulong) {
       events.push(`flush ${hex(start)} ${hex(end)}`);
     },
-    vunmap_page_range() {},
-    flush_cache_vunmap() {},
-    purge_fragmented_blocks_allcpus() {},
+    vunmap_page_range: NOOP_HOOK,
+    flush_cache_vunmap: NOOP_HOOK,
+    purge_fragmented_blocks_allcpus: NOOP_HOOK,
     purged(nr: number) {
       events.push(`purged ${nr}`);
     },
@@ -70,18 +71,25 @@ function firstEventMismatch(block: GoldenBlock, actual: string[]): { line: numbe
   return null;
 }
 
+/** How to replay: `wasm` runs the version's wasm core (`<variant>@wasm`, docs/wasm.md) instead of its TypeScript port. */
+export interface ReplayOptions {
+  readonly wasm?: boolean;
+}
+
 /** Replay a parsed trace. */
-export function replayGoldenTrace(trace: GoldenTrace): ReplayResult {
+export function replayGoldenTrace(trace: GoldenTrace, opts: ReplayOptions = {}): ReplayResult {
   const { header, file } = trace;
-  const info = findVersion(header.variant);
-  if (!info) throw new InputError(file, 2, `variant: unknown version "${header.variant}" (known: ${versionNames().join(', ')})`);
+  const known = findVersion(header.variant);
+  if (!known) throw new InputError(file, 2, `variant: unknown version "${header.variant}" (known: ${versionNames().join(', ')})`);
+  const info = opts.wasm ? findVersion(header.variant + WASM_SUFFIX) : known;
+  if (!info) throw new InputError(file, 2, `variant: ${header.variant} has no wasm core (there is one for ${wasmCoreNames().join(', ')})`);
   const events: string[] = [];
   const alloc: VmapAllocator = info.create(
     defaultEnv({ ncpu: header.ncpu, VMALLOC_START: header.vmalloc_start, VMALLOC_END: header.vmalloc_end, hooks: recordingHooks(events) }),
   );
   const res: ReplayResult = {
     file,
-    variant: header.variant,
+    variant: info.name,
     workload: header.workload,
     ops: 0,
     allocs: 0,
@@ -159,8 +167,8 @@ export function replayGoldenTrace(trace: GoldenTrace): ReplayResult {
 }
 
 /** Read, parse and replay one golden trace file. */
-export function replayGoldenFile(file: string): ReplayResult {
-  return replayGoldenTrace(parseGolden(file, readText(file)));
+export function replayGoldenFile(file: string, opts: ReplayOptions = {}): ReplayResult {
+  return replayGoldenTrace(parseGolden(file, readText(file)), opts);
 }
 
 /** An address map of a snapshot, one area per line. */

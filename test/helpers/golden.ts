@@ -19,8 +19,11 @@ export function goldenTraces(version: string): string[] {
     .map((f) => join(goldenDir(), f));
 }
 
-/** A mocha block asserting that every golden trace of the version replays exactly. */
-export function itReplaysEveryGoldenTrace(version: string, expectedCount = 18): void {
+/**
+ * A mocha block asserting that every golden trace of the version replays
+ * exactly; with `wasm`, on the version's wasm core (`<version>@wasm`).
+ */
+export function itReplaysEveryGoldenTrace(version: string, expectedCount = 18, opts: { wasm?: boolean } = {}): void {
   const files = goldenTraces(version);
   it(`has its ${expectedCount} golden traces`, () => {
     expect(files).to.have.length(expectedCount);
@@ -28,9 +31,10 @@ export function itReplaysEveryGoldenTrace(version: string, expectedCount = 18): 
   for (const f of files) {
     const name = f.slice(f.lastIndexOf('/') + 1);
     it(`replays ${name} exactly`, () => {
-      const r = replayGoldenFile(f);
+      const r = replayGoldenFile(f, opts);
       expect(r.divergence, r.divergence ? `${r.divergence.what} at op ${r.divergence.op}: ${r.divergence.expected} / ${r.divergence.actual}` : '').to.equal(null);
       expect(r.ops).to.be.greaterThan(0);
+      if (opts.wasm) expect(r.variant).to.equal(`${version}@wasm`);
     });
   }
 }

@@ -114,13 +114,20 @@ export function cond_resched_lock(env: VmallocEnv, lock: string): void {
   env.hooks.cond_resched_lock?.(lock);
 }
 
+/**
+ * The hook that does nothing, shared so that a wasm core can tell that a
+ * per-operation hook needs no call out of WebAssembly
+ * (kernel/mm/vmalloc/wasm/binding.ts).
+ */
+export function NOOP_HOOK(): void {}
+
 /** Hooks that do nothing (the trace environment, minus recording). */
 export function nullHooks(): VmallocHooks {
   return {
     flush_tlb_kernel_range() {},
-    vunmap_page_range() {},
-    flush_cache_vunmap() {},
-    purge_fragmented_blocks_allcpus() {},
+    vunmap_page_range: NOOP_HOOK,
+    flush_cache_vunmap: NOOP_HOOK,
+    purge_fragmented_blocks_allcpus: NOOP_HOOK,
     purged() {},
     warn() {},
   };

@@ -7,7 +7,7 @@
  */
 
 import { VmallocEnv, VmapAllocator } from './common';
-import { createAllocatorOf, findManifest, KernelManifest, manifests, BUILTIN_MANIFESTS } from '../../manifest/index';
+import { createAllocatorOf, findManifest, KernelManifest, manifests, BUILTIN_MANIFESTS, WASM_SUFFIX } from '../../manifest/index';
 
 export interface VersionInfo {
   /** Registry name, as in the golden traces' `variant:` header. */
@@ -58,6 +58,7 @@ export function findVersion(name: string): VersionInfo | undefined {
   const v = BY_NAME.get(name);
   if (v) return v;
   const m = findManifest(name);
+  if (m && m.name.endsWith(WASM_SUFFIX)) return versionInfo(m); // a version's wasm core
   return m && m.kind === 'variant' && !BUILTIN_MANIFESTS.includes(m) ? versionInfo(m) : undefined;
 }
 

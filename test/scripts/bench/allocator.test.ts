@@ -2,8 +2,12 @@
 import { expect } from 'chai';
 import { InputError } from '../../../scripts/lib/input-error';
 import { goldenDir } from '../../../scripts/lib/paths';
-import { NATIVE, OpStream, parseOpStream, runStream, StreamName } from '../../../scripts/bench/allocator';
+import { NATIVE, OpStream, parseOpStream, runStream, runStreamCoreLoop, StreamName } from '../../../scripts/bench/allocator';
+import { defaultEnv } from '../../../kernel/mm/vmalloc/common';
+import { getVersion } from '../../../kernel/mm/vmalloc/index';
+import { wasm_allocator } from '../../../kernel/mm/vmalloc/wasm/binding';
 import { readText } from '../../../scripts/lib/read-text';
+import { baseOfWasm } from '../../../kernel/manifest/index';
 
 describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
   it('parses a stream into ops, numbering the allocations in order', () => {
@@ -34,6 +38,20 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
     expect(runStream('linux-2.6.35', s).touches).to.equal(3);
   });
 
+  it('counts the kernel\'s touches with the replay loop inside the linux-6.1 wasm core too', function () {
+    this.timeout(120000);
+    const s = load('lazy-churn');
+    const a = getVersion('linux-6.1@wasm').create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
+    const m = runStreamCoreLoop(a.core, s);
+    expect(m.ops).to.equal(1000000);
+    expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE['linux-6.1']['lazy-churn'].touchesPerAlloc.toFixed(1));
+  });
+
+  it('counts the same 3 touches through the wasm core of linux-2.6.35', () => {
+    const s = parseOpStream('s.ops', 'a 2000 1 ffffc90000000000 ffffe8ffffffffff\na 2000 1 ffffc90000000000 ffffe8ffffffffff\n');
+    expect(runStream('linux-2.6.35@wasm', s).touches).to.equal(3);
+  });
+
   // The kernel's own alloc_vmap_area, instrumented the same way, gave these
   // counts (NATIVE); the streams that replay in a second or two are checked
   // here, the slow linear ones by `vmapsim bench`.
@@ -45,6 +63,10 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
     ['linux-5.2', 'random-mixed'],
     ['linux-6.1', 'lazy-churn'],
     ['linux-6.1', 'random-mixed'],
+    // The wasm cores (docs/wasm.md) against their versions' C.
+    ['linux-2.6.35@wasm', 'lazy-churn'],
+    ['linux-6.1@wasm', 'lazy-churn'],
+    ['linux-6.1@wasm', 'random-mixed'],
   ];
   const parsed = new Map<StreamName, OpStream>();
   const load = (stream: StreamName): OpStream => {
@@ -58,6 +80,6 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
       const s = load(stream);
       const m = runStream(version, s);
       expect(m.ops).to.equal(1000000);
-      expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE[version][stream].touchesPerAlloc.toFixed(1));
+      expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE[baseOfWasm(version)][stream].touchesPerAlloc.toFixed(1));
     });
 });

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The one boundary between TypeScript and a wasm allocator core
+ * (kernel/mm/vmalloc/as/, docs/wasm.md): operations in, results and
+ * counters out.
+ *
+ * WasmCore is the typed binding: it instantiates a version's module with
+ * the environment's hooks as imports, passes u64 values as u32 halves,
+ * reads the touch counter and the allocator's lists through exports, and
+ * turns the core's BUG_ON into a KernelBug carrying the version, function,
+ * line (the manifest's line table, as for the TypeScript ports) and
+ * condition. The core's state stays in linear memory after a BUG, so the
+ * oops report can still print it (snapshot()).
+ *
+ * wasm_allocator is that binding as a VmapAllocator, what the registry
+ * hands out for `<version>@wasm` (kernel/manifest/index.ts), so that the
+ * golden replay and the tests drive the core as they drive a port.
+ */
+
+import { readFileSync } from 'node:fs';
+import { KernelBug } from '../../../include/asm-generic/bug';
+import { ERR_PTR, IS_ERR_VALUE } from '../../../include/linux/errno';
+import { fromBigInt, hex, toBigInt, ulong } from '../../../include/u64';
+import { AllocatorSnapshot, AreaView, GFP_KERNEL, NOOP_HOOK, NUMA_NO_NODE, VmallocEnv, VmapAllocator, vmap_area_common } from '../common';
+import { allocator_id, bug_line } from '../shims/customised';
+import { ensureWasm } from './build';
+
+/* The core's hook bits (kernel/mm/vmalloc/as/shims.ts). */
+const HOOK_VUNMAP_PAGE_RANGE = 1 << 0;
+const HOOK_FLUSH_CACHE_VUNMAP = 1 << 1;
+const HOOK_PURGE_FRAGMENTED = 1 << 2;
+const HOOK_SHOULD_FAILSLAB = 1 << 3;
+const HOOK_LOCKS = 1 << 4;
+const HOOK_SCHEDULE_WORK = 1 << 5;
+const HOOK_PURGE_RELEASED = 1 << 6;
+
+/** The lists a core shows for snapshots (list_first/list_next). */
+export const LIST_BUSY = 0;
+export const LIST_PURGE = 1;
+export const LIST_FREE = 2;
+
+/*
+ * The few WebAssembly JS API types used here (the project's lib is ES2022
+ * without DOM, which is where TypeScript declares them).
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmGlobal {
+  readonly value: unknown;
+}
+type WasmModule = object;
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (m: WasmModule, imports: object) => { readonly exports: object };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface CoreExports {
+  memory: WasmMemory;
+  OFFSETOF_VA_START: WasmGlobal;
+  OFFSETOF_VA_END: WasmGlobal;
+  init(ncpu: number, hooks: number, sLo: number, sHi: number, eLo: number, eHi: number): void;
+  op_alloc(sLo: number, sHi: number, aLo: number, aHi: number, vsLo: number, vsHi: number, veLo: number, veHi: number, node: number, gfp: number): number;
+  op_find(lo: number, hi: number): number;
+  op_free(va: number): void;
+  op_free_lazy(va: number): void;
+  op_purge(): void;
+  get_touches(): number;
+  get_alloc_touches(): number;
+  put_touches(t: number): void;
+  get_lazy_nr(): number;
+  get_lazy_max_pages(): number;
+  list_first(which: number): number;
+  list_next(which: number, va: number): number;
+  area_lazy(va: number): number;
+  run_work?(work: number): void;
+  scratch_alloc(bytes: number): number;
+  run_stream(code: number, arg: number, vals: number, live: number, n: number): number;
+}
+
+const TWO_32 = 4294967296;
+
+/** The u32 halves of an unsigned long held in the signed view (kernel/include/u64.ts). */
+export function halves(x: ulong): [number, number] {
+  const h = Math.floor(x / TWO_32);
+  return [(x - h * TWO_32) >>> 0, h | 0];
+}
+
+/** The unsigned long of two u32 halves, in the signed view (U64RangeError when not exact there). */
+export function joinHalves(lo: number, hi: number): ulong {
+  const h = hi | 0;
+  if (h >= -0x200000 && h < 0x200000) return h * TWO_32 + (lo >>> 0) + 0;
+  return fromBigInt((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+}
+
+const modules = new Map<string, WasmModule>();
+
+function moduleOf(version: string): WasmModule {
+  let m = modules.get(version);
+  if (!m) {
+    m = new WA.Module(readFileSync(ensureWasm(version)));
+    modules.set(version, m);
+  }
+  return m;
+}
+
+/** How the environment gives the vmalloc range (a bigint for values outside the signed view's exact window). */
+export interface WasmRange {
+  readonly VMALLOC_START: bigint;
+  readonly VMALLOC_END: bigint;
+}
+
+/** One wasm core instance: one allocator of `core` (a version with a core under kernel/mm/vmalloc/as/). */
+export class WasmCore {
+  readonly x: CoreExports;
+  private u32: Uint32Array;
+  private readonly names = new Map<number, string>();
+  private readonly warned = new Set<number>();
+  private readonly offStart: number;
+  private readonly offEnd: number;
+
+  constructor(
+    readonly core: string,
+    readonly env: VmallocEnv,
+    readonly id: allocator_id,
+    range?: WasmRange,
+  ) {
+    const h = env.hooks;
+    const u = (lo: number, hi: number): ulong => joinHalves(lo, hi);
+    const imports = {
+      env: {
+        abort: (_m: number, _f: number, line: number, col: number) => {
+          throw new Error(`${id.name}: wasm core aborted at ${line}:${col}`);
+        },
+        bug: (func: number, cond: number, site: number) => {
+          const f = this.str(func);
+          const c = this.str(cond);
+          throw new KernelBug(id.name, f, bug_line(id, f, c, site), c);
+        },
+        warn: (func: number, cond: number, site: number, once: number) => {
+          const f = this.str(func);
+          const c = this.str(cond);
+          const line = bug_line(id, f, c, site);
+          if (once) {
+            if (this.warned.has(line)) return;
+            this.warned.add(line);
+          }
+          h.warn({ version: id.name, func: f, line, cond: c });
+        },
+        flush_tlb_kernel_range: (a: number, b: number, c: number, d: number) => h.flush_tlb_kernel_range(u(a, b), u(c, d)),
+        vunmap_page_range: (a: number, b: number, c: number, d: number) => h.vunmap_page_range(u(a, b), u(c, d)),
+        flush_cache_vunmap: (a: number, b: number, c: number, d: number) => h.flush_cache_vunmap(u(a, b), u(c, d)),
+        purge_fragmented_blocks_allcpus: () => h.purge_fragmented_blocks_allcpus(),
+        purged: (nr: number, a: number, b: number, c: number, d: number) => h.purged(nr, u(a, b), u(c, d)),
+        should_failslab: (gfp: number) => (h.should_failslab?.(gfp) ? 1 : 0),
+        lock: (what: number, name: number) => {
+          const n = name ? this.str(name) : '';
+          switch (what) {
+            case 0:
+              return h.spin_lock?.(n);
+            case 1:
+              return h.spin_unlock?.(n);
+            case 2:
+              return h.cond_resched_lock?.(n);
+            case 3:
+              return h.mutex_lock?.(n);
+            case 4:
+              return h.mutex_unlock?.(n);
+            default:
+              return h.purge_released?.();
+          }
+        },
+        schedule_work: (work: number) => h.schedule_work?.(() => this.x.run_work?.(work)),
+      },
+    };
+    this.x = new WA.Instance(moduleOf(core), imports).exports as unknown as CoreExports;
+    this.u32 = new Uint32Array(this.x.memory.buffer);
+    this.offStart = this.x.OFFSETOF_VA_START.value as number;
+    this.offEnd = this.x.OFFSETOF_VA_END.value as number;
+    let bits = 0;
+    if (h.vunmap_page_range !== NOOP_HOOK) bits |= HOOK_VUNMAP_PAGE_RANGE;
+    if (h.flush_cache_vunmap !== NOOP_HOOK) bits |= HOOK_FLUSH_CACHE_VUNMAP;
+    if (h.purge_fragmented_blocks_allcpus !== NOOP_HOOK) bits |= HOOK_PURGE_FRAGMENTED;
+    if (h.should_failslab) bits |= HOOK_SHOULD_FAILSLAB;
+    if (h.spin_lock || h.spin_unlock || h.cond_resched_lock || h.mutex_lock || h.mutex_unlock) bits |= HOOK_LOCKS;
+    if (h.schedule_work) bits |= HOOK_SCHEDULE_WORK;
+    if (h.purge_released) bits |= HOOK_PURGE_RELEASED;
+    const start = range ? range.VMALLOC_START : toBigInt(env.VMALLOC_START);
+    const end = range ? range.VMALLOC_END : toBigInt(env.VMALLOC_END);
+    this.x.init(env.ncpu, bits, Number(start & 0xffffffffn), Number(start >> 32n), Number(end & 0xffffffffn), Number(end >> 32n));
+  }
+
+  /** A static AssemblyScript string of the core (a BUG site's function or condition, a lock's name). */
+  private str(ptr: number): string {
+    let s = this.names.get(ptr);
+    if (s === undefined) {
+      const bytes = new DataView(this.x.memory.buffer).getUint32(ptr - 4, true);
+      s = String.fromCharCode(...new Uint16Array(this.x.memory.buffer, ptr, bytes >>> 1));
+      this.names.set(ptr, s);
+    }
+    return s;
+  }
+
+  private words(): Uint32Array {
+    if (this.u32.buffer !== this.x.memory.buffer) this.u32 = new Uint32Array(this.x.memory.buffer);
+    return this.u32;
+  }
+
+  /** alloc_vmap_area(): the area's address in the core, or an ERR_PTR value (negative errno). */
+  alloc(size: ulong, align: ulong, vstart: ulong, vend: ulong, node = NUMA_NO_NODE, gfp_mask = GFP_KERNEL): number {
+    const s = halves(size);
+    const a = halves(align);
+    const b = halves(vstart);
+    const e = halves(vend);
+    return this.x.op_alloc(s[0], s[1], a[0], a[1], b[0], b[1], e[0], e[1], node, gfp_mask);
+  }
+
+  /** alloc_vmap_area() with exact u64 arguments (any value, 5-level ranges included). */
+  allocU64(size: bigint, align: bigint, vstart: bigint, vend: bigint, node = NUMA_NO_NODE, gfp_mask = GFP_KERNEL): number {
+    const L = (v: bigint) => Number(BigInt.asUintN(64, v) & 0xffffffffn);
+    const H = (v: bigint) => Number(BigInt.asUintN(64, v) >> 32n);
+    return this.x.op_alloc(L(size), H(size), L(align), H(align), L(vstart), H(vstart), L(vend), H(vend), node, gfp_mask);
+  }
+
+  /** find_vmap_area(addr): an area's address or 0. */
+  find(addr: ulong): number {
+    const a = halves(addr);
+    return this.x.op_find(a[0], a[1]);
+  }
+
+  findU64(addr: bigint): number {
+    const v = BigInt.asUintN(64, addr);
+    return this.x.op_find(Number(v & 0xffffffffn), Number(v >> 32n));
+  }
+
+  /** va->va_start, va->va_end of an area of the core. */
+  vaStart(va: number): ulong {
+    const w = this.words();
+    const i = (va + this.offStart) >>> 2;
+    return joinHalves(w[i], w[i + 1]);
+  }
+  vaEnd(va: number): ulong {
+    const w = this.words();
+    const i = (va + this.offEnd) >>> 2;
+    return joinHalves(w[i], w[i + 1]);
+  }
+  vaStartU64(va: number): bigint {
+    const w = this.words();
+    const i = (va + this.offStart) >>> 2;
+    return (BigInt(w[i + 1]) << 32n) | BigInt(w[i]);
+  }
+  vaEndU64(va: number): bigint {
+    const w = this.words();
+    const i = (va + this.offEnd) >>> 2;
+    return (BigInt(w[i + 1]) << 32n) | BigInt(w[i]);
+  }
+
+  /** The areas of one of the core's lists, in list order (not counted). */
+  list(which: number): number[] {
+    const out: number[] = [];
+    for (let va = this.x.list_first(which); va !== 0; va = this.x.list_next(which, va)) out.push(va);
+    return out;
+  }
+
+  get touches(): number {
+    return this.x.get_touches();
+  }
+  set touches(t: number) {
+    this.x.put_touches(t);
+  }
+}
+
+/** IS_ERR() of what alloc() returns. */
+export function isErrPtr(p: number): boolean {
+  return IS_ERR_VALUE(p);
+}
+
+/** An area of a wasm core, as the VmapAllocator interface hands it out. */
+export class wasm_area implements vmap_area_common {
+  constructor(
+    private readonly core: WasmCore,
+    readonly ptr: number,
+  ) {}
+  get va_start(): ulong {
+    return this.core.vaStart(this.ptr);
+  }
+  set va_start(_v: ulong) {
+    throw new Error('a wasm core area is read-only from TypeScript');
+  }
+  get va_end(): ulong {
+    return this.core.vaEnd(this.ptr);
+  }
+  set va_end(_v: ulong) {
+    throw new Error('a wasm core area is read-only from TypeScript');
+  }
+}
+
+/* FNV-1a 64 over the 8 little-endian bytes of each value (golden/FORMAT.md's free-tree state line). */
+function fnv1a64(values: bigint[]): string {
+  const M = (1n << 64n) - 1n;
+  let h = 0xcbf29ce484222325n;
+  for (const v of values)
+    for (let b = 0n; b < 64n; b += 8n) {
+      h ^= (v >> b) & 0xffn;
+      h = (h * 0x100000001b3n) & M;
+    }
+  return h.toString(16).padStart(16, '0');
+}
+
+/**
+ * A wasm core as a VmapAllocator (the registry's `<version>@wasm`). The
+ * state line and snapshot follow the allocator's capabilities: `flag`
+ * (lazily freed areas marked in the busy list, 2.6) or `purge-tree` (busy,
+ * purge and free lists, 6.1).
+ */
+export class wasm_allocator implements VmapAllocator {
+  readonly version: string;
+  readonly core: WasmCore;
+
+  constructor(
+    core: string,
+    env: VmallocEnv,
+    id: allocator_id,
+    private readonly lazy: 'flag' | 'purge-tree',
+    range?: WasmRange,
+  ) {
+    this.version = id.name;
+    this.core = new WasmCore(core, env, id, range);
+  }
+
+  get touches(): number {
+    return this.core.touches;
+  }
+  set touches(t: number) {
+    this.core.touches = t;
+  }
+
+  get vmap_lazy_nr(): number {
+    return this.core.x.get_lazy_nr();
+  }
+
+  lazy_max_pages(): number {
+    return this.core.x.get_lazy_max_pages();
+  }
+
+  alloc_vmap_area(size: ulong, align: ulong, vstart: ulong, vend: ulong, node = NUMA_NO_NODE, gfp_mask = GFP_KERNEL): wasm_area | ERR_PTR {
+    const p = this.core.alloc(size, align, vstart, vend, node, gfp_mask);
+    return isErrPtr(p) ? ERR_PTR(p) : new wasm_area(this.core, p);
+  }
+
+  find_vmap_area(addr: ulong): wasm_area | null {
+    const p = this.core.find(addr);
+    return p ? new wasm_area(this.core, p) : null;
+  }
+
+  free_vmap_area(va: vmap_area_common): void {
+    this.core.x.op_free((va as wasm_area).ptr);
+  }
+
+  free_unmap_vmap_area(va: vmap_area_common): void {
+    this.core.x.op_free_lazy((va as wasm_area).ptr);
+  }
+
+  purge_vmap_area_lazy(): void {
+    this.core.x.op_purge();
+  }
+
+  golden_state(): string {
+    const lazy = `lazy=${hex(this.core.x.get_lazy_nr())}`;
+    if (this.lazy === 'flag') return lazy;
+    const free = this.core.list(LIST_FREE);
+    const vals: bigint[] = [];
+    for (const va of free) vals.push(this.core.vaStartU64(va), this.core.vaEndU64(va));
+    const low = free.length ? this.core.vaStartU64(free[0]).toString(16) : '0';
+    return `free=${free.length.toString(16)} low=${low} sum=${fnv1a64(vals)} ${lazy}`;
+  }
+
+  snapshot(): AllocatorSnapshot {
+    const c = this.core;
+    const view = (va: number, state: 'busy' | 'lazy'): AreaView => ({ start: c.vaStart(va), end: c.vaEnd(va), state });
+    let areas: AreaView[];
+    if (this.lazy === 'flag') areas = c.list(LIST_BUSY).map((va) => view(va, c.x.area_lazy(va) ? 'lazy' : 'busy'));
+    else {
+      areas = [...c.list(LIST_BUSY).map((va) => view(va, 'busy')), ...c.list(LIST_PURGE).map((va) => view(va, 'lazy'))];
+      areas.sort((p, q) => (BigInt.asUintN(64, BigInt(p.start)) < BigInt.asUintN(64, BigInt(q.start)) ? -1 : 1));
+    }
+    const snap: AllocatorSnapshot = { areas, state: this.golden_state() };
+    if (this.lazy === 'flag') return snap;
+    return { ...snap, free: c.list(LIST_FREE).map((va) => ({ start: c.vaStart(va), end: c.vaEnd(va) })) };
+  }
+}
