@@ -138,6 +138,11 @@ export const COST_SPECS = {
     description: 'an uncontended spin_lock/spin_unlock or mutex_lock/mutex_unlock pair (timed mode)',
     source: 'concurrency.md §Path costs [E]: one locked cmpxchg on a line this CPU owns, about 20 cycles',
   },
+  remoteTouch: {
+    cycles: 150,
+    description: 'one vmap_area touched under a spinlock taken over from another CPU: its line was last written there and moves to this cache (replaces areaTouch; timed mode)',
+    source: 'x86-tlb.md §4.1: a cache-line transfer between cores of one socket 100-200 cycles (the ACK figure); every node on a descent of a tree the previous holder changed is taken as written there (docs/concurrency.md §Cache lines under a lock)',
+  },
   lockHandoff: {
     cycles: 150,
     description: 'taking a lock another CPU released last (the lock line moves between caches; timed mode)',
@@ -254,6 +259,9 @@ const TCG_COSTS: CostTable = Object.freeze({
   wakeup: 60000,
   migrate: 150000,
   schedTick: DEFAULT_COSTS.schedTick,
+  // A line moving between host caches is a host event, not an emulated
+  // instruction: the touch is slowed, the transfer on top of it is not.
+  remoteTouch: DEFAULT_COSTS.areaTouch * TCG_SLOWDOWN + (DEFAULT_COSTS.remoteTouch - DEFAULT_COSTS.areaTouch),
 });
 
 /** The built-in profiles, by name. */

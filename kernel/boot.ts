@@ -343,7 +343,7 @@ export class Kernel {
   }
   private instanceIds_n = 0;
 
-  /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch). */
+  /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch, or cycles.remoteTouch under a lock taken over from another CPU: lock_table.touchBucket). */
   settle(): void {
     const t = this.allocator.touches;
     const d = t - this.touchesCharged;
@@ -351,7 +351,8 @@ export class Kernel {
     this.touchesCharged = t;
     const cpu = this.machine.currentCpu;
     if (cpu < 0) return;
-    this.machine.cpu(cpu).charge(COST_INDEX.areaTouch, d * (this.machine.costVector[COST_INDEX.areaTouch] as number));
+    const bucket = this.locks.touchBucket(cpu);
+    this.machine.cpu(cpu).charge(bucket, d * (this.machine.costVector[bucket] as number));
   }
 
   /**

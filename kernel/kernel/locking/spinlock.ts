@@ -9,6 +9,14 @@
  * spin_lock and spin_unlock is atomic, as it is on a kernel that never
  * sleeps under a spinlock.
  *
+ * The work done under a lock is part of its hold: the allocator's touches
+ * are charged (Scheduler.settle) when a lock is taken and when it is
+ * released, so a release happens after them. A spinlock taken over from
+ * another CPU protects data that CPU wrote last: while a CPU holds one,
+ * each area it touches costs a cache-line transfer (cycles.remoteTouch)
+ * instead of a hot pointer chase (cycles.areaTouch); see docs/concurrency.md
+ * §"Cache lines under a lock".
+ *
  * A CPU can find a lock held by code suspended below it on the stack (a
  * mutex whose holder is waiting for IPI ACKs, say): it cannot wait for
  * that release, so it goes on and the case is counted (`nested`), not
@@ -32,6 +40,8 @@ export class lock_stats {
   holderTask = '';
   releasedAt = 0;
   lastHolder = -1;
+  /** The current hold took the lock over from another CPU (its data is in that CPU's cache). */
+  remote = false;
   acquisitions = 0;
   contended = 0;
   /** Acquisitions that found it held by suspended code below on the stack. */
@@ -56,6 +66,8 @@ export class lock_stats {
 export class lock_table {
   private readonly locks = new Map<string, lock_stats>();
   private readonly spinsHeld: Int32Array;
+  /** Spinlocks each CPU holds that it took over from another CPU. */
+  private readonly remoteHeld: Int32Array;
   /** Called for every wait: `cpu` waited for `lock` from `start` to `end` (a timeline). */
   onWait: ((cpu: number, lock: lock_stats, start: number, end: number) => void) | null = null;
 
@@ -64,6 +76,7 @@ export class lock_table {
     readonly sched: Scheduler,
   ) {
     this.spinsHeld = new Int32Array(machine.config.cpus);
+    this.remoteHeld = new Int32Array(machine.config.cpus);
   }
 
   get(name: string, kind: 'spinlock' | 'mutex'): lock_stats {
@@ -85,16 +98,29 @@ export class lock_table {
     return this.spinsHeld[cpu] as number;
   }
 
+  /**
+   * The cost bucket of an area touched on `cpu` now: remoteTouch while it
+   * holds a spinlock it took over from another CPU, else areaTouch.
+   */
+  touchBucket(cpu: number): number {
+    return cpu >= 0 && (this.remoteHeld[cpu] as number) > 0 ? COST_INDEX.remoteTouch : COST_INDEX.areaTouch;
+  }
+
   spin_lock(name: string): void {
-    this.acquire(this.get(name, 'spinlock'), CYCLE_STATS.index.lockWait);
+    const l = this.get(name, 'spinlock');
+    this.acquire(l, CYCLE_STATS.index.lockWait);
     const cpu = this.machine.currentCpu;
     this.spinsHeld[cpu] = (this.spinsHeld[cpu] as number) + 1;
+    if (l.remote) this.remoteHeld[cpu] = (this.remoteHeld[cpu] as number) + 1;
   }
 
   spin_unlock(name: string): void {
     const cpu = this.machine.currentCpu;
-    this.release(this.get(name, 'spinlock'));
+    const l = this.get(name, 'spinlock');
+    this.release(l);
     this.spinsHeld[cpu] = Math.max(0, (this.spinsHeld[cpu] as number) - 1);
+    if (l.remote) this.remoteHeld[cpu] = Math.max(0, (this.remoteHeld[cpu] as number) - 1);
+    l.remote = false;
   }
 
   mutex_lock(name: string): void {
@@ -118,6 +144,8 @@ export class lock_table {
   private acquire(l: lock_stats, waitBucket: number): void {
     const m = this.machine;
     const cpu = m.currentCpu;
+    // What the allocator touched before the lock is not part of the hold.
+    this.sched.settle();
     if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
     const c = m.cpu(cpu);
     const cost = m.costVector;
@@ -131,7 +159,8 @@ export class lock_table {
       l.contended++;
       this.onWait?.(cpu, l, now, l.releasedAt);
     }
-    if (l.lastHolder >= 0 && l.lastHolder !== cpu) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
+    l.remote = l.lastHolder >= 0 && l.lastHolder !== cpu;
+    if (l.remote) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
     else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire] as number);
     l.holder = cpu;
     l.holderTask = this.taskOn(cpu);
@@ -168,6 +197,8 @@ export class lock_table {
   private release(l: lock_stats): void {
     const m = this.machine;
     const cpu = m.currentCpu;
+    // What the allocator touched under the lock is part of the hold.
+    this.sched.settle();
     l.holder = -1;
     l.lastHolder = cpu;
     l.releasedAt = Math.max(l.releasedAt, m.cpu(cpu).now);
