@@ -46,13 +46,34 @@ export class lock_stats {
   contended = 0;
   /** Acquisitions that found it held by suspended code below on the stack. */
   nested = 0;
+  /** When the last hold began. */
+  acquiredAt = 0;
+  /**
+   * Waits for a hold that began after the waiter's clock: the holder ran
+   * ahead in a step while the waiter was suspended below it, so the order
+   * is the reverse of modelled time (docs/concurrency.md, Known limits).
+   */
+  overtaken = 0;
+  overtakenWait = 0;
   readonly waitCycles: Float64Array;
+  /**
+   * The holds that may still matter, sorted by start: [start, end) and the
+   * CPU. Holds that ended before every running CPU's clock are dropped.
+   */
+  readonly holdStart: number[] = [];
+  readonly holdEnd: number[] = [];
+  readonly holdCpu: number[] = [];
+  /** Prune the schedule when it grows past this many holds. */
+  pruneAt = 64;
+  /** Each CPU's last hold of this lock, in cycles: what it will need next time. */
+  readonly lastHold: Float64Array;
   constructor(
     readonly name: string,
     readonly kind: 'spinlock' | 'mutex',
     ncpu: number,
   ) {
     this.waitCycles = new Float64Array(ncpu);
+    this.lastHold = new Float64Array(ncpu);
   }
 
   get totalWait(): number {
@@ -152,19 +173,91 @@ export class lock_table {
     if (l.holder >= 0) this.checkDeadlock(l, cpu);
     if (l.holder >= 0 && l.holder !== cpu) l.nested++;
     const now = c.now;
-    if (l.releasedAt > now) {
-      const wait = l.releasedAt - now;
+    const fit = this.firstFit(l, now, l.lastHold[cpu] as number);
+    if (fit.start > now) {
+      const wait = fit.start - now;
       c.charge(waitBucket, wait);
       l.waitCycles[cpu] = (l.waitCycles[cpu] as number) + wait;
       l.contended++;
-      this.onWait?.(cpu, l, now, l.releasedAt);
+      if (l.acquiredAt > now) {
+        l.overtaken++;
+        l.overtakenWait += wait;
+      }
+      this.onWait?.(cpu, l, now, fit.start);
     }
-    l.remote = l.lastHolder >= 0 && l.lastHolder !== cpu;
+    l.remote = fit.prev >= 0 && fit.prev !== cpu;
+    l.acquiredAt = c.now;
     if (l.remote) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
     else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire] as number);
     l.holder = cpu;
     l.holderTask = this.taskOn(cpu);
     l.acquisitions++;
+  }
+
+  /**
+   * When a CPU that reaches the lock at `now` gets it, and who held it
+   * last before then. Holds already run are a schedule of the lock: the
+   * CPU waits for the hold under way at `now`, then for each next one that
+   * leaves no room for a hold as long as its own last one. A hold that
+   * began after `now` was run ahead of this CPU while it was suspended
+   * below (a catch-up runs a step whole): the CPU arrived first, so it
+   * takes a gap before such a hold when there is one, instead of queueing
+   * behind everything run ahead (docs/concurrency.md, "Lock order").
+   */
+  private firstFit(l: lock_stats, now: number, need: number): { start: number; prev: number } {
+    let t = now;
+    let prev = l.lastHolder;
+    let prevEnd = -Infinity;
+    const n = l.holdStart.length;
+    for (let i = 0; i < n; i++) {
+      const s = l.holdStart[i] as number;
+      const e = l.holdEnd[i] as number;
+      if (e <= t) {
+        if (e >= prevEnd) {
+          prevEnd = e;
+          prev = l.holdCpu[i] as number;
+        }
+        continue;
+      }
+      if (s > t && s >= t + need) break;
+      t = e;
+      prevEnd = e;
+      prev = l.holdCpu[i] as number;
+    }
+    return { start: t, prev };
+  }
+
+  /** Record a finished hold in the lock's schedule (sorted by start), dropping holds no CPU can reach any more. */
+  private recordHold(l: lock_stats, cpu: number, start: number, end: number): void {
+    l.lastHold[cpu] = end - start;
+    const st = l.holdStart;
+    let i = st.length;
+    while (i > 0 && (st[i - 1] as number) > start) i--;
+    st.splice(i, 0, start);
+    l.holdEnd.splice(i, 0, end);
+    l.holdCpu.splice(i, 0, cpu);
+    if (st.length > l.pruneAt) {
+      const floor = this.lowestClock();
+      let k = 0;
+      while (k < st.length && (l.holdEnd[k] as number) < floor) k++;
+      // Keep the last hold before the floor: it names who wrote the data last.
+      k = Math.max(0, k - 1);
+      st.splice(0, k);
+      l.holdEnd.splice(0, k);
+      l.holdCpu.splice(0, k);
+      l.pruneAt = Math.max(64, 2 * st.length);
+    }
+  }
+
+  /** The lowest clock of a CPU that is running or can run: no later lock attempt can start before it. */
+  private lowestClock(): number {
+    let lo = Infinity;
+    const n = this.machine.config.cpus;
+    for (let c = 0; c < n; c++) {
+      if (this.sched.active && this.sched.idle(c) && c !== this.machine.currentCpu) continue;
+      lo = Math.min(lo, this.machine.cpu(c).now);
+    }
+    return lo;
   }
 
   private taskOn(cpu: number): string {
@@ -202,5 +295,6 @@ export class lock_table {
     l.holder = -1;
     l.lastHolder = cpu;
     l.releasedAt = Math.max(l.releasedAt, m.cpu(cpu).now);
+    this.recordHold(l, cpu, l.acquiredAt, m.cpu(cpu).now);
   }
 }
