@@ -41,7 +41,7 @@ import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
 import { createAllocator } from './mm/vmalloc/index';
 import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
 import { Scheduler, TaskSpec } from './kernel/sched/core';
-import { DeadlockError, lock_table } from './kernel/locking/spinlock';
+import { DeadlockError, lock_stats, lock_table } from './kernel/locking/spinlock';
 import { system_wq, work_struct } from './kernel/workqueue';
 import { COST_INDEX } from '../hw/costs';
 import { Timeline } from './kernel/trace/timeline';
@@ -174,9 +174,12 @@ export class Kernel {
     this.sched = new Scheduler(this.machine);
     this.locks = new lock_table(this.machine, this.sched);
     this.wq = new system_wq(this.machine, this.sched, (cpu) => 11 + cpu * 7);
+    const labels = new WeakMap<object, string>();
     this.sched.onSwitch = (cpu, t) => {
       this.tasks[cpu] = { comm: t.comm, pid: t.pid };
-      this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid}`);
+      let label = labels.get(t);
+      if (label === undefined) labels.set(t, (label = `${t.comm}-${t.pid}`));
+      this.machine.cpu(cpu).setContext(label);
     };
     this.sched.settle = () => this.settle();
     this.timeline = opts.timeline ? new Timeline(ncpu, opts.clockHz ?? 3e9, `${info.name} on ${ncpu} CPUs (vmapsim)`) : null;
@@ -250,19 +253,19 @@ export class Kernel {
     }
     hooks.raw_smp_processor_id = () => (machine.currentCpu < 0 ? 0 : machine.currentCpu);
     hooks.spin_lock = (lock, instance) => {
-      if (this.sched.active) this.locks.spin_lock(this.lockName(lock, instance));
+      if (this.sched.active) this.locks.spin_lock(this.lockOf(lock, instance, 'spinlock'));
     };
     hooks.spin_unlock = (lock, instance) => {
-      if (this.sched.active) this.locks.spin_unlock(this.lockName(lock, instance));
+      if (this.sched.active) this.locks.spin_unlock(this.lockOf(lock, instance, 'spinlock'));
     };
     hooks.cond_resched_lock = (lock) => {
       if (this.sched.active) this.locks.cond_resched_lock(lock);
     };
     hooks.mutex_lock = (lock) => {
-      if (this.sched.active) this.locks.mutex_lock(lock);
+      if (this.sched.active) this.locks.mutex_lock(this.lockOf(lock, undefined, 'mutex'));
     };
     hooks.mutex_unlock = (lock) => {
-      if (this.sched.active) this.locks.mutex_unlock(lock);
+      if (this.sched.active) this.locks.mutex_unlock(this.lockOf(lock, undefined, 'mutex'));
     };
 
     const VMALLOC_START = opts.vmalloc?.start ?? VMALLOC_START_4LEVEL;
@@ -342,6 +345,17 @@ export class Kernel {
     return `${lock}#${id}`;
   }
   private instanceIds_n = 0;
+
+  /** The lock_stats of a lock (its name as lockName gives it), looked up once per lock and instance. */
+  private lockOf(lock: string, instance: object | undefined, kind: 'spinlock' | 'mutex'): lock_stats {
+    let byName = instance ? this.lockCache.get(instance) : this.plainLocks;
+    if (!byName) this.lockCache.set(instance as object, (byName = new Map()));
+    let l = byName.get(lock);
+    if (!l) byName.set(lock, (l = this.locks.get(this.lockName(lock, instance), kind)));
+    return l;
+  }
+  private readonly lockCache = new WeakMap<object, Map<string, lock_stats>>();
+  private readonly plainLocks = new Map<string, lock_stats>();
 
   /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch, or cycles.remoteTouch under a lock taken over from another CPU: lock_table.touchBucket). */
   settle(): void {

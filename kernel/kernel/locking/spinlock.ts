@@ -63,6 +63,8 @@ export class lock_stats {
   readonly holdStart: number[] = [];
   readonly holdEnd: number[] = [];
   readonly holdCpu: number[] = [];
+  /** The longest hold recorded. */
+  maxHold = 0;
   /** Prune the schedule when it grows past this many holds. */
   pruneAt = 64;
   /** Each CPU's last hold of this lock, in cycles: what it will need next time. */
@@ -127,29 +129,30 @@ export class lock_table {
     return cpu >= 0 && (this.remoteHeld[cpu] as number) > 0 ? COST_INDEX.remoteTouch : COST_INDEX.areaTouch;
   }
 
-  spin_lock(name: string): void {
-    const l = this.get(name, 'spinlock');
+  /** spin_lock() of a lock by name, or of its lock_stats (from get(); the hot path). */
+  spin_lock(name: string | lock_stats): void {
+    const l = typeof name === 'string' ? this.get(name, 'spinlock') : name;
     this.acquire(l, CYCLE_STATS.index.lockWait);
     const cpu = this.machine.currentCpu;
     this.spinsHeld[cpu] = (this.spinsHeld[cpu] as number) + 1;
     if (l.remote) this.remoteHeld[cpu] = (this.remoteHeld[cpu] as number) + 1;
   }
 
-  spin_unlock(name: string): void {
+  spin_unlock(name: string | lock_stats): void {
     const cpu = this.machine.currentCpu;
-    const l = this.get(name, 'spinlock');
+    const l = typeof name === 'string' ? this.get(name, 'spinlock') : name;
     this.release(l);
     this.spinsHeld[cpu] = Math.max(0, (this.spinsHeld[cpu] as number) - 1);
     if (l.remote) this.remoteHeld[cpu] = Math.max(0, (this.remoteHeld[cpu] as number) - 1);
     l.remote = false;
   }
 
-  mutex_lock(name: string): void {
-    this.acquire(this.get(name, 'mutex'), CYCLE_STATS.index.mutexWait);
+  mutex_lock(name: string | lock_stats): void {
+    this.acquire(typeof name === 'string' ? this.get(name, 'mutex') : name, CYCLE_STATS.index.mutexWait);
   }
 
-  mutex_unlock(name: string): void {
-    this.release(this.get(name, 'mutex'));
+  mutex_unlock(name: string | lock_stats): void {
+    this.release(typeof name === 'string' ? this.get(name, 'mutex') : name);
   }
 
   /**
@@ -209,7 +212,17 @@ export class lock_table {
     let prev = l.lastHolder;
     let prevEnd = -Infinity;
     const n = l.holdStart.length;
-    for (let i = 0; i < n; i++) {
+    // Holds that began more than the longest hold before `now` ended before it:
+    // start at the last of them (it names who held the lock last).
+    const key = now - l.maxHold;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((l.holdStart[mid] as number) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = Math.max(0, lo - 1); i < n; i++) {
       const s = l.holdStart[i] as number;
       const e = l.holdEnd[i] as number;
       if (e <= t) {
@@ -230,6 +243,7 @@ export class lock_table {
   /** Record a finished hold in the lock's schedule (sorted by start), dropping holds no CPU can reach any more. */
   private recordHold(l: lock_stats, cpu: number, start: number, end: number): void {
     l.lastHold[cpu] = end - start;
+    if (end - start > l.maxHold) l.maxHold = end - start;
     const st = l.holdStart;
     let i = st.length;
     while (i > 0 && (st[i - 1] as number) > start) i--;
