@@ -51,7 +51,7 @@ export class lock_stats {
   /**
    * Waits for a hold that began after the waiter's clock: the holder ran
    * ahead in a step while the waiter was suspended below it, so the order
-   * is the reverse of modelled time (docs/concurrency.md, Known limits).
+   * is the reverse of modelled time (docs/concurrency.md, "Lock order").
    */
   overtaken = 0;
   overtakenWait = 0;
