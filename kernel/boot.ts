@@ -357,7 +357,7 @@ export class Kernel {
   private readonly lockCache = new WeakMap<object, Map<string, lock_stats>>();
   private readonly plainLocks = new Map<string, lock_stats>();
 
-  /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch, or cycles.remoteTouch under a lock taken over from another CPU: lock_table.touchBucket). */
+  /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch, or cycles.remoteTouch for the first touches of a hold taken over from another CPU: lock_table.remoteTouches). */
   settle(): void {
     const t = this.allocator.touches;
     const d = t - this.touchesCharged;
@@ -365,8 +365,11 @@ export class Kernel {
     this.touchesCharged = t;
     const cpu = this.machine.currentCpu;
     if (cpu < 0) return;
-    const bucket = this.locks.touchBucket(cpu);
-    this.machine.cpu(cpu).charge(bucket, d * (this.machine.costVector[bucket] as number));
+    const r = this.locks.remoteTouches(cpu, d);
+    const c = this.machine.cpu(cpu);
+    const cost = this.machine.costVector;
+    if (r > 0) c.charge(COST_INDEX.remoteTouch, r * (cost[COST_INDEX.remoteTouch] as number));
+    if (d > r) c.charge(COST_INDEX.areaTouch, (d - r) * (cost[COST_INDEX.areaTouch] as number));
   }
 
   /**

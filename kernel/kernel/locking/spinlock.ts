@@ -28,6 +28,16 @@ import { COST_INDEX } from '../../../hw/costs';
 import { CYCLE_STATS } from '../../../hw/cpu';
 import type { Scheduler } from '../sched/core';
 
+/**
+ * Touches of one hold taken over from another CPU that pay a line transfer
+ * (cycles.remoteTouch): one path of a red-black tree, whose height is at
+ * most 2 log2(n + 1), 32 for the 65,535 areas the vmalloc trees stay below
+ * here. An operation reads one path (its augment update re-reads the same
+ * nodes); a long hold (a purge's merge loop) re-reads the upper levels, hot
+ * after the first pass (docs/concurrency.md, "Cache lines under a lock").
+ */
+export const REMOTE_TOUCHES_PER_HOLD = 32;
+
 /** Tasks waiting on locks that will never be released: the tasks, CPUs and locks involved. */
 export class DeadlockError extends Error {
   override readonly name = 'DeadlockError';
@@ -91,6 +101,8 @@ export class lock_table {
   private readonly spinsHeld: Int32Array;
   /** Spinlocks each CPU holds that it took over from another CPU. */
   private readonly remoteHeld: Int32Array;
+  /** Touches each CPU still pays as line transfers in its current taken-over hold. */
+  private readonly remoteLeft: Int32Array;
   /** Called for every wait: `cpu` waited for `lock` from `start` to `end` (a timeline). */
   onWait: ((cpu: number, lock: lock_stats, start: number, end: number) => void) | null = null;
 
@@ -100,6 +112,7 @@ export class lock_table {
   ) {
     this.spinsHeld = new Int32Array(machine.config.cpus);
     this.remoteHeld = new Int32Array(machine.config.cpus);
+    this.remoteLeft = new Int32Array(machine.config.cpus);
   }
 
   get(name: string, kind: 'spinlock' | 'mutex'): lock_stats {
@@ -126,7 +139,19 @@ export class lock_table {
    * holds a spinlock it took over from another CPU, else areaTouch.
    */
   touchBucket(cpu: number): number {
-    return cpu >= 0 && (this.remoteHeld[cpu] as number) > 0 ? COST_INDEX.remoteTouch : COST_INDEX.areaTouch;
+    return cpu >= 0 && (this.remoteHeld[cpu] as number) > 0 && (this.remoteLeft[cpu] as number) > 0 ? COST_INDEX.remoteTouch : COST_INDEX.areaTouch;
+  }
+
+  /**
+   * Of `n` touches made on `cpu` now, how many are line transfers: the first
+   * REMOTE_TOUCHES_PER_HOLD of a hold taken over from another CPU; later
+   * touches of that hold find the lines already here. Counts them off.
+   */
+  remoteTouches(cpu: number, n: number): number {
+    if (cpu < 0 || (this.remoteHeld[cpu] as number) === 0) return 0;
+    const r = Math.min(n, this.remoteLeft[cpu] as number);
+    this.remoteLeft[cpu] = (this.remoteLeft[cpu] as number) - r;
+    return r;
   }
 
   /** spin_lock() of a lock by name, or of its lock_stats (from get(); the hot path). */
@@ -135,7 +160,10 @@ export class lock_table {
     this.acquire(l, CYCLE_STATS.index.lockWait);
     const cpu = this.machine.currentCpu;
     this.spinsHeld[cpu] = (this.spinsHeld[cpu] as number) + 1;
-    if (l.remote) this.remoteHeld[cpu] = (this.remoteHeld[cpu] as number) + 1;
+    if (l.remote) {
+      this.remoteHeld[cpu] = (this.remoteHeld[cpu] as number) + 1;
+      this.remoteLeft[cpu] = (this.remoteLeft[cpu] as number) + REMOTE_TOUCHES_PER_HOLD;
+    }
   }
 
   spin_unlock(name: string | lock_stats): void {
@@ -144,6 +172,7 @@ export class lock_table {
     this.release(l);
     this.spinsHeld[cpu] = Math.max(0, (this.spinsHeld[cpu] as number) - 1);
     if (l.remote) this.remoteHeld[cpu] = Math.max(0, (this.remoteHeld[cpu] as number) - 1);
+    if (this.remoteHeld[cpu] === 0) this.remoteLeft[cpu] = 0;
     l.remote = false;
   }
 
