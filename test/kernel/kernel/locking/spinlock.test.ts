@@ -204,3 +204,26 @@ describe('kernel/kernel/locking/spinlock: 16 CPUs looping vmalloc/vfree on warm 
     expect(r61.elapsed / r612.elapsed).to.be.greaterThan(4);
   });
 });
+
+describe('kernel/kernel/locking/spinlock: line transfers in a taken-over hold', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { REMOTE_TOUCHES_PER_HOLD } = require('../../../../kernel/kernel/locking/spinlock') as typeof import('../../../../kernel/kernel/locking/spinlock');
+
+  it('counts the first touches of a hold taken over from another CPU as transfers, and the rest as hot', () => {
+    const m = new Machine({ cpus: 2, checker: false });
+    const locks = new lock_table(m, new Scheduler(m));
+    m.runOn(0, () => {
+      locks.spin_lock('L');
+      expect(locks.remoteTouches(0, 10)).to.equal(0);
+      locks.spin_unlock('L');
+    });
+    m.runOn(1, () => {
+      locks.spin_lock('L');
+      expect(locks.remoteTouches(1, 20)).to.equal(20);
+      expect(locks.remoteTouches(1, 100)).to.equal(REMOTE_TOUCHES_PER_HOLD - 20);
+      expect(locks.remoteTouches(1, 5)).to.equal(0);
+      locks.spin_unlock('L');
+      expect(locks.remoteTouches(1, 5)).to.equal(0);
+    });
+  });
+});
