@@ -45,7 +45,7 @@ import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
 import { createAllocator } from './mm/vmalloc/index';
 import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
 import { Scheduler, TaskSpec } from './kernel/sched/core';
-import { DeadlockError, lock_table } from './kernel/locking/spinlock';
+import { DeadlockError, lock_stats, lock_table } from './kernel/locking/spinlock';
 import { system_wq, work_struct } from './kernel/workqueue';
 import { COST_INDEX } from '../hw/costs';
 import { Timeline } from './kernel/trace/timeline';
@@ -184,9 +184,12 @@ export class Kernel {
     this.sched = new Scheduler(this.machine);
     this.locks = new lock_table(this.machine, this.sched);
     this.wq = new system_wq(this.machine, this.sched, (cpu) => 11 + cpu * 7);
+    const labels = new WeakMap<object, string>();
     this.sched.onSwitch = (cpu, t) => {
       this.tasks[cpu] = { comm: t.comm, pid: t.pid };
-      this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid}`);
+      let label = labels.get(t);
+      if (label === undefined) labels.set(t, (label = `${t.comm}-${t.pid}`));
+      this.machine.cpu(cpu).setContext(label);
     };
     this.sched.settle = () => this.settle();
     this.rcu = new rcu_state(this.machine, this.sched);
@@ -261,19 +264,19 @@ export class Kernel {
     }
     hooks.raw_smp_processor_id = () => (machine.currentCpu < 0 ? 0 : machine.currentCpu);
     hooks.spin_lock = (lock, instance) => {
-      if (this.sched.active) this.locks.spin_lock(this.lockName(lock, instance));
+      if (this.sched.active) this.locks.spin_lock(this.lockOf(lock, instance, 'spinlock'));
     };
     hooks.spin_unlock = (lock, instance) => {
-      if (this.sched.active) this.locks.spin_unlock(this.lockName(lock, instance));
+      if (this.sched.active) this.locks.spin_unlock(this.lockOf(lock, instance, 'spinlock'));
     };
     hooks.cond_resched_lock = (lock) => {
       if (this.sched.active) this.locks.cond_resched_lock(lock);
     };
     hooks.mutex_lock = (lock) => {
-      if (this.sched.active) this.locks.mutex_lock(lock);
+      if (this.sched.active) this.locks.mutex_lock(this.lockOf(lock, undefined, 'mutex'));
     };
     hooks.mutex_unlock = (lock) => {
-      if (this.sched.active) this.locks.mutex_unlock(lock);
+      if (this.sched.active) this.locks.mutex_unlock(this.lockOf(lock, undefined, 'mutex'));
     };
 
     const VMALLOC_START = opts.vmalloc?.start ?? VMALLOC_START_4LEVEL;
@@ -354,7 +357,18 @@ export class Kernel {
   }
   private instanceIds_n = 0;
 
-  /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch). */
+  /** The lock_stats of a lock (its name as lockName gives it), looked up once per lock and instance. */
+  private lockOf(lock: string, instance: object | undefined, kind: 'spinlock' | 'mutex'): lock_stats {
+    let byName = instance ? this.lockCache.get(instance) : this.plainLocks;
+    if (!byName) this.lockCache.set(instance as object, (byName = new Map()));
+    let l = byName.get(lock);
+    if (!l) byName.set(lock, (l = this.locks.get(this.lockName(lock, instance), kind)));
+    return l;
+  }
+  private readonly lockCache = new WeakMap<object, Map<string, lock_stats>>();
+  private readonly plainLocks = new Map<string, lock_stats>();
+
+  /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch, or cycles.remoteTouch for the first touches of a hold taken over from another CPU: lock_table.remoteTouches). */
   settle(): void {
     const t = this.allocator.touches;
     const d = t - this.touchesCharged;
@@ -362,7 +376,11 @@ export class Kernel {
     this.touchesCharged = t;
     const cpu = this.machine.currentCpu;
     if (cpu < 0) return;
-    this.machine.cpu(cpu).charge(COST_INDEX.areaTouch, d * (this.machine.costVector[COST_INDEX.areaTouch] as number));
+    const r = this.locks.remoteTouches(cpu, d);
+    const c = this.machine.cpu(cpu);
+    const cost = this.machine.costVector;
+    if (r > 0) c.charge(COST_INDEX.remoteTouch, r * (cost[COST_INDEX.remoteTouch] as number));
+    if (d > r) c.charge(COST_INDEX.areaTouch, (d - r) * (cost[COST_INDEX.areaTouch] as number));
   }
 
   /**

@@ -9,6 +9,14 @@
  * spin_lock and spin_unlock is atomic, as it is on a kernel that never
  * sleeps under a spinlock.
  *
+ * The work done under a lock is part of its hold: the allocator's touches
+ * are charged (Scheduler.settle) when a lock is taken and when it is
+ * released, so a release happens after them. A spinlock taken over from
+ * another CPU protects data that CPU wrote last: while a CPU holds one,
+ * each area it touches costs a cache-line transfer (cycles.remoteTouch)
+ * instead of a hot pointer chase (cycles.areaTouch); see docs/concurrency.md
+ * §"Cache lines under a lock".
+ *
  * A CPU can find a lock held by code suspended below it on the stack (a
  * mutex whose holder is waiting for IPI ACKs, say): it cannot wait for
  * that release, so it goes on and the case is counted (`nested`), not
@@ -19,6 +27,16 @@ import type { Machine } from '../../../hw';
 import { COST_INDEX } from '../../../hw/costs';
 import { CYCLE_STATS } from '../../../hw/cpu';
 import type { Scheduler } from '../sched/core';
+
+/**
+ * Touches of one hold taken over from another CPU that pay a line transfer
+ * (cycles.remoteTouch): one path of a red-black tree, whose height is at
+ * most 2 log2(n + 1), 32 for the 65,535 areas the vmalloc trees stay below
+ * here. An operation reads one path (its augment update re-reads the same
+ * nodes); a long hold (a purge's merge loop) re-reads the upper levels, hot
+ * after the first pass (docs/concurrency.md, "Cache lines under a lock").
+ */
+export const REMOTE_TOUCHES_PER_HOLD = 32;
 
 /** Tasks waiting on locks that will never be released: the tasks, CPUs and locks involved. */
 export class DeadlockError extends Error {
@@ -32,17 +50,42 @@ export class lock_stats {
   holderTask = '';
   releasedAt = 0;
   lastHolder = -1;
+  /** The current hold took the lock over from another CPU (its data is in that CPU's cache). */
+  remote = false;
   acquisitions = 0;
   contended = 0;
   /** Acquisitions that found it held by suspended code below on the stack. */
   nested = 0;
+  /** When the last hold began. */
+  acquiredAt = 0;
+  /**
+   * Waits for a hold that began after the waiter's clock: the holder ran
+   * ahead in a step while the waiter was suspended below it, so the order
+   * is the reverse of modelled time (docs/concurrency.md, "Lock order").
+   */
+  overtaken = 0;
+  overtakenWait = 0;
   readonly waitCycles: Float64Array;
+  /**
+   * The holds that may still matter, sorted by start: [start, end) and the
+   * CPU. Holds that ended before every running CPU's clock are dropped.
+   */
+  readonly holdStart: number[] = [];
+  readonly holdEnd: number[] = [];
+  readonly holdCpu: number[] = [];
+  /** The longest hold recorded. */
+  maxHold = 0;
+  /** Prune the schedule when it grows past this many holds. */
+  pruneAt = 64;
+  /** Each CPU's last hold of this lock, in cycles: what it will need next time. */
+  readonly lastHold: Float64Array;
   constructor(
     readonly name: string,
     readonly kind: 'spinlock' | 'mutex',
     ncpu: number,
   ) {
     this.waitCycles = new Float64Array(ncpu);
+    this.lastHold = new Float64Array(ncpu);
   }
 
   get totalWait(): number {
@@ -56,6 +99,10 @@ export class lock_stats {
 export class lock_table {
   private readonly locks = new Map<string, lock_stats>();
   private readonly spinsHeld: Int32Array;
+  /** Spinlocks each CPU holds that it took over from another CPU. */
+  private readonly remoteHeld: Int32Array;
+  /** Touches each CPU still pays as line transfers in its current taken-over hold. */
+  private readonly remoteLeft: Int32Array;
   /** Called for every wait: `cpu` waited for `lock` from `start` to `end` (a timeline). */
   onWait: ((cpu: number, lock: lock_stats, start: number, end: number) => void) | null = null;
 
@@ -64,6 +111,8 @@ export class lock_table {
     readonly sched: Scheduler,
   ) {
     this.spinsHeld = new Int32Array(machine.config.cpus);
+    this.remoteHeld = new Int32Array(machine.config.cpus);
+    this.remoteLeft = new Int32Array(machine.config.cpus);
   }
 
   get(name: string, kind: 'spinlock' | 'mutex'): lock_stats {
@@ -85,24 +134,54 @@ export class lock_table {
     return this.spinsHeld[cpu] as number;
   }
 
-  spin_lock(name: string): void {
-    this.acquire(this.get(name, 'spinlock'), CYCLE_STATS.index.lockWait);
+  /**
+   * The cost bucket of an area touched on `cpu` now: remoteTouch while it
+   * holds a spinlock it took over from another CPU, else areaTouch.
+   */
+  touchBucket(cpu: number): number {
+    return cpu >= 0 && (this.remoteHeld[cpu] as number) > 0 && (this.remoteLeft[cpu] as number) > 0 ? COST_INDEX.remoteTouch : COST_INDEX.areaTouch;
+  }
+
+  /**
+   * Of `n` touches made on `cpu` now, how many are line transfers: the first
+   * REMOTE_TOUCHES_PER_HOLD of a hold taken over from another CPU; later
+   * touches of that hold find the lines already here. Counts them off.
+   */
+  remoteTouches(cpu: number, n: number): number {
+    if (cpu < 0 || (this.remoteHeld[cpu] as number) === 0) return 0;
+    const r = Math.min(n, this.remoteLeft[cpu] as number);
+    this.remoteLeft[cpu] = (this.remoteLeft[cpu] as number) - r;
+    return r;
+  }
+
+  /** spin_lock() of a lock by name, or of its lock_stats (from get(); the hot path). */
+  spin_lock(name: string | lock_stats): void {
+    const l = typeof name === 'string' ? this.get(name, 'spinlock') : name;
+    this.acquire(l, CYCLE_STATS.index.lockWait);
     const cpu = this.machine.currentCpu;
     this.spinsHeld[cpu] = (this.spinsHeld[cpu] as number) + 1;
+    if (l.remote) {
+      this.remoteHeld[cpu] = (this.remoteHeld[cpu] as number) + 1;
+      this.remoteLeft[cpu] = (this.remoteLeft[cpu] as number) + REMOTE_TOUCHES_PER_HOLD;
+    }
   }
 
-  spin_unlock(name: string): void {
+  spin_unlock(name: string | lock_stats): void {
     const cpu = this.machine.currentCpu;
-    this.release(this.get(name, 'spinlock'));
+    const l = typeof name === 'string' ? this.get(name, 'spinlock') : name;
+    this.release(l);
     this.spinsHeld[cpu] = Math.max(0, (this.spinsHeld[cpu] as number) - 1);
+    if (l.remote) this.remoteHeld[cpu] = Math.max(0, (this.remoteHeld[cpu] as number) - 1);
+    if (this.remoteHeld[cpu] === 0) this.remoteLeft[cpu] = 0;
+    l.remote = false;
   }
 
-  mutex_lock(name: string): void {
-    this.acquire(this.get(name, 'mutex'), CYCLE_STATS.index.mutexWait);
+  mutex_lock(name: string | lock_stats): void {
+    this.acquire(typeof name === 'string' ? this.get(name, 'mutex') : name, CYCLE_STATS.index.mutexWait);
   }
 
-  mutex_unlock(name: string): void {
-    this.release(this.get(name, 'mutex'));
+  mutex_unlock(name: string | lock_stats): void {
+    this.release(typeof name === 'string' ? this.get(name, 'mutex') : name);
   }
 
   /**
@@ -118,24 +197,110 @@ export class lock_table {
   private acquire(l: lock_stats, waitBucket: number): void {
     const m = this.machine;
     const cpu = m.currentCpu;
+    // What the allocator touched before the lock is not part of the hold.
+    this.sched.settle();
     if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
     const c = m.cpu(cpu);
     const cost = m.costVector;
     if (l.holder >= 0) this.checkDeadlock(l, cpu);
     if (l.holder >= 0 && l.holder !== cpu) l.nested++;
     const now = c.now;
-    if (l.releasedAt > now) {
-      const wait = l.releasedAt - now;
+    const fit = this.firstFit(l, now, l.lastHold[cpu] as number);
+    if (fit.start > now) {
+      const wait = fit.start - now;
       c.charge(waitBucket, wait);
       l.waitCycles[cpu] = (l.waitCycles[cpu] as number) + wait;
       l.contended++;
-      this.onWait?.(cpu, l, now, l.releasedAt);
+      if (l.acquiredAt > now) {
+        l.overtaken++;
+        l.overtakenWait += wait;
+      }
+      this.onWait?.(cpu, l, now, fit.start);
     }
-    if (l.lastHolder >= 0 && l.lastHolder !== cpu) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
+    l.remote = fit.prev >= 0 && fit.prev !== cpu;
+    l.acquiredAt = c.now;
+    if (l.remote) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
     else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire] as number);
     l.holder = cpu;
     l.holderTask = this.taskOn(cpu);
     l.acquisitions++;
+  }
+
+  /**
+   * When a CPU that reaches the lock at `now` gets it, and who held it
+   * last before then. Holds already run are a schedule of the lock: the
+   * CPU waits for the hold under way at `now`, then for each next one that
+   * leaves no room for a hold as long as its own last one. A hold that
+   * began after `now` was run ahead of this CPU while it was suspended
+   * below (a catch-up runs a step whole): the CPU arrived first, so it
+   * takes a gap before such a hold when there is one, instead of queueing
+   * behind everything run ahead (docs/concurrency.md, "Lock order").
+   */
+  private firstFit(l: lock_stats, now: number, need: number): { start: number; prev: number } {
+    let t = now;
+    let prev = l.lastHolder;
+    let prevEnd = -Infinity;
+    const n = l.holdStart.length;
+    // Holds that began more than the longest hold before `now` ended before it:
+    // start at the last of them (it names who held the lock last).
+    const key = now - l.maxHold;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((l.holdStart[mid] as number) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = Math.max(0, lo - 1); i < n; i++) {
+      const s = l.holdStart[i] as number;
+      const e = l.holdEnd[i] as number;
+      if (e <= t) {
+        if (e >= prevEnd) {
+          prevEnd = e;
+          prev = l.holdCpu[i] as number;
+        }
+        continue;
+      }
+      if (s > t && s >= t + need) break;
+      t = e;
+      prevEnd = e;
+      prev = l.holdCpu[i] as number;
+    }
+    return { start: t, prev };
+  }
+
+  /** Record a finished hold in the lock's schedule (sorted by start), dropping holds no CPU can reach any more. */
+  private recordHold(l: lock_stats, cpu: number, start: number, end: number): void {
+    l.lastHold[cpu] = end - start;
+    if (end - start > l.maxHold) l.maxHold = end - start;
+    const st = l.holdStart;
+    let i = st.length;
+    while (i > 0 && (st[i - 1] as number) > start) i--;
+    st.splice(i, 0, start);
+    l.holdEnd.splice(i, 0, end);
+    l.holdCpu.splice(i, 0, cpu);
+    if (st.length > l.pruneAt) {
+      const floor = this.lowestClock();
+      let k = 0;
+      while (k < st.length && (l.holdEnd[k] as number) < floor) k++;
+      // Keep the last hold before the floor: it names who wrote the data last.
+      k = Math.max(0, k - 1);
+      st.splice(0, k);
+      l.holdEnd.splice(0, k);
+      l.holdCpu.splice(0, k);
+      l.pruneAt = Math.max(64, 2 * st.length);
+    }
+  }
+
+  /** The lowest clock of a CPU that is running or can run: no later lock attempt can start before it. */
+  private lowestClock(): number {
+    let lo = Infinity;
+    const n = this.machine.config.cpus;
+    for (let c = 0; c < n; c++) {
+      if (this.sched.active && this.sched.idle(c) && c !== this.machine.currentCpu) continue;
+      lo = Math.min(lo, this.machine.cpu(c).now);
+    }
+    return lo;
   }
 
   private taskOn(cpu: number): string {
@@ -168,8 +333,11 @@ export class lock_table {
   private release(l: lock_stats): void {
     const m = this.machine;
     const cpu = m.currentCpu;
+    // What the allocator touched under the lock is part of the hold.
+    this.sched.settle();
     l.holder = -1;
     l.lastHolder = cpu;
     l.releasedAt = Math.max(l.releasedAt, m.cpu(cpu).now);
+    this.recordHold(l, cpu, l.acquiredAt, m.cpu(cpu).now);
   }
 }
