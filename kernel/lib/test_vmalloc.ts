@@ -181,15 +181,15 @@ function* full_fit_alloc_test(w: Worker): Generator<void, Verdict> {
   for (let i = 0; i < junk_length; i++) {
     a[i] = w.vmalloc(PAGE_SIZE);
     yield;
-    w.write(ptr + 8 * i, a[i]);
+    w.write(ptr + 8 * i, a[i]!);
     yield;
     j[i] = w.vmalloc(PAGE_SIZE);
     yield;
-    w.write(junk_ptr + 8 * i, j[i]);
+    w.write(junk_ptr + 8 * i, j[i]!);
     yield;
   }
   for (let i = 0; i < junk_length; i++) {
-    w.vfree(j[i]);
+    w.vfree(j[i]!);
     yield;
   }
   let rv: Verdict = 0;
@@ -206,7 +206,7 @@ function* full_fit_alloc_test(w: Worker): Generator<void, Verdict> {
     yield;
   }
   for (let i = 0; i < junk_length; i++) {
-    w.vfree(a[i]);
+    w.vfree(a[i]!);
     yield;
   }
   w.vfree(ptr);
@@ -229,7 +229,7 @@ function* long_busy_list_alloc_test(w: Worker): Generator<void, Verdict> {
   for (let i = 0; i < 15000; i++) {
     busy[i] = w.vmalloc(PAGE_SIZE);
     yield;
-    w.write(ptr + 8 * i, busy[i]);
+    w.write(ptr + 8 * i, busy[i]!);
     yield;
   }
   let rv: Verdict = 0;
@@ -258,7 +258,7 @@ function* long_busy_list_alloc_test(w: Worker): Generator<void, Verdict> {
     yield;
   }
   for (let i = 0; i < 15000; i++) {
-    w.vfree(busy[i]);
+    w.vfree(busy[i]!);
     yield;
   }
   w.vfree(ptr);
