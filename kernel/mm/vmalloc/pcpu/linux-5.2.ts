@@ -266,7 +266,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
           if (ret) break recovery;
 
           // The allocated area.
-          va = vas[area] as T;
+          va = vas[area]!;
           va.va_start = start;
           va.va_end = start + size;
 
@@ -280,7 +280,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
       }
       // recovery: take the areas inserted so far out again.
       while (area--) {
-        a.__free_vmap_area(vas[area] as T);
+        a.__free_vmap_area(vas[area]!);
         vas[area] = null;
       }
     }

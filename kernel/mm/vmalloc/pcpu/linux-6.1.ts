@@ -149,7 +149,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
             break recovery;
 
           // The allocated area.
-          va = vas[area] as T;
+          va = vas[area]!;
           va.va_start = start;
           va.va_end = start + size;
         }
@@ -167,7 +167,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
       // recovery: give the areas carved so far back to the free tree (they
       // are not busy yet).
       while (area--) {
-        a.merge_or_add_vmap_area_augment(vas[area] as T, a.free_vmap_area_root, a.free_vmap_area_list);
+        a.merge_or_add_vmap_area_augment(vas[area]!, a.free_vmap_area_root, a.free_vmap_area_list);
         // kasan_release_vmalloc(): KASAN is off.
         vas[area] = null;
       }
