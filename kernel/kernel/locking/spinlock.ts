@@ -82,19 +82,19 @@ export class lock_table {
 
   /** Spinlocks held by `cpu` now. */
   held(cpu: number): number {
-    return this.spinsHeld[cpu] as number;
+    return this.spinsHeld[cpu]!;
   }
 
   spin_lock(name: string): void {
     this.acquire(this.get(name, 'spinlock'), CYCLE_STATS.index.lockWait);
     const cpu = this.machine.currentCpu;
-    this.spinsHeld[cpu] = (this.spinsHeld[cpu] as number) + 1;
+    this.spinsHeld[cpu] = this.spinsHeld[cpu]! + 1;
   }
 
   spin_unlock(name: string): void {
     const cpu = this.machine.currentCpu;
     this.release(this.get(name, 'spinlock'));
-    this.spinsHeld[cpu] = Math.max(0, (this.spinsHeld[cpu] as number) - 1);
+    this.spinsHeld[cpu] = Math.max(0, this.spinsHeld[cpu]! - 1);
   }
 
   mutex_lock(name: string): void {
@@ -127,12 +127,12 @@ export class lock_table {
     if (l.releasedAt > now) {
       const wait = l.releasedAt - now;
       c.charge(waitBucket, wait);
-      l.waitCycles[cpu] = (l.waitCycles[cpu] as number) + wait;
+      l.waitCycles[cpu] = l.waitCycles[cpu]! + wait;
       l.contended++;
       this.onWait?.(cpu, l, now, l.releasedAt);
     }
-    if (l.lastHolder >= 0 && l.lastHolder !== cpu) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
-    else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire] as number);
+    if (l.lastHolder >= 0 && l.lastHolder !== cpu) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff]!);
+    else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire]!);
     l.holder = cpu;
     l.holderTask = this.taskOn(cpu);
     l.acquisitions++;
