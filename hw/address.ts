@@ -41,7 +41,7 @@ export function tableIndex(va: number, level: number): number {
 
 /** Index at `level` of a virtual page number (see tableIndex); the hot-path form. */
 export function pageTableIndex(pn: number, level: number): number {
-  return (Math.floor(pn / (LEVEL_DIVISOR[level] as number)) | 0) & 511;
+  return (Math.floor(pn / LEVEL_DIVISOR[level]!) | 0) & 511;
 }
 
 /** Half the size of the canonical address space: 2^47 for 4-level paging, 2^56 for 5-level. */

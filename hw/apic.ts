@@ -101,9 +101,9 @@ export class Apic {
       const target = this.m.cpu(t);
       this.m.clock++;
       sender.count(sentIndex);
-      sender.charge(C.ipiSend, this.m.costVector[C.ipiSend] as number);
-      if ((this.pending[t] as number) & bit) target.count(S.ipiMerged);
-      this.pending[t] = (this.pending[t] as number) | bit;
+      sender.charge(C.ipiSend, this.m.costVector[C.ipiSend]!);
+      if (this.pending[t]! & bit) target.count(S.ipiMerged);
+      this.pending[t] = this.pending[t]! | bit;
     }
   }
 
@@ -116,13 +116,13 @@ export class Apic {
   deliver(cpu: number): number {
     let handled = 0;
     while (this.pending[cpu] !== 0) {
-      const bits = this.pending[cpu] as number;
+      const bits = this.pending[cpu]!;
       const vector: IpiVector = (bits & 1) !== 0 ? 'CAL' : 'TLB';
       this.pending[cpu] = bits & ~VECTOR_BIT[vector];
       const target = this.m.cpu(cpu);
       this.m.clock++;
       target.count(vector === 'CAL' ? S.ipiReceivedCal : S.ipiReceivedTlb);
-      target.charge(C.irqEntry, this.m.costVector[C.irqEntry] as number);
+      target.charge(C.irqEntry, this.m.costVector[C.irqEntry]!);
       const handler = this.handlers[vector];
       this.m.runOn(cpu, () => handler(target));
       handled++;

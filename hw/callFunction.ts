@@ -73,7 +73,7 @@ export function callFunctionMany(
     const req: CallRequest = { fn, sync: wait, from, done: false };
     apic.setLastRequest(from, t, req);
     sender.count(S.callQueued);
-    sender.charge(C.csdEnqueue, cost[C.csdEnqueue] as number);
+    sender.charge(C.csdEnqueue, cost[C.csdEnqueue]!);
     if (apic.queueCall(t, req)) ipiMask.push(t);
     else sender.count(S.callCoalesced);
     requests.push([t, req]);
@@ -101,9 +101,9 @@ export function callFunctionMany(
       slowest = Math.max(slowest, target.now - before);
     }
     if (waited) {
-      sender.charge(C.ipiDelivery, cost[C.ipiDelivery] as number);
+      sender.charge(C.ipiDelivery, cost[C.ipiDelivery]!);
       sender.charge(CYCLE_STATS.index.handlerWait, slowest);
-      sender.charge(C.ackWait, cost[C.ackWait] as number);
+      sender.charge(C.ackWait, cost[C.ackWait]!);
     }
   }
   return { queued: requests.length, ipis: ipiMask.length, ranLocally };

@@ -145,29 +145,29 @@ export class CoherenceChecker {
   /** Compare the entry in `slot` of `tlb`, just hit by `cpu` for `va`, with the page tables. */
   onHit(cpu: CheckedCpu, tlb: Tlb, slot: number, va: number, pn: number, access: number): void {
     const st = this.stats;
-    st[CS.checks]++;
+    st[CS.checks]!++;
     const host = this.host;
     const w = this.probe;
     const r = walk(host.mem, host.config.pagingLevels, cpu.root, pn, ACCESS_READ, false, false, w);
-    const flags = tlb.flags[slot] as number;
+    const flags = tlb.flags[slot]!;
     const large = (flags & TLB_LARGE) !== 0;
-    const cachedFrame = large ? (tlb.frame[slot] as number) + ((pn | 0) & 511) : (tlb.frame[slot] as number);
+    const cachedFrame = large ? tlb.frame[slot]! + ((pn | 0) & 511) : tlb.frame[slot]!;
     const rightsMask = TLB_RW | TLB_US | TLB_NX;
     if (r === WALK_OK && w.frame === cachedFrame && w.rights === (flags & rightsMask)) return;
     if ((flags & TLB_REPORTED) !== 0) {
-      st[CS.repeatHits]++;
+      st[CS.repeatHits]!++;
       return;
     }
     tlb.flags[slot] = flags | TLB_REPORTED;
     cpu.markReported(pn);
     const kind: CoherenceKind = r === WALK_OK ? 'shadowed-mapping' : 'use-after-unmap';
-    st[kind === 'use-after-unmap' ? CS.useAfterUnmap : CS.shadowed]++;
+    st[kind === 'use-after-unmap' ? CS.useAfterUnmap : CS.shadowed]!++;
     if (this.kept.length >= host.config.checkerMaxReports) {
-      st[CS.droppedReports]++;
+      st[CS.droppedReports]!++;
       return;
     }
     const slots: number[] = [];
-    for (let level = host.config.pagingLevels; level >= w.level && level >= 1; level--) slots.push(w.slots[level] as number);
+    for (let level = host.config.pagingLevels; level >= w.level && level >= 1; level--) slots.push(w.slots[level]!);
     const levelOf = (pa: number): number => {
       for (let level = host.config.pagingLevels; level >= 1; level--) if (w.slots[level] === pa && level >= w.level) return level;
       return 0;
@@ -184,11 +184,11 @@ export class CoherenceChecker {
       clock: host.clock,
       cycle: cpu.now,
       tlb: tlb.name,
-      pcid: tlb.pcid[slot] as number,
+      pcid: tlb.pcid[slot]!,
       cached: view(cachedFrame, large, flags),
       current: r === WALK_OK ? view(w.frame, w.large, w.rights | (w.global ? TLB_GLOBAL : 0)) : null,
       missingLevel: r === WALK_OK ? 0 : w.level,
-      filled: { clock: tlb.fillClock[slot] as number, cycle: tlb.fillCycle[slot] as number, by: host.label(tlb.fillTag[slot] as number) },
+      filled: { clock: tlb.fillClock[slot]!, cycle: tlb.fillCycle[slot]!, by: host.label(tlb.fillTag[slot]!) },
       entryWrites: writes,
       pageFlushes: [...(this.pageLog.get(pn) ?? [])],
       cpuFullFlushes: [...(this.fullLog[cpu.id] ?? [])],

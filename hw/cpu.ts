@@ -164,7 +164,7 @@ export class Cpu {
     this.half = canonicalHalf(cfg.pagingLevels);
     this.cost = machine.costVector;
     this.checker = machine.checker;
-    this.hitCost = machine.costVector[C.tlbHit] as number;
+    this.hitCost = machine.costVector[C.tlbHit]!;
     this.l1 = new Tlb('l1', cfg.l1, cfg.replacement, rng.fork(1));
     this.l1Huge = new Tlb('l1huge', cfg.l1Huge, cfg.replacement, rng.fork(2));
     this.stlb = new Tlb('stlb', cfg.stlb, cfg.replacement, rng.fork(3));
@@ -302,7 +302,7 @@ export class Cpu {
   /** INVLPG: remove `va`'s page for the current PCID, and global entries for it in any PCID. */
   invlpg(va: number): void {
     this.m.clock++;
-    this.charge(C.invlpg, this.cost[C.invlpg] as number);
+    this.charge(C.invlpg, this.cost[C.invlpg]!);
     let removed = 0;
     const pn = Math.floor(va / 4096);
     if (va >= -this.half && va < this.half) removed = this.invalidatePage(pn, this.pcidValue, true, true); // non-canonical: a NOP
@@ -318,7 +318,7 @@ export class Cpu {
     const pcid = options.pcid ?? 0;
     const noFlush = options.noFlush ?? false;
     this.m.clock++;
-    this.charge(C.cr3Write, this.cost[C.cr3Write] as number);
+    this.charge(C.cr3Write, this.cost[C.cr3Write]!);
     if (!Number.isInteger(root) || root < 0 || root >= this.mem.frameCount) {
       throw new GeneralProtection(this.id, `CR3 root frame ${root} is outside physical memory`);
     }
@@ -328,11 +328,11 @@ export class Cpu {
     if (!this.pcideOn && (pcid !== 0 || noFlush)) {
       throw new GeneralProtection(this.id, 'CR3 PCID bits and bit 63 need CR4.PCIDE');
     }
-    this.stats[S.cr3Writes]++;
+    this.stats[S.cr3Writes]!++;
     this.rootFrame = root;
     this.pcidValue = pcid;
     if (noFlush) {
-      this.stats[S.cr3NoFlushWrites]++;
+      this.stats[S.cr3NoFlushWrites]!++;
       return;
     }
     const removed = this.invalidateAll(pcid, true, false);
@@ -348,11 +348,11 @@ export class Cpu {
     const pge = bits.pge ?? this.pgeOn;
     const pcide = bits.pcide ?? this.pcideOn;
     this.m.clock++;
-    this.charge(C.cr4Write, this.cost[C.cr4Write] as number);
+    this.charge(C.cr4Write, this.cost[C.cr4Write]!);
     if (pge && !this.m.config.pge) throw new GeneralProtection(this.id, 'CR4.PGE cannot be set: this CPU has no global pages');
     if (pcide && !this.m.config.pcid) throw new GeneralProtection(this.id, 'CR4.PCIDE cannot be set: this CPU has no PCIDs');
     if (pcide && !this.pcideOn && this.pcidValue !== 0) throw new GeneralProtection(this.id, 'CR4.PCIDE can be set only with PCID 0 in CR3');
-    this.stats[S.cr4Writes]++;
+    this.stats[S.cr4Writes]!++;
     const flush = pge !== this.pgeOn || (this.pcideOn && !pcide);
     this.pgeOn = pge;
     if (this.pcideOn && !pcide) this.pcidValue = 0;
@@ -380,7 +380,7 @@ export class Cpu {
   invpcid(type: 0 | 1 | 2 | 3, pcid = 0, va = 0): void {
     if (!this.m.config.invpcid) throw new InvalidOpcode(this.id, 'INVPCID');
     this.m.clock++;
-    this.charge(type === 0 ? C.invpcidAddress : C.invpcidContext, this.cost[type === 0 ? C.invpcidAddress : C.invpcidContext] as number);
+    this.charge(type === 0 ? C.invpcidAddress : C.invpcidContext, this.cost[type === 0 ? C.invpcidAddress : C.invpcidContext]!);
     if (type !== 0 && type !== 1 && type !== 2 && type !== 3) throw new GeneralProtection(this.id, `INVPCID type ${String(type)} is invalid`);
     if (type <= 1) {
       if (!Number.isInteger(pcid) || pcid < 0 || pcid > 4095) throw new GeneralProtection(this.id, `INVPCID PCID ${pcid} is out of range`);
@@ -416,7 +416,7 @@ export class Cpu {
   invlpgb(options: InvlpgbOptions = {}): void {
     if (!this.m.config.invlpgb) throw new InvalidOpcode(this.id, 'INVLPGB');
     this.m.clock++;
-    this.charge(C.invlpgb, this.cost[C.invlpgb] as number);
+    this.charge(C.invlpgb, this.cost[C.invlpgb]!);
     const pages = options.pages ?? 1;
     if (!Number.isInteger(pages) || pages < 1 || pages > 65536) {
       throw new GeneralProtection(this.id, `INVLPGB page count must be an integer from 1 to 65536, got ${pages}`);
@@ -429,7 +429,7 @@ export class Cpu {
     if (va !== undefined && !(va >= -this.half && va < this.half)) {
       throw new GeneralProtection(this.id, `INVLPGB address ${formatAddress(va)} is not canonical`);
     }
-    this.stats[S.invlpgbIssued]++;
+    this.stats[S.invlpgbIssued]!++;
     this.unsynced++;
     this.m.broadcastInvalidate(this.id, va === undefined ? null : Math.floor(va / 4096), pages, options.largeStride === true ? 512 : 1, pcid, options.includeGlobal === true);
   }
@@ -438,8 +438,8 @@ export class Cpu {
   tlbsync(): void {
     if (!this.m.config.invlpgb) throw new InvalidOpcode(this.id, 'TLBSYNC');
     this.m.clock++;
-    this.stats[S.tlbsyncs]++;
-    if (this.unsynced > 0) this.charge(C.tlbsync, this.cost[C.tlbsync] as number);
+    this.stats[S.tlbsyncs]!++;
+    if (this.unsynced > 0) this.charge(C.tlbsync, this.cost[C.tlbsync]!);
     this.unsynced = 0;
   }
 
@@ -489,12 +489,12 @@ export class Cpu {
    * cycles.hostCores); a measured wait is already time and is not stretched.
    */
   charge(index: number, cycles: number): void {
-    this.cycles[index] += cycles;
+    this.cycles[index]! += cycles;
     const host = this.m.host;
     if (host !== null && index < COST_KEYS.length && host.shared) {
       const start = this.now;
       const extra = host.advance(this.id, start, cycles) - start - cycles;
-      this.cycles[C.hostCores] += extra;
+      this.cycles[C.hostCores]! += extra;
       this.base += extra;
     }
     this.base += cycles;
@@ -502,7 +502,7 @@ export class Cpu {
 
   /** Bump event counter `index` (a CPU_STATS index) by `n`. */
   count(index: number, n = 1): void {
-    this.stats[index] += n;
+    this.stats[index]! += n;
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -510,15 +510,15 @@ export class Cpu {
   private xlate(va: number, access: number): number {
     this.m.clock++;
     if (!(va >= -this.half && va < this.half)) return this.nonCanonical(va);
-    this.stats[access]++;
+    this.stats[access]!++;
     const pn = Math.floor(va / 4096);
     const l1 = this.l1;
     const i = l1.lookup(pn, this.pcidValue, 0);
     if (i < 0) return this.missL1(va, pn, access);
     const checker = this.checker;
     if (checker.enabled) checker.onHit(this, l1, i, va, pn, access);
-    if (((l1.flags[i] as number) & (this.fastMask[access] as number)) === this.fastWant[access]) {
-      return (l1.frame[i] as number) * 4096 + (va - pn * 4096);
+    if ((l1.flags[i]! & this.fastMask[access]!) === this.fastWant[access]) {
+      return l1.frame[i]! * 4096 + (va - pn * 4096);
     }
     return this.rightsOrDirty(l1, i, va, pn, access, va - pn * 4096);
   }
@@ -533,7 +533,7 @@ export class Cpu {
     const stlb = this.stlb;
     let i = stlb.lookup(pn, pcid, 0);
     if (i >= 0) {
-      this.charge(C.stlbHit, this.cost[C.stlbHit] as number);
+      this.charge(C.stlbHit, this.cost[C.stlbHit]!);
       this.refreshed = false;
       const pa = this.use(stlb, i, va, pn, access, va - pn * 4096);
       if (!this.refreshed) this.promote(stlb, i, this.l1, pn);
@@ -543,14 +543,14 @@ export class Cpu {
       const pn2 = Math.floor(pn / 512);
       i = stlb.lookup(pn2, pcid, TLB_LARGE);
       if (i >= 0) {
-        this.charge(C.stlbHit, this.cost[C.stlbHit] as number);
+        this.charge(C.stlbHit, this.cost[C.stlbHit]!);
         this.refreshed = false;
         const pa = this.use(stlb, i, va, pn, access, va - pn2 * LARGE_PAGE_SIZE);
         if (!this.refreshed) this.promote(stlb, i, this.l1Huge, pn2);
         return pa;
       }
     }
-    this.charge(C.tlbMiss, this.cost[C.tlbMiss] as number);
+    this.charge(C.tlbMiss, this.cost[C.tlbMiss]!);
     return this.walkAndFill(va, pn, access);
   }
 
@@ -563,18 +563,18 @@ export class Cpu {
 
   /** The rest of using a hit: rights and D checks (re-walking when they fail), then the address. */
   private rightsOrDirty(tlb: Tlb, i: number, va: number, pn: number, access: number, offset: number): number {
-    const f = tlb.flags[i] as number;
+    const f = tlb.flags[i]!;
     const need = access === ACCESS_WRITE ? this.needWrite : this.needRead;
     if ((f & need) !== need || (access === ACCESS_FETCH && (f & TLB_NX) !== 0)) {
       // SDM §4.10.4.3: stale rights may cause a spurious fault; we re-walk instead.
-      this.stats[S.rightsRewalks]++;
+      this.stats[S.rightsRewalks]!++;
       return this.refresh(va, pn, access);
     }
     if (access === ACCESS_WRITE && (f & TLB_DIRTY) === 0) {
-      this.stats[S.dirtyAssists]++;
+      this.stats[S.dirtyAssists]!++;
       return this.refresh(va, pn, access);
     }
-    return (tlb.frame[i] as number) * 4096 + offset;
+    return tlb.frame[i]! * 4096 + offset;
   }
 
   /** Drop this page's usable entries (not a flush) and walk again. */
@@ -592,25 +592,25 @@ export class Cpu {
   private promote(from: Tlb, i: number, to: Tlb, tag: number): void {
     to.insert(
       tag,
-      from.pcid[i] as number,
-      from.frame[i] as number,
-      from.flags[i] as number,
-      from.fillClock[i] as number,
-      from.fillCycle[i] as number,
-      from.fillTag[i] as number,
+      from.pcid[i]!,
+      from.frame[i]!,
+      from.flags[i]!,
+      from.fillClock[i]!,
+      from.fillCycle[i]!,
+      from.fillTag[i]!,
     );
   }
 
   private walkAndFill(va: number, pn: number, access: number): number {
     const w = this.w;
     const st = this.stats;
-    st[S.walks]++;
+    st[S.walks]!++;
     const r = walk(this.mem, this.levels, this.rootFrame, pn, access, this.userOn, true, w);
     const reads = w.entriesRead;
-    st[S.walkEntryReads] += reads;
-    st[S.walkAccessedSets] += w.accessedSets;
-    st[S.walkDirtySets] += w.dirtySets;
-    this.charge(C.walkLevel, (this.cost[C.walkLevel] as number) * reads);
+    st[S.walkEntryReads]! += reads;
+    st[S.walkAccessedSets]! += w.accessedSets;
+    st[S.walkDirtySets]! += w.dirtySets;
+    this.charge(C.walkLevel, this.cost[C.walkLevel]! * reads);
     if (r !== WALK_OK) return this.pageFault(va, access, r, w.level);
     const flags = TLB_VALID | w.rights | (w.dirty ? TLB_DIRTY : 0) | (w.global && this.pgeOn ? TLB_GLOBAL : 0);
     const clock = this.m.clock;
@@ -628,12 +628,12 @@ export class Cpu {
 
   private pageFault(va: number, access: number, code: number, level: number): never {
     const kind = code === WALK_NOT_PRESENT ? 'not-present' : code === WALK_PROTECTION ? 'protection' : 'reserved-bit';
-    this.stats[kind === 'not-present' ? S.faultNotPresent : kind === 'protection' ? S.faultProtection : S.faultReserved]++;
-    throw new PageFault(this.id, va, kind, ACCESS_NAMES[access] as AccessType, level, this.userOn);
+    this.stats[kind === 'not-present' ? S.faultNotPresent : kind === 'protection' ? S.faultProtection : S.faultReserved]!++;
+    throw new PageFault(this.id, va, kind, ACCESS_NAMES[access]!, level, this.userOn);
   }
 
   private nonCanonical(va: number): never {
-    this.stats[S.faultNonCanonical]++;
+    this.stats[S.faultNonCanonical]!++;
     throw new GeneralProtection(this.id, `address ${formatAddress(va)} is not canonical`);
   }
 
@@ -659,9 +659,9 @@ export class Cpu {
   /** Requested / performed / elided / entries, at four consecutive indices from `base`. */
   private countFlush(base: number, removed: number): void {
     const st = this.stats;
-    st[base]++;
-    st[removed > 0 ? base + 1 : base + 2]++;
-    st[base + 3] += removed;
+    st[base]!++;
+    st[removed > 0 ? base + 1 : base + 2]!++;
+    st[base + 3]! += removed;
   }
 }
 

@@ -107,7 +107,7 @@ export class Machine {
   /** Write a paging-structure entry (logged for the checker). No TLB is touched. */
   writeEntry(pa: number, value: bigint): void {
     this.clock++;
-    this.stats[M.entryWrites]++;
+    this.stats[M.entryWrites]!++;
     if (this.checker.enabled) {
       const cpu = this.currentCpu;
       this.checker.recordEntryWrite(pa, this.mem.readU64(pa), value, cpu, cpu >= 0 ? this.cpu(cpu).now : 0);
@@ -169,7 +169,7 @@ export class Machine {
 
   /** Deliver one INVLPGB from `from` to every CPU (no interrupts). Called by Cpu.invlpgb. */
   broadcastInvalidate(from: number, firstPn: number | null, pages: number, stride: number, pcid: number, includeGlobal: boolean): void {
-    this.stats[M.invlpgbBroadcasts]++;
+    this.stats[M.invlpgbBroadcasts]!++;
     let removed = 0;
     for (const cpu of this.cpuList) removed += cpu.receiveInvlpgb(firstPn, pages, stride, pcid, includeGlobal);
     const checker = this.checker;

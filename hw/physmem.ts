@@ -83,7 +83,7 @@ export class PhysicalMemory {
     const w = this.words(f);
     if (w === undefined) return 0;
     const off = pa - f * 4096;
-    return ((w[off >>> 2] as number) >>> ((off & 3) * 8)) & 0xff;
+    return (w[off >>> 2]! >>> ((off & 3) * 8)) & 0xff;
   }
 
   /** Store the low 8 bits of `value` at `pa`. */
@@ -93,14 +93,14 @@ export class PhysicalMemory {
     const off = pa - f * 4096;
     const shift = (off & 3) * 8;
     const i = off >>> 2;
-    w[i] = ((w[i] as number) & ~(0xff << shift)) | ((value & 0xff) << shift);
+    w[i] = (w[i]! & ~(0xff << shift)) | ((value & 0xff) << shift);
   }
 
   /** Unsigned 32-bit word at the 4-byte-aligned `pa`. */
   read32(pa: number): number {
     const f = this.frameOf(pa, 4);
     const w = this.words(f);
-    return w === undefined ? 0 : (w[(pa - f * 4096) >>> 2] as number);
+    return w === undefined ? 0 : w[(pa - f * 4096) >>> 2]!;
   }
 
   /** Store the low 32 bits of `value` at the 4-byte-aligned `pa`. */
@@ -115,7 +115,7 @@ export class PhysicalMemory {
     const w = this.words(f);
     if (w === undefined) return 0;
     const i = (pa - f * 4096) >>> 2;
-    return ((w[i + 1] as number) | 0) * TWO_32 + (w[i] as number);
+    return (w[i + 1]! | 0) * TWO_32 + w[i]!;
   }
 
   /** Store a signed-view number (an integer in [-2^63, 2^64)) at the 8-byte-aligned `pa`. */
@@ -138,7 +138,7 @@ export class PhysicalMemory {
     const w = chunk === undefined ? undefined : chunk[f & (FRAMES_PER_CHUNK - 1)];
     if (w === undefined) return 0;
     const i = (pa - f * 4096) >>> 2;
-    return ((w[i + 1] as number) | 0) * TWO_32 + (w[i] as number);
+    return (w[i + 1]! | 0) * TWO_32 + w[i]!;
   }
 
   /** Exact 64-bit word at the 8-byte-aligned `pa`. */
@@ -147,7 +147,7 @@ export class PhysicalMemory {
     const w = this.words(f);
     if (w === undefined) return 0n;
     const i = (pa - f * 4096) >>> 2;
-    return (BigInt(w[i + 1] as number) << 32n) | BigInt(w[i] as number);
+    return (BigInt(w[i + 1]!) << 32n) | BigInt(w[i]!);
   }
 
   /** Store the low 64 bits of `value` at the 8-byte-aligned `pa`. */

@@ -33,10 +33,10 @@ export class Prng {
       s = next;
       out.push(z);
     }
-    this.a = out[0] as number;
-    this.b = out[1] as number;
-    this.c = out[2] as number;
-    this.d = out[3] as number;
+    this.a = out[0]!;
+    this.b = out[1]!;
+    this.c = out[2]!;
+    this.d = out[3]!;
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 

@@ -55,7 +55,7 @@ export function runInterleaved(machine: Machine, tasks: readonly Task[], options
     const steps = task.steps;
     if (isStepList(steps)) {
       let k = 0;
-      return { task, next: () => (k < steps.length ? ((steps[k++] as Step)(cpu), true) : false) };
+      return { task, next: () => (k < steps.length ? (steps[k++]!(cpu), true) : false) };
     }
     return { task, next: () => steps.next().done !== true };
   });
@@ -63,7 +63,7 @@ export function runInterleaved(machine: Machine, tasks: readonly Task[], options
   let turn = 0;
   while (live.length > 0 && steps < maxSteps) {
     const pick = random ? machine.rng.below(live.length) : turn++ % live.length;
-    const t = live[pick] as Live;
+    const t = live[pick]!;
     const id = t.task.cpu;
     machine.apic.deliver(id);
     if (t.task.name !== undefined) machine.cpu(id).setContext(t.task.name);
@@ -74,7 +74,7 @@ export function runInterleaved(machine: Machine, tasks: readonly Task[], options
       continue;
     }
     steps++;
-    stepsPerCpu[id] = (stepsPerCpu[id] as number) + 1;
+    stepsPerCpu[id] = stepsPerCpu[id]! + 1;
     if (options.recordOrder === true) order.push(id);
   }
   machine.apic.deliverAll();

@@ -33,8 +33,8 @@ export function collectStats(machine: Machine, options: StatsReportOptions = {})
   const out: StatSample[] = [];
   const add = (prefix: string, decls: readonly StatDecl[], values: ArrayLike<number>): void => {
     for (let i = 0; i < decls.length; i++) {
-      const d = decls[i] as StatDecl;
-      const value = values[i] as number;
+      const d = decls[i]!;
+      const value = values[i]!;
       if (!zeros && value === 0) continue;
       out.push({ name: `${prefix}.${d.name}`, value, unit: d.unit, description: d.description });
     }
@@ -53,8 +53,8 @@ export function collectStats(machine: Machine, options: StatsReportOptions = {})
   first.forEach(([sub, decls], g) => {
     const sums = new Float64Array(decls.length);
     for (const cpu of machine.cpus) {
-      const values = (cpuGroups(cpu)[g] as [string, readonly StatDecl[], ArrayLike<number>])[2];
-      for (let i = 0; i < decls.length; i++) sums[i] = (sums[i] as number) + (values[i] as number);
+      const values = cpuGroups(cpu)[g]![2];
+      for (let i = 0; i < decls.length; i++) sums[i] = sums[i]! + values[i]!;
     }
     add(`total${sub === '' ? '' : '.' + sub.slice(0, -1)}`, decls, sums);
   });

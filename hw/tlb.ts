@@ -98,12 +98,12 @@ export class Tlb {
 
   /** Bring derived counters up to date (lookups = hits + misses, not counted on the hot path). */
   syncStats(): void {
-    this.stats[LOOKUPS] = (this.stats[HITS] as number) + (this.stats[MISSES] as number);
+    this.stats[LOOKUPS] = this.stats[HITS]! + this.stats[MISSES]!;
   }
 
   /** Lookups that hit so far. */
   get hits(): number {
-    return this.stats[HITS] as number;
+    return this.stats[HITS]!;
   }
 
   /** Valid entries held. */
@@ -127,15 +127,15 @@ export class Tlb {
     const end = base + this.ways;
     for (let i = base; i < end; i++) {
       if (tag[i] === pn) {
-        const f = this.flags[i] as number;
+        const f = this.flags[i]!;
         if ((f & TLB_LARGE) === size && ((f & TLB_GLOBAL) !== 0 || this.pcid[i] === pcid)) {
-          st[HITS]++;
+          st[HITS]!++;
           if (this.lru) this.stamp[i] = ++this.tick;
           return i;
         }
       }
     }
-    st[MISSES]++;
+    st[MISSES]!++;
     return -1;
   }
 
@@ -145,13 +145,13 @@ export class Tlb {
     const i = this.victim(base);
     const st = this.stats;
     if (this.tag[i] === this.tag[i]) {
-      st[EVICTIONS]++;
-      if ((this.flags[i] as number) & TLB_LARGE) this.largeCount--;
+      st[EVICTIONS]!++;
+      if (this.flags[i]! & TLB_LARGE) this.largeCount--;
     } else {
       this.validCount++;
     }
     if (flags & TLB_LARGE) this.largeCount++;
-    st[FILLS]++;
+    st[FILLS]!++;
     this.tag[i] = pn;
     this.pcid[i] = pcid;
     this.flags[i] = flags;
@@ -172,7 +172,7 @@ export class Tlb {
     const base = ((pn | 0) & this.setMask) * this.ways;
     let removed = 0;
     for (let i = base, end = base + this.ways; i < end; i++) {
-      if (this.tag[i] === pn && ((this.flags[i] as number) & TLB_LARGE) === size && this.matches(i, pcid, nonGlobal, global)) {
+      if (this.tag[i] === pn && (this.flags[i]! & TLB_LARGE) === size && this.matches(i, pcid, nonGlobal, global)) {
         this.drop(i);
         removed++;
       }
@@ -202,9 +202,9 @@ export class Tlb {
     if (this.validCount === 0) return;
     const base = ((pn | 0) & this.setMask) * this.ways;
     for (let i = base, end = base + this.ways; i < end; i++) {
-      if (this.tag[i] === pn && ((this.flags[i] as number) & TLB_LARGE) === size && this.matches(i, pcid, true, true)) {
+      if (this.tag[i] === pn && (this.flags[i]! & TLB_LARGE) === size && this.matches(i, pcid, true, true)) {
         this.drop(i);
-        this.stats[INVALIDATIONS]--;
+        this.stats[INVALIDATIONS]!--;
       }
     }
   }
@@ -213,7 +213,7 @@ export class Tlb {
   markPage(pn: number, size: number, bits: number): void {
     const base = ((pn | 0) & this.setMask) * this.ways;
     for (let i = base, end = base + this.ways; i < end; i++) {
-      if (this.tag[i] === pn && ((this.flags[i] as number) & TLB_LARGE) === size) this.flags[i] = (this.flags[i] as number) | bits;
+      if (this.tag[i] === pn && (this.flags[i]! & TLB_LARGE) === size) this.flags[i] = this.flags[i]! | bits;
     }
   }
 
@@ -224,29 +224,29 @@ export class Tlb {
       if (this.tag[i] !== this.tag[i]) continue;
       out.push({
         slot: i,
-        pageNumber: this.tag[i] as number,
-        pcid: this.pcid[i] as number,
-        frame: this.frame[i] as number,
-        flags: this.flags[i] as number,
-        fillClock: this.fillClock[i] as number,
-        fillCycle: this.fillCycle[i] as number,
-        fillTag: this.fillTag[i] as number,
+        pageNumber: this.tag[i]!,
+        pcid: this.pcid[i]!,
+        frame: this.frame[i]!,
+        flags: this.flags[i]!,
+        fillClock: this.fillClock[i]!,
+        fillCycle: this.fillCycle[i]!,
+        fillTag: this.fillTag[i]!,
       });
     }
     return out;
   }
 
   private matches(i: number, pcid: number, nonGlobal: boolean, global: boolean): boolean {
-    if (((this.flags[i] as number) & TLB_GLOBAL) !== 0) return global;
+    if ((this.flags[i]! & TLB_GLOBAL) !== 0) return global;
     return nonGlobal && (pcid < 0 || this.pcid[i] === pcid);
   }
 
   private drop(i: number): void {
-    if ((this.flags[i] as number) & TLB_LARGE) this.largeCount--;
+    if (this.flags[i]! & TLB_LARGE) this.largeCount--;
     this.tag[i] = NaN;
     this.flags[i] = 0;
     this.validCount--;
-    this.stats[INVALIDATIONS]++;
+    this.stats[INVALIDATIONS]!++;
   }
 
   /** The slot to fill in the set starting at `base`: a free way, else by policy. */
@@ -256,9 +256,9 @@ export class Tlb {
     for (let i = base; i < end; i++) if (tag[i] !== tag[i]) return i;
     if (!this.lru) return base + this.rng.below(this.ways);
     let best = base;
-    let oldest = this.stamp[base] as number;
+    let oldest = this.stamp[base]!;
     for (let i = base + 1; i < end; i++) {
-      const s = this.stamp[i] as number;
+      const s = this.stamp[i]!;
       if (s < oldest) {
         oldest = s;
         best = i;

@@ -84,11 +84,11 @@ export function walk(
   out.dirtySets = 0;
   out.large = false;
   for (let level = levels; level >= 1; level--) {
-    const index = (Math.floor(pn / (DIVISOR[level] as number)) | 0) & 511;
+    const index = (Math.floor(pn / DIVISOR[level]!) | 0) & 511;
     const words = mem.words(table);
     const w = index << 1;
-    const lo = words === undefined ? 0 : (words[w] as number);
-    const hi = words === undefined ? 0 : (words[w + 1] as number);
+    const lo = words === undefined ? 0 : words[w]!;
+    const hi = words === undefined ? 0 : words[w + 1]!;
     slots[level] = table * 4096 + index * 8;
     lows[level] = lo;
     out.entriesRead++;
@@ -124,11 +124,11 @@ export function walk(
 /** Write back A on every entry used (levels..leaf) and D on the leaf for a write. */
 function setAccessedDirty(mem: PhysicalMemory, levels: number, leaf: number, write: boolean, out: WalkResult): void {
   for (let level = levels; level >= leaf; level--) {
-    const lo = out.lows[level] as number;
+    const lo = out.lows[level]!;
     let want = lo | A;
     if (write && level === leaf) want |= D;
     if (want !== lo) {
-      const pa = out.slots[level] as number;
+      const pa = out.slots[level]!;
       const f = Math.floor(pa / 4096);
       mem.wordsForWrite(f)[(pa - f * 4096) >>> 2] = want >>> 0;
       out.lows[level] = want;

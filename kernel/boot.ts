@@ -379,8 +379,8 @@ export class Kernel {
     const r = this.locks.remoteTouches(cpu, d);
     const c = this.machine.cpu(cpu);
     const cost = this.machine.costVector;
-    if (r > 0) c.charge(COST_INDEX.remoteTouch, r * (cost[COST_INDEX.remoteTouch] as number));
-    if (d > r) c.charge(COST_INDEX.areaTouch, (d - r) * (cost[COST_INDEX.areaTouch] as number));
+    if (r > 0) c.charge(COST_INDEX.remoteTouch, r * cost[COST_INDEX.remoteTouch]!);
+    if (d > r) c.charge(COST_INDEX.areaTouch, (d - r) * cost[COST_INDEX.areaTouch]!);
   }
 
   /**
@@ -401,7 +401,7 @@ export class Kernel {
   /** CAL IPIs sent so far, all CPUs. */
   ipisSent(): number {
     let n = 0;
-    for (const c of this.machine.cpus) n += c.stats[ipiSentCalIndex] as number;
+    for (const c of this.machine.cpus) n += c.stats[ipiSentCalIndex]!;
     return n;
   }
 
@@ -455,7 +455,7 @@ export class Kernel {
     this.pending = null;
     const n = this.cpu_online_mask.length;
     const cpu = n === 1 ? w.cpu : (w.cpu + 1) % n;
-    const saved = this.tasks[cpu] as task_struct;
+    const saved = this.tasks[cpu]!;
     this.tasks[cpu] = { comm: `kworker/${cpu}:1`, pid: 11 + cpu * 7 };
     this.kworker_runs++;
     try {
@@ -488,7 +488,7 @@ export class Kernel {
   private emit(event: trace_event_name, fields: () => string): void {
     if (!this.trace.enabled.has(event)) return;
     const cpu = this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu;
-    const t = this.tasks[cpu] as task_struct;
+    const t = this.tasks[cpu]!;
     const now = this.machine.cpu(cpu).now;
     this.trace.record({ event, comm: t.comm, pid: t.pid, cpu, flags: '.....', cycles: now, fields });
     if (this.timeline) {
@@ -505,7 +505,7 @@ export class Kernel {
 
   /** Run kernel code on `cpu` as the current task, then reach a scheduling point. */
   call<T>(cpu: number, what: string, fn: (api: vmalloc_api) => T): T {
-    const t = this.tasks[cpu] as task_struct;
+    const t = this.tasks[cpu]!;
     this.depth++;
     try {
       return this.machine.runOn(cpu, (c) => {
@@ -513,8 +513,8 @@ export class Kernel {
         c.setContext(`${t.comm}-${t.pid} ${what}`);
         const tl = this.timeline;
         tl?.begin(cpu, what, c.now, 'kernel');
-        if (this.cpuDepth[cpu] === 0) c.charge(COST_INDEX.apiCall, this.machine.costVector[COST_INDEX.apiCall] as number);
-        this.cpuDepth[cpu] = (this.cpuDepth[cpu] as number) + 1;
+        if (this.cpuDepth[cpu] === 0) c.charge(COST_INDEX.apiCall, this.machine.costVector[COST_INDEX.apiCall]!);
+        this.cpuDepth[cpu] = this.cpuDepth[cpu]! + 1;
         try {
           return fn(this.api);
         } finally {
@@ -675,7 +675,7 @@ export class Kernel {
   }
 
   private label(cpu: number, what: string): void {
-    const t = this.tasks[cpu] as task_struct;
+    const t = this.tasks[cpu]!;
     this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid} ${what}`);
   }
 

@@ -99,9 +99,9 @@ export class system_wq {
     // Non-reentrant (since 3.7): an item running in one pool is queued there again.
     if (work.running) cpu = work.cpu;
     work.cpu = cpu;
-    (this.pools[cpu] as work_struct[]).push(work);
+    this.pools[cpu]!.push(work);
     this.sched.wakeIdle(cpu, this.machine.currentCpu);
-    this.sched.enqueue(this.sched.kworkers[cpu] as sched_task);
+    this.sched.enqueue(this.sched.kworkers[cpu]!);
   }
 
   /** jiffies: the ticks (HZ = 250, the `schedTick` period) the local CPU's clock has passed. */
@@ -111,7 +111,7 @@ export class system_wq {
   }
 
   private tick(): number {
-    return this.machine.costVector[COST_INDEX.schedTick] as number;
+    return this.machine.costVector[COST_INDEX.schedTick]!;
   }
 
   /** delayed_work_pending(dwork): its timer is armed or its work is queued. */
@@ -132,7 +132,7 @@ export class system_wq {
     let was = this.sched.del_timer(dwork.timer);
     const work = dwork.work;
     if (!was && work.pending) {
-      const pool = this.pools[work.cpu] as work_struct[];
+      const pool = this.pools[work.cpu]!;
       const i = pool.indexOf(work);
       if (i >= 0) pool.splice(i, 1);
       work.pending = false;
@@ -174,7 +174,7 @@ export class system_wq {
 
   /** One pass of the kworker on `cpu`: run the first queued item. True while more are queued. */
   private worker_thread(cpu: number): boolean {
-    const pool = this.pools[cpu] as work_struct[];
+    const pool = this.pools[cpu]!;
     const work = pool.shift();
     if (work) this.process_one_work(work);
     return pool.length > 0;
@@ -206,7 +206,7 @@ export class system_wq {
     let waited = false;
     while (work.pending || work.running) {
       if (work.pending && (work.cpu === me || this.sched.isOnStack(work.cpu) || !this.sched.active)) {
-        const pool = this.pools[work.cpu] as work_struct[];
+        const pool = this.pools[work.cpu]!;
         pool.splice(pool.indexOf(work), 1);
         if (work.cpu !== me) this.inlineFlushes++;
         this.process_one_work(work);

@@ -181,15 +181,15 @@ function* full_fit_alloc_test(w: Worker): Generator<void, Verdict> {
   for (let i = 0; i < junk_length; i++) {
     a[i] = w.vmalloc(PAGE_SIZE);
     yield;
-    w.write(ptr + 8 * i, a[i]);
+    w.write(ptr + 8 * i, a[i]!);
     yield;
     j[i] = w.vmalloc(PAGE_SIZE);
     yield;
-    w.write(junk_ptr + 8 * i, j[i]);
+    w.write(junk_ptr + 8 * i, j[i]!);
     yield;
   }
   for (let i = 0; i < junk_length; i++) {
-    w.vfree(j[i]);
+    w.vfree(j[i]!);
     yield;
   }
   let rv: Verdict = 0;
@@ -206,7 +206,7 @@ function* full_fit_alloc_test(w: Worker): Generator<void, Verdict> {
     yield;
   }
   for (let i = 0; i < junk_length; i++) {
-    w.vfree(a[i]);
+    w.vfree(a[i]!);
     yield;
   }
   w.vfree(ptr);
@@ -229,7 +229,7 @@ function* long_busy_list_alloc_test(w: Worker): Generator<void, Verdict> {
   for (let i = 0; i < 15000; i++) {
     busy[i] = w.vmalloc(PAGE_SIZE);
     yield;
-    w.write(ptr + 8 * i, busy[i]);
+    w.write(ptr + 8 * i, busy[i]!);
     yield;
   }
   let rv: Verdict = 0;
@@ -258,7 +258,7 @@ function* long_busy_list_alloc_test(w: Worker): Generator<void, Verdict> {
     yield;
   }
   for (let i = 0; i < 15000; i++) {
-    w.vfree(busy[i]);
+    w.vfree(busy[i]!);
     yield;
   }
   w.vfree(ptr);
@@ -355,13 +355,13 @@ function* pcpu_alloc_test(w: Worker): Generator<void, Verdict> {
 
     ptrs[i] = w.alloc_percpu(size, align);
     yield;
-    w.write(pcpu + 8 * i, ptrs[i] as number); // pcpu[i] = ...
+    w.write(pcpu + 8 * i, ptrs[i]!); // pcpu[i] = ...
     yield;
     if (!ptrs[i]) rv = -1;
   }
 
   for (let i = 0; i < nr; i++) {
-    w.free_percpu(ptrs[i] as ulong);
+    w.free_percpu(ptrs[i]!);
     yield;
   }
 
@@ -553,8 +553,8 @@ export interface WorkerResult {
 export function shuffleArray(arr: number[], w: Worker): void {
   for (let i = arr.length - 1; i > 0; i--) {
     const j = w.text === 'v5.1' ? u32(w) % i : u32Max(w, i);
-    const x = arr[i] as number;
-    arr[i] = arr[j] as number;
+    const x = arr[i]!;
+    arr[i] = arr[j]!;
     arr[j] = x;
   }
 }
@@ -567,10 +567,10 @@ export function* testFunc(w: Worker, out: WorkerResult, clockHz: number): Genera
   const start = w.cycles;
   for (const index of order) {
     if (!((w.p.run_test_mask & (1 << index)) >>> index)) continue;
-    const c = cases[index] as CaseDesc;
+    const c = cases[index]!;
     w.current = c.name;
     const t0 = w.cycles;
-    const d = out.data[index] as CaseData;
+    const d = out.data[index]!;
     for (let j = 0; j < w.p.test_repeat_count; j++) {
       const ret = yield* c.fn(w);
       if (ret === NOT_MODELLED) d.not_modelled++;
@@ -591,8 +591,8 @@ export function summaryLines(text: ModuleText, p: ModuleParams, r: WorkerResult)
   const lines: string[] = [];
   for (let j = 0; j < cases.length; j++) {
     if (!((p.run_test_mask & (1 << j)) >>> j)) continue;
-    const d = r.data[j] as CaseData;
-    const c = cases[j] as CaseDesc;
+    const d = r.data[j]!;
+    const c = cases[j]!;
     const xfailed = text === 'v7.3' ? ` xfailed: ${d.test_xfailed ?? 0}` : '';
     let line = `Summary: ${c.name} passed: ${d.test_passed} failed: ${d.test_failed}${xfailed} repeat: ${p.test_repeat_count} loops: ${p.test_loop_count} avg: ${d.time} usec`;
     if (c.missing) line += ` [not modelled x${d.not_modelled}: ${c.missing}]`;

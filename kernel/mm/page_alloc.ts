@@ -58,7 +58,7 @@ export class page_alloc {
   /** The cost of a page operation, to the CPU whose code runs (none outside kernel code). */
   private charge(index: number): void {
     const cpu = this.machine.currentCpu;
-    if (cpu >= 0) this.machine.cpu(cpu).charge(index, this.machine.costVector[index] as number);
+    if (cpu >= 0) this.machine.cpu(cpu).charge(index, this.machine.costVector[index]!);
   }
 
   /** A zeroed page for a page table (counted apart; vunmap never frees them). */

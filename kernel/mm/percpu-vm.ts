@@ -41,8 +41,8 @@ function pcpu_alloc_pages(p: percpu, pages: (page | null)[], page_start: number,
       pages[pcpu_page_idx(p, cpu, i)] = pg;
       if (!pg) {
         // err: free what this and the earlier CPUs got
-        for (let j = i - 1; j >= page_start; j--) p.h.__free_page(pages[pcpu_page_idx(p, cpu, j)] as page);
-        for (let tcpu = 0; tcpu < cpu; tcpu++) for (let j = page_start; j < page_end; j++) p.h.__free_page(pages[pcpu_page_idx(p, tcpu, j)] as page);
+        for (let j = i - 1; j >= page_start; j--) p.h.__free_page(pages[pcpu_page_idx(p, cpu, j)]!);
+        for (let tcpu = 0; tcpu < cpu; tcpu++) for (let j = page_start; j < page_end; j++) p.h.__free_page(pages[pcpu_page_idx(p, tcpu, j)]!);
         return -12;
       }
     }
@@ -80,7 +80,7 @@ function pcpu_map_pages(p: percpu, chunk: pcpu_chunk, pages: (page | null)[], pa
     const unitPages = pages.slice(pcpu_page_idx(p, cpu, page_start), pcpu_page_idx(p, cpu, page_end)) as page[];
     err = p.h.vmap_pages_range_noflush(addr, addr + nr * PAGE_SIZE, unitPages); // __pcpu_map_pages
     if (err < 0) break;
-    for (let i = page_start; i < page_end; i++) chunk.pages.set(pcpu_page_idx(p, cpu, i), pages[pcpu_page_idx(p, cpu, i)] as page); // pcpu_set_page_chunk
+    for (let i = page_start; i < page_end; i++) chunk.pages.set(pcpu_page_idx(p, cpu, i), pages[pcpu_page_idx(p, cpu, i)]!); // pcpu_set_page_chunk
   }
   if (err >= 0) return 0;
   for (let tcpu = 0; tcpu < p.possible; tcpu++) {
@@ -128,7 +128,7 @@ export function pcpu_create_chunk(p: percpu): pcpu_chunk | null {
   p.stats.areas += vms.length;
 
   chunk.data = vms;
-  chunk.base_addr = (vms[0] as { addr: number }).addr - (p.pcpu_group_offsets[0] as number);
+  chunk.base_addr = (vms[0] as { addr: number }).addr - p.pcpu_group_offsets[0]!;
   p.registerChunk(chunk);
   return chunk;
 }

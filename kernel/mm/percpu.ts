@@ -172,10 +172,10 @@ export class pcpu_chunk {
         run += PCPU_BITMAP_BLOCK_BITS;
         continue;
       }
-      const left = this.blk_left[b] as number;
+      const left = this.blk_left[b]!;
       if (run + left > 0) consider(run ? runStart : base, run + left);
-      consider(base + (this.blk_contig_start[b] as number), this.blk_contig[b] as number);
-      run = this.blk_right[b] as number;
+      consider(base + this.blk_contig_start[b]!, this.blk_contig[b]!);
+      run = this.blk_right[b]!;
       runStart = base + PCPU_BITMAP_BLOCK_BITS - run;
     }
     if (run) consider(runStart, run);
@@ -359,20 +359,20 @@ export class percpu {
 
   private list_del(chunk: pcpu_chunk): void {
     if (chunk.slot < 0) return;
-    const l = this.pcpu_chunk_lists[chunk.slot] as pcpu_chunk[];
+    const l = this.pcpu_chunk_lists[chunk.slot]!;
     l.splice(l.indexOf(chunk), 1);
     chunk.slot = -1;
   }
 
   private list_move(chunk: pcpu_chunk, slot: number): void {
     this.list_del(chunk);
-    (this.pcpu_chunk_lists[slot] as pcpu_chunk[]).unshift(chunk);
+    this.pcpu_chunk_lists[slot]!.unshift(chunk);
     chunk.slot = slot;
   }
 
   private list_move_tail(chunk: pcpu_chunk, slot: number): void {
     this.list_del(chunk);
-    (this.pcpu_chunk_lists[slot] as pcpu_chunk[]).push(chunk);
+    this.pcpu_chunk_lists[slot]!.push(chunk);
     chunk.slot = slot;
   }
 
@@ -439,12 +439,12 @@ export class percpu {
     for (let b = Math.floor(chunk.first_free / PCPU_BITMAP_BLOCK_BITS); b < chunk.nr_pages; b++) {
       const full = chunk.blk_contig[b] === PCPU_BITMAP_BLOCK_BITS;
       const end = (b + 1) * PCPU_BITMAP_BLOCK_BITS;
-      if (carry + (chunk.blk_left[b] as number) >= alloc_bits || (chunk.blk_contig[b] as number) >= alloc_bits) {
+      if (carry + chunk.blk_left[b]! >= alloc_bits || chunk.blk_contig[b]! >= alloc_bits) {
         const from = Math.max(chunk.first_free, b * PCPU_BITMAP_BLOCK_BITS - carry);
         const off = find_zero_area(chunk.alloc_map, end, from, alloc_bits, mask);
         if (off + alloc_bits <= end) return off;
       }
-      carry = full ? carry + PCPU_BITMAP_BLOCK_BITS : (chunk.blk_right[b] as number);
+      carry = full ? carry + PCPU_BITMAP_BLOCK_BITS : chunk.blk_right[b]!;
     }
     void map_bits;
     return -1;
@@ -599,7 +599,7 @@ export class percpu {
 
   /** pcpu_chunk_addr(chunk, cpu, page_idx) */
   pcpu_chunk_addr(chunk: pcpu_chunk, cpu: number, page_idx: number): ulong {
-    return chunk.base_addr + (this.pcpu_unit_offsets[cpu] as number) + page_idx * PAGE_SIZE;
+    return chunk.base_addr + this.pcpu_unit_offsets[cpu]! + page_idx * PAGE_SIZE;
   }
 
   /** pcpu_chunk_addr_search(addr): the chunk an object lives in. */
@@ -634,7 +634,7 @@ export class percpu {
 
     restart: for (;;) {
       for (let slot = this.pcpu_size_to_slot(size); slot <= this.pcpu_free_slot; slot++) {
-        for (const c of [...(this.pcpu_chunk_lists[slot] as pcpu_chunk[])]) {
+        for (const c of [...this.pcpu_chunk_lists[slot]!]) {
           off = this.pcpu_find_block_fit(c, bits, bit_align);
           if (off < 0) {
             if (slot < PCPU_SLOT_FAIL_THRESHOLD) this.pcpu_chunk_move(c, 0);
@@ -652,7 +652,7 @@ export class percpu {
       h.spin_unlock('pcpu_lock');
 
       // No space left. Create a new chunk.
-      if (!(this.pcpu_chunk_lists[this.pcpu_free_slot] as pcpu_chunk[]).length) {
+      if (!this.pcpu_chunk_lists[this.pcpu_free_slot]!.length) {
         const c = pcpu_create_chunk(this);
         if (!c) {
           h.mutex_unlock('pcpu_alloc_mutex'); // "failed to allocate new chunk"
@@ -722,7 +722,7 @@ export class percpu {
     }
 
     if (!chunk.isolated && chunk.free_bytes === this.pcpu_unit_size) {
-      for (const pos of this.pcpu_chunk_lists[this.pcpu_free_slot] as pcpu_chunk[])
+      for (const pos of this.pcpu_chunk_lists[this.pcpu_free_slot]!)
         if (pos !== chunk) {
           need_balance = true;
           break;
@@ -747,7 +747,7 @@ export class percpu {
 
   private pcpu_balance_free(empty_only: boolean): void {
     const h = this.h;
-    const free_head = this.pcpu_chunk_lists[this.pcpu_free_slot] as pcpu_chunk[];
+    const free_head = this.pcpu_chunk_lists[this.pcpu_free_slot]!;
     const to_free: pcpu_chunk[] = [];
 
     const first = free_head[0];
@@ -800,7 +800,7 @@ export class percpu {
         let chunk: pcpu_chunk | undefined;
         if (!nr_to_pop) break;
 
-        for (chunk of this.pcpu_chunk_lists[slot] as pcpu_chunk[]) {
+        for (chunk of this.pcpu_chunk_lists[slot]!) {
           nr_unpop = chunk.nr_pages - chunk.nr_populated;
           if (nr_unpop) break;
         }
@@ -848,7 +848,7 @@ export class percpu {
   private pcpu_reclaim_populated(): void {
     const h = this.h;
     let chunk: pcpu_chunk | undefined;
-    while ((chunk = (this.pcpu_chunk_lists[this.pcpu_to_depopulate_slot] as pcpu_chunk[])[0])) {
+    while ((chunk = this.pcpu_chunk_lists[this.pcpu_to_depopulate_slot]![0])) {
       let freed_page_start = chunk.nr_pages;
       let freed_page_end = 0;
       let reintegrate = false;

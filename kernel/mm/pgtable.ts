@@ -345,7 +345,7 @@ function vunmap_pte_range(mm: mm_struct, pmd: entry_ptr, addr: ulong, end: ulong
 /** The modelled cost of one PTE store, to the CPU whose code runs (cost model, not kernel text). */
 function chargePte(mm: mm_struct, index: number): void {
   const m = mm.machine;
-  if (m.currentCpu >= 0) m.cpu(m.currentCpu).charge(index, m.costVector[index] as number);
+  if (m.currentCpu >= 0) m.cpu(m.currentCpu).charge(index, m.costVector[index]!);
 }
 
 /** The leaf PTE mapping `addr` (0n if none, or if a table on the way is missing). For checks and dumps. */

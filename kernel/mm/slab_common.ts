@@ -148,7 +148,7 @@ export class kvfree_rcu {
   }
 
   private krc_this_cpu_lock(): kfree_rcu_cpu {
-    const krcp = this.krc[this.cpu()] as kfree_rcu_cpu;
+    const krcp = this.krc[this.cpu()]!;
     this.h.raw_spin_lock(krcp.lock);
     return krcp;
   }
@@ -177,7 +177,7 @@ export class kvfree_rcu {
         throw new Error('kvfree_rcu_bulk: kfree_bulk() of slab objects is not modelled');
       } else {
         for (let i = 0; i < b.nr_records; i++) {
-          this.h.vfree(b.records[i] as ulong);
+          this.h.vfree(b.records[i]!);
           this.nr_freed++;
         }
       }
@@ -207,31 +207,31 @@ export class kvfree_rcu {
 
     this.h.raw_spin_lock(krcp.lock);
     // Channels 1 and 2.
-    for (let i = 0; i < FREE_N_CHANNELS; i++) bulk_head[i] = (krwp.bulk_head_free[i] as kvfree_rcu_bulk_data[]).splice(0);
+    for (let i = 0; i < FREE_N_CHANNELS; i++) bulk_head[i] = krwp.bulk_head_free[i]!.splice(0);
     // Channel 3.
     const head = krwp.head_free;
     krwp.head_free = null;
     const head_gp_snap = krwp.head_free_gp_snap;
     this.h.raw_spin_unlock(krcp.lock);
 
-    for (let i = 0; i < FREE_N_CHANNELS; i++) for (const bnode of bulk_head[i] as kvfree_rcu_bulk_data[]) this.kvfree_rcu_bulk(krcp, bnode, i);
+    for (let i = 0; i < FREE_N_CHANNELS; i++) for (const bnode of bulk_head[i]!) this.kvfree_rcu_bulk(krcp, bnode, i);
 
     if (head && !this.WARN_ON_ONCE(!this.h.rcu.poll_state_synchronize_rcu_full(head_gp_snap))) this.kvfree_rcu_list(head);
   }
 
   need_offload_krc(krcp: kfree_rcu_cpu): boolean {
-    for (let i = 0; i < FREE_N_CHANNELS; i++) if ((krcp.bulk_head[i] as kvfree_rcu_bulk_data[]).length) return true;
+    for (let i = 0; i < FREE_N_CHANNELS; i++) if (krcp.bulk_head[i]!.length) return true;
     return !!krcp.head;
   }
 
   private need_wait_for_krwp_work(krwp: kfree_rcu_cpu_work): boolean {
-    for (let i = 0; i < FREE_N_CHANNELS; i++) if ((krwp.bulk_head_free[i] as kvfree_rcu_bulk_data[]).length) return true;
+    for (let i = 0; i < FREE_N_CHANNELS; i++) if (krwp.bulk_head_free[i]!.length) return true;
     return !!krwp.head_free;
   }
 
   krc_count(krcp: kfree_rcu_cpu): number {
     let sum = krcp.head_count;
-    for (let i = 0; i < FREE_N_CHANNELS; i++) sum += krcp.bulk_count[i] as number;
+    for (let i = 0; i < FREE_N_CHANNELS; i++) sum += krcp.bulk_count[i]!;
     return sum;
   }
 
@@ -260,12 +260,12 @@ export class kvfree_rcu {
     for (let i = 0; i < FREE_N_CHANNELS; i++) {
       const ready: kvfree_rcu_bulk_data[] = [];
       bulk_ready[i] = ready;
-      const list = krcp.bulk_head[i] as kvfree_rcu_bulk_data[];
+      const list = krcp.bulk_head[i]!;
       // list_for_each_entry_safe_reverse: from the oldest block; list_move to the head of bulk_ready.
       while (list.length) {
-        const bnode = list[list.length - 1] as kvfree_rcu_bulk_data;
+        const bnode = list[list.length - 1]!;
         if (!this.h.rcu.poll_state_synchronize_rcu_full(bnode.gp_snap)) break;
-        krcp.bulk_count[i] = (krcp.bulk_count[i] as number) - bnode.nr_records;
+        krcp.bulk_count[i] = krcp.bulk_count[i]! - bnode.nr_records;
         list.pop();
         ready.unshift(bnode);
       }
@@ -278,7 +278,7 @@ export class kvfree_rcu {
     }
     this.h.raw_spin_unlock(krcp.lock);
 
-    for (let i = 0; i < FREE_N_CHANNELS; i++) for (const bnode of bulk_ready[i] as kvfree_rcu_bulk_data[]) this.kvfree_rcu_bulk(krcp, bnode, i);
+    for (let i = 0; i < FREE_N_CHANNELS; i++) for (const bnode of bulk_ready[i]!) this.kvfree_rcu_bulk(krcp, bnode, i);
 
     if (head_ready) this.kvfree_rcu_list(head_ready);
   }
@@ -289,16 +289,16 @@ export class kvfree_rcu {
 
     this.h.raw_spin_lock(krcp.lock);
     for (let i = 0; i < KFREE_N_BATCHES; i++) {
-      const krwp = krcp.krw_arr[i] as kfree_rcu_cpu_work;
+      const krwp = krcp.krw_arr[i]!;
 
       if (this.need_wait_for_krwp_work(krwp)) continue;
 
       if (this.need_offload_krc(krcp)) {
         for (let j = 0; j < FREE_N_CHANNELS; j++) {
-          if (!(krwp.bulk_head_free[j] as kvfree_rcu_bulk_data[]).length) {
+          if (!krwp.bulk_head_free[j]!.length) {
             krcp.bulk_count[j] = 0;
             // list_replace_init(&krcp->bulk_head[j], &krwp->bulk_head_free[j])
-            (krwp.bulk_head_free[j] as kvfree_rcu_bulk_data[]).push(...(krcp.bulk_head[j] as kvfree_rcu_bulk_data[]).splice(0));
+            krwp.bulk_head_free[j]!.push(...krcp.bulk_head[j]!.splice(0));
           }
         }
 
@@ -354,7 +354,7 @@ export class kvfree_rcu {
     if (!krcp.initialized) return { krcp, ok: false };
 
     const idx = this.h.is_vmalloc_addr(ptr) ? 1 : 0;
-    let bnode: kvfree_rcu_bulk_data | null = (krcp.bulk_head[idx] as kvfree_rcu_bulk_data[])[0] ?? null;
+    let bnode: kvfree_rcu_bulk_data | null = krcp.bulk_head[idx]![0] ?? null;
 
     if (!bnode || bnode.nr_records === KVFREE_BULK_MAX_ENTR) {
       bnode = this.get_cached_bnode(krcp);
@@ -371,13 +371,13 @@ export class kvfree_rcu {
 
       bnode.nr_records = 0;
       bnode.records.length = 0;
-      (krcp.bulk_head[idx] as kvfree_rcu_bulk_data[]).unshift(bnode); // list_add
+      krcp.bulk_head[idx]!.unshift(bnode); // list_add
     }
 
     bnode.nr_records++;
     bnode.records[bnode.nr_records - 1] = ptr;
     bnode.gp_snap = this.h.rcu.get_state_synchronize_rcu_full();
-    krcp.bulk_count[idx] = (krcp.bulk_count[idx] as number) + 1;
+    krcp.bulk_count[idx] = krcp.bulk_count[idx]! + 1;
 
     return { krcp, ok: true };
   }

@@ -79,8 +79,8 @@ export function parseOpStream(file: string, text: string): OpStream {
   const vend = new Float64Array(na);
   let a = 0;
   for (let i = 0; i < n; i++) {
-    const w = lines[i].split(' ');
-    const ln = lineNo[i];
+    const w = lines[i]!.split(' ');
+    const ln = lineNo[i]!;
     switch (w[0]) {
       case 'a':
         if (w.length !== 5) throw new InputError(file, ln, `expected "a SIZE ALIGN VSTART VEND", got "${lines[i]}"`);
@@ -170,7 +170,7 @@ export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touche
   const h = new Uint32Array(8 * na);
   for (let k = 0; k < na; k++) {
     let i = 8 * k;
-    for (const v of [s.size[k], s.align[k], s.vstart[k], s.vend[k]]) {
+    for (const v of [s.size[k]!, s.align[k]!, s.vstart[k]!, s.vend[k]!]) {
       const hi = Math.floor(v / 4294967296);
       h[i++] = (v - hi * 4294967296) >>> 0;
       h[i++] = hi >>> 0;
@@ -185,18 +185,18 @@ export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touche
   for (let i = 0; i < n; i++) {
     switch (code[i]) {
       case OP_A: {
-        const k = arg[i];
+        const k = arg[i]!;
         const j = 8 * k;
-        const va = x.op_alloc(h[j], h[j + 1], h[j + 2], h[j + 3], h[j + 4], h[j + 5], h[j + 6], h[j + 7], -1, 0xcc0);
+        const va = x.op_alloc(h[j]!, h[j + 1]!, h[j + 2]!, h[j + 3]!, h[j + 4]!, h[j + 5]!, h[j + 6]!, h[j + 7]!, -1, 0xcc0);
         if (isErrPtr(va)) throw new Error(`${s.name}: op ${i + 1}: allocation failed on ${core.id.name}`);
         live[k] = va;
         break;
       }
       case OP_F:
-        x.op_free(live[arg[i]]);
+        x.op_free(live[arg[i]!]!);
         break;
       case OP_L:
-        x.op_free_lazy(live[arg[i]]);
+        x.op_free_lazy(live[arg[i]!]!);
         break;
       default:
         x.op_purge();
@@ -226,10 +226,10 @@ export function runStreamCoreLoop(core: WasmCore, s: OpStream): { ns: number; to
   new Uint32Array(buf, pArg, n).set(s.arg);
   const v = new BigUint64Array(buf, pVals, 4 * na);
   for (let k = 0; k < na; k++) {
-    v[4 * k] = BigInt.asUintN(64, BigInt(s.size[k]));
-    v[4 * k + 1] = BigInt.asUintN(64, BigInt(s.align[k]));
-    v[4 * k + 2] = BigInt.asUintN(64, BigInt(s.vstart[k]));
-    v[4 * k + 3] = BigInt.asUintN(64, BigInt(s.vend[k]));
+    v[4 * k] = BigInt.asUintN(64, BigInt(s.size[k]!));
+    v[4 * k + 1] = BigInt.asUintN(64, BigInt(s.align[k]!));
+    v[4 * k + 2] = BigInt.asUintN(64, BigInt(s.vstart[k]!));
+    v[4 * k + 3] = BigInt.asUintN(64, BigInt(s.vend[k]!));
   }
   const before = x.get_alloc_touches();
   const t0 = process.hrtime.bigint();
@@ -251,23 +251,23 @@ export function runStream(version: string, s: OpStream): { ns: number; touches: 
   for (let i = 0; i < n; i++) {
     switch (code[i]) {
       case OP_A: {
-        const k = arg[i];
+        const k = arg[i]!;
         const before = alloc.touches;
-        const va = alloc.alloc_vmap_area(size[k], align[k], vstart[k], vend[k]);
+        const va = alloc.alloc_vmap_area(size[k]!, align[k]!, vstart[k]!, vend[k]!);
         touches += alloc.touches - before;
         if (IS_ERR(va)) throw new Error(`${s.name}: op ${i + 1}: allocation failed on ${version}`);
         live[k] = va;
         break;
       }
       case OP_F: {
-        const va = live[arg[i]];
-        live[arg[i]] = null;
+        const va = live[arg[i]!];
+        live[arg[i]!] = null;
         alloc.free_vmap_area(va as vmap_area_common);
         break;
       }
       case OP_L: {
-        const va = live[arg[i]];
-        live[arg[i]] = null;
+        const va = live[arg[i]!];
+        live[arg[i]!] = null;
         alloc.free_unmap_vmap_area(va as vmap_area_common);
         break;
       }
@@ -409,8 +409,8 @@ export function formatBench(rows: BenchRow[]): string {
         : ['-', '-']
       : []),
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
   const notes: string[] = [];
   if (withHere)
     notes.push(

@@ -59,8 +59,8 @@ export function floorShape(nodes: number): FloorShape {
   const next_rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff);
   for (let i = nodes - 1; i > 0; i--) {
     const j = next_rand() % (i + 1);
-    const t = perm[i];
-    perm[i] = perm[j];
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
     perm[j] = t;
   }
   const keys = new Float64Array(DESCENT_KEYS);
@@ -89,7 +89,7 @@ export function objectSide(shape: FloorShape): FloorSide {
   const build = (lo: number, hi: number, parent: rb_node | null): vmap_area | null => {
     if (lo > hi) return null;
     const m = (lo + hi) >> 1;
-    const n = slots[shape.perm[m]];
+    const n = slots[shape.perm[m]!]!;
     n.va_start = keyOf(m);
     n.va_end = n.va_start + LENGTH;
     n.__rb_parent = parent;
@@ -124,7 +124,7 @@ export function objectSide(shape: FloorShape): FloorSide {
     descent(): number {
       let levels = 0;
       for (let i = 0; i < keys.length; i++) {
-        const addr = keys[i];
+        const addr = keys[i]!;
         let n: rb_node | null = root;
         while (n) {
           levels++;
@@ -151,7 +151,7 @@ export function typedSide(shape: FloorShape): FloorSide {
   const build = (lo: number, hi: number, p: number): number => {
     if (lo > hi) return 0;
     const m = (lo + hi) >> 1;
-    const n = shape.perm[m] + 1;
+    const n = shape.perm[m]! + 1;
     va_start[n] = keyOf(m);
     va_end[n] = va_start[n] + LENGTH;
     parent[n] = p;
@@ -165,11 +165,11 @@ export function typedSide(shape: FloorShape): FloorSide {
     let p: number;
     if (parent[node] === node) return 0;
     if (right[node]) {
-      node = right[node];
-      while (left[node]) node = left[node];
+      node = right[node]!;
+      while (left[node]) node = left[node]!;
       return node;
     }
-    while ((p = parent[node]) && node === right[p]) node = p;
+    while ((p = parent[node]!) && node === right[p]) node = p;
     return p;
   };
   const { size, vend, align } = REQUEST;
@@ -179,9 +179,9 @@ export function typedSide(shape: FloorShape): FloorSide {
       let first = root;
       let addr = BASE;
       let steps = 0;
-      while (left[first]) first = left[first];
-      while (ugt(addr + size, va_start[first]) && ule(addr + size, vend)) {
-        addr = ALIGN(va_end[first] + PAGE_SIZE, align);
+      while (left[first]) first = left[first]!;
+      while (ugt(addr + size, va_start[first]!) && ule(addr + size, vend)) {
+        addr = ALIGN(va_end[first]! + PAGE_SIZE, align);
         if (ult(addr + size - 1, addr)) break;
         steps++;
         const n = next(first);
@@ -194,13 +194,13 @@ export function typedSide(shape: FloorShape): FloorSide {
     descent(): number {
       let levels = 0;
       for (let i = 0; i < keys.length; i++) {
-        const addr = keys[i];
+        const addr = keys[i]!;
         let n = root;
         while (n) {
           levels++;
           touches++;
-          if (ult(addr, va_start[n])) n = left[n];
-          else if (ugt(addr, va_start[n])) n = right[n];
+          if (ult(addr, va_start[n]!)) n = left[n]!;
+          else if (ugt(addr, va_start[n]!)) n = right[n]!;
           else break;
         }
       }
@@ -321,8 +321,8 @@ export function formatFloor(r: FloorResult): string {
     x.descentNsPerLevel.toFixed(2),
     x.descentRatio === null ? '-' : `${x.descentRatio.toFixed(2)}x`,
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
   const lines = [`${r.nodes} areas, a balanced tree with nodes in seeded random memory order; best of the rounds`, line(head), ...body.map(line)];
   if (r.cMissing) lines.push(`C side not measured: ${r.cMissing}`);
   return lines.join('\n');

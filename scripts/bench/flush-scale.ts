@@ -78,8 +78,8 @@ export function benchFlushScale(opts: { cpus?: readonly number[]; eras?: readonl
 export function formatFlushScale(rows: readonly FlushScaleRow[]): string {
   const head = ['flush era', 'cpus', 'purges', 'IPIs/purge', 'flush cycles/purge', 'initiator cycles/purge'];
   const body = rows.map((r) => [r.era, String(r.cpus), String(r.purges), r.ipisPerPurge.toFixed(0), r.flushCyclesPerPurge.toFixed(0), r.initiatorCyclesPerPurge.toFixed(0)]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
   return [line(head), ...body.map(line)].join('\n');
 }
 

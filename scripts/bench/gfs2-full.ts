@@ -125,7 +125,7 @@ export function formatGfs2(rows: readonly Gfs2BenchRow[]): string {
       r.touchesPerAlloc.toFixed(1),
     ];
   });
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
   return [line(head), ...body.map(line)].join('\n');
 }

@@ -94,8 +94,8 @@ function measure(m: Machine, cpus: number, pages: number, ops: number): number {
 export function formatMachineBench(rows: readonly MachineBenchRow[]): string {
   const head = ['cpus', 'checker', 'TLB hits/s', 'walks/s'];
   const body = rows.map((r) => [String(r.cpus), r.checker ? 'on' : 'off', fmt(r.tlbHitsPerSec), fmt(r.walksPerSec)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ');
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 

@@ -56,10 +56,10 @@ export function packStream(s: OpStream): Buffer {
   let o = 16;
   buf.set(s.code, o);
   o += pad8(n);
-  for (let i = 0; i < n; i++) buf.writeUInt32LE(s.arg[i], o + 4 * i);
+  for (let i = 0; i < n; i++) buf.writeUInt32LE(s.arg[i]!, o + 4 * i);
   o += pad8(4 * n);
   for (const a of [s.size, s.align, s.vstart, s.vend]) {
-    for (let i = 0; i < na; i++) buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(a[i])), o + 8 * i);
+    for (let i = 0; i < na; i++) buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(a[i]!)), o + 8 * i);
     o += 8 * na;
   }
   return buf;

@@ -88,8 +88,8 @@ export function benchScale(
 export function formatScale(rows: readonly ScaleRow[]): string {
   const head = ['version', 'free', 'live areas', 'iterations', 'ns/alloc', 'touches/alloc'];
   const body = rows.map((r) => [r.version, r.free, String(r.live), String(r.iterations), r.nsPerAlloc.toFixed(0), r.touchesPerAlloc.toFixed(1)]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
   return [line(head), ...body.map(line)].join('\n');
 }
 

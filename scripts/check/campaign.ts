@@ -60,7 +60,7 @@ export interface CampaignResult {
 }
 
 export function runWorkload(spec: CampaignSpec, run: number): WorkloadName {
-  return spec.workload === 'all' ? (WORKLOADS[run % WORKLOADS.length] as WorkloadName) : spec.workload;
+  return spec.workload === 'all' ? WORKLOADS[run % WORKLOADS.length]! : spec.workload;
 }
 
 export function runSeed(spec: CampaignSpec, run: number): number {

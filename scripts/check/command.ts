@@ -113,7 +113,7 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
   const bySig = new Map<string, RunOutcome[]>();
   for (const x of diverging) bySig.set(x.signature as string, [...(bySig.get(x.signature as string) ?? []), x]);
   const reports: { report: DivergenceReport; text: string; runs: number[] }[] = [];
-  for (const [, list] of bySig) reports.push({ ...reportRun(spec, list[0] as RunOutcome), runs: list.map((x) => x.run) });
+  for (const [, list] of bySig) reports.push({ ...reportRun(spec, list[0]!), runs: list.map((x) => x.run) });
   const saved: string[] = [];
   if (o.save) reports.forEach((r, i) => saved.push(...save(o.save as string, r.report, reports.length > 1 ? `.${i + 1}` : '')));
   if (o.json) {

@@ -112,7 +112,7 @@ export function runPair(
   const ran: boolean[] = [];
   const n = list ? Math.min(list.length, maxOps) : maxOps;
   for (let i = 0; i < n; i++) {
-    const op = list ? (list[i] as CheckOp) : (gen as { next(): CheckOp }).next();
+    const op = list ? list[i]! : (gen as { next(): CheckOp }).next();
     ops.push(op);
     const ra = applySafe(sideA, op);
     const rb = applySafe(sideB, op);

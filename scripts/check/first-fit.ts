@@ -141,7 +141,7 @@ export class FirstFitModel implements VmapAllocator {
     let hi = this.areas.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (ult((this.areas[mid] as ff_area).va_start, a)) lo = mid + 1;
+      if (ult(this.areas[mid]!.va_start, a)) lo = mid + 1;
       else hi = mid;
     }
     this.areas.splice(lo, 0, va);
@@ -177,7 +177,7 @@ export class FirstFitModel implements VmapAllocator {
     if (!n) return;
     this.env.hooks.flush_tlb_kernel_range(start, end);
     this.env.hooks.purged(n, start, end);
-    for (let i = this.areas.length - 1; i >= 0; i--) if ((this.areas[i] as ff_area).lazy) this.areas.splice(i, 1);
+    for (let i = this.areas.length - 1; i >= 0; i--) if (this.areas[i]!.lazy) this.areas.splice(i, 1);
     this.vmap_lazy_nr = 0;
   }
 

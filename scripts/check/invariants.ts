@@ -148,7 +148,7 @@ function checkListOrder(head: list_head<VaNode>, nodes: VaNode[], name: string, 
   const k = Math.min(listed.length, nodes.length);
   for (let i = 0; i < k; i++)
     if (listed[i] !== nodes[i]) {
-      out.push(`${name}: list entry ${i} is ${r(listed[i] as VaNode)}, the tree's in-order ${r(nodes[i] as VaNode)}`);
+      out.push(`${name}: list entry ${i} is ${r(listed[i]!)}, the tree's in-order ${r(nodes[i]!)}`);
       break;
     }
   return listed;
@@ -185,7 +185,7 @@ function checkSnapshot(alloc: VmapAllocator, out: string[]): void {
   const areas = alloc.snapshot().areas;
   let lazy = 0;
   for (let i = 0; i < areas.length; i++) {
-    const v = areas[i] as (typeof areas)[number];
+    const v = areas[i]!;
     if (v.state === 'lazy') lazy += Math.floor((v.end - v.start) / PAGE_SIZE);
     if (!ult(v.start, v.end)) out.push(`area [${hex(v.start)}, ${hex(v.end)}) is empty or wraps`);
     const p = areas[i - 1];
@@ -281,12 +281,12 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
     checkListOrder(a.free_vmap_area_list as list_head<VaNode>, free, 'free_vmap_area_list', out);
     checkAugment(root.rb_node as VaNode | null, out);
     for (let i = 1; i < free.length; i++) {
-      const p = free[i - 1] as VaNode;
-      const v = free[i] as VaNode;
+      const p = free[i - 1]!;
+      const v = free[i]!;
       if (p.va_end === v.va_start) out.push(`free list not coalesced: ${r(p)} touches ${r(v)}`);
     }
     // Free, busy and lazy ranges tile [1, ULONG_MAX).
-    const all = [...free, ...busy, ...(lazyAreas.length && !busySet.has(lazyAreas[0] as VaNode) ? lazyAreas : []), ...pooled];
+    const all = [...free, ...busy, ...(lazyAreas.length && !busySet.has(lazyAreas[0]!) ? lazyAreas : []), ...pooled];
     all.sort((x, y) => (ult(x.va_start, y.va_start) ? -1 : x.va_start === y.va_start ? 0 : 1));
     let at: ulong = 1;
     for (const v of all) {

@@ -134,13 +134,13 @@ export function mergeShards(files: readonly { file: string; text: string }[]): M
       const cur = bySig.get(sig);
       if (!cur) bySig.set(sig, { d, runs: [...d.runs] });
       else {
-        if (lowest < (cur.d.runs[0] as number)) cur.d = d;
+        if (lowest < cur.d.runs[0]!) cur.d = d;
         cur.runs.push(...d.runs);
       }
     }
   const divergences = [...bySig.values()]
     .map(({ d, runs }) => ({ ...d, runs: [...new Set(runs)].sort((a, b) => a - b) }))
-    .sort((a, b) => (a.runs[0] as number) - (b.runs[0] as number));
+    .sort((a, b) => a.runs[0]! - b.runs[0]!);
   const shards = parts.map((p) => ({
     shard: p.j.shard,
     runsTried: p.j.runsTried,

@@ -53,10 +53,10 @@ export function buildReport(
 ): DivergenceReport {
   const sa = new Side(A, meta.ncpu);
   const sb = new Side(B, meta.ncpu);
-  const last = ops[d.index] as CheckOp;
+  const last = ops[d.index]!;
   for (let i = 0; i < d.index; i++) {
-    sa.apply(ops[i] as CheckOp);
-    sb.apply(ops[i] as CheckOp);
+    sa.apply(ops[i]!);
+    sb.apply(ops[i]!);
   }
   const around = last.k === 'a' ? last.vstart : undefined;
   const mapA = formatSnapshot(sa.snapshot(), around);

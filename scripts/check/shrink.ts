@@ -61,7 +61,7 @@ export function shrinkDivergence(A: Contender, B: Contender, ncpu: number, ops: 
       }),
       { examples: [[start]], numRuns: 1, seed: 0 },
     );
-    if (details.failed && details.counterexample) best = details.counterexample[0].map(fromTuple);
+    if (details.failed && details.counterexample) best = details.counterexample[0]!.map(fromTuple);
     return finish(A, B, ncpu, best, signature, opts, steps);
   }
   return finish(A, B, ncpu, best, signature, opts, 0);

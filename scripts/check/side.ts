@@ -82,7 +82,7 @@ export class Side {
     if (op.k === 'f' || op.k === 'l') {
       if (this.live.length === 0) return { ran: false, line: '', result: '', events: [], state: '', bug: null };
       const j = op.i % this.live.length;
-      target = this.live[j] as vmap_area_common;
+      target = this.live[j]!;
       this.live.splice(j, 1);
       line = `${op.k} ${hex(target.va_start)}`;
     } else if (op.k === 'a') line = `a ${hex(op.size)} ${hex(op.align)} ${hex(op.vstart)} ${hex(op.vend)} -> `;

@@ -79,7 +79,7 @@ class Live {
 
   /** Remove live[j]; returns its index in allocation order. */
   take(j: number): number {
-    const id = this.live[j] as number;
+    const id = this.live[j]!;
     const last = this.live.pop() as number;
     if (j < this.live.length) this.live[j] = last;
     const i = this.ordered.indexOf(id);
@@ -214,7 +214,7 @@ class LazyChurn extends Base {
   private freeNext = false;
 
   next(): CheckOp {
-    if (this.pages === 0) this.pages = [8, 16, 32, 64][this.rnd(4)] as number;
+    if (this.pages === 0) this.pages = [8, 16, 32, 64][this.rnd(4)]!;
     if (this.freeNext) {
       this.freeNext = false;
       return { k: 'l', i: this.L.takeOldest() };
@@ -285,7 +285,7 @@ class RandomAll extends Base {
         }
         case 6:
           vstart = -(1 + this.rnd(4096)) * PAGE_SIZE;
-          vend = [-1, TOP_END_A, TOP_END_B, -(this.rnd(16) * PAGE_SIZE) - 1][this.rnd(4)] as ulong;
+          vend = [-1, TOP_END_A, TOP_END_B, -(this.rnd(16) * PAGE_SIZE) - 1][this.rnd(4)]!;
           break;
         case 7:
           vstart = VS + this.rnd(1024) * PAGE_SIZE;

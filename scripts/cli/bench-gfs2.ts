@@ -22,6 +22,6 @@ export const command: CliCommand = {
   },
   action(cmd, { out }) {
     const o = cmd.opts<{ kernel: string[]; iterations: number; cpus: number; json?: boolean }>();
-    benchGfs2Command(process.argv[1] as string, { json: o.json, kernel: o.kernel, iterations: o.iterations, cpus: o.cpus }, out);
+    benchGfs2Command(process.argv[1]!, { json: o.json, kernel: o.kernel, iterations: o.iterations, cpus: o.cpus }, out);
   },
 };

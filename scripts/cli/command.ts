@@ -51,7 +51,7 @@ export function registerCommands(program: Command, commands: readonly CliCommand
     if (parent !== program && !parent.commands.length)
       // A parent's mandatory options (check --kernel) are its own job's, not its subcommands'.
       parent.hook('preSubcommand', (p) => p.options.forEach((opt) => (opt.mandatory = false)));
-    const cmd = parent.command(c.path[c.path.length - 1] as string, { hidden: c.hidden === true }).description(c.summary);
+    const cmd = parent.command(c.path[c.path.length - 1]!, { hidden: c.hidden === true }).description(c.summary);
     c.define(cmd);
     cmd.action(async (...args: unknown[]) => {
       const self = args[args.length - 1] as Command;
@@ -81,7 +81,7 @@ export function rewriteReplacedFlags(words: readonly string[], commands: readonl
     let taken: string[] = [];
     if (value === undefined) rest.splice(i, 1);
     else if (words[i] === flag) taken = rest.splice(i, 2).slice(1);
-    else taken = [(rest.splice(i, 1)[0] as string).slice(flag.length + 1)];
+    else taken = [rest.splice(i, 1)[0]!.slice(flag.length + 1)];
     err(`vmapsim: \`${parent} ${flag}${value ? ` ${value}` : ''}\` is deprecated and goes in the next release: use \`vmapsim ${c.path.join(' ')}${value ? ` ${value}` : ''}\``);
     return [parent as string, c.path[1], ...taken, ...rest.slice(1)];
   }

@@ -70,5 +70,5 @@ export function parseKernels(value: string, role: KernelRole): string[] {
 export function kernelArg(role: 'check'): (v: string) => string;
 export function kernelArg(role: Exclude<KernelRole, 'check'>): (v: string) => string[];
 export function kernelArg(role: KernelRole): (v: string) => string | string[] {
-  return KERNEL_ROLES[role].list ? (v: string) => parseKernels(v, role) : (v: string) => parseKernels(v, role)[0] as string;
+  return KERNEL_ROLES[role].list ? (v: string) => parseKernels(v, role) : (v: string) => parseKernels(v, role)[0]!;
 }

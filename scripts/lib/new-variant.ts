@@ -30,7 +30,7 @@ export function packageImports(text: string, srcFile: string): string {
 function exportedClass(text: string, what: RegExp, file: string): string {
   const m = what.exec(text);
   if (!m) throw new Error(`${file}: no exported class found (${what.source})`);
-  return m[1] as string;
+  return m[1]!;
 }
 
 export function newVariantCommand(file: string, o: { from: string; api?: boolean; force?: boolean }, out: (s: string) => void, err: (s: string) => void): number {

@@ -113,7 +113,8 @@ export function parseGolden(file: string, text: string): GoldenTrace {
   const lines = text.split('\n');
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   let i = 0;
-  const h: Record<string, string> = {};
+  // Filled for every key by the loop below (or it throws), before any is read.
+  const h = {} as Record<(typeof HEADER_KEYS)[number], string>;
   for (const key of HEADER_KEYS) {
     const ln = i + 1;
     const l = lines[i];
@@ -121,7 +122,7 @@ export function parseGolden(file: string, text: string): GoldenTrace {
     const m = /^# ([a-z_]+): (.*)$/.exec(l);
     if (!m) throw new InputError(file, ln, `bad header line, expected "# ${key}: VALUE", got "${l}"`);
     if (m[1] !== key) throw new InputError(file, ln, `header field "${m[1]}" where "${key}" was expected`);
-    h[key] = m[2];
+    h[key] = m[2]!;
     i++;
   }
   if (h.format !== 'vmap-golden 1') throw new InputError(file, 1, `format: expected "vmap-golden 1", got "${h.format}"`);
@@ -157,8 +158,8 @@ export function parseGolden(file: string, text: string): GoldenTrace {
     const op = parseOp(file, ln, l);
     i++;
     const events: string[] = [];
-    while (lines[i] !== undefined && lines[i].startsWith('! ')) {
-      const ev = lines[i].slice(2);
+    while (lines[i]?.startsWith('! ')) {
+      const ev = lines[i]!.slice(2);
       if (!EVENT_RE.test(ev)) throw new InputError(file, i + 1, `bad event line "${lines[i]}"`);
       events.push(ev);
       i++;

@@ -105,8 +105,7 @@ export function replayGoldenTrace(trace: GoldenTrace, opts: ReplayOptions = {}):
   if (alloc.lazy_max_pages() !== header.lazy_max_pages)
     return diverge(0, 5, 'header', `lazy_max_pages: ${hex(header.lazy_max_pages)}`, `lazy_max_pages: ${hex(alloc.lazy_max_pages())}`);
 
-  for (let k = 0; k < trace.blocks.length; k++) {
-    const b = trace.blocks[k];
+  for (const [k, b] of trace.blocks.entries()) {
     const opno = k + 1;
     const op = b.op;
     events.length = 0;

@@ -29,8 +29,8 @@ export const TABLE_COLUMNS: readonly { head: string; cell: (f: MatrixResult['cel
 export function formatTable(m: MatrixResult): string {
   const rows = m.cells.map((c) => TABLE_COLUMNS.map((col) => col.cell(c)));
   const heads = TABLE_COLUMNS.map((c) => c.head);
-  const w = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmt = (cols: string[]) => cols.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  const w = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (cols: string[]) => cols.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
   const lines = [`${m.scenario}: ${m.description}`, `seed ${m.seed}; ${Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(' ') || 'no parameters'}`, '', fmt(heads), ...rows.map(fmt)];
   for (const c of m.cells) {
     if (c.result.bug) lines.push('', `${c.kernel} (${c.cpus} cpus) hit a kernel BUG at op ${c.result.bug.op}:`, c.result.bug.oops);

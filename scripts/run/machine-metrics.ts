@@ -33,7 +33,7 @@ function parseVmstat(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m = /^(\S+) (\d+)$/.exec(line.trim());
-    if (m) out[m[1]] = Number(m[2]);
+    if (m) out[m[1]!] = Number(m[2]);
   }
   return out;
 }
@@ -43,7 +43,7 @@ function parseInterrupts(text: string, ncpu: number): { CAL: number[]; TLB: numb
   for (const line of text.split('\n')) {
     const m = /^\s*(CAL|TLB):\s+(.*)$/.exec(line);
     if (!m) continue;
-    const nums = m[2].trim().split(/\s+/).slice(0, ncpu).map(Number);
+    const nums = m[2]!.trim().split(/\s+/).slice(0, ncpu).map(Number);
     res[m[1] as 'CAL' | 'TLB'] = nums;
   }
   return res;

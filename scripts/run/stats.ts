@@ -8,12 +8,13 @@ export function summarize(xs: ArrayLike<number>): { mean: number; p99: number; m
   let sum = 0;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
-    sum += xs[i];
-    if (xs[i] > max) max = xs[i];
+    const x = xs[i]!;
+    sum += x;
+    if (x > max) max = x;
   }
   const sorted = Float64Array.from(xs).sort();
   const rank = Math.max(0, Math.ceil(0.99 * n) - 1);
-  return { mean: sum / n, p99: sorted[rank], max };
+  return { mean: sum / n, p99: sorted[rank]!, max };
 }
 
 /** At most `limit` evenly spaced samples of a series, for plots. */
@@ -21,6 +22,6 @@ export function sample(xs: readonly number[], limit = 2000): number[] {
   if (xs.length <= limit) return xs.slice();
   const out: number[] = [];
   const step = xs.length / limit;
-  for (let i = 0; i < limit; i++) out.push(xs[Math.floor(i * step)]);
+  for (let i = 0; i < limit; i++) out.push(xs[Math.floor(i * step)]!);
   return out;
 }

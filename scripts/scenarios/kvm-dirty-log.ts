@@ -151,7 +151,7 @@ export const kvmDirtyLog: Scenario = {
     for (let r = 0; r < rounds; r++) {
       // The guest runs: vCPUs mark pages dirty in the current bitmaps.
       for (let g = 0; g < guestWrites && ctx.cpus > 1; g++) {
-        const s = slots[rnd.rnd(slots.length)] as Slot;
+        const s = slots[rnd.rnd(slots.length)]!;
         const bit = rnd.rnd(s.npages);
         k.write64(1 + (g % (ctx.cpus - 1)), s.bitmap + Math.floor(bit / 64) * 8, bit);
       }
@@ -216,7 +216,7 @@ export const kvmDirtyLog: Scenario = {
 /** ", the first at dirty ioctl N, then every M" from the dirty-ioctl count at each purge. */
 function cadence(at: readonly number[]): string {
   if (!at.length) return '';
-  const gaps = at.slice(1).map((x, i) => x - (at[i] as number));
+  const gaps = at.slice(1).map((x, i) => x - at[i]!);
   const same = gaps.every((g) => g === gaps[0]);
   return `, the first at dirty ioctl ${at[0]}${gaps.length ? (same ? `, then every ${gaps[0]}` : `, then every ${Math.min(...gaps)}-${Math.max(...gaps)}`) : ''}`;
 }

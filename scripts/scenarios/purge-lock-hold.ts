@@ -89,7 +89,7 @@ export const purgeLockHold: Scenario = {
         if (typeof va === 'string') throw new Error(`purge-lock-hold: allocation ${i + 1} failed (${va})`);
         areas.push(va);
       }
-      for (let i = 0; i < areas.length; i += alternate ? 2 : 1) session.lazyFree(areas[i]);
+      for (let i = 0; i < areas.length; i += alternate ? 2 : 1) session.lazyFree(areas[i]!);
       session.purge();
     });
     const released = stretches.reduce((n, s) => n + s.areas, 0);

@@ -58,7 +58,7 @@ export const staleTlbFaultInjection: Scenario = {
     const counts = newCounts();
     const fault = ctx.params.fault as string;
     const r = reuseAfterFlush(ctx.kernel, { ...libraryOptions(ctx, counts), faults: FAULTS[fault] });
-    return staleTlbResult(ctx, r, counts, [WHAT[fault] as string]);
+    return staleTlbResult(ctx, r, counts, [WHAT[fault]!]);
   },
   summarize(cells, params) {
     return [

@@ -123,7 +123,7 @@ export function vmapBlockAliases(version: string, o: VmapBlockOptions = {}): Sce
   const addrs: ulong[] = [];
   const pages = k.alloc_pages(bits);
   for (let i = 0; i < bits; i++) addrs.push(k.vm_map_ram(0, [pages[i]!]));
-  const victim = addrs[1] as ulong;
+  const victim = addrs[1]!;
   k.write64(0, victim, 0x1111);
   k.read64(1, victim); // CPU 1 caches the translation
   k.vm_unmap_ram(0, victim, 1);

@@ -125,7 +125,7 @@ export const testVmalloc: Scenario = {
     let bug: BugReport | undefined;
     const start = Math.max(...k.machine.cpus.map((c) => c.now));
     try {
-      k.runTasks(workers.map((w, i) => ({ comm: `vmalloc_test/${w.id}`, pid: 1000 + w.id, cpu: w.cpu, bound: true, steps: testFunc(w, results[i] as WorkerResult, clockHz) })));
+      k.runTasks(workers.map((w, i) => ({ comm: `vmalloc_test/${w.id}`, pid: 1000 + w.id, cpu: w.cpu, bound: true, steps: testFunc(w, results[i]!, clockHz) })));
       k.flush_work();
     } catch (e) {
       if (!isKernelBug(e)) throw e;

@@ -40,7 +40,7 @@ export const workload: Scenario = {
         } else if (op.k === 'p') s.purge();
         else {
           if (!live.length) continue;
-          const [va] = live.splice(op.i % live.length, 1);
+          const va = live.splice(op.i % live.length, 1)[0]!; // live is not empty
           if (op.k === 'f') s.free(va);
           else s.lazyFree(va);
         }

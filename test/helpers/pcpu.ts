@@ -47,7 +47,7 @@ export function describePcpuGetVmAreas(version: string, dave: 'fits' | 'fails'):
       const { a } = allocator(version);
       const vas = (a.pcpu_get_vm_areas as NonNullable<VmapAllocator['pcpu_get_vm_areas']>).call(a, [0], [U], 1, U) ?? [];
       expect(a.find_vmap_area(END - U)).to.equal(vas[0]);
-      a.free_vmap_area(vas[0]);
+      a.free_vmap_area(vas[0]!);
       expect(a.find_vmap_area(END - U)).to.equal(null);
     });
 

@@ -328,7 +328,7 @@ describe('Cpu', () => {
       for (const c of m.cpus) {
         expect(cached(c, kpage(0)), `cpu${c.id}`).to.equal(false);
         expect(c.stats[S.invlpgbRequested]).to.equal(1);
-        expect(c.stats[S.ipiReceivedCal] + c.stats[S.ipiReceivedTlb]).to.equal(0);
+        expect(c.stats[S.ipiReceivedCal]! + c.stats[S.ipiReceivedTlb]!).to.equal(0);
       }
       expect(m.cpu(2).cycles[COST_INDEX.tlbsync]).to.equal(1200);
     });

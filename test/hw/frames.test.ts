@@ -46,7 +46,7 @@ describe('FrameAllocator', () => {
     }
     expect(got.length).to.equal(mem.frameCount - 1);
     expect(fa.available).to.equal(0);
-    fa.free(got[0] as number);
+    fa.free(got[0]!);
     expect(fa.allocated).to.equal(mem.frameCount - 2);
     expect(fa.peak).to.equal(mem.frameCount - 1);
   });

@@ -73,7 +73,7 @@ describe('the vmapsim command', function () {
     for (const [opt, msg] of [
       ['--iterations', "option '--iterations <n>' argument '0' is invalid. must be a whole number of at least 1"],
       ['--cpus', "option '--cpus <n>' argument '0' is invalid. must be a whole number from 1 to 512"],
-    ]) {
+    ] as [string, string][]) {
       const r = vmapsim('bench', 'gfs2', opt, '0');
       expect(r.status).to.equal(2);
       expect(r.stderr.trim()).to.equal(`vmapsim: ${msg}`);

@@ -131,7 +131,7 @@ export class lock_table {
 
   /** Spinlocks held by `cpu` now. */
   held(cpu: number): number {
-    return this.spinsHeld[cpu] as number;
+    return this.spinsHeld[cpu]!;
   }
 
   /**
@@ -139,7 +139,7 @@ export class lock_table {
    * holds a spinlock it took over from another CPU, else areaTouch.
    */
   touchBucket(cpu: number): number {
-    return cpu >= 0 && (this.remoteHeld[cpu] as number) > 0 && (this.remoteLeft[cpu] as number) > 0 ? COST_INDEX.remoteTouch : COST_INDEX.areaTouch;
+    return cpu >= 0 && this.remoteHeld[cpu]! > 0 && this.remoteLeft[cpu]! > 0 ? COST_INDEX.remoteTouch : COST_INDEX.areaTouch;
   }
 
   /**
@@ -148,9 +148,9 @@ export class lock_table {
    * touches of that hold find the lines already here. Counts them off.
    */
   remoteTouches(cpu: number, n: number): number {
-    if (cpu < 0 || (this.remoteHeld[cpu] as number) === 0) return 0;
-    const r = Math.min(n, this.remoteLeft[cpu] as number);
-    this.remoteLeft[cpu] = (this.remoteLeft[cpu] as number) - r;
+    if (cpu < 0 || this.remoteHeld[cpu]! === 0) return 0;
+    const r = Math.min(n, this.remoteLeft[cpu]!);
+    this.remoteLeft[cpu] = this.remoteLeft[cpu]! - r;
     return r;
   }
 
@@ -159,10 +159,10 @@ export class lock_table {
     const l = typeof name === 'string' ? this.get(name, 'spinlock') : name;
     this.acquire(l, CYCLE_STATS.index.lockWait);
     const cpu = this.machine.currentCpu;
-    this.spinsHeld[cpu] = (this.spinsHeld[cpu] as number) + 1;
+    this.spinsHeld[cpu] = this.spinsHeld[cpu]! + 1;
     if (l.remote) {
-      this.remoteHeld[cpu] = (this.remoteHeld[cpu] as number) + 1;
-      this.remoteLeft[cpu] = (this.remoteLeft[cpu] as number) + REMOTE_TOUCHES_PER_HOLD;
+      this.remoteHeld[cpu] = this.remoteHeld[cpu]! + 1;
+      this.remoteLeft[cpu] = this.remoteLeft[cpu]! + REMOTE_TOUCHES_PER_HOLD;
     }
   }
 
@@ -170,8 +170,8 @@ export class lock_table {
     const cpu = this.machine.currentCpu;
     const l = typeof name === 'string' ? this.get(name, 'spinlock') : name;
     this.release(l);
-    this.spinsHeld[cpu] = Math.max(0, (this.spinsHeld[cpu] as number) - 1);
-    if (l.remote) this.remoteHeld[cpu] = Math.max(0, (this.remoteHeld[cpu] as number) - 1);
+    this.spinsHeld[cpu] = Math.max(0, this.spinsHeld[cpu]! - 1);
+    if (l.remote) this.remoteHeld[cpu] = Math.max(0, this.remoteHeld[cpu]! - 1);
     if (this.remoteHeld[cpu] === 0) this.remoteLeft[cpu] = 0;
     l.remote = false;
   }
@@ -205,11 +205,11 @@ export class lock_table {
     if (l.holder >= 0) this.checkDeadlock(l, cpu);
     if (l.holder >= 0 && l.holder !== cpu) l.nested++;
     const now = c.now;
-    const fit = this.firstFit(l, now, l.lastHold[cpu] as number);
+    const fit = this.firstFit(l, now, l.lastHold[cpu]!);
     if (fit.start > now) {
       const wait = fit.start - now;
       c.charge(waitBucket, wait);
-      l.waitCycles[cpu] = (l.waitCycles[cpu] as number) + wait;
+      l.waitCycles[cpu] = l.waitCycles[cpu]! + wait;
       l.contended++;
       if (l.acquiredAt > now) {
         l.overtaken++;
@@ -219,8 +219,8 @@ export class lock_table {
     }
     l.remote = fit.prev >= 0 && fit.prev !== cpu;
     l.acquiredAt = c.now;
-    if (l.remote) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff] as number);
-    else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire] as number);
+    if (l.remote) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff]!);
+    else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire]!);
     l.holder = cpu;
     l.holderTask = this.taskOn(cpu);
     l.acquisitions++;
@@ -248,23 +248,23 @@ export class lock_table {
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((l.holdStart[mid] as number) < key) lo = mid + 1;
+      if (l.holdStart[mid]! < key) lo = mid + 1;
       else hi = mid;
     }
     for (let i = Math.max(0, lo - 1); i < n; i++) {
-      const s = l.holdStart[i] as number;
-      const e = l.holdEnd[i] as number;
+      const s = l.holdStart[i]!;
+      const e = l.holdEnd[i]!;
       if (e <= t) {
         if (e >= prevEnd) {
           prevEnd = e;
-          prev = l.holdCpu[i] as number;
+          prev = l.holdCpu[i]!;
         }
         continue;
       }
       if (s > t && s >= t + need) break;
       t = e;
       prevEnd = e;
-      prev = l.holdCpu[i] as number;
+      prev = l.holdCpu[i]!;
     }
     return { start: t, prev };
   }
@@ -275,14 +275,14 @@ export class lock_table {
     if (end - start > l.maxHold) l.maxHold = end - start;
     const st = l.holdStart;
     let i = st.length;
-    while (i > 0 && (st[i - 1] as number) > start) i--;
+    while (i > 0 && st[i - 1]! > start) i--;
     st.splice(i, 0, start);
     l.holdEnd.splice(i, 0, end);
     l.holdCpu.splice(i, 0, cpu);
     if (st.length > l.pruneAt) {
       const floor = this.lowestClock();
       let k = 0;
-      while (k < st.length && (l.holdEnd[k] as number) < floor) k++;
+      while (k < st.length && l.holdEnd[k]! < floor) k++;
       // Keep the last hold before the floor: it names who wrote the data last.
       k = Math.max(0, k - 1);
       st.splice(0, k);

@@ -142,7 +142,7 @@ export class rcu_state {
 
   /** The end of a grace period starting at `t0`: every online CPU's first quiescent state after it (the rule above). */
   rcu_gp_end_time(t0: number): number {
-    const tick = this.machine.costVector[COST_INDEX.schedTick] as number;
+    const tick = this.machine.costVector[COST_INDEX.schedTick]!;
     let end = t0;
     for (let cpu = 0; cpu < this.machine.config.cpus; cpu++) {
       const qs = this.sched.idle(cpu) && this.sched.curr(cpu) === null ? t0 : (Math.floor(t0 / tick) + 1) * tick;

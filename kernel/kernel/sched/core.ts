@@ -113,7 +113,7 @@ export class Scheduler {
 
   /** Enter (+1) or leave (-1) a section of `cpu` that lets no other CPU catch up. */
   holdCatchUp(cpu: number, delta: 1 | -1): void {
-    this.noCatchUp[cpu] = (this.noCatchUp[cpu] as number) + delta;
+    this.noCatchUp[cpu] = this.noCatchUp[cpu]! + delta;
   }
 
   /** Armed timers, by (expires, seq). */
@@ -143,14 +143,14 @@ export class Scheduler {
 
   /** Make a task runnable on its CPU (wake_up_process). */
   enqueue(t: sched_task): void {
-    const q = this.rq[t.cpu] as sched_task[];
+    const q = this.rq[t.cpu]!;
     if (!q.includes(t)) q.push(t);
     this.sync(t.cpu);
   }
 
   /** Keep `cpu` in the ready heap exactly while it has something to run and no step in progress. */
   private sync(cpu: number): void {
-    const eligible = (this.rq[cpu] as sched_task[]).length > 0 && !this.onStack[cpu];
+    const eligible = this.rq[cpu]!.length > 0 && !this.onStack[cpu];
     if (eligible && !this.ready.has(cpu)) this.ready.insert(cpu, this.machine.cpu(cpu).now);
     else if (!eligible && this.ready.has(cpu)) this.ready.remove(cpu);
     this.machine.host?.setRunnable(cpu, this.active && !this.idle(cpu));
@@ -158,7 +158,7 @@ export class Scheduler {
 
   /** Whether `cpu` has nothing to run and no step in progress. */
   idle(cpu: number): boolean {
-    return (this.rq[cpu] as sched_task[]).length === 0 && !this.onStack[cpu];
+    return this.rq[cpu]!.length === 0 && !this.onStack[cpu];
   }
 
   /**
@@ -168,7 +168,7 @@ export class Scheduler {
   wakeIdle(cpu: number, from: number): void {
     if (!this.idle(cpu) || cpu === from) return;
     const c = this.machine.cpu(cpu);
-    const t = this.machine.cpu(from).now + (this.machine.costVector[COST_INDEX.wakeup] as number);
+    const t = this.machine.cpu(from).now + this.machine.costVector[COST_INDEX.wakeup]!;
     c.idleUntil(t);
   }
 
@@ -185,7 +185,7 @@ export class Scheduler {
     for (const t of tasks) start = Math.max(start, this.machine.cpu(t.cpu).now);
     for (const t of tasks) this.machine.cpu(t.cpu).idleUntil(start);
     this.active = true;
-    const cores = this.machine.costVector[COST_INDEX.hostCores] as number;
+    const cores = this.machine.costVector[COST_INDEX.hostCores]!;
     if (cores > 0) this.machine.host = new HostCores(cores, this.rq.length);
     for (let c = 0; c < this.rq.length; c++) this.sync(c);
     try {
@@ -221,7 +221,7 @@ export class Scheduler {
     for (;;) {
       const next = this.pick(limit, cpu);
       const t = next < 0 ? limit : this.machine.cpu(next).now;
-      if (this.timerDue(t) && (this.timers[0] as timer_list).expires < limit) {
+      if (this.timerDue(t) && this.timers[0]!.expires < limit) {
         this.fireTimer();
         continue;
       }
@@ -237,7 +237,7 @@ export class Scheduler {
     t.pending = true;
     t.seq = this.timerSeq++;
     let i = this.timers.length;
-    while (i > 0 && this.before(t, this.timers[i - 1] as timer_list)) i--;
+    while (i > 0 && this.before(t, this.timers[i - 1]!)) i--;
     this.timers.splice(i, 0, t);
   }
 
@@ -309,9 +309,9 @@ export class Scheduler {
 
   /** Run one step on `cpu`: its kworker if it has work (it preempts the task), else its first task. */
   private step(cpu: number): void {
-    const q = this.rq[cpu] as sched_task[];
+    const q = this.rq[cpu]!;
     const kw = this.kworkers[cpu];
-    let t = q[0] as sched_task;
+    let t = q[0]!;
     if (kw !== undefined && q.includes(kw)) {
       if (q.some((x) => x !== kw)) {
         // The tasks there are preempted at the end of their step: they wait, or an idle CPU pulls them.
@@ -338,7 +338,7 @@ export class Scheduler {
     }
     t.ran += c.now - t0;
     this.onStep?.(cpu, t, t0, c.now);
-    this.stats.steps[cpu] = (this.stats.steps[cpu] as number) + 1;
+    this.stats.steps[cpu] = this.stats.steps[cpu]! + 1;
     const i = q.indexOf(t);
     if (!more) {
       if (i >= 0) q.splice(i, 1);
@@ -357,9 +357,9 @@ export class Scheduler {
    * kworker still runs then, balance() pulls them to an idle CPU.
    */
   private migrateFrom(cpu: number, kw: sched_task): void {
-    const tick = this.machine.costVector[COST_INDEX.schedTick] as number;
+    const tick = this.machine.costVector[COST_INDEX.schedTick]!;
     const now = this.machine.cpu(cpu).now;
-    for (const t of this.rq[cpu] as sched_task[]) {
+    for (const t of this.rq[cpu]!) {
       if (t === kw || t.bound || t.worker || t.pullAt !== undefined) continue;
       t.pullAt = tick > 0 ? (Math.floor(now / tick) + 1) * tick : now;
     }
@@ -367,7 +367,7 @@ export class Scheduler {
 
   /** Idle balancing at a tick: a task waiting behind a running kworker moves to an idle CPU. */
   private balance(cpu: number): void {
-    const q = this.rq[cpu] as sched_task[];
+    const q = this.rq[cpu]!;
     const cur = this.current[cpu];
     if (!cur?.worker) return;
     const now = this.machine.cpu(cpu).now;
@@ -379,7 +379,7 @@ export class Scheduler {
       this.sync(cpu);
       t.cpu = to;
       const dest = this.machine.cpu(to);
-      dest.idleUntil(t.pullAt + (this.machine.costVector[COST_INDEX.migrate] as number));
+      dest.idleUntil(t.pullAt + this.machine.costVector[COST_INDEX.migrate]!);
       dest.count(CPU_STATS.index.migrationsIn);
       t.pullAt = undefined;
       this.enqueue(t);
@@ -420,7 +420,7 @@ class CpuHeap {
   }
 
   has(c: number): boolean {
-    return (this.pos[c] as number) >= 0;
+    return this.pos[c]! >= 0;
   }
 
   insert(c: number, k: number): void {
@@ -431,7 +431,7 @@ class CpuHeap {
   }
 
   remove(c: number): void {
-    const i = this.pos[c] as number;
+    const i = this.pos[c]!;
     if (i < 0) return;
     const last = this.heap.pop() as number;
     this.pos[c] = -1;
@@ -455,8 +455,8 @@ class CpuHeap {
   }
 
   private less(a: number, b: number): boolean {
-    const ka = this.key[a] as number;
-    const kb = this.key[b] as number;
+    const ka = this.key[a]!;
+    const kb = this.key[b]!;
     return ka < kb || (ka === kb && a < b);
   }
 
@@ -464,7 +464,7 @@ class CpuHeap {
     const h = this.heap;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(h[i] as number, h[p] as number)) break;
+      if (!this.less(h[i]!, h[p]!)) break;
       this.swap(i, p);
       i = p;
     }
@@ -476,8 +476,8 @@ class CpuHeap {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < h.length && this.less(h[l] as number, h[m] as number)) m = l;
-      if (r < h.length && this.less(h[r] as number, h[m] as number)) m = r;
+      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
       if (m === i) break;
       this.swap(i, m);
       i = m;
@@ -486,8 +486,8 @@ class CpuHeap {
 
   private swap(i: number, j: number): void {
     const h = this.heap;
-    const a = h[i] as number;
-    const b = h[j] as number;
+    const a = h[i]!;
+    const b = h[j]!;
     h[i] = b;
     h[j] = a;
     this.pos[b] = i;

@@ -50,7 +50,7 @@ export class Timeline {
 
   /** The innermost open slice on `cpu` ends at `cycles`. */
   end(cpu: number, cycles: number): void {
-    const s = (this.open[cpu] as { name: string; start: number; cat: string; args?: Record<string, string | number> }[]).pop();
+    const s = this.open[cpu]!.pop();
     if (!s) return;
     const ts = this.us(s.start);
     const dur = Math.max(0, this.us(cycles) - ts);

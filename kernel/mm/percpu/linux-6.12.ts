@@ -55,7 +55,7 @@ export class percpu_linux_6_12 extends percpu {
 
     restart: for (;;) {
       for (let slot = this.pcpu_size_to_slot(size); slot <= this.pcpu_free_slot; slot++) {
-        for (const c of [...(this.pcpu_chunk_lists[slot] as pcpu_chunk[])]) {
+        for (const c of [...this.pcpu_chunk_lists[slot]!]) {
           off = this.pcpu_find_block_fit(c, bits, bit_align);
           if (off < 0) {
             if (slot < PCPU_SLOT_FAIL_THRESHOLD) this.pcpu_chunk_move(c, 0);
@@ -73,7 +73,7 @@ export class percpu_linux_6_12 extends percpu {
       h.spin_unlock('pcpu_lock');
 
       // No space left. Create a new chunk.
-      if (!(this.pcpu_chunk_lists[this.pcpu_free_slot] as pcpu_chunk[]).length) {
+      if (!this.pcpu_chunk_lists[this.pcpu_free_slot]!.length) {
         const c = pcpu_create_chunk(this);
         if (!c) {
           h.mutex_unlock('pcpu_alloc_mutex'); // "failed to allocate new chunk"

@@ -130,13 +130,13 @@ function fnv1a_ulong(h: number[], x: ulong): void {
   for (let w = 0; w < 2; w++) {
     let v = w === 0 ? lo >>> 0 : hi >>> 0;
     for (let b = 0; b < 4; b++) {
-      h[0] ^= v & 0xff;
+      h[0]! ^= v & 0xff;
       v >>>= 8;
       // h *= 0x100000001b3 = 2^40 + 0x1b3 (mod 2^64)
-      const r0 = h[0] * 0x1b3;
-      const r1 = h[1] * 0x1b3 + Math.floor(r0 / 0x10000);
-      const r2 = h[2] * 0x1b3 + h[0] * 0x100 + Math.floor(r1 / 0x10000);
-      const r3 = h[3] * 0x1b3 + h[1] * 0x100 + Math.floor(r2 / 0x10000);
+      const r0 = h[0]! * 0x1b3;
+      const r1 = h[1]! * 0x1b3 + Math.floor(r0 / 0x10000);
+      const r2 = h[2]! * 0x1b3 + h[0]! * 0x100 + Math.floor(r1 / 0x10000);
+      const r3 = h[3]! * 0x1b3 + h[1]! * 0x100 + Math.floor(r2 / 0x10000);
       h[0] = r0 & 0xffff;
       h[1] = r1 & 0xffff;
       h[2] = r2 & 0xffff;

@@ -209,13 +209,13 @@ function fnv1a_ulong(h: number[], x: ulong): void {
   for (let w = 0; w < 2; w++) {
     let v = w === 0 ? lo >>> 0 : hi >>> 0;
     for (let b = 0; b < 4; b++) {
-      h[0] ^= v & 0xff;
+      h[0]! ^= v & 0xff;
       v >>>= 8;
       // h *= 0x100000001b3 = 2^40 + 0x1b3 (mod 2^64)
-      const r0 = h[0] * 0x1b3;
-      const r1 = h[1] * 0x1b3 + Math.floor(r0 / 0x10000);
-      const r2 = h[2] * 0x1b3 + h[0] * 0x100 + Math.floor(r1 / 0x10000);
-      const r3 = h[3] * 0x1b3 + h[1] * 0x100 + Math.floor(r2 / 0x10000);
+      const r0 = h[0]! * 0x1b3;
+      const r1 = h[1]! * 0x1b3 + Math.floor(r0 / 0x10000);
+      const r2 = h[2]! * 0x1b3 + h[0]! * 0x100 + Math.floor(r1 / 0x10000);
+      const r3 = h[3]! * 0x1b3 + h[1]! * 0x100 + Math.floor(r2 / 0x10000);
       h[0] = r0 & 0xffff;
       h[1] = r1 & 0xffff;
       h[2] = r2 & 0xffff;
@@ -749,11 +749,11 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   }
 
   addr_to_node(addr: ulong): vmap_node {
-    return this.vmap_nodes[this.addr_to_node_id(addr)];
+    return this.vmap_nodes[this.addr_to_node_id(addr)]!;
   }
 
   id_to_node(id: number): vmap_node {
-    return this.vmap_nodes[id % this.nr_vmap_nodes];
+    return this.vmap_nodes[id % this.nr_vmap_nodes]!;
   }
 
   encode_vn_id(node_id: number): number {
@@ -808,7 +808,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     } else if (type === NE_FIT_TYPE) {
       // Cut from the middle; a second node holds the left remainder:
       // |<- lva ->|<- nva ->|<- va ->|
-      lva = this.ne_fit_preload_node[this.cpu]; // __this_cpu_xchg(ne_fit_preload_node, NULL)
+      lva = this.ne_fit_preload_node[this.cpu]!; // __this_cpu_xchg(ne_fit_preload_node, NULL)
       this.ne_fit_preload_node[this.cpu] = null;
       if (!lva) {
         // Not preloaded (the percpu allocator never preloads; regular vmap
@@ -916,7 +916,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   size_to_va_pool(vn: vmap_node, size: ulong): vmap_pool | null {
     const idx = Math.floor((size - 1) / PAGE_SIZE) % 4294967296; // unsigned int
 
-    if (idx < MAX_VA_SIZE_PAGES) return vn.pool[idx];
+    if (idx < MAX_VA_SIZE_PAGES) return vn.pool[idx]!;
 
     return null;
   }
@@ -1140,18 +1140,18 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     for (let i = 0; i < MAX_VA_SIZE_PAGES; i++) {
       const tmp_list = new list_head<vmap_area>(null);
 
-      if (list_empty(vn.pool[i].head)) continue;
+      if (list_empty(vn.pool[i]!.head)) continue;
 
       // Detach the pool so that nobody else reaches it.
       spin_lock(this.env, 'vn->pool_lock', vn);
-      list_replace_init(vn.pool[i].head, tmp_list);
+      list_replace_init(vn.pool[i]!.head, tmp_list);
       spin_unlock(this.env, 'vn->pool_lock', vn);
 
-      if (full_decay) vn.pool[i].len = 0; // WRITE_ONCE
+      if (full_decay) vn.pool[i]!.len = 0; // WRITE_ONCE
 
       // About 25% of what is left. An unsigned long: when it is 0 the
       // pre-decrement below wraps and the whole pool goes.
-      let n_decay = Math.floor(vn.pool[i].len / 4); // >> 2
+      let n_decay = Math.floor(vn.pool[i]!.len / 4); // >> 2
 
       // list_for_each_entry_safe(va, nva, &tmp_list, list). The list can be
       // empty: another CPU may have taken the pool's last area between the
@@ -1166,7 +1166,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
         this.merge_or_add_vmap_area(va, decay_root, decay_list);
 
         if (!full_decay) {
-          vn.pool[i].len = vn.pool[i].len - 1; // WRITE_ONCE
+          vn.pool[i]!.len = vn.pool[i]!.len - 1; // WRITE_ONCE
 
           if (!--n_decay) break;
         }
@@ -1176,7 +1176,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       // have refilled it meanwhile).
       if (!full_decay && !list_empty(tmp_list)) {
         spin_lock(this.env, 'vn->pool_lock', vn);
-        list_replace_init(tmp_list, vn.pool[i].head);
+        list_replace_init(tmp_list, vn.pool[i]!.head);
         spin_unlock(this.env, 'vn->pool_lock', vn);
       }
     }
@@ -1242,7 +1242,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     this.nr_lazy_areas = 0;
 
     for (let i = 0; i < this.nr_vmap_nodes; i++) {
-      vn = this.vmap_nodes[i];
+      vn = this.vmap_nodes[i]!;
 
       INIT_LIST_HEAD(vn.purge_list);
       vn.skip_populate = full_pool_decay;
@@ -1272,7 +1272,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       nr_purge_helpers = Math.min(Math.max(nr_purge_helpers, 1), nr_purge_nodes) - 1; // clamp(, 1U, nr_purge_nodes) - 1
 
       for (const i of this.purge_nodes) {
-        vn = this.vmap_nodes[i];
+        vn = this.vmap_nodes[i]!;
 
         if (nr_purge_helpers > 0) {
           vn.purge_work.func = (n) => this.purge_vmap_node(n); // INIT_WORK
@@ -1288,7 +1288,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       }
 
       for (const i of this.purge_nodes) {
-        vn = this.vmap_nodes[i];
+        vn = this.vmap_nodes[i]!;
 
         if (vn.purge_work.func) {
           this.flush_work(vn);
@@ -1454,7 +1454,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     let i: number;
     const j = (i = this.addr_to_node_id(addr));
     do {
-      const vn = this.vmap_nodes[i];
+      const vn = this.vmap_nodes[i]!;
 
       spin_lock(this.env, 'vn->busy.lock', vn);
       va = this.__find_vmap_area(addr, vn.busy.root);
@@ -1499,7 +1499,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     let i: number;
     const j = (i = this.addr_to_node_id(addr));
     do {
-      const vn = this.vmap_nodes[i];
+      const vn = this.vmap_nodes[i]!;
 
       spin_lock(this.env, 'vn->busy.lock', vn);
       va = this.__find_vmap_area(addr, vn.busy.root);
@@ -1571,7 +1571,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     }
 
     for (n = 0; n < this.nr_vmap_nodes; n++) {
-      vn = this.vmap_nodes[n];
+      vn = this.vmap_nodes[n]!;
       vn.busy.root = new rb_root(); // RB_ROOT
       INIT_LIST_HEAD(vn.busy.head);
 
@@ -1579,8 +1579,8 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       INIT_LIST_HEAD(vn.lazy.head);
 
       for (let i = 0; i < MAX_VA_SIZE_PAGES; i++) {
-        INIT_LIST_HEAD(vn.pool[i].head);
-        vn.pool[i].len = 0; // WRITE_ONCE
+        INIT_LIST_HEAD(vn.pool[i]!.head);
+        vn.pool[i]!.len = 0; // WRITE_ONCE
       }
     }
   }
@@ -1589,9 +1589,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   vmap_node_shrink_count(): number {
     let count = 0;
     for (let i = 0; i < this.nr_vmap_nodes; i++) {
-      const vn = this.vmap_nodes[i];
+      const vn = this.vmap_nodes[i]!;
 
-      for (let j = 0; j < MAX_VA_SIZE_PAGES; j++) count += vn.pool[j].len;
+      for (let j = 0; j < MAX_VA_SIZE_PAGES; j++) count += vn.pool[j]!.len;
     }
 
     return count; // SHRINK_EMPTY when 0
@@ -1599,7 +1599,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
   /** The vmap-node shrinker's scan: empty every pool into the free tree. */
   vmap_node_shrink_scan(): void {
-    for (let i = 0; i < this.nr_vmap_nodes; i++) this.decay_va_pool_node(this.vmap_nodes[i], true);
+    for (let i = 0; i < this.nr_vmap_nodes; i++) this.decay_va_pool_node(this.vmap_nodes[i]!, true);
   }
 
   /*

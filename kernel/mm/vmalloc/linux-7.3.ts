@@ -209,13 +209,13 @@ function fnv1a_ulong(h: number[], x: ulong): void {
   for (let w = 0; w < 2; w++) {
     let v = w === 0 ? lo >>> 0 : hi >>> 0;
     for (let b = 0; b < 4; b++) {
-      h[0] ^= v & 0xff;
+      h[0]! ^= v & 0xff;
       v >>>= 8;
       // h *= 0x100000001b3 = 2^40 + 0x1b3 (mod 2^64)
-      const r0 = h[0] * 0x1b3;
-      const r1 = h[1] * 0x1b3 + Math.floor(r0 / 0x10000);
-      const r2 = h[2] * 0x1b3 + h[0] * 0x100 + Math.floor(r1 / 0x10000);
-      const r3 = h[3] * 0x1b3 + h[1] * 0x100 + Math.floor(r2 / 0x10000);
+      const r0 = h[0]! * 0x1b3;
+      const r1 = h[1]! * 0x1b3 + Math.floor(r0 / 0x10000);
+      const r2 = h[2]! * 0x1b3 + h[0]! * 0x100 + Math.floor(r1 / 0x10000);
+      const r3 = h[3]! * 0x1b3 + h[1]! * 0x100 + Math.floor(r2 / 0x10000);
       h[0] = r0 & 0xffff;
       h[1] = r1 & 0xffff;
       h[2] = r2 & 0xffff;
@@ -749,11 +749,11 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   }
 
   addr_to_node(addr: ulong): vmap_node {
-    return this.vmap_nodes[this.addr_to_node_id(addr)];
+    return this.vmap_nodes[this.addr_to_node_id(addr)]!;
   }
 
   id_to_node(id: number): vmap_node {
-    return this.vmap_nodes[id % this.nr_vmap_nodes];
+    return this.vmap_nodes[id % this.nr_vmap_nodes]!;
   }
 
   /** node_to_id(): the node's index in vmap_nodes (pointer arithmetic in C). */
@@ -818,7 +818,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     } else if (type === NE_FIT_TYPE) {
       // Cut from the middle; a second node holds the left remainder:
       // |<- lva ->|<- nva ->|<- va ->|
-      lva = this.ne_fit_preload_node[this.cpu]; // __this_cpu_xchg(ne_fit_preload_node, NULL)
+      lva = this.ne_fit_preload_node[this.cpu]!; // __this_cpu_xchg(ne_fit_preload_node, NULL)
       this.ne_fit_preload_node[this.cpu] = null;
       if (!lva) {
         // Not preloaded (the percpu allocator never preloads; regular vmap
@@ -929,7 +929,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   size_to_va_pool(vn: vmap_node, size: ulong): vmap_pool | null {
     const idx = Math.floor((size - 1) / PAGE_SIZE) % 4294967296; // unsigned int
 
-    if (idx < MAX_VA_SIZE_PAGES) return vn.pool[idx];
+    if (idx < MAX_VA_SIZE_PAGES) return vn.pool[idx]!;
 
     return null;
   }
@@ -1166,15 +1166,15 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     for (let i = 0; i < MAX_VA_SIZE_PAGES; i++) {
       const tmp_list = new list_head<vmap_area>(null);
 
-      if (list_empty(vn.pool[i].head)) continue;
+      if (list_empty(vn.pool[i]!.head)) continue;
 
       // Detach the pool so that nobody else reaches it.
       spin_lock(this.env, 'vn->pool_lock', vn);
-      list_replace_init(vn.pool[i].head, tmp_list);
+      list_replace_init(vn.pool[i]!.head, tmp_list);
       spin_unlock(this.env, 'vn->pool_lock', vn);
 
-      pool_len = n_decay = vn.pool[i].len;
-      vn.pool[i].len = 0; // WRITE_ONCE
+      pool_len = n_decay = vn.pool[i]!.len;
+      vn.pool[i]!.len = 0; // WRITE_ONCE
 
       // About 25% of the pool unless it all goes; 0 for fewer than 4.
       if (!full_decay) n_decay = Math.floor(n_decay / 4); // >>= 2
@@ -1196,8 +1196,8 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       // refilled the pool meanwhile, so a plain replace does).
       if (!list_empty(tmp_list)) {
         spin_lock(this.env, 'vn->pool_lock', vn);
-        list_replace_init(tmp_list, vn.pool[i].head);
-        vn.pool[i].len = pool_len; // WRITE_ONCE
+        list_replace_init(tmp_list, vn.pool[i]!.head);
+        vn.pool[i]!.len = pool_len; // WRITE_ONCE
         spin_unlock(this.env, 'vn->pool_lock', vn);
       }
     }
@@ -1292,7 +1292,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       nr_purge_helpers = Math.min(Math.max(nr_purge_helpers, 1), nr_purge_nodes) - 1; // clamp(, 1U, nr_purge_nodes) - 1
 
       for (const i of this.purge_nodes) {
-        vn = this.vmap_nodes[i];
+        vn = this.vmap_nodes[i]!;
 
         if (nr_purge_helpers > 0) {
           vn.purge_work.func = (n) => this.purge_vmap_node(n); // INIT_WORK
@@ -1308,7 +1308,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       }
 
       for (const i of this.purge_nodes) {
-        vn = this.vmap_nodes[i];
+        vn = this.vmap_nodes[i]!;
 
         if (vn.purge_work.func) {
           this.flush_work(vn);
@@ -1474,7 +1474,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     let i: number;
     const j = (i = this.addr_to_node_id(addr));
     do {
-      const vn = this.vmap_nodes[i];
+      const vn = this.vmap_nodes[i]!;
 
       spin_lock(this.env, 'vn->busy.lock', vn);
       va = this.__find_vmap_area(addr, vn.busy.root);
@@ -1519,7 +1519,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     let i: number;
     const j = (i = this.addr_to_node_id(addr));
     do {
-      const vn = this.vmap_nodes[i];
+      const vn = this.vmap_nodes[i]!;
 
       spin_lock(this.env, 'vn->busy.lock', vn);
       va = this.__find_vmap_area(addr, vn.busy.root);
@@ -1599,8 +1599,8 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       INIT_LIST_HEAD(vn.lazy.head);
 
       for (let i = 0; i < MAX_VA_SIZE_PAGES; i++) {
-        INIT_LIST_HEAD(vn.pool[i].head);
-        vn.pool[i].len = 0; // WRITE_ONCE
+        INIT_LIST_HEAD(vn.pool[i]!.head);
+        vn.pool[i]!.len = 0; // WRITE_ONCE
       }
     }
   }
@@ -1610,7 +1610,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     let count = 0;
 
     // for_each_vmap_node(vn)
-    for (const vn of this.vmap_nodes) for (let i = 0; i < MAX_VA_SIZE_PAGES; i++) count += vn.pool[i].len;
+    for (const vn of this.vmap_nodes) for (let i = 0; i < MAX_VA_SIZE_PAGES; i++) count += vn.pool[i]!.len;
 
     return count; // SHRINK_EMPTY when 0
   }

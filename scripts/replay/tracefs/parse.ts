@@ -128,9 +128,9 @@ export function parseTracefs(file: string, text: string): TracefsTrace {
   let eventLines = 0;
   let lost = 0;
 
-  for (let k = 0; k < rows.length; k++) {
+  for (const [k, row] of rows.entries()) {
     const lineNo = k + 1;
-    const raw = rows[k].replace(/\r$/, '');
+    const raw = row.replace(/\r$/, '');
     if (raw.trim() === '') continue;
     if (raw.startsWith('#')) {
       const p = /#P:(\d+)/.exec(raw);
@@ -149,7 +149,8 @@ export function parseTracefs(file: string, text: string): TracefsTrace {
     }
     const m = LINE_RE.exec(raw);
     if (!m) throw new InputError(file, lineNo, `not a trace line (expected "TASK-PID [CPU] FLAGS TIMESTAMP: EVENT: FIELDS"): ${raw.trim().slice(0, 80)}`);
-    const [, task, pid, cpu, , secs, frac, name, fields] = m;
+    // Every group but 4 (the flags) is mandatory in LINE_RE.
+    const task = m[1]!, pid = m[2]!, cpu = m[3]!, secs = m[5]!, frac = m[6]!, name = m[7]!, fields = m[8]!;
     eventLines++;
     const fmt = FORMATS[name];
     if (!fmt) {
@@ -166,11 +167,11 @@ export function parseTracefs(file: string, text: string): TracefsTrace {
       events.push({
         ...base,
         kind: 'alloc_vmap_area',
-        addr: ulongOf(file, lineNo, 'va_start', a[1], 10),
-        size: ulongOf(file, lineNo, 'size', a[2], 10),
-        align: ulongOf(file, lineNo, 'align', a[3], 10),
-        vstart: ulongOf(file, lineNo, 'vstart', a[4], 16),
-        vend: ulongOf(file, lineNo, 'vend', a[5], 16),
+        addr: ulongOf(file, lineNo, 'va_start', a[1]!, 10),
+        size: ulongOf(file, lineNo, 'size', a[2]!, 10),
+        align: ulongOf(file, lineNo, 'align', a[3]!, 10),
+        vstart: ulongOf(file, lineNo, 'vstart', a[4]!, 16),
+        vend: ulongOf(file, lineNo, 'vend', a[5]!, 16),
         failed: Number(a[6]),
       });
     } else if (name === 'free_vmap_area_noflush') {
@@ -179,9 +180,9 @@ export function parseTracefs(file: string, text: string): TracefsTrace {
       events.push({
         ...base,
         kind: 'free_vmap_area_noflush',
-        va_start: ulongOf(file, lineNo, 'va_start', a[1], 16),
-        nr_lazy: countOf(file, lineNo, 'nr_lazy', a[2]),
-        nr_lazy_max: countOf(file, lineNo, 'nr_lazy_max', a[3]),
+        va_start: ulongOf(file, lineNo, 'va_start', a[1]!, 16),
+        nr_lazy: countOf(file, lineNo, 'nr_lazy', a[2]!),
+        nr_lazy_max: countOf(file, lineNo, 'nr_lazy_max', a[3]!),
       });
     } else {
       const a = PURGE_RE.exec(f);
@@ -189,9 +190,9 @@ export function parseTracefs(file: string, text: string): TracefsTrace {
       events.push({
         ...base,
         kind: 'purge_vmap_area_lazy',
-        start: ulongOf(file, lineNo, 'start', a[1], 16),
-        end: ulongOf(file, lineNo, 'end', a[2], 16),
-        num_purged: countOf(file, lineNo, 'num_purged', a[3]),
+        start: ulongOf(file, lineNo, 'start', a[1]!, 16),
+        end: ulongOf(file, lineNo, 'end', a[2]!, 16),
+        num_purged: countOf(file, lineNo, 'num_purged', a[3]!),
       });
     }
   }
@@ -199,7 +200,7 @@ export function parseTracefs(file: string, text: string): TracefsTrace {
   // Stable sort by timestamp (Array.prototype.sort is stable).
   let sorted = true;
   for (let k = 1; k < events.length; k++)
-    if (events[k].ns < events[k - 1].ns) {
+    if (events[k]!.ns < events[k - 1]!.ns) {
       sorted = false;
       break;
     }

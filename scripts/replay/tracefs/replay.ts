@@ -161,10 +161,10 @@ export function placePurges(events: readonly VmallocEvent[], before?: Vmallocinf
     const lo = Math.max(floor, ...S.map((x) => x.at)) + 0.5; // after every free of S
     const next = fifo[head + n];
     const m = next ? next.at - 0.5 : Infinity; // before the free of the next area
-    while (ai < allocs.length && allocs[ai].at < floor) ai++;
+    while (ai < allocs.length && allocs[ai]!.at < floor) ai++;
     let a = Infinity;
-    for (let j = ai; j < allocs.length && allocs[j].at < Math.min(t, m); j++) {
-      const x = allocs[j];
+    for (let j = ai; j < allocs.length && allocs[j]!.at < Math.min(t, m); j++) {
+      const x = allocs[j]!;
       if (S.some((s) => s.at < x.at && ult(s.start, x.end) && ult(x.start, s.end))) {
         a = x.at - 0.5;
         break;
@@ -182,8 +182,8 @@ export function placePurges(events: readonly VmallocEvent[], before?: Vmallocinf
     floor = pos;
     head += Math.min(n, fifo.length - head);
   });
-  const order = events.map((_, i) => i).sort((x, y) => key[x] - key[y] || x - y);
-  return { events: order.map((i) => events[i]), moved, conflicts };
+  const order = events.map((_, i) => i).sort((x, y) => key[x]! - key[y]! || x - y);
+  return { events: order.map((i) => events[i]!), moved, conflicts };
 }
 
 /**
@@ -202,9 +202,9 @@ export function orderLazyFrees(events: readonly VmallocEvent[], before?: Vmalloc
   const out = events.slice();
   const swapped: number[] = [];
   for (let i = 0; i + 1 < out.length; i++) {
-    const e = out[i];
+    const e = out[i]!;
     if (e.kind === 'alloc_vmap_area' && !e.failed) ends.set(e.addr, e.addr + e.size);
-    const n = out[i + 1];
+    const n = out[i + 1]!;
     if (e.kind !== 'free_vmap_area_noflush' || n.kind !== 'free_vmap_area_noflush' || e.pid === n.pid || e.nr_lazy <= n.nr_lazy) continue;
     const end = ends.get(e.va_start);
     if (end === undefined || e.nr_lazy - n.nr_lazy !== (end - e.va_start) / PAGE) continue;
@@ -726,7 +726,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
     };
     for (let i = 0; i < stream.ops.length; i++) {
       if (i > 0 && nodal) afterOp(i - 1);
-      const op = stream.ops[i];
+      const op = stream.ops[i]!;
       curOp = i;
       if (percpu) percpu.cpu = op.cpu < opts.cpus ? op.cpu : 0;
       if (op.kind === 'a') {
@@ -822,8 +822,7 @@ export function replayOnVersion(name: string, stream: OpStream, before: Vmalloci
   res.flushPagesTotal = pages.reduce((x, y) => x + y, 0);
   res.flushPagesMean = pages.length ? res.flushPagesTotal / pages.length : 0;
 
-  for (let k = 0; k < stream.purges.length; k++) {
-    const r = stream.purges[k];
+  for (const [k, r] of stream.purges.entries()) {
     const e = emulatedPurges[k] ?? null;
     const c: PurgeComparison = {
       recorded: r,
@@ -917,13 +916,13 @@ function unusedPiece(used: { start: ulong; end: ulong }[], s: ulong, e: ulong): 
   let hi = used.length;
   while (lo < hi) {
     const m = (lo + hi) >> 1;
-    if (ule(used[m].end, s)) lo = m + 1;
+    if (ule(used[m]!.end, s)) lo = m + 1;
     else hi = m;
   }
   let cur = s;
-  for (let k = lo; k < used.length && ult(used[k].start, e); k++) {
-    if (ult(cur, used[k].start)) return { start: cur, end: used[k].start };
-    if (ult(cur, used[k].end)) cur = used[k].end;
+  for (let k = lo; k < used.length && ult(used[k]!.start, e); k++) {
+    if (ult(cur, used[k]!.start)) return { start: cur, end: used[k]!.start };
+    if (ult(cur, used[k]!.end)) cur = used[k]!.end;
   }
   return ult(cur, e) ? { start: cur, end: e } : null;
 }
@@ -995,7 +994,7 @@ class Inference {
     let hi = this.allocs.length;
     while (lo < hi) {
       const m = (lo + hi) >> 1;
-      if (this.allocs[m].op <= k) lo = m + 1;
+      if (this.allocs[m]!.op <= k) lo = m + 1;
       else hi = m;
     }
     return lo;
@@ -1005,7 +1004,7 @@ class Inference {
   private touched(s: ulong, e: ulong, i: number, onlyLazy = false): boolean {
     const hit = (x: { start: ulong; end: ulong }) => ult(x.start, e) && ult(s, x.end);
     if ((onlyLazy ? this.lazyBefore : this.before.areas).some(hit)) return true;
-    for (let k = 0, n = this.allocAfter(i - 1); k < n; k++) if (hit(this.allocs[k])) return true;
+    for (let k = 0, n = this.allocAfter(i - 1); k < n; k++) if (hit(this.allocs[k]!)) return true;
     return false;
   }
 
@@ -1029,7 +1028,7 @@ class Inference {
     if (snap.kind !== 'lazy') {
       freed = Infinity;
       for (let k = 0; k < i; k++) {
-        const o = this.stream.ops[k];
+        const o = this.stream.ops[k]!;
         if (o.kind === 'l' && o.addr === R) {
           freed = k;
           break;
@@ -1103,12 +1102,12 @@ class Inference {
         const next = this.purgeOps.find((p) => p >= i) ?? Infinity;
         // Less what the kernel allocates before the next purge.
         const uses: { start: ulong; end: ulong }[] = [];
-        for (let k = this.allocAfter(i - 1); k < this.allocs.length && this.allocs[k].op < next; k++) uses.push(this.allocs[k]);
+        for (let k = this.allocAfter(i - 1); k < this.allocs.length && this.allocs[k]!.op < next; k++) uses.push(this.allocs[k]!);
         const piece = unusedPiece(coalesce(uses.sort(byStart)), actual, actual + op.size);
         if (piece) {
           let until: number | null = null;
           for (let k = this.allocAfter(i); k < this.allocs.length; k++) {
-            const x = this.allocs[k];
+            const x = this.allocs[k]!;
             if (ult(x.start, piece.end) && ult(piece.start, x.end)) {
               until = this.purgeBefore(x.op);
               break;

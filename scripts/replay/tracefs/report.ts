@@ -169,15 +169,15 @@ export function formatReplayTable(r: TracefsReplay): string {
     v.after ? (v.after.busy && v.after.lazy ? 'same' : 'differs') : '-',
     v.error ? `error: ${v.error}` : v.firstDivergence ? `line ${v.firstDivergence.line}` : '-',
   ]);
-  const w = head.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k].length)));
-  const line = (cells: string[]) => cells.map((c, k) => pad(c, w[k], k > 0 && k < cells.length - 2)).join('  ').trimEnd();
+  const w = head.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k]!.length)));
+  const line = (cells: string[]) => cells.map((c, k) => pad(c, w[k]!, k > 0 && k < cells.length - 2)).join('  ').trimEnd();
   out.push(line(head));
   out.push(w.map((n) => '-'.repeat(n)).join('  '));
   for (const row of rows) out.push(line(row));
   out.push(`(* the version that wrote this trace; purges matched = same point, trigger, count and flush range)`);
   for (const v of r.versions.filter((x) => x.matching)) {
     if (v.unknownFrees.length)
-      out.push(`${v.kernel}: ${v.unknownFrees.length} free(s) of an address never allocated nor in the snapshot, first at line ${v.unknownFrees[0].line} (${v.unknownFrees[0].addr})`);
+      out.push(`${v.kernel}: ${v.unknownFrees.length} free(s) of an address never allocated nor in the snapshot, first at line ${v.unknownFrees[0]!.line} (${v.unknownFrees[0]!.addr})`);
     if (v.firstDivergence) {
       const d = v.firstDivergence;
       out.push(`${v.kernel}: first divergence at ${r.trace}:${d.line} (op ${d.op + 1}): ${d.text}`, `  recorded: ${d.expected}`, `  emulated: ${d.actual}`, `  why: ${d.reason}`);
@@ -223,7 +223,7 @@ export function replayTracefsCommand(o: ReplayTracefsOptions, out: (s: string) =
   if (cpus === null) throw new InputError(o.tracefs, null, 'no "#P:N" CPU count in the header: give --cpus');
   const matching = matchingVersionFor(o.tracefs, versionNames());
   // One name: that version first, then every other registered one for comparison; a list: exactly those.
-  const kernels = o.kernel ? (o.kernel.length === 1 ? defaultKernels(o.kernel[0] as string) : o.kernel) : defaultKernels(matching);
+  const kernels = o.kernel ? (o.kernel.length === 1 ? defaultKernels(o.kernel[0]!) : o.kernel) : defaultKernels(matching);
   const r = replayTracefs(trace, before, kernels, { cpus, after, workTiming: o.workTiming, matching, inferPools: o.inferPools });
   if (o.json) out(JSON.stringify(r.versions.map(versionJson), null, 2));
   else out(formatReplayTable(r));

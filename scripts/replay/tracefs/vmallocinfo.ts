@@ -50,14 +50,14 @@ function addrOf(file: string, line: number, what: string, digits: string): ulong
 export function parseVmallocinfo(file: string, text: string): Vmallocinfo {
   const rows = text.split('\n');
   const areas: VmallocinfoArea[] = [];
-  for (let k = 0; k < rows.length; k++) {
+  for (const [k, row] of rows.entries()) {
     const lineNo = k + 1;
-    const raw = rows[k].replace(/\r$/, '');
+    const raw = row.replace(/\r$/, '');
     if (raw.trim() === '') continue;
     const m = LINE_RE.exec(raw.trim());
     if (!m) throw new InputError(file, lineNo, `not a vmallocinfo line (expected "0xSTART-0xEND SIZE ..."): ${raw.trim().slice(0, 80)}`);
-    const start = addrOf(file, lineNo, 'start', m[1]);
-    const end = addrOf(file, lineNo, 'end', m[2]);
+    const start = addrOf(file, lineNo, 'start', m[1]!);
+    const end = addrOf(file, lineNo, 'end', m[2]!);
     const size = Number(m[3]);
     const info = (m[4] ?? '').trim();
     if (!ult(start, end)) throw new InputError(file, lineNo, `end 0x${m[2]} is not above start 0x${m[1]}`);
@@ -70,14 +70,14 @@ export function parseVmallocinfo(file: string, text: string): Vmallocinfo {
     else {
       if (info === '') throw new InputError(file, lineNo, 'no caller or kind after the size');
       kind = 'busy';
-      caller = info.split(/\s+/)[0];
+      caller = info.split(/\s+/)[0]!;
     }
     areas.push({ start, end, kind, caller, info, line: lineNo });
   }
   areas.sort((x, y) => (x.start === y.start ? 0 : ult(x.start, y.start) ? -1 : 1));
   for (let k = 1; k < areas.length; k++) {
-    const p = areas[k - 1];
-    const a = areas[k];
+    const p = areas[k - 1]!;
+    const a = areas[k]!;
     if (ult(a.start, p.end))
       throw new InputError(file, a.line, `0x${hex(a.start)}-0x${hex(a.end)} overlaps 0x${hex(p.start)}-0x${hex(p.end)} (line ${p.line})`);
   }

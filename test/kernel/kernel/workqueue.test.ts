@@ -72,7 +72,7 @@ describe('kernel/kernel/workqueue: system_wq in modelled time', () => {
 describe('kernel/kernel/workqueue: delayed work and rcu work', () => {
   it('queues a delayed item at the jiffy its delay names, on the CPU it was armed for', () => {
     const { m, s, wq } = world(2);
-    const tick = m.costVector[COST_INDEX.schedTick] as number;
+    const tick = m.costVector[COST_INDEX.schedTick]!;
     let ranAt = -1;
     let ranOn = -1;
     const dw = new delayed_work(new work_struct('dw', () => ((ranAt = m.cpu(m.currentCpu).now), (ranOn = m.currentCpu))));
@@ -84,7 +84,7 @@ describe('kernel/kernel/workqueue: delayed work and rcu work', () => {
 
   it('moves a pending delayed item to a shorter delay with mod_delayed_work_on, and does not queue it twice', () => {
     const { m, s, wq } = world(1);
-    const tick = m.costVector[COST_INDEX.schedTick] as number;
+    const tick = m.costVector[COST_INDEX.schedTick]!;
     const runs: number[] = [];
     const dw = new delayed_work(new work_struct('dw', () => runs.push(m.cpu(0).now)));
     const r: boolean[] = [];

@@ -17,7 +17,7 @@ function pcpuLines(text: string): string[] {
     .filter((l) => /pcpu_/.test(l))
     .map((l) => {
       const f = l.trim().split(/\s+/);
-      return `${f[1]} ${(f[2] as string).replace(/\+.*/, '')}`;
+      return `${f[1]} ${f[2]!.replace(/\+.*/, '')}`;
     })
     .sort();
 }

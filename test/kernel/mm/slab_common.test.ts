@@ -27,19 +27,19 @@ function kvfreeTask(k: Kernel, n: number, twoArg: boolean, out: { ptrs: ulong[];
 /** Trace timestamps (cycles) of free_vmap_area_noflush events for the given areas. */
 function freeTimes(k: Kernel, ptrs: readonly ulong[]): number[] {
   const starts = new Set(ptrs.map((p) => `va_start=0x${hex(p)}`));
-  return k.trace.entries.filter((e) => e.event === 'vmalloc:free_vmap_area_noflush' && starts.has((typeof e.fields === 'function' ? e.fields() : e.fields).split(' ')[0] as string)).map((e) => e.cycles);
+  return k.trace.entries.filter((e) => e.event === 'vmalloc:free_vmap_area_noflush' && starts.has((typeof e.fields === 'function' ? e.fields() : e.fields).split(' ')[0]!)).map((e) => e.cycles);
 }
 
 describe('mm/slab_common (7.3): kvfree_rcu() batching', () => {
   it('frees a vmalloc\'d object only after a grace period, from a kworker, after KFREE_DRAIN_JIFFIES when few are queued', () => {
     const k = bootKernel({ version: 'linux-7.3', cpus: 2, machine: { cpus: 2, checker: false } });
-    const tick = k.machine.costVector[COST_INDEX.schedTick] as number;
+    const tick = k.machine.costVector[COST_INDEX.schedTick]!;
     const out = { ptrs: [] as ulong[], mappedAfterCall: [] as boolean[] };
     k.runTasks([kvfreeTask(k, 3, false, out)]);
     expect(out.mappedAfterCall).to.deep.equal([true, true, true]);
     // The monitor work fires 5 * HZ jiffies later and starts one grace period for the batch.
     expect(k.rcu.history).to.have.length(1);
-    const gp = k.rcu.history[0] as { start: number; end: number };
+    const gp = k.rcu.history[0]!;
     expect(gp.start).to.be.at.least(1250 * tick);
     expect(gp.end).to.be.at.least(gp.start);
     for (const p of out.ptrs) expect(k.find_vm_area(p)).to.equal(null);
@@ -53,10 +53,10 @@ describe('mm/slab_common (7.3): kvfree_rcu() batching', () => {
 
   it('drains a CPU after one jiffy once a bulk page is full (507 pointers)', () => {
     const k = bootKernel({ version: 'linux-7.3', cpus: 1, machine: { cpus: 1, checker: false } });
-    const tick = k.machine.costVector[COST_INDEX.schedTick] as number;
+    const tick = k.machine.costVector[COST_INDEX.schedTick]!;
     const out = { ptrs: [] as ulong[], mappedAfterCall: [] as boolean[] };
     k.runTasks([kvfreeTask(k, 507, false, out)]);
-    const gp = k.rcu.history[0] as { start: number; end: number };
+    const gp = k.rcu.history[0]!;
     expect(gp.start).to.be.below(300 * tick);
     expect(k.kvfree_rcu.nr_freed).to.equal(507);
     for (const t of freeTimes(k, out.ptrs)) expect(t).to.be.at.least(gp.end);
@@ -80,7 +80,7 @@ describe('mm/slab_common (7.3): kvfree_rcu() batching', () => {
     ]);
     expect(headCount).to.equal(1);
     expect(k.kvfree_rcu.nr_freed).to.equal(1);
-    expect(k.find_vm_area(out.ptrs[0] as ulong)).to.equal(null);
+    expect(k.find_vm_area(out.ptrs[0]!)).to.equal(null);
     expect(freeTimes(k, out.ptrs)[0]).to.be.at.least((k.rcu.history[0] as { end: number }).end);
   });
 });

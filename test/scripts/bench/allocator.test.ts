@@ -44,7 +44,7 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
     const a = getVersion('linux-6.1@wasm').create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
     const m = runStreamCoreLoop(a.core, s);
     expect(m.ops).to.equal(1000000);
-    expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE['linux-6.1']['lazy-churn'].touchesPerAlloc.toFixed(1));
+    expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE['linux-6.1']!['lazy-churn'].touchesPerAlloc.toFixed(1));
   });
 
   it('counts the same 3 touches through the wasm core of linux-2.6.35', () => {
@@ -80,6 +80,6 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
       const s = load(stream);
       const m = runStream(version, s);
       expect(m.ops).to.equal(1000000);
-      expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE[baseOfWasm(version)][stream].touchesPerAlloc.toFixed(1));
+      expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE[baseOfWasm(version)]![stream].touchesPerAlloc.toFixed(1));
     });
 });

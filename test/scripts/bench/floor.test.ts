@@ -56,7 +56,7 @@ describe('bench floor (the search loops in C and JavaScript)', () => {
     const text = formatFloor(r);
     expect(text).to.match(/C \(gcc -O2\)\s+6\.00\s+-\s+2\.00\s+-/);
     expect(text).to.match(/JS, typed arrays\s+9\.00\s+1\.50x\s+10\.00\s+5\.00x/);
-    expect(formatFloor({ nodes: 2048, rows: [r.rows[1]], cMissing: 'gcc not runnable (spawnSync gcc ENOENT)' })).to.contain(
+    expect(formatFloor({ nodes: 2048, rows: [r.rows[1]!], cMissing: 'gcc not runnable (spawnSync gcc ENOENT)' })).to.contain(
       'C side not measured: gcc not runnable',
     );
   });

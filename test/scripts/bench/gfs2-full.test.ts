@@ -25,7 +25,7 @@ describe('bench gfs2 (the scenario on the machine, and its allocator calls alone
       touchesPerAlloc: 6,
     });
     const rows = [row('machine', false, 9), row('machine', true, 21), row('allocator', false, 3)];
-    expect(ratioToAllocator(rows, rows[1])).to.equal(7);
+    expect(ratioToAllocator(rows, rows[1]!)).to.equal(7);
     const text = formatGfs2(rows).split('\n');
     expect(text[1]).to.match(/^linux-6\.1\s+machine\s+64\s+1000000\s+off\s+9\.0\s+9\.0\s+3\.00x/);
     expect(text[3]).to.match(/^linux-6\.1\s+allocator only\s+64\s+1000000\s+-\s+3\.0\s+3\.0\s+-/);

@@ -68,7 +68,7 @@ describe('bench, C here (the kernel\'s allocators compiled with gcc -O2 and repl
         const bin = built(version);
         const full = runNative(bin, writePacked(s));
         expect(full.ops).to.equal(1000000);
-        expect((full.touches / s.nallocs).toFixed(1)).to.equal(NATIVE[version][stream].touchesPerAlloc.toFixed(1));
+        expect((full.touches / s.nallocs).toFixed(1)).to.equal(NATIVE[version]![stream].touchesPerAlloc.toFixed(1));
         // Op for op: the first 30,000 ops give the port's exact touch count.
         const p = prefix(s, 30000);
         expect(runNative(bin, writePacked(p)).touches).to.equal(runStream(version, p).touches);
@@ -122,7 +122,7 @@ describe('bench C sides against the ports, op for op on random extreme streams (
       if (o[0] === 'a') {
         const [, pages, shift, r] = o as ['a', number, number, number];
         const align = 2 ** shift;
-        text.push(`a ${hex(pages * 0x1000)} ${hex(shift === 63 ? -(2 ** 63) : align)} ${hex(ranges[r][0])} ${hex(ranges[r][1])}`);
+        text.push(`a ${hex(pages * 0x1000)} ${hex(shift === 63 ? -(2 ** 63) : align)} ${hex(ranges[r]![0])} ${hex(ranges[r]![1])}`);
         na++;
       } else if (o[0] === 'p') text.push('p');
       else if (na) text.push(`${o[0]} ${((o[1] as number) % na).toString(16)}`);
@@ -136,11 +136,11 @@ describe('bench C sides against the ports, op for op on random extreme streams (
     const live: (vmap_area_common | null)[] = new Array(s.nallocs).fill(null);
     const lines: string[] = [];
     for (let i = 0; i < s.code.length; i++) {
-      const k = s.arg[i];
+      const k = s.arg[i]!;
       try {
         if (s.code[i] === 0) {
           const t0 = a.touches;
-          const va = a.alloc_vmap_area(s.size[k], s.align[k], s.vstart[k], s.vend[k]);
+          const va = a.alloc_vmap_area(s.size[k]!, s.align[k]!, s.vstart[k]!, s.vend[k]!);
           live[k] = IS_ERR(va) ? null : va;
           lines.push(IS_ERR(va) ? `a EBUSY ${a.touches - t0}` : `a ${hex(va.va_start)} ${a.touches - t0}`);
         } else if (s.code[i] === 1 || s.code[i] === 2) {

@@ -20,7 +20,7 @@ describe('golden replay', () => {
     // corrupt the result of the 5th allocation
     let seen = 0;
     const idx = lines.findIndex((l) => l.startsWith('a ') && ++seen === 5);
-    lines[idx] = lines[idx].replace(/-> [0-9a-f]+$/, '-> ffffc90000abc000');
+    lines[idx] = lines[idx]!.replace(/-> [0-9a-f]+$/, '-> ffffc90000abc000');
     const r = replayGoldenTrace(parseGolden('x.trace', lines.join('\n')));
     expect(r.divergence).to.not.equal(null);
     expect(r.divergence).to.include({ what: 'result', line: idx + 1, op: 5 });

@@ -10,7 +10,7 @@ describe("loading a user's scenario file", () => {
     const s = loadScenarioFile(resolve(__dirname, '../../../scripts/examples/two-cpu-churn.ts'));
     expect(s.name).to.equal('two-cpu-churn');
     const m = runMatrix(s, { kernels: ['linux-6.1'], cpus: [2], seed: 1, params: { rounds: 200, pages: 2 } });
-    const r = m.cells[0].result;
+    const r = m.cells[0]!.result;
     expect(r.notes).to.deep.equal(['0 reads returned a value other than the one written']);
     expect(r.figures.allocations).to.equal(400);
     expect(r.figures.checkerReports).to.equal(0);

@@ -60,7 +60,7 @@ describe('the gfs2-vmalloc-loop scenario, scaled down', function () {
   });
 
   it('keeps its JSON keys, counters included', () => {
-    const run = (toJson(m) as { runs: Record<string, unknown>[] }).runs[0];
+    const run = (toJson(m) as { runs: Record<string, unknown>[] }).runs[0]!;
     expect(Object.keys(run.counters as object)).to.deep.equal(['purges', 'flushes', 'vmstat', 'interrupts', 'do_flush_tlb_all', 'do_kernel_range_flush']);
   });
 });

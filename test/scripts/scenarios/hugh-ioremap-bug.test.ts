@@ -33,6 +33,6 @@ describe('the hugh-ioremap-bug scenario', () => {
   it('keeps its JSON shape: one run per (kernel, cpus) with the figures', () => {
     const j = toJson(m) as { runs: Record<string, unknown>[] };
     expect(j.runs).to.have.length(3);
-    expect(Object.keys(j.runs[0])).to.include.members(['kernel', 'cpus', 'seed', 'params', 'operations', 'touchesPerAlloc', 'purges', 'ipisSent', 'bugs', 'counters']);
+    expect(Object.keys(j.runs[0]!)).to.include.members(['kernel', 'cpus', 'seed', 'params', 'operations', 'touchesPerAlloc', 'purges', 'ipisSent', 'bugs', 'counters']);
   });
 });

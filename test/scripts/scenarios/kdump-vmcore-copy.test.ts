@@ -39,7 +39,7 @@ describe('the kdump-vmcore-copy scenario (3ee48b6af49c, set_iounmap_nonlazy)', (
   });
 
   it('linux-2.6.39 without the call (nonlazy=false) runs out like 2.6.35, though its cache keeps the search short', () => {
-    const lazy = runMatrix(kdumpVmcoreCopy, { kernels: ['linux-2.6.39'], cpus: [2], seed: 1, params: { ...params, nonlazy: false } }).cells[0].result;
+    const lazy = runMatrix(kdumpVmcoreCopy, { kernels: ['linux-2.6.39'], cpus: [2], seed: 1, params: { ...params, nonlazy: false } }).cells[0]!.result;
     expect(lazy.notes?.[1]).to.match(/exhausted 5 time/);
     expect(lazy.figures.purges).to.equal(5);
     expect(lazy.figures.touchesPerAlloc.mean).to.be.below(50);

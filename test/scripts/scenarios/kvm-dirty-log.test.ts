@@ -7,7 +7,7 @@ import { areaPages, dirtyBitmapBytes, kvmDirtyLog, MIGRATION_SLOT_PAGES } from '
 
 const matrix = (kernels: string[], cpus: number[], words: string[], seed = 1) =>
   runMatrix(kvmDirtyLog, { kernels, cpus, seed, params: parseParams(kvmDirtyLog.name, kvmDirtyLog.params, ['boot=false', 'checker=false', ...words]) });
-const cell = (kernel: string, cpus: number, words: string[]) => matrix([kernel], [cpus], words).cells[0].result;
+const cell = (kernel: string, cpus: number, words: string[]) => matrix([kernel], [cpus], words).cells[0]!.result;
 
 describe('the kvm-dirty-log scenario', () => {
   it('sizes a 16 MiB VGA slot bitmap at 512 bytes (2-page area) and a 4 GiB slot at 128 KiB (33 pages)', () => {

@@ -22,7 +22,7 @@ const table: [string, 'a' | 'i', number[]][] = [
   ['linux-6.1', 'i', [15, 29, 34, 45]],
   ['linux-6.12', 'i', [14, 28, 29, 32]],
 ];
-for (const [kernel, workload, counts] of table) [1, 2, 4, 8].forEach((cpus, j) => REAL.push({ kernel, workload, cpus, real: counts[j] as number }));
+for (const [kernel, workload, counts] of table) [1, 2, 4, 8].forEach((cpus, j) => REAL.push({ kernel, workload, cpus, real: counts[j]! }));
 
 /** Cells the model does not reach today: [kernel, workload, cpus]. */
 const NOT_YET = new Set(['linux-6.12 a 8', 'linux-6.1 i 8', 'linux-6.12 i 4', 'linux-6.12 i 8']);

@@ -50,14 +50,14 @@ describe('the stale-tlb-read-after-vfree scenario', () => {
     it('puts the formatted reports in the JSON runs and sums up the matrix', () => {
       const j = toJson(m) as { runs: { checkerReports: number; checkerReportText: string[] }[] };
       expect(j.runs.map((x) => x.checkerReports)).to.deep.equal([0, 1, 1, 1]);
-      expect(j.runs[1].checkerReportText[0]).to.include('use-after-unmap');
+      expect(j.runs[1]!.checkerReportText[0]).to.include('use-after-unmap');
       expect(m.summary).to.include('linux-2.6.39 (2 CPUs): 1 checker report (1 use-after-unmap on cpu1)');
     });
   });
 
   it('runs on two CPUs when the cell asks for one, and says so', () => {
     const m = runMatrix(staleTlbReadAfterVfree, { kernels: ['linux-6.1'], cpus: [1], seed: 1, params: { misbehave: true, pages: 1 } });
-    expect(m.cells[0].result.notes?.[0]).to.equal('needs two CPUs: ran on 2');
-    expect(m.cells[0].result.figures.checkerReports).to.equal(1);
+    expect(m.cells[0]!.result.notes?.[0]).to.equal('needs two CPUs: ran on 2');
+    expect(m.cells[0]!.result.figures.checkerReports).to.equal(1);
   });
 });

@@ -8,7 +8,7 @@ import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc';
 
 const run = (kernel: string, cpus: number, words: string[], seed = 1) => {
   const params: Params = parseParams(testVmalloc.name, testVmalloc.params, ['boot=false', ...words]);
-  return runMatrix(testVmalloc, { kernels: [kernel], cpus: [cpus], seed, params }).cells[0].result;
+  return runMatrix(testVmalloc, { kernels: [kernel], cpus: [cpus], seed, params }).cells[0]!.result;
 };
 const summaries = (notes: readonly string[] = []) => notes.filter((n) => n.startsWith('Summary: '));
 

@@ -38,6 +38,6 @@ describe('the vm-map-ram-guard-gap scenario (248ac0e1943a, Johannes Weiner)', ()
 
   it('sizes the blocks from block_pages (VMAP_BBMAP_BITS through CONFIG_NR_CPUS)', () => {
     const m2 = runMatrix(vmMapRamGuardGap, { kernels: ['linux-3.18'], cpus: [1], seed: 1, params: { vmalloc_mib: 8, block_pages: '1024', max_pages: 10000000 } });
-    expect(m2.cells[0].result.notes?.[1]).to.match(/^1 vmap blocks of 1024 pages in 2 block-sized slots/);
+    expect(m2.cells[0]!.result.notes?.[1]).to.match(/^1 vmap blocks of 1024 pages in 2 block-sized slots/);
   });
 });

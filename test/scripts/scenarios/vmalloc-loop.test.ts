@@ -7,7 +7,7 @@ import { vmallocLoop } from '../../../scripts/scenarios/vmalloc-loop';
 
 const matrix = (kernels: string[], cpus: number[], words: string[], seed = 1) =>
   runMatrix(vmallocLoop, { kernels, cpus, seed, params: parseParams(vmallocLoop.name, vmallocLoop.params, ['boot=false', 'checker=false', ...words]) });
-const cell = (kernel: string, cpus: number, words: string[], seed = 1) => matrix([kernel], [cpus], words, seed).cells[0].result;
+const cell = (kernel: string, cpus: number, words: string[], seed = 1) => matrix([kernel], [cpus], words, seed).cells[0]!.result;
 
 describe('the vmalloc-loop scenario', () => {
   it('purges every 129 frees of 64 lazy pages on one CPU (lazy_max_pages() = 8192), with no IPIs', () => {

@@ -31,7 +31,7 @@ export function arch_show_interrupts(machine: Machine, online: readonly number[]
 
 /** irq_stats(cpu)->irq_call_count (CAL) or irq_tlb_count (TLB). */
 export function irq_count(machine: Machine, cpu: number, stat: 'ipi.received.CAL' | 'ipi.received.TLB'): number {
-  return machine.cpu(cpu).stats[cpuStatIndex(stat)] as number;
+  return machine.cpu(cpu).stats[cpuStatIndex(stat)]!;
 }
 
 

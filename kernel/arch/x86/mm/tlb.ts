@@ -114,7 +114,7 @@ class linux_2_6 implements x86_kernel_tlb {
   }
 
   do_flush_tlb_all(cpu: Cpu): void {
-    this.k.tlbstats.do_flush_tlb_all[cpu.id]++;
+    this.k.tlbstats.do_flush_tlb_all[cpu.id]!++;
     this.__flush_tlb_all(cpu);
     // if (percpu_read(cpu_tlbstate.state) == TLBSTATE_LAZY) leave_mm(cpu): no lazy mms here.
   }
@@ -167,7 +167,7 @@ class linux_3_17 implements x86_kernel_tlb {
   }
 
   do_flush_tlb_all(cpu: Cpu): void {
-    this.k.tlbstats.do_flush_tlb_all[cpu.id]++;
+    this.k.tlbstats.do_flush_tlb_all[cpu.id]!++;
     this.k.vmstat.count(cpu.id, NR_TLB_REMOTE_FLUSH_RECEIVED);
     this.__flush_tlb_all(cpu);
   }
@@ -186,7 +186,7 @@ class linux_3_17 implements x86_kernel_tlb {
 
   /** Flush the range one INVLPG at a time. */
   do_kernel_range_flush(f: flush_tlb_info, cpu: Cpu): void {
-    this.k.tlbstats.do_kernel_range_flush[cpu.id]++;
+    this.k.tlbstats.do_kernel_range_flush[cpu.id]!++;
     if (this.k.tlbfaults.cr3Only) return reload_cr3(cpu);
     for (let addr = f.start; ult(addr, f.end); addr += PAGE_SIZE) this.flush_tlb_one_kernel(cpu, addr);
   }

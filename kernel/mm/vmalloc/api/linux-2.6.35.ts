@@ -253,7 +253,7 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
   }
 
   protected this_cpu_vbq(): vmap_block_queue {
-    return this.vmap_block_queue[this.k.smp_processor_id()] as vmap_block_queue;
+    return this.vmap_block_queue[this.k.smp_processor_id()]!;
   }
 
   free_vmap_block(vb: vmap_block): void {
@@ -268,7 +268,7 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
 
   purge_fragmented_blocks(cpu: number): void {
     const purge = new list_head<vmap_block>(null);
-    const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+    const vbq = this.vmap_block_queue[cpu]!;
     const BITS = this.VMAP_BBMAP_BITS;
 
     for (let l = vbq.free.next; l !== vbq.free; ) {
@@ -383,7 +383,7 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
     const BITS = this.VMAP_BBMAP_BITS;
 
     for (let cpu = 0; cpu < this.k.nr_cpu_ids; cpu++) {
-      const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+      const vbq = this.vmap_block_queue[cpu]!;
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
         let i = find_first_bit(vb.dirty_map, BITS);

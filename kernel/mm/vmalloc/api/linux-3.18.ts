@@ -20,7 +20,7 @@ import { PAGE_SIZE } from '../../pgtable';
 import { ERR_PTR, IS_ERR } from '../../../include/linux/errno';
 import { find_first_bit, find_last_bit, get_order, ptr } from './common';
 import { vmalloc_api_linux_2_6_39 } from './linux-2.6.39';
-import { VM_ALLOC, VM_IOREMAP, VM_MAP, VM_USERMAP, VM_VM_AREA, VM_VPAGES, vm_struct, vmap_area_2_6, vmap_block, vmap_block_queue } from './linux-2.6.35';
+import { VM_ALLOC, VM_IOREMAP, VM_MAP, VM_USERMAP, VM_VM_AREA, VM_VPAGES, vm_struct, vmap_area_2_6, vmap_block } from './linux-2.6.35';
 
 export const VERSION = 'linux-3.18';
 
@@ -112,7 +112,7 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
     const BITS = this.VMAP_BBMAP_BITS;
 
     for (let cpu = 0; cpu < this.k.nr_cpu_ids; cpu++) {
-      const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+      const vbq = this.vmap_block_queue[cpu]!;
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
         const i = find_first_bit(vb.dirty_map, BITS);

@@ -217,7 +217,7 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
   }
 
   protected this_cpu_vbq(): vmap_block_queue {
-    return this.vmap_block_queue[this.k.smp_processor_id()] as vmap_block_queue;
+    return this.vmap_block_queue[this.k.smp_processor_id()]!;
   }
 
   /** xa_insert / xa_erase / xa_load on the blocks' xarray (global in 6.1). */
@@ -282,7 +282,7 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
 
   purge_fragmented_blocks(cpu: number): void {
     const purge = new list_head<vmap_block>(null);
-    const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+    const vbq = this.vmap_block_queue[cpu]!;
     const BITS = this.VMAP_BBMAP_BITS;
 
     for (let l = vbq.free.next; l !== vbq.free; ) {
@@ -372,7 +372,7 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
 
   _vm_unmap_aliases(start: ulong, end: ulong, flush: number): void {
     for (let cpu = 0; cpu < this.k.nr_cpu_ids; cpu++) {
-      const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+      const vbq = this.vmap_block_queue[cpu]!;
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
         if (vb.dirty && vb.dirty !== this.VMAP_BBMAP_BITS) {

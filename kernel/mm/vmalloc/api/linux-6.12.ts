@@ -75,7 +75,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
     // addr / VMAP_BLOCK_SIZE as an unsigned long: 2^64 / size + floor(addr / size) for kernel addresses.
     const q = addr < 0 ? 2 ** 64 / this.VMAP_BLOCK_SIZE + Math.floor(addr / this.VMAP_BLOCK_SIZE) : Math.floor(addr / this.VMAP_BLOCK_SIZE);
     const index = q % n;
-    return (this.vmap_block_queue[index] as vmap_block_queue).vmap_blocks;
+    return this.vmap_block_queue[index]!.vmap_blocks;
   }
 
   protected override alloc_block_area(gfp_mask: number): vmap_area_6 | ERR {
@@ -93,7 +93,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
   }
 
   protected override vbq_of_new_block(vb: vmap_block): vmap_block_queue {
-    return this.vmap_block_queue[vb.cpu] as vmap_block_queue;
+    return this.vmap_block_queue[vb.cpu]!;
   }
 
   protected override vb_alloc_extra(vb: vmap_block, pages_off: number, order: number): void {
@@ -112,7 +112,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
   }
 
   purge_fragmented_block(vb: vmap_block, purge_list: list_head<vmap_block>, force_purge: boolean): boolean {
-    const vbq = this.vmap_block_queue[vb.cpu] as vmap_block_queue;
+    const vbq = this.vmap_block_queue[vb.cpu]!;
     const BITS = this.VMAP_BBMAP_BITS;
     void vbq;
 
@@ -141,7 +141,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
 
   override purge_fragmented_blocks(cpu: number): void {
     const purge = new list_head<vmap_block>(null);
-    const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+    const vbq = this.vmap_block_queue[cpu]!;
     const BITS = this.VMAP_BBMAP_BITS;
 
     for (let l = vbq.free.next; l !== vbq.free; ) {
@@ -158,7 +158,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
 
     // mutex_lock(&vmap_purge_lock)
     for (let cpu = 0; cpu < this.k.nr_cpu_ids; cpu++) {
-      const vbq = this.vmap_block_queue[cpu] as vmap_block_queue;
+      const vbq = this.vmap_block_queue[cpu]!;
       // xa_for_each(&vbq->vmap_blocks, idx, vb): index order
       const idxs = [...vbq.vmap_blocks.keys()].sort((x, y) => x - y);
       for (const idx of idxs) {
@@ -295,13 +295,13 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
     const vas = search.call(this.a, offsets, sizes, nr_vms, align);
     if (!vas) return null;
     const vms = vas.map(() => new vm_struct()); // kzalloc(sizeof(struct vm_struct)) each
-    for (let area = 0; area < nr_vms; area++) this.setup_vmalloc_vm(vms[area] as vm_struct, vas[area] as never, VM_ALLOC, 'pcpu_get_vm_areas');
+    for (let area = 0; area < nr_vms; area++) this.setup_vmalloc_vm(vms[area]!, vas[area] as never, VM_ALLOC, 'pcpu_get_vm_areas');
     return vms;
   }
 
   /** pcpu_free_vm_areas(vms, nr_vms): free_vm_area() of each. */
   pcpu_free_vm_areas(vms: readonly vm_struct[], nr_vms: number): void {
-    for (let i = 0; i < nr_vms; i++) this.free_vm_area(vms[i] as vm_struct);
+    for (let i = 0; i < nr_vms; i++) this.free_vm_area(vms[i]!);
     // kfree(vms)
   }
 }

@@ -154,19 +154,19 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
   // Check the arguments.
   a.BUG_ON_AT(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', line[0], 'align & ~PAGE_MASK || !is_power_of_2(align)');
   for (last_area = 0, area = 0; area < nr_vms; area++) {
-    start = offsets[area];
-    end = start + sizes[area];
+    start = offsets[area]!;
+    end = start + sizes[area]!;
 
     // Every offset and size a multiple of align.
-    a.BUG_ON_AT(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', line[1], '!IS_ALIGNED(offsets[area], align)');
-    a.BUG_ON_AT(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', line[2], '!IS_ALIGNED(sizes[area], align)');
+    a.BUG_ON_AT(misalign(offsets[area]!, align) !== 0, 'pcpu_get_vm_areas', line[1], '!IS_ALIGNED(offsets[area], align)');
+    a.BUG_ON_AT(misalign(sizes[area]!, align) !== 0, 'pcpu_get_vm_areas', line[2], '!IS_ALIGNED(sizes[area], align)');
 
     // The area that lies highest.
-    if (ugt(start, offsets[last_area])) last_area = area;
+    if (ugt(start, offsets[last_area]!)) last_area = area;
 
     for (let area2 = 0; area2 < nr_vms; area2++) {
-      const start2 = offsets[area2];
-      const end2 = start2 + sizes[area2];
+      const start2 = offsets[area2]!;
+      const end2 = start2 + sizes[area2]!;
 
       if (area2 === area) continue;
 
@@ -174,7 +174,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
       a.BUG_ON_AT(ule(end2, end) && ugt(end2, start), 'pcpu_get_vm_areas', line[4], 'end2 <= end && end2 > start');
     }
   }
-  const last_end = offsets[last_area] + sizes[last_area];
+  const last_end = offsets[last_area]! + sizes[last_area]!;
 
   if (ult(vmalloc_end - vmalloc_start, last_end)) {
     a.env.hooks.warn({ version: a.version, func: 'pcpu_get_vm_areas', line: line[5], cond: 'true' }); // WARN_ON(true)
@@ -194,8 +194,8 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
 
     // Scan from the top, starting with the highest area.
     area = term_area = last_area;
-    start = offsets[area];
-    end = start + sizes[area];
+    start = offsets[area]!;
+    end = start + sizes[area]!;
 
     found: {
       if (!pvm_find_next_prev(a, rb, a.vmap_area_pcpu_hole, p)) {
@@ -238,21 +238,21 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
         // This area fits; on to the one before, done when back at term_area.
         area = (area + nr_vms - 1) % nr_vms;
         if (area === term_area) break;
-        start = offsets[area];
-        end = start + sizes[area];
+        start = offsets[area]!;
+        end = start + sizes[area]!;
         pvm_find_next_prev(a, rb, base + end, p);
       }
     }
     // found: a base fits every area; insert them all.
     for (area = 0; area < nr_vms; area++) {
-      const va = vas[area];
+      const va = vas[area]!;
 
-      va.va_start = base + offsets[area];
-      va.va_end = va.va_start + sizes[area];
+      va.va_start = base + offsets[area]!;
+      va.va_end = va.va_start + sizes[area]!;
       a.__insert_vmap_area(va);
     }
 
-    a.vmap_area_pcpu_hole = base + offsets[last_area];
+    a.vmap_area_pcpu_hole = base + offsets[last_area]!;
 
     // spin_unlock(&vmap_area_lock);
 

@@ -127,24 +127,24 @@ export function pcpu_check_areas<T extends pcpu_area<T>>(
   // Check the arguments.
   a.BUG_ON_AT(misalign(align, PAGE_SIZE) !== 0 || !is_power_of_2(align), 'pcpu_get_vm_areas', line[0], 'offset_in_page(align) || !is_power_of_2(align)');
   for (last_area = 0, area = 0; area < nr_vms; area++) {
-    const start = offsets[area];
-    const end = start + sizes[area];
+    const start = offsets[area]!;
+    const end = start + sizes[area]!;
 
     // Every offset and size a multiple of align.
-    a.BUG_ON_AT(misalign(offsets[area], align) !== 0, 'pcpu_get_vm_areas', line[1], '!IS_ALIGNED(offsets[area], align)');
-    a.BUG_ON_AT(misalign(sizes[area], align) !== 0, 'pcpu_get_vm_areas', line[2], '!IS_ALIGNED(sizes[area], align)');
+    a.BUG_ON_AT(misalign(offsets[area]!, align) !== 0, 'pcpu_get_vm_areas', line[1], '!IS_ALIGNED(offsets[area], align)');
+    a.BUG_ON_AT(misalign(sizes[area]!, align) !== 0, 'pcpu_get_vm_areas', line[2], '!IS_ALIGNED(sizes[area], align)');
 
     // The area that lies highest.
-    if (ugt(start, offsets[last_area])) last_area = area;
+    if (ugt(start, offsets[last_area]!)) last_area = area;
 
     for (let area2 = area + 1; area2 < nr_vms; area2++) {
-      const start2 = offsets[area2];
-      const end2 = start2 + sizes[area2];
+      const start2 = offsets[area2]!;
+      const end2 = start2 + sizes[area2]!;
 
       a.BUG_ON_AT(ult(start2, end) && ult(start, end2), 'pcpu_get_vm_areas', line[3], 'start2 < end && start < end2');
     }
   }
-  const last_end = offsets[last_area] + sizes[last_area];
+  const last_end = offsets[last_area]! + sizes[last_area]!;
 
   if (ult(vmalloc_end - vmalloc_start, last_end)) {
     a.WARN_ON_AT(true, 'pcpu_get_vm_areas', line[4], 'true');
@@ -212,8 +212,8 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
       recovery: {
         // Scan from the top, starting with the highest area.
         area = term_area = last_area;
-        start = offsets[area];
-        end = start + sizes[area];
+        start = offsets[area]!;
+        end = start + sizes[area]!;
 
         const ref = { va: pvm_find_va_enclose_addr(a, vmalloc_end) };
         base = pvm_determine_end_from_reverse(a, ref, align) - end;
@@ -242,15 +242,15 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
           area = (area + nr_vms - 1) % nr_vms;
           if (area === term_area) break;
 
-          start = offsets[area];
-          end = start + sizes[area];
+          start = offsets[area]!;
+          end = start + sizes[area]!;
           va = pvm_find_va_enclose_addr(a, base + end);
         }
 
         // A base fits every area: carve each out of the free tree and insert it busy.
         for (area = 0; area < nr_vms; area++) {
-          start = base + offsets[area];
-          size = sizes[area];
+          start = base + offsets[area]!;
+          size = sizes[area]!;
 
           va = pvm_find_va_enclose_addr(a, start);
           if (a.WARN_ON_ONCE_AT(va === null, 'pcpu_get_vm_areas', line[5], 'va == NULL'))
@@ -266,7 +266,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
           if (ret) break recovery;
 
           // The allocated area.
-          va = vas[area] as T;
+          va = vas[area]!;
           va.va_start = start;
           va.va_end = start + size;
 
@@ -280,7 +280,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
       }
       // recovery: take the areas inserted so far out again.
       while (area--) {
-        a.__free_vmap_area(vas[area] as T);
+        a.__free_vmap_area(vas[area]!);
         vas[area] = null;
       }
     }

@@ -92,8 +92,8 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
       recovery: {
         // Scan from the top, starting with the highest area.
         area = term_area = last_area;
-        start = offsets[area];
-        end = start + sizes[area];
+        start = offsets[area]!;
+        end = start + sizes[area]!;
 
         const ref = { va: pvm_find_va_enclose_addr(a, vmalloc_end) };
         base = pvm_determine_end_from_reverse(a, ref, align) - end;
@@ -128,15 +128,15 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
           area = (area + nr_vms - 1) % nr_vms;
           if (area === term_area) break;
 
-          start = offsets[area];
-          end = start + sizes[area];
+          start = offsets[area]!;
+          end = start + sizes[area]!;
           va = pvm_find_va_enclose_addr(a, base + end);
         }
 
         // A base fits every area: carve them out of the free tree.
         for (area = 0; area < nr_vms; area++) {
-          start = base + offsets[area];
-          size = sizes[area];
+          start = base + offsets[area]!;
+          size = sizes[area]!;
 
           va = pvm_find_va_enclose_addr(a, start);
           if (a.WARN_ON_ONCE_AT(va === null, 'pcpu_get_vm_areas', line[5], 'va == NULL'))
@@ -149,7 +149,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
             break recovery;
 
           // The allocated area.
-          va = vas[area] as T;
+          va = vas[area]!;
           va.va_start = start;
           va.va_end = start + size;
         }
@@ -167,7 +167,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
       // recovery: give the areas carved so far back to the free tree (they
       // are not busy yet).
       while (area--) {
-        a.merge_or_add_vmap_area_augment(vas[area] as T, a.free_vmap_area_root, a.free_vmap_area_list);
+        a.merge_or_add_vmap_area_augment(vas[area]!, a.free_vmap_area_root, a.free_vmap_area_list);
         // kasan_release_vmalloc(): KASAN is off.
         vas[area] = null;
       }

@@ -81,7 +81,7 @@ export function hold_range<VA extends pool_area<VA>, VN>(a: node_pools_host<VA, 
     a.touches = saved;
     return null;
   }
-  const spare = a.ne_fit_preload_node[a.cpu];
+  const spare = a.ne_fit_preload_node[a.cpu]!;
   a.ne_fit_preload_node[a.cpu] = null;
   const err = a.va_clip(a.free_vmap_area_root, a.free_vmap_area_list, blk, start, end - start);
   a.ne_fit_preload_node[a.cpu] = spare;

@@ -238,22 +238,22 @@ export class WasmCore {
   vaStart(va: number): ulong {
     const w = this.words();
     const i = (va + this.offStart) >>> 2;
-    return joinHalves(w[i], w[i + 1]);
+    return joinHalves(w[i]!, w[i + 1]!);
   }
   vaEnd(va: number): ulong {
     const w = this.words();
     const i = (va + this.offEnd) >>> 2;
-    return joinHalves(w[i], w[i + 1]);
+    return joinHalves(w[i]!, w[i + 1]!);
   }
   vaStartU64(va: number): bigint {
     const w = this.words();
     const i = (va + this.offStart) >>> 2;
-    return (BigInt(w[i + 1]) << 32n) | BigInt(w[i]);
+    return (BigInt(w[i + 1]!) << 32n) | BigInt(w[i]!);
   }
   vaEndU64(va: number): bigint {
     const w = this.words();
     const i = (va + this.offEnd) >>> 2;
-    return (BigInt(w[i + 1]) << 32n) | BigInt(w[i]);
+    return (BigInt(w[i + 1]!) << 32n) | BigInt(w[i]!);
   }
 
   /** The areas of one of the core's lists, in list order (not counted). */
@@ -372,7 +372,7 @@ export class wasm_allocator implements VmapAllocator {
     const free = this.core.list(LIST_FREE);
     const vals: bigint[] = [];
     for (const va of free) vals.push(this.core.vaStartU64(va), this.core.vaEndU64(va));
-    const low = free.length ? this.core.vaStartU64(free[0]).toString(16) : '0';
+    const low = free.length ? this.core.vaStartU64(free[0]!).toString(16) : '0';
     return `free=${free.length.toString(16)} low=${low} sum=${fnv1a64(vals)} ${lazy}`;
   }
 

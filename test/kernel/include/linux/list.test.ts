@@ -90,7 +90,7 @@ describe('list_head', () => {
             list_add_tail(it.node, h);
             model.push(it);
           } else if (op === 2 && model.length) {
-            const [it] = model.splice(v % model.length, 1);
+            const it = model.splice(v % model.length, 1)[0]!;
             list_del(it.node);
           } else if (op === 3) {
             const other = new list_head<item>();

@@ -24,7 +24,7 @@ describe('kernel/kernel/locking/spinlock: locks in modelled time', () => {
       const before = c.now;
       locks.spin_lock('L');
       expect(c.cycles[CYCLE_STATS.index.lockWait]).to.equal(released - before);
-      expect(c.now).to.equal(released + (cost[COST_INDEX.lockHandoff] as number));
+      expect(c.now).to.equal(released + cost[COST_INDEX.lockHandoff]!);
       locks.spin_unlock('L');
     });
     const l = locks.get('L', 'spinlock');

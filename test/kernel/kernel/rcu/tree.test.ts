@@ -8,7 +8,7 @@ import { Scheduler, TaskSpec } from '../../../../kernel/kernel/sched/core';
 function world(cpus: number): { m: Machine; s: Scheduler; rcu: rcu_state; tick: number } {
   const m = new Machine({ cpus, checker: false });
   const s = new Scheduler(m);
-  return { m, s, rcu: new rcu_state(m, s), tick: m.costVector[COST_INDEX.schedTick] as number };
+  return { m, s, rcu: new rcu_state(m, s), tick: m.costVector[COST_INDEX.schedTick]! };
 }
 
 /** A kthread on `cpu` that spends `cycles` in `n` steps, calling `at(i)` at the start of step i. */
@@ -78,8 +78,8 @@ describe('kernel/kernel/rcu/tree: grace periods in modelled time', () => {
           cookies.push(rcu.get_state_synchronize_rcu()); // one in progress: the one after it
           rcu.call_rcu(() => {});
         }
-        if (i === 13) polled.push(rcu.poll_state_synchronize_rcu(cookies[0] as number), rcu.poll_state_synchronize_rcu(cookies[1] as number));
-        if (i === 25) polled.push(rcu.poll_state_synchronize_rcu(cookies[1] as number));
+        if (i === 13) polled.push(rcu.poll_state_synchronize_rcu(cookies[0]!), rcu.poll_state_synchronize_rcu(cookies[1]!));
+        if (i === 25) polled.push(rcu.poll_state_synchronize_rcu(cookies[1]!));
       }),
     ]);
     expect(cookies).to.deep.equal([1, 2]);

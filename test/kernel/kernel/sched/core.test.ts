@@ -73,7 +73,7 @@ describe('kernel/kernel/sched/core: tasks in modelled time', () => {
       s.run([t]);
       expect(log).to.deep.equal(['queue@0', `next@${where}`]);
       expect(s.stats.migrations).to.equal(where);
-      if (where === 1) expect(m.cpu(1).idleCycles).to.equal(12_000_000 + (m.costVector[COST_INDEX.migrate] as number));
+      if (where === 1) expect(m.cpu(1).idleCycles).to.equal(12_000_000 + m.costVector[COST_INDEX.migrate]!);
     });
   }
 

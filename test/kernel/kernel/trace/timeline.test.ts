@@ -66,7 +66,7 @@ describe('kernel/kernel/trace/timeline: a run in modelled time for Perfetto', fu
     for (let cpu = 0; cpu < 4; cpu++) {
       const stack: Ev[] = [];
       for (const s of ev.filter((e) => e.ph === 'X' && e.tid === cpu)) {
-        while (stack.length && (stack[stack.length - 1] as Ev).ts + ((stack[stack.length - 1] as Ev).dur ?? 0) <= s.ts + eps) stack.pop();
+        while (stack.length && stack[stack.length - 1]!.ts + (stack[stack.length - 1]!.dur ?? 0) <= s.ts + eps) stack.pop();
         const top = stack[stack.length - 1];
         if (top) expect(s.ts + (s.dur ?? 0), `cpu${cpu}: ${s.name} in ${top.name}`).to.be.at.most(top.ts + (top.dur ?? 0) + eps);
         stack.push(s);

@@ -110,7 +110,7 @@ describe('lib/rbtree (3.5+ rewrite, as in 6.1)', () => {
             if (c.op === 'insert') live.push(insert(root, c.key));
             else if (live.length) {
               const i = c.pick % live.length;
-              rb_erase(live[i], root);
+              rb_erase(live[i]!, root);
               live.splice(i, 1);
             }
             checkRb(root);
@@ -131,7 +131,7 @@ describe('lib/rbtree (3.5+ rewrite, as in 6.1)', () => {
             if (c.op === 'insert') live.push(insert(root, c.key));
             else if (live.length) {
               const i = c.pick % live.length;
-              rb_erase(live[i], root);
+              rb_erase(live[i]!, root);
               live.splice(i, 1);
             }
           }
@@ -207,9 +207,9 @@ describe('lib/rbtree (3.5+ rewrite, as in 6.1)', () => {
       const root = new rb_root();
       const nodes = [10, 20, 30, 15].map((k) => insert(root, k));
       const repl = new KNode(11);
-      rb_replace_node(nodes[0], repl, root);
+      rb_replace_node(nodes[0]!, repl, root);
       expect(shape(root.rb_node)).to.equal('20B(11B(-,15r),30B)');
-      expect(__rb_parent(nodes[3])).to.equal(repl);
+      expect(__rb_parent(nodes[3]!)).to.equal(repl);
       checkRb(root);
     });
   });
@@ -292,7 +292,7 @@ describe('lib/rbtree (3.5+ rewrite, as in 6.1)', () => {
             if (c.op === 'insert') live.push(ainsert(root, c.key, c.val));
             else if (live.length) {
               const i = c.pick % live.length;
-              rb_erase_augmented(live[i], root, cb);
+              rb_erase_augmented(live[i]!, root, cb);
               live.splice(i, 1);
             }
             checkRb(root);
@@ -317,8 +317,8 @@ describe('lib/rbtree (3.5+ rewrite, as in 6.1)', () => {
               l2.push(ainsert(r2, c.key, c.key));
             } else if (l1.length) {
               const i = c.pick % l1.length;
-              rb_erase(l1[i], r1);
-              rb_erase_augmented(l2[i], r2, cb);
+              rb_erase(l1[i]!, r1);
+              rb_erase_augmented(l2[i]!, r2, cb);
               l1.splice(i, 1);
               l2.splice(i, 1);
             }

@@ -95,7 +95,7 @@ describe('linux-2.6.35 alloc_vmap_area', () => {
     const areas = Array.from({ length: 4097 }, () => allocOk(a, 2 * P, 1, V, VE));
     areas.slice(0, 4096).forEach((x) => a.free_unmap_vmap_area(x));
     expect(events).to.deep.equal([]);
-    a.free_unmap_vmap_area(areas[4096]);
+    a.free_unmap_vmap_area(areas[4096]!);
     expect(events).to.deep.equal([`flush ${v(0)} ${v(4096 * 3 * P + 2 * P)}`, 'purged 4097']);
     expect(a.vmap_lazy_nr).to.equal(0);
   });

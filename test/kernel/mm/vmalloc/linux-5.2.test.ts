@@ -210,9 +210,9 @@ describe('linux-5.2 alloc_vmap_area (augmented free tree, reconstructed)', () =>
     const { a, events } = mk();
     const areas = [];
     for (let i = 0; i < 8193; i++) areas.push(ok(a, P, 1, V, VE));
-    for (let i = 0; i < 8192; i++) a.free_unmap_vmap_area(areas[i]);
+    for (let i = 0; i < 8192; i++) a.free_unmap_vmap_area(areas[i]!);
     expect(events).to.deep.equal([]);
-    a.free_unmap_vmap_area(areas[8192]);
+    a.free_unmap_vmap_area(areas[8192]!);
     expect(events).to.deep.equal([`flush ${v(0)} ${v(8193 * P)}`, 'purged 8193']);
     expect(a.vmap_lazy_nr).to.equal(0);
   });
@@ -242,13 +242,13 @@ describe('linux-5.2 alloc_vmap_area (augmented free tree, reconstructed)', () =>
         if (!IS_ERR(va)) live.push(va as vmap_area);
       } else if (r < 80) {
         const i = rng.below(live.length);
-        a.free_vmap_area(live[i]);
-        live[i] = live[live.length - 1];
+        a.free_vmap_area(live[i]!);
+        live[i] = live[live.length - 1]!;
         live.pop();
       } else if (r < 98) {
         const i = rng.below(live.length);
-        a.free_unmap_vmap_area(live[i]);
-        live[i] = live[live.length - 1];
+        a.free_unmap_vmap_area(live[i]!);
+        live[i] = live[live.length - 1]!;
         live.pop();
       } else a.purge_vmap_area_lazy();
 
@@ -258,7 +258,7 @@ describe('linux-5.2 alloc_vmap_area (augmented free tree, reconstructed)', () =>
     }
     // Free blocks sorted and coalesced: each ends strictly below the next.
     const free = a.snapshot().free ?? [];
-    for (let i = 1; i < free.length; i++) expect(ult(free[i - 1].end, free[i].start), `block ${i}`).to.equal(true);
+    for (let i = 1; i < free.length; i++) expect(ult(free[i - 1]!.end, free[i]!.start), `block ${i}`).to.equal(true);
   });
 });
 

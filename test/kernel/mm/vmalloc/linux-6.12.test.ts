@@ -206,7 +206,7 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
         [0, 1],
         [P + 1, 1],
         [P, 3],
-      ]) {
+      ] as [number, number][]) {
         const r = a.alloc_vmap_area(size, align, V, VE);
         expect(IS_ERR(r) && errname(r)).to.equal('EINVAL');
       }
@@ -258,7 +258,7 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
       events.length = 0;
       a.drain_vmap_area_work();
       expect(events).to.deep.equal([`flush ${v(2 * P)} ${v(4 * P)}`, 'purged 1', `purge ${v(2 * P)} ${v(4 * P)} 1`]);
-      expect(a.vmap_nodes[0].pool[1].len).to.equal(1);
+      expect(a.vmap_nodes[0]!.pool[1]!.len).to.equal(1);
       expect(freeBlocks(a)).to.deep.equal([`1-${v(0)}`, `${v(5 * P)}-${TOP}`]);
       a.free_vmap_area(a.find_vmap_area(V) as vmap_area);
       expect(freeBlocks(a)).to.deep.equal([`1-${v(2 * P)}`, `${v(5 * P)}-${TOP}`]);
@@ -267,7 +267,7 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
       expect(again).to.equal(B); // the very object, from the pool
       expect(hex(again.va_start)).to.equal(v(2 * P));
       expect(events).to.deep.equal([`alloc ${v(2 * P)} 2000 1 ${v(0)} ${hex(VE)} failed=0`]);
-      expect(a.vmap_nodes[0].pool[1].len).to.equal(0);
+      expect(a.vmap_nodes[0]!.pool[1]!.len).to.equal(0);
       // A 3-page request has no pool entry: the global heap, lowest fit.
       expect(hex(ok(a, 3 * P).va_start)).to.equal(v(5 * P));
       // The lower hole is still there for another size.
@@ -285,7 +285,7 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
       ok(a, P); // a barrier
       lazy(a, va.va_start);
       a.drain_vmap_area_work();
-      const pool = a.vmap_nodes[0].pool[0];
+      const pool = a.vmap_nodes[0]!.pool[0]!;
       expect(pool.len).to.equal(1);
       // At the pool lock, "another CPU" takes the pooled area (node_pool_del_va), as in timed mode.
       let taken: vmap_area | null = null;
@@ -293,7 +293,7 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
       a.env.hooks.spin_lock = (lock) => {
         if (lock !== 'vn->pool_lock' || once) return;
         once = true;
-        taken = a.node_pool_del_va(a.vmap_nodes[0], P, 1, V, VE);
+        taken = a.node_pool_del_va(a.vmap_nodes[0]!, P, 1, V, VE);
       };
       a.drain_vmap_area_work();
       expect(taken).to.equal(va);
@@ -305,17 +305,17 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
       const { a } = mk(4);
       const vas = [0, 1, 2, 3, 4].map(() => ok(a, P)); // V, V+P, ... V+4P
       ok(a, P); // V+5P, a barrier
-      lazy(a, vas[0].va_start);
+      lazy(a, vas[0]!.va_start);
       a.drain_vmap_area_work();
-      expect(a.vmap_nodes[0].pool[0].len).to.equal(1);
+      expect(a.vmap_nodes[0]!.pool[0]!.len).to.equal(1);
       a.drain_vmap_area_work(); // nothing lazy: only the decay
-      expect(a.vmap_nodes[0].pool[0].len).to.equal(0);
+      expect(a.vmap_nodes[0]!.pool[0]!.len).to.equal(0);
       expect(freeBlocks(a)[0]).to.equal(`1-${v(P)}`);
 
       for (const x of vas.slice(1)) lazy(a, x.va_start);
       a.drain_vmap_area_work();
       // Purged in address order, each list_add'ed at the head: V+4P first.
-      const pool = a.vmap_nodes[0].pool[0];
+      const pool = a.vmap_nodes[0]!.pool[0]!;
       expect(pool.len).to.equal(4);
       a.drain_vmap_area_work();
       expect(pool.len).to.equal(3);
@@ -346,7 +346,7 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
       ok(a, 15 * P);
       const X = ok(a, 3 * P);
       expect(hex(X.va_start)).to.equal(v(15 * P));
-      expect(a.vmap_nodes[0].busy.root.rb_node).to.not.equal(null);
+      expect(a.vmap_nodes[0]!.busy.root.rb_node).to.not.equal(null);
       expect(a.find_vmap_area(V + 16 * P)).to.equal(X);
       expect(a.find_vmap_area(V + 17 * P)).to.equal(X);
       const Y = ok(a, P); // V+18P: node 1
@@ -417,7 +417,7 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
         (t.header as { variant: string }).variant = 'linux-6.12';
         const r = replayGoldenTrace(t);
         if (!r.divergence) continue;
-        const b = t.blocks[r.divergence.op - 1];
+        const b = t.blocks[r.divergence.op - 1]!;
         expect(r.divergence.what, f).to.equal('result');
         expect(b.op.kind === 'a' && b.op.align > P, `${f} op ${r.divergence.op}`).to.equal(true);
       }
@@ -453,7 +453,7 @@ describe('linux-6.12 alloc_vmap_area (vmap nodes, unmerged lazy trees, node pool
             if (!IS_ERR(va)) live.push(va);
           } else if (op[0] === 'p') a.purge_vmap_area_lazy();
           else {
-            const [va] = live.splice(op[1] % live.length, 1) as vmap_area[];
+            const va = live.splice(op[1] % live.length, 1)[0] as vmap_area;
             if (op[0] === 'f') a.free_vmap_area(va);
             else a.free_unmap_vmap_area(va);
           }
@@ -541,7 +541,7 @@ describe('linux-6.12 pcpu_get_vm_areas against the real 6.12 kernel', () => {
     // Every other area of the snapshot seeded busy, then the chunk asked for.
     const a = getVersion('linux-6.12').create(defaultEnv()) as linux_6_12;
     a.seed_areas(info.areas.filter((x) => x !== chunk[0]).map((x) => ({ start: x.start, end: x.end, state: 'busy' as const })));
-    const vas = a.pcpu_get_vm_areas([0], [chunk[0].end - chunk[0].start], 1, 0x200000);
+    const vas = a.pcpu_get_vm_areas([0], [chunk[0]!.end - chunk[0]!.start], 1, 0x200000);
     expect(vas?.map((v) => `${hex(v.va_start)}-${hex(v.va_end)}`)).to.deep.equal(['ffffe8ffffc00000-ffffe8ffffe00000']);
   });
 });

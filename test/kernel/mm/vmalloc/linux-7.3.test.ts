@@ -155,13 +155,13 @@ describe('linux-7.3 alloc_vmap_area (6.12 plus the 6.16 and 6.19 changes)', () =
       ok(a, P); // a barrier at V+P
       lazy(a, x.va_start);
       a.drain_vmap_area_work();
-      expect(a.vmap_nodes[0].pool[0].len).to.equal(1);
+      expect(a.vmap_nodes[0]!.pool[0]!.len).to.equal(1);
       a.drain_vmap_area_work(); // nothing lazy: only the decay
       a.drain_vmap_area_work();
-      expect(a.vmap_nodes[0].pool[0].len).to.equal(1);
+      expect(a.vmap_nodes[0]!.pool[0]!.len).to.equal(1);
       expect(freeBlocks(a)).to.deep.equal([`1-${v(0)}`, `${v(2 * P)}-${TOP}`]);
       a.purge_vmap_area_lazy(); // reclaim_and_purge_vmap_areas(): full decay
-      expect(a.vmap_nodes[0].pool[0].len).to.equal(0);
+      expect(a.vmap_nodes[0]!.pool[0]!.len).to.equal(0);
       expect(freeBlocks(a)).to.deep.equal([`1-${v(P)}`, `${v(2 * P)}-${TOP}`]);
     });
 
@@ -180,9 +180,9 @@ describe('linux-7.3 alloc_vmap_area (6.12 plus the 6.16 and 6.19 changes)', () =
         ok(a, P);
         for (const x of vas.slice(0, n)) lazy(a, x.va_start);
         a.drain_vmap_area_work();
-        expect(a.vmap_nodes[0].pool[0].len).to.equal(n);
+        expect(a.vmap_nodes[0]!.pool[0]!.len).to.equal(n);
         a.drain_vmap_area_work();
-        left.push(a.vmap_nodes[0].pool[0].len);
+        left.push(a.vmap_nodes[0]!.pool[0]!.len);
       }
       expect(left).to.deep.equal([1, 2, 3, 3, 4, 5, 6, 6]);
     });

@@ -38,7 +38,7 @@ describe('tracefs parser', () => {
     expect(t.skipped.size).to.equal(0);
     const kinds = (k: string) => t.events.filter((e) => e.kind === k).length;
     expect([kinds('alloc_vmap_area'), kinds('free_vmap_area_noflush'), kinds('purge_vmap_area_lazy')]).to.deep.equal([5000, 5000, 20]);
-    const first = t.events[0];
+    const first = t.events[0]!;
     expect(first.kind).to.equal('alloc_vmap_area');
     if (first.kind === 'alloc_vmap_area') {
       expect(hex(first.addr)).to.equal('ffffc900005dd000'); // 18446683600576172032
@@ -68,7 +68,7 @@ describe('tracefs parser', () => {
     expect([...t.skipped]).to.deep.equal([['tlb_flush', 1]]);
     expect(t.lost).to.equal(3);
     const [a, f, p] = t.events;
-    if (a.kind !== 'alloc_vmap_area' || f.kind !== 'free_vmap_area_noflush' || p.kind !== 'purge_vmap_area_lazy') throw new Error('kinds');
+    if (a?.kind !== 'alloc_vmap_area' || f?.kind !== 'free_vmap_area_noflush' || p?.kind !== 'purge_vmap_area_lazy') throw new Error('kinds');
     expect([hex(a.addr), a.size, a.align, a.failed, a.line]).to.deep.equal(['ffffc90000000000', 8192, 1, 0, 5]);
     expect([hex(f.va_start), f.nr_lazy, f.nr_lazy_max]).to.deep.equal(['ffffc90000000000', 2, 16384]);
     expect([hex(p.start), hex(p.end), p.num_purged, p.cpu, p.task, p.pid]).to.deep.equal(['ffffc90000000000', 'ffffc90000002000', 1, 1, 'kworker/1:0', 9]);

@@ -37,7 +37,7 @@ describe('tracefs replay of the real linux-7.3 captures', function () {
     });
 
     it('linux-7.3 puts all 5000 allocations at the recorded address and matches all 21 purges, ending in the after snapshot', () => {
-      const v = r.versions[0];
+      const v = r.versions[0]!;
       expect([v.kernel, v.matching, v.error]).to.deep.equal(['linux-7.3', true, null]);
       expect(trace.events.filter((e) => e.kind === 'alloc_vmap_area')).to.have.length(5000);
       expect([v.allocations, v.sameAddress]).to.deep.equal([5000, 5000]);
@@ -53,9 +53,9 @@ describe('tracefs replay of the real linux-7.3 captures', function () {
     });
 
     it('at one CPU (one vmap node, no pools) linux-6.12 does the same; linux-6.1 (merged lazy areas, no nodes) does not', () => {
-      expect([r.versions[1].sameAddress, r.versions[1].purgesMatched]).to.deep.equal([5000, 21]);
-      expect(r.versions[2].sameAddress).to.be.below(5000);
-      expect(r.versions[2].purgesMatched).to.be.below(21);
+      expect([r.versions[1]!.sameAddress, r.versions[1]!.purgesMatched]).to.deep.equal([5000, 21]);
+      expect(r.versions[2]!.sameAddress).to.be.below(5000);
+      expect(r.versions[2]!.purgesMatched).to.be.below(21);
     });
   });
 
@@ -82,7 +82,7 @@ describe('tracefs replay of the real linux-7.3 captures', function () {
       const trace = parseTracefs(SAMPLE_7_3_CPU2.trace, readText(SAMPLE_7_3_CPU2.trace));
       const snap = parseVmallocinfo(SAMPLE_7_3_CPU2.before, readText(SAMPLE_7_3_CPU2.before));
       // Without pool inference (replay-ncpu.test.ts has the replay with it).
-      const v = replayTracefs(trace, snap, ['linux-7.3'], { cpus: 2, matching: 'linux-7.3', inferPools: false }).versions[0];
+      const v = replayTracefs(trace, snap, ['linux-7.3'], { cpus: 2, matching: 'linux-7.3', inferPools: false }).versions[0]!;
       expect(v.error).to.equal(null);
       expect(v.recordedPurges).to.equal(7);
       expect(v.comparisons.map((c) => [c.samePoint, c.sameTrigger, c.sameCount])).to.deep.equal(Array(7).fill([true, true, true]));

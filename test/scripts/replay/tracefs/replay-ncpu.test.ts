@@ -54,14 +54,14 @@ describe('tracefs replay at N CPUs', function () {
     });
 
     it('without the inference no allocation lands at the recorded address', () => {
-      const x = replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 2, after: d.after, inferPools: false }).versions[0];
+      const x = replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 2, after: d.after, inferPools: false }).versions[0]!;
       expect([x.allocations, x.sameAddress]).to.deep.equal([20000, 0]);
       expect(x.firstDivergence!.line).to.equal(13);
       expect(x.inferredPooled + x.inferredAreaNodes + x.inferredHeld + x.inferredDecayed).to.equal(0);
     });
 
     it('places at least 95% of the 20,000 allocations at the recorded address', () => {
-      const v = r.versions[0];
+      const v = r.versions[0]!;
       expect(v.error).to.equal(null);
       expect(v.allocations).to.equal(20000);
       expect(v.sameAddress).to.be.at.least(19000);
@@ -69,7 +69,7 @@ describe('tracefs replay at N CPUs', function () {
     });
 
     it('makes all 6 recorded purges at the same point with the same num_purged and flush range', () => {
-      const v = r.versions[0];
+      const v = r.versions[0]!;
       // The 6 purge_vmap_area_lazy lines of the trace (lines 107, 6662, 13216, 20386, 26940, 33495).
       const rec = d.trace.events.filter((e) => e.kind === 'purge_vmap_area_lazy');
       expect(rec.map((e) => e.line)).to.deep.equal([107, 6662, 13216, 20386, 26940, 33495]);
@@ -81,7 +81,7 @@ describe('tracefs replay at N CPUs', function () {
     });
 
     it('counts the inferred pool areas: 47 pooled at the start (CPU 0), 10 areas of the snapshot handed out by node 1', () => {
-      const v = r.versions[0];
+      const v = r.versions[0]!;
       // Lines 13..105: the 47 allocations of CPU 0, none of them at a range the
       // snapshot or the trace used before: node 0's pool when recording started.
       const cpu0 = d.trace.events.filter((e) => e.kind === 'alloc_vmap_area' && e.cpu === 0);
@@ -115,19 +115,19 @@ describe('tracefs replay at N CPUs', function () {
     });
 
     it('ends in the after snapshot (held ranges left out): the same busy and unpurged areas', () => {
-      const v = r.versions[0];
+      const v = r.versions[0]!;
       expect(v.after).to.deep.equal({ busy: true, lazy: true, busyDiff: [], lazyDiff: [] });
     });
 
     it('the seeded state still equals the before snapshot (inferred pools are invisible in it)', () => {
-      expect(r.versions[0].seededEqualsBefore).to.equal(true);
+      expect(r.versions[0]!.seededEqualsBefore).to.equal(true);
     });
   });
 
   describe('linux-6.12, 1 CPU: nothing to infer', () => {
     it('still places all 5000 allocations at the recorded address, with zero inferred pool areas', () => {
       const d = load(SAMPLE.trace.replace(/\.trace\.gz$/, ''));
-      const v = replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 1, after: d.after }).versions[0];
+      const v = replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 1, after: d.after }).versions[0]!;
       expect([v.allocations, v.sameAddress, v.purgesMatched]).to.deep.equal([5000, 5000, 20]);
       expect([v.inferredPooled, v.inferredAreaNodes, v.inferredHeld, v.inferredDecayed, v.inferenceStopped]).to.deep.equal([0, 0, 0, 0, null]);
       expect(formatReplayTable({ ...replayTracefs(d.trace, d.before, ['linux-6.12'], { cpus: 1 }) })).not.to.contain('pool contents inferred');
@@ -171,7 +171,7 @@ describe('tracefs replay at N CPUs', function () {
     let v: VersionReplay;
     before(() => {
       const d = load(resolve(realTracesDir(), 'linux-7.3.a_vmalloc4p.cpu2'));
-      v = replayTracefs(d.trace, d.before, ['linux-7.3'], { cpus: 2, after: d.after, matching: 'linux-7.3' }).versions[0];
+      v = replayTracefs(d.trace, d.before, ['linux-7.3'], { cpus: 2, after: d.after, matching: 'linux-7.3' }).versions[0]!;
     });
 
     it('places at least 95% of the 20,000 allocations at the recorded address and matches all 7 purge lines of the capture (num_purged 945 ... 3428)', () => {

@@ -85,7 +85,7 @@ describe('tracefs replay: purge lines placed where they took effect', function (
     expect(s.ops.map((o) => o.kind)).to.deep.equal(['a', 'a', 'a', 'l', 'l', 'w', 'a']);
     expect(s.purges.map((x) => [x.cause, x.num_purged, x.nr_lazy])).to.deep.equal([['threshold', 2, 8194]]);
     const b = parseVmallocinfo(bf, readText(bf));
-    const v = replayTracefs(t, b, ['linux-7.3'], { cpus: 1 }).versions[0];
+    const v = replayTracefs(t, b, ['linux-7.3'], { cpus: 1 }).versions[0]!;
     expect([v.sameAddress, v.allocations, v.purgesMatched, v.nrLazyMatched]).to.deep.equal([4, 4, 1, 2]);
   });
 
@@ -197,7 +197,7 @@ describe('tracefs replay: lazy frees of two tasks in the order their nr_lazy sho
     expect(o.events.map((e) => e.line)).to.deep.equal([5, 6, 8, 7]);
     const b = join(tmp, 'before.txt');
     writeFileSync(b, '\n');
-    const v = replayTracefs(t, parseVmallocinfo(b, readText(b)), ['linux-7.3'], { cpus: 2 }).versions[0];
+    const v = replayTracefs(t, parseVmallocinfo(b, readText(b)), ['linux-7.3'], { cpus: 2 }).versions[0]!;
     expect([v.nrLazyMatched, v.lazyFrees]).to.deep.equal([2, 2]);
   });
 
@@ -254,7 +254,7 @@ describe('tracefs replay: an allocation that took a pooled area before the purge
     alloc(d, 5);
     const f = join(tmp, name);
     writeFileSync(f, ['# tracer: nop', '#', `# entries-in-buffer/entries-written: ${lines.length}/${lines.length}   #P:2`, '#', ...lines].join('\n') + '\n');
-    return replayTracefs(parseTracefs(f, readText(f)), parseVmallocinfo(bf, readText(bf)), ['linux-7.3'], { cpus: 2 }).versions[0];
+    return replayTracefs(parseTracefs(f, readText(f)), parseVmallocinfo(bf, readText(bf)), ['linux-7.3'], { cpus: 2 }).versions[0]!;
   };
   const A = (k: number) => V + 5 * (k - 1) * P;
 

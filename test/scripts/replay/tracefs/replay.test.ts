@@ -50,7 +50,7 @@ describe('tracefs replay', function () {
       // 19 run right after the free that queued them; one waits 117 lines.
       const late = s.purges.filter((p) => p.op !== p.trigger + 1);
       expect(late).to.have.length(1);
-      expect(late[0].line).to.equal(6085);
+      expect(late[0]!.line).to.equal(6085);
     });
 
     it('seeds every version with a state equal to the before snapshot', () => {
@@ -65,7 +65,7 @@ describe('tracefs replay', function () {
     });
 
     it('linux-6.12 places all 5000 allocations at the recorded address, matches all 20 purges and every nr_lazy', () => {
-      const v = r.versions[0];
+      const v = r.versions[0]!;
       expect(v.kernel).to.equal('linux-6.12');
       expect(v.matching).to.equal(true);
       expect(v.error).to.equal(null);
@@ -83,7 +83,7 @@ describe('tracefs replay', function () {
     });
 
     it('ends in the after snapshot: the same 86 busy areas and the same 74 unpurged ones', () => {
-      const v = r.versions[0];
+      const v = r.versions[0]!;
       const c = compareWithInfo(v.final!, snapAfter);
       expect([c.busy, c.lazy, c.lazyExact]).to.deep.equal([true, true, true]);
       expect(v.final!.areas.filter((a) => a.state === 'busy')).to.have.length(86);
@@ -91,7 +91,7 @@ describe('tracefs replay', function () {
     });
 
     it('with the drain run inline (not where the kworker ran) 6.12 parts at the one late purge', () => {
-      const x = replayTracefs(trace, snapBefore, ['linux-6.12'], { cpus: 1, after: snapAfter, workTiming: 'inline' }).versions[0];
+      const x = replayTracefs(trace, snapBefore, ['linux-6.12'], { cpus: 1, after: snapAfter, workTiming: 'inline' }).versions[0]!;
       expect([x.sameAddress, x.purgesMatched]).to.deep.equal([3037, 11]);
       expect(x.firstDivergence!.line).to.equal(5969);
       expect(x.firstDivergence!.reason).to.match(/^purge timing: 12 purge\(s\) before this op in the emulation against 11 recorded/);
@@ -165,7 +165,7 @@ describe('tracefs replay', function () {
         expect([v.kernel, v.sameAddress, v.allocations, v.purgesMatched, v.nrLazyMatched]).to.deep.equal([v.kernel, 3, 3, 1, 1]);
         expect(v.unknownFrees).to.deep.equal([]);
       }
-      const two = replayTracefs(t, b, ['linux-6.12'], { cpus: 2 }).versions[0];
+      const two = replayTracefs(t, b, ['linux-6.12'], { cpus: 2 }).versions[0]!;
       expect(two.final).to.not.equal(null);
       expect(two.sameAddress).to.equal(2);
       expect(two.firstDivergence!.line).to.equal(7);
@@ -177,7 +177,7 @@ describe('tracefs replay', function () {
       writeFileSync(f, [...header(1), free('init-1', 0, '1.0', V + 0x100 * P, 9, 8192)].join('\n'));
       const t = parseTracefs(f, readText(f));
       const b = parseVmallocinfo(bf, readText(bf));
-      const v = replayTracefs(t, b, ['linux-6.12'], { cpus: 1 }).versions[0];
+      const v = replayTracefs(t, b, ['linux-6.12'], { cpus: 1 }).versions[0]!;
       expect(v.unknownFrees).to.deep.equal([{ line: 5, addr: 'ffffc90000100000' }]);
     });
 
@@ -187,7 +187,7 @@ describe('tracefs replay', function () {
       const j = JSON.parse(r.stdout) as { kernel: string; allocations: number; sameAddress: number; share: number; purgesMatched: number; firstDivergence: unknown }[];
       expect(j.map((x) => x.kernel)).to.deep.equal(['linux-6.12', 'linux-6.1']);
       expect(j[0]).to.include({ allocations: 3, sameAddress: 2 });
-      expect(j[0].firstDivergence).to.not.equal(null);
+      expect(j[0]!.firstDivergence).to.not.equal(null);
       for (const k of ['kernel', 'allocations', 'sameAddress', 'share', 'purgesMatched', 'firstDivergence', 'touchesPerAlloc', 'purges', 'flushPagesMean'])
         expect(j[1]).to.have.property(k);
       const t1 = vmapsim('replay', 'tracefs', tf, '--before', bf, '--cpus', '1');

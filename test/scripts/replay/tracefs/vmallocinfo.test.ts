@@ -21,8 +21,8 @@ describe('/proc/vmallocinfo parser', () => {
     const b = parseVmallocinfo(SAMPLE.before, readText(SAMPLE.before));
     expect(b.areas).to.have.length(86);
     expect(b.areas.filter((a) => a.kind === 'lazy')).to.have.length(0);
-    expect(hex(b.areas[0].start)).to.equal('ffffc90000000000');
-    expect(b.areas[0].caller).to.equal('irq_init_percpu_irqstack+0xf4/0x130');
+    expect(hex(b.areas[0]!.start)).to.equal('ffffc90000000000');
+    expect(b.areas[0]!.caller).to.equal('irq_init_percpu_irqstack+0xf4/0x130');
     const a = parseVmallocinfo(SAMPLE.after, readText(SAMPLE.after));
     expect(a.areas.filter((x) => x.kind !== 'lazy')).to.have.length(86);
     expect(a.areas.filter((x) => x.kind === 'lazy')).to.have.length(74);

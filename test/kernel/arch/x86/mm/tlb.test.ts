@@ -12,7 +12,7 @@ function flush(k: Kernel, start: number, end: number): void {
 }
 
 function cpuStat(k: Kernel, name: keyof typeof CPU_STATS.index): number {
-  return k.machine.cpus.reduce((s, c) => s + (c.stats[CPU_STATS.index[name]] as number), 0);
+  return k.machine.cpus.reduce((s, c) => s + c.stats[CPU_STATS.index[name]]!, 0);
 }
 
 describe('arch/x86/mm/tlb: flush_tlb_kernel_range by era', () => {

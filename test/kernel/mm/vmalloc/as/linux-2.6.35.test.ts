@@ -45,7 +45,7 @@ describe('linux-2.6.35 wasm core (kernel/mm/vmalloc/as/linux-2.6.35.ts)', () => 
       expect(allocN(c, size, align, vs, ve).toString(16)).to.equal(want.toString(16));
       areas.push([want, want + size]);
     }
-    expect(areas.some(([a]) => a < areas[areas.length - 3][0])).to.equal(true); // a later area went into a hole below an earlier one
+    expect(areas.some(([a]) => a < areas[areas.length - 3]![0])).to.equal(true); // a later area went into a hole below an earlier one
   });
 
   it('lets an area end exactly at vend and refuses the next (addr + size > vend)', () => {

@@ -52,7 +52,7 @@ describe('linux-6.1 wasm core (kernel/mm/vmalloc/as/linux-6.1.ts)', () => {
     for (let i = 0; i < 400; i++) {
       const live = [...ptr.keys()];
       if (live.length && rnd(3) === 0) {
-        const start = live[rnd(live.length)];
+        const start = live[rnd(live.length)]!;
         c.x.op_free(ptr.get(start) as number);
         ptr.delete(start);
         m.free(start);
@@ -107,7 +107,7 @@ describe('linux-6.1 wasm core (kernel/mm/vmalloc/as/linux-6.1.ts)', () => {
     expect(queued).to.have.length(1);
     expect(c.x.get_lazy_nr()).to.equal(8193);
     expect(flushes).to.have.length(0);
-    queued[0]();
+    queued[0]!();
     expect(c.x.get_lazy_nr()).to.equal(0);
     expect(flushes).to.have.length(1);
     expect(allocN(c, P, P, VS, VE)).to.equal(VS); // the range is free again

@@ -45,6 +45,6 @@ export function place(version: string, l: Layout): string[] {
   const offsets = Array.from({ length: l.groups }, (_, g) => g * l.dist);
   return l.chunks.map((size) => {
     const vas = (a.pcpu_get_vm_areas as NonNullable<typeof a.pcpu_get_vm_areas>).call(a, offsets, offsets.map(() => size), l.groups, U);
-    return vas ? hex(vas[0].va_start) : 'NULL';
+    return vas ? hex(vas[0]!.va_start) : 'NULL';
   });
 }

@@ -19,7 +19,7 @@ function results(a: VmapAllocator, ops: Op[]): string[] {
         const va = a.alloc_vmap_area(op[1], op[2], op[3], op[4]);
         out.push(IS_ERR(va) ? 'EBUSY' : hex(va.va_start));
         if (!IS_ERR(va)) live.push(va);
-      } else a.free_vmap_area(live.splice(op[1], 1)[0]);
+      } else a.free_vmap_area(live.splice(op[1], 1)[0]!);
     }
   } catch (e) {
     if (!isKernelBug(e)) throw e;

@@ -21,7 +21,7 @@ describe("the linux-2.6.39 variant with Nick's `<=`", () => {
     const port = method('kernel/mm/vmalloc/linux-2.6.39.ts');
     const copy = method('kernel/mm/vmalloc/variants/linux-2.6.39-nick-le.ts');
     expect(copy.length).to.equal(port.length);
-    const changed = copy.map((l, i) => [port[i] as string, l] as const).filter(([a, b]) => a !== b);
+    const changed = copy.map((l, i) => [port[i]!, l] as const).filter(([a, b]) => a !== b);
     expect(changed).to.deep.equal([
       ['  alloc_vmap_area(', '  override alloc_vmap_area('],
       [

@@ -18,7 +18,7 @@ function results(a: VmapAllocator, ops: Op[]): string[] {
       out.push(IS_ERR(va) ? 'EBUSY' : hex(va.va_start));
       if (!IS_ERR(va)) live.push(va);
     } else if (live.length) {
-      const [va] = live.splice(op[1] % live.length, 1);
+      const va = live.splice(op[1] % live.length, 1)[0]!;
       if (op[0] === 'f') a.free_vmap_area(va);
       else a.free_unmap_vmap_area(va);
     }
