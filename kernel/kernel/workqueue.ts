@@ -196,8 +196,9 @@ export class system_wq {
   /**
    * flush_work(work): wait until it has run. The waiting CPU's clock moves
    * on to each next event while the others run; an item whose pool cannot
-   * run (its CPU is the waiter's own, or suspended below on the stack) is
-   * run here, as another kworker of that pool would.
+   * run (its CPU is the waiter's own, or suspended below on the stack, or
+   * the waiter holds an atomic lock, under which nothing else runs) is run
+   * here, as another kworker of that pool would.
    */
   flush_work(work: work_struct): boolean {
     const m = this.machine;
@@ -205,7 +206,7 @@ export class system_wq {
     const c = m.cpu(me);
     let waited = false;
     while (work.pending || work.running) {
-      if (work.pending && (work.cpu === me || this.sched.isOnStack(work.cpu) || !this.sched.active)) {
+      if (work.pending && (work.cpu === me || this.sched.isOnStack(work.cpu) || !this.sched.active || this.sched.catchUpHeld(me))) {
         const pool = this.pools[work.cpu]!;
         pool.splice(pool.indexOf(work), 1);
         if (work.cpu !== me) this.inlineFlushes++;

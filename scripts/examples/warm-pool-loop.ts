@@ -30,7 +30,7 @@ const scenario: Scenario = {
   ],
   defaults: { kernels: ['linux-6.1', 'linux-6.12'], cpus: [16] },
   run(ctx) {
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs }, trace: false });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, atomicLocks: ctx.atomicLocks, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs }, trace: false });
     const loops = ctx.params.loops as number;
     const warm = ctx.params.warm as number;
     const held: [number, ReturnType<typeof k.vmalloc>][] = [];

@@ -2,7 +2,8 @@
 /* Run a scenario over a matrix of kernel versions and CPU counts. */
 
 import type { CostTable } from '../../hw/costs';
-import { Params, RunResult, Scenario } from './scenario';
+import { NestedLockError } from '../../kernel/kernel/locking/spinlock';
+import { Params, RunContext, RunResult, Scenario } from './scenario';
 
 export interface MatrixOptions {
   kernels: readonly string[];
@@ -40,7 +41,7 @@ export function runMatrix(scenario: Scenario, opts: MatrixOptions): MatrixResult
   for (const kernel of opts.kernels) {
     for (const cpus of opts.cpus) {
       opts.onCell?.(i++, total, kernel, cpus);
-      const result = scenario.run({ kernel, cpus, seed: opts.seed, params: opts.params, flushEra: opts.flushEra, costs: opts.costs, timeline: opts.timeline, trace: opts.trace });
+      const result = runCell(scenario, { kernel, cpus, seed: opts.seed, params: opts.params, flushEra: opts.flushEra, costs: opts.costs, timeline: opts.timeline, trace: opts.trace });
       cells.push({ kernel, cpus, seed: opts.seed, params: opts.params, result });
     }
   }
@@ -52,4 +53,29 @@ export function runMatrix(scenario: Scenario, opts: MatrixOptions): MatrixResult
     cells,
     summary: scenario.summarize?.(cells, opts.params) ?? [],
   };
+}
+
+/**
+ * One run of a scenario. A run in which a step took a lock held by code
+ * suspended below it (NestedLockError: the model cannot suspend that step)
+ * is run again from the start with that lock class atomic, until none is
+ * met; each class is added once, so this ends. The result says which
+ * classes ran atomic (docs/concurrency.md, "Nested acquisitions").
+ */
+export function runCell(scenario: Scenario, ctx: RunContext): RunResult {
+  const atomic: string[] = [...(ctx.atomicLocks ?? [])];
+  const met: string[] = [];
+  for (;;) {
+    try {
+      const result = scenario.run(atomic.length ? { ...ctx, atomicLocks: atomic } : ctx);
+      if (met.length) {
+        result.notes = [...(result.notes ?? []), ...met];
+      }
+      return result;
+    } catch (e) {
+      if (!(e instanceof NestedLockError) || atomic.includes(e.lockClass)) throw e;
+      atomic.push(e.lockClass);
+      met.push(`lock model: ${e.kind} ${e.lockClass} ran atomic (no other CPU runs while it is held): in a first run ${e.message}, which the model cannot suspend (docs/concurrency.md, "Nested acquisitions")`);
+    }
+  }
 }

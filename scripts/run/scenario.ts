@@ -44,6 +44,8 @@ export interface RunContext {
   readonly trace?: (line: string) => void;
   /** Report progress within the cell. */
   readonly progress?: (done: number, total: number) => void;
+  /** Lock classes to run atomic (BootOptions.atomicLocks): set by runMatrix when a run met a NestedLockError. */
+  readonly atomicLocks?: readonly string[];
 }
 
 /** A kernel BUG that ended a run, as the oops reports it. */

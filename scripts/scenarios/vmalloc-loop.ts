@@ -218,7 +218,7 @@ export const vmallocLoop: Scenario = {
       pool: ctx.params.pool as number,
       unmapAliasesEvery: ctx.params.unmap_aliases_every as number,
     };
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, timeline: ctx.timeline, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
     const notes: string[] = [];
     const counts: LoopCounts = { calls: 0, allocations: 0, failed: 0, touches: [] };
     if (ctx.params.boot) {
@@ -271,7 +271,7 @@ export const vmallocLoop: Scenario = {
       `modelled time of the loop: ${elapsed.toFixed(0)} cycles (${(elapsed / 3e9).toFixed(4)} s at 3 GHz); ${k.sched.stats.migrations} task migrations, ${k.sched.stats.preemptions} kworker preemptions`,
     );
     const waits = lockClasses(k);
-    if (waits.length) notes.push(`lock waits: ${waits.map((l) => `${l.name} ${l.contended} contended, ${l.wait.toFixed(0)} cycles${l.nested ? `, ${l.nested} nested` : ''}`).join('; ')}`);
+    if (waits.length) notes.push(`lock waits: ${waits.map((l) => `${l.name} ${l.contended} contended, ${l.wait.toFixed(0)} cycles`).join('; ')}`);
     if (api === 'vm_map_ram') notes.push(`${k.api.nr_vmap_blocks()} vmap blocks live at the end (${k.api.VMAP_BBMAP_BITS} pages each)`);
     const loopTouches = counts.touches.slice(touches0);
     const m = machineFigures(k, { operations: counts.calls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
@@ -291,15 +291,14 @@ function mean(xs: readonly number[]): number {
 }
 
 /** Waits per lock class (each vmap node's lock of one kind summed), the contended ones. */
-export function lockClasses(k: Kernel): { name: string; contended: number; wait: number; nested: number }[] {
-  const by = new Map<string, { name: string; contended: number; wait: number; nested: number }>();
+export function lockClasses(k: Kernel): { name: string; contended: number; wait: number }[] {
+  const by = new Map<string, { name: string; contended: number; wait: number }>();
   for (const l of k.locks.all()) {
     const name = l.name.replace(/#\d+$/, '');
-    const e = by.get(name) ?? { name, contended: 0, wait: 0, nested: 0 };
+    const e = by.get(name) ?? { name, contended: 0, wait: 0 };
     e.contended += l.contended;
     e.wait += l.totalWait;
-    e.nested += l.nested;
     by.set(name, e);
   }
-  return [...by.values()].filter((e) => e.contended > 0 || e.nested > 0);
+  return [...by.values()].filter((e) => e.contended > 0);
 }

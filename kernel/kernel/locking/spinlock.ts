@@ -18,9 +18,13 @@
  * §"Cache lines under a lock".
  *
  * A CPU can find a lock held by code suspended below it on the stack (a
- * mutex whose holder is waiting for IPI ACKs, say): it cannot wait for
- * that release, so it goes on and the case is counted (`nested`), not
- * hidden.
+ * mutex whose holder is waiting for IPI ACKs, say). The model cannot
+ * suspend its step there, and going on would break mutual exclusion, so
+ * the acquisition throws NestedLockError: the run is started again with
+ * that lock's class atomic (`atomic`), that is, while a CPU holds it no
+ * other CPU catches up (Scheduler.holdCatchUp), so no step can reach it
+ * held. Classes atomic from the start: ATOMIC_LOCK_CLASSES. See
+ * docs/concurrency.md, "Nested acquisitions".
  */
 
 import type { Machine } from '../../../hw';
@@ -38,6 +42,35 @@ import type { Scheduler } from '../sched/core';
  */
 export const REMOTE_TOUCHES_PER_HOLD = 32;
 
+/**
+ * Lock classes whose sections are atomic in every run: pcpu_alloc_mutex,
+ * taken by the percpu allocator's steps on every CPU (chunk population,
+ * the balance work) around code that sleeps and flushes.
+ */
+export const ATOMIC_LOCK_CLASSES: readonly string[] = ['pcpu_alloc_mutex'];
+
+/** A lock's class: its name without the instance suffix (`vn->busy.lock#3` is `vn->busy.lock`). */
+export function lock_class(name: string): string {
+  const i = name.indexOf('#');
+  return i < 0 ? name : name.slice(0, i);
+}
+
+/**
+ * A step took a lock held by code suspended below it on the stack, which
+ * the model cannot let it wait for (see the file header). Not a kernel
+ * result: the run is repeated with `lockClass` atomic (scripts/run/runner.ts).
+ */
+export class NestedLockError extends Error {
+  override readonly name = 'NestedLockError';
+  constructor(
+    readonly lockClass: string,
+    readonly kind: 'spinlock' | 'mutex',
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
 /** Tasks waiting on locks that will never be released: the tasks, CPUs and locks involved. */
 export class DeadlockError extends Error {
   override readonly name = 'DeadlockError';
@@ -54,8 +87,8 @@ export class lock_stats {
   remote = false;
   acquisitions = 0;
   contended = 0;
-  /** Acquisitions that found it held by suspended code below on the stack. */
-  nested = 0;
+  /** Its class is atomic: while a CPU holds it, no other CPU catches up. */
+  atomic = false;
   /** When the last hold began. */
   acquiredAt = 0;
   /**
@@ -106,10 +139,15 @@ export class lock_table {
   /** Called for every wait: `cpu` waited for `lock` from `start` to `end` (a timeline). */
   onWait: ((cpu: number, lock: lock_stats, start: number, end: number) => void) | null = null;
 
+  /** Lock classes whose sections are atomic (ATOMIC_LOCK_CLASSES and those a run found nested). */
+  readonly atomic: ReadonlySet<string>;
+
   constructor(
     readonly machine: Machine,
     readonly sched: Scheduler,
+    atomic: readonly string[] = [],
   ) {
+    this.atomic = new Set([...ATOMIC_LOCK_CLASSES, ...atomic]);
     this.spinsHeld = new Int32Array(machine.config.cpus);
     this.remoteHeld = new Int32Array(machine.config.cpus);
     this.remoteLeft = new Int32Array(machine.config.cpus);
@@ -119,6 +157,7 @@ export class lock_table {
     let l = this.locks.get(name);
     if (!l) {
       l = new lock_stats(name, kind, this.machine.config.cpus);
+      l.atomic = this.atomic.has(lock_class(name));
       this.locks.set(name, l);
     }
     return l;
@@ -203,7 +242,7 @@ export class lock_table {
     const c = m.cpu(cpu);
     const cost = m.costVector;
     if (l.holder >= 0) this.checkDeadlock(l, cpu);
-    if (l.holder >= 0 && l.holder !== cpu) l.nested++;
+    if (l.holder >= 0 && l.holder !== cpu) this.nested(l, cpu);
     const now = c.now;
     const fit = this.firstFit(l, now, l.lastHold[cpu]!);
     if (fit.start > now) {
@@ -224,6 +263,18 @@ export class lock_table {
     l.holder = cpu;
     l.holderTask = this.taskOn(cpu);
     l.acquisitions++;
+    if (l.atomic) this.sched.holdCatchUp(cpu, 1);
+  }
+
+  /**
+   * `cpu` reaches `l` while code suspended below it holds it. For a class
+   * not yet atomic, the run must be repeated with it atomic. For an atomic
+   * one it cannot happen (its holder lets nothing run above it): a bug.
+   */
+  private nested(l: lock_stats, cpu: number): never {
+    const what = `${this.taskOn(cpu)} on CPU ${cpu} takes ${l.kind} ${l.name}, held by ${l.holderTask} on CPU ${l.holder}, suspended below it`;
+    if (l.atomic) throw new Error(`lock model: ${what}, although ${lock_class(l.name)} is atomic`);
+    throw new NestedLockError(lock_class(l.name), l.kind, what);
   }
 
   /**
@@ -335,6 +386,7 @@ export class lock_table {
     const cpu = m.currentCpu;
     // What the allocator touched under the lock is part of the hold.
     this.sched.settle();
+    if (l.atomic && l.holder === cpu) this.sched.holdCatchUp(cpu, -1);
     l.holder = -1;
     l.lastHolder = cpu;
     l.releasedAt = Math.max(l.releasedAt, m.cpu(cpu).now);

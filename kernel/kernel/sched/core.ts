@@ -105,15 +105,20 @@ export class Scheduler {
 
   /**
    * Sections during which `cpu` lets no other CPU catch up (a count per
-   * CPU): code under a sleeping lock that other CPUs' steps may also take,
-   * where the model could not suspend their steps (kernel/boot.ts uses it
-   * for pcpu_alloc_mutex; docs/concurrency.md).
+   * CPU): the holds of an atomic lock class, which other CPUs' steps also
+   * take where the model could not suspend them (lock_table.atomic;
+   * docs/concurrency.md, "Nested acquisitions").
    */
   private readonly noCatchUp: Int32Array;
 
   /** Enter (+1) or leave (-1) a section of `cpu` that lets no other CPU catch up. */
   holdCatchUp(cpu: number, delta: 1 | -1): void {
     this.noCatchUp[cpu] = this.noCatchUp[cpu]! + delta;
+  }
+
+  /** Whether `cpu` is in such a section: nothing else may run above it. */
+  catchUpHeld(cpu: number): boolean {
+    return this.noCatchUp[cpu]! > 0;
   }
 
   /** Armed timers, by (expires, seq). */

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Machine } from '../../../../hw';
 import { COST_INDEX } from '../../../../hw/costs';
 import { CYCLE_STATS } from '../../../../hw/cpu';
-import { DeadlockError, lock_table } from '../../../../kernel/kernel/locking/spinlock';
+import { DeadlockError, NestedLockError, lock_class, lock_table } from '../../../../kernel/kernel/locking/spinlock';
 import { Scheduler } from '../../../../kernel/kernel/sched/core';
 
 describe('kernel/kernel/locking/spinlock: locks in modelled time', () => {
@@ -225,5 +225,72 @@ describe('kernel/kernel/locking/spinlock: line transfers in a taken-over hold', 
       locks.spin_unlock('L');
       expect(locks.remoteTouches(1, 5)).to.equal(0);
     });
+  });
+});
+
+describe('kernel/kernel/locking/spinlock: a lock held by code suspended below is never taken over', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { bootKernel } = require('../../../../kernel/boot') as typeof import('../../../../kernel/boot');
+  type Kernel = ReturnType<typeof bootKernel>;
+
+  /**
+   * cpu0 takes the mutex, works 50,000 cycles and then takes a spinlock (a
+   * point where the CPUs behind it catch up) before releasing the mutex;
+   * cpu1, at 10,000 cycles, takes the same mutex in its next step.
+   */
+  function tasks(k: Kernel, order: string[]) {
+    function* holder(): Generator<void> {
+      k.locks.mutex_lock('demo_mutex');
+      k.machine.cpu(0).charge(COST_INDEX.apiCall, 50000);
+      k.locks.spin_lock('demo_spin');
+      k.locks.spin_unlock('demo_spin');
+      order.push('cpu0 releases');
+      k.locks.mutex_unlock('demo_mutex');
+      yield;
+    }
+    function* other(): Generator<void> {
+      k.machine.cpu(1).charge(COST_INDEX.apiCall, 10000);
+      yield;
+      k.locks.mutex_lock('demo_mutex');
+      order.push('cpu1 takes');
+      k.locks.mutex_unlock('demo_mutex');
+      yield;
+    }
+    return [
+      { comm: 'holder', pid: 10, cpu: 0, bound: true, steps: holder() },
+      { comm: 'other', pid: 11, cpu: 1, bound: true, steps: other() },
+    ];
+  }
+
+  it('stops the run with a NestedLockError naming the lock class, the taker and the holder, instead of letting both hold it', () => {
+    const k = bootKernel({ version: 'linux-6.1', cpus: 2, machine: { cpus: 2, checker: false } });
+    const order: string[] = [];
+    let err: unknown;
+    try {
+      k.runTasks(tasks(k, order));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(NestedLockError);
+    expect((err as NestedLockError).lockClass).to.equal('demo_mutex');
+    expect((err as NestedLockError).message).to.equal('other-11 on CPU 1 takes mutex demo_mutex, held by holder-10 on CPU 0, suspended below it');
+    expect(order).to.deep.equal([]);
+  });
+
+  it('with the class atomic, lets no other CPU run while it is held, and makes the later taker wait for the release in modelled time', () => {
+    const k = bootKernel({ version: 'linux-6.1', cpus: 2, atomicLocks: ['demo_mutex'], machine: { cpus: 2, checker: false } });
+    const order: string[] = [];
+    k.runTasks(tasks(k, order));
+    expect(order).to.deep.equal(['cpu0 releases', 'cpu1 takes']);
+    const l = k.locks.get('demo_mutex', 'mutex');
+    expect(l.contended).to.equal(1);
+    // cpu1 reached it at about 10,000 cycles and waited until cpu0's release, after its 50,000 cycles.
+    expect(l.waitCycles[1]).to.be.greaterThan(40000);
+    expect(k.sched.catchUpHeld(0)).to.equal(false);
+  });
+
+  it('names a lock class by its name without the vmap node instance', () => {
+    expect(lock_class('vn->busy.lock#3')).to.equal('vn->busy.lock');
+    expect(lock_class('vmap_purge_lock')).to.equal('vmap_purge_lock');
   });
 });
