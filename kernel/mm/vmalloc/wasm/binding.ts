@@ -77,6 +77,13 @@ interface CoreExports {
   run_work?(work: number): void;
   scratch_alloc(bytes: number): number;
   run_stream(code: number, arg: number, vals: number, live: number, n: number): number;
+  /* What the API layers call (docs/wasm.md, "The API layer over a core"); a core without them runs no API layer. */
+  OFFSETOF_VA_FLAGS?: WasmGlobal;
+  OFFSETOF_VA_VM?: WasmGlobal;
+  SIZEOF_VA_VM?: WasmGlobal;
+  PURGE_RANGE?: WasmGlobal;
+  op_free_noflush?(va: number): void;
+  op_purge_range?(sLo: number, sHi: number, eLo: number, eHi: number, sync: number, force: number): number;
 }
 
 const TWO_32 = 4294967296;
@@ -269,6 +276,75 @@ export class WasmCore {
   set touches(t: number) {
     this.x.put_touches(t);
   }
+
+  /* ---- the API layer's side of the boundary ---- */
+
+  /**
+   * The objects the API layer hangs off va->vm / va->private (a vm_struct),
+   * by the area's address: the slot in linear memory holds that address
+   * while it points at one, 0 for NULL, as the C pointer would. Bounded by
+   * the number of vmap_area slots the core ever handed out.
+   */
+  private readonly vms = new Map<number, unknown>();
+
+  private slot(va: number, global: WasmGlobal | undefined, what: string): number {
+    if (!global || (global.value as number) < 0) throw new Error(`${this.id.name}: the core has no va->${what} (docs/wasm.md)`);
+    return (va + (global.value as number)) >>> 2;
+  }
+
+  /** va->flags (its low word; the flag bits are below 2^32). undefined when the version's vmap_area has none. */
+  vaFlags(va: number): number | undefined {
+    const g = this.x.OFFSETOF_VA_FLAGS;
+    if (!g || (g.value as number) < 0) return undefined;
+    return this.words()[this.slot(va, g, 'flags')]!;
+  }
+  setVaFlags(va: number, flags: number): void {
+    this.words()[this.slot(va, this.x.OFFSETOF_VA_FLAGS, 'flags')] = flags >>> 0;
+  }
+
+  /** va->vm (va->private before 3.10): what setVaVm stored, or null for NULL. */
+  vaVm(va: number): unknown {
+    const w = this.words();
+    const i = this.slot(va, this.x.OFFSETOF_VA_VM, 'vm');
+    const hi = this.x.SIZEOF_VA_VM?.value === 8 ? w[i + 1]! : 0;
+    if (w[i] === 0 && hi === 0) return null;
+    if (w[i] !== va || hi !== 0) throw new Error(`${this.id.name}: va->vm of the area at ${va} holds ${hi}:${w[i]}, not a vm_struct the API layer set`);
+    return this.vms.get(va) ?? null;
+  }
+  setVaVm(va: number, vm: unknown): void {
+    const w = this.words();
+    const i = this.slot(va, this.x.OFFSETOF_VA_VM, 'vm');
+    if (this.x.SIZEOF_VA_VM?.value === 8) w[i + 1] = 0;
+    if (vm === null || vm === undefined) {
+      w[i] = 0;
+      this.vms.delete(va);
+    } else {
+      w[i] = va;
+      this.vms.set(va, vm);
+    }
+  }
+
+  /** The era's lazy free without unmapping (2.6: free_unmap_vmap_area_noflush, 6.1: free_vmap_area_noflush). */
+  freeNoflush(va: number): void {
+    if (!this.x.op_free_noflush) throw new Error(`${this.id.name}: the core has no op_free_noflush (docs/wasm.md)`);
+    this.x.op_free_noflush(va);
+  }
+
+  /**
+   * __purge_vmap_area_lazy over [start, end): the function's result (0 where
+   * it is void) and the range as it left it (2.6 widens *start, *end).
+   */
+  purgeRange(start: ulong, end: ulong, sync: number, force_flush: number): { ret: number; start: ulong; end: ulong } {
+    const op = this.x.op_purge_range;
+    const at = this.x.PURGE_RANGE;
+    if (!op || !at) throw new Error(`${this.id.name}: the core has no op_purge_range (docs/wasm.md)`);
+    const s = halves(start);
+    const e = halves(end);
+    const ret = op(s[0], s[1], e[0], e[1], sync, force_flush);
+    const w = this.words();
+    const i = (at.value as number) >>> 2;
+    return { ret, start: joinHalves(w[i]!, w[i + 1]!), end: joinHalves(w[i + 2]!, w[i + 3]!) };
+  }
 }
 
 /** IS_ERR() of what alloc() returns. */
@@ -293,6 +369,27 @@ export class wasm_area implements vmap_area_common {
   }
   set va_end(_v: ulong) {
     throw new Error('a wasm core area is read-only from TypeScript');
+  }
+  /** va->flags, in linear memory (the API layer sets VM_VM_AREA). */
+  get flags(): number {
+    return this.core.vaFlags(this.ptr) as number;
+  }
+  set flags(f: number) {
+    this.core.setVaFlags(this.ptr, f);
+  }
+  /** va->vm (3.10+) */
+  get vm(): unknown {
+    return this.core.vaVm(this.ptr);
+  }
+  set vm(v: unknown) {
+    this.core.setVaVm(this.ptr, v);
+  }
+  /** va->private (2.6.x): the same slot */
+  get private(): unknown {
+    return this.core.vaVm(this.ptr);
+  }
+  set private(v: unknown) {
+    this.core.setVaVm(this.ptr, v);
   }
 }
 
