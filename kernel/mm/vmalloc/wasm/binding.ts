@@ -84,6 +84,9 @@ interface CoreExports {
   PURGE_RANGE?: WasmGlobal;
   op_free_noflush?(va: number): void;
   op_purge_range?(sLo: number, sHi: number, eLo: number, eHi: number, sync: number, force: number): number;
+  /* The free-list part of the golden state line in one call (free-tree cores). */
+  FREE_STATE?: WasmGlobal;
+  free_state?(): void;
 }
 
 const TWO_32 = 4294967296;
@@ -466,6 +469,14 @@ export class wasm_allocator implements VmapAllocator {
   golden_state(): string {
     const lazy = `lazy=${hex(this.core.x.get_lazy_nr())}`;
     if (this.lazy === 'flag') return lazy;
+    const x = this.core.x;
+    if (x.free_state && x.FREE_STATE) {
+      x.free_state();
+      const w = new Uint32Array(x.memory.buffer, x.FREE_STATE.value as number, 6);
+      const h16 = (lo: number, hi: number, pad: boolean): string =>
+        hi === 0 && !pad ? lo.toString(16) : hi.toString(16).padStart(pad ? 8 : 0, '0') + lo.toString(16).padStart(8, '0');
+      return `free=${h16(w[0]!, w[1]!, false)} low=${h16(w[2]!, w[3]!, false)} sum=${h16(w[4]!, w[5]!, true)} ${lazy}`;
+    }
     const free = this.core.list(LIST_FREE);
     const vals: bigint[] = [];
     for (const va of free) vals.push(this.core.vaStartU64(va), this.core.vaEndU64(va));
