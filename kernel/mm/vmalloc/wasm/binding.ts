@@ -129,6 +129,8 @@ export class WasmCore {
   private readonly warned = new Set<number>();
   private readonly offStart: number;
   private readonly offEnd: number;
+  /** VMALLOC_END when the signed view rounds it (5-level paging): the number the API layer passes, and the exact halves the core gets. */
+  private readonly endExact: { readonly rounded: ulong; readonly halves: [number, number] } | null = null;
 
   constructor(
     readonly core: string,
@@ -197,7 +199,8 @@ export class WasmCore {
     if (h.schedule_work) bits |= HOOK_SCHEDULE_WORK;
     if (h.purge_released) bits |= HOOK_PURGE_RELEASED;
     const start = range ? range.VMALLOC_START : toBigInt(env.VMALLOC_START);
-    const end = range ? range.VMALLOC_END : toBigInt(env.VMALLOC_END);
+    const end = range ? range.VMALLOC_END : (env.VMALLOC_END_U64 ?? toBigInt(env.VMALLOC_END));
+    if (env.VMALLOC_END_U64 !== undefined) this.endExact = { rounded: env.VMALLOC_END, halves: [Number(end & 0xffffffffn), Number(end >> 32n)] };
     this.x.init(env.ncpu, bits, Number(start & 0xffffffffn), Number(start >> 32n), Number(end & 0xffffffffn), Number(end >> 32n));
   }
 
@@ -222,7 +225,7 @@ export class WasmCore {
     const s = halves(size);
     const a = halves(align);
     const b = halves(vstart);
-    const e = halves(vend);
+    const e = this.endExact && vend === this.endExact.rounded ? this.endExact.halves : halves(vend);
     return this.x.op_alloc(s[0], s[1], a[0], a[1], b[0], b[1], e[0], e[1], node, gfp_mask);
   }
 
