@@ -14,7 +14,9 @@
  *
  * wasm_allocator is that binding as a VmapAllocator, what the registry
  * hands out for `<version>@wasm` (kernel/manifest/index.ts), so that the
- * golden replay and the tests drive the core as they drive a port.
+ * golden replay and the tests drive the core as they drive a port;
+ * eras.ts gives it each API era's allocator interface (vmapsim run), and
+ * batch.ts queues operations for one crossing per batch.
  */
 
 import { readFileSync } from 'node:fs';
