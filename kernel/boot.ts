@@ -28,7 +28,7 @@
 import { CPU_STATS, Machine, MachineConfigInput } from '../hw';
 import { KernelWarning } from './include/asm-generic/bug';
 import { hex, ulong } from './include/u64';
-import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from './include/asm/page';
+import { VMALLOC_END_4LEVEL, VMALLOC_END_5LEVEL_U64, VMALLOC_START_4LEVEL, VMALLOC_START_5LEVEL } from './include/asm/page';
 import { FlushEraName, getFlushEra, tlb_fault_injection, tlb_flush_stats, x86_kernel_tlb } from './arch/x86/mm/tlb';
 import { arch_show_interrupts } from './arch/x86/kernel/irq';
 import { ioremap as x86_ioremap, iounmap as x86_iounmap } from './arch/x86/mm/ioremap';
@@ -49,7 +49,7 @@ import { DeadlockError, lock_stats, lock_table } from './kernel/locking/spinlock
 import { system_wq, work_struct } from './kernel/workqueue';
 import { COST_INDEX } from '../hw/costs';
 import { Timeline } from './kernel/trace/timeline';
-import { capsOf } from './manifest/index';
+import { capsOf, WASM_SUFFIX } from './manifest/index';
 import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
 
 /** Fault injections: deliberate bugs the TLB-coherence checker should catch. */
@@ -139,6 +139,8 @@ export class Kernel {
   readonly faults: FaultInjection;
   /** VMALLOC_START / VMALLOC_END of this kernel. */
   readonly vmallocRange: { readonly start: ulong; readonly end: ulong };
+  /** VMALLOC_END as an exact u64 (vmallocRange.end rounds it under 5-level paging). */
+  readonly vmallocEndU64: bigint;
   readonly nativeTrace: boolean;
   readonly traceOlderVersions: boolean;
   readonly kworkerDelay: number;
@@ -286,10 +288,15 @@ export class Kernel {
       if (this.sched.active) this.locks.mutex_unlock(this.lockOf(lock, undefined, 'mutex'));
     };
 
-    const VMALLOC_START = opts.vmalloc?.start ?? VMALLOC_START_4LEVEL;
-    const VMALLOC_END = opts.vmalloc?.end ?? VMALLOC_END_4LEVEL;
+    // A machine with 5-level paging gets the 5-level vmalloc range when the
+    // allocator holds unsigned long as an exact u64 (a wasm core: its
+    // VMALLOC_END needs 54 bits); the TypeScript ports keep the 4-level one.
+    const la57 = !opts.vmalloc && this.machine.config.pagingLevels === 5 && info.allocator.endsWith(WASM_SUFFIX);
+    const VMALLOC_START = opts.vmalloc?.start ?? (la57 ? VMALLOC_START_5LEVEL : VMALLOC_START_4LEVEL);
+    const VMALLOC_END = opts.vmalloc?.end ?? (la57 ? Number(BigInt.asIntN(64, VMALLOC_END_5LEVEL_U64)) : VMALLOC_END_4LEVEL);
     this.vmallocRange = { start: VMALLOC_START, end: VMALLOC_END };
-    this.allocator = createAllocator(info.allocator, { ncpu, VMALLOC_START, VMALLOC_END, hooks });
+    this.vmallocEndU64 = la57 ? VMALLOC_END_5LEVEL_U64 : BigInt.asUintN(64, BigInt(VMALLOC_END));
+    this.allocator = createAllocator(info.allocator, { ncpu, VMALLOC_START, VMALLOC_END, ...(la57 ? { VMALLOC_END_U64: VMALLOC_END_5LEVEL_U64 } : {}), hooks });
 
     const ctx: vmalloc_context = {
       machine,

@@ -67,9 +67,10 @@ const wasmByName = new Map<string, KernelManifest>();
 
 /**
  * The manifest of `<name>@wasm`: the version's, with the wasm core as its
- * allocator, kind 'version' (its golden traces are the version's), no
- * machine and no API layer (the API layers drive the TypeScript ports'
- * objects) and no C side of its own. Undefined if the base has no core.
+ * allocator, kind 'version' (its golden traces are the version's), the
+ * version's machine (its API layer over the core, docs/wasm.md) when the
+ * core `boots`, no API layer of its own and no C side of its own.
+ * Undefined if the base has no core.
  */
 function wasmManifest(name: string): KernelManifest | undefined {
   if (!name.endsWith(WASM_SUFFIX)) return undefined;
@@ -86,7 +87,7 @@ function wasmManifest(name: string): KernelManifest | undefined {
     allocatorOf: name,
     file: `kernel/mm/vmalloc/as/${base.name}.ts`,
     allocator: { ...base.allocator, create: (env) => wasm.create(env, id) },
-    machine: undefined,
+    machine: wasm.boots ? base.machine : undefined,
     apiLayer: undefined,
     native: undefined,
   };

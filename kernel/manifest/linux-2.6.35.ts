@@ -8,7 +8,7 @@ import { vmalloc_api_linux_2_6_35 } from '../mm/vmalloc/api/linux-2.6.35';
 import { as2 } from './cast';
 import { WALK_2_6 } from './caps';
 import type { KernelManifest } from './types';
-import { wasm_allocator } from '../mm/vmalloc/wasm/binding';
+import { wasm_allocator_2_6 } from '../mm/vmalloc/wasm/eras';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-2.6.35.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -32,7 +32,7 @@ export const manifest: KernelManifest = {
   carries: [],
   allocatorOf: 'linux-2.6.35',
   file: 'kernel/mm/vmalloc/linux-2.6.35.ts',
-  allocator: { create: (env) => new linux_2_6_35(env), caps: WALK_2_6, lines: LINES, wasm: { create: (env, id) => new wasm_allocator('linux-2.6.35', env, id, 'flag') } },
+  allocator: { create: (env) => new linux_2_6_35(env), caps: WALK_2_6, lines: LINES, wasm: { create: (env, id) => new wasm_allocator_2_6('linux-2.6.35', env, id), boots: true } },
   machine: { api: 'linux-2.6.35', flushEra: 'linux-2.6', NR_CPUS: 512, description: 'PTEs stay until the purge; flush_tlb_all for every purge' },
   apiLayer: { source: 'mm/vmalloc.c of 2.6.35.6 (docs/sources.md#text-linux-2.6.35)', allocators: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1'], create: (k, a) => new vmalloc_api_linux_2_6_35(k, as2(a)) },
   native: {

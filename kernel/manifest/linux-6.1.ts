@@ -8,7 +8,7 @@ import { vmalloc_api_linux_6_1 } from '../mm/vmalloc/api/linux-6.1';
 import { as6 } from './cast';
 import { FREE_TREE_6 } from './caps';
 import type { KernelManifest } from './types';
-import { wasm_allocator } from '../mm/vmalloc/wasm/binding';
+import { wasm_allocator_6 } from '../mm/vmalloc/wasm/eras';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-6.1.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -37,7 +37,7 @@ export const manifest: KernelManifest = {
   carries: ['248ac0e1943a', 'vm_map_ram-exhaustion', '80c4bd7a5e43'],
   allocatorOf: 'linux-6.1',
   file: 'kernel/mm/vmalloc/linux-6.1.ts',
-  allocator: { create: (env) => new linux_6_1(env), caps: FREE_TREE_6, lines: LINES, wasm: { create: (env, id) => new wasm_allocator('linux-6.1', env, id, 'purge-tree') } },
+  allocator: { create: (env) => new linux_6_1(env), caps: FREE_TREE_6, lines: LINES, wasm: { create: (env, id) => new wasm_allocator_6('linux-6.1', env, id), boots: true } },
   machine: { api: 'linux-6.1', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'Debian 6.1.192: no fc1e0d980037' },
   apiLayer: { source: 'mm/vmalloc.c of Debian 6.1.192 (docs/sources.md#text-linux-6.1)', allocators: ['linux-6.1', 'linux-5.2'], create: (k, a) => new vmalloc_api_linux_6_1(k, as6(a)) },
   native: {

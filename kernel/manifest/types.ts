@@ -97,9 +97,15 @@ export interface AllocatorPart {
   readonly lines?: Readonly<Record<string, number>>;
   /**
    * The allocator's wasm core (kernel/mm/vmalloc/as/, docs/wasm.md), if it
-   * has one: selected as the kernel `<name>@wasm` (WASM_SUFFIX).
+   * has one: selected as the kernel `<name>@wasm` (WASM_SUFFIX). `boots`:
+   * the core exports what the version's API layer calls (op_free_noflush,
+   * op_purge_range, va->flags and va->vm), so `<name>@wasm` boots on the
+   * machine with that API layer (`vmapsim run`).
    */
-  readonly wasm?: { readonly create: (env: VmallocEnv, id: { readonly name: string; readonly lines: Readonly<Record<string, number>> }) => VmapAllocator };
+  readonly wasm?: {
+    readonly create: (env: VmallocEnv, id: { readonly name: string; readonly lines: Readonly<Record<string, number>> }) => VmapAllocator;
+    readonly boots?: boolean;
+  };
 }
 
 /** An API layer (the vm_struct, vmap-block and vfree code of an era) this manifest defines. */

@@ -13,6 +13,7 @@ import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../kernel/mm/vmalloc/index';
 import { baseOfWasm, BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index';
 import { isErrPtr, wasm_allocator, WasmCore } from '../../kernel/mm/vmalloc/wasm/binding';
+import { WasmBatch } from '../../kernel/mm/vmalloc/wasm/batch';
 import { InputError } from '../lib/input-error';
 import { readText } from '../lib/read-text';
 import { buildNative, hasNativeSide, runNative, writePacked } from './native';
@@ -122,6 +123,12 @@ export interface BenchRow {
    * WebAssembly (runStreamCoreLoop), no boundary crossing per operation.
    */
   loopNsPerOp?: number;
+  /**
+   * A wasm core only: the best ns/op driven through the batched binding
+   * (runStreamCoreBatched: each operation queued from JavaScript, one
+   * crossing per BENCH_BATCH operations).
+   */
+  batchNsPerOp?: number;
   /** ratio to the native figure (nsPerOp / native nsPerOp), if known */
   ratio: number | null;
   nativeNsPerOp: number | null;
@@ -165,7 +172,8 @@ export function nativeHere(port: string, s: OpStream, portNsPerOp: number, repea
  * held as their addresses, the touches inside alloc_vmap_area summed by the
  * core and read once at the end.
  */
-export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touches: number; ops: number } {
+/** Each allocation's size, align, vstart, vend as (low, high) u32 pairs, 8 per allocation. */
+function splitHalves(s: OpStream): Uint32Array {
   const na = s.nallocs;
   const h = new Uint32Array(8 * na);
   for (let k = 0; k < na; k++) {
@@ -176,6 +184,12 @@ export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touche
       h[i++] = hi >>> 0;
     }
   }
+  return h;
+}
+
+export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touches: number; ops: number } {
+  const na = s.nallocs;
+  const h = splitHalves(s);
   const live = new Int32Array(na);
   const { code, arg } = s;
   const x = core.x;
@@ -239,6 +253,48 @@ export function runStreamCoreLoop(core: WasmCore, s: OpStream): { ns: number; to
   return { ns, touches: x.get_alloc_touches() - before, ops: n };
 }
 
+/** Operations per crossing of the batched binding in the bench. */
+export const BENCH_BATCH = 256;
+
+/**
+ * Replay a stream once through a wasm core driven through the batched
+ * binding (kernel/mm/vmalloc/wasm/batch.ts): JavaScript walks the stream
+ * op by op as runStreamCore does, but queues each operation in linear
+ * memory (the allocation index is the slot) and crosses into WebAssembly
+ * once per `batch` operations. As for runStreamCore, the u64 arguments are
+ * split into u32 halves and the batch buffers set up before the clock
+ * starts.
+ */
+export function runStreamCoreBatched(core: WasmCore, s: OpStream, batch = BENCH_BATCH): { ns: number; touches: number; ops: number } {
+  const b = new WasmBatch(core, s.nallocs, batch);
+  const h = splitHalves(s);
+  const { code, arg } = s;
+  const n = code.length;
+  const x = core.x;
+  const before = x.get_alloc_touches();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const k = arg[i]!;
+    switch (code[i]) {
+      case OP_A:
+        b.allocHalves(k, h, 8 * k);
+        break;
+      case OP_F:
+        b.free(k);
+        break;
+      case OP_L:
+        b.freeLazy(k);
+        break;
+      default:
+        b.purge();
+    }
+  }
+  const failed = b.flush();
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (failed) throw new Error(`${s.name}: an allocation failed on ${core.id.name}`);
+  return { ns, touches: x.get_alloc_touches() - before, ops: n };
+}
+
 /** Replay a stream once through a fresh allocator of the given version (a wasm core through runStreamCore). */
 export function runStream(version: string, s: OpStream): { ns: number; touches: number; ops: number } {
   const alloc = getVersion(version).create(defaultEnv({ ncpu: 1 }));
@@ -296,13 +352,18 @@ export function benchOne(goldenDir: string, version: string, stream: StreamName,
   const nat = NATIVE[baseOfWasm(version)]?.[stream];
   const nsPerOp = best / s.code.length;
   let loopNsPerOp: number | undefined;
+  let batchNsPerOp: number | undefined;
   if (baseOfWasm(version) !== version) {
     let bestLoop = Infinity;
+    let bestBatch = Infinity;
     for (let r = 0; r < repeat; r++) {
       const a = getVersion(version).create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
       bestLoop = Math.min(bestLoop, runStreamCoreLoop(a.core, s).ns);
+      const b = getVersion(version).create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
+      bestBatch = Math.min(bestBatch, runStreamCoreBatched(b.core, s).ns);
     }
     loopNsPerOp = bestLoop / s.code.length;
+    batchNsPerOp = bestBatch / s.code.length;
   }
   return {
     version,
@@ -310,6 +371,7 @@ export function benchOne(goldenDir: string, version: string, stream: StreamName,
     ops: s.code.length,
     nsPerOp,
     ...(loopNsPerOp !== undefined ? { loopNsPerOp } : {}),
+    ...(batchNsPerOp !== undefined ? { batchNsPerOp } : {}),
     touchesPerAlloc: touches / s.nallocs,
     ratio: nat ? nsPerOp / nat.nsPerOp : null,
     nativeNsPerOp: nat?.nsPerOp ?? null,
@@ -392,8 +454,10 @@ export function benchAllocators(
 export function formatBench(rows: BenchRow[]): string {
   const withHere = rows.some((r) => r.here);
   const withLoop = rows.some((r) => r.loopNsPerOp !== undefined);
+  const withBatch = rows.some((r) => r.batchNsPerOp !== undefined);
+  const xHere = (r: BenchRow, ns: number | undefined): string[] => (ns !== undefined ? [ns.toFixed(0), hereNs(r) !== null ? `${(ns / (hereNs(r) as number)).toFixed(2)}x` : '-'] : ['-', '-']);
   const hereNs = (r: BenchRow): number | null => (r.here && 'nsPerOp' in r.here ? r.here.nsPerOp : null);
-  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native', ...(withHere ? ['C here', 'x C here'] : []), ...(withLoop ? ['wasm loop', 'x C here'] : [])];
+  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native', ...(withHere ? ['C here', 'x C here'] : []), ...(withBatch ? ['wasm batch', 'x C here'] : []), ...(withLoop ? ['wasm loop', 'x C here'] : [])];
   const body = rows.map((r) => [
     r.version,
     r.stream,
@@ -403,6 +467,7 @@ export function formatBench(rows: BenchRow[]): string {
     r.touchesPerAlloc.toFixed(1),
     r.nativeTouchesPerAlloc?.toFixed(1) ?? '-',
     ...(withHere ? (r.here && 'nsPerOp' in r.here ? [r.here.nsPerOp.toFixed(0), `${r.here.ratio.toFixed(2)}x`] : ['-', '-']) : []),
+    ...(withBatch ? xHere(r, r.batchNsPerOp) : []),
     ...(withLoop
       ? r.loopNsPerOp !== undefined
         ? [r.loopNsPerOp.toFixed(0), hereNs(r) !== null ? `${(r.loopNsPerOp / (hereNs(r) as number)).toFixed(2)}x` : '-']
@@ -417,7 +482,9 @@ export function formatBench(rows: BenchRow[]): string {
       '"native": the kernel\'s code on a machine of this class (the issues\' figures); "C here": the same code compiled here with gcc -O2, replayed in this run (scripts/bench/native/).',
     );
   if (withLoop)
-    notes.push('<version>@wasm: the wasm core (docs/wasm.md), driven per operation through its binding (ns/op) and with the replay loop inside WebAssembly like the C side\'s ("wasm loop").');
+    notes.push(
+      `<version>@wasm: the wasm core (docs/wasm.md), driven per operation through its binding (ns/op), through the batched binding ("wasm batch": queued from JavaScript op by op, one crossing per ${BENCH_BATCH} operations) and with the replay loop inside WebAssembly like the C side's ("wasm loop").`,
+    );
   for (const r of rows) {
     if (r.here && 'nsPerOp' in r.here && r.nativeTouchesPerAlloc !== null && r.here.touchesPerAlloc.toFixed(1) !== r.nativeTouchesPerAlloc.toFixed(1))
       notes.push(`${r.version} ${r.stream}: the C side touched ${r.here.touchesPerAlloc.toFixed(1)} per allocation, not ${r.nativeTouchesPerAlloc.toFixed(1)}: its figure is not the kernel's`);

@@ -64,7 +64,7 @@ export function benchCommand(opts: BenchOptions, out: (s: string) => void): Benc
  */
 export function benchJson(rows: readonly BenchRow[]): string {
   return JSON.stringify(
-    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.loopNsPerOp !== undefined ? { wasmLoopNsPerOp: r.loopNsPerOp } : {}), ...(r.here ? { cHere: r.here } : {}) })),
+    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.batchNsPerOp !== undefined ? { wasmBatchNsPerOp: r.batchNsPerOp } : {}), ...(r.loopNsPerOp !== undefined ? { wasmLoopNsPerOp: r.loopNsPerOp } : {}), ...(r.here ? { cHere: r.here } : {}) })),
     null,
     2,
   );

@@ -9,7 +9,7 @@
  */
 
 import { defaultEnv, VmallocEnv, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
-import { attachCaps, createAllocatorOf, findManifest, KernelManifest, manifests } from '../../kernel/manifest/index';
+import { attachCaps, createAllocatorOf, findManifest, KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index';
 import { FIRST_FIT_CAPS, FirstFitModel } from './first-fit';
 import { Contender } from './side';
 import { UsageError } from '../lib/input-error';
@@ -49,9 +49,9 @@ function env(ncpu: number, hooks: VmallocHooks): VmallocEnv {
   return defaultEnv({ ncpu, hooks });
 }
 
-/** Every name --kernel accepts: every manifest (each has an allocator). */
+/** Every name --kernel accepts: every manifest (each has an allocator), and the wasm cores (`<version>@wasm`). */
 export function kernelNames(): string[] {
-  return manifests().map((m) => m.name);
+  return [...manifests().map((m) => m.name), ...wasmCoreNames()];
 }
 
 /** Every name --against accepts. */

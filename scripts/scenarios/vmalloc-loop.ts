@@ -207,6 +207,14 @@ export const vmallocLoop: Scenario = {
     { name: 'threads', kind: 'bool', default: false, description: 'one loop on every CPU instead of one on CPU 0' },
     { name: 'boot', kind: 'bool', default: true, description: 'boot with the long-lived areas of a real kernel (boot-state.ts)' },
     { name: 'checker', kind: 'bool', default: true, description: 'TLB-coherence checker on every TLB hit' },
+    {
+      name: 'paging',
+      kind: 'int',
+      default: 4,
+      min: 4,
+      max: 5,
+      description: 'paging levels of the machine; 5 (LA57) boots a wasm core (<version>@wasm) with the 5-level vmalloc range 0xffa0000000000000..0xffd1ffffffffffff (the TypeScript ports keep the 4-level range)',
+    },
   ],
   versions: ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.1+fc1e0d980037', 'linux-6.12'],
   defaults: { kernels: ['linux-2.6.35', 'linux-3.18', 'linux-6.1', 'linux-6.12'], cpus: [1, 4] },
@@ -218,8 +226,9 @@ export const vmallocLoop: Scenario = {
       pool: ctx.params.pool as number,
       unmapAliasesEvery: ctx.params.unmap_aliases_every as number,
     };
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean, pagingLevels: ctx.params.paging as 4 | 5 } });
     const notes: string[] = [];
+    if (ctx.params.paging === 5) notes.push(`${k.machine.config.pagingLevels}-level paging; vmalloc range 0x${BigInt.asUintN(64, BigInt(k.vmallocRange.start)).toString(16)}..0x${k.vmallocEndU64.toString(16)}`);
     const counts: LoopCounts = { calls: 0, allocations: 0, failed: 0, touches: [] };
     if (ctx.params.boot) {
       const b = bootState(k, ctx.seed);

@@ -141,6 +141,12 @@ export interface VmallocEnv {
   readonly VMALLOC_START: ulong;
   /** VMALLOC_END (inclusive-style: 0xffffe8ffffffffff on x86-64, not page aligned) */
   readonly VMALLOC_END: ulong;
+  /**
+   * VMALLOC_END as an exact u64 where the signed view cannot hold it
+   * (5-level paging: 0xffd1ffffffffffff); VMALLOC_END is then its rounded
+   * number. Only allocators with exact u64 (the wasm cores) are booted so.
+   */
+  readonly VMALLOC_END_U64?: bigint;
   readonly hooks: VmallocHooks;
 }
 

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { InputError } from '../../../scripts/lib/input-error';
 import { goldenDir } from '../../../scripts/lib/paths';
-import { NATIVE, OpStream, parseOpStream, runStream, runStreamCoreLoop, StreamName } from '../../../scripts/bench/allocator';
+import { NATIVE, OpStream, parseOpStream, runStream, runStreamCoreBatched, runStreamCoreLoop, StreamName } from '../../../scripts/bench/allocator';
 import { defaultEnv } from '../../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../../kernel/mm/vmalloc/index';
 import { wasm_allocator } from '../../../kernel/mm/vmalloc/wasm/binding';
@@ -45,6 +45,17 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
     const m = runStreamCoreLoop(a.core, s);
     expect(m.ops).to.equal(1000000);
     expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE['linux-6.1']!['lazy-churn'].touchesPerAlloc.toFixed(1));
+  });
+
+  it('counts the kernel\'s touches through the batched binding of the linux-6.1 wasm core, batches of 256 and of 7 operations', function () {
+    this.timeout(120000);
+    const s = load('random-mixed');
+    for (const batch of [256, 7]) {
+      const a = getVersion('linux-6.1@wasm').create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
+      const m = runStreamCoreBatched(a.core, s, batch);
+      expect(m.ops).to.equal(1000000);
+      expect((m.touches / s.nallocs).toFixed(1), `batch ${batch}`).to.equal(NATIVE['linux-6.1']!['random-mixed'].touchesPerAlloc.toFixed(1));
+    }
   });
 
   it('counts the same 3 touches through the wasm core of linux-2.6.35', () => {

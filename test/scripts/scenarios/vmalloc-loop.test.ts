@@ -61,4 +61,13 @@ describe('the vmalloc-loop scenario', () => {
     expect(() => parseParams('vmalloc-loop', vmallocLoop.params, ['api=kmalloc'])).to.throw(ParamError, 'vmalloc-loop: parameter api=kmalloc: expected one of vmalloc, vmap, vm_map_ram, ioremap');
     expect(() => parseParams('vmalloc-loop', vmallocLoop.params, ['pages=0'])).to.throw(ParamError, 'vmalloc-loop: parameter pages=0: expected a whole number from 1 to 4096');
   });
+
+  it('runs paging=5 on linux-6.1@wasm in the 5-level vmalloc range with the purge cadence of the 4-level port (129 frees of 64 pages)', () => {
+    const m = matrix(['linux-6.1', 'linux-6.1@wasm'], [1], ['pages=63', 'iterations=800', 'paging=5']);
+    const [port, core] = m.cells.map((c) => c.result);
+    expect(core!.notes).to.include('5-level paging; vmalloc range 0xffa0000000000000..0xffd1ffffffffffff');
+    expect(port!.notes).to.include('5-level paging; vmalloc range 0xffffc90000000000..0xffffe8ffffffffff');
+    expect(core!.figures.purges).to.equal(6);
+    expect(core!.figures).to.deep.equal(port!.figures);
+  });
 });

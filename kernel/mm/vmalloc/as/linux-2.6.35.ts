@@ -20,6 +20,9 @@
  * Not here, as in the TypeScript port: page-table code (a hook), the
  * per-CPU vmap blocks (purge_fragmented_blocks_allcpus is a hook), the
  * vm_struct layer; nor (yet) pcpu_get_vm_areas().
+ * Lock sites: as in the TypeScript port, only the purge's vmap_area_lock
+ * is a hook; the others stay comments (docs/concurrency.md, the older
+ * ports), so that timed runs charge the same lock costs on both.
  */
 
 import { INIT_LIST_HEAD, list_add_rcu, list_add_tail, list_del_rcu, list_head } from '../../../include/linux/as/list';
@@ -180,7 +183,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
     // retry:
     addr = ALIGN(vstart, align);
 
-    spin_lock(vmap_area_lock);
+    // spin_lock(&vmap_area_lock);
     let goto_overflow = false;
     do {
       if (addr + size - 1 < addr) {
@@ -229,7 +232,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
     // found:
     if (goto_overflow || addr + size > vend) {
       // overflow:
-      spin_unlock(vmap_area_lock);
+      // spin_unlock(&vmap_area_lock);
       if (!purged) {
         purge_vmap_area_lazy();
         purged = 1;
@@ -246,7 +249,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
     va.va_end = addr + size;
     va.flags = 0;
     __insert_vmap_area(va);
-    spin_unlock(vmap_area_lock);
+    // spin_unlock(&vmap_area_lock);
 
     return changetype<usize>(va);
   }
@@ -273,9 +276,9 @@ export function __free_vmap_area(va: vmap_area): void {
 
 /** Free a region of KVA allocated by alloc_vmap_area */
 export function free_vmap_area(va: vmap_area): void {
-  spin_lock(vmap_area_lock);
+  // spin_lock(&vmap_area_lock);
   __free_vmap_area(va);
-  spin_unlock(vmap_area_lock);
+  // spin_unlock(&vmap_area_lock);
 }
 
 /** Clear the pagetable entries of a given vmap_area */
@@ -301,7 +304,7 @@ export function lazy_max_pages(): i32 {
  * was found. *start and *end are widened to cover what was purged;
  * `start` and `end` are the addresses of the caller's unsigned longs.
  */
-function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, force_flush: i32): void {
+export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, force_flush: i32): void {
   // static DEFINE_SPINLOCK(purge_lock): nothing else holds it here.
   const valist = changetype<list_head>(memory.data(offsetof<list_head>())); // LIST_HEAD(valist), on the stack in C
   let va: vmap_area;
@@ -380,7 +383,7 @@ export function purge_vmap_area_lazy(): void {
  * Mark an area lazily freed; its TLB flush is deferred. The caller has
  * done flush_cache_vunmap().
  */
-function free_unmap_vmap_area_noflush(va: vmap_area): void {
+export function free_unmap_vmap_area_noflush(va: vmap_area): void {
   va.flags |= VM_LAZY_FREE;
   vmap_lazy_nr += <i32>((va.va_end - va.va_start) >> PAGE_SHIFT); // atomic_add
   if (vmap_lazy_nr > lazy_max_pages()) try_purge_vmap_area_lazy();
@@ -395,9 +398,9 @@ export function free_unmap_vmap_area(va: vmap_area): void {
 export function find_vmap_area(addr: u64): vmap_area | null {
   let va: vmap_area | null;
 
-  spin_lock(vmap_area_lock);
+  // spin_lock(&vmap_area_lock);
   va = __find_vmap_area(addr);
-  spin_unlock(vmap_area_lock);
+  // spin_unlock(&vmap_area_lock);
 
   return va;
 }

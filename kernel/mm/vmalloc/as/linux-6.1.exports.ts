@@ -8,12 +8,14 @@
 import { list_head } from '../../../include/linux/as/list';
 import { set_env, set_touches, touches, u64_of } from './shims';
 import {
+  __purge_vmap_area_lazy,
   alloc_vmap_area,
   drain_vmap_area_work,
   find_vmap_area,
   free_unmap_vmap_area,
   free_vmap_area,
   free_vmap_area_list,
+  free_vmap_area_noflush,
   lazy_max_pages,
   purge_vmap_area_lazy,
   purge_vmap_area_list,
@@ -26,6 +28,10 @@ import {
 
 export const OFFSETOF_VA_START: i32 = <i32>offsetof<vmap_area>('va_start');
 export const OFFSETOF_VA_END: i32 = <i32>offsetof<vmap_area>('va_end');
+/* For the API layer (docs/wasm.md, "The API layer over a core"): no va->flags in 6.1 (-1); va->vm, the union with subtree_max_size. */
+export const OFFSETOF_VA_FLAGS: i32 = -1;
+export const OFFSETOF_VA_VM: i32 = <i32>offsetof<vmap_area>('subtree_max_size');
+export const SIZEOF_VA_VM: i32 = <i32>sizeof<u64>(); // the union's size
 
 export function init(ncpu: i32, hooks: u32, start_lo: u32, start_hi: u32, end_lo: u32, end_hi: u32): void {
   set_env(ncpu, hooks);
@@ -101,6 +107,23 @@ export function op_purge(): void {
   purge_vmap_area_lazy();
 }
 
+/* The API layer's calls into the allocator. */
+
+/** free_vmap_area_noflush(va): free_vmap_block()'s lazy free. */
+export function op_free_noflush(va: usize): void {
+  free_vmap_area_noflush(changetype<vmap_area>(va));
+}
+
+/** 6.1 takes start and end by value: PURGE_RANGE is only written, for the binding's one shape. */
+export const PURGE_RANGE: usize = memory.data(16);
+
+/** __purge_vmap_area_lazy(start, end) (the caller holds vmap_purge_lock): 1 if it purged, else 0. */
+export function op_purge_range(s_lo: u32, s_hi: u32, e_lo: u32, e_hi: u32, sync: i32, force_flush: i32): i32 {
+  store<u64>(PURGE_RANGE, u64_of(s_lo, s_hi));
+  store<u64>(PURGE_RANGE + 8, u64_of(e_lo, e_hi));
+  return __purge_vmap_area_lazy(u64_of(s_lo, s_hi), u64_of(e_lo, e_hi)) ? 1 : 0;
+}
+
 /** A work item the environment queued (schedule_work) runs: 0 is drain_vmap_work. */
 export function run_work(work: i32): void {
   drain_vmap_area_work();
@@ -141,4 +164,35 @@ export function list_next(which: i32, va: usize): usize {
 /** Lazily freed areas are on the purge list in 6.1, never flagged. */
 export function area_lazy(va: usize): i32 {
   return 0;
+}
+
+/* The golden state line's free-list part (golden/FORMAT.md), computed here in one call rather than by a list walk across the boundary. Not counted. */
+
+/** free_state() writes: the number of free areas (u64), the first one's va_start (u64, 0 if none), FNV-1a 64 over each (va_start, va_end) (u64). */
+export const FREE_STATE: usize = memory.data(24);
+
+@inline
+function fnv1a64(h: u64, v: u64): u64 {
+  for (let b: u64 = 0; b < 64; b += 8) {
+    h ^= (v >> b) & 0xff;
+    h *= 0x100000001b3;
+  }
+  return h;
+}
+
+export function free_state(): void {
+  const head = free_vmap_area_list;
+  let n: u64 = 0;
+  let low: u64 = 0;
+  let h: u64 = 0xcbf29ce484222325;
+  for (let l = head.next; l !== head; l = l.next) {
+    const va = changetype<vmap_area>(changetype<usize>(l) - offsetof<vmap_area>('__list'));
+    if (n == 0) low = va.va_start;
+    h = fnv1a64(h, va.va_start);
+    h = fnv1a64(h, va.va_end);
+    n++;
+  }
+  store<u64>(FREE_STATE, n);
+  store<u64>(FREE_STATE, low, 8);
+  store<u64>(FREE_STATE, h, 16);
 }

@@ -770,7 +770,7 @@ const local_purge_list = changetype<list_head>(memory.data(offsetof<list_head>()
  * over its span and merge each entry into the free tree. False when there
  * was nothing to do. The caller holds vmap_purge_lock.
  */
-function __purge_vmap_area_lazy(start: u64, end: u64): bool {
+export function __purge_vmap_area_lazy(start: u64, end: u64): bool {
   let resched_threshold: u64;
   let va: vmap_area;
   let n_va: vmap_area;
@@ -846,7 +846,7 @@ export const drain_vmap_work: i32 = 0;
  * Free an area lazily: the caller has unmapped it and called
  * flush_cache_vunmap(); its TLB flush waits for the purge.
  */
-function free_vmap_area_noflush(va: vmap_area): void {
+export function free_vmap_area_noflush(va: vmap_area): void {
   let nr_lazy: u64;
 
   spin_lock(vmap_area_lock);

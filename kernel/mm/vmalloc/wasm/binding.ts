@@ -14,7 +14,9 @@
  *
  * wasm_allocator is that binding as a VmapAllocator, what the registry
  * hands out for `<version>@wasm` (kernel/manifest/index.ts), so that the
- * golden replay and the tests drive the core as they drive a port.
+ * golden replay and the tests drive the core as they drive a port;
+ * eras.ts gives it each API era's allocator interface (vmapsim run), and
+ * batch.ts queues operations for one crossing per batch.
  */
 
 import { readFileSync } from 'node:fs';
@@ -77,6 +79,16 @@ interface CoreExports {
   run_work?(work: number): void;
   scratch_alloc(bytes: number): number;
   run_stream(code: number, arg: number, vals: number, live: number, n: number): number;
+  /* What the API layers call (docs/wasm.md, "The API layer over a core"); a core without them runs no API layer. */
+  OFFSETOF_VA_FLAGS?: WasmGlobal;
+  OFFSETOF_VA_VM?: WasmGlobal;
+  SIZEOF_VA_VM?: WasmGlobal;
+  PURGE_RANGE?: WasmGlobal;
+  op_free_noflush?(va: number): void;
+  op_purge_range?(sLo: number, sHi: number, eLo: number, eHi: number, sync: number, force: number): number;
+  /* The free-list part of the golden state line in one call (free-tree cores). */
+  FREE_STATE?: WasmGlobal;
+  free_state?(): void;
 }
 
 const TWO_32 = 4294967296;
@@ -119,6 +131,8 @@ export class WasmCore {
   private readonly warned = new Set<number>();
   private readonly offStart: number;
   private readonly offEnd: number;
+  /** VMALLOC_END when the signed view rounds it (5-level paging): the number the API layer passes, and the exact halves the core gets. */
+  private readonly endExact: { readonly rounded: ulong; readonly halves: [number, number] } | null = null;
 
   constructor(
     readonly core: string,
@@ -187,7 +201,8 @@ export class WasmCore {
     if (h.schedule_work) bits |= HOOK_SCHEDULE_WORK;
     if (h.purge_released) bits |= HOOK_PURGE_RELEASED;
     const start = range ? range.VMALLOC_START : toBigInt(env.VMALLOC_START);
-    const end = range ? range.VMALLOC_END : toBigInt(env.VMALLOC_END);
+    const end = range ? range.VMALLOC_END : (env.VMALLOC_END_U64 ?? toBigInt(env.VMALLOC_END));
+    if (env.VMALLOC_END_U64 !== undefined) this.endExact = { rounded: env.VMALLOC_END, halves: [Number(end & 0xffffffffn), Number(end >> 32n)] };
     this.x.init(env.ncpu, bits, Number(start & 0xffffffffn), Number(start >> 32n), Number(end & 0xffffffffn), Number(end >> 32n));
   }
 
@@ -212,7 +227,7 @@ export class WasmCore {
     const s = halves(size);
     const a = halves(align);
     const b = halves(vstart);
-    const e = halves(vend);
+    const e = this.endExact && vend === this.endExact.rounded ? this.endExact.halves : halves(vend);
     return this.x.op_alloc(s[0], s[1], a[0], a[1], b[0], b[1], e[0], e[1], node, gfp_mask);
   }
 
@@ -269,6 +284,75 @@ export class WasmCore {
   set touches(t: number) {
     this.x.put_touches(t);
   }
+
+  /* ---- the API layer's side of the boundary ---- */
+
+  /**
+   * The objects the API layer hangs off va->vm / va->private (a vm_struct),
+   * by the area's address: the slot in linear memory holds that address
+   * while it points at one, 0 for NULL, as the C pointer would. Bounded by
+   * the number of vmap_area slots the core ever handed out.
+   */
+  private readonly vms = new Map<number, unknown>();
+
+  private slot(va: number, global: WasmGlobal | undefined, what: string): number {
+    if (!global || (global.value as number) < 0) throw new Error(`${this.id.name}: the core has no va->${what} (docs/wasm.md)`);
+    return (va + (global.value as number)) >>> 2;
+  }
+
+  /** va->flags (its low word; the flag bits are below 2^32). undefined when the version's vmap_area has none. */
+  vaFlags(va: number): number | undefined {
+    const g = this.x.OFFSETOF_VA_FLAGS;
+    if (!g || (g.value as number) < 0) return undefined;
+    return this.words()[this.slot(va, g, 'flags')]!;
+  }
+  setVaFlags(va: number, flags: number): void {
+    this.words()[this.slot(va, this.x.OFFSETOF_VA_FLAGS, 'flags')] = flags >>> 0;
+  }
+
+  /** va->vm (va->private before 3.10): what setVaVm stored, or null for NULL. */
+  vaVm(va: number): unknown {
+    const w = this.words();
+    const i = this.slot(va, this.x.OFFSETOF_VA_VM, 'vm');
+    const hi = this.x.SIZEOF_VA_VM?.value === 8 ? w[i + 1]! : 0;
+    if (w[i] === 0 && hi === 0) return null;
+    if (w[i] !== va || hi !== 0) throw new Error(`${this.id.name}: va->vm of the area at ${va} holds ${hi}:${w[i]}, not a vm_struct the API layer set`);
+    return this.vms.get(va) ?? null;
+  }
+  setVaVm(va: number, vm: unknown): void {
+    const w = this.words();
+    const i = this.slot(va, this.x.OFFSETOF_VA_VM, 'vm');
+    if (this.x.SIZEOF_VA_VM?.value === 8) w[i + 1] = 0;
+    if (vm === null || vm === undefined) {
+      w[i] = 0;
+      this.vms.delete(va);
+    } else {
+      w[i] = va;
+      this.vms.set(va, vm);
+    }
+  }
+
+  /** The era's lazy free without unmapping (2.6: free_unmap_vmap_area_noflush, 6.1: free_vmap_area_noflush). */
+  freeNoflush(va: number): void {
+    if (!this.x.op_free_noflush) throw new Error(`${this.id.name}: the core has no op_free_noflush (docs/wasm.md)`);
+    this.x.op_free_noflush(va);
+  }
+
+  /**
+   * __purge_vmap_area_lazy over [start, end): the function's result (0 where
+   * it is void) and the range as it left it (2.6 widens *start, *end).
+   */
+  purgeRange(start: ulong, end: ulong, sync: number, force_flush: number): { ret: number; start: ulong; end: ulong } {
+    const op = this.x.op_purge_range;
+    const at = this.x.PURGE_RANGE;
+    if (!op || !at) throw new Error(`${this.id.name}: the core has no op_purge_range (docs/wasm.md)`);
+    const s = halves(start);
+    const e = halves(end);
+    const ret = op(s[0], s[1], e[0], e[1], sync, force_flush);
+    const w = this.words();
+    const i = (at.value as number) >>> 2;
+    return { ret, start: joinHalves(w[i]!, w[i + 1]!), end: joinHalves(w[i + 2]!, w[i + 3]!) };
+  }
 }
 
 /** IS_ERR() of what alloc() returns. */
@@ -293,6 +377,27 @@ export class wasm_area implements vmap_area_common {
   }
   set va_end(_v: ulong) {
     throw new Error('a wasm core area is read-only from TypeScript');
+  }
+  /** va->flags, in linear memory (the API layer sets VM_VM_AREA). */
+  get flags(): number {
+    return this.core.vaFlags(this.ptr) as number;
+  }
+  set flags(f: number) {
+    this.core.setVaFlags(this.ptr, f);
+  }
+  /** va->vm (3.10+) */
+  get vm(): unknown {
+    return this.core.vaVm(this.ptr);
+  }
+  set vm(v: unknown) {
+    this.core.setVaVm(this.ptr, v);
+  }
+  /** va->private (2.6.x): the same slot */
+  get private(): unknown {
+    return this.core.vaVm(this.ptr);
+  }
+  set private(v: unknown) {
+    this.core.setVaVm(this.ptr, v);
   }
 }
 
@@ -369,6 +474,14 @@ export class wasm_allocator implements VmapAllocator {
   golden_state(): string {
     const lazy = `lazy=${hex(this.core.x.get_lazy_nr())}`;
     if (this.lazy === 'flag') return lazy;
+    const x = this.core.x;
+    if (x.free_state && x.FREE_STATE) {
+      x.free_state();
+      const w = new Uint32Array(x.memory.buffer, x.FREE_STATE.value as number, 6);
+      const h16 = (lo: number, hi: number, pad: boolean): string =>
+        hi === 0 && !pad ? lo.toString(16) : hi.toString(16).padStart(pad ? 8 : 0, '0') + lo.toString(16).padStart(8, '0');
+      return `free=${h16(w[0]!, w[1]!, false)} low=${h16(w[2]!, w[3]!, false)} sum=${h16(w[4]!, w[5]!, true)} ${lazy}`;
+    }
     const free = this.core.list(LIST_FREE);
     const vals: bigint[] = [];
     for (const va of free) vals.push(this.core.vaStartU64(va), this.core.vaEndU64(va));

@@ -32,10 +32,11 @@ describe('the wasm binding (kernel/mm/vmalloc/wasm/binding.ts)', () => {
     expect(() => joinHalves(0x00001001, 0xffa00000)).to.throw(U64RangeError);
   });
 
-  it('names the cores in the registry as <version>@wasm, without a machine or an API layer', () => {
+  it('names the cores in the registry as <version>@wasm, booting with their version machine and no API layer of their own', () => {
     expect(wasmCoreNames()).to.deep.equal(['linux-2.6.35@wasm', 'linux-6.1@wasm']);
     const m = findManifest('linux-6.1@wasm');
-    expect(m).to.include({ name: 'linux-6.1@wasm', kind: 'version', machine: undefined, apiLayer: undefined });
+    expect(m).to.include({ name: 'linux-6.1@wasm', kind: 'version', apiLayer: undefined });
+    expect(m?.machine).to.equal(findManifest('linux-6.1')?.machine);
     expect(findManifest('linux-5.2@wasm')).to.equal(undefined);
     expect(findVersion('linux-2.6.35@wasm')?.create(defaultEnv())).to.be.instanceOf(wasm_allocator);
   });
