@@ -10,7 +10,7 @@ import { isKernelBug } from '../../kernel/include/asm-generic/bug';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno';
 import { hex, ulong } from '../../kernel/include/u64';
 import { defaultEnv, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../kernel/mm/vmalloc/index';
+import { createAllocatorOf, getManifest } from '../../kernel/manifest/index';
 import { recordingHooks } from '../../scripts/replay/golden';
 
 /** What one allocator did on one operation. */
@@ -46,13 +46,14 @@ export interface TwinRun {
  * to 2048, with a page or a larger power-of-two alignment from a few
  * vstarts; frees and lazy frees of live areas, enough of them to pass
  * lazy_max_pages(); an explicit purge now and then) on a fresh port and a
- * fresh core of `version` (one CPU, the 4-level range).
+ * fresh core of `version`, a version or a check variant (one CPU, the
+ * 4-level range).
  */
 export function runTwins(version: string, n: number, seed: number): TwinRun {
   const pe: string[] = [];
   const ce: string[] = [];
-  const port = getVersion(version).create(defaultEnv({ ncpu: 1, hooks: recordingHooks(pe) }));
-  const core = getVersion(`${version}@wasm`).create(defaultEnv({ ncpu: 1, hooks: recordingHooks(ce) }));
+  const port = createAllocatorOf(getManifest(version), defaultEnv({ ncpu: 1, hooks: recordingHooks(pe) }));
+  const core = createAllocatorOf(getManifest(`${version}@wasm`), defaultEnv({ ncpu: 1, hooks: recordingHooks(ce) }));
   const live: [vmap_area_common, vmap_area_common][] = [];
   const { VMALLOC_START: vs, VMALLOC_END: ve } = defaultEnv();
   let s = seed >>> 0;
