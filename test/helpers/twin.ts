@@ -43,13 +43,14 @@ export interface TwinRun {
 
 /**
  * Replay `n` seeded operations (allocations of 1-16 pages, one in ten up
- * to 2048, with a page or a larger power-of-two alignment from a few
- * vstarts; frees and lazy frees of live areas, enough of them to pass
+ * to 2048, with a page or a larger power-of-two alignment from `vstarts`
+ * (4) vstarts 1 MiB apart; frees and lazy frees of live areas, enough of them to pass
  * lazy_max_pages(); an explicit purge now and then) on a fresh port and a
  * fresh core of `version`, a version or a check variant (one CPU, the
  * 4-level range).
  */
-export function runTwins(version: string, n: number, seed: number): TwinRun {
+export function runTwins(version: string, n: number, seed: number, opts: { vstarts?: number } = {}): TwinRun {
+  const vstarts = opts.vstarts ?? 4;
   const pe: string[] = [];
   const ce: string[] = [];
   const port = createAllocatorOf(getManifest(version), defaultEnv({ ncpu: 1, hooks: recordingHooks(pe) }));
@@ -69,7 +70,7 @@ export function runTwins(version: string, n: number, seed: number): TwinRun {
     if (r < 550 || live.length === 0) {
       const size: ulong = (1 + rnd(rnd(10) === 0 ? 2048 : 16)) * 0x1000;
       const align: ulong = rnd(8) === 0 ? 0x1000 << rnd(5) : 0x1000;
-      const vstart: ulong = vs + rnd(4) * 0x100000;
+      const vstart: ulong = vs + rnd(vstarts) * 0x100000;
       const what = `alloc_vmap_area(${hex(size)}, ${hex(align)}, ${hex(vstart)})`;
       const alloc = (x: VmapAllocator, k: 0 | 1): string => {
         const va = x.alloc_vmap_area(size, align, vstart, ve);

@@ -6,7 +6,9 @@
  * state line also carries the free area cache (free_vmap_cache's area,
  * cached_hole_size, cached_vstart / cached_start, cached_align), read
  * through the cores' `cache_area`, `cached_lo` and `cached_hi` exports, as
- * the TypeScript ports print it (golden/FORMAT.md).
+ * the TypeScript ports print it (golden/FORMAT.md). The 2010 drafts before
+ * cached_align (linux-2.6.35-nick-v1, -minchan) print `start=` alone, as
+ * their TypeScript variants do.
  */
 
 import { hex } from '../../../include/u64';
@@ -23,12 +25,21 @@ interface CacheExports {
 
 /* The `which` of cached_lo/cached_hi. */
 const CACHED_HOLE_SIZE = 0;
-const CACHED_VSTART = 1;
+const CACHED_VSTART = 1; // cached_start in the 2010 drafts
 const CACHED_ALIGN = 2;
+
+/** The cache fields a state line shows: the merged cache's, or a 2010 draft's `start=` alone. */
+export type CacheFields = 'vstart-align' | 'start';
 
 /** A cache-era wasm core (`<version>@wasm`) as a VmapAllocator. */
 export class wasm_cache_allocator extends wasm_allocator {
-  constructor(core: string, env: VmallocEnv, id: allocator_id, range?: WasmRange) {
+  constructor(
+    core: string,
+    env: VmallocEnv,
+    id: allocator_id,
+    private readonly fields: CacheFields = 'vstart-align',
+    range?: WasmRange,
+  ) {
     super(core, env, id, 'flag', range);
   }
 
@@ -37,6 +48,7 @@ export class wasm_cache_allocator extends wasm_allocator {
     const cached = (which: number) => hex(joinHalves(x.cached_lo(which), x.cached_hi(which)));
     const va = x.cache_area();
     const cache = va ? hex(this.core.vaStart(va)) : '-';
+    if (this.fields === 'start') return `cache=${cache} hole=${cached(CACHED_HOLE_SIZE)} start=${cached(CACHED_VSTART)} ${super.golden_state()}`;
     return `cache=${cache} hole=${cached(CACHED_HOLE_SIZE)} vstart=${cached(CACHED_VSTART)} align=${cached(CACHED_ALIGN)} ${super.golden_state()}`;
   }
 }
