@@ -66,11 +66,11 @@ export const WASM_SUFFIX = '@wasm';
 const wasmByName = new Map<string, KernelManifest>();
 
 /**
- * The manifest of `<name>@wasm`: the version's, with the wasm core as its
- * allocator, kind 'version' (its golden traces are the version's), the
- * version's machine (its API layer over the core, docs/wasm.md) when the
- * core `boots`, no API layer of its own and no C side of its own.
- * Undefined if the base has no core.
+ * The manifest of `<name>@wasm`: the version's (or a built-in check
+ * variant's), with the wasm core as its allocator, its kind (a version's
+ * golden traces are the version's), the version's machine (its API layer
+ * over the core, docs/wasm.md) when the core `boots`, no API layer of its
+ * own and no C side of its own. Undefined if the base has no core.
  */
 function wasmManifest(name: string): KernelManifest | undefined {
   if (!name.endsWith(WASM_SUFFIX)) return undefined;
@@ -78,7 +78,7 @@ function wasmManifest(name: string): KernelManifest | undefined {
   if (m) return m;
   const base = byName.get(name.slice(0, -WASM_SUFFIX.length));
   const wasm = base?.allocator.wasm;
-  if (!base || !wasm || base.kind !== 'version') return undefined;
+  if (!base || !wasm || !BUILTIN_MANIFESTS.includes(base) || (base.kind !== 'version' && base.kind !== 'variant')) return undefined;
   const id = { name, lines: base.allocator.lines ?? {} };
   m = {
     ...base,
@@ -95,9 +95,9 @@ function wasmManifest(name: string): KernelManifest | undefined {
   return m;
 }
 
-/** The `<version>@wasm` names: every built-in version with a wasm core, oldest first. */
+/** The `<version>@wasm` names: every built-in version with a wasm core, oldest first, then the check variants with one. */
 export function wasmCoreNames(): string[] {
-  return BUILTIN_MANIFESTS.filter((m) => m.kind === 'version' && m.allocator.wasm).map((m) => m.name + WASM_SUFFIX);
+  return BUILTIN_MANIFESTS.filter((m) => (m.kind === 'version' || m.kind === 'variant') && m.allocator.wasm).map((m) => m.name + WASM_SUFFIX);
 }
 
 /** The version a `<version>@wasm` name is the core of; the name itself otherwise. */

@@ -7,6 +7,7 @@ import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-2.6.35';
 import { PAGE_SIZE } from '../include/asm/page';
 import type { KernelManifest } from './types';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
 
 /** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-2.6.35-minchan.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {
@@ -24,7 +25,12 @@ export const manifest: KernelManifest = {
   description: "linux-2.6.35 with Minchan Kim's two-patch rework of the cache (22 May 2010: the old descent kept, no !free_vmap_cache test) (kernel/mm/vmalloc/variants/)",
   allocatorOf: 'linux-2.6.35-minchan',
   file: 'kernel/mm/vmalloc/variants/linux-2.6.35-minchan.ts',
-  allocator: { create: (env) => new linux_2_6_35_minchan(env), lines: LINES, caps: { ...base.allocator.caps, cache: { family: 'draft', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: false } } },
+  allocator: {
+    create: (env) => new linux_2_6_35_minchan(env),
+    lines: LINES,
+    caps: { ...base.allocator.caps, cache: { family: 'draft', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: false } },
+    wasm: { create: (env, id) => new wasm_cache_allocator('linux-2.6.35-minchan', env, id, 'start') },
+  },
   machine: undefined,
   apiLayer: undefined,
   native: undefined,

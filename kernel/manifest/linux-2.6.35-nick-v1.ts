@@ -7,6 +7,7 @@ import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-2.6.35';
 import { PAGE_SIZE } from '../include/asm/page';
 import type { KernelManifest } from './types';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
 
 /** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-2.6.35-nick-v1.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {
@@ -27,7 +28,12 @@ export const manifest: KernelManifest = {
   description: "linux-2.6.35 with Nick Piggin's first vmap area cache patch (5 May 2010, with the BUG_ON(first->va_end < addr) Steven hit) (kernel/mm/vmalloc/variants/)",
   allocatorOf: 'linux-2.6.35-nick-v1',
   file: 'kernel/mm/vmalloc/variants/linux-2.6.35-nick-v1.ts',
-  allocator: { create: (env) => new linux_2_6_35_nick_v1(env), lines: LINES, caps: { ...base.allocator.caps, cache: { family: 'draft', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: false } } },
+  allocator: {
+    create: (env) => new linux_2_6_35_nick_v1(env),
+    lines: LINES,
+    caps: { ...base.allocator.caps, cache: { family: 'draft', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: false } },
+    wasm: { create: (env, id) => new wasm_cache_allocator('linux-2.6.35-nick-v1', env, id, 'start') },
+  },
   machine: undefined,
   apiLayer: undefined,
   native: undefined,

@@ -6,6 +6,7 @@ import type { VmallocEnv } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-2.6.39';
 import type { CacheCaps, KernelManifest } from './types';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
 
 /** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-2.6.39-nick-le.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {
@@ -26,7 +27,12 @@ export const manifest: KernelManifest = {
   description: "linux-2.6.39 with Nick's `size <= cached_hole_size` for Hugh's `<` (kernel/mm/vmalloc/variants/)",
   allocatorOf: 'linux-2.6.39-nick-le',
   file: 'kernel/mm/vmalloc/variants/linux-2.6.39-nick-le.ts',
-  allocator: { create: (env) => new linux_2_6_39_nick_le(env), lines: LINES, caps: { ...base.allocator.caps, cache: { ...(base.allocator.caps.cache as CacheCaps), holeTest: '<=', switchable: false } } },
+  allocator: {
+    create: (env) => new linux_2_6_39_nick_le(env),
+    lines: LINES,
+    caps: { ...base.allocator.caps, cache: { ...(base.allocator.caps.cache as CacheCaps), holeTest: '<=', switchable: false } },
+    wasm: { create: (env, id) => new wasm_cache_allocator('linux-2.6.39-nick-le', env, id) },
+  },
   machine: undefined,
   apiLayer: undefined,
   native: undefined,

@@ -6,6 +6,7 @@ import type { VmallocEnv } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { manifest as base } from './linux-3.18';
 import type { CacheCaps, KernelManifest } from './types';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
 
 /** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-3.18-liu-purged.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {
@@ -21,7 +22,12 @@ export const manifest: KernelManifest = {
   description: "linux-3.18 with Liu Song's unmerged RFC (Apr 2020): the cache is also dropped when `purged` is set (kernel/mm/vmalloc/variants/)",
   allocatorOf: 'linux-3.18-liu-purged',
   file: 'kernel/mm/vmalloc/variants/linux-3.18-liu-purged.ts',
-  allocator: { create: (env) => new linux_3_18_liu_purged(env), lines: LINES, caps: { ...base.allocator.caps, cache: { ...(base.allocator.caps.cache as CacheCaps), switchable: false } } },
+  allocator: {
+    create: (env) => new linux_3_18_liu_purged(env),
+    lines: LINES,
+    caps: { ...base.allocator.caps, cache: { ...(base.allocator.caps.cache as CacheCaps), switchable: false } },
+    wasm: { create: (env, id) => new wasm_cache_allocator('linux-3.18-liu-purged', env, id) },
+  },
   machine: undefined,
   apiLayer: undefined,
   native: undefined,

@@ -7,6 +7,7 @@ import type { VmallocEnv } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { WALK_2_6 } from './caps';
 import type { KernelManifest } from './types';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/mmotm-2010-vmap-cache-v1.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -38,6 +39,7 @@ export const manifest: KernelManifest = {
     create: (env) => new mmotm_2010_vmap_cache_v1(env),
     lines: LINES,
     caps: { ...WALK_2_6, cache: { family: 'mmotm', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: true } },
+    wasm: { create: (env, id) => new wasm_cache_allocator('mmotm-2010-vmap-cache-v1', env, id) },
   },
   machine: { api: 'linux-2.6.35', flushEra: 'linux-2.6', NR_CPUS: 512, description: 'the mmotm vmap cache patch on 2.6.35' },
   native: {

@@ -58,6 +58,15 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
     }
   });
 
+  it('counts the kernel\'s touches with the replay loop inside the linux-3.18 wasm core (the cache era) too', function () {
+    this.timeout(120000);
+    const s = load('lazy-churn');
+    const a = getVersion('linux-3.18@wasm').create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
+    const m = runStreamCoreLoop(a.core, s);
+    expect(m.ops).to.equal(1000000);
+    expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE['linux-3.18']!['lazy-churn'].touchesPerAlloc.toFixed(1));
+  });
+
   it('counts the same 3 touches through the wasm core of linux-2.6.35', () => {
     const s = parseOpStream('s.ops', 'a 2000 1 ffffc90000000000 ffffe8ffffffffff\na 2000 1 ffffc90000000000 ffffe8ffffffffff\n');
     expect(runStream('linux-2.6.35@wasm', s).touches).to.equal(3);
@@ -78,6 +87,9 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
     ['linux-2.6.35@wasm', 'lazy-churn'],
     ['linux-6.1@wasm', 'lazy-churn'],
     ['linux-6.1@wasm', 'random-mixed'],
+    ['mmotm-2010-vmap-cache-v1@wasm', 'lazy-churn'],
+    ['linux-2.6.39@wasm', 'lazy-churn'],
+    ['linux-3.18@wasm', 'lazy-churn'],
   ];
   const parsed = new Map<StreamName, OpStream>();
   const load = (stream: StreamName): OpStream => {

@@ -81,6 +81,12 @@ export function list_empty(head: list_head): bool {
   return head.next === head;
 }
 
+/** list_is_last(list, head): is list the last entry of head's list? */
+@inline
+export function list_is_last(list: list_head, head: list_head): bool {
+  return list.next === head;
+}
+
 @inline
 export function list_replace(old: list_head, entry: list_head): void {
   entry.next = old.next;
