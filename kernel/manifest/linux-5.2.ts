@@ -6,6 +6,7 @@ import type { VmallocEnv } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { FREE_TREE_6 } from './caps';
 import type { KernelManifest } from './types';
+import { wasm_allocator } from '../mm/vmalloc/wasm/binding';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-5.2.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -38,6 +39,7 @@ export const manifest: KernelManifest = {
     create: (env) => new linux_5_2(env),
     lines: LINES,
     caps: { ...FREE_TREE_6, lazy: 'llist', search: 'free-tree-5.2', lowestMatchTakesRoot: false, vaFlags52: true },
+    wasm: { create: (env, id) => new wasm_allocator('linux-5.2', env, id, 'llist') },
   },
   machine: { api: 'linux-6.1', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'augmented free tree; the 6.1 API layer with 5.2 flag bits' },
   native: {

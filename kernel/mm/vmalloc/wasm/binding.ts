@@ -38,6 +38,8 @@ const HOOK_PURGE_RELEASED = 1 << 6;
 export const LIST_BUSY = 0;
 export const LIST_PURGE = 1;
 export const LIST_FREE = 2;
+/** 5.2's vmap_purge_list (an llist of areas still in the busy list). */
+export const LIST_LLIST = 3;
 
 /*
  * The few WebAssembly JS API types used here (the project's lib is ES2022
@@ -311,8 +313,9 @@ function fnv1a64(values: bigint[]): string {
 /**
  * A wasm core as a VmapAllocator (the registry's `<version>@wasm`). The
  * state line and snapshot follow the allocator's capabilities: `flag`
- * (lazily freed areas marked in the busy list, 2.6) or `purge-tree` (busy,
- * purge and free lists, 6.1).
+ * (lazily freed areas marked in the busy list, 2.6), `purge-tree` (busy,
+ * purge and free lists, 6.1) or `llist` (busy list holding the lazily freed
+ * areas of the vmap_purge_list, and free list, 5.2).
  */
 export class wasm_allocator implements VmapAllocator {
   readonly version: string;
@@ -322,7 +325,7 @@ export class wasm_allocator implements VmapAllocator {
     core: string,
     env: VmallocEnv,
     id: allocator_id,
-    private readonly lazy: 'flag' | 'purge-tree',
+    private readonly lazy: 'flag' | 'purge-tree' | 'llist',
     range?: WasmRange,
   ) {
     this.version = id.name;
@@ -381,7 +384,10 @@ export class wasm_allocator implements VmapAllocator {
     const view = (va: number, state: 'busy' | 'lazy'): AreaView => ({ start: c.vaStart(va), end: c.vaEnd(va), state });
     let areas: AreaView[];
     if (this.lazy === 'flag') areas = c.list(LIST_BUSY).map((va) => view(va, c.x.area_lazy(va) ? 'lazy' : 'busy'));
-    else {
+    else if (this.lazy === 'llist') {
+      const lazy = new Set(c.list(LIST_LLIST));
+      areas = c.list(LIST_BUSY).map((va) => view(va, lazy.has(va) ? 'lazy' : 'busy'));
+    } else {
       areas = [...c.list(LIST_BUSY).map((va) => view(va, 'busy')), ...c.list(LIST_PURGE).map((va) => view(va, 'lazy'))];
       areas.sort((p, q) => (BigInt.asUintN(64, BigInt(p.start)) < BigInt.asUintN(64, BigInt(q.start)) ? -1 : 1));
     }
