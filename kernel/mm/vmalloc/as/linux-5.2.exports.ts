@@ -19,8 +19,10 @@ import {
   vmap_area_list,
   vmap_lazy_nr,
   vmap_purge_list,
+  VMALLOC_END,
   VMALLOC_START,
 } from './linux-5.2';
+import { pcpu_free_vas, pcpu_get_vm_areas } from './linux-5.2.pcpu';
 
 export const OFFSETOF_VA_START: i32 = <i32>offsetof<vmap_area>('va_start');
 export const OFFSETOF_VA_END: i32 = <i32>offsetof<vmap_area>('va_end');
@@ -28,6 +30,7 @@ export const OFFSETOF_VA_END: i32 = <i32>offsetof<vmap_area>('va_end');
 export function init(ncpu: i32, hooks: u32, start_lo: u32, start_hi: u32, end_lo: u32, end_hi: u32): void {
   set_env(ncpu, hooks);
   VMALLOC_START = u64_of(start_lo, start_hi);
+  VMALLOC_END = u64_of(end_lo, end_hi);
   vmalloc_init();
 }
 
@@ -81,6 +84,19 @@ export function run_stream(code: usize, arg: usize, vals: usize, live: usize, n:
     }
   }
   return 0;
+}
+
+/**
+ * pcpu_get_vm_areas(offsets, sizes, nr_vms, align): offsets and sizes are
+ * u64 arrays in linear memory (scratch_alloc); the vmap_area array (nr_vms
+ * addresses, to be given back with op_pcpu_free_vas) or 0.
+ */
+export function op_pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, a_lo: u32, a_hi: u32): usize {
+  return pcpu_get_vm_areas(offsets, sizes, nr_vms, u64_of(a_lo, a_hi));
+}
+
+export function op_pcpu_free_vas(vas: usize): void {
+  pcpu_free_vas(vas);
 }
 
 export function op_find(a_lo: u32, a_hi: u32): usize {

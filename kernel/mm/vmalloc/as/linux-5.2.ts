@@ -68,15 +68,15 @@ export function ALIGN(x: u64, a: u64): u64 {
   return (x + (a - 1)) & ~(a - 1);
 }
 @inline
-function IS_ALIGNED(x: u64, a: u64): bool {
+export function IS_ALIGNED(x: u64, a: u64): bool {
   return (x & (a - 1)) == 0;
 }
 @inline
-function offset_in_page(p: u64): u64 {
+export function offset_in_page(p: u64): u64 {
   return p & (PAGE_SIZE - 1);
 }
 @inline
-function is_power_of_2(n: u64): bool {
+export function is_power_of_2(n: u64): bool {
   return n != 0 && (n & (n - 1)) == 0;
 }
 
@@ -145,7 +145,7 @@ export class vmap_area extends rb_node {
 
 /** list_entry(l, struct vmap_area, list), counted */
 @inline
-function list_entry(l: list_head): vmap_area {
+export function list_entry(l: list_head): vmap_area {
   touches++;
   return changetype<vmap_area>(changetype<usize>(l) - offsetof<vmap_area>('__list'));
 }
@@ -162,12 +162,12 @@ function kmem_cache_alloc(gfp_mask: i32): vmap_area | null {
 }
 
 @inline
-function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
+export function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
   return changetype<vmap_area | null>(slab_zalloc(offsetof<vmap_area>(), gfp_mask));
 }
 
 @inline
-function kmem_cache_free(va: vmap_area): void {
+export function kmem_cache_free(va: vmap_area): void {
   slab_free(changetype<usize>(va));
 }
 
@@ -180,7 +180,7 @@ const NE_FIT_TYPE = 4; /* no edge fit */
 
 /* ---- globals of the "Global kva allocator" section ---- */
 
-const vmap_area_lock = 'vmap_area_lock';
+export const vmap_area_lock = 'vmap_area_lock';
 
 /* busy tree and list: allocated and lazily freed areas */
 export const vmap_area_list = changetype<list_head>(memory.data(offsetof<list_head>()));
@@ -196,6 +196,7 @@ export const free_vmap_area_root = changetype<rb_root>(memory.data(offsetof<rb_r
 export let vmap_lazy_nr: i32 = 0;
 
 export let VMALLOC_START: u64 = 0;
+export let VMALLOC_END: u64 = 0;
 
 @inline
 function va_size(va: vmap_area): u64 {
@@ -381,7 +382,7 @@ const insert_vmap_area_parent = memory.data(sizeof<usize>());
 const insert_vmap_area_augment_parent = memory.data(sizeof<usize>());
 const merge_parent = memory.data(sizeof<usize>());
 
-function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
+export function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
   let link: usize;
   const parent = insert_vmap_area_parent;
 
@@ -532,7 +533,7 @@ function find_vmap_lowest_match(size: u64, align: u64, vstart: u64): vmap_area |
 }
 
 @inline
-function classify_va_fit_type(va: vmap_area, nva_start_addr: u64, size: u64): i32 {
+export function classify_va_fit_type(va: vmap_area, nva_start_addr: u64, size: u64): i32 {
   let type: i32;
 
   // Check if it is within VA.
@@ -551,7 +552,7 @@ function classify_va_fit_type(va: vmap_area, nva_start_addr: u64, size: u64): i3
   return type;
 }
 
-function adjust_va_to_fit_type(va: vmap_area, nva_start_addr: u64, size: u64, type: i32): i32 {
+export function adjust_va_to_fit_type(va: vmap_area, nva_start_addr: u64, size: u64, type: i32): i32 {
   let lva: vmap_area | null = null;
 
   if (type == FL_FIT_TYPE) {

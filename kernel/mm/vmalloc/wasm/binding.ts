@@ -79,6 +79,8 @@ interface CoreExports {
   run_work?(work: number): void;
   scratch_alloc(bytes: number): number;
   run_stream(code: number, arg: number, vals: number, live: number, n: number): number;
+  op_pcpu_get_vm_areas?(offsets: number, sizes: number, nrVms: number, aLo: number, aHi: number, gfp: number): number;
+  op_pcpu_free_vas?(vas: number): void;
 }
 
 const TWO_32 = 4294967296;
@@ -258,6 +260,38 @@ export class WasmCore {
     return (BigInt(w[i + 1]!) << 32n) | BigInt(w[i]!);
   }
 
+  /** Linear memory for pcpu_get_vm_areas' offsets and sizes (u64 each), grown as needed. */
+  private pcpuArgs = { ptr: 0, cap: 0 };
+
+  /**
+   * pcpu_get_vm_areas(offsets, sizes, nr_vms, align) of a core that has it
+   * (op_pcpu_get_vm_areas): the areas' addresses, or null. gfp_mask only
+   * for the cores whose text takes one (2.6.35).
+   */
+  pcpuGetVmAreas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong, gfp_mask = GFP_KERNEL): number[] | null {
+    const x = this.x;
+    if (!x.op_pcpu_get_vm_areas || !x.op_pcpu_free_vas) throw new Error(`${this.id.name}: this core has no pcpu_get_vm_areas()`);
+    if (this.pcpuArgs.cap < nr_vms) this.pcpuArgs = { ptr: x.scratch_alloc(16 * nr_vms), cap: nr_vms };
+    const base = this.pcpuArgs.ptr;
+    for (let i = 0; i < nr_vms; i++) {
+      const o = halves(offsets[i]!);
+      const z = halves(sizes[i]!);
+      const w = this.words();
+      w[(base >>> 2) + 2 * i] = o[0];
+      w[(base >>> 2) + 2 * i + 1] = o[1];
+      w[((base + 8 * nr_vms) >>> 2) + 2 * i] = z[0];
+      w[((base + 8 * nr_vms) >>> 2) + 2 * i + 1] = z[1];
+    }
+    const a = halves(align);
+    const vas = x.op_pcpu_get_vm_areas(base, base + 8 * nr_vms, nr_vms, a[0], a[1], gfp_mask);
+    if (!vas) return null;
+    const w = this.words();
+    const out: number[] = [];
+    for (let i = 0; i < nr_vms; i++) out.push(w[(vas >>> 2) + i]!);
+    x.op_pcpu_free_vas(vas);
+    return out;
+  }
+
   /** The areas of one of the core's lists, in list order (not counted). */
   list(which: number): number[] {
     const out: number[] = [];
@@ -330,7 +364,15 @@ export class wasm_allocator implements VmapAllocator {
   ) {
     this.version = id.name;
     this.core = new WasmCore(core, env, id, range);
+    if (this.core.x.op_pcpu_get_vm_areas)
+      this.pcpu_get_vm_areas = (offsets, sizes, nr_vms, align, gfp_mask = GFP_KERNEL) => {
+        const vas = this.core.pcpuGetVmAreas(offsets, sizes, nr_vms, align, gfp_mask);
+        return vas && vas.map((p) => new wasm_area(this.core, p));
+      };
   }
+
+  /** pcpu_get_vm_areas() of the core, where it has one (as the ports, the areas rather than their vm_structs). */
+  readonly pcpu_get_vm_areas?: (offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong, gfp_mask?: number) => wasm_area[] | null;
 
   get touches(): number {
     return this.core.touches;
