@@ -33,10 +33,10 @@ describe('the wasm binding (kernel/mm/vmalloc/wasm/binding.ts)', () => {
   });
 
   it('names the cores in the registry as <version>@wasm, without a machine or an API layer', () => {
-    expect(wasmCoreNames()).to.deep.equal(['linux-2.6.35@wasm', 'linux-6.1@wasm']);
+    expect(wasmCoreNames()).to.deep.equal(['linux-2.6.35@wasm', 'linux-5.2@wasm', 'linux-6.1@wasm']);
     const m = findManifest('linux-6.1@wasm');
     expect(m).to.include({ name: 'linux-6.1@wasm', kind: 'version', machine: undefined, apiLayer: undefined });
-    expect(findManifest('linux-5.2@wasm')).to.equal(undefined);
+    expect(findManifest('linux-2.6.35-minchan@wasm')).to.equal(undefined); // a variant, not a version: no core
     expect(findVersion('linux-2.6.35@wasm')?.create(defaultEnv())).to.be.instanceOf(wasm_allocator);
   });
 
