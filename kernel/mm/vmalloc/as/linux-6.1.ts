@@ -24,9 +24,9 @@
  * Touches: every rb_entry()/list_entry() the C macros evaluate, those in
  * the augment callbacks included, rb_entry_safe() only on a non-NULL node.
  *
- * Not here: the DEBUG_AUGMENT_* checks (off as shipped), pcpu_get_vm_areas(),
- * find_vmap_area_exceed_addr() (the API layers use it, and they drive the
- * TypeScript port), seeding from /proc/vmallocinfo.
+ * Not here: the DEBUG_AUGMENT_* checks (off as shipped). pcpu_get_vm_areas()
+ * is in ./linux-6.1.pcpu.ts; seeding from /proc/vmallocinfo (not kernel
+ * code) in the boundary, ./linux-6.1.exports.ts.
  */
 
 import { INIT_LIST_HEAD, list_add, list_del_init, list_empty, list_head, list_replace_init } from '../../../include/linux/as/list';
@@ -170,7 +170,7 @@ export let vmap_lazy_nr: i64 = 0;
  * Instrumentation, not kernel state: lazily freed areas since the last
  * purge, counted as they were freed; reported by the `purged` hook.
  */
-let nr_lazy_areas: i32 = 0;
+export let nr_lazy_areas: i32 = 0;
 
 export let VMALLOC_START: u64 = 0;
 export let VMALLOC_END: u64 = 0;
@@ -236,6 +236,28 @@ const free_vmap_area_rb_augment_cb = new rb_augment_callbacks(
   free_vmap_area_rb_augment_cb_copy,
   free_vmap_area_rb_augment_cb_rotate,
 );
+
+/* The first area with addr < va_end (the one holding addr, or the next above it), or NULL. */
+export function find_vmap_area_exceed_addr(addr: u64): vmap_area | null {
+  let va: vmap_area | null = null;
+  let n = vmap_area_root.rb_node;
+
+  // addr = kasan_reset_tag(addr): no tags here.
+
+  while (n) {
+    let tmp: vmap_area;
+
+    tmp = rb_entry<vmap_area>(n);
+    if (tmp.va_end > addr) {
+      va = tmp;
+      if (tmp.va_start <= addr) break;
+
+      n = n.rb_left;
+    } else n = n.rb_right;
+  }
+
+  return va;
+}
 
 export function __find_vmap_area(addr: u64, root: rb_root): vmap_area | null {
   let n = root.rb_node;
@@ -460,7 +482,7 @@ function __merge_or_add_vmap_area(va: vmap_area, root: rb_root, head: list_head,
   return va;
 }
 
-function merge_or_add_vmap_area(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
+export function merge_or_add_vmap_area(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
   return __merge_or_add_vmap_area(va, root, head, false);
 }
 

@@ -81,6 +81,8 @@ interface CoreExports {
   run_stream(code: number, arg: number, vals: number, live: number, n: number): number;
   op_pcpu_get_vm_areas?(offsets: number, sizes: number, nrVms: number, aLo: number, aHi: number, gfp: number): number;
   op_pcpu_free_vas?(vas: number): void;
+  op_find_exceed?(lo: number, hi: number): number;
+  op_seed_area?(sLo: number, sHi: number, eLo: number, eHi: number, lazy: number): number;
 }
 
 const TWO_32 = 4294967296;
@@ -369,7 +371,35 @@ export class wasm_allocator implements VmapAllocator {
         const vas = this.core.pcpuGetVmAreas(offsets, sizes, nr_vms, align, gfp_mask);
         return vas && vas.map((p) => new wasm_area(this.core, p));
       };
+    const x = this.core.x;
+    if (x.op_find_exceed) {
+      const exceed = x.op_find_exceed;
+      this.find_vmap_area_exceed_addr = (addr) => {
+        const a = halves(addr);
+        const p = exceed(a[0], a[1]);
+        return p ? new wasm_area(this.core, p) : null;
+      };
+    }
+    if (x.op_seed_area) {
+      const seed = x.op_seed_area;
+      this.seed_areas = (areas) => {
+        if (this.core.x.list_first(LIST_BUSY) || this.core.x.get_lazy_nr()) throw new Error('seed_areas: the allocator is not fresh');
+        for (const a of areas) {
+          const s = halves(a.start);
+          const e = halves(a.end);
+          const r = seed(s[0], s[1], e[0], e[1], a.state === 'lazy' ? 1 : 0);
+          if (r === 1) throw new Error(`seed_areas: [${hex(a.start)}, ${hex(a.end)}) is not free`);
+          if (r) throw new Error(`seed_areas: cannot carve [${hex(a.start)}, ${hex(a.end)})`);
+        }
+      };
+    }
   }
+
+  /** find_vmap_area_exceed_addr() of the core, where it has one: the first area with addr < va_end. */
+  readonly find_vmap_area_exceed_addr?: (addr: ulong) => wasm_area | null;
+
+  /** Seeding from a /proc/vmallocinfo snapshot (not kernel code; the ports' seed_areas()), where the core has it. */
+  readonly seed_areas?: (areas: readonly { start: ulong; end: ulong; state: 'busy' | 'lazy' }[]) => void;
 
   /** pcpu_get_vm_areas() of the core, where it has one (as the ports, the areas rather than their vm_structs). */
   readonly pcpu_get_vm_areas?: (offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong, gfp_mask?: number) => wasm_area[] | null;
