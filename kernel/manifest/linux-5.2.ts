@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-5.2: Uladzislau Rezki's augmented free tree (68ad4a330433). */
 
-import { vmap_allocator } from '../mm/vmalloc/linux-5.2';
 import type { VmallocEnv } from '../mm/vmalloc/common';
 import type { allocator_id } from '../mm/vmalloc/shims/customised';
 import { FREE_TREE_6 } from './caps';
 import type { KernelManifest } from './types';
+import { wasm_allocator } from '../mm/vmalloc/wasm/binding';
+import { PCPU_LINES_5_2 as PCPU, vmap_allocator } from '../mm/vmalloc/linux-5.2';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-5.2.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -20,6 +21,14 @@ export const LINES: Readonly<Record<string, number>> = {
   '__free_vmap_area:RB_EMPTY_NODE(&va->rb_node)': 1122,
   'vmap_init_free_space:!free': 1811,
   'vmap_init_free_space:!free#2': 1826,
+  /* pcpu_get_vm_areas (its TypeScript port takes PCPU_LINES_5_2; the wasm core looks them up here) */
+  'pcpu_get_vm_areas:offset_in_page(align) || !is_power_of_2(align)': PCPU[0],
+  'pcpu_get_vm_areas:!IS_ALIGNED(offsets[area], align)': PCPU[1],
+  'pcpu_get_vm_areas:!IS_ALIGNED(sizes[area], align)': PCPU[2],
+  'pcpu_get_vm_areas:start2 < end && start < end2': PCPU[3],
+  'pcpu_get_vm_areas:true': PCPU[4],
+  'pcpu_get_vm_areas:va == NULL': PCPU[5],
+  'pcpu_get_vm_areas:type == NOTHING_FIT': PCPU[6],
 };
 
 export const manifest: KernelManifest = {
@@ -38,6 +47,7 @@ export const manifest: KernelManifest = {
     create: (env) => new linux_5_2(env),
     lines: LINES,
     caps: { ...FREE_TREE_6, lazy: 'llist', search: 'free-tree-5.2', lowestMatchTakesRoot: false, vaFlags52: true },
+    wasm: { create: (env, id) => new wasm_allocator('linux-5.2', env, id, 'llist') },
   },
   machine: { api: 'linux-6.1', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'augmented free tree; the 6.1 API layer with 5.2 flag bits' },
   native: {

@@ -9,6 +9,7 @@ import { as6 } from './cast';
 import { FREE_TREE_6 } from './caps';
 import type { KernelManifest } from './types';
 import { wasm_allocator_6 } from '../mm/vmalloc/wasm/eras';
+import { PCPU_LINES_6_1 as PCPU } from '../mm/vmalloc/pcpu/linux-6.1';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-6.1.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -23,6 +24,14 @@ export const LINES: Readonly<Record<string, number>> = {
   'alloc_vmap_area:va->va_end > vend': 1709,
   'vmap_init_free_space:!free': 2448,
   'vmap_init_free_space:!free#2': 2463,
+  /* pcpu_get_vm_areas (its TypeScript port takes PCPU_LINES_6_1; the wasm core looks them up here) */
+  'pcpu_get_vm_areas:offset_in_page(align) || !is_power_of_2(align)': PCPU[0],
+  'pcpu_get_vm_areas:!IS_ALIGNED(offsets[area], align)': PCPU[1],
+  'pcpu_get_vm_areas:!IS_ALIGNED(sizes[area], align)': PCPU[2],
+  'pcpu_get_vm_areas:start2 < end && start < end2': PCPU[3],
+  'pcpu_get_vm_areas:true': PCPU[4],
+  'pcpu_get_vm_areas:va == NULL': PCPU[5],
+  'pcpu_get_vm_areas:unlikely(ret)': PCPU[6],
 };
 
 export const manifest: KernelManifest = {

@@ -24,7 +24,7 @@ export const command: CliCommand = {
       .option('--json', 'print one JSON array of results')
       .option('-q, --quiet', 'print only divergences and errors')
       .option('--check', 'also check every allocator invariant after every op')
-      .option('--wasm', "replay on each version's wasm core (AssemblyScript, <version>@wasm: linux-2.6.35, linux-6.1) instead of its TypeScript port")
+      .option('--wasm', "replay on each version's wasm core (AssemblyScript, <version>@wasm: linux-2.6.35, linux-5.2, linux-6.1) instead of its TypeScript port")
       .addOption(costsOption('replay runs the allocator alone, with no modelled time, so it is accepted and changes nothing replay prints'));
   },
   action(cmd, { out, err }) {

@@ -82,7 +82,7 @@ import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NOD
 import { allocator_id, vmalloc_shims } from './shims/customised';
 
 /** pcpu_get_vm_areas's BUG/WARN sites: estimates (no pristine v5.2 text). */
-const PCPU_LINES_5_2: pcpu_lines = [3220, 3226, 3227, 3237, 3243, 3303, 3308];
+export const PCPU_LINES_5_2: pcpu_lines = [3220, 3226, 3227, 3237, 3243, 3303, 3308];
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
 export const DEBUG_AUGMENT_PROPAGATE_CHECK = 0;

@@ -6,12 +6,21 @@
  */
 
 import { list_head } from '../../../include/linux/as/list';
-import { set_env, set_touches, touches, u64_of } from './shims';
+import { kmem_cache_zalloc as slab_zalloc, set_env, set_touches, touches, u64_of } from './shims';
 import {
   __purge_vmap_area_lazy,
+  adjust_va_to_fit_type,
   alloc_vmap_area,
   drain_vmap_area_work,
   find_vmap_area,
+  find_vmap_area_exceed_addr,
+  free_vmap_area_root,
+  insert_vmap_area,
+  merge_or_add_vmap_area,
+  nr_lazy_areas,
+  PAGE_SHIFT,
+  purge_vmap_area_root,
+  vmap_area_root,
   free_unmap_vmap_area,
   free_vmap_area,
   free_vmap_area_list,
@@ -23,8 +32,10 @@ import {
   vmap_area,
   vmap_area_list,
   vmap_lazy_nr,
+  VMALLOC_END,
   VMALLOC_START,
 } from './linux-6.1';
+import { pcpu_free_vas, pcpu_get_vm_areas } from './linux-6.1.pcpu';
 
 export const OFFSETOF_VA_START: i32 = <i32>offsetof<vmap_area>('va_start');
 export const OFFSETOF_VA_END: i32 = <i32>offsetof<vmap_area>('va_end');
@@ -36,6 +47,7 @@ export const SIZEOF_VA_VM: i32 = <i32>sizeof<u64>(); // the union's size
 export function init(ncpu: i32, hooks: u32, start_lo: u32, start_hi: u32, end_lo: u32, end_hi: u32): void {
   set_env(ncpu, hooks);
   VMALLOC_START = u64_of(start_lo, start_hi);
+  VMALLOC_END = u64_of(end_lo, end_hi);
   vmalloc_init();
 }
 
@@ -88,6 +100,76 @@ export function run_stream(code: usize, arg: usize, vals: usize, live: usize, n:
         purge_vmap_area_lazy();
     }
   }
+  return 0;
+}
+
+/**
+ * pcpu_get_vm_areas(offsets, sizes, nr_vms, align): offsets and sizes are
+ * u64 arrays in linear memory (scratch_alloc); the vmap_area array (nr_vms
+ * addresses, to be given back with op_pcpu_free_vas) or 0.
+ */
+export function op_pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, a_lo: u32, a_hi: u32): usize {
+  return pcpu_get_vm_areas(offsets, sizes, nr_vms, u64_of(a_lo, a_hi));
+}
+
+export function op_pcpu_free_vas(vas: usize): void {
+  pcpu_free_vas(vas);
+}
+
+/** find_vmap_area_exceed_addr(addr): an area's address or 0. */
+export function op_find_exceed(a_lo: u32, a_hi: u32): usize {
+  return changetype<usize>(find_vmap_area_exceed_addr(u64_of(a_lo, a_hi)));
+}
+
+/**
+ * Seeding, not kernel code (the twin of the TypeScript port's seed_areas(),
+ * scripts/replay/tracefs: replaying a real trace from a /proc/vmallocinfo
+ * snapshot). One area of a fresh allocator, in address order, given the
+ * state an allocation (and, lazy, a lazy free) would have left: carved out
+ * of the free block holding it with adjust_va_to_fit_type(), then inserted
+ * into the busy tree, or, lazy, merged into the purge tree with its pages
+ * added to vmap_lazy_nr (no threshold check). Touches are not counted.
+ * 0 when done; 1 when the range is not free, 2 when it cannot be carved,
+ * 3 when the slab gave no vmap_area.
+ */
+export function op_seed_area(s_lo: u32, s_hi: u32, e_lo: u32, e_hi: u32, lazy: i32): i32 {
+  const saved = touches;
+  const start = u64_of(s_lo, s_hi);
+  const end = u64_of(e_lo, e_hi);
+  const size = end - start;
+  // The free block holding the area: a descent of the address-ordered free
+  // tree (set-up, not a ported path).
+  let blk: vmap_area | null = null;
+  let n = free_vmap_area_root.rb_node;
+  while (n) {
+    const f = changetype<vmap_area>(n);
+    if (start < f.va_start) n = n.rb_left;
+    else if (start >= f.va_end) n = n.rb_right;
+    else {
+      if (f.va_end >= end) blk = f;
+      break;
+    }
+  }
+  if (!blk) return 1;
+  if (adjust_va_to_fit_type(free_vmap_area_root, free_vmap_area_list, blk, start, size)) {
+    set_touches(saved);
+    return 2;
+  }
+  const p = slab_zalloc(offsetof<vmap_area>(), 0);
+  if (!p) {
+    set_touches(saved);
+    return 3;
+  }
+  const va = changetype<vmap_area>(p);
+  va.va_start = start;
+  va.va_end = end;
+  if (!lazy) insert_vmap_area(va, vmap_area_root, vmap_area_list);
+  else {
+    merge_or_add_vmap_area(va, purge_vmap_area_root, purge_vmap_area_list);
+    vmap_lazy_nr += <i64>(size >> PAGE_SHIFT);
+    nr_lazy_areas++;
+  }
+  set_touches(saved);
   return 0;
 }
 

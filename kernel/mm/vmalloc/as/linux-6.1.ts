@@ -24,9 +24,9 @@
  * Touches: every rb_entry()/list_entry() the C macros evaluate, those in
  * the augment callbacks included, rb_entry_safe() only on a non-NULL node.
  *
- * Not here: the DEBUG_AUGMENT_* checks (off as shipped), pcpu_get_vm_areas(),
- * find_vmap_area_exceed_addr() (the API layers use it, and they drive the
- * TypeScript port), seeding from /proc/vmallocinfo.
+ * Not here: the DEBUG_AUGMENT_* checks (off as shipped). pcpu_get_vm_areas()
+ * is in ./linux-6.1.pcpu.ts; seeding from /proc/vmallocinfo (not kernel
+ * code) in the boundary, ./linux-6.1.exports.ts.
  */
 
 import { INIT_LIST_HEAD, list_add, list_del_init, list_empty, list_head, list_replace_init } from '../../../include/linux/as/list';
@@ -71,15 +71,15 @@ export function ALIGN(x: u64, a: u64): u64 {
   return (x + (a - 1)) & ~(a - 1);
 }
 @inline
-function IS_ALIGNED(x: u64, a: u64): bool {
+export function IS_ALIGNED(x: u64, a: u64): bool {
   return (x & (a - 1)) == 0;
 }
 @inline
-function offset_in_page(p: u64): u64 {
+export function offset_in_page(p: u64): u64 {
   return p & (PAGE_SIZE - 1);
 }
 @inline
-function is_power_of_2(n: u64): bool {
+export function is_power_of_2(n: u64): bool {
   return n != 0 && (n & (n - 1)) == 0;
 }
 
@@ -116,7 +116,7 @@ export class vmap_area extends rb_node {
 
 /** list_entry(l, struct vmap_area, list), counted */
 @inline
-function list_entry(l: list_head): vmap_area {
+export function list_entry(l: list_head): vmap_area {
   touches++;
   return changetype<vmap_area>(changetype<usize>(l) - offsetof<vmap_area>('__list'));
 }
@@ -127,12 +127,12 @@ function kmem_cache_alloc(gfp_mask: i32): vmap_area | null {
 }
 
 @inline
-function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
+export function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
   return changetype<vmap_area | null>(slab_zalloc(offsetof<vmap_area>(), gfp_mask));
 }
 
 @inline
-function kmem_cache_free(va: vmap_area): void {
+export function kmem_cache_free(va: vmap_area): void {
   slab_free(changetype<usize>(va));
 }
 
@@ -145,7 +145,7 @@ const NE_FIT_TYPE = 4; /* no edge fit */
 
 /* ---- globals of the "Global kva allocator" section ---- */
 
-const vmap_area_lock = 'vmap_area_lock';
+export const vmap_area_lock = 'vmap_area_lock';
 const free_vmap_area_lock = 'free_vmap_area_lock';
 const purge_vmap_area_lock = 'purge_vmap_area_lock';
 const vmap_purge_lock = 'vmap_purge_lock';
@@ -170,9 +170,10 @@ export let vmap_lazy_nr: i64 = 0;
  * Instrumentation, not kernel state: lazily freed areas since the last
  * purge, counted as they were freed; reported by the `purged` hook.
  */
-let nr_lazy_areas: i32 = 0;
+export let nr_lazy_areas: i32 = 0;
 
 export let VMALLOC_START: u64 = 0;
+export let VMALLOC_END: u64 = 0;
 
 @inline
 function va_size(va: vmap_area): u64 {
@@ -235,6 +236,28 @@ const free_vmap_area_rb_augment_cb = new rb_augment_callbacks(
   free_vmap_area_rb_augment_cb_copy,
   free_vmap_area_rb_augment_cb_rotate,
 );
+
+/* The first area with addr < va_end (the one holding addr, or the next above it), or NULL. */
+export function find_vmap_area_exceed_addr(addr: u64): vmap_area | null {
+  let va: vmap_area | null = null;
+  let n = vmap_area_root.rb_node;
+
+  // addr = kasan_reset_tag(addr): no tags here.
+
+  while (n) {
+    let tmp: vmap_area;
+
+    tmp = rb_entry<vmap_area>(n);
+    if (tmp.va_end > addr) {
+      va = tmp;
+      if (tmp.va_start <= addr) break;
+
+      n = n.rb_left;
+    } else n = n.rb_right;
+  }
+
+  return va;
+}
 
 export function __find_vmap_area(addr: u64, root: rb_root): vmap_area | null {
   let n = root.rb_node;
@@ -375,7 +398,7 @@ const insert_vmap_area_parent = memory.data(sizeof<usize>());
 const insert_vmap_area_augment_parent = memory.data(sizeof<usize>());
 const merge_parent = memory.data(sizeof<usize>());
 
-function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
+export function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
   let link: usize;
   const parent = insert_vmap_area_parent;
 
@@ -459,11 +482,11 @@ function __merge_or_add_vmap_area(va: vmap_area, root: rb_root, head: list_head,
   return va;
 }
 
-function merge_or_add_vmap_area(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
+export function merge_or_add_vmap_area(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
   return __merge_or_add_vmap_area(va, root, head, false);
 }
 
-function merge_or_add_vmap_area_augment(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
+export function merge_or_add_vmap_area_augment(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
   va = __merge_or_add_vmap_area(va, root, head, true)!;
   if (changetype<usize>(va)) augment_tree_propagate_from(va);
 
@@ -555,7 +578,7 @@ function classify_va_fit_type(va: vmap_area, nva_start_addr: u64, size: u64): i3
   return type;
 }
 
-function adjust_va_to_fit_type(root: rb_root, head: list_head, va: vmap_area, nva_start_addr: u64, size: u64): i32 {
+export function adjust_va_to_fit_type(root: rb_root, head: list_head, va: vmap_area, nva_start_addr: u64, size: u64): i32 {
   let lva: vmap_area | null = null;
   const type = classify_va_fit_type(va, nva_start_addr, size);
 

@@ -40,6 +40,8 @@ const HOOK_PURGE_RELEASED = 1 << 6;
 export const LIST_BUSY = 0;
 export const LIST_PURGE = 1;
 export const LIST_FREE = 2;
+/** 5.2's vmap_purge_list (an llist of areas still in the busy list). */
+export const LIST_LLIST = 3;
 
 /*
  * The few WebAssembly JS API types used here (the project's lib is ES2022
@@ -89,6 +91,11 @@ interface CoreExports {
   /* The free-list part of the golden state line in one call (free-tree cores). */
   FREE_STATE?: WasmGlobal;
   free_state?(): void;
+  /* pcpu_get_vm_areas, the 6.1 core's exceed lookup and seeding (docs/wasm.md). */
+  op_pcpu_get_vm_areas?(offsets: number, sizes: number, nrVms: number, aLo: number, aHi: number, gfp: number): number;
+  op_pcpu_free_vas?(vas: number): void;
+  op_find_exceed?(lo: number, hi: number): number;
+  op_seed_area?(sLo: number, sHi: number, eLo: number, eHi: number, lazy: number): number;
 }
 
 const TWO_32 = 4294967296;
@@ -271,6 +278,38 @@ export class WasmCore {
     return (BigInt(w[i + 1]!) << 32n) | BigInt(w[i]!);
   }
 
+  /** Linear memory for pcpu_get_vm_areas' offsets and sizes (u64 each), grown as needed. */
+  private pcpuArgs = { ptr: 0, cap: 0 };
+
+  /**
+   * pcpu_get_vm_areas(offsets, sizes, nr_vms, align) of a core that has it
+   * (op_pcpu_get_vm_areas): the areas' addresses, or null. gfp_mask only
+   * for the cores whose text takes one (2.6.35).
+   */
+  pcpuGetVmAreas(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong, gfp_mask = GFP_KERNEL): number[] | null {
+    const x = this.x;
+    if (!x.op_pcpu_get_vm_areas || !x.op_pcpu_free_vas) throw new Error(`${this.id.name}: this core has no pcpu_get_vm_areas()`);
+    if (this.pcpuArgs.cap < nr_vms) this.pcpuArgs = { ptr: x.scratch_alloc(16 * nr_vms), cap: nr_vms };
+    const base = this.pcpuArgs.ptr;
+    for (let i = 0; i < nr_vms; i++) {
+      const o = halves(offsets[i]!);
+      const z = halves(sizes[i]!);
+      const w = this.words();
+      w[(base >>> 2) + 2 * i] = o[0];
+      w[(base >>> 2) + 2 * i + 1] = o[1];
+      w[((base + 8 * nr_vms) >>> 2) + 2 * i] = z[0];
+      w[((base + 8 * nr_vms) >>> 2) + 2 * i + 1] = z[1];
+    }
+    const a = halves(align);
+    const vas = x.op_pcpu_get_vm_areas(base, base + 8 * nr_vms, nr_vms, a[0], a[1], gfp_mask);
+    if (!vas) return null;
+    const w = this.words();
+    const out: number[] = [];
+    for (let i = 0; i < nr_vms; i++) out.push(w[(vas >>> 2) + i]!);
+    x.op_pcpu_free_vas(vas);
+    return out;
+  }
+
   /** The areas of one of the core's lists, in list order (not counted). */
   list(which: number): number[] {
     const out: number[] = [];
@@ -416,8 +455,9 @@ function fnv1a64(values: bigint[]): string {
 /**
  * A wasm core as a VmapAllocator (the registry's `<version>@wasm`). The
  * state line and snapshot follow the allocator's capabilities: `flag`
- * (lazily freed areas marked in the busy list, 2.6) or `purge-tree` (busy,
- * purge and free lists, 6.1).
+ * (lazily freed areas marked in the busy list, 2.6), `purge-tree` (busy,
+ * purge and free lists, 6.1) or `llist` (busy list holding the lazily freed
+ * areas of the vmap_purge_list, and free list, 5.2).
  */
 export class wasm_allocator implements VmapAllocator {
   readonly version: string;
@@ -427,12 +467,48 @@ export class wasm_allocator implements VmapAllocator {
     core: string,
     env: VmallocEnv,
     id: allocator_id,
-    private readonly lazy: 'flag' | 'purge-tree',
+    private readonly lazy: 'flag' | 'purge-tree' | 'llist',
     range?: WasmRange,
   ) {
     this.version = id.name;
     this.core = new WasmCore(core, env, id, range);
+    if (this.core.x.op_pcpu_get_vm_areas)
+      this.pcpu_get_vm_areas = (offsets, sizes, nr_vms, align, gfp_mask = GFP_KERNEL) => {
+        const vas = this.core.pcpuGetVmAreas(offsets, sizes, nr_vms, align, gfp_mask);
+        return vas && vas.map((p) => new wasm_area(this.core, p));
+      };
+    const x = this.core.x;
+    if (x.op_find_exceed) {
+      const exceed = x.op_find_exceed;
+      this.find_vmap_area_exceed_addr = (addr) => {
+        const a = halves(addr);
+        const p = exceed(a[0], a[1]);
+        return p ? new wasm_area(this.core, p) : null;
+      };
+    }
+    if (x.op_seed_area) {
+      const seed = x.op_seed_area;
+      this.seed_areas = (areas) => {
+        if (this.core.x.list_first(LIST_BUSY) || this.core.x.get_lazy_nr()) throw new Error('seed_areas: the allocator is not fresh');
+        for (const a of areas) {
+          const s = halves(a.start);
+          const e = halves(a.end);
+          const r = seed(s[0], s[1], e[0], e[1], a.state === 'lazy' ? 1 : 0);
+          if (r === 1) throw new Error(`seed_areas: [${hex(a.start)}, ${hex(a.end)}) is not free`);
+          if (r) throw new Error(`seed_areas: cannot carve [${hex(a.start)}, ${hex(a.end)})`);
+        }
+      };
+    }
   }
+
+  /** find_vmap_area_exceed_addr() of the core, where it has one: the first area with addr < va_end. */
+  readonly find_vmap_area_exceed_addr?: (addr: ulong) => wasm_area | null;
+
+  /** Seeding from a /proc/vmallocinfo snapshot (not kernel code; the ports' seed_areas()), where the core has it. */
+  readonly seed_areas?: (areas: readonly { start: ulong; end: ulong; state: 'busy' | 'lazy' }[]) => void;
+
+  /** pcpu_get_vm_areas() of the core, where it has one (as the ports, the areas rather than their vm_structs). */
+  readonly pcpu_get_vm_areas?: (offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong, gfp_mask?: number) => wasm_area[] | null;
 
   get touches(): number {
     return this.core.touches;
@@ -494,7 +570,10 @@ export class wasm_allocator implements VmapAllocator {
     const view = (va: number, state: 'busy' | 'lazy'): AreaView => ({ start: c.vaStart(va), end: c.vaEnd(va), state });
     let areas: AreaView[];
     if (this.lazy === 'flag') areas = c.list(LIST_BUSY).map((va) => view(va, c.x.area_lazy(va) ? 'lazy' : 'busy'));
-    else {
+    else if (this.lazy === 'llist') {
+      const lazy = new Set(c.list(LIST_LLIST));
+      areas = c.list(LIST_BUSY).map((va) => view(va, lazy.has(va) ? 'lazy' : 'busy'));
+    } else {
       areas = [...c.list(LIST_BUSY).map((va) => view(va, 'busy')), ...c.list(LIST_PURGE).map((va) => view(va, 'lazy'))];
       areas.sort((p, q) => (BigInt.asUintN(64, BigInt(p.start)) < BigInt.asUintN(64, BigInt(q.start)) ? -1 : 1));
     }

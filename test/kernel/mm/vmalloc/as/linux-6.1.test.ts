@@ -1,7 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { KernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { nullHooks } from '../../../../../kernel/mm/vmalloc/common';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno';
+import { nullHooks, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
+import { linux_6_1 } from '../../../../../kernel/manifest/linux-6.1';
+import type { vmap_area } from '../../../../../kernel/mm/vmalloc/linux-6.1';
+import { wasm_allocator } from '../../../../../kernel/mm/vmalloc/wasm/binding';
+import { readText } from '../../../../../scripts/lib/read-text';
+import { parseTracefs } from '../../../../../scripts/replay/tracefs/parse';
+import { replayTracefs, seedAreas } from '../../../../../scripts/replay/tracefs/replay';
+import { parseVmallocinfo } from '../../../../../scripts/replay/tracefs/vmallocinfo';
+import { SAMPLE } from '../../../../scripts/replay/tracefs/sample';
+import { twin } from '../../../../helpers/wasm-pcpu';
 import { itReplaysEveryGoldenTrace } from '../../../../helpers/golden';
 import { ALIGNn, allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm';
 
@@ -112,4 +122,68 @@ describe('linux-6.1 wasm core (kernel/mm/vmalloc/as/linux-6.1.ts)', () => {
     expect(flushes).to.have.length(1);
     expect(allocN(c, P, P, VS, VE)).to.equal(VS); // the range is free again
   });
+
+  it('finds the first area ending above an address (find_vmap_area_exceed_addr) as the TypeScript port does, with the same touches', () => {
+    const port = twin('linux-6.1').a as linux_6_1;
+    const core = twin('linux-6.1@wasm').a as wasm_allocator;
+    const V = -0x370000000000;
+    const VEND = -0x170000000001;
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const live: [vmap_area, vmap_area_common][] = [];
+    for (let i = 0; i < 300; i++) {
+      if (live.length && rnd(3) === 0) {
+        const [x, y] = live.splice(rnd(live.length), 1)[0]!;
+        port.free_vmap_area(x);
+        core.free_vmap_area(y);
+        continue;
+      }
+      const size = (1 + rnd(8)) * 0x1000;
+      const vstart = V + rnd(64) * 0x1000;
+      const x = port.alloc_vmap_area(size, 0x1000, vstart, VEND);
+      const y = core.alloc_vmap_area(size, 0x1000, vstart, VEND);
+      if (!IS_ERR(x) && !IS_ERR(y)) live.push([x as vmap_area, y]);
+    }
+    const find = core.find_vmap_area_exceed_addr as NonNullable<wasm_allocator['find_vmap_area_exceed_addr']>;
+    let found = 0;
+    for (let k = 0; k < 400; k++) {
+      const addr = V - 0x2000 + k * 0x800;
+      const want = port.find_vmap_area_exceed_addr(addr);
+      const got = find(addr);
+      expect(got && [got.va_start, got.va_end], `addr ${addr}`).to.deep.equal(want && [want.va_start, want.va_end]);
+      if (got) found++;
+    }
+    expect(found).to.be.greaterThan(0);
+    expect(core.touches).to.equal(port.touches);
+    expect(find(VEND)).to.equal(null); // nothing ends above the end of the range
+  });
+
+  it('is seeded from a real /proc/vmallocinfo snapshot as the TypeScript port is, and refuses a second seeding', () => {
+    const before = parseVmallocinfo(SAMPLE.before, readText(SAMPLE.before));
+    const areas = seedAreas(before);
+    expect(areas.length).to.be.greaterThan(50);
+    const port = twin('linux-6.1').a as linux_6_1;
+    const core = twin('linux-6.1@wasm').a as wasm_allocator;
+    port.seed_areas(areas);
+    (core.seed_areas as NonNullable<wasm_allocator['seed_areas']>)(areas);
+    expect(core.snapshot()).to.deep.equal(port.snapshot());
+    expect(core.touches).to.equal(port.touches); // seeding counts nothing: what construction counted
+    expect(() => (core.seed_areas as NonNullable<wasm_allocator['seed_areas']>)(areas)).to.throw(/not fresh/);
+  });
+
+  it('replays a real tracefs trace from its /proc/vmallocinfo snapshot exactly as the TypeScript port does', () => {
+    const trace = parseTracefs(SAMPLE.trace, readText(SAMPLE.trace));
+    const before = parseVmallocinfo(SAMPLE.before, readText(SAMPLE.before));
+    const after = parseVmallocinfo(SAMPLE.after, readText(SAMPLE.after));
+    const r = replayTracefs(trace, before, ['linux-6.1', 'linux-6.1@wasm'], { cpus: 1, after });
+    const [port, core] = r.versions;
+    expect(port!.error).to.equal(null);
+    expect(port!.allocations).to.equal(5000);
+    expect(core!.seededEqualsBefore).to.equal(true);
+    expect({ ...core!, kernel: 'linux-6.1' }).to.deep.equal(port);
+  });
 });
+
