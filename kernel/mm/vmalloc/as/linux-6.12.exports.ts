@@ -34,6 +34,7 @@ export { set_cpu };
 
 export const OFFSETOF_VA_START: i32 = <i32>offsetof<vmap_area>('va_start');
 export const OFFSETOF_VA_END: i32 = <i32>offsetof<vmap_area>('va_end');
+export const OFFSETOF_VA_FLAGS: i32 = <i32>offsetof<vmap_area>('flags');
 
 /** The environment: CPUs, hooks, the vmalloc range (VMALLOC_START/END, for node_alloc()). */
 export function init(ncpu: i32, hooks: u32, start_lo: u32, start_hi: u32, end_lo: u32, end_hi: u32): void {

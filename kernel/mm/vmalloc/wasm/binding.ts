@@ -80,6 +80,13 @@ interface CoreExports {
   area_lazy(va: number): number;
   run_work?(work: number): void;
   scratch_alloc(bytes: number): number;
+  /* The vmap-node cores only (linux-6.12.exports.ts). */
+  OFFSETOF_VA_FLAGS?: WasmGlobal;
+  op_vm_unmap_aliases?(): void;
+  op_shrink?(): number;
+  set_cpu?(cpu: number): void;
+  get_nr_vmap_nodes?(): number;
+  pool_len?(node: number, pages: number): number;
   run_stream(code: number, arg: number, vals: number, live: number, n: number): number;
 }
 

@@ -7,7 +7,7 @@ import { IS_ERR, errname } from '../../../../../kernel/include/linux/errno';
 import { hex, ulong } from '../../../../../kernel/include/u64';
 import { defaultEnv, nullHooks, VmallocHooks, VmapAllocator } from '../../../../../kernel/mm/vmalloc/common';
 import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { wasm_allocator } from '../../../../../kernel/mm/vmalloc/wasm/binding';
+import { wasm_allocator, wasm_area } from '../../../../../kernel/mm/vmalloc/wasm/binding';
 import { readText } from '../../../../../scripts/lib/read-text';
 import { goldenDir } from '../../../../../scripts/lib/paths';
 import { replayGoldenTrace } from '../../../../../scripts/replay/golden';
@@ -17,6 +17,9 @@ import { allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from 
 const P = 0x1000n;
 const VS = VMALLOC_START_5LEVEL;
 const VE = VMALLOC_END_5LEVEL;
+/* The 4-level range, whose addresses the trace hooks (unsigned longs in the signed view) carry exactly. */
+const VS4 = 0xffffc90000000000n;
+const VE4 = 0xffffe8ffffffffffn;
 
 /** The 6.1 golden traces: linux-6.12 has none of its own (data/golden). */
 const FILES = readdirSync(goldenDir())
@@ -118,4 +121,149 @@ describe('linux-6.12 wasm core (kernel/mm/vmalloc/as/linux-6.12.ts)', () => {
       }
     });
   }
+
+  describe('reports', () => {
+    it('a wrong node id in va->flags as the kernel\'s warning with its line (decode_vn_id, 963), once, as the port reports it', () => {
+      const run = (name: string): string[] => {
+        const events: string[] = [];
+        const a = getVersion(name).create(defaultEnv({ ncpu: 1, hooks: tracer(events) }));
+        const va = a.alloc_vmap_area(0x3000, 0x1000, -0x370000000000, -0x170000000001) // in the 4-level range;
+        if (IS_ERR(va)) throw new Error(errname(va));
+        // A stray writer puts node id 254 + 1 into va->flags (one node here).
+        if (va instanceof wasm_area) new DataView((a as wasm_allocator).core.x.memory.buffer).setUint32(va.ptr + ((a as wasm_allocator).core.x.OFFSETOF_VA_FLAGS!.value as number), 0xff00, true);
+        else (va as unknown as { flags: number }).flags = 0xff00;
+        events.length = 0;
+        a.free_unmap_vmap_area(va);
+        a.purge_vmap_area_lazy();
+        return events;
+      };
+      const core = run('linux-6.12@wasm');
+      expect(core.filter((e) => e.startsWith('warn'))).to.deep.equal(['warn decode_vn_id:963']);
+      expect(core).to.deep.equal(run('linux-6.12'));
+    });
+
+    it('the old BUG_ON cases of 6.1 as -EINVAL, as 6.12 returns them', () => {
+      const { c } = wasmCore('linux-6.12', VS, VE);
+      expect(allocN(c, 0n, P, VS, VE)).to.equal(-22n);
+      expect(allocN(c, P + 1n, P, VS, VE)).to.equal(-22n);
+      expect(allocN(c, P, 3n, VS, VE)).to.equal(-22n);
+    });
+
+    it('a BUG_ON as a KernelBug with version, function, line and condition, the core\'s memory kept for the report', () => {
+      // 6.12's BUG_ONs check what the search guarantees, so no request
+      // reaches them: the test plays a stray writer instead. The vmap_area
+      // slab is LIFO, so the next allocation's area is the one just freed;
+      // when the allocation takes its node's busy lock (after writing
+      // va_start, before the BUG_ONs) the writer moves va_start off the page.
+      let armed = false;
+      let target = 0;
+      let core: ReturnType<typeof wasmCore>['c'] | null = null;
+      const hooks = {
+        ...nullHooks(),
+        spin_lock: (l: string) => {
+          if (!armed || l !== 'vn->busy.lock' || !core) return;
+          armed = false;
+          const w = new DataView(core.x.memory.buffer);
+          const at = target + (core.x.OFFSETOF_VA_START.value as number);
+          w.setUint32(at, w.getUint32(at, true) + 8, true);
+        },
+      };
+      const { c } = wasmCore('linux-6.12', VS, VE, hooks);
+      core = c;
+      const p = c.allocU64(P, P, VS, VE);
+      c.allocU64(P, P, VS, VE); // keeps p from merging with the block above it
+      c.x.op_free(p); // merged into the free block below: p goes back to the slab, on top
+      target = p;
+      armed = true;
+      expect(() => c.allocU64(P, P, VS, VE))
+        .to.throw(KernelBug)
+        .that.includes({ version: 'linux-6.12@wasm', func: 'alloc_vmap_area', line: 2039, cond: '!IS_ALIGNED(va->va_start, align)' });
+      expect(c.list(0).map((va) => c.vaStartU64(va).toString(16))).to.deep.equal([(VS + 8n).toString(16), (VS + P).toString(16)]); // the busy list as the BUG left it
+    });
+  });
+
+  it('takes and drops the per-node locks in the port\'s order, node by node (4 CPUs, a lazy-churn prefix)', () => {
+    const f = FILES.find((x) => x.includes('lazy-churn.s1')) as string;
+    const t = parseGolden(f, readText(f));
+    t.blocks.splice(2500);
+    const seq = (ev: string[]): Partial<VmallocHooks> => ({
+      spin_lock: (l, i) => ev.push(`lock ${l}${i ? ` ${(i as { id?: number; key?: string }).id ?? (i as { key: string }).key.slice(3)}` : ''}`),
+      spin_unlock: (l, i) => ev.push(`unlock ${l}${i ? ` ${(i as { id?: number; key?: string }).id ?? (i as { key: string }).key.slice(3)}` : ''}`),
+      mutex_lock: (l) => ev.push(`mutex_lock ${l}`),
+      mutex_unlock: (l) => ev.push(`mutex_unlock ${l}`),
+    });
+    const d = sideBySide(t, 4, seq);
+    expect(d.mismatch, d.mismatch ?? '').to.equal(null);
+  });
+
+  describe('work items', () => {
+    /*
+     * Four CPUs, twelve lazily freed areas of 0x2010 pages outside the
+     * vmalloc range (no node ids: each sits in its address's node, zones of
+     * 16 pages, so the k-th lands in node k % 4). lazy_max_pages() is
+     * fls(4) * 8192 = 24576 pages; 12 * 0x2010 = 98496 pages pending makes
+     * nr_purge_helpers = clamp(98496 / 24576 = 4, 1, 4) - 1 = 3: nodes 0, 1
+     * and 2 go to the kworkers of CPUs 0, 1, 2 and node 3 is purged inline.
+     */
+    const SIZE = 0x2010000;
+    const run = (name: string, kworkers: boolean): { events: string[]; state: string; lazy: number } => {
+      const events: string[] = [];
+      const queued = new Map<object, () => void>();
+      const drains: (() => void)[] = [];
+      const extra: Partial<VmallocHooks> = {
+        schedule_work: (fn) => {
+          events.push('schedule_work drain_vmap_work');
+          drains.push(fn);
+        },
+      };
+      if (kworkers) {
+        extra.schedule_work_on = (cpu, work, fn) => {
+          events.push(`schedule_work_on ${cpu}`);
+          queued.set(work, fn);
+        };
+        extra.flush_work = (work) => {
+          const fn = queued.get(work);
+          events.push(`flush_work ${fn ? 'runs it' : 'nothing queued'}`);
+          if (!fn) return false;
+          queued.delete(work);
+          fn();
+          return true;
+        };
+      }
+      const a = getVersion(name).create(defaultEnv({ ncpu: 4, hooks: tracer(events, extra) }));
+      const vs = -0x370000000000 + 0x1000; // VMALLOC_START + one page: not the vmalloc range, no pools
+      const vas = [];
+      for (let k = 0; k < 12; k++) {
+        const va = a.alloc_vmap_area(SIZE, 0x1000, vs, -0x170000000001);
+        if (IS_ERR(va)) throw new Error(errname(va));
+        vas.push(va);
+      }
+      for (const va of vas) a.free_unmap_vmap_area(va);
+      const lazy = a.vmap_lazy_nr;
+      a.purge_vmap_area_lazy();
+      for (const fn of drains) fn();
+      return { events, state: a.golden_state(), lazy };
+    };
+
+    for (const kworkers of [true, false]) {
+      it(`hands nodes 0-2 to helper work items and purges node 3 inline, as the port does (${kworkers ? 'kworkers run them at flush_work' : 'no kworkers: flush_work runs them'})`, () => {
+        const core = run('linux-6.12@wasm', kworkers);
+        expect(core.lazy).to.equal(98496);
+        if (kworkers) {
+          expect(core.events.filter((e) => e.startsWith('schedule_work_on') || e.startsWith('flush_work'))).to.deep.equal([
+            'schedule_work_on 0',
+            'schedule_work_on 1',
+            'schedule_work_on 2',
+            'flush_work runs it',
+            'flush_work runs it',
+            'flush_work runs it',
+          ]);
+        }
+        expect(core.events.filter((e) => e.startsWith('purge '))[0]).to.match(/ 12$/); // all twelve purged by the one reclaim
+        expect(core.events.filter((e) => e === 'schedule_work drain_vmap_work')).to.have.length(10); // frees 3 to 12: 3 * 0x2010 = 24624 > 24576 pages
+        expect(core).to.deep.equal(run('linux-6.12', kworkers));
+      });
+    }
+  });
 });
+
