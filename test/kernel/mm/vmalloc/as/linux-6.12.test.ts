@@ -12,14 +12,12 @@ import { readText } from '../../../../../scripts/lib/read-text';
 import { goldenDir } from '../../../../../scripts/lib/paths';
 import { replayGoldenTrace } from '../../../../../scripts/replay/golden';
 import { GoldenTrace, parseGolden } from '../../../../../scripts/replay/golden-format';
-import { allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm';
+import { parseOpStream, runStream, runStreamCoreLoop, StreamName } from '../../../../../scripts/bench/allocator';
+import { allocN, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm';
 
 const P = 0x1000n;
 const VS = VMALLOC_START_5LEVEL;
 const VE = VMALLOC_END_5LEVEL;
-/* The 4-level range, whose addresses the trace hooks (unsigned longs in the signed view) carry exactly. */
-const VS4 = 0xffffc90000000000n;
-const VE4 = 0xffffe8ffffffffffn;
 
 /** The 6.1 golden traces: linux-6.12 has none of its own (data/golden). */
 const FILES = readdirSync(goldenDir())
@@ -262,6 +260,22 @@ describe('linux-6.12 wasm core (kernel/mm/vmalloc/as/linux-6.12.ts)', () => {
         expect(core.events.filter((e) => e.startsWith('purge '))[0]).to.match(/ 12$/); // all twelve purged by the one reclaim
         expect(core.events.filter((e) => e === 'schedule_work drain_vmap_work')).to.have.length(10); // frees 3 to 12: 3 * 0x2010 = 24624 > 24576 pages
         expect(core).to.deep.equal(run('linux-6.12', kworkers));
+      });
+    }
+  });
+
+  describe('the bench streams (1,000,000 ops each): as many touches per allocation as the port', () => {
+    for (const stream of ['lazy-churn', 'random-mixed'] as StreamName[]) {
+      it(`on ${stream}, driven through the binding and with the loop inside the core`, function () {
+        this.timeout(300000);
+        const file = `${goldenDir()}/bench-${stream}.ops.gz`;
+        const s = parseOpStream(file, readText(file));
+        const port = runStream('linux-6.12', s);
+        const core = runStream('linux-6.12@wasm', s);
+        const loop = runStreamCoreLoop((getVersion('linux-6.12@wasm').create(defaultEnv({ ncpu: 1 })) as wasm_allocator).core, s);
+        expect(port.ops).to.equal(1000000);
+        expect(core.touches).to.equal(port.touches);
+        expect(loop.touches).to.equal(port.touches);
       });
     }
   });
