@@ -124,5 +124,13 @@ export function trace_purge_vmap_area_lazy(start: u64, end: u64, npurged: u64): 
   if (hooks & HOOK_TRACE) env_trace_purge_vmap_area_lazy(lo(start), hi(start), lo(end), hi(end), <f64>npurged);
 }
 
-/** -EINVAL (include/uapi/asm-generic/errno-base.h) */
+/* errno values the vmap-node cores return (include/uapi/asm-generic/errno-base.h) */
+export const ENOENT: i32 = 2;
 export const EINVAL: i32 = 22;
+export const ERANGE: i32 = 34;
+
+/** IS_ERR_VALUE() of an unsigned long (include/linux/err.h; ./shims.ts has it for pointers). */
+@inline
+export function IS_ERR_VALUE_ulong(x: u64): bool {
+  return x >= <u64>-4095;
+}
