@@ -309,7 +309,7 @@ export function vmap_node_at(i: u32): vmap_node {
   return changetype<vmap_node>(vmap_nodes + <usize>i * SIZEOF_VMAP_NODE);
 }
 
-/** The index of a node (vn - vmap_nodes), which names its locks to the environment (not kernel code). */
+/** The index of a node (vn - vmap_nodes), which names its locks to the environment. */
 @inline
 function vn_index(vn: vmap_node): i32 {
   return <i32>((changetype<usize>(vn) - vmap_nodes) / SIZEOF_VMAP_NODE);
