@@ -8,6 +8,7 @@ import { vmalloc_api_linux_6_12 } from '../mm/vmalloc/api/linux-6.12';
 import { as6 } from './cast';
 import { FREE_TREE_6 } from './caps';
 import type { KernelManifest } from './types';
+import { wasm_allocator } from '../mm/vmalloc/wasm/binding';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-6.12.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -44,6 +45,8 @@ export const manifest: KernelManifest = {
     // only serve vmalloc-range requests with several nodes, which the
     // first-fit comparison is there to show.
     caps: { ...FREE_TREE_6, busy: 'vmap-nodes', lazy: 'vmap-nodes', tracepoints: true, deferredWork: true },
+    // The wasm core (kernel/mm/vmalloc/as/linux-6.12.ts): busy and lazy lists walked node after node.
+    wasm: { create: (env, id) => new wasm_allocator('linux-6.12', env, id, 'purge-tree') },
   },
   machine: { api: 'linux-6.12', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'Debian 6.12.95' },
   apiLayer: { source: 'mm/vmalloc.c of Debian 6.12.95 (docs/sources.md#text-linux-6.12)', allocators: ['linux-6.12'], create: (k, a) => new vmalloc_api_linux_6_12(k, as6(a)) },

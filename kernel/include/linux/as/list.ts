@@ -64,6 +64,13 @@ export function list_del_init(entry: list_head): void {
   INIT_LIST_HEAD(entry);
 }
 
+/** Delete entry from its list and add it at the tail of head. */
+@inline
+export function list_move_tail(entry: list_head, head: list_head): void {
+  __list_del(entry.prev, entry.next);
+  list_add_tail(entry, head);
+}
+
 @inline
 export function list_add_rcu(entry: list_head, head: list_head): void {
   list_add(entry, head);

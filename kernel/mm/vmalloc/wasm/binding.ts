@@ -35,6 +35,10 @@ const HOOK_SHOULD_FAILSLAB = 1 << 3;
 const HOOK_LOCKS = 1 << 4;
 const HOOK_SCHEDULE_WORK = 1 << 5;
 const HOOK_PURGE_RELEASED = 1 << 6;
+/* The vmap-node cores' bits (kernel/mm/vmalloc/as/smp.ts). */
+const HOOK_SMP_PROCESSOR_ID = 1 << 16;
+const HOOK_WORK_ON = 1 << 17;
+const HOOK_TRACE = 1 << 18;
 
 /** The lists a core shows for snapshots (list_first/list_next). */
 export const LIST_BUSY = 0;
@@ -80,6 +84,12 @@ interface CoreExports {
   area_lazy(va: number): number;
   run_work?(work: number): void;
   scratch_alloc(bytes: number): number;
+  /* The vmap-node cores only (linux-6.12.exports.ts). */
+  op_vm_unmap_aliases?(): void;
+  op_shrink?(): number;
+  set_cpu?(cpu: number): void;
+  get_nr_vmap_nodes?(): number;
+  pool_len?(node: number, pages: number): number;
   run_stream(code: number, arg: number, vals: number, live: number, n: number): number;
   /* What the API layers call (docs/wasm.md, "The API layer over a core"); a core without them runs no API layer. */
   OFFSETOF_VA_FLAGS?: WasmGlobal;
@@ -136,6 +146,8 @@ export class WasmCore {
   private u32: Uint32Array;
   private readonly names = new Map<number, string>();
   private readonly warned = new Set<number>();
+  /** The objects that stand for a core's per-node locks and work items in the hooks (one per index or address, stable). */
+  private readonly handles = new Map<string, object>();
   private readonly offStart: number;
   private readonly offEnd: number;
   /** VMALLOC_END when the signed view rounds it (5-level paging): the number the API layer passes, and the exact halves the core gets. */
@@ -193,6 +205,18 @@ export class WasmCore {
           }
         },
         schedule_work: (work: number) => h.schedule_work?.(() => this.x.run_work?.(work)),
+        raw_smp_processor_id: () => h.raw_smp_processor_id?.() ?? 0,
+        lock_vn: (what: number, name: number, instance: number) => {
+          const n = this.str(name);
+          const vn = this.handle(`vn ${instance}`);
+          return what === 0 ? h.spin_lock?.(n, vn) : h.spin_unlock?.(n, vn);
+        },
+        schedule_work_on: (cpu: number, work: number) => h.schedule_work_on?.(cpu, this.handle(`work ${work}`), () => this.x.run_work?.(work)),
+        flush_work: (work: number) => (h.flush_work?.(this.handle(`work ${work}`)) ? 1 : 0),
+        trace_alloc_vmap_area: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, i: number, j: number, k: number, failed: number) =>
+          h.trace_alloc_vmap_area?.(u(a, b), u(c, d), u(e, f), u(g, i), u(j, k), failed),
+        trace_free_vmap_area_noflush: (a: number, b: number, nr: number, max: number) => h.trace_free_vmap_area_noflush?.(u(a, b), nr, max),
+        trace_purge_vmap_area_lazy: (a: number, b: number, c: number, d: number, n: number) => h.trace_purge_vmap_area_lazy?.(u(a, b), u(c, d), n),
       },
     };
     this.x = new WA.Instance(moduleOf(core), imports).exports as unknown as CoreExports;
@@ -207,10 +231,23 @@ export class WasmCore {
     if (h.spin_lock || h.spin_unlock || h.cond_resched_lock || h.mutex_lock || h.mutex_unlock) bits |= HOOK_LOCKS;
     if (h.schedule_work) bits |= HOOK_SCHEDULE_WORK;
     if (h.purge_released) bits |= HOOK_PURGE_RELEASED;
+    if (h.raw_smp_processor_id) bits |= HOOK_SMP_PROCESSOR_ID;
+    if (h.schedule_work_on || h.flush_work) bits |= HOOK_WORK_ON;
+    if (h.trace_alloc_vmap_area || h.trace_free_vmap_area_noflush || h.trace_purge_vmap_area_lazy) bits |= HOOK_TRACE;
     const start = range ? range.VMALLOC_START : toBigInt(env.VMALLOC_START);
     const end = range ? range.VMALLOC_END : (env.VMALLOC_END_U64 ?? toBigInt(env.VMALLOC_END));
     if (env.VMALLOC_END_U64 !== undefined) this.endExact = { rounded: env.VMALLOC_END, halves: [Number(end & 0xffffffffn), Number(end >> 32n)] };
     this.x.init(env.ncpu, bits, Number(start & 0xffffffffn), Number(start >> 32n), Number(end & 0xffffffffn), Number(end >> 32n));
+  }
+
+  /** The stable object a per-node lock or a work item of the core is to the hooks. */
+  private handle(key: string): object {
+    let o = this.handles.get(key);
+    if (!o) {
+      o = { core: this.id.name, key };
+      this.handles.set(key, o);
+    }
+    return o;
   }
 
   /** A static AssemblyScript string of the core (a BUG site's function or condition, a lock's name). */

@@ -34,7 +34,7 @@ describe('the wasm binding (kernel/mm/vmalloc/wasm/binding.ts)', () => {
 
   it('names the cores in the registry as <version>@wasm, booting with the machine of their version when they boot, and no API layer of their own', () => {
     expect(wasmCoreNames()).to.deep.equal([
-      'linux-2.6.35@wasm', 'mmotm-2010-vmap-cache-v1@wasm', 'linux-2.6.39@wasm', 'linux-3.18@wasm', 'linux-5.2@wasm', 'linux-6.1@wasm',
+      'linux-2.6.35@wasm', 'mmotm-2010-vmap-cache-v1@wasm', 'linux-2.6.39@wasm', 'linux-3.18@wasm', 'linux-5.2@wasm', 'linux-6.1@wasm', 'linux-6.12@wasm', 'linux-7.3@wasm',
       'linux-2.6.35-nick-v1@wasm', 'linux-2.6.35-minchan@wasm', 'linux-2.6.39-nick-le@wasm', 'linux-3.18-liu-purged@wasm',
     ]);
     const m = findManifest('linux-6.1@wasm');
