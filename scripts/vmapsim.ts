@@ -7,9 +7,9 @@
  */
 
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './cli/index';
-import { Io, registerCommands, rewriteReplacedFlags } from './cli/command';
-import { EXIT_BAD_INPUT, reportError } from './lib/exit';
+import { COMMANDS } from './cli/index.js';
+import { type Io, registerCommands, rewriteReplacedFlags } from './cli/command.js';
+import { EXIT_BAD_INPUT, reportError } from './lib/exit.js';
 
 const io: Io = {
   out: (s: string) => process.stdout.write(s + '\n'),

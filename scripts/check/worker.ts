@@ -2,8 +2,8 @@
 /* A campaign worker thread: runs its share of the runs in order, posting each outcome. */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { CampaignSpec, runOne } from './campaign';
-import { loadKernelFile } from '../lib/load-kernel';
+import { type CampaignSpec, runOne } from './campaign.js';
+import { loadKernelFile } from '../lib/load-kernel.js';
 
 const { spec, runs, stop, files } = workerData as { spec: CampaignSpec; runs: number[]; stop: Int32Array; files: string[] };
 

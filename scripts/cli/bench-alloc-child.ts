@@ -6,9 +6,9 @@
  */
 
 import type { Command } from 'commander';
-import { benchOne, StreamName } from '../bench/allocator';
-import { isKernelFile, loadKernelFile } from '../lib/load-kernel';
-import type { CliCommand } from './command';
+import { benchOne, type StreamName } from '../bench/allocator.js';
+import { isKernelFile, loadKernelFile } from '../lib/load-kernel.js';
+import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   path: ['bench-alloc-child'],

@@ -9,9 +9,9 @@
  */
 
 import { InvalidArgumentError } from 'commander';
-import { BUILTIN_MANIFESTS, findManifest, KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index';
-import { isInputError } from '../lib/input-error';
-import { isKernelFile, loadKernelFile } from '../lib/load-kernel';
+import { BUILTIN_MANIFESTS, findManifest, type KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index.js';
+import { isInputError } from '../lib/input-error.js';
+import { isKernelFile, loadKernelFile } from '../lib/load-kernel.js';
 
 /** The commands that take kernel names, and what each needs of a kernel. */
 export const KERNEL_ROLES = {

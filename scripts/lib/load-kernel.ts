@@ -17,9 +17,9 @@
 import Module from 'node:module';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { KernelManifest, registerManifest } from '../../kernel/manifest';
-import { InputError } from './input-error';
-import { repoRoot } from './paths';
+import { type KernelManifest, registerManifest } from '../../kernel/manifest/index.js';
+import { InputError } from './input-error.js';
+import { repoRoot } from './paths.js';
 
 /** A --kernel value that names a file rather than a built-in kernel. */
 export function isKernelFile(v: string): boolean {
@@ -27,7 +27,7 @@ export function isKernelFile(v: string): boolean {
 }
 
 /** Where `vmapsim/<path>` resolves at run time: the root of the running code (dist/ or the checkout). */
-export const codeRoot = resolve(__dirname, '..', '..');
+export const codeRoot = resolve(import.meta.dirname, '..', '..');
 
 let resolverInstalled = false;
 

@@ -13,10 +13,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest';
-import { repoRoot } from './paths';
-import { makeDir, writeText } from './write-text';
-import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
+import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest/index.js';
+import { repoRoot } from './paths.js';
+import { makeDir, writeText } from './write-text.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from './exit.js';
 
 /** The port's text with its relative imports turned into package imports. */
 export function packageImports(text: string, srcFile: string): string {

@@ -13,7 +13,7 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { repoRoot } from '../lib/paths';
+import { repoRoot } from '../lib/paths.js';
 
 /** A Vega-Lite spec (kept as plain JSON: it is written into the page as is). */
 export type Spec = Record<string, unknown>;

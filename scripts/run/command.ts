@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `vmapsim run SCENARIO ...` (scripts/cli/run.ts): one scenario over kernels x CPU counts; table, JSON or HTML. */
 
-import { writeText } from '../lib/write-text';
-import { CostTable, CostTableError, resolveCostProfile } from '../../hw/costs';
-import { versionNames } from '../../kernel/mm/vmalloc';
-import { InputError } from '../lib/input-error';
-import { loadScenarioFile } from './load';
-import { ParamError, parseParams } from './params';
-import { MatrixResult, runMatrix } from './runner';
-import { DeadlockError } from '../../kernel/kernel/locking/spinlock';
-import { Scenario } from './scenario';
-import { formatTable, toJson } from '../report/table';
-import { findScenario, scenarioNames } from '../scenarios';
-import { EXIT_BAD_INPUT, EXIT_OK } from '../lib/exit';
-import { progress } from '../lib/progress';
+import { writeText } from '../lib/write-text.js';
+import { type CostTable, CostTableError, resolveCostProfile } from '../../hw/costs.js';
+import { versionNames } from '../../kernel/mm/vmalloc/index.js';
+import { InputError } from '../lib/input-error.js';
+import { loadScenarioFile } from './load.js';
+import { ParamError, parseParams } from './params.js';
+import { type MatrixResult, runMatrix } from './runner.js';
+import { DeadlockError } from '../../kernel/kernel/locking/spinlock.js';
+import type { Scenario } from './scenario.js';
+import { formatTable, toJson } from '../report/table.js';
+import { findScenario, scenarioNames } from '../scenarios/index.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../lib/exit.js';
+import { progress } from '../lib/progress.js';
 
 export interface RunOptions {
   kernel?: string[];
@@ -87,7 +87,7 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
   else if (!opts.trace) out(formatTable(m));
   if (opts.html) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { commandLine, renderHtml } = require('../report/html') as typeof import('../report/html');
+    const { commandLine, renderHtml } = require('../report/html.js') as typeof import('../report/html.js');
     const command = commandLine([
       'vmapsim', 'run', name, ...words,
       '--kernel', kernels.join(','), '--cpus', cpus.join(','), '--seed', String(opts.seed),

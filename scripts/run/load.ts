@@ -7,8 +7,8 @@
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InputError } from '../lib/input-error';
-import { Scenario } from './scenario';
+import { InputError } from '../lib/input-error.js';
+import type { Scenario } from './scenario.js';
 
 let tsRegistered = false;
 

@@ -9,12 +9,12 @@
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { versionNames } from '../../kernel/mm/vmalloc';
-import { displayPath } from '../lib/paths';
-import { formatDivergence, replayGoldenFile } from '../replay/golden';
-import { benchCommand } from '../bench/command';
-import { runCommand } from './command';
-import { EXIT_DIVERGED, EXIT_OK } from '../lib/exit';
+import { versionNames } from '../../kernel/mm/vmalloc/index.js';
+import { displayPath } from '../lib/paths.js';
+import { formatDivergence, replayGoldenFile } from '../replay/golden.js';
+import { benchCommand } from '../bench/command.js';
+import { runCommand } from './command.js';
+import { EXIT_DIVERGED, EXIT_OK } from '../lib/exit.js';
 
 export function mainJob(golden: string, opts: { bench: boolean; iterations: number; html: string }, out: (s: string) => void, err: (s: string) => void): number {
   let status = EXIT_OK;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Run a scenario over a matrix of kernel versions and CPU counts. */
 
-import type { CostTable } from '../../hw/costs';
-import { Params, RunResult, Scenario } from './scenario';
+import type { CostTable } from '../../hw/costs.js';
+import type { Params, RunResult, Scenario } from './scenario.js';
 
 export interface MatrixOptions {
   kernels: readonly string[];

@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FLUSH_ERAS } from '../../kernel/arch/x86/mm/tlb';
-import { API_ERAS } from '../../kernel/mm/vmalloc/api/index';
-import { VERSIONS } from '../../kernel/mm/vmalloc/index';
-import { goldenTraces } from '../helpers/golden';
+import { FLUSH_ERAS } from '../../kernel/arch/x86/mm/tlb.js';
+import { API_ERAS } from '../../kernel/mm/vmalloc/api/index.js';
+import { VERSIONS } from '../../kernel/mm/vmalloc/index.js';
+import { goldenTraces } from '../helpers/golden.js';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** Folders of some machine: a product's output never names one. */
 const MACHINE_PATH = /\/tmp\/|\/work\/|\/root\/|\/home\/|\/ref\//;

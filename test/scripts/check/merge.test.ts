@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 /** The command line in a child, with only the given scheduler variables on top of a clean environment. */
 function vmapsim(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {

@@ -4,10 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveCostProfile } from '../../../hw/costs';
-import { flushScaleCell } from '../../../scripts/bench/flush-scale';
+import { resolveCostProfile } from '../../../hw/costs.js';
+import { flushScaleCell } from '../../../scripts/bench/flush-scale.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const GOLDEN = join(ROOT, 'data', 'golden', 'linux-2.6.35.fixed-busy-list.s1.trace.gz');
 const TRACEFS = join(ROOT, 'data', 'real-traces', 'linux-6.12.a_vmalloc4p.cpu2');
 

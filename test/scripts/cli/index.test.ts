@@ -2,9 +2,9 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS } from '../../../scripts/cli/index';
+import { COMMANDS } from '../../../scripts/cli/index.js';
 
-const CLI = join(__dirname, '..', '..', '..', 'scripts', 'cli');
+const CLI = join(import.meta.dirname, '..', '..', '..', 'scripts', 'cli');
 /** The files of scripts/cli/ that are not a subcommand: the shape, the list, and the shared parsers. */
 const INFRASTRUCTURE = ['args.ts', 'command.ts', 'costs.ts', 'index.ts', 'kernels.ts'];
 

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { packageImports } from '../../../scripts/lib/new-variant';
+import { packageImports } from '../../../scripts/lib/new-variant.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 /** vmapsim from its sources, run in `cwd` (an arbitrary folder, not the checkout). */
 function vmapsim(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {

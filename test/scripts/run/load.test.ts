@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { resolve } from 'node:path';
-import { InputError } from '../../../scripts/lib/input-error';
-import { loadScenarioFile } from '../../../scripts/run/load';
-import { runMatrix } from '../../../scripts/run/runner';
+import { InputError } from '../../../scripts/lib/input-error.js';
+import { loadScenarioFile } from '../../../scripts/run/load.js';
+import { runMatrix } from '../../../scripts/run/runner.js';
 
 describe("loading a user's scenario file", () => {
   it('runs the README example and finds every read correct', () => {
-    const s = loadScenarioFile(resolve(__dirname, '../../../scripts/examples/two-cpu-churn.ts'));
+    const s = loadScenarioFile(resolve(import.meta.dirname, '../../../scripts/examples/two-cpu-churn.ts'));
     expect(s.name).to.equal('two-cpu-churn');
     const m = runMatrix(s, { kernels: ['linux-6.1'], cpus: [2], seed: 1, params: { rounds: 200, pages: 2 } });
     const r = m.cells[0]!.result;
@@ -17,7 +17,7 @@ describe("loading a user's scenario file", () => {
   });
 
   it('names the file when it exports no scenario', () => {
-    expect(() => loadScenarioFile(resolve(__dirname, '../../../scripts/run/stats.ts'))).to.throw(InputError, /exports no scenario/);
+    expect(() => loadScenarioFile(resolve(import.meta.dirname, '../../../scripts/run/stats.ts'))).to.throw(InputError, /exports no scenario/);
     expect(() => loadScenarioFile('/nonexistent/x.ts')).to.throw(InputError, /no such scenario file/);
   });
 });
