@@ -12,6 +12,7 @@
  */
 
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { againstContender, kernelContender } from './contenders.js';
 import { loadedKernelFiles } from '../lib/load-kernel.js';
@@ -157,7 +158,7 @@ export async function runCampaign(spec: CampaignSpec, onRun?: (o: RunOutcome) =>
     Array.from({ length: jobs }, (_x, j) => {
       const mine = runs.filter((_r, k) => k % jobs === j);
       return new Promise<void>((resolve, reject) => {
-        const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['-r', require.resolve('ts-node/register/transpile-only')] : [] });
+        const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['--import', fileURLToPath(new URL('../register-ts.mjs', import.meta.url))] : [] });
         w.on('message', (o: RunOutcome) => {
           outcomes.push(o);
           onRun?.(o);

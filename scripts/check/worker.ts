@@ -8,7 +8,7 @@ import { loadKernelFile } from '../lib/load-kernel.js';
 const { spec, runs, stop, files } = workerData as { spec: CampaignSpec; runs: number[]; stop: Int32Array; files: string[] };
 
 // The user's variant files the parent loaded (`--kernel ./mine.ts`), checked there already.
-for (const f of files ?? []) loadKernelFile(f, { check: false });
+for (const f of files ?? []) await loadKernelFile(f, { check: false });
 
 for (const r of runs) {
   if (!spec.keepGoing && r > Atomics.load(stop, 0)) break;

@@ -17,10 +17,10 @@ export const command: CliCommand = {
   define(cmd: Command) {
     cmd.argument('<golden>').argument('<version>').argument('<stream>').argument('<repeat>');
   },
-  action(cmd, { out }) {
+  async action(cmd, { out }) {
     const [golden, version, stream, repeat] = cmd.processedArgs as [string, string, string, string];
     // A user's variant comes as its file (the parent loaded and checked it).
-    const name = isKernelFile(version) ? loadKernelFile(version, { check: false }).name : version;
+    const name = isKernelFile(version) ? (await loadKernelFile(version, { check: false })).name : version;
     out(JSON.stringify(benchOne(golden, name, stream as StreamName, Number(repeat))));
   },
 };

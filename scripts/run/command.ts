@@ -29,19 +29,19 @@ export interface RunOptions {
   html?: string;
 }
 
-export function resolveScenario(name: string): Scenario {
+export async function resolveScenario(name: string): Promise<Scenario> {
   if (/[/\\]|\.[cm]?[jt]s$/.test(name)) return loadScenarioFile(name);
   const s = findScenario(name);
   if (!s) throw new ParamError(`unknown scenario "${name}" (known: ${scenarioNames().join(', ')}; or a path to your own .ts/.js file)`);
   return s;
 }
 
-export function runCommand(name: string, words: string[], opts: RunOptions, out: (s: string) => void, err: (s: string) => void): number {
+export async function runCommand(name: string, words: string[], opts: RunOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let scenario: Scenario;
   let params;
   let costs: CostTable | undefined;
   try {
-    scenario = resolveScenario(name);
+    scenario = await resolveScenario(name);
     params = parseParams(scenario.name, scenario.params, words);
     if (opts.costs !== undefined) costs = resolveCostProfile(opts.costs);
   } catch (e) {
@@ -86,8 +86,8 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
   if (opts.json) out(JSON.stringify(toJson(m), null, 2));
   else if (!opts.trace) out(formatTable(m));
   if (opts.html) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { commandLine, renderHtml } = require('../report/html.js') as typeof import('../report/html.js');
+    // Loaded only for --html.
+    const { commandLine, renderHtml } = await import('../report/html.js');
     const command = commandLine([
       'vmapsim', 'run', name, ...words,
       '--kernel', kernels.join(','), '--cpus', cpus.join(','), '--seed', String(opts.seed),

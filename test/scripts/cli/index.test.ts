@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { COMMANDS } from '../../../scripts/cli/index.js';
 
 const CLI = join(import.meta.dirname, '..', '..', '..', 'scripts', 'cli');
@@ -11,9 +12,8 @@ const INFRASTRUCTURE = ['args.ts', 'command.ts', 'costs.ts', 'index.ts', 'kernel
 describe('the list of vmapsim subcommands', () => {
   const files = readdirSync(CLI).filter((f) => f.endsWith('.ts') && !INFRASTRUCTURE.includes(f));
 
-  it('holds the command of every other file of scripts/cli/, each once', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const exported = files.map((f) => (require(join(CLI, f)) as { command?: unknown }).command);
+  it('holds the command of every other file of scripts/cli/, each once', async () => {
+    const exported = await Promise.all(files.map(async (f) => ((await import(pathToFileURL(join(CLI, f)).href)) as { command?: unknown }).command));
     for (const [i, c] of exported.entries()) expect(c, `${files[i]} exports command`).to.not.equal(undefined);
     for (const [i, c] of exported.entries()) expect(COMMANDS.filter((x) => x === c), `${files[i]} listed once`).to.have.length(1);
     expect(COMMANDS).to.have.length(files.length);

@@ -13,6 +13,7 @@ import { buildOps, compareWithInfo, replayTracefs, seedAreas, type TracefsReplay
 import { parseVmallocinfo, type Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo.js';
 import { defaultKernels } from '../../../../scripts/replay/tracefs/report.js';
 import { SAMPLE } from './sample.js';
+import { FROM_SOURCES } from '../../../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 const V = -0x370000000000; // 0xffffc90000000000
@@ -20,7 +21,7 @@ const P = 0x1000;
 const dec = (x: ulong) => BigInt.asUintN(64, BigInt(x)).toString();
 
 function vmapsim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...FROM_SOURCES, join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
