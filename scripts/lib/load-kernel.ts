@@ -8,6 +8,10 @@
  * under ts-node), so the file shares the registry, the KernelBug class and
  * everything else with the tool.
  *
+ * The file is imported as an ES module (scripts/lib/user-module.ts); the
+ * ones --kernel and --against name are loaded before commander parses the
+ * command line (preloadKernelFiles), as an import is asynchronous.
+ *
  * A TypeScript file is type-checked first (the TypeScript compiler, with
  * `vmapsim/*` mapped to the sources); the first error is reported as
  * FILE:LINE: message (exit status 2), as is a file that does not load or

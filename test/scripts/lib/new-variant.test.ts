@@ -62,6 +62,14 @@ describe('vmapsim new-variant and --kernel ./FILE.ts', function () {
     expect(j.runs.map((x) => x.kernel)).to.deep.equal(['linux-6.12', 'mine']);
   });
 
+  it('runs from the built CLI too (dist/: the variant transpiled by the user-module hooks)', () => {
+    // make test builds first; a missing build is a failure here, not a skipped case.
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'vmapsim.js'), 'run', 'vmalloc-loop', '--kernel', `linux-6.12,${mine}`, '--cpus', '1', 'iterations=200', '--json'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const j = JSON.parse(r.stdout) as { runs: { kernel: string }[] };
+    expect(j.runs.map((x) => x.kernel)).to.deep.equal(['linux-6.12', 'mine']);
+  });
+
   it('reports a broken file as one line with file:line and exit 2', () => {
     const broken = join(dir, 'broken.ts');
     writeFileSync(broken, readFileSync(mine, 'utf8').replace("name: 'mine'", "name: 'broken'").replace('ult(nva_start_addr + size, va.va_end)', 'ult(nva_start_addr + size, va.va_endx)'));
