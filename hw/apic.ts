@@ -10,9 +10,9 @@
  * before.
  */
 
-import { COST_INDEX } from './costs';
-import { CPU_STATS, Cpu } from './cpu';
-import type { Machine } from './machine';
+import { COST_INDEX } from './costs.js';
+import { CPU_STATS, Cpu } from './cpu.js';
+import type { Machine } from './machine.js';
 
 /** Interrupt vector classes, as /proc/interrupts names them. */
 export type IpiVector = 'CAL' | 'TLB';

@@ -12,10 +12,10 @@
  *      ACK.
  */
 
-import type { CallRequest, IpiVector } from './apic';
-import { COST_INDEX } from './costs';
-import { CPU_STATS, CYCLE_STATS, Cpu } from './cpu';
-import type { Machine } from './machine';
+import type { CallRequest, IpiVector } from './apic.js';
+import { COST_INDEX } from './costs.js';
+import { CPU_STATS, CYCLE_STATS, Cpu } from './cpu.js';
+import type { Machine } from './machine.js';
 
 /** Options of callFunctionMany. */
 export interface CallFunctionOptions {

@@ -10,12 +10,12 @@
  * what the stale entry says.
  */
 
-import { formatAddress } from './address';
-import type { AccessType } from './faults';
-import type { PhysicalMemory } from './physmem';
-import { declareStats } from './stats';
-import { TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_REPORTED, TLB_RW, TLB_US, Tlb } from './tlb';
-import { ACCESS_READ, WALK_OK, WalkResult, walk } from './walker';
+import { formatAddress } from './address.js';
+import type { AccessType } from './faults.js';
+import type { PhysicalMemory } from './physmem.js';
+import { declareStats } from './stats.js';
+import { TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_REPORTED, TLB_RW, TLB_US, Tlb } from './tlb.js';
+import { ACCESS_READ, WALK_OK, WalkResult, walk } from './walker.js';
 
 /** The two kinds of incoherence. */
 export type CoherenceKind = 'use-after-unmap' | 'shadowed-mapping';

@@ -5,7 +5,7 @@
  * values with a plain sentence.
  */
 
-import { CostTable, DEFAULT_COSTS, parseCostTable } from './costs';
+import { type CostTable, DEFAULT_COSTS, parseCostTable } from './costs.js';
 
 /** Which way of a full TLB set an insertion replaces. */
 export type ReplacementPolicy = 'lru' | 'random';

@@ -17,15 +17,15 @@
  * | INVLPGB (AMD)          | as asked, on every CPU, no IPI   | if asked       |
  */
 
-import { LARGE_PAGE_SIZE, canonicalHalf, formatAddress } from './address';
-import { COST_INDEX, COST_KEYS, COST_SPECS, CostKey } from './costs';
-import { AccessType, GeneralProtection, InvalidOpcode, PageFault } from './faults';
-import type { CoherenceChecker } from './checker';
-import type { Machine } from './machine';
-import type { PhysicalMemory } from './physmem';
-import type { Prng } from './prng';
-import { StatSpec, declareStats, flushStats } from './stats';
-import { TLB_DIRTY, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_REPORTED, TLB_RW, TLB_US, TLB_VALID, Tlb } from './tlb';
+import { LARGE_PAGE_SIZE, canonicalHalf, formatAddress } from './address.js';
+import { COST_INDEX, COST_KEYS, COST_SPECS, type CostKey } from './costs.js';
+import { type AccessType, GeneralProtection, InvalidOpcode, PageFault } from './faults.js';
+import type { CoherenceChecker } from './checker.js';
+import type { Machine } from './machine.js';
+import type { PhysicalMemory } from './physmem.js';
+import type { Prng } from './prng.js';
+import { type StatSpec, declareStats, flushStats } from './stats.js';
+import { TLB_DIRTY, TLB_GLOBAL, TLB_LARGE, TLB_NX, TLB_REPORTED, TLB_RW, TLB_US, TLB_VALID, Tlb } from './tlb.js';
 import {
   ACCESS_FETCH,
   ACCESS_READ,
@@ -35,7 +35,7 @@ import {
   WALK_PROTECTION,
   WalkResult,
   walk,
-} from './walker';
+} from './walker.js';
 
 /** Per-CPU event counters. The first three are indexed by access code (read, write, fetch). */
 export const CPU_STATS = declareStats({

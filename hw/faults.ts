@@ -6,7 +6,7 @@
  * from bugs in the emulator.
  */
 
-import { formatAddress } from './address';
+import { formatAddress } from './address.js';
 
 /** What an access was doing. */
 export type AccessType = 'read' | 'write' | 'fetch';

@@ -6,7 +6,7 @@
  * see whatever its next owner wrote.
  */
 
-import { PhysicalMemory } from './physmem';
+import { PhysicalMemory } from './physmem.js';
 
 /** Options for FrameAllocator.alloc. */
 export interface FrameAllocOptions {

@@ -17,17 +17,17 @@ export {
   pageNumber,
   tableIndex,
   toU64,
-} from './address';
-export { Apic } from './apic';
-export { callFunctionMany } from './callFunction';
-export { CHECKER_STATS, CoherenceChecker, formatCoherenceReport } from './checker';
-export { CONFIG_FIELDS, ConfigError, resolveConfig } from './config';
-export { COST_KEYS, COST_SPECS, CostTableError, DEFAULT_COSTS, loadCostTable, parseCostTable } from './costs';
-export { CPU_STATS, CYCLE_STATS, Cpu } from './cpu';
-export { CpuException, GeneralProtection, InvalidOpcode, PageFault } from './faults';
-export { FrameAllocator } from './frames';
-export { MACHINE_STATS, Machine } from './machine';
-export { findEntry, mapPage, unmapPage } from './mapping';
+} from './address.js';
+export { Apic } from './apic.js';
+export { callFunctionMany } from './callFunction.js';
+export { CHECKER_STATS, CoherenceChecker, formatCoherenceReport } from './checker.js';
+export { CONFIG_FIELDS, ConfigError, resolveConfig } from './config.js';
+export { COST_KEYS, COST_SPECS, CostTableError, DEFAULT_COSTS, loadCostTable, parseCostTable } from './costs.js';
+export { CPU_STATS, CYCLE_STATS, Cpu } from './cpu.js';
+export { CpuException, GeneralProtection, InvalidOpcode, PageFault } from './faults.js';
+export { FrameAllocator } from './frames.js';
+export { MACHINE_STATS, Machine } from './machine.js';
+export { findEntry, mapPage, unmapPage } from './mapping.js';
 export {
   ENTRY_ADDRESS_MASK,
   EntryBits,
@@ -37,16 +37,16 @@ export {
   entryFrame,
   isPresent,
   makeEntry,
-} from './pageTable';
-export { PhysicalMemory } from './physmem';
-export { Prng } from './prng';
-export { runInterleaved } from './scheduler';
-export { declareStats } from './stats';
-export { collectStats, formatStatsJson, formatStatsText, statsReport } from './statsReport';
-export { TLB_STATS, Tlb } from './tlb';
+} from './pageTable.js';
+export { PhysicalMemory } from './physmem.js';
+export { Prng } from './prng.js';
+export { runInterleaved } from './scheduler.js';
+export { declareStats } from './stats.js';
+export { collectStats, formatStatsJson, formatStatsText, statsReport } from './statsReport.js';
+export { TLB_STATS, Tlb } from './tlb.js';
 
-export type { CallRequest, IpiVector } from './apic';
-export type { CallFunctionOptions, CallFunctionResult } from './callFunction';
+export type { CallRequest, IpiVector } from './apic.js';
+export type { CallFunctionOptions, CallFunctionResult } from './callFunction.js';
 export type {
   CheckedCpu,
   CheckerHost,
@@ -55,14 +55,14 @@ export type {
   EntryWriteEvent,
   FlushEvent,
   TranslationView,
-} from './checker';
-export type { MachineConfig, MachineConfigInput, ReplacementPolicy, TlbGeometry } from './config';
-export type { CostKey, CostSpec, CostTable } from './costs';
-export type { InvlpgbOptions, TranslateOutcome } from './cpu';
-export type { AccessType, PageFaultKind } from './faults';
-export type { FrameAllocOptions } from './frames';
-export type { EntryLocation, MapOptions } from './mapping';
-export type { RunOptions, RunResult, Step, Task } from './scheduler';
-export type { StatDecl, StatGroup, StatSample, StatTable, StatUnit } from './stats';
-export type { StatsReportOptions } from './statsReport';
-export type { TlbEntryView } from './tlb';
+} from './checker.js';
+export type { MachineConfig, MachineConfigInput, ReplacementPolicy, TlbGeometry } from './config.js';
+export type { CostKey, CostSpec, CostTable } from './costs.js';
+export type { InvlpgbOptions, TranslateOutcome } from './cpu.js';
+export type { AccessType, PageFaultKind } from './faults.js';
+export type { FrameAllocOptions } from './frames.js';
+export type { EntryLocation, MapOptions } from './mapping.js';
+export type { RunOptions, RunResult, Step, Task } from './scheduler.js';
+export type { StatDecl, StatGroup, StatSample, StatTable, StatUnit } from './stats.js';
+export type { StatsReportOptions } from './statsReport.js';
+export type { TlbEntryView } from './tlb.js';

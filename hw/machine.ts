@@ -6,17 +6,17 @@
  * nothing is shared between machines.
  */
 
-import { ENTRIES_PER_TABLE } from './address';
-import { Apic } from './apic';
-import { CoherenceChecker } from './checker';
-import { MachineConfig, MachineConfigInput, resolveConfig } from './config';
-import { costVector } from './costs';
-import type { HostCores } from './hostCores';
-import { Cpu } from './cpu';
-import { FrameAllocOptions, FrameAllocator } from './frames';
-import { PhysicalMemory } from './physmem';
-import { Prng } from './prng';
-import { declareStats } from './stats';
+import { ENTRIES_PER_TABLE } from './address.js';
+import { Apic } from './apic.js';
+import { CoherenceChecker } from './checker.js';
+import { type MachineConfig, type MachineConfigInput, resolveConfig } from './config.js';
+import { costVector } from './costs.js';
+import type { HostCores } from './hostCores.js';
+import { Cpu } from './cpu.js';
+import { type FrameAllocOptions, FrameAllocator } from './frames.js';
+import { PhysicalMemory } from './physmem.js';
+import { Prng } from './prng.js';
+import { declareStats } from './stats.js';
 
 /** Machine-wide counters. */
 export const MACHINE_STATS = declareStats({

@@ -7,9 +7,9 @@
  * mm/vmalloc.c does; these are not its implementation.) No TLB is flushed.
  */
 
-import { LARGE_PAGE_SIZE, PAGE_SIZE, formatAddress, tableIndex } from './address';
-import type { Machine } from './machine';
-import { EntryBits, entryAddress, entryFrame, isPresent, makeEntry } from './pageTable';
+import { LARGE_PAGE_SIZE, PAGE_SIZE, formatAddress, tableIndex } from './address.js';
+import type { Machine } from './machine.js';
+import { EntryBits, entryAddress, entryFrame, isPresent, makeEntry } from './pageTable.js';
 
 /** Options of mapPage / unmapPage. */
 export interface MapOptions {

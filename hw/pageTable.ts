@@ -6,7 +6,7 @@
  * physical address (tableFrame * 4096 + index * 8, see entryAddress).
  */
 
-import { ENTRIES_PER_TABLE } from './address';
+import { ENTRIES_PER_TABLE } from './address.js';
 
 /** The architectural bits of a paging-structure entry. */
 export const EntryBits = Object.freeze({

@@ -11,7 +11,7 @@
  * NX is bit 63).
  */
 
-import { formatAddress } from './address';
+import { formatAddress } from './address.js';
 
 const FRAMES_PER_CHUNK = 4096;
 const CHUNK_SHIFT = 12;

@@ -7,8 +7,8 @@
  * interrupts everywhere are delivered.
  */
 
-import type { Cpu } from './cpu';
-import type { Machine } from './machine';
+import type { Cpu } from './cpu.js';
+import type { Machine } from './machine.js';
 
 /** One step of a workload, run on its CPU. */
 export type Step = (cpu: Cpu) => void;

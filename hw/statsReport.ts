@@ -7,12 +7,12 @@
  * object of name → value in the same order, byte-identical for identical runs.
  */
 
-import { CHECKER_STATS } from './checker';
-import { CPU_STATS, CYCLE_STATS, Cpu } from './cpu';
-import type { Machine } from './machine';
-import { MACHINE_STATS } from './machine';
-import { StatDecl, StatSample } from './stats';
-import { TLB_STATS } from './tlb';
+import { CHECKER_STATS } from './checker.js';
+import { CPU_STATS, CYCLE_STATS, Cpu } from './cpu.js';
+import type { Machine } from './machine.js';
+import { MACHINE_STATS } from './machine.js';
+import type { StatDecl, StatSample } from './stats.js';
+import { TLB_STATS } from './tlb.js';
 
 /** Options of collectStats. */
 export interface StatsReportOptions {

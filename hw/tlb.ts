@@ -7,9 +7,9 @@
  * entry matches every PCID. Invalid slots have a NaN tag, which never compares equal.
  */
 
-import type { ReplacementPolicy, TlbGeometry } from './config';
-import type { Prng } from './prng';
-import { declareStats } from './stats';
+import type { ReplacementPolicy, TlbGeometry } from './config.js';
+import type { Prng } from './prng.js';
+import { declareStats } from './stats.js';
 
 /** Entry flag bits (also the walker's rights encoding). */
 export const TLB_VALID = 1;

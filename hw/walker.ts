@@ -7,8 +7,8 @@
  * that changes nothing. No paging-structure caches are modelled: every walk starts at CR3.
  */
 
-import type { PhysicalMemory } from './physmem';
-import { TLB_NX, TLB_RW, TLB_US } from './tlb';
+import type { PhysicalMemory } from './physmem.js';
+import { TLB_NX, TLB_RW, TLB_US } from './tlb.js';
 
 /** Walk outcome codes. */
 export const WALK_OK = 0;

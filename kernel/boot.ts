@@ -25,32 +25,32 @@
  * k.flush_work() runs pending work now (e.g. before reading /proc).
  */
 
-import { CPU_STATS, Machine, MachineConfigInput } from '../hw';
-import { KernelWarning } from './include/asm-generic/bug';
-import { hex, ulong } from './include/u64';
-import { VMALLOC_END_4LEVEL, VMALLOC_END_5LEVEL_U64, VMALLOC_START_4LEVEL, VMALLOC_START_5LEVEL } from './include/asm/page';
-import { FlushEraName, getFlushEra, tlb_fault_injection, tlb_flush_stats, x86_kernel_tlb } from './arch/x86/mm/tlb';
-import { arch_show_interrupts } from './arch/x86/kernel/irq';
-import { ioremap as x86_ioremap, iounmap as x86_iounmap } from './arch/x86/mm/ioremap';
-import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_lazy, task_struct, trace_buffer, trace_event_name } from './kernel/trace/trace';
-import { GFP_KERNEL, page, page_alloc, __GFP_ZERO } from './mm/page_alloc';
-import { rcu_state } from './kernel/rcu/tree';
-import type { percpu } from './mm/percpu';
-import { PERCPU_TEXTS } from './mm/percpu/index';
-import { kvfree_rcu } from './mm/slab_common';
-import { lookup_pte, mm_struct, PAGE_KERNEL, pgtable_report_for, vunmap_page_range } from './mm/pgtable';
-import { vm_event_states } from './mm/vmstat';
-import { __GFP_DIRECT_RECLAIM } from './mm/vmalloc/common';
-import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common';
-import { createAllocator } from './mm/vmalloc/index';
-import { ApiEraName, getApiEra, getKernel, KernelName } from './mm/vmalloc/api/index';
-import { Scheduler, TaskSpec } from './kernel/sched/core';
-import { DeadlockError, lock_stats, lock_table } from './kernel/locking/spinlock';
-import { system_wq, work_struct } from './kernel/workqueue';
-import { COST_INDEX } from '../hw/costs';
-import { Timeline } from './kernel/trace/timeline';
-import { capsOf, WASM_SUFFIX } from './manifest/index';
-import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common';
+import { CPU_STATS, Machine, type MachineConfigInput } from '../hw/index.js';
+import type { KernelWarning } from './include/asm-generic/bug.js';
+import { hex, type ulong } from './include/u64.js';
+import { VMALLOC_END_4LEVEL, VMALLOC_END_5LEVEL_U64, VMALLOC_START_4LEVEL, VMALLOC_START_5LEVEL } from './include/asm/page.js';
+import { type FlushEraName, getFlushEra, type tlb_fault_injection, tlb_flush_stats, type x86_kernel_tlb } from './arch/x86/mm/tlb.js';
+import { arch_show_interrupts } from './arch/x86/kernel/irq.js';
+import { ioremap as x86_ioremap, iounmap as x86_iounmap } from './arch/x86/mm/ioremap.js';
+import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_lazy, type task_struct, trace_buffer, type trace_event_name } from './kernel/trace/trace.js';
+import { GFP_KERNEL, page, page_alloc, __GFP_ZERO } from './mm/page_alloc.js';
+import { rcu_state } from './kernel/rcu/tree.js';
+import type { percpu } from './mm/percpu.js';
+import { PERCPU_TEXTS } from './mm/percpu/index.js';
+import { kvfree_rcu } from './mm/slab_common.js';
+import { lookup_pte, mm_struct, PAGE_KERNEL, pgtable_report_for, vunmap_page_range } from './mm/pgtable.js';
+import { vm_event_states } from './mm/vmstat.js';
+import { __GFP_DIRECT_RECLAIM } from './mm/vmalloc/common.js';
+import type { VmallocHooks, VmapAllocator } from './mm/vmalloc/common.js';
+import { createAllocator } from './mm/vmalloc/index.js';
+import { type ApiEraName, getApiEra, getKernel, type KernelName } from './mm/vmalloc/api/index.js';
+import { Scheduler, type TaskSpec } from './kernel/sched/core.js';
+import { DeadlockError, lock_stats, lock_table } from './kernel/locking/spinlock.js';
+import { system_wq, work_struct } from './kernel/workqueue.js';
+import { COST_INDEX } from '../hw/costs.js';
+import { Timeline } from './kernel/trace/timeline.js';
+import { capsOf, WASM_SUFFIX } from './manifest/index.js';
+import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common.js';
 
 /** Fault injections: deliberate bugs the TLB-coherence checker should catch. */
 export interface FaultInjection extends tlb_fault_injection, vmalloc_fault_injection {}

@@ -6,10 +6,13 @@
  * subcommands (scripts/cli/index.ts; their shape: scripts/cli/command.ts).
  */
 
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { COMMANDS } from './cli/index';
-import { Io, registerCommands, rewriteReplacedFlags } from './cli/command';
-import { EXIT_BAD_INPUT, reportError } from './lib/exit';
+import { COMMANDS } from './cli/index.js';
+import { type Io, registerCommands, rewriteReplacedFlags } from './cli/command.js';
+import { EXIT_BAD_INPUT, reportError } from './lib/exit.js';
+import { preloadKernelFiles } from './lib/load-kernel.js';
 
 const io: Io = {
   out: (s: string) => process.stdout.write(s + '\n'),
@@ -37,6 +40,7 @@ export async function run(argv: string[]): Promise<void> {
       throw e;
     });
   try {
+    await preloadKernelFiles(argv.slice(2));
     await buildProgram().parseAsync([...argv.slice(0, 2), ...rewriteReplacedFlags(argv.slice(2), COMMANDS, io.err)]);
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -47,4 +51,15 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) void run(process.argv);
+/** This module is the program node was started with (the bin link resolves to it), not one a test imported. */
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) void run(process.argv);

@@ -15,7 +15,7 @@
  * IPIs are counted on the CAL line (CALL_FUNCTION_VECTOR).
  */
 
-import { callFunctionMany, Cpu, Machine } from '../../hw';
+import { callFunctionMany, Cpu, Machine } from '../../hw/index.js';
 
 /** What the SMP layer needs: the machine and which CPUs are online. */
 export interface smp_context {

@@ -20,10 +20,10 @@
  * the local one.
  */
 
-import type { Machine } from '../../hw';
-import { CYCLE_STATS } from '../../hw/cpu';
-import { COST_INDEX } from '../../hw/costs';
-import type { sched_task, Scheduler, timer_list } from './sched/core';
+import type { Machine } from '../../hw/index.js';
+import { CYCLE_STATS } from '../../hw/cpu.js';
+import { COST_INDEX } from '../../hw/costs.js';
+import type { sched_task, Scheduler, timer_list } from './sched/core.js';
 
 /** struct work_struct */
 export class work_struct {

@@ -60,15 +60,15 @@
  * unsigned long; 6.1 of one u8).
  */
 
-import type { Kernel } from '../boot';
-import { PAGE_SIZE, THREAD_ALIGN } from '../include/asm/page';
-import { fromBigInt, ulong } from '../include/u64';
-import { releaseNumber } from '../manifest/release';
-import type { page } from '../mm/page_alloc';
-import { GFP_KERNEL } from '../mm/page_alloc';
-import { vmallocNodeRange } from '../mm/vmalloc/api/node-range';
-import { GFP_ATOMIC, GFP_NOWAIT } from '../mm/vmalloc/linux-7.3';
-import { SplitMix64 } from './random';
+import type { Kernel } from '../boot.js';
+import { PAGE_SIZE, THREAD_ALIGN } from '../include/asm/page.js';
+import { fromBigInt, type ulong } from '../include/u64.js';
+import { releaseNumber } from '../manifest/release.js';
+import type { page } from '../mm/page_alloc.js';
+import { GFP_KERNEL } from '../mm/page_alloc.js';
+import { vmallocNodeRange } from '../mm/vmalloc/api/node-range.js';
+import { GFP_ATOMIC, GFP_NOWAIT } from '../mm/vmalloc/linux-7.3.js';
+import { SplitMix64 } from './random.js';
 
 /** The calls of the 7.3 API layer the v7.3 cases make. */
 interface api_7_3 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Capability sets that several manifests share (each manifest still names its own). */
 
-import { PAGE_SIZE } from '../include/asm/page';
-import type { AllocatorCaps, CacheCaps } from './types';
+import { PAGE_SIZE } from '../include/asm/page.js';
+import type { AllocatorCaps, CacheCaps } from './types.js';
 
 /** 2.6.28 .. 2.6.38: no cache, the rb_next walk, a free page after every area. */
 export const WALK_2_6: AllocatorCaps = {

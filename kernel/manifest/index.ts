@@ -8,25 +8,25 @@
  * NATIVE_SOURCES, NATIVE) is a view of this list.
  */
 
-import type { VmallocEnv, VmapAllocator } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import type { AllocatorCaps, ApiLayerPart, KernelManifest, UpstreamChange } from './types';
-import { manifest as linux_2_6_35 } from './linux-2.6.35';
-import { manifest as linux_2_6_35_02b709df } from './linux-2.6.35-02b709df';
-import { manifest as mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1';
-import { manifest as linux_2_6_39 } from './linux-2.6.39';
-import { manifest as linux_3_18 } from './linux-3.18';
-import { manifest as linux_5_2 } from './linux-5.2';
-import { manifest as linux_6_1 } from './linux-6.1';
-import { manifest as linux_6_1_fc1e0d980037 } from './linux-6.1+fc1e0d980037';
-import { manifest as linux_6_12 } from './linux-6.12';
-import { manifest as linux_7_3 } from './linux-7.3';
-import { manifest as linux_2_6_35_nick_v1 } from './linux-2.6.35-nick-v1';
-import { manifest as linux_2_6_35_minchan } from './linux-2.6.35-minchan';
-import { manifest as linux_2_6_39_nick_le } from './linux-2.6.39-nick-le';
-import { manifest as linux_3_18_liu_purged } from './linux-3.18-liu-purged';
+import type { VmallocEnv, VmapAllocator } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import type { AllocatorCaps, ApiLayerPart, KernelManifest, UpstreamChange } from './types.js';
+import { manifest as linux_2_6_35 } from './linux-2.6.35.js';
+import { manifest as linux_2_6_35_02b709df } from './linux-2.6.35-02b709df.js';
+import { manifest as mmotm_2010_vmap_cache_v1 } from './mmotm-2010-vmap-cache-v1.js';
+import { manifest as linux_2_6_39 } from './linux-2.6.39.js';
+import { manifest as linux_3_18 } from './linux-3.18.js';
+import { manifest as linux_5_2 } from './linux-5.2.js';
+import { manifest as linux_6_1 } from './linux-6.1.js';
+import { manifest as linux_6_1_fc1e0d980037 } from './linux-6.1+fc1e0d980037.js';
+import { manifest as linux_6_12 } from './linux-6.12.js';
+import { manifest as linux_7_3 } from './linux-7.3.js';
+import { manifest as linux_2_6_35_nick_v1 } from './linux-2.6.35-nick-v1.js';
+import { manifest as linux_2_6_35_minchan } from './linux-2.6.35-minchan.js';
+import { manifest as linux_2_6_39_nick_le } from './linux-2.6.39-nick-le.js';
+import { manifest as linux_3_18_liu_purged } from './linux-3.18-liu-purged.js';
 
-export type { AllocatorCaps, CacheCaps, FirstFitRule, KernelManifest, UpstreamChange } from './types';
+export type { AllocatorCaps, CacheCaps, FirstFitRule, KernelManifest, UpstreamChange } from './types.js';
 
 /** The built-in kernels, oldest first; composite kernels after their base; check variants last. */
 export const BUILTIN_MANIFESTS: readonly KernelManifest[] = [

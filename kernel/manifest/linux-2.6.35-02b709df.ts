@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-2.6.35-02b709df: 2.6.35 with the v2.6.33 fragmented-block purge reverted (the 2.6.32 vmap blocks). */
 
-import { vmalloc_api_linux_2_6_35_02b709df } from '../mm/vmalloc/api/linux-2.6.35-02b709df';
-import { as2 } from './cast';
-import { manifest as base } from './linux-2.6.35';
-import type { KernelManifest } from './types';
+import { vmalloc_api_linux_2_6_35_02b709df } from '../mm/vmalloc/api/linux-2.6.35-02b709df.js';
+import { as2 } from './cast.js';
+import { manifest as base } from './linux-2.6.35.js';
+import type { KernelManifest } from './types.js';
 
 export const manifest: KernelManifest = {
   name: 'linux-2.6.35-02b709df',

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-2.6.35-nick-v1: a check variant (kernel/mm/vmalloc/variants/linux-2.6.35-nick-v1.ts). */
 
-import { variant_allocator } from '../mm/vmalloc/variants/linux-2.6.35-nick-v1';
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { manifest as base } from './linux-2.6.35';
-import { PAGE_SIZE } from '../include/asm/page';
-import type { KernelManifest } from './types';
-import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
+import { variant_allocator } from '../mm/vmalloc/variants/linux-2.6.35-nick-v1.js';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { manifest as base } from './linux-2.6.35.js';
+import { PAGE_SIZE } from '../include/asm/page.js';
+import type { KernelManifest } from './types.js';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache.js';
 
 /** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-2.6.35-nick-v1.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-2.6.35: the pre-cache allocator (db64fe02 "mm: rewrite vmap layer"). */
 
-import { vmap_allocator } from '../mm/vmalloc/linux-2.6.35';
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { vmalloc_api_linux_2_6_35 } from '../mm/vmalloc/api/linux-2.6.35';
-import { as2 } from './cast';
-import { WALK_2_6 } from './caps';
-import type { KernelManifest } from './types';
-import { wasm_allocator_2_6 } from '../mm/vmalloc/wasm/eras';
-import { PCPU_LINES_2_6_35 as PCPU } from '../mm/vmalloc/pcpu/linux-2.6.35';
+import { vmap_allocator } from '../mm/vmalloc/linux-2.6.35.js';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { vmalloc_api_linux_2_6_35 } from '../mm/vmalloc/api/linux-2.6.35.js';
+import { as2 } from './cast.js';
+import { WALK_2_6 } from './caps.js';
+import type { KernelManifest } from './types.js';
+import { wasm_allocator_2_6 } from '../mm/vmalloc/wasm/eras.js';
+import { PCPU_LINES_2_6_35 as PCPU } from '../mm/vmalloc/pcpu/linux-2.6.35.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-2.6.35.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {

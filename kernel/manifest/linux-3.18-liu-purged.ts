@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-3.18-liu-purged: a check variant (kernel/mm/vmalloc/variants/linux-3.18-liu-purged.ts). */
 
-import { variant_allocator } from '../mm/vmalloc/variants/linux-3.18-liu-purged';
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { manifest as base } from './linux-3.18';
-import type { CacheCaps, KernelManifest } from './types';
-import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
+import { variant_allocator } from '../mm/vmalloc/variants/linux-3.18-liu-purged.js';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { manifest as base } from './linux-3.18.js';
+import type { CacheCaps, KernelManifest } from './types.js';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache.js';
 
 /** BUG_ON/WARN_ON sites this variant restates (kernel/mm/vmalloc/variants/linux-3.18-liu-purged.ts), over its base's. */
 export const LINES: Readonly<Record<string, number>> = {

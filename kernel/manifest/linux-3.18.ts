@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-3.18: the 3.x form of the vmap area cache. */
 
-import { vmap_allocator } from '../mm/vmalloc/linux-3.18';
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { vmalloc_api_linux_3_18 } from '../mm/vmalloc/api/linux-3.18';
-import { as2 } from './cast';
-import { MERGED_CACHE_2_6_39, WALK_2_6 } from './caps';
-import type { KernelManifest } from './types';
-import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
+import { vmap_allocator } from '../mm/vmalloc/linux-3.18.js';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { vmalloc_api_linux_3_18 } from '../mm/vmalloc/api/linux-3.18.js';
+import { as2 } from './cast.js';
+import { MERGED_CACHE_2_6_39, WALK_2_6 } from './caps.js';
+import type { KernelManifest } from './types.js';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-3.18.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-5.2: Uladzislau Rezki's augmented free tree (68ad4a330433). */
 
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { FREE_TREE_6 } from './caps';
-import type { KernelManifest } from './types';
-import { wasm_allocator } from '../mm/vmalloc/wasm/binding';
-import { PCPU_LINES_5_2 as PCPU, vmap_allocator } from '../mm/vmalloc/linux-5.2';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { FREE_TREE_6 } from './caps.js';
+import type { KernelManifest } from './types.js';
+import { wasm_allocator } from '../mm/vmalloc/wasm/binding.js';
+import { PCPU_LINES_5_2 as PCPU, vmap_allocator } from '../mm/vmalloc/linux-5.2.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-5.2.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {

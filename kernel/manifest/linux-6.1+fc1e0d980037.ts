@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-6.1+fc1e0d980037: Debian's 6.1 with the v6.5 stale-TLB fix for fully used vmap blocks. */
 
-import { vmalloc_api_linux_6_1_fc1e0d980037 } from '../mm/vmalloc/api/linux-6.1+fc1e0d980037';
-import { as6 } from './cast';
-import { manifest as base } from './linux-6.1';
-import type { KernelManifest } from './types';
+import { vmalloc_api_linux_6_1_fc1e0d980037 } from '../mm/vmalloc/api/linux-6.1+fc1e0d980037.js';
+import { as6 } from './cast.js';
+import { manifest as base } from './linux-6.1.js';
+import type { KernelManifest } from './types.js';
 
 export const manifest: KernelManifest = {
   name: 'linux-6.1+fc1e0d980037',

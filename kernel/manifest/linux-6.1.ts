@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-6.1: Debian 12's kernel (6.1.192). */
 
-import { vmap_allocator } from '../mm/vmalloc/linux-6.1';
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { vmalloc_api_linux_6_1 } from '../mm/vmalloc/api/linux-6.1';
-import { as6 } from './cast';
-import { FREE_TREE_6 } from './caps';
-import type { KernelManifest } from './types';
-import { wasm_allocator_6 } from '../mm/vmalloc/wasm/eras';
-import { PCPU_LINES_6_1 as PCPU } from '../mm/vmalloc/pcpu/linux-6.1';
+import { vmap_allocator } from '../mm/vmalloc/linux-6.1.js';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { vmalloc_api_linux_6_1 } from '../mm/vmalloc/api/linux-6.1.js';
+import { as6 } from './cast.js';
+import { FREE_TREE_6 } from './caps.js';
+import type { KernelManifest } from './types.js';
+import { wasm_allocator_6 } from '../mm/vmalloc/wasm/eras.js';
+import { PCPU_LINES_6_1 as PCPU } from '../mm/vmalloc/pcpu/linux-6.1.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-6.1.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-6.12: Debian's 6.12.95, per-node vmap_nodes. */
 
-import { vmap_allocator } from '../mm/vmalloc/linux-6.12';
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { vmalloc_api_linux_6_12 } from '../mm/vmalloc/api/linux-6.12';
-import { as6 } from './cast';
-import { FREE_TREE_6 } from './caps';
-import type { KernelManifest } from './types';
-import { wasm_allocator } from '../mm/vmalloc/wasm/binding';
+import { vmap_allocator } from '../mm/vmalloc/linux-6.12.js';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { vmalloc_api_linux_6_12 } from '../mm/vmalloc/api/linux-6.12.js';
+import { as6 } from './cast.js';
+import { FREE_TREE_6 } from './caps.js';
+import type { KernelManifest } from './types.js';
+import { wasm_allocator } from '../mm/vmalloc/wasm/binding.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-6.12.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* linux-7.3: Debian's 7.3.4, 6.12's vmap nodes with the 6.16 and 6.19 changes. */
 
-import { vmap_allocator } from '../mm/vmalloc/linux-7.3';
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { vmalloc_api_linux_7_3 } from '../mm/vmalloc/api/linux-7.3';
-import { as6 } from './cast';
-import { FREE_TREE_6 } from './caps';
-import type { KernelManifest } from './types';
-import { wasm_allocator } from '../mm/vmalloc/wasm/binding';
+import { vmap_allocator } from '../mm/vmalloc/linux-7.3.js';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { vmalloc_api_linux_7_3 } from '../mm/vmalloc/api/linux-7.3.js';
+import { as6 } from './cast.js';
+import { FREE_TREE_6 } from './caps.js';
+import type { KernelManifest } from './types.js';
+import { wasm_allocator } from '../mm/vmalloc/wasm/binding.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-7.3.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {

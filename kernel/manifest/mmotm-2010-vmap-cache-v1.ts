@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* mmotm-2010-vmap-cache-v1: Nick Piggin's first free-area cache as carried in -mm. */
 
-import { PAGE_SIZE } from '../include/asm/page';
-import { vmap_allocator } from '../mm/vmalloc/mmotm-2010-vmap-cache-v1';
-import type { VmallocEnv } from '../mm/vmalloc/common';
-import type { allocator_id } from '../mm/vmalloc/shims/customised';
-import { WALK_2_6 } from './caps';
-import type { KernelManifest } from './types';
-import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache';
+import { PAGE_SIZE } from '../include/asm/page.js';
+import { vmap_allocator } from '../mm/vmalloc/mmotm-2010-vmap-cache-v1.js';
+import type { VmallocEnv } from '../mm/vmalloc/common.js';
+import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
+import { WALK_2_6 } from './caps.js';
+import type { KernelManifest } from './types.js';
+import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/mmotm-2010-vmap-cache-v1.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {

@@ -6,7 +6,7 @@
  * vmapped (CONFIG_VMAP_STACK, 4.9).
  */
 
-import { findManifest } from './index';
+import { findManifest } from './index.js';
 
 /** The release a named kernel stands for, as [major, minor]. */
 export function kernelRelease(version: string): [number, number] {

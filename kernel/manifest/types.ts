@@ -9,8 +9,8 @@
  * never tests a kernel's name or an allocator object's fields.
  */
 
-import type { VmallocEnv, VmapAllocator } from '../mm/vmalloc/common';
-import type { vmalloc_api, vmalloc_context } from '../mm/vmalloc/api/common';
+import type { VmallocEnv, VmapAllocator } from '../mm/vmalloc/common.js';
+import type { vmalloc_api, vmalloc_context } from '../mm/vmalloc/api/common.js';
 
 /** The placement rule of `vmapsim check --against first-fit` (scripts/check/first-fit.ts). */
 export interface FirstFitRule {

@@ -8,8 +8,8 @@
  * kernel's; struct page is reduced to its page frame number.
  */
 
-import { COST_INDEX } from '../../hw/costs';
-import type { Machine } from '../../hw';
+import { COST_INDEX } from '../../hw/costs.js';
+import type { Machine } from '../../hw/index.js';
 
 /** __GFP_ZERO: return a zeroed page. */
 export const __GFP_ZERO = 0x100;

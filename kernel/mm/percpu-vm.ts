@@ -15,8 +15,8 @@
  * x86 and left out.
  */
 
-import type { page } from './page_alloc';
-import { PAGE_SIZE, pcpu_chunk, percpu } from './percpu';
+import type { page } from './page_alloc.js';
+import { PAGE_SIZE, pcpu_chunk, percpu } from './percpu.js';
 
 /** pcpu_page_idx(cpu, page_idx) */
 function pcpu_page_idx(p: percpu, cpu: number, page_idx: number): number {

@@ -46,12 +46,12 @@
  * vmallocs; bootPercpu() below makes it the same way.
  */
 
-import type { Machine } from '../../hw';
-import type { ulong } from '../include/u64';
-import type { page } from './page_alloc';
-import { work_struct } from '../kernel/workqueue';
-import type { vm_struct_view } from './vmalloc/api/common';
-import { pcpu_create_chunk, pcpu_depopulate_chunk, pcpu_destroy_chunk, pcpu_populate_chunk, pcpu_post_unmap_tlb_flush } from './percpu-vm';
+import type { Machine } from '../../hw/index.js';
+import type { ulong } from '../include/u64.js';
+import type { page } from './page_alloc.js';
+import { work_struct } from '../kernel/workqueue.js';
+import type { vm_struct_view } from './vmalloc/api/common.js';
+import { pcpu_create_chunk, pcpu_depopulate_chunk, pcpu_destroy_chunk, pcpu_populate_chunk, pcpu_post_unmap_tlb_flush } from './percpu-vm.js';
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;

@@ -25,11 +25,11 @@
  * Huge (PMD) mappings are not attempted: every leaf is a 4 KiB PTE.
  */
 
-import { COST_INDEX } from '../../hw/costs';
-import { KernelBug } from '../include/asm-generic/bug';
-import { EntryBits, Machine, entryAddress, entryFrame, isPresent, makeEntry, tableIndex } from '../../hw';
-import type { page, page_alloc } from './page_alloc';
-import { ult, ulong } from '../include/u64';
+import { COST_INDEX } from '../../hw/costs.js';
+import { KernelBug } from '../include/asm-generic/bug.js';
+import { EntryBits, Machine, entryAddress, entryFrame, isPresent, makeEntry, tableIndex } from '../../hw/index.js';
+import type { page, page_alloc } from './page_alloc.js';
+import { ult, type ulong } from '../include/u64.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;

@@ -34,11 +34,11 @@
  * (kernel/kernel/workqueue.ts).
  */
 
-import type { Machine } from '../../hw';
-import type { ulong } from '../include/u64';
-import type { rcu_gp_oldstate, rcu_state } from '../kernel/rcu/tree';
-import { delayed_work, rcu_work, system_wq, work_struct } from '../kernel/workqueue';
-import type { page } from './page_alloc';
+import type { Machine } from '../../hw/index.js';
+import type { ulong } from '../include/u64.js';
+import type { rcu_gp_oldstate, rcu_state } from '../kernel/rcu/tree.js';
+import { delayed_work, rcu_work, system_wq, work_struct } from '../kernel/workqueue.js';
+import type { page } from './page_alloc.js';
 
 /** What the kvfree_rcu code calls outside itself. */
 export interface kvfree_rcu_host {

@@ -7,16 +7,16 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { IS_ERR } from '../../kernel/include/linux/errno';
-import { parseHex, ulong } from '../../kernel/include/u64';
-import { defaultEnv, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { baseOfWasm, BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index';
-import { isErrPtr, wasm_allocator, WasmCore } from '../../kernel/mm/vmalloc/wasm/binding';
-import { WasmBatch } from '../../kernel/mm/vmalloc/wasm/batch';
-import { InputError } from '../lib/input-error';
-import { readText } from '../lib/read-text';
-import { buildNative, hasNativeSide, runNative, writePacked } from './native';
+import { IS_ERR } from '../../kernel/include/linux/errno.js';
+import { parseHex, type ulong } from '../../kernel/include/u64.js';
+import { defaultEnv, type vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../kernel/mm/vmalloc/index.js';
+import { baseOfWasm, BUILTIN_MANIFESTS, findManifest } from '../../kernel/manifest/index.js';
+import { isErrPtr, wasm_allocator, WasmCore } from '../../kernel/mm/vmalloc/wasm/binding.js';
+import { WasmBatch } from '../../kernel/mm/vmalloc/wasm/batch.js';
+import { InputError } from '../lib/input-error.js';
+import { readText } from '../lib/read-text.js';
+import { buildNative, hasNativeSide, runNative, writePacked } from './native.js';
 
 export type StreamName = 'random-mixed' | 'lazy-churn';
 export const STREAMS: readonly StreamName[] = ['random-mixed', 'lazy-churn'];

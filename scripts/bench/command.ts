@@ -9,10 +9,10 @@
  *   bench floor    the search loops in C and in JavaScript, side by side
  */
 
-import type { CostTable } from '../../hw/costs';
-import { benchAllocators, benchAllocatorsIsolated, BenchRow, formatBench, STREAMS, StreamName } from './allocator';
-import { progress } from '../lib/progress';
-import { WASM_SUFFIX, wasmCoreNames } from '../../kernel/manifest/index';
+import type { CostTable } from '../../hw/costs.js';
+import { benchAllocators, benchAllocatorsIsolated, type BenchRow, formatBench, STREAMS, type StreamName } from './allocator.js';
+import { progress } from '../lib/progress.js';
+import { WASM_SUFFIX, wasmCoreNames } from '../../kernel/manifest/index.js';
 
 export interface BenchOptions {
   json?: boolean;
@@ -70,13 +70,13 @@ export function benchJson(rows: readonly BenchRow[]): string {
   );
 }
 
-import { writeText } from '../lib/write-text';
-import { benchMachine, formatMachineBench } from './machine';
-import { benchGfs2, formatGfs2 } from './gfs2-full';
-import { benchScale, formatScale, ScaleRow, scalePlots } from './scale';
-import { benchFlushScale, flushScalePlot, FlushScaleRow, formatFlushScale } from './flush-scale';
-import { benchFloor, formatFloor } from './floor';
-import { esc, page, plotHtml } from '../report/plots';
+import { writeText } from '../lib/write-text.js';
+import { benchMachine, formatMachineBench } from './machine.js';
+import { benchGfs2, formatGfs2 } from './gfs2-full.js';
+import { benchScale, formatScale, type ScaleRow, scalePlots } from './scale.js';
+import { benchFlushScale, flushScalePlot, type FlushScaleRow, formatFlushScale } from './flush-scale.js';
+import { benchFloor, formatFloor } from './floor.js';
+import { esc, page, plotHtml } from '../report/plots.js';
 
 export function benchFloorCommand(opts: { json?: boolean }, out: (s: string) => void): void {
   const r = benchFloor();

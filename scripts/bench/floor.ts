@@ -23,13 +23,13 @@
 
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { PAGE_SIZE } from '../../kernel/include/asm/page';
-import { rb_node } from '../../kernel/include/linux/rbtree';
-import { ALIGN, ugt, ule, ult, ulong } from '../../kernel/include/u64';
-import { rb_next } from '../../kernel/lib/rbtree/linux-2.6.35';
-import { vmap_area } from '../../kernel/mm/vmalloc/linux-2.6.35';
-import { repoRoot } from '../lib/paths';
-import { buildC, Built } from './gcc';
+import { PAGE_SIZE } from '../../kernel/include/asm/page.js';
+import { rb_node } from '../../kernel/include/linux/rbtree.js';
+import { ALIGN, ugt, ule, ult, type ulong } from '../../kernel/include/u64.js';
+import { rb_next } from '../../kernel/lib/rbtree/linux-2.6.35.js';
+import { vmap_area } from '../../kernel/mm/vmalloc/linux-2.6.35.js';
+import { repoRoot } from '../lib/paths.js';
+import { buildC, type Built } from './gcc.js';
 
 /** 0xffffc90000000000, VMALLOC_START on x86-64 4-level, in the signed view. */
 const BASE: ulong = -0x370000000000;

@@ -12,11 +12,11 @@
  * others on one that does not.
  */
 
-import { collectStats } from '../../hw';
-import type { CostTable } from '../../hw/costs';
-import { bootKernel } from '../../kernel/boot';
-import { FLUSH_ERAS, FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { linePlot, Plot } from '../report/plots';
+import { collectStats } from '../../hw/index.js';
+import type { CostTable } from '../../hw/costs.js';
+import { bootKernel } from '../../kernel/boot.js';
+import { FLUSH_ERAS, type FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { linePlot, type Plot } from '../report/plots.js';
 
 export interface FlushScaleRow {
   era: string;

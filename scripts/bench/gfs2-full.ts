@@ -11,10 +11,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { IS_ERR } from '../../kernel/include/linux/errno';
-import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
-import { AllocSession } from '../run/alloc-session';
-import { gfs2VmallocLoop } from '../scenarios/gfs2-vmalloc-loop';
+import { IS_ERR } from '../../kernel/include/linux/errno.js';
+import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
+import { AllocSession } from '../run/alloc-session.js';
+import { gfs2VmallocLoop } from '../scenarios/gfs2-vmalloc-loop.js';
 
 /** What a row measured: the scenario on the machine, or its allocator calls alone. */
 export type Gfs2Mode = 'machine' | 'allocator';

@@ -7,7 +7,7 @@
  */
 
 import { performance } from 'perf_hooks';
-import { EntryBits, Machine, mapPage } from '../../hw';
+import { EntryBits, Machine, mapPage } from '../../hw/index.js';
 
 /** One measured configuration. */
 export interface MachineBenchRow {

@@ -17,10 +17,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { repoRoot } from '../lib/paths';
-import { BUILTIN_MANIFESTS } from '../../kernel/manifest/index';
-import type { OpStream } from './allocator';
-import { buildC, Built } from './gcc';
+import { repoRoot } from '../lib/paths.js';
+import { BUILTIN_MANIFESTS } from '../../kernel/manifest/index.js';
+import type { OpStream } from './allocator.js';
+import { buildC, type Built } from './gcc.js';
 
 /** Versions with a C side, and its source under scripts/bench/native/ (each manifest's native.source). */
 export const NATIVE_SOURCES: Readonly<Record<string, string>> = Object.fromEntries(

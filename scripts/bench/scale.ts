@@ -9,12 +9,12 @@
  * augmented tree of 5.2+ descends in log N.
  */
 
-import { IS_ERR } from '../../kernel/include/linux/errno';
-import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
-import { defaultEnv, VmapAllocator } from '../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { findManifest } from '../../kernel/manifest/index';
-import { linePlot, Plot } from '../report/plots';
+import { IS_ERR } from '../../kernel/include/linux/errno.js';
+import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page.js';
+import { defaultEnv, type VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../kernel/mm/vmalloc/index.js';
+import { findManifest } from '../../kernel/manifest/index.js';
+import { linePlot, type Plot } from '../report/plots.js';
 
 const P = 0x1000;
 

@@ -8,12 +8,12 @@
  * own (alloc_vmap_area's cache test and the walk's starting point).
  */
 
-import { PAGE_SIZE } from '../../kernel/include/asm/page';
-import { ALIGN, hex, ule, ult, ulong } from '../../kernel/include/u64';
-import { AllocatorSnapshot, VmapAllocator } from '../../kernel/mm/vmalloc/common';
-import { CacheCaps, capsOf } from '../../kernel/manifest/index';
-import { CheckOp } from './ops';
-import { OpOutcome } from './side';
+import { PAGE_SIZE } from '../../kernel/include/asm/page.js';
+import { ALIGN, hex, ule, ult, type ulong } from '../../kernel/include/u64.js';
+import type { AllocatorSnapshot, VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
+import { type CacheCaps, capsOf } from '../../kernel/manifest/index.js';
+import type { CheckOp } from './ops.js';
+import type { OpOutcome } from './side.js';
 
 interface Before {
   readonly snap: AllocatorSnapshot;

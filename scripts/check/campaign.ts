@@ -12,11 +12,12 @@
  */
 
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { againstContender, kernelContender } from './contenders';
-import { loadedKernelFiles } from '../lib/load-kernel';
-import { DivergenceFilter, runPair } from './differential';
-import { DEFAULT_NOPS, makeGenerator, WorkloadName, WORKLOADS } from './workloads';
+import { againstContender, kernelContender } from './contenders.js';
+import { loadedKernelFiles } from '../lib/load-kernel.js';
+import { type DivergenceFilter, runPair } from './differential.js';
+import { DEFAULT_NOPS, makeGenerator, type WorkloadName, WORKLOADS } from './workloads.js';
 
 export interface CampaignSpec {
   readonly kernel: string;
@@ -150,14 +151,14 @@ export async function runCampaign(spec: CampaignSpec, onRun?: (o: RunOutcome) =>
   // stop[0]: the lowest run known to diverge; workers skip runs above it.
   const stop = new Int32Array(new SharedArrayBuffer(4));
   stop[0] = 0x7fffffff;
-  const isTs = __filename.endsWith('.ts');
-  const file = __filename.replace(/campaign\.(ts|js)$/, `worker.$1`);
+  const isTs = import.meta.filename.endsWith('.ts');
+  const file = import.meta.filename.replace(/campaign\.(ts|js)$/, `worker.$1`);
   const outcomes: RunOutcome[] = [];
   await Promise.all(
     Array.from({ length: jobs }, (_x, j) => {
       const mine = runs.filter((_r, k) => k % jobs === j);
       return new Promise<void>((resolve, reject) => {
-        const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['-r', require.resolve('ts-node/register/transpile-only')] : [] });
+        const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['--import', fileURLToPath(new URL('../register-ts.mjs', import.meta.url))] : [] });
         w.on('message', (o: RunOutcome) => {
           outcomes.push(o);
           onRun?.(o);

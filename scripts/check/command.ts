@@ -6,17 +6,17 @@
  * optionally the invariant checker after every operation (--check).
  */
 
-import { makeDir, writeText } from '../lib/write-text';
+import { makeDir, writeText } from '../lib/write-text.js';
 import { join } from 'node:path';
-import { isUsageError } from '../lib/input-error';
-import { CampaignResult, CampaignSpec, regenerate, runCampaign, RunOutcome } from './campaign';
-import { againstContender } from './contenders';
-import { DivergenceFilter } from './differential';
-import { buildReport, DivergenceReport, formatReport, reportJson } from './report';
-import { shrinkDivergence } from './shrink';
-import { WorkloadName } from './workloads';
-import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from '../lib/exit';
-import { resolveShard, Shard, ShardError } from './shard';
+import { isUsageError } from '../lib/input-error.js';
+import { type CampaignResult, type CampaignSpec, regenerate, runCampaign, type RunOutcome } from './campaign.js';
+import { againstContender } from './contenders.js';
+import type { DivergenceFilter } from './differential.js';
+import { buildReport, type DivergenceReport, formatReport, reportJson } from './report.js';
+import { shrinkDivergence } from './shrink.js';
+import type { WorkloadName } from './workloads.js';
+import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from '../lib/exit.js';
+import { resolveShard, type Shard, ShardError } from './shard.js';
 
 export interface CheckOptions {
   kernel: string;

@@ -8,11 +8,11 @@
  * manifests' capabilities, never from names.
  */
 
-import { defaultEnv, VmallocEnv, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
-import { attachCaps, createAllocatorOf, findManifest, KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index';
-import { FIRST_FIT_CAPS, FirstFitModel } from './first-fit';
-import { Contender } from './side';
-import { UsageError } from '../lib/input-error';
+import { defaultEnv, type VmallocEnv, type VmallocHooks, type VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
+import { attachCaps, createAllocatorOf, findManifest, type KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index.js';
+import { FIRST_FIT_CAPS, FirstFitModel } from './first-fit.js';
+import type { Contender } from './side.js';
+import { UsageError } from '../lib/input-error.js';
 
 /**
  * The same allocator with its free-area cache switched off: free_vmap_cache

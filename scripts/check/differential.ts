@@ -8,9 +8,9 @@
  * is always reported, as "exception").
  */
 
-import { CheckOp } from './ops';
-import { checkInvariants } from './invariants';
-import { Contender, OpOutcome, Side } from './side';
+import type { CheckOp } from './ops.js';
+import { checkInvariants } from './invariants.js';
+import { type Contender, type OpOutcome, Side } from './side.js';
 
 export type DivergenceKind = 'result' | 'bug' | 'events' | 'state' | 'invariant' | 'exception';
 

@@ -39,11 +39,11 @@
  * past 2^64, BUG_ONs). Those are exactly what the comparison should show.
  */
 
-import { EBUSY, ERR_PTR } from '../../kernel/include/linux/errno';
-import { PAGE_SIZE } from '../../kernel/include/asm/page';
-import { ALIGN, fls, hex, ule, ult, ULONG_MAX, ulong } from '../../kernel/include/u64';
-import { AllocatorSnapshot, VmallocEnv, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { AllocatorCaps, BUILTIN_MANIFESTS, FirstFitRule } from '../../kernel/manifest/index';
+import { EBUSY, ERR_PTR } from '../../kernel/include/linux/errno.js';
+import { PAGE_SIZE } from '../../kernel/include/asm/page.js';
+import { ALIGN, fls, hex, ule, ult, ULONG_MAX, type ulong } from '../../kernel/include/u64.js';
+import type { AllocatorSnapshot, VmallocEnv, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { type AllocatorCaps, BUILTIN_MANIFESTS, type FirstFitRule } from '../../kernel/manifest/index.js';
 
 export interface FirstFitRules extends FirstFitRule {
   /** The version whose rule this is. */

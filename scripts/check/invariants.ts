@@ -45,12 +45,12 @@
  * implemented here.
  */
 
-import { PAGE_SIZE } from '../../kernel/include/asm/page';
-import { list_head } from '../../kernel/include/linux/list';
-import { RB_BLACK, RB_RED, rb_node, rb_root } from '../../kernel/include/linux/rbtree';
-import { capsOf } from '../../kernel/manifest/index';
-import { ALIGN, hex, ugt, ule, ult, ULONG_MAX, ulong, umax } from '../../kernel/include/u64';
-import { VmapAllocator } from '../../kernel/mm/vmalloc/common';
+import { PAGE_SIZE } from '../../kernel/include/asm/page.js';
+import { list_head } from '../../kernel/include/linux/list.js';
+import { RB_BLACK, RB_RED, rb_node, rb_root } from '../../kernel/include/linux/rbtree.js';
+import { capsOf } from '../../kernel/manifest/index.js';
+import { ALIGN, hex, ugt, ule, ult, ULONG_MAX, type ulong, umax } from '../../kernel/include/u64.js';
+import type { VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
 
 /** A tree node as every version's struct vmap_area has it. */
 type VaNode = rb_node & { va_start: ulong; va_end: ulong; list?: list_head<VaNode>; subtree_max_size?: ulong; flags?: number };

@@ -16,8 +16,8 @@
  * shard twice or a shard missing are bad input: one line, exit status 2.
  */
 
-import { InputError } from '../lib/input-error';
-import { readText } from '../lib/read-text';
+import { InputError } from '../lib/input-error.js';
+import { readText } from '../lib/read-text.js';
 
 /** What a diverging run was (from `divergingRuns`). */
 export interface DivergingRun {

@@ -10,9 +10,9 @@
  * meaningful while the shrinker deletes and edits operations.
  */
 
-import { PAGE_SIZE } from '../../kernel/include/asm/page';
-import { hex, ulong } from '../../kernel/include/u64';
-import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
+import { PAGE_SIZE } from '../../kernel/include/asm/page.js';
+import { hex, type ulong } from '../../kernel/include/u64.js';
+import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
 
 export type CheckOp =
   | { readonly k: 'a'; readonly size: ulong; readonly align: ulong; readonly vstart: ulong; readonly vend: ulong }

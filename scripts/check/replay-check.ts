@@ -6,14 +6,14 @@
  * first); this pass only drives the same operations and checks.
  */
 
-import { isKernelBug } from '../../kernel/include/asm-generic/bug';
-import { defaultEnv, nullHooks } from '../../kernel/mm/vmalloc/common';
-import { findVersion } from '../../kernel/mm/vmalloc/index';
-import { EXIT_DIVERGED, EXIT_OK } from '../lib/exit';
-import { InputError, isInputError } from '../lib/input-error';
-import { readText } from '../lib/read-text';
-import { parseGolden } from '../replay/golden-format';
-import { checkInvariants, dumpTrees } from './invariants';
+import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
+import { defaultEnv, nullHooks } from '../../kernel/mm/vmalloc/common.js';
+import { findVersion } from '../../kernel/mm/vmalloc/index.js';
+import { EXIT_DIVERGED, EXIT_OK } from '../lib/exit.js';
+import { InputError, isInputError } from '../lib/input-error.js';
+import { readText } from '../lib/read-text.js';
+import { parseGolden } from '../replay/golden-format.js';
+import { checkInvariants, dumpTrees } from './invariants.js';
 
 export interface CheckedReplay {
   readonly file: string;

@@ -6,12 +6,12 @@
  */
 
 
-import { formatSnapshot } from '../replay/golden';
-import { beforeOp, describeBranch } from './branch';
-import { Divergence } from './differential';
-import { dumpTrees } from './invariants';
-import { CheckOp, formatOp } from './ops';
-import { Contender, OpOutcome, Side } from './side';
+import { formatSnapshot } from '../replay/golden.js';
+import { beforeOp, describeBranch } from './branch.js';
+import type { Divergence } from './differential.js';
+import { dumpTrees } from './invariants.js';
+import { type CheckOp, formatOp } from './ops.js';
+import { type Contender, type OpOutcome, Side } from './side.js';
 
 export interface DivergenceReport {
   readonly kernel: string;

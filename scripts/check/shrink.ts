@@ -15,9 +15,9 @@
  */
 
 import fc from 'fast-check';
-import { MAX_ALIGN_SHIFT, MAX_INDEX, MAX_PAGES, MAX_VEND_BYTES, MAX_VSTART_PAGES, CheckOp, encodable, fromTuple, OpTuple, toTuple } from './ops';
-import { PairOptions, PairResult, runPair } from './differential';
-import { Contender } from './side';
+import { MAX_ALIGN_SHIFT, MAX_INDEX, MAX_PAGES, MAX_VEND_BYTES, MAX_VSTART_PAGES, type CheckOp, encodable, fromTuple, type OpTuple, toTuple } from './ops.js';
+import { type PairOptions, type PairResult, runPair } from './differential.js';
+import type { Contender } from './side.js';
 
 const opArb: fc.Arbitrary<OpTuple> = fc.oneof(
   fc.tuple(

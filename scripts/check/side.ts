@@ -7,12 +7,12 @@
  * that `vmapsim replay` accepts.
  */
 
-import { recordingHooks } from '../replay/golden';
-import { isKernelBug } from '../../kernel/include/asm-generic/bug';
-import { errname, IS_ERR } from '../../kernel/include/linux/errno';
-import { hex } from '../../kernel/include/u64';
-import { AllocatorSnapshot, defaultEnv, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { CheckOp } from './ops';
+import { recordingHooks } from '../replay/golden.js';
+import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
+import { errname, IS_ERR } from '../../kernel/include/linux/errno.js';
+import { hex } from '../../kernel/include/u64.js';
+import { type AllocatorSnapshot, defaultEnv, type VmallocHooks, type VmapAllocator, type vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import type { CheckOp } from './ops.js';
 
 /** What one op did on one side. */
 export interface OpOutcome {

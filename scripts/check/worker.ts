@@ -2,13 +2,13 @@
 /* A campaign worker thread: runs its share of the runs in order, posting each outcome. */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { CampaignSpec, runOne } from './campaign';
-import { loadKernelFile } from '../lib/load-kernel';
+import { type CampaignSpec, runOne } from './campaign.js';
+import { loadKernelFile } from '../lib/load-kernel.js';
 
 const { spec, runs, stop, files } = workerData as { spec: CampaignSpec; runs: number[]; stop: Int32Array; files: string[] };
 
 // The user's variant files the parent loaded (`--kernel ./mine.ts`), checked there already.
-for (const f of files ?? []) loadKernelFile(f, { check: false });
+for (const f of files ?? []) await loadKernelFile(f, { check: false });
 
 for (const r of runs) {
   if (!spec.keepGoing && r > Atomics.load(stop, 0)) break;

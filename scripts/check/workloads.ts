@@ -12,10 +12,10 @@
  * the live set), exactly as the kernel-side generator did.
  */
 
-import { PAGE_SIZE } from '../../kernel/include/asm/page';
-import { fls, ulong } from '../../kernel/include/u64';
-import { CheckOp, VE, VS } from './ops';
-import { SplitMix64 } from './prng';
+import { PAGE_SIZE } from '../../kernel/include/asm/page.js';
+import { fls, type ulong } from '../../kernel/include/u64.js';
+import { type CheckOp, VE, VS } from './ops.js';
+import { SplitMix64 } from './prng.js';
 
 export const WORKLOADS = ['random-mixed', 'ioremap-align', 'tiny-window', 'top-of-space', 'lazy-churn', 'fixed-busy-list', 'random'] as const;
 /**

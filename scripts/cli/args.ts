@@ -7,7 +7,7 @@
  */
 
 import { InvalidArgumentError } from 'commander';
-import { STREAMS, StreamName } from '../bench/allocator';
+import { STREAMS, type StreamName } from '../bench/allocator.js';
 
 /** --cpus 1,2,8: CPU counts of the emulated machine. */
 export function cpuList(value: string): number[] {

@@ -6,9 +6,9 @@
  */
 
 import type { Command } from 'commander';
-import { benchOne, StreamName } from '../bench/allocator';
-import { isKernelFile, loadKernelFile } from '../lib/load-kernel';
-import type { CliCommand } from './command';
+import { benchOne, type StreamName } from '../bench/allocator.js';
+import { isKernelFile, loadKernelFile } from '../lib/load-kernel.js';
+import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   path: ['bench-alloc-child'],
@@ -17,10 +17,10 @@ export const command: CliCommand = {
   define(cmd: Command) {
     cmd.argument('<golden>').argument('<version>').argument('<stream>').argument('<repeat>');
   },
-  action(cmd, { out }) {
+  async action(cmd, { out }) {
     const [golden, version, stream, repeat] = cmd.processedArgs as [string, string, string, string];
     // A user's variant comes as its file (the parent loaded and checked it).
-    const name = isKernelFile(version) ? loadKernelFile(version, { check: false }).name : version;
+    const name = isKernelFile(version) ? (await loadKernelFile(version, { check: false })).name : version;
     out(JSON.stringify(benchOne(golden, name, stream as StreamName, Number(repeat))));
   },
 };

@@ -2,8 +2,8 @@
 /* `vmapsim bench floor`: the search loops in C and in JavaScript, side by side (scripts/bench/floor.ts). */
 
 import type { Command } from 'commander';
-import { benchFloorCommand } from '../bench/command';
-import type { CliCommand } from './command';
+import { benchFloorCommand } from '../bench/command.js';
+import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   path: ['bench', 'floor'],

@@ -6,8 +6,8 @@
  */
 
 import type { Command } from 'commander';
-import { gfs2AllocatorChild, gfs2Child } from '../bench/gfs2-full';
-import type { CliCommand } from './command';
+import { gfs2AllocatorChild, gfs2Child } from '../bench/gfs2-full.js';
+import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   path: ['bench-gfs2-child'],

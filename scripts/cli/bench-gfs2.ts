@@ -3,11 +3,11 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { versionNames } from '../../kernel/mm/vmalloc/index';
-import { benchGfs2Command } from '../bench/command';
-import { countArg, cpuArg } from './args';
-import type { CliCommand } from './command';
-import { kernelArg } from './kernels';
+import { versionNames } from '../../kernel/mm/vmalloc/index.js';
+import { benchGfs2Command } from '../bench/command.js';
+import { countArg, cpuArg } from './args.js';
+import type { CliCommand } from './command.js';
+import { kernelArg } from './kernels.js';
 
 export const command: CliCommand = {
   path: ['bench', 'gfs2'],

@@ -2,8 +2,8 @@
 /* `vmapsim bench machine`: translations per second of the emulated machine (scripts/bench/machine.ts). */
 
 import type { Command } from 'commander';
-import { benchMachineCommand } from '../bench/command';
-import type { CliCommand } from './command';
+import { benchMachineCommand } from '../bench/command.js';
+import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   path: ['bench', 'machine'],

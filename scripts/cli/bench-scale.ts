@@ -3,12 +3,12 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { versionNames } from '../../kernel/mm/vmalloc/index';
-import { benchScaleCommand } from '../bench/command';
-import type { CliCommand } from './command';
-import { costsOption } from './costs';
-import { kernelArg } from './kernels';
-import type { CostTable } from '../../hw/costs';
+import { versionNames } from '../../kernel/mm/vmalloc/index.js';
+import { benchScaleCommand } from '../bench/command.js';
+import type { CliCommand } from './command.js';
+import { costsOption } from './costs.js';
+import { kernelArg } from './kernels.js';
+import type { CostTable } from '../../hw/costs.js';
 
 export const command: CliCommand = {
   path: ['bench', 'scale'],

@@ -7,13 +7,13 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { versionNames } from '../../kernel/mm/vmalloc/index';
-import { STREAMS, StreamName } from '../bench/allocator';
-import { benchCommand } from '../bench/command';
-import { GOLDEN_DEFAULT_NAME, goldenDir } from '../lib/paths';
-import { countArg, streamList } from './args';
-import type { CliCommand } from './command';
-import { kernelArg } from './kernels';
+import { versionNames } from '../../kernel/mm/vmalloc/index.js';
+import { STREAMS, type StreamName } from '../bench/allocator.js';
+import { benchCommand } from '../bench/command.js';
+import { GOLDEN_DEFAULT_NAME, goldenDir } from '../lib/paths.js';
+import { countArg, streamList } from './args.js';
+import type { CliCommand } from './command.js';
+import { kernelArg } from './kernels.js';
 
 interface Options {
   kernel: string[];

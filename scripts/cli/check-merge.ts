@@ -2,8 +2,8 @@
 /* `vmapsim check merge FILES...`: the shards' --json outputs as one report (scripts/check/merge.ts). */
 
 import type { Command } from 'commander';
-import { mergeCommand } from '../check/merge';
-import type { CliCommand } from './command';
+import { mergeCommand } from '../check/merge.js';
+import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   path: ['check', 'merge'],

@@ -6,15 +6,15 @@
 
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { defaultJobs } from '../check/campaign';
-import { checkCommand, CheckOptions } from '../check/command';
-import { againstNames, kernelNames, SPECIAL_AGAINST } from '../check/contenders';
-import { parseShardArg, Shard } from '../check/shard';
-import { EXTRA_WORKLOADS, isWorkload, WORKLOADS, WorkloadName } from '../check/workloads';
-import { isKernelFile } from '../lib/load-kernel';
-import { costsOption } from './costs';
-import type { CliCommand } from './command';
-import { kernelArg } from './kernels';
+import { defaultJobs } from '../check/campaign.js';
+import { checkCommand, type CheckOptions } from '../check/command.js';
+import { againstNames, kernelNames, SPECIAL_AGAINST } from '../check/contenders.js';
+import { parseShardArg, type Shard } from '../check/shard.js';
+import { EXTRA_WORKLOADS, isWorkload, WORKLOADS, type WorkloadName } from '../check/workloads.js';
+import { isKernelFile } from '../lib/load-kernel.js';
+import { costsOption } from './costs.js';
+import type { CliCommand } from './command.js';
+import { kernelArg } from './kernels.js';
 
 /** --against: a kernel (through the one kernel parser) or first-fit / no-cache. */
 export function parseAgainst(v: string): string {

@@ -11,7 +11,7 @@
  */
 
 import { Command } from 'commander';
-import { reportError } from '../lib/exit';
+import { reportError } from '../lib/exit.js';
 
 /** Where a command writes: stdout and stderr, one line per call. */
 export interface Io {

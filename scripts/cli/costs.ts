@@ -2,7 +2,7 @@
 /* `--costs NAME|FILE` for every command: the cost profile, resolved while the arguments are parsed. */
 
 import { InvalidArgumentError, Option } from 'commander';
-import { CostTable, CostTableError, resolveCostProfile } from '../../hw/costs';
+import { type CostTable, CostTableError, resolveCostProfile } from '../../hw/costs.js';
 
 /** What --costs takes; every command's help starts with this. */
 export const COSTS_HELP = 'cost profile: hardware (default), qemu-tcg, or a JSON file (docs/concurrency.md)';

@@ -4,22 +4,22 @@
  * (`bench gfs2`) after its parent. One file each (command.ts: the shape).
  */
 
-import { command as bench } from './bench';
-import { command as benchAllocChild } from './bench-alloc-child';
-import { command as benchFloor } from './bench-floor';
-import { command as benchGfs2 } from './bench-gfs2';
-import { command as benchGfs2Child } from './bench-gfs2-child';
-import { command as benchMachine } from './bench-machine';
-import { command as benchScale } from './bench-scale';
-import { command as check } from './check';
-import { command as checkMerge } from './check-merge';
-import type { CliCommand } from './command';
-import { command as list } from './list';
-import { command as main } from './main';
-import { command as newVariant } from './new-variant';
-import { command as replay } from './replay';
-import { command as replayTracefs } from './replay-tracefs';
-import { command as run } from './run';
+import { command as bench } from './bench.js';
+import { command as benchAllocChild } from './bench-alloc-child.js';
+import { command as benchFloor } from './bench-floor.js';
+import { command as benchGfs2 } from './bench-gfs2.js';
+import { command as benchGfs2Child } from './bench-gfs2-child.js';
+import { command as benchMachine } from './bench-machine.js';
+import { command as benchScale } from './bench-scale.js';
+import { command as check } from './check.js';
+import { command as checkMerge } from './check-merge.js';
+import type { CliCommand } from './command.js';
+import { command as list } from './list.js';
+import { command as main } from './main.js';
+import { command as newVariant } from './new-variant.js';
+import { command as replay } from './replay.js';
+import { command as replayTracefs } from './replay-tracefs.js';
+import { command as run } from './run.js';
 
 export const COMMANDS: readonly CliCommand[] = [
   replay,

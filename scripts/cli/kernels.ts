@@ -9,9 +9,9 @@
  */
 
 import { InvalidArgumentError } from 'commander';
-import { BUILTIN_MANIFESTS, findManifest, KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index';
-import { isInputError } from '../lib/input-error';
-import { isKernelFile, loadKernelFile } from '../lib/load-kernel';
+import { BUILTIN_MANIFESTS, findManifest, type KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index.js';
+import { isInputError } from '../lib/input-error.js';
+import { isKernelFile, kernelFile } from '../lib/load-kernel.js';
 
 /** The commands that take kernel names, and what each needs of a kernel. */
 export const KERNEL_ROLES = {
@@ -52,7 +52,7 @@ export function parseKernels(value: string, role: KernelRole): string[] {
     if (isKernelFile(n)) {
       let m: KernelManifest;
       try {
-        m = loadKernelFile(n);
+        m = kernelFile(n);
       } catch (e) {
         if (isInputError(e)) throw new InvalidArgumentError(e.message);
         throw e;

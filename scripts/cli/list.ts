@@ -2,8 +2,8 @@
 /* `vmapsim list`: every name --kernel and run accept, with descriptions (scripts/report/list.ts). */
 
 import type { Command } from 'commander';
-import { listCommand } from '../report/list';
-import type { CliCommand } from './command';
+import { listCommand } from '../report/list.js';
+import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   path: ['list'],

@@ -4,11 +4,11 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { dirname } from 'node:path';
-import { GOLDEN_DEFAULT_NAME, goldenDir } from '../lib/paths';
-import { makeDir } from '../lib/write-text';
-import { mainJob } from '../run/main-job';
-import { countArg } from './args';
-import type { CliCommand } from './command';
+import { GOLDEN_DEFAULT_NAME, goldenDir } from '../lib/paths.js';
+import { makeDir } from '../lib/write-text.js';
+import { mainJob } from '../run/main-job.js';
+import { countArg } from './args.js';
+import type { CliCommand } from './command.js';
 
 interface Options {
   golden: string;

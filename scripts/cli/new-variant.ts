@@ -2,8 +2,8 @@
 /* `vmapsim new-variant FILE --from KERNEL [--api]`: your own copy of a port (scripts/lib/new-variant.ts). */
 
 import type { Command } from 'commander';
-import { newVariantCommand } from '../lib/new-variant';
-import type { CliCommand } from './command';
+import { newVariantCommand } from '../lib/new-variant.js';
+import type { CliCommand } from './command.js';
 
 export const command: CliCommand = {
   path: ['new-variant'],

@@ -7,11 +7,11 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { replayTracefsCommand } from '../replay/tracefs/report';
-import { countArg } from './args';
-import { costsOption } from './costs';
-import type { CliCommand } from './command';
-import { kernelArg } from './kernels';
+import { replayTracefsCommand } from '../replay/tracefs/report.js';
+import { countArg } from './args.js';
+import { costsOption } from './costs.js';
+import type { CliCommand } from './command.js';
+import { kernelArg } from './kernels.js';
 
 interface Options {
   before: string;

@@ -2,11 +2,11 @@
 /* `vmapsim replay FILE...`: golden traces, op by op (scripts/replay/command.ts); --check adds the invariant pass. */
 
 import type { Command } from 'commander';
-import { replayInvariantPass } from '../check/replay-check';
-import { EXIT_BAD_INPUT } from '../lib/exit';
-import { replayCommand } from '../replay/command';
-import { costsOption } from './costs';
-import type { CliCommand } from './command';
+import { replayInvariantPass } from '../check/replay-check.js';
+import { EXIT_BAD_INPUT } from '../lib/exit.js';
+import { replayCommand } from '../replay/command.js';
+import { costsOption } from './costs.js';
+import type { CliCommand } from './command.js';
 
 interface Options {
   json?: boolean;

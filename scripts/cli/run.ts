@@ -3,10 +3,10 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { runCommand, RunOptions } from '../run/command';
-import { cpuList, seedArg } from './args';
-import type { CliCommand } from './command';
-import { kernelArg } from './kernels';
+import { runCommand, type RunOptions } from '../run/command.js';
+import { cpuList, seedArg } from './args.js';
+import type { CliCommand } from './command.js';
+import { kernelArg } from './kernels.js';
 
 export const command: CliCommand = {
   path: ['run'],

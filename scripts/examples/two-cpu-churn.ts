@@ -8,9 +8,9 @@
  * checked: a wrong value would mean a stale translation.
  */
 
-import { bootKernel } from '../../kernel/boot';
-import { machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
+import { bootKernel } from '../../kernel/boot.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
 
 const scenario: Scenario = {
   name: 'two-cpu-churn',

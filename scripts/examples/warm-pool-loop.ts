@@ -16,10 +16,10 @@
  * cycles.
  */
 
-import { bootKernel } from '../../kernel/boot';
-import { lockClasses } from '../scenarios/vmalloc-loop';
-import { machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
+import { bootKernel } from '../../kernel/boot.js';
+import { lockClasses } from '../scenarios/vmalloc-loop.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
 
 const scenario: Scenario = {
   name: 'warm-pool-loop',

@@ -2,7 +2,7 @@
 /* Exit statuses of the vmapsim command. */
 
 import { InvalidArgumentError } from 'commander';
-import { isInputError, isUsageError } from './input-error';
+import { isInputError, isUsageError } from './input-error.js';
 
 /** Everything matched / ran. */
 export const EXIT_OK = 0;

@@ -8,48 +8,28 @@
  * under ts-node), so the file shares the registry, the KernelBug class and
  * everything else with the tool.
  *
+ * The file is imported as an ES module (scripts/lib/user-module.ts); the
+ * ones --kernel and --against name are loaded before commander parses the
+ * command line (preloadKernelFiles), as an import is asynchronous.
+ *
  * A TypeScript file is type-checked first (the TypeScript compiler, with
  * `vmapsim/*` mapped to the sources); the first error is reported as
  * FILE:LINE: message (exit status 2), as is a file that does not load or
  * exports no manifest.
  */
 
-import Module from 'node:module';
+import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { KernelManifest, registerManifest } from '../../kernel/manifest';
-import { InputError } from './input-error';
-import { repoRoot } from './paths';
+import { pathToFileURL } from 'node:url';
+import { type KernelManifest, registerManifest } from '../../kernel/manifest/index.js';
+import { InputError } from './input-error.js';
+import { repoRoot } from './paths.js';
+import { importUserFile } from './user-module.js';
 
 /** A --kernel value that names a file rather than a built-in kernel. */
 export function isKernelFile(v: string): boolean {
   return v.includes('/') || /\.[cm]?[jt]s$/.test(v);
-}
-
-/** Where `vmapsim/<path>` resolves at run time: the root of the running code (dist/ or the checkout). */
-export const codeRoot = resolve(__dirname, '..', '..');
-
-let resolverInstalled = false;
-
-/** Map `vmapsim/...` requests to the running vmapsim's modules, from any folder. */
-export function installPackageResolver(): void {
-  if (resolverInstalled) return;
-  resolverInstalled = true;
-  const M = Module as unknown as { _resolveFilename(request: string, parent: unknown, ...rest: unknown[]): string };
-  const orig = M._resolveFilename;
-  M._resolveFilename = function (request: string, parent: unknown, ...rest: unknown[]): string {
-    if (request.startsWith('vmapsim/')) return orig.call(this, resolve(codeRoot, request.slice('vmapsim/'.length)), parent, ...rest);
-    return orig.call(this, request, parent, ...rest);
-  };
-}
-
-let tsRegistered = false;
-
-function registerTs(): void {
-  if (tsRegistered || require.extensions['.ts']) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
-  tsRegistered = true;
 }
 
 /** The compiler options a user's variant is checked with: the repository's, plus `vmapsim/*` -> the sources. */
@@ -57,8 +37,8 @@ function checkOptions(ts: typeof import('typescript')): import('typescript').Com
   const root = repoRoot();
   return {
     target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
     lib: ['lib.es2022.d.ts'],
     types: ['node'],
     typeRoots: [resolve(root, 'node_modules', '@types')],
@@ -75,8 +55,8 @@ function checkOptions(ts: typeof import('typescript')): import('typescript').Com
 export function typeCheck(file: string, shown = file): void {
   let ts: typeof import('typescript');
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ts = require('typescript');
+    // Loaded only to check a user's file: the compiler is large and CommonJS.
+    ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
   } catch {
     return; // an install without the compiler: the load below still reports what breaks
   }
@@ -111,10 +91,11 @@ export function loadedKernelFiles(): string[] {
 /** The line of the user's file in an exception's stack, if any. */
 function lineIn(e: unknown, path: string): number | null {
   const stack = e instanceof Error ? (e.stack ?? '') : '';
-  for (const l of stack.split('\n')) {
-    const i = l.indexOf(path + ':');
-    if (i >= 0) return Number(l.slice(i + path.length + 1).split(':')[0]) || null;
-  }
+  for (const l of stack.split('\n'))
+    for (const name of [pathToFileURL(path).href, path]) {
+      const i = l.indexOf(name + ':');
+      if (i >= 0) return Number(l.slice(i + name.length + 1).split(':')[0]) || null;
+    }
   return null;
 }
 
@@ -122,23 +103,20 @@ function lineIn(e: unknown, path: string): number | null {
  * Load a variant file, register its manifest, return it. `check: false`
  * skips the type check (a worker loading a file its parent checked).
  */
-export function loadKernelFile(file: string, opts: { check?: boolean } = {}): KernelManifest {
+export async function loadKernelFile(file: string, opts: { check?: boolean } = {}): Promise<KernelManifest> {
   const path = resolve(file);
   if (!existsSync(path)) throw new InputError(file, null, 'no such kernel file');
-  installPackageResolver();
   const isTs = /\.[cm]?ts$/.test(path);
   if (isTs && opts.check !== false) typeCheck(path, file);
-  if (isTs) registerTs();
   let mod: Record<string, unknown>;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(path);
+    mod = await importUserFile(path);
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
     throw new InputError(file, lineIn(e, path), `cannot load the kernel: ${msg}`);
   }
   const m = mod.manifest ?? mod.default;
-  if (!isManifest(m)) throw new InputError(file, null, `exports no manifest (export const manifest = deriveManifest('linux-6.12', { name, file: __filename, create }); see \`vmapsim new-variant\`)`);
+  if (!isManifest(m)) throw new InputError(file, null, `exports no manifest (export const manifest = deriveManifest('linux-6.12', { name, file: import.meta.filename, create }); see \`vmapsim new-variant\`)`);
   try {
     registerManifest(m);
   } catch (e) {
@@ -148,3 +126,41 @@ export function loadKernelFile(file: string, opts: { check?: boolean } = {}): Ke
   return m;
 }
 
+/** The flags whose values may name variant files (loaded before the command line is parsed). */
+const KERNEL_FLAGS = ['--kernel', '--against'];
+
+/** What preloadKernelFiles made of each file named on the command line: its manifest or its error. */
+const preloaded = new Map<string, KernelManifest | InputError>();
+
+/**
+ * Load the variant files that --kernel and --against name, before commander
+ * parses the words: an ES module loads asynchronously, an option's parser
+ * runs synchronously (kernelFile() below hands it the result). A file that
+ * does not load is remembered with its error, which the parser reports.
+ */
+export async function preloadKernelFiles(words: readonly string[]): Promise<void> {
+  const values: string[] = [];
+  words.forEach((w, i) => {
+    const next = words[i + 1];
+    if (KERNEL_FLAGS.includes(w) && next !== undefined) values.push(next);
+    for (const f of KERNEL_FLAGS) if (w.startsWith(`${f}=`)) values.push(w.slice(f.length + 1));
+  });
+  for (const v of values)
+    for (const f of v.split(',').map((s) => s.trim())) {
+      if (!isKernelFile(f) || preloaded.has(resolve(f))) continue;
+      try {
+        preloaded.set(resolve(f), await loadKernelFile(f));
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        preloaded.set(resolve(f), e);
+      }
+    }
+}
+
+/** A variant file preloadKernelFiles loaded: its manifest, or the InputError it gave. */
+export function kernelFile(file: string): KernelManifest {
+  const m = preloaded.get(resolve(file));
+  if (m === undefined) throw new InputError(file, null, 'a variant file is loaded before the command line is parsed (preloadKernelFiles); this one was not');
+  if (m instanceof InputError) throw m;
+  return m;
+}

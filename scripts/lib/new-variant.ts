@@ -13,17 +13,18 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest';
-import { repoRoot } from './paths';
-import { makeDir, writeText } from './write-text';
-import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
+import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest/index.js';
+import { repoRoot } from './paths.js';
+import { makeDir, writeText } from './write-text.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from './exit.js';
 
 /** The port's text with its relative imports turned into package imports. */
 export function packageImports(text: string, srcFile: string): string {
   const root = repoRoot();
   return text.replace(/(\bfrom\s+|\bimport\s+|require\()'(\.{1,2}\/[^']*)'/g, (_all, pre: string, spec: string) => {
     const abs = resolve(dirname(srcFile), spec);
-    return `${pre}'vmapsim/${relative(root, abs).split('\\').join('/')}'`;
+    // The package's "exports" add the .js: `vmapsim/kernel/x` is dist/kernel/x.js.
+    return `${pre}'vmapsim/${relative(root, abs).split('\\').join('/').replace(/\.js$/, '')}'`;
   });
 }
 
@@ -72,7 +73,7 @@ export function newVariantCommand(file: string, o: { from: string; api?: boolean
     const apiText = packageImports(readFileSync(apiSrc, 'utf8'), apiSrc);
     const apiCls = exportedClass(apiText, /export class (vmalloc_api_\w+)/, `kernel/mm/vmalloc/api/${era}.ts`);
     writeText(apiFile, `// vmapsim new-variant: the API layer ${era} (kernel/mm/vmalloc/api/${era}.ts), copied for the variant "${name}".\n${apiText}`);
-    apiImport = `import { ${apiCls} } from './${basename(apiFile).replace(/\.ts$/, '')}';\n`;
+    apiImport = `import { ${apiCls} } from './${basename(apiFile).replace(/\.ts$/, '.js')}';\n`;
     apiPart = `\n  api: { create: (k, a) => new ${apiCls}(k, a as never) },`;
   }
   const tail = `
@@ -86,7 +87,7 @@ import { deriveManifest } from 'vmapsim/kernel/manifest/index';
 ${apiImport}
 export const manifest = deriveManifest('${o.from}', {
   name: '${name}',
-  file: __filename,
+  file: import.meta.filename,
   create: (env, id) => new ${cls}(env, id),${apiPart}
 });
 `;

@@ -11,7 +11,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** The checkout's root (this file is scripts/lib/ or dist/scripts/lib/). */
 export function repoRoot(): string {
-  const up2 = resolve(__dirname, '..', '..');
+  const up2 = resolve(import.meta.dirname, '..', '..');
   return existsSync(resolve(up2, 'package.json')) ? up2 : resolve(up2, '..');
 }
 

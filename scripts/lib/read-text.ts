@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { InputError } from './input-error';
+import { InputError } from './input-error.js';
 
 export function readText(file: string): string {
   let buf: Buffer;

@@ -2,7 +2,7 @@
 /* Write an output file (an HTML report, a saved trace), turning every failure into an InputError. */
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { InputError } from './input-error';
+import { InputError } from './input-error.js';
 
 export function writeText(file: string, text: string): void {
   try {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `vmapsim replay FILE...` (scripts/cli/replay.ts): replay golden traces and compare them op for op. */
 
-import { isInputError } from '../lib/input-error';
-import { formatDivergence, formatSummary, replayGoldenFile, ReplayResult } from './golden';
-import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from '../lib/exit';
-import { progress } from '../lib/progress';
+import { isInputError } from '../lib/input-error.js';
+import { formatDivergence, formatSummary, replayGoldenFile, type ReplayResult } from './golden.js';
+import { EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_OK } from '../lib/exit.js';
+import { progress } from '../lib/progress.js';
 
 export interface ReplayOptions {
   json?: boolean;

@@ -6,8 +6,8 @@
  * Every problem is an InputError naming the file, the line and the field.
  */
 
-import { parseHex, ulong } from '../../kernel/include/u64';
-import { InputError } from '../lib/input-error';
+import { parseHex, type ulong } from '../../kernel/include/u64.js';
+import { InputError } from '../lib/input-error.js';
 
 export const HEADER_KEYS = [
   'format',

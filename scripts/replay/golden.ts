@@ -4,15 +4,15 @@
  * op, the result, every event (flush, purged, bug, warn) and the state line.
  */
 
-import { isKernelBug } from '../../kernel/include/asm-generic/bug';
-import { errname, IS_ERR } from '../../kernel/include/linux/errno';
-import { hex, ulong } from '../../kernel/include/u64';
-import { AllocatorSnapshot, defaultEnv, NOOP_HOOK, VmallocHooks, VmapAllocator } from '../../kernel/mm/vmalloc/common';
-import { findVersion, versionNames } from '../../kernel/mm/vmalloc/index';
-import { WASM_SUFFIX, wasmCoreNames } from '../../kernel/manifest/index';
-import { InputError } from '../lib/input-error';
-import { readText } from '../lib/read-text';
-import { GoldenBlock, GoldenTrace, parseGolden } from './golden-format';
+import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
+import { errname, IS_ERR } from '../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../kernel/include/u64.js';
+import { type AllocatorSnapshot, defaultEnv, NOOP_HOOK, type VmallocHooks, type VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
+import { findVersion, versionNames } from '../../kernel/mm/vmalloc/index.js';
+import { WASM_SUFFIX, wasmCoreNames } from '../../kernel/manifest/index.js';
+import { InputError } from '../lib/input-error.js';
+import { readText } from '../lib/read-text.js';
+import { type GoldenBlock, type GoldenTrace, parseGolden } from './golden-format.js';
 
 export interface Divergence {
   file: string;

@@ -6,9 +6,9 @@
  * scripts/report/plots.ts), the table and the summary.
  */
 
-import { MatrixResult } from '../run/runner';
-import { barPlot, esc, linePlot, page, Plot, plotHtml, shortName, stackedBars, vegaVersions, vmapsimVersion } from './plots';
-import { TABLE_COLUMNS } from './table';
+import type { MatrixResult } from '../run/runner.js';
+import { barPlot, esc, linePlot, page, type Plot, plotHtml, shortName, stackedBars, vegaVersions, vmapsimVersion } from './plots.js';
+import { TABLE_COLUMNS } from './table.js';
 
 function table(m: MatrixResult): string {
   const head = TABLE_COLUMNS.map((c) => `<th>${esc(c.head)}</th>`).join('');

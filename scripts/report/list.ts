@@ -5,11 +5,11 @@
  * variants, with descriptions: every name --kernel accepts somewhere.
  */
 
-import { KERNELS } from '../../kernel/mm/vmalloc/api/index';
-import { VERSIONS } from '../../kernel/mm/vmalloc/index';
-import { CHECK_VARIANTS } from '../check/contenders';
-import { describeParams } from '../run/params';
-import { SCENARIOS } from '../scenarios/index';
+import { KERNELS } from '../../kernel/mm/vmalloc/api/index.js';
+import { VERSIONS } from '../../kernel/mm/vmalloc/index.js';
+import { CHECK_VARIANTS } from '../check/contenders.js';
+import { describeParams } from '../run/params.js';
+import { SCENARIOS } from '../scenarios/index.js';
 
 export function listCommand(opts: { json?: boolean }, out: (s: string) => void): void {
   if (opts.json) {

@@ -12,8 +12,12 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { repoRoot } from '../lib/paths';
+import { repoRoot } from '../lib/paths.js';
+
+/** The plotting libraries are located as their CommonJS entries (require.resolve), to inline their bundles. */
+const require = createRequire(import.meta.url);
 
 /** A Vega-Lite spec (kept as plain JSON: it is written into the page as is). */
 export type Spec = Record<string, unknown>;

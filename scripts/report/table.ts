@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The comparison table `vmapsim run` prints: one row per (kernel, cpus). */
 
-import { MatrixResult } from '../run/runner';
+import type { MatrixResult } from '../run/runner.js';
 
 const num = (x: number | null, digits = 0): string => (x === null ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 

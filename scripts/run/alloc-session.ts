@@ -7,15 +7,15 @@
  * instead; this is for scenarios about placement alone.
  */
 
-import { isKernelBug, KernelBug } from '../../kernel/include/asm-generic/bug';
-import { errname, IS_ERR } from '../../kernel/include/linux/errno';
-import { hex, ulong } from '../../kernel/include/u64';
-import { defaultEnv, nullHooks, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { findManifest } from '../../kernel/manifest/index';
-import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { formatSnapshot } from '../replay/golden';
-import { BugReport, RunFigures, RunResult } from './scenario';
-import { sample, summarize } from './stats';
+import { isKernelBug, KernelBug } from '../../kernel/include/asm-generic/bug.js';
+import { errname, IS_ERR } from '../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../kernel/include/u64.js';
+import { defaultEnv, nullHooks, type VmallocHooks, type VmapAllocator, type vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { findManifest } from '../../kernel/manifest/index.js';
+import { getVersion } from '../../kernel/mm/vmalloc/index.js';
+import { formatSnapshot } from '../replay/golden.js';
+import type { BugReport, RunFigures, RunResult } from './scenario.js';
+import { sample, summarize } from './stats.js';
 
 /** Raised to stop a scenario when the kernel hit a BUG (the run is over). */
 export class RunEnded extends Error {}

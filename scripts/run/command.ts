@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* `vmapsim run SCENARIO ...` (scripts/cli/run.ts): one scenario over kernels x CPU counts; table, JSON or HTML. */
 
-import { writeText } from '../lib/write-text';
-import { CostTable, CostTableError, resolveCostProfile } from '../../hw/costs';
-import { versionNames } from '../../kernel/mm/vmalloc';
-import { InputError } from '../lib/input-error';
-import { loadScenarioFile } from './load';
-import { ParamError, parseParams } from './params';
-import { MatrixResult, runMatrix } from './runner';
-import { DeadlockError } from '../../kernel/kernel/locking/spinlock';
-import { Scenario } from './scenario';
-import { formatTable, toJson } from '../report/table';
-import { findScenario, scenarioNames } from '../scenarios';
-import { EXIT_BAD_INPUT, EXIT_OK } from '../lib/exit';
-import { progress } from '../lib/progress';
+import { writeText } from '../lib/write-text.js';
+import { type CostTable, CostTableError, resolveCostProfile } from '../../hw/costs.js';
+import { versionNames } from '../../kernel/mm/vmalloc/index.js';
+import { InputError } from '../lib/input-error.js';
+import { loadScenarioFile } from './load.js';
+import { ParamError, parseParams } from './params.js';
+import { type MatrixResult, runMatrix } from './runner.js';
+import { DeadlockError } from '../../kernel/kernel/locking/spinlock.js';
+import type { Scenario } from './scenario.js';
+import { formatTable, toJson } from '../report/table.js';
+import { findScenario, scenarioNames } from '../scenarios/index.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../lib/exit.js';
+import { progress } from '../lib/progress.js';
 
 export interface RunOptions {
   kernel?: string[];
@@ -29,19 +29,19 @@ export interface RunOptions {
   html?: string;
 }
 
-export function resolveScenario(name: string): Scenario {
+export async function resolveScenario(name: string): Promise<Scenario> {
   if (/[/\\]|\.[cm]?[jt]s$/.test(name)) return loadScenarioFile(name);
   const s = findScenario(name);
   if (!s) throw new ParamError(`unknown scenario "${name}" (known: ${scenarioNames().join(', ')}; or a path to your own .ts/.js file)`);
   return s;
 }
 
-export function runCommand(name: string, words: string[], opts: RunOptions, out: (s: string) => void, err: (s: string) => void): number {
+export async function runCommand(name: string, words: string[], opts: RunOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let scenario: Scenario;
   let params;
   let costs: CostTable | undefined;
   try {
-    scenario = resolveScenario(name);
+    scenario = await resolveScenario(name);
     params = parseParams(scenario.name, scenario.params, words);
     if (opts.costs !== undefined) costs = resolveCostProfile(opts.costs);
   } catch (e) {
@@ -86,8 +86,8 @@ export function runCommand(name: string, words: string[], opts: RunOptions, out:
   if (opts.json) out(JSON.stringify(toJson(m), null, 2));
   else if (!opts.trace) out(formatTable(m));
   if (opts.html) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { commandLine, renderHtml } = require('../report/html') as typeof import('../report/html');
+    // Loaded only for --html.
+    const { commandLine, renderHtml } = await import('../report/html.js');
     const command = commandLine([
       'vmapsim', 'run', name, ...words,
       '--kernel', kernels.join(','), '--cpus', cpus.join(','), '--seed', String(opts.seed),

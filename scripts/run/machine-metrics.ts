@@ -9,11 +9,11 @@
  * evaluation) included (docs/concurrency.md §Path costs).
  */
 
-import { collectStats } from '../../hw';
-import { DEFAULT_COSTS } from '../../hw/costs';
-import type { Kernel } from '../../kernel/boot';
-import { KernelCounters, RunFigures } from './scenario';
-import { summarize } from './stats';
+import { collectStats } from '../../hw/index.js';
+import { DEFAULT_COSTS } from '../../hw/costs.js';
+import type { Kernel } from '../../kernel/boot.js';
+import type { KernelCounters, RunFigures } from './scenario.js';
+import { summarize } from './stats.js';
 
 /** Cycles per area touched by the allocator's search (the hardware profile's areaTouch; its source is in hw/costs.ts). */
 export const CYCLES_PER_TOUCH = DEFAULT_COSTS.areaTouch;

@@ -9,14 +9,14 @@
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { versionNames } from '../../kernel/mm/vmalloc';
-import { displayPath } from '../lib/paths';
-import { formatDivergence, replayGoldenFile } from '../replay/golden';
-import { benchCommand } from '../bench/command';
-import { runCommand } from './command';
-import { EXIT_DIVERGED, EXIT_OK } from '../lib/exit';
+import { versionNames } from '../../kernel/mm/vmalloc/index.js';
+import { displayPath } from '../lib/paths.js';
+import { formatDivergence, replayGoldenFile } from '../replay/golden.js';
+import { benchCommand } from '../bench/command.js';
+import { runCommand } from './command.js';
+import { EXIT_DIVERGED, EXIT_OK } from '../lib/exit.js';
 
-export function mainJob(golden: string, opts: { bench: boolean; iterations: number; html: string }, out: (s: string) => void, err: (s: string) => void): number {
+export async function mainJob(golden: string, opts: { bench: boolean; iterations: number; html: string }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let status = EXIT_OK;
   const files = readdirSync(golden).filter((f) => f.endsWith('.trace.gz'));
   out(`Golden traces in ${displayPath(golden)}:`);
@@ -43,7 +43,7 @@ export function mainJob(golden: string, opts: { bench: boolean; iterations: numb
   out(`Headline: gfs2-vmalloc-loop with ${opts.iterations.toLocaleString('en-US')} iterations (scaled down from the published 1,000,000 to finish in under a minute;`);
   out(`          \`vmapsim run gfs2-vmalloc-loop iterations=1000000\` runs the full loop)`);
   out('');
-  const rc = runCommand(
+  const rc = await runCommand(
     'gfs2-vmalloc-loop',
     [`iterations=${opts.iterations}`],
     { kernel: ['linux-2.6.35', 'linux-2.6.39', 'linux-5.2', 'linux-6.1'], cpus: [2, 8], seed: 1, html: opts.html },

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Parse `name=value` scenario parameters against their specs; one clear line on error. */
 
-import { ParamSpec, Params, ParamValue } from './scenario';
+import type { ParamSpec, Params, ParamValue } from './scenario.js';
 
 export class ParamError extends Error {
   constructor(message: string) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Run a scenario over a matrix of kernel versions and CPU counts. */
 
-import type { CostTable } from '../../hw/costs';
-import { NestedLockError } from '../../kernel/kernel/locking/spinlock';
-import { Params, RunContext, RunResult, Scenario } from './scenario';
+import type { CostTable } from '../../hw/costs.js';
+import { NestedLockError } from '../../kernel/kernel/locking/spinlock.js';
+import type { Params, RunContext, RunResult, Scenario } from './scenario.js';
 
 export interface MatrixOptions {
   kernels: readonly string[];

@@ -6,7 +6,7 @@
  * user's own `.ts`/`.js` file have the same shape.
  */
 
-import type { CostTable } from '../../hw/costs';
+import type { CostTable } from '../../hw/costs.js';
 
 /** A parameter a scenario takes, with its default and what it accepts. */
 export type ParamSpec =

@@ -51,18 +51,18 @@
  * modules area (not the vmalloc range on x86-64), early_ioremap (fixmap).
  */
 
-import type { Kernel } from '../../kernel/boot';
-import type { ulong } from '../../kernel/include/u64';
-import { PAGE_SIZE, THREAD_ALIGN, THREAD_SIZE } from '../../kernel/include/asm/page';
-import { releaseNumber } from '../../kernel/manifest/release';
-import { vmallocNodeRange } from '../../kernel/mm/vmalloc/api/node-range';
-import { PAGE_KERNEL } from '../../kernel/mm/pgtable';
-import { SplitMix64 } from '../../kernel/lib/random';
+import type { Kernel } from '../../kernel/boot.js';
+import type { ulong } from '../../kernel/include/u64.js';
+import { PAGE_SIZE, THREAD_ALIGN, THREAD_SIZE } from '../../kernel/include/asm/page.js';
+import { releaseNumber } from '../../kernel/manifest/release.js';
+import { vmallocNodeRange } from '../../kernel/mm/vmalloc/api/node-range.js';
+import { PAGE_KERNEL } from '../../kernel/mm/pgtable.js';
+import { SplitMix64 } from '../../kernel/lib/random.js';
 
 /* Moved to kernel/ (kernel text uses them); re-exported for the scenarios. */
-export { PAGE_SIZE, THREAD_ALIGN, THREAD_SIZE } from '../../kernel/include/asm/page';
-export { kernelRelease, releaseNumber } from '../../kernel/manifest/release';
-export { vmallocNodeRange } from '../../kernel/mm/vmalloc/api/node-range';
+export { PAGE_SIZE, THREAD_ALIGN, THREAD_SIZE } from '../../kernel/include/asm/page.js';
+export { kernelRelease, releaseNumber } from '../../kernel/manifest/release.js';
+export { vmallocNodeRange } from '../../kernel/mm/vmalloc/api/node-range.js';
 
 /** CONFIG_VMAP_STACK era (4.9 on): thread stacks and IRQ stacks live in the vmalloc space. */
 export function hasVmappedStacks(version: string): boolean {

@@ -9,10 +9,10 @@
  * alignment makes the leftmost candidate unusable.
  */
 
-import { hex } from '../../kernel/include/u64';
-import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
-import { AllocSession } from '../run/alloc-session';
-import { Scenario } from '../run/scenario';
+import { hex } from '../../kernel/include/u64.js';
+import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page.js';
+import { AllocSession } from '../run/alloc-session.js';
+import type { Scenario } from '../run/scenario.js';
 
 export const exactRangeAlign: Scenario = {
   name: 'exact-range-align',

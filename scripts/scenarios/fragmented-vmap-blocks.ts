@@ -20,12 +20,12 @@
  * 2.6.32 vmap blocks).
  */
 
-import { bootKernel } from '../../kernel/boot';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
-import { machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
-import { sample } from '../run/stats';
+import { bootKernel } from '../../kernel/boot.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
+import { sample } from '../run/stats.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 

@@ -13,11 +13,11 @@
  * first cache with 8-12 steps.
  */
 
-import { bootKernel } from '../../kernel/boot';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
-import { sample } from '../run/stats';
+import { bootKernel } from '../../kernel/boot.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
+import { sample } from '../run/stats.js';
 
 export const gfs2VmallocLoop: Scenario = {
   name: 'gfs2-vmalloc-loop',

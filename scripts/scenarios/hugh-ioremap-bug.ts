@@ -17,10 +17,10 @@
  * The mmotm patch BUGs on step 4; linux-2.6.39 places it at V+0xE000.
  */
 
-import { hex } from '../../kernel/include/u64';
-import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
-import { AllocSession } from '../run/alloc-session';
-import { Scenario } from '../run/scenario';
+import { hex } from '../../kernel/include/u64.js';
+import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
+import { AllocSession } from '../run/alloc-session.js';
+import type { Scenario } from '../run/scenario.js';
 
 export const hughIoremapBug: Scenario = {
   name: 'hugh-ioremap-bug',

@@ -1,29 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The built-in scenarios of `vmapsim run`, by name. */
 
-import { Scenario } from '../run/scenario';
-import { alignShift } from './align-shift';
-import { exactRangeAlign } from './exact-range-align';
-import { fragmentedVmapBlocks } from './fragmented-vmap-blocks';
-import { neSplitFailslab } from './ne-split-failslab';
-import { pcpuSpuriousFailure } from './pcpu-spurious-failure';
-import { purgeLockHold } from './purge-lock-hold';
-import { gfs2VmallocLoop } from './gfs2-vmalloc-loop';
-import { hughIoremapBug } from './hugh-ioremap-bug';
-import { kdumpVmcoreCopy } from './kdump-vmcore-copy';
-import { kvmDirtyLog } from './kvm-dirty-log';
-import { lazyPurgeListScan } from './lazy-purge-list-scan';
-import { staleTlbFaultInjection } from './stale-tlb-fault-injection';
-import { staleTlbReadAfterVfree } from './stale-tlb-read-after-vfree';
-import { staleTlbVmUnmapAliases } from './stale-tlb-vm-unmap-aliases';
-import { testVmalloc } from './test-vmalloc';
-import { vmallocLoop } from './vmalloc-loop';
-import { vmMapRamExhaustion } from './vm-map-ram-exhaustion';
-import { vmMapRamGuardGap } from './vm-map-ram-guard-gap';
-import { workload } from './workload';
-import { poolDecay } from './pool-decay';
-import { nowaitVmalloc } from './nowait-vmalloc';
-import { vreallocInPlace } from './vrealloc-in-place';
+import type { Scenario } from '../run/scenario.js';
+import { alignShift } from './align-shift.js';
+import { exactRangeAlign } from './exact-range-align.js';
+import { fragmentedVmapBlocks } from './fragmented-vmap-blocks.js';
+import { neSplitFailslab } from './ne-split-failslab.js';
+import { pcpuSpuriousFailure } from './pcpu-spurious-failure.js';
+import { purgeLockHold } from './purge-lock-hold.js';
+import { gfs2VmallocLoop } from './gfs2-vmalloc-loop.js';
+import { hughIoremapBug } from './hugh-ioremap-bug.js';
+import { kdumpVmcoreCopy } from './kdump-vmcore-copy.js';
+import { kvmDirtyLog } from './kvm-dirty-log.js';
+import { lazyPurgeListScan } from './lazy-purge-list-scan.js';
+import { staleTlbFaultInjection } from './stale-tlb-fault-injection.js';
+import { staleTlbReadAfterVfree } from './stale-tlb-read-after-vfree.js';
+import { staleTlbVmUnmapAliases } from './stale-tlb-vm-unmap-aliases.js';
+import { testVmalloc } from './test-vmalloc.js';
+import { vmallocLoop } from './vmalloc-loop.js';
+import { vmMapRamExhaustion } from './vm-map-ram-exhaustion.js';
+import { vmMapRamGuardGap } from './vm-map-ram-guard-gap.js';
+import { workload } from './workload.js';
+import { poolDecay } from './pool-decay.js';
+import { nowaitVmalloc } from './nowait-vmalloc.js';
+import { vreallocInPlace } from './vrealloc-in-place.js';
 
 export const SCENARIOS: readonly Scenario[] = [gfs2VmallocLoop, hughIoremapBug, alignShift, exactRangeAlign, workload, testVmalloc, vmallocLoop, kvmDirtyLog, staleTlbReadAfterVfree, staleTlbVmUnmapAliases, staleTlbFaultInjection, vmMapRamGuardGap, lazyPurgeListScan, kdumpVmcoreCopy, vmMapRamExhaustion, neSplitFailslab, purgeLockHold, fragmentedVmapBlocks, pcpuSpuriousFailure, poolDecay, nowaitVmalloc, vreallocInPlace];
 

@@ -26,12 +26,12 @@
  * IPIs and the areas walked per allocation.
  */
 
-import { bootKernel } from '../../kernel/boot';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
-import { sample, summarize } from '../run/stats';
-import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
+import { bootKernel } from '../../kernel/boot.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
+import { sample, summarize } from '../run/stats.js';
+import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
 
 const PAGE_SIZE = 4096;
 /** Where the crashed kernel's memory starts (physical), for the ioremaps. */

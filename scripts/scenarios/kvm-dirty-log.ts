@@ -40,14 +40,14 @@
  * and flush eras (the per-ioctl vmalloc existed only in 2.6.34-2.6.36).
  */
 
-import { bootKernel, Kernel } from '../../kernel/boot';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import type { ulong } from '../../kernel/include/u64';
-import { SplitMix64 } from '../check/prng';
-import { machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
-import { sample } from '../run/stats';
-import { bootState, describeBoot, PAGE_SIZE } from './boot-state';
+import { bootKernel, Kernel } from '../../kernel/boot.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import type { ulong } from '../../kernel/include/u64.js';
+import { SplitMix64 } from '../check/prng.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
+import { sample } from '../run/stats.js';
+import { bootState, describeBoot, PAGE_SIZE } from './boot-state.js';
 
 /** kvm_dirty_bitmap_bytes(memslot): ALIGN(npages, BITS_PER_LONG) / 8. */
 export function dirtyBitmapBytes(npages: number): number {

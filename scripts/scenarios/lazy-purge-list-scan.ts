@@ -26,12 +26,12 @@
  * O(areas), so the set-up of 50,000 areas takes minutes there.
  */
 
-import { bootKernel } from '../../kernel/boot';
-import { carries } from '../../kernel/manifest/index';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
-import { sample, summarize } from '../run/stats';
+import { bootKernel } from '../../kernel/boot.js';
+import { carries } from '../../kernel/manifest/index.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
+import { sample, summarize } from '../run/stats.js';
 
 const PAGE_SIZE = 4096;
 

@@ -16,11 +16,11 @@
  * NE split: their only vmap_area allocation uses the caller's mask.
  */
 
-import { hex } from '../../kernel/include/u64';
-import { PAGE_SIZE, VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
-import { __GFP_DIRECT_RECLAIM } from '../../kernel/mm/vmalloc/common';
-import { AllocSession } from '../run/alloc-session';
-import { Scenario } from '../run/scenario';
+import { hex } from '../../kernel/include/u64.js';
+import { PAGE_SIZE, VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page.js';
+import { __GFP_DIRECT_RECLAIM } from '../../kernel/mm/vmalloc/common.js';
+import { AllocSession } from '../run/alloc-session.js';
+import type { Scenario } from '../run/scenario.js';
 
 export const neSplitFailslab: Scenario = {
   name: 'ne-split-failslab',

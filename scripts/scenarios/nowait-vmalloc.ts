@@ -13,15 +13,15 @@
  * pages, GFP_NOWAIT) and, after it, the same with GFP_KERNEL.
  */
 
-import { bootKernel } from '../../kernel/boot';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { hex, ulong } from '../../kernel/include/u64';
-import { VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
-import { GFP_KERNEL } from '../../kernel/mm/page_alloc';
-import { GFP_NOWAIT } from '../../kernel/mm/vmalloc/linux-7.3';
-import type { vmalloc_api } from '../../kernel/mm/vmalloc/api/common';
-import { machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
+import { bootKernel } from '../../kernel/boot.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { hex, type ulong } from '../../kernel/include/u64.js';
+import { VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page.js';
+import { GFP_KERNEL } from '../../kernel/mm/page_alloc.js';
+import { GFP_NOWAIT } from '../../kernel/mm/vmalloc/linux-7.3.js';
+import type { vmalloc_api } from '../../kernel/mm/vmalloc/api/common.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
 
 const P = 0x1000;
 

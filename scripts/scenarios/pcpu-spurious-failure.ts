@@ -21,10 +21,10 @@
  * tree and pull base under B; 5.3+ (6.1, 6.12) do too; 5.2 fails.
  */
 
-import { hex } from '../../kernel/include/u64';
-import { PAGE_SIZE, VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
-import { AllocSession } from '../run/alloc-session';
-import { Scenario } from '../run/scenario';
+import { hex } from '../../kernel/include/u64.js';
+import { PAGE_SIZE, VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
+import { AllocSession } from '../run/alloc-session.js';
+import type { Scenario } from '../run/scenario.js';
 
 const MIB = 1024 * 1024;
 /** The x86 percpu atom: PMD_SIZE. */

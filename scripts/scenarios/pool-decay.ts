@@ -17,10 +17,10 @@
  * the decay), and `n` areas of the same size are allocated again.
  */
 
-import { hex } from '../../kernel/include/u64';
-import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
-import { AllocSession } from '../run/alloc-session';
-import { Scenario } from '../run/scenario';
+import { hex } from '../../kernel/include/u64.js';
+import { VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page.js';
+import { AllocSession } from '../run/alloc-session.js';
+import type { Scenario } from '../run/scenario.js';
 
 const P = 0x1000;
 

@@ -25,11 +25,11 @@
  * rb_entry()/list_entry() evaluations; only non-empty stretches count.
  */
 
-import { PAGE_SIZE, VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page';
-import { vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { AllocSession } from '../run/alloc-session';
-import { CYCLES_PER_TOUCH } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
+import { PAGE_SIZE, VMALLOC_END_4LEVEL as VE, VMALLOC_START_4LEVEL as VS } from '../../kernel/include/asm/page.js';
+import type { vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { AllocSession } from '../run/alloc-session.js';
+import { CYCLES_PER_TOUCH } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
 
 /** One stretch of a purge's release loop under the lock. */
 interface Stretch {

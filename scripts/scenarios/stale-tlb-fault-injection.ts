@@ -22,10 +22,10 @@
  * The logic is reuseAfterFlush() of stale-tlb.ts.
  */
 
-import type { FaultInjection } from '../../kernel/boot';
-import { Scenario } from '../run/scenario';
-import { reuseAfterFlush } from './stale-tlb';
-import { libraryOptions, newCounts, staleTlbResult, summarizeReports } from './stale-tlb-run';
+import type { FaultInjection } from '../../kernel/boot.js';
+import type { Scenario } from '../run/scenario.js';
+import { reuseAfterFlush } from './stale-tlb.js';
+import { libraryOptions, newCounts, staleTlbResult, summarizeReports } from './stale-tlb-run.js';
 
 const FAULTS: Record<string, FaultInjection> = {
   none: {},

@@ -19,9 +19,9 @@
  * The logic is readAfterVfree() of stale-tlb.ts.
  */
 
-import { Scenario } from '../run/scenario';
-import { readAfterVfree } from './stale-tlb';
-import { libraryOptions, newCounts, staleTlbResult, summarizeReports } from './stale-tlb-run';
+import type { Scenario } from '../run/scenario.js';
+import { readAfterVfree } from './stale-tlb.js';
+import { libraryOptions, newCounts, staleTlbResult, summarizeReports } from './stale-tlb-run.js';
 
 export const staleTlbReadAfterVfree: Scenario = {
   name: 'stale-tlb-read-after-vfree',

@@ -11,12 +11,12 @@
  * the allocator's touch-counter delta around it, as gfs2-vmalloc-loop counts.
  */
 
-import type { Kernel } from '../../kernel/boot';
-import type { BootOptions } from '../../kernel/boot';
-import { machineFigures } from '../run/machine-metrics';
-import { RunContext, RunResult } from '../run/scenario';
-import { sample } from '../run/stats';
-import type { CommonOptions, ScenarioResult } from './stale-tlb';
+import type { Kernel } from '../../kernel/boot.js';
+import type { BootOptions } from '../../kernel/boot.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { RunContext, RunResult } from '../run/scenario.js';
+import { sample } from '../run/stats.js';
+import type { CommonOptions, ScenarioResult } from './stale-tlb.js';
 
 const ALLOCATING = new Set(['vmalloc', 'vzalloc', 'vmap', 'ioremap', 'vm_map_ram', 'get_vm_area']);
 

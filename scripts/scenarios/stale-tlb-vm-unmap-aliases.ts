@@ -22,10 +22,10 @@
  * The logic is vmapBlockAliases() of stale-tlb.ts.
  */
 
-import { BUILTIN_MANIFESTS, carries } from '../../kernel/manifest/index';
-import { Scenario } from '../run/scenario';
-import { vmapBlockAliases } from './stale-tlb';
-import { libraryOptions, newCounts, staleTlbResult, summarizeReports } from './stale-tlb-run';
+import { BUILTIN_MANIFESTS, carries } from '../../kernel/manifest/index.js';
+import type { Scenario } from '../run/scenario.js';
+import { vmapBlockAliases } from './stale-tlb.js';
+import { libraryOptions, newCounts, staleTlbResult, summarizeReports } from './stale-tlb-run.js';
 
 export const staleTlbVmUnmapAliases: Scenario = {
   name: 'stale-tlb-vm-unmap-aliases',

@@ -20,10 +20,10 @@
  *   a CPU skipped by the shootdown).
  */
 
-import { CoherenceReport, PageFault, formatCoherenceReport } from '../../hw';
-import { bootKernel, BootOptions, FaultInjection, Kernel } from '../../kernel/boot';
-import { isPresent } from '../../hw';
-import type { ulong } from '../../kernel/include/u64';
+import { type CoherenceReport, PageFault, formatCoherenceReport } from '../../hw/index.js';
+import { bootKernel, type BootOptions, type FaultInjection, Kernel } from '../../kernel/boot.js';
+import { isPresent } from '../../hw/index.js';
+import type { ulong } from '../../kernel/include/u64.js';
 
 /** What a scenario observed. */
 export interface ScenarioResult {

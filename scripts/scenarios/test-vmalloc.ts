@@ -30,17 +30,17 @@
  * as NULL, the case fails and the area is never freed (a note says so).
  */
 
-import { bootKernel } from '../../kernel/boot';
-import { isKernelBug } from '../../kernel/include/asm-generic/bug';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
-import { hex, ult } from '../../kernel/include/u64';
-import { lockClasses } from './vmalloc-loop';
-import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics';
-import { BugReport, Params, Scenario } from '../run/scenario';
-import { sample } from '../run/stats';
-import { bootPercpu, bootState, describeBoot, PCPU_BOOT_OBJECTS, releaseNumber } from './boot-state';
-import { CallCounts, makeWorker, ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, WorkerResult } from '../../kernel/lib/test_vmalloc';
+import { bootKernel } from '../../kernel/boot.js';
+import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
+import { hex, ult } from '../../kernel/include/u64.js';
+import { lockClasses } from './vmalloc-loop.js';
+import { CYCLES_PER_TOUCH, machineFigures } from '../run/machine-metrics.js';
+import type { BugReport, Params, Scenario } from '../run/scenario.js';
+import { sample } from '../run/stats.js';
+import { bootPercpu, bootState, describeBoot, PCPU_BOOT_OBJECTS, releaseNumber } from './boot-state.js';
+import { type CallCounts, makeWorker, type ModuleParams, moduleParamNames, moduleText, summaryLines, testCases, testFunc, type WorkerResult } from '../../kernel/lib/test_vmalloc.js';
 
 const INT_MAX = 2147483647;
 const USHRT_MAX = 65535;

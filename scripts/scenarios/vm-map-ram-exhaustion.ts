@@ -28,12 +28,12 @@
  * remains.
  */
 
-import { bootKernel } from '../../kernel/boot';
-import { carries } from '../../kernel/manifest/index';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
-import { sample } from '../run/stats';
+import { bootKernel } from '../../kernel/boot.js';
+import { carries } from '../../kernel/manifest/index.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
+import { sample } from '../run/stats.js';
 
 const PAGE_SIZE = 4096;
 

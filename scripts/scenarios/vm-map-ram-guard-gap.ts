@@ -24,13 +24,13 @@
  * (gap) against linux-3.18+ (no gap).
  */
 
-import { bootKernel } from '../../kernel/boot';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { machineFigures } from '../run/machine-metrics';
-import { carries } from '../../kernel/manifest/index';
-import { Scenario } from '../run/scenario';
-import { sample } from '../run/stats';
-import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
+import { bootKernel } from '../../kernel/boot.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import { carries } from '../../kernel/manifest/index.js';
+import type { Scenario } from '../run/scenario.js';
+import { sample } from '../run/stats.js';
+import { VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
 
 /** Johannes Weiner's figures (32-bit, linux-mm id 10077032892). */
 const PUBLISHED = { vanilla: 15360, patched: 30464 };

@@ -32,16 +32,16 @@
  * unpurged stacks from boot, or the pre-4.9 shape) unless boot=false.
  */
 
-import { bootKernel, Kernel } from '../../kernel/boot';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { isKernelBug } from '../../kernel/include/asm-generic/bug';
-import type { ulong } from '../../kernel/include/u64';
-import type { page } from '../../kernel/mm/page_alloc';
-import { SplitMix64 } from '../check/prng';
-import { machineFigures } from '../run/machine-metrics';
-import { BugReport, Scenario } from '../run/scenario';
-import { sample } from '../run/stats';
-import { bootState, describeBoot, PAGE_SIZE } from './boot-state';
+import { bootKernel, Kernel } from '../../kernel/boot.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
+import type { ulong } from '../../kernel/include/u64.js';
+import type { page } from '../../kernel/mm/page_alloc.js';
+import { SplitMix64 } from '../check/prng.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { BugReport, Scenario } from '../run/scenario.js';
+import { sample } from '../run/stats.js';
+import { bootState, describeBoot, PAGE_SIZE } from './boot-state.js';
 
 export const LOOP_APIS = ['vmalloc', 'vmap', 'vm_map_ram', 'ioremap'] as const;
 export type LoopApi = (typeof LOOP_APIS)[number];

@@ -15,12 +15,12 @@
  * call returned.
  */
 
-import { bootKernel } from '../../kernel/boot';
-import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb';
-import { hex, ulong } from '../../kernel/include/u64';
-import type { vmalloc_api } from '../../kernel/mm/vmalloc/api/common';
-import { machineFigures } from '../run/machine-metrics';
-import { Scenario } from '../run/scenario';
+import { bootKernel } from '../../kernel/boot.js';
+import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
+import { hex, type ulong } from '../../kernel/include/u64.js';
+import type { vmalloc_api } from '../../kernel/mm/vmalloc/api/common.js';
+import { machineFigures } from '../run/machine-metrics.js';
+import type { Scenario } from '../run/scenario.js';
 
 interface with_vrealloc {
   vrealloc(p: ulong, size: ulong, flags?: number, caller?: string): ulong;

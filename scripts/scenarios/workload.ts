@@ -8,11 +8,11 @@
  * the same input to the end.
  */
 
-import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page';
-import { vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { DEFAULT_NOPS, makeGenerator, WORKLOADS, WorkloadName } from '../check/workloads';
-import { AllocSession } from '../run/alloc-session';
-import { Scenario } from '../run/scenario';
+import { VMALLOC_END_4LEVEL, VMALLOC_START_4LEVEL } from '../../kernel/include/asm/page.js';
+import type { vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { DEFAULT_NOPS, makeGenerator, WORKLOADS, type WorkloadName } from '../check/workloads.js';
+import { AllocSession } from '../run/alloc-session.js';
+import type { Scenario } from '../run/scenario.js';
 
 export const workload: Scenario = {
   name: 'workload',

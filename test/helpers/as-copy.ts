@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** The lines of kernel/mm/vmalloc/as/<name>.ts from its first import on. */
 function body(name: string): string[] {

@@ -10,12 +10,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const VIEWPORT = { width: 1280, height: 800 };
 /** Where the screenshots land (gitignored: /out/). */
-export const SHOT_DIR = resolve(__dirname, '..', '..', 'out', 'test');
+export const SHOT_DIR = resolve(import.meta.dirname, '..', '..', 'out', 'test');
 
 export interface PlotSeen {
   id: string;

@@ -4,12 +4,12 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { IS_ERR, errname } from '../../kernel/include/linux/errno';
-import { ulong } from '../../kernel/include/u64';
-import { defaultEnv, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { goldenDir } from '../../scripts/lib/paths';
-import { recordingHooks, replayGoldenFile } from '../../scripts/replay/golden';
+import { IS_ERR, errname } from '../../kernel/include/linux/errno.js';
+import type { ulong } from '../../kernel/include/u64.js';
+import { defaultEnv, type VmallocHooks, type VmapAllocator, type vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../kernel/mm/vmalloc/index.js';
+import { goldenDir } from '../../scripts/lib/paths.js';
+import { recordingHooks, replayGoldenFile } from '../../scripts/replay/golden.js';
 
 /** Every golden trace of a version, by file name. */
 export function goldenTraces(version: string): string[] {

@@ -5,9 +5,9 @@
  * VMALLOC_END. Addresses are worked out by hand in the comments.
  */
 import { expect } from 'chai';
-import { hex } from '../../kernel/include/u64';
-import { VmapAllocator } from '../../kernel/mm/vmalloc/common';
-import { allocator, allocOk } from './golden';
+import { hex } from '../../kernel/include/u64.js';
+import type { VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
+import { allocator, allocOk } from './golden.js';
 
 const P = 0x1000;
 const U = 0x200000; // one unit: 2 MiB, the x86 percpu atom (PMD_SIZE)

@@ -6,12 +6,12 @@
  * and the golden state line.
  */
 
-import { isKernelBug } from '../../kernel/include/asm-generic/bug';
-import { errname, IS_ERR } from '../../kernel/include/linux/errno';
-import { hex, ulong } from '../../kernel/include/u64';
-import { defaultEnv, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { createAllocatorOf, getManifest } from '../../kernel/manifest/index';
-import { recordingHooks } from '../../scripts/replay/golden';
+import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
+import { errname, IS_ERR } from '../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../kernel/include/u64.js';
+import { defaultEnv, type VmapAllocator, type vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { createAllocatorOf, getManifest } from '../../kernel/manifest/index.js';
+import { recordingHooks } from '../../scripts/replay/golden.js';
 
 /** What one allocator did on one operation. */
 function step(a: VmapAllocator, events: string[], op: () => string): string {

@@ -9,11 +9,11 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { IS_ERR } from '../../kernel/include/linux/errno';
-import { hex, ulong } from '../../kernel/include/u64';
-import { defaultEnv, VmallocHooks, VmapAllocator, vmap_area_common } from '../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../kernel/mm/vmalloc/index';
-import { recordingHooks } from '../../scripts/replay/golden';
+import { IS_ERR } from '../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../kernel/include/u64.js';
+import { defaultEnv, type VmallocHooks, type VmapAllocator, type vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../kernel/mm/vmalloc/index.js';
+import { recordingHooks } from '../../scripts/replay/golden.js';
 
 export const P = 0x1000;
 export const U = 0x200000; // the x86 percpu atom, 2 MiB

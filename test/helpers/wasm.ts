@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Test helpers for the wasm cores: a core in a given range, and the exact u64 model the tests compute expectations with. */
 
-import { defaultEnv, VmallocHooks } from '../../kernel/mm/vmalloc/common';
-import { getManifest } from '../../kernel/manifest/index';
-import { WasmCore } from '../../kernel/mm/vmalloc/wasm/binding';
-import { recorder } from './golden';
+import { defaultEnv, type VmallocHooks } from '../../kernel/mm/vmalloc/common.js';
+import { getManifest } from '../../kernel/manifest/index.js';
+import { WasmCore } from '../../kernel/mm/vmalloc/wasm/binding.js';
+import { recorder } from './golden.js';
 
 /** 2^64 - 1 */
 export const M64 = (1n << 64n) - 1n;

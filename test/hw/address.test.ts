@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { formatAddress, fromU64, isCanonical, pageNumber, tableIndex, toU64 } from '../../hw/address';
+import { formatAddress, fromU64, isCanonical, pageNumber, tableIndex, toU64 } from '../../hw/address.js';
 
 describe('address', () => {
   describe('tableIndex', () => {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { CallRequest } from '../../hw/apic';
-import { CPU_STATS } from '../../hw/cpu';
-import { smallMachine } from './helpers';
+import type { CallRequest } from '../../hw/apic.js';
+import { CPU_STATS } from '../../hw/cpu.js';
+import { smallMachine } from './helpers.js';
 
 const S = CPU_STATS.index;
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { callFunctionMany } from '../../hw/callFunction';
-import { COST_INDEX } from '../../hw/costs';
-import { CPU_STATS, CYCLE_STATS } from '../../hw/cpu';
-import { smallMachine } from './helpers';
+import { callFunctionMany } from '../../hw/callFunction.js';
+import { COST_INDEX } from '../../hw/costs.js';
+import { CPU_STATS, CYCLE_STATS } from '../../hw/cpu.js';
+import { smallMachine } from './helpers.js';
 
 const S = CPU_STATS.index;
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { CHECKER_STATS, formatCoherenceReport } from '../../hw/checker';
-import { callFunctionMany } from '../../hw/callFunction';
-import { mapPage, unmapPage } from '../../hw/mapping';
-import { kpage, mapMarked, smallMachine, KERNEL_FLAGS } from './helpers';
+import { CHECKER_STATS, formatCoherenceReport } from '../../hw/checker.js';
+import { callFunctionMany } from '../../hw/callFunction.js';
+import { mapPage, unmapPage } from '../../hw/mapping.js';
+import { kpage, mapMarked, smallMachine, KERNEL_FLAGS } from './helpers.js';
 
 const C = CHECKER_STATS.index;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { CONFIG_FIELDS, ConfigError, MachineConfigInput, resolveConfig } from '../../hw/config';
-import { DEFAULT_COSTS } from '../../hw/costs';
+import { CONFIG_FIELDS, ConfigError, type MachineConfigInput, resolveConfig } from '../../hw/config.js';
+import { DEFAULT_COSTS } from '../../hw/costs.js';
 
 describe('resolveConfig', () => {
   it('fills every field with its default', () => {

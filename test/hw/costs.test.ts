@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { COST_INDEX, COST_KEYS, COST_SPECS, CostTableError, DEFAULT_COSTS, costVector, loadCostTable, parseCostTable } from '../../hw/costs';
+import { COST_INDEX, COST_KEYS, COST_SPECS, CostTableError, DEFAULT_COSTS, costVector, loadCostTable, parseCostTable } from '../../hw/costs.js';
 
 describe('cost table', () => {
   it('gives every cost a description and a source from the reference notes (or, for the estimated path costs, the section of docs/concurrency.md that reasons them)', () => {

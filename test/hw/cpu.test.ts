@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { COST_INDEX } from '../../hw/costs';
-import { CPU_STATS, Cpu } from '../../hw/cpu';
-import { GeneralProtection, InvalidOpcode, PageFault } from '../../hw/faults';
-import { Machine } from '../../hw/machine';
-import { findEntry, mapPage, unmapPage } from '../../hw/mapping';
-import { EntryBits } from '../../hw/pageTable';
-import { KERNEL_FLAGS, KVA, kpage, mapMarked, smallMachine } from './helpers';
+import { COST_INDEX } from '../../hw/costs.js';
+import { CPU_STATS, Cpu } from '../../hw/cpu.js';
+import { GeneralProtection, InvalidOpcode, PageFault } from '../../hw/faults.js';
+import { Machine } from '../../hw/machine.js';
+import { findEntry, mapPage, unmapPage } from '../../hw/mapping.js';
+import { EntryBits } from '../../hw/pageTable.js';
+import { KERNEL_FLAGS, KVA, kpage, mapMarked, smallMachine } from './helpers.js';
 
 const S = CPU_STATS.index;
 const USER_VA = 0x400000;

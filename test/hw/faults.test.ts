@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { CpuException, GeneralProtection, InvalidOpcode, PageFault } from '../../hw/faults';
+import { CpuException, GeneralProtection, InvalidOpcode, PageFault } from '../../hw/faults.js';
 
 describe('PageFault', () => {
   it('encodes a not-present supervisor read as error code 0', () => {

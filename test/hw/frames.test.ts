@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { FrameAllocator } from '../../hw/frames';
-import { PhysicalMemory } from '../../hw/physmem';
+import { FrameAllocator } from '../../hw/frames.js';
+import { PhysicalMemory } from '../../hw/physmem.js';
 
 describe('FrameAllocator', () => {
   const make = (): [PhysicalMemory, FrameAllocator] => {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** Shared arrangements for the hw specs (not a spec itself). */
 
-import { EntryBits } from '../../hw/pageTable';
-import { Machine } from '../../hw/machine';
-import { MachineConfigInput } from '../../hw/config';
-import { mapPage } from '../../hw/mapping';
+import { EntryBits } from '../../hw/pageTable.js';
+import { Machine } from '../../hw/machine.js';
+import type { MachineConfigInput } from '../../hw/config.js';
+import { mapPage } from '../../hw/mapping.js';
 
 /** 0xffffc90000000000 (VMALLOC_START, 4-level) in the signed view. */
 export const KVA = -0x370000000000;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import * as hw from '../../hw';
+import * as hw from '../../hw/index.js';
 
 describe('hw barrel', () => {
   it('exports a working machine with the kernel layer’s calls', () => {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { MACHINE_STATS, Machine } from '../../hw/machine';
-import { mapPage, unmapPage } from '../../hw/mapping';
-import { EntryBits, entryFrame } from '../../hw/pageTable';
-import { KERNEL_FLAGS, kpage, mapMarked, smallMachine } from './helpers';
+import { MACHINE_STATS, Machine } from '../../hw/machine.js';
+import { mapPage, unmapPage } from '../../hw/mapping.js';
+import { EntryBits, entryFrame } from '../../hw/pageTable.js';
+import { KERNEL_FLAGS, kpage, mapMarked, smallMachine } from './helpers.js';
 
 describe('Machine', () => {
   it('boots every CPU with the kernel root in CR3 and the configured CR4 bits', () => {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { findEntry, mapPage, unmapPage } from '../../hw/mapping';
-import { EntryBits, entryFrame, makeEntry } from '../../hw/pageTable';
-import { KERNEL_FLAGS, KVA, kpage, smallMachine } from './helpers';
+import { findEntry, mapPage, unmapPage } from '../../hw/mapping.js';
+import { EntryBits, entryFrame, makeEntry } from '../../hw/pageTable.js';
+import { KERNEL_FLAGS, KVA, kpage, smallMachine } from './helpers.js';
 
 describe('mapPage', () => {
   it('allocates zeroed tables down to the leaf and writes the entry with P', () => {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { EntryBits, describeEntry, entryAddress, entryFlags, entryFrame, isPresent, makeEntry } from '../../hw/pageTable';
+import { EntryBits, describeEntry, entryAddress, entryFlags, entryFrame, isPresent, makeEntry } from '../../hw/pageTable.js';
 
 describe('page-table entries', () => {
   it('put the frame in bits 12..51 and NX in bit 63 exactly', () => {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { PhysicalMemory } from '../../hw/physmem';
+import { PhysicalMemory } from '../../hw/physmem.js';
 
 describe('PhysicalMemory', () => {
   it('stores nothing for a 4 GiB memory until a frame is written', () => {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { Prng } from '../../hw/prng';
+import { Prng } from '../../hw/prng.js';
 
 describe('Prng', () => {
   const draw = (p: Prng, n: number): number[] => Array.from({ length: n }, () => p.nextU32());

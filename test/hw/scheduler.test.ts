@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { callFunctionMany } from '../../hw/callFunction';
-import { Machine } from '../../hw/machine';
-import { Step, runInterleaved } from '../../hw/scheduler';
-import { smallMachine } from './helpers';
+import { callFunctionMany } from '../../hw/callFunction.js';
+import { Machine } from '../../hw/machine.js';
+import { type Step, runInterleaved } from '../../hw/scheduler.js';
+import { smallMachine } from './helpers.js';
 
 function counting(m: Machine, steps: number): { cpu: number; steps: Step[] }[] {
   return m.cpus.map((c) => ({ cpu: c.id, steps: Array.from({ length: steps }, () => (): void => undefined) }));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { declareStats, flushStats } from '../../hw/stats';
+import { declareStats, flushStats } from '../../hw/stats.js';
 
 describe('declareStats', () => {
   it('indexes counters in declaration order and keeps their metadata', () => {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { callFunctionMany } from '../../hw/callFunction';
-import { Machine } from '../../hw/machine';
-import { mapPage, unmapPage } from '../../hw/mapping';
-import { runInterleaved } from '../../hw/scheduler';
-import { collectStats, formatStatsJson, formatStatsText, statsReport } from '../../hw/statsReport';
-import { KERNEL_FLAGS, kpage, smallMachine } from './helpers';
+import { callFunctionMany } from '../../hw/callFunction.js';
+import { Machine } from '../../hw/machine.js';
+import { mapPage, unmapPage } from '../../hw/mapping.js';
+import { runInterleaved } from '../../hw/scheduler.js';
+import { collectStats, formatStatsJson, formatStatsText, statsReport } from '../../hw/statsReport.js';
+import { KERNEL_FLAGS, kpage, smallMachine } from './helpers.js';
 
 /** A small shootdown workload with random replacement and a random schedule. */
 function workload(seed: number): Machine {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { Prng } from '../../hw/prng';
-import { TLB_GLOBAL, TLB_LARGE, TLB_STATS, TLB_VALID, Tlb } from '../../hw/tlb';
+import { Prng } from '../../hw/prng.js';
+import { TLB_GLOBAL, TLB_LARGE, TLB_STATS, TLB_VALID, Tlb } from '../../hw/tlb.js';
 
 const I = TLB_STATS.index;
 

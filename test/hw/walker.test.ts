@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { findEntry, mapPage } from '../../hw/mapping';
-import { EntryBits, entryFrame, makeEntry } from '../../hw/pageTable';
-import { TLB_NX, TLB_RW, TLB_US } from '../../hw/tlb';
-import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, WALK_NOT_PRESENT, WALK_OK, WALK_PROTECTION, WALK_RESERVED, WalkResult, walk } from '../../hw/walker';
-import { KVA, smallMachine } from './helpers';
+import { findEntry, mapPage } from '../../hw/mapping.js';
+import { EntryBits, entryFrame, makeEntry } from '../../hw/pageTable.js';
+import { TLB_NX, TLB_RW, TLB_US } from '../../hw/tlb.js';
+import { ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE, WALK_NOT_PRESENT, WALK_OK, WALK_PROTECTION, WALK_RESERVED, WalkResult, walk } from '../../hw/walker.js';
+import { KVA, smallMachine } from './helpers.js';
 
 describe('walk', () => {
   const pn = Math.floor(KVA / 4096);

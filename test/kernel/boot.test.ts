@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { EntryBits, isPresent } from '../../hw';
-import { bootKernel, Kernel } from '../../kernel/boot';
-import { KERNELS } from '../../kernel/mm/vmalloc/api/index';
+import { EntryBits, isPresent } from '../../hw/index.js';
+import { bootKernel, Kernel } from '../../kernel/boot.js';
+import { KERNELS } from '../../kernel/mm/vmalloc/api/index.js';
 
 const P = 4096;
 const V = -0x370000000000;

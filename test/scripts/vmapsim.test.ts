@@ -5,18 +5,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FLUSH_ERAS } from '../../kernel/arch/x86/mm/tlb';
-import { API_ERAS } from '../../kernel/mm/vmalloc/api/index';
-import { VERSIONS } from '../../kernel/mm/vmalloc/index';
-import { goldenTraces } from '../helpers/golden';
+import { FLUSH_ERAS } from '../../kernel/arch/x86/mm/tlb.js';
+import { API_ERAS } from '../../kernel/mm/vmalloc/api/index.js';
+import { VERSIONS } from '../../kernel/mm/vmalloc/index.js';
+import { goldenTraces } from '../helpers/golden.js';
+import { FROM_SOURCES } from '../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** Folders of some machine: a product's output never names one. */
 const MACHINE_PATH = /\/tmp\/|\/work\/|\/root\/|\/home\/|\/ref\//;
 
 function vmapsim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'vmapsim.ts'), ...args], {
+  const r = spawnSync(process.execPath, [...FROM_SOURCES, join(ROOT, 'scripts', 'vmapsim.ts'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
   });

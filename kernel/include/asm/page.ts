@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* x86-64 page constants (arch/x86/include/asm/page_types.h, pgtable_64_types.h). */
 
-import { ulong } from '../u64';
+// SPDX-License-Identifier: GPL-2.0-only
+/* x86-64 page constants (arch/x86/include/asm/page_types.h, pgtable_64_types.h). */
+import type { ulong } from '../u64.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 0x1000;

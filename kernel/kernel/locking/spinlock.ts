@@ -27,10 +27,10 @@
  * docs/concurrency.md, "Nested acquisitions".
  */
 
-import type { Machine } from '../../../hw';
-import { COST_INDEX } from '../../../hw/costs';
-import { CYCLE_STATS } from '../../../hw/cpu';
-import type { Scheduler } from '../sched/core';
+import type { Machine } from '../../../hw/index.js';
+import { COST_INDEX } from '../../../hw/costs.js';
+import { CYCLE_STATS } from '../../../hw/cpu.js';
+import type { Scheduler } from '../sched/core.js';
 
 /**
  * Touches of one hold taken over from another CPU that pay a line transfer

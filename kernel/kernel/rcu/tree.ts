@@ -38,9 +38,9 @@
  * period (RCU_SOFTIRQ there), in the order queued.
  */
 
-import type { Machine } from '../../../hw';
-import { COST_INDEX } from '../../../hw/costs';
-import type { Scheduler, timer_list } from '../sched/core';
+import type { Machine } from '../../../hw/index.js';
+import { COST_INDEX } from '../../../hw/costs.js';
+import type { Scheduler, timer_list } from '../sched/core.js';
 
 /** struct rcu_gp_seq, as get_state_synchronize_rcu_full() fills it: here the one number that matters. */
 export type rcu_gp_oldstate = number;

@@ -37,9 +37,9 @@
  * holder's critical section is stretched.
  */
 
-import { CPU_STATS, Machine } from '../../../hw';
-import { COST_INDEX } from '../../../hw/costs';
-import { HostCores } from '../../../hw/hostCores';
+import { CPU_STATS, Machine } from '../../../hw/index.js';
+import { COST_INDEX } from '../../../hw/costs.js';
+import { HostCores } from '../../../hw/hostCores.js';
 
 /** A task: a scenario loop, a kthread bound to a CPU, or a kworker. */
 export interface sched_task {

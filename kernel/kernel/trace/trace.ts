@@ -18,7 +18,7 @@
  * FLAGS column is always "....." (IRQs on, no resched, preempt depth 0).
  */
 
-import { hex, udec, ulong } from '../../include/u64';
+import { hex, udec, type ulong } from '../../include/u64.js';
 
 /** The events, as SYSTEM:NAME. */
 export type trace_event_name = 'vmalloc:alloc_vmap_area' | 'vmalloc:free_vmap_area_noflush' | 'vmalloc:purge_vmap_area_lazy' | 'tlb:tlb_flush';

@@ -22,8 +22,8 @@ import {
   rb_set_color,
   rb_set_parent,
   rb_set_red,
-  RbtreeOps,
-} from '../../include/linux/rbtree';
+  type RbtreeOps,
+} from '../../include/linux/rbtree.js';
 
 function __rb_rotate_left(node: rb_node, root: rb_root): void {
   const right = node.rb_right as rb_node;

@@ -44,8 +44,8 @@ import {
   rb_parent,
   rb_root,
   rb_set_parent,
-  RbtreeOps,
-} from '../../include/linux/rbtree';
+  type RbtreeOps,
+} from '../../include/linux/rbtree.js';
 
 export { rb_link_node };
 

@@ -5,8 +5,8 @@
  * on). A kernel whose era is not here has no percpu allocator modelled.
  */
 
-import { percpu } from '../percpu';
-import { percpu_linux_6_12 } from './linux-6.12';
+import { percpu } from '../percpu.js';
+import { percpu_linux_6_12 } from './linux-6.12.js';
 
 export const PERCPU_TEXTS: Readonly<Partial<Record<string, typeof percpu>>> = {
   'linux-6.12': percpu_linux_6_12,

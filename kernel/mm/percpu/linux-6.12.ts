@@ -15,9 +15,9 @@
  * 7.3.4's (docs/sources.md#text-linux-7.3-percpu).
  */
 
-import { PCPU_EMPTY_POP_PAGES_LOW, PAGE_SIZE, pcpu_chunk, pcpu_chunk_map_bits, percpu } from '../percpu';
-import { pcpu_create_chunk, pcpu_populate_chunk } from '../percpu-vm';
-import type { ulong } from '../../include/u64';
+import { PCPU_EMPTY_POP_PAGES_LOW, PAGE_SIZE, pcpu_chunk, pcpu_chunk_map_bits, percpu } from '../percpu.js';
+import { pcpu_create_chunk, pcpu_populate_chunk } from '../percpu-vm.js';
+import type { ulong } from '../../include/u64.js';
 
 const PCPU_MIN_ALLOC_SHIFT = 2;
 const PCPU_MIN_ALLOC_SIZE = 1 << PCPU_MIN_ALLOC_SHIFT;

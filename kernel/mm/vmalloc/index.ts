@@ -6,8 +6,8 @@
  * versions.
  */
 
-import { VmallocEnv, VmapAllocator } from './common';
-import { createAllocatorOf, findManifest, KernelManifest, manifests, BUILTIN_MANIFESTS, WASM_SUFFIX } from '../../manifest/index';
+import type { VmallocEnv, VmapAllocator } from './common.js';
+import { createAllocatorOf, findManifest, type KernelManifest, manifests, BUILTIN_MANIFESTS, WASM_SUFFIX } from '../../manifest/index.js';
 
 export interface VersionInfo {
   /** Registry name, as in the golden traces' `variant:` header. */

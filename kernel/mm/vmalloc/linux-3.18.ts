@@ -38,7 +38,7 @@
  * by era).
  */
 
-import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno';
+import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno.js';
 import {
   INIT_LIST_HEAD,
   list_add_rcu,
@@ -46,7 +46,7 @@ import {
   list_del_rcu,
   list_head,
   list_is_last,
-} from '../../include/linux/list';
+} from '../../include/linux/list.js';
 import {
   RB_CLEAR_NODE,
   RB_EMPTY_NODE,
@@ -55,14 +55,14 @@ import {
   rb_link_node,
   rb_node,
   rb_root,
-  rb_side,
-} from '../../include/linux/rbtree';
-import { PAGE_SIZE } from '../../include/asm/page';
-import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax } from '../../include/u64';
-import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-6.1';
-import { PCPU_LINES_3_18, pcpu_get_vm_areas } from './pcpu/linux-2.6.35';
-import { AllocatorSnapshot, AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
-import { allocator_id, vmalloc_shims } from './shims/customised';
+  type rb_side,
+} from '../../include/linux/rbtree.js';
+import { PAGE_SIZE } from '../../include/asm/page.js';
+import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, type ulong, umax } from '../../include/u64.js';
+import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-6.1.js';
+import { PCPU_LINES_3_18, pcpu_get_vm_areas } from './pcpu/linux-2.6.35.js';
+import { type AllocatorSnapshot, type AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
 export const VM_LAZY_FREE = 0x01;
 export const VM_LAZY_FREEING = 0x02;

@@ -55,8 +55,8 @@
  * (purge_fragmented_blocks_allcpus is a hook), the vm_struct layer.
  */
 
-import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno';
-import { INIT_LIST_HEAD, list_add, list_del, list_head } from '../../include/linux/list';
+import { EBUSY, ENOMEM, ERR_PTR } from '../../include/linux/errno.js';
+import { INIT_LIST_HEAD, list_add, list_del, list_head } from '../../include/linux/list.js';
 import {
   RB_CLEAR_NODE,
   RB_EMPTY_NODE,
@@ -66,20 +66,20 @@ import {
   rb_node,
   rb_parent,
   rb_root,
-  rb_side,
-} from '../../include/linux/rbtree';
-import { PAGE_SIZE } from '../../include/asm/page';
-import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax } from '../../include/u64';
+  type rb_side,
+} from '../../include/linux/rbtree.js';
+import { PAGE_SIZE } from '../../include/asm/page.js';
+import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, type ulong, umax } from '../../include/u64.js';
 import {
-  rb_augment_callbacks,
+  type rb_augment_callbacks,
   rb_erase,
   rb_erase_augmented,
   rb_insert_augmented,
   rb_insert_color,
-} from '../../lib/rbtree/linux-6.1';
-import { pcpu_get_vm_areas, pcpu_lines } from './pcpu/linux-5.2';
-import { AllocatorSnapshot, AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
-import { allocator_id, vmalloc_shims } from './shims/customised';
+} from '../../lib/rbtree/linux-6.1.js';
+import { pcpu_get_vm_areas, type pcpu_lines } from './pcpu/linux-5.2.js';
+import { type AllocatorSnapshot, type AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
 /** pcpu_get_vm_areas's BUG/WARN sites: estimates (no pristine v5.2 text). */
 export const PCPU_LINES_5_2: pcpu_lines = [3220, 3226, 3227, 3237, 3243, 3303, 3308];

@@ -60,8 +60,8 @@
  * vm_struct layer, vread/vmallocinfo, the percpu allocator.
  */
 
-import { EBUSY, EINVAL, ENOMEM, ERR_PTR } from '../../include/linux/errno';
-import { INIT_LIST_HEAD, list_add, list_add_tail, list_del_init, list_empty, list_head, list_move_tail, list_replace_init } from '../../include/linux/list';
+import { EBUSY, EINVAL, ENOMEM, ERR_PTR } from '../../include/linux/errno.js';
+import { INIT_LIST_HEAD, list_add, list_add_tail, list_del_init, list_empty, list_head, list_move_tail, list_replace_init } from '../../include/linux/list.js';
 import {
   RB_CLEAR_NODE,
   RB_EMPTY_NODE,
@@ -72,21 +72,21 @@ import {
   rb_node,
   rb_parent,
   rb_root,
-  rb_side,
-} from '../../include/linux/rbtree';
-import { PAGE_SIZE } from '../../include/asm/page';
-import { ALIGN, fls, hex, IS_ALIGNED, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, ulong, umax, umin } from '../../include/u64';
+  type rb_side,
+} from '../../include/linux/rbtree.js';
+import { PAGE_SIZE } from '../../include/asm/page.js';
+import { ALIGN, fls, hex, IS_ALIGNED, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, type ulong, umax, umin } from '../../include/u64.js';
 import {
-  rb_augment_callbacks,
+  type rb_augment_callbacks,
   rb_erase,
   rb_erase_augmented,
   rb_insert_augmented,
   rb_insert_color,
-} from '../../lib/rbtree/linux-6.1';
-import { PCPU_LINES_6_12, pcpu_get_vm_areas } from './pcpu/linux-6.1';
-import { AllocatorSnapshot, AreaView, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, VmallocEnv, VmapAllocator } from './common';
-import * as node_pools from './shims/node-pools';
-import { allocator_id, vmalloc_shims } from './shims/customised';
+} from '../../lib/rbtree/linux-6.1.js';
+import { PCPU_LINES_6_12, pcpu_get_vm_areas } from './pcpu/linux-6.1.js';
+import { type AllocatorSnapshot, type AreaView, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import * as node_pools from './shims/node-pools.js';
+import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
 export const DEBUG_AUGMENT_PROPAGATE_CHECK = 0;

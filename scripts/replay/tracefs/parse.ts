@@ -19,8 +19,8 @@
  * order in the file).
  */
 
-import { fromBigInt, ulong } from '../../../kernel/include/u64';
-import { InputError } from '../../lib/input-error';
+import { fromBigInt, type ulong } from '../../../kernel/include/u64.js';
+import { InputError } from '../../lib/input-error.js';
 
 interface EventBase {
   /** 1-based line in the file. */

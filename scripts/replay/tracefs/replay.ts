@@ -28,20 +28,20 @@
  *    recorded ones, and the end state with the after snapshot when given.
  */
 
-import { ERR_PTR, IS_ERR } from '../../../kernel/include/linux/errno';
-import { hex, udec, ule, ult, ulong } from '../../../kernel/include/u64';
+import { ERR_PTR, IS_ERR } from '../../../kernel/include/linux/errno.js';
+import { hex, udec, ule, ult, type ulong } from '../../../kernel/include/u64.js';
 
 const PAGE = 0x1000;
 /** The lock whose release ends alloc_vmap_area()'s global search (a preemption point). */
 const SEARCH_LOCK = 'free_vmap_area_lock';
 /** The lock whose release ends node_pool_del_va(), when node_alloc() takes a pooled area. */
 const POOL_LOCK = 'vn->pool_lock';
-import { AllocatorSnapshot, AreaView, defaultEnv, nullHooks, VmapAllocator, vmap_area_common } from '../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../kernel/mm/vmalloc';
-import { capsOf } from '../../../kernel/manifest';
-import { formatSnapshot } from '../golden';
-import { TracefsTrace, VmallocEvent } from './parse';
-import { Vmallocinfo, VmallocinfoArea } from './vmallocinfo';
+import { type AllocatorSnapshot, type AreaView, defaultEnv, nullHooks, type VmapAllocator, type vmap_area_common } from '../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../kernel/mm/vmalloc/index.js';
+import { capsOf } from '../../../kernel/manifest/index.js';
+import { formatSnapshot } from '../golden.js';
+import type { TracefsTrace, VmallocEvent } from './parse.js';
+import type { Vmallocinfo, VmallocinfoArea } from './vmallocinfo.js';
 
 /** The registered version that wrote traces in this format (6.2+ events, 6.12 semantics). */
 export const MATCHING_VERSION = 'linux-6.12';

@@ -12,16 +12,16 @@
  * free (or was not asked for); 1 otherwise; 2 on bad input.
  */
 
-import { hex } from '../../../kernel/include/u64';
-import { versionNames } from '../../../kernel/mm/vmalloc';
-import { InputError } from '../../lib/input-error';
-import { readText } from '../../lib/read-text';
-import { parseTracefs } from './parse';
-import { MATCHING_VERSION, matchingVersionFor, PurgeComparison, replayTracefs, TracefsReplay, VersionReplay } from './replay';
-import { parseVmallocinfo } from './vmallocinfo';
-import { EXIT_DIVERGED, EXIT_OK } from '../../lib/exit';
-import { writeText } from '../../lib/write-text';
-import { esc, page, plotHtml, shortName, stackedBars } from '../../report/plots';
+import { hex } from '../../../kernel/include/u64.js';
+import { versionNames } from '../../../kernel/mm/vmalloc/index.js';
+import { InputError } from '../../lib/input-error.js';
+import { readText } from '../../lib/read-text.js';
+import { parseTracefs } from './parse.js';
+import { MATCHING_VERSION, matchingVersionFor, type PurgeComparison, replayTracefs, type TracefsReplay, type VersionReplay } from './replay.js';
+import { parseVmallocinfo } from './vmallocinfo.js';
+import { EXIT_DIVERGED, EXIT_OK } from '../../lib/exit.js';
+import { writeText } from '../../lib/write-text.js';
+import { esc, page, plotHtml, shortName, stackedBars } from '../../report/plots.js';
 
 /** One page: address agreement and purges matched per version, then the table. */
 export function replayHtml(trace: string, r: TracefsReplay): string {

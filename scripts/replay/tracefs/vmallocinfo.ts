@@ -14,8 +14,8 @@
  * overlap is bad input.
  */
 
-import { hex, ult, ulong } from '../../../kernel/include/u64';
-import { InputError } from '../../lib/input-error';
+import { hex, ult, type ulong } from '../../../kernel/include/u64.js';
+import { InputError } from '../../lib/input-error.js';
 
 export interface VmallocinfoArea {
   readonly start: ulong;

@@ -27,7 +27,7 @@ import {
   uor,
   usub,
   U64RangeError,
-} from '../../../kernel/include/u64';
+} from '../../../kernel/include/u64.js';
 
 /* The C model: every expression computed on unsigned 64-bit bigints. */
 const M = (1n << 64n) - 1n;

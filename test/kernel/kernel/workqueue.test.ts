@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { Machine } from '../../../hw';
-import { Scheduler } from '../../../kernel/kernel/sched/core';
-import { COST_INDEX } from '../../../hw/costs';
-import { delayed_work, rcu_work, system_wq, work_struct } from '../../../kernel/kernel/workqueue';
+import { Machine } from '../../../hw/index.js';
+import { Scheduler } from '../../../kernel/kernel/sched/core.js';
+import { COST_INDEX } from '../../../hw/costs.js';
+import { delayed_work, rcu_work, system_wq, work_struct } from '../../../kernel/kernel/workqueue.js';
 
 function world(cpus: number): { m: Machine; s: Scheduler; wq: system_wq } {
   const m = new Machine({ cpus, checker: false });

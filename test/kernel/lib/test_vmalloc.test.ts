@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* lib/test_vmalloc.c: which text a kernel runs, its cases and its sizes (the scenario's specs are in test/scripts/scenarios/test-vmalloc*.test.ts). */
 import { expect } from 'chai';
-import { bootKernel } from '../../../kernel/boot';
-import { junkLength, moduleText, testCases } from '../../../kernel/lib/test_vmalloc';
+import { bootKernel } from '../../../kernel/boot.js';
+import { junkLength, moduleText, testCases } from '../../../kernel/lib/test_vmalloc.js';
 
 describe('lib/test_vmalloc.c', () => {
   it('runs the v5.1 module text before 6.1, 6.1\'s on 6.1 and 6.12\'s on 6.12', () => {

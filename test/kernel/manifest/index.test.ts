@@ -2,13 +2,13 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILTIN_MANIFESTS, capsOf, deriveManifest, findManifest, getManifest } from '../../../kernel/manifest/index';
-import { KERNELS, API_ERAS } from '../../../kernel/mm/vmalloc/api/index';
-import { defaultEnv } from '../../../kernel/mm/vmalloc/common';
-import { createAllocator, VERSIONS } from '../../../kernel/mm/vmalloc/index';
-import { FIRST_FIT_RULES } from '../../../scripts/check/first-fit';
-import { CHECK_VARIANTS } from '../../../scripts/check/contenders';
-import { NATIVE_SOURCES } from '../../../scripts/bench/native';
+import { BUILTIN_MANIFESTS, capsOf, deriveManifest, findManifest, getManifest } from '../../../kernel/manifest/index.js';
+import { KERNELS, API_ERAS } from '../../../kernel/mm/vmalloc/api/index.js';
+import { defaultEnv } from '../../../kernel/mm/vmalloc/common.js';
+import { createAllocator, VERSIONS } from '../../../kernel/mm/vmalloc/index.js';
+import { FIRST_FIT_RULES } from '../../../scripts/check/first-fit.js';
+import { CHECK_VARIANTS } from '../../../scripts/check/contenders.js';
+import { NATIVE_SOURCES } from '../../../scripts/bench/native.js';
 
 describe('kernel manifests', () => {
   it('declare every kernel once: versions, composite kernels and check variants', () => {
@@ -51,7 +51,7 @@ describe('kernel manifests', () => {
   });
 
   it('point every provenance string into docs/sources.md, at an anchor the document has, never at a machine path', () => {
-    const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'sources.md'), 'utf8');
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'sources.md'), 'utf8');
     for (const m of BUILTIN_MANIFESTS)
       for (const source of [m.source, m.apiLayer?.source].filter((s): s is string => s !== undefined)) {
         const anchor = /docs\/sources\.md#([\w.+-]+)/.exec(source);

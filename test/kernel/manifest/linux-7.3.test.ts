@@ -8,12 +8,12 @@
 import { expect } from 'chai';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { getManifest } from '../../../kernel/manifest/index';
-import { LINES } from '../../../kernel/manifest/linux-7.3';
-import { getKernel } from '../../../kernel/mm/vmalloc/api/index';
-import { getVersion } from '../../../kernel/mm/vmalloc/index';
+import { getManifest } from '../../../kernel/manifest/index.js';
+import { LINES } from '../../../kernel/manifest/linux-7.3.js';
+import { getKernel } from '../../../kernel/mm/vmalloc/api/index.js';
+import { getVersion } from '../../../kernel/mm/vmalloc/index.js';
 
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 describe('the linux-7.3 manifest', () => {
   it('declares a version with 6.12\'s capabilities, its own API layer, the 6.15 flush era and its source anchor', () => {

@@ -2,9 +2,9 @@
 import { expect } from 'chai';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { bootKernel, Kernel } from '../../../kernel/boot';
-import { pcpu_build_alloc_info } from '../../../kernel/mm/percpu';
-import { realTracesDir } from '../../../scripts/lib/paths';
+import { bootKernel, Kernel } from '../../../kernel/boot.js';
+import { pcpu_build_alloc_info } from '../../../kernel/mm/percpu.js';
+import { realTracesDir } from '../../../scripts/lib/paths.js';
 
 const boot = (cpus: number, version = 'linux-7.3'): Kernel => bootKernel({ version, cpus, machine: { cpus, checker: false } });
 const alloc = (k: Kernel, size: number, align: number) => k.call(0, '__alloc_percpu', () => k.percpu.__alloc_percpu(size, align));

@@ -8,9 +8,9 @@
  * pgtable_types.h), never computed with the code under test.
  */
 import { expect } from 'chai';
-import { Machine } from '../../../hw/machine';
-import { page, page_alloc } from '../../../kernel/mm/page_alloc';
-import { KernelBug } from '../../../kernel/include/asm-generic/bug';
+import { Machine } from '../../../hw/machine.js';
+import { page, page_alloc } from '../../../kernel/mm/page_alloc.js';
+import { KernelBug } from '../../../kernel/include/asm-generic/bug.js';
 import {
   PAGE_KERNEL,
   PAGE_KERNEL_EXEC,
@@ -28,7 +28,7 @@ import {
   vmalloc_to_pfn,
   vmap_page_range,
   vunmap_page_range,
-} from '../../../kernel/mm/pgtable';
+} from '../../../kernel/mm/pgtable.js';
 
 const P = 4096;
 const PMD = 2 * 2 ** 20;

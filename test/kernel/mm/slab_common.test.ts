@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { COST_INDEX } from '../../../hw/costs';
-import { bootKernel, Kernel } from '../../../kernel/boot';
-import type { TaskSpec } from '../../../kernel/kernel/sched/core';
-import { hex, ulong } from '../../../kernel/include/u64';
+import { COST_INDEX } from '../../../hw/costs.js';
+import { bootKernel, Kernel } from '../../../kernel/boot.js';
+import type { TaskSpec } from '../../../kernel/kernel/sched/core.js';
+import { hex, type ulong } from '../../../kernel/include/u64.js';
 
 /** A kthread on CPU 0 that vmallocs `n` one-page objects and hands each to kvfree_rcu (one or two arguments). */
 function kvfreeTask(k: Kernel, n: number, twoArg: boolean, out: { ptrs: ulong[]; mappedAfterCall: boolean[] }): TaskSpec {

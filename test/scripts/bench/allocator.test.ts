@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { InputError } from '../../../scripts/lib/input-error';
-import { goldenDir } from '../../../scripts/lib/paths';
-import { NATIVE, OpStream, parseOpStream, runStream, runStreamCoreBatched, runStreamCoreLoop, StreamName } from '../../../scripts/bench/allocator';
-import { defaultEnv } from '../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../kernel/mm/vmalloc/index';
-import { wasm_allocator } from '../../../kernel/mm/vmalloc/wasm/binding';
-import { readText } from '../../../scripts/lib/read-text';
-import { baseOfWasm } from '../../../kernel/manifest/index';
+import { InputError } from '../../../scripts/lib/input-error.js';
+import { goldenDir } from '../../../scripts/lib/paths.js';
+import { NATIVE, type OpStream, parseOpStream, runStream, runStreamCoreBatched, runStreamCoreLoop, type StreamName } from '../../../scripts/bench/allocator.js';
+import { defaultEnv } from '../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../kernel/mm/vmalloc/index.js';
+import { wasm_allocator } from '../../../kernel/mm/vmalloc/wasm/binding.js';
+import { readText } from '../../../scripts/lib/read-text.js';
+import { baseOfWasm } from '../../../kernel/manifest/index.js';
 
 describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
   it('parses a stream into ops, numbering the allocations in order', () => {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { benchJson } from '../../../scripts/bench/command';
+import { benchJson } from '../../../scripts/bench/command.js';
 
 describe('vmapsim bench --json', () => {
   it('prints {version, stream, nsPerOp, touchesPerAlloc} per row, and the same-run C figure where a version has one', () => {

@@ -4,13 +4,13 @@ import {
   buildFloorBinary,
   DESCENT_KEYS,
   floorShape,
-  FloorResult,
+  type FloorResult,
   formatFloor,
   objectSide,
   runC,
   timeSide,
   typedSide,
-} from '../../../scripts/bench/floor';
+} from '../../../scripts/bench/floor.js';
 
 describe('bench floor (the search loops in C and JavaScript)', () => {
   const shape = floorShape(2048);

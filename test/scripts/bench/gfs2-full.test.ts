@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { formatGfs2, gfs2AllocatorChild, gfs2Child, Gfs2BenchRow, ratioToAllocator } from '../../../scripts/bench/gfs2-full';
+import { formatGfs2, gfs2AllocatorChild, gfs2Child, type Gfs2BenchRow, ratioToAllocator } from '../../../scripts/bench/gfs2-full.js';
 
 describe('bench gfs2 (the scenario on the machine, and its allocator calls alone)', () => {
   for (const version of ['linux-2.6.35', 'linux-2.6.39', 'linux-6.1'])

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { isKernelBug } from '../../../kernel/include/asm-generic/bug';
-import { IS_ERR } from '../../../kernel/include/linux/errno';
-import { hex } from '../../../kernel/include/u64';
-import { defaultEnv, vmap_area_common } from '../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../kernel/mm/vmalloc/index';
-import { VE, VS } from '../../../scripts/check/ops';
-import { formatBench, NATIVE, OpStream, parseOpStream, runStream, StreamName } from '../../../scripts/bench/allocator';
-import { buildNative, NATIVE_SOURCES, packStream, runNative, runNativeTrace, writePacked } from '../../../scripts/bench/native';
-import { goldenDir } from '../../../scripts/lib/paths';
-import { readText } from '../../../scripts/lib/read-text';
+import { isKernelBug } from '../../../kernel/include/asm-generic/bug.js';
+import { IS_ERR } from '../../../kernel/include/linux/errno.js';
+import { hex } from '../../../kernel/include/u64.js';
+import { defaultEnv, type vmap_area_common } from '../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../kernel/mm/vmalloc/index.js';
+import { VE, VS } from '../../../scripts/check/ops.js';
+import { formatBench, NATIVE, type OpStream, parseOpStream, runStream, type StreamName } from '../../../scripts/bench/allocator.js';
+import { buildNative, NATIVE_SOURCES, packStream, runNative, runNativeTrace, writePacked } from '../../../scripts/bench/native.js';
+import { goldenDir } from '../../../scripts/lib/paths.js';
+import { readText } from '../../../scripts/lib/read-text.js';
 
 describe('bench, C here (the kernel\'s allocators compiled with gcc -O2 and replayed in the same run)', () => {
   const built = (version: string): string => {
@@ -49,7 +49,7 @@ describe('bench, C here (the kernel\'s allocators compiled with gcc -O2 and repl
   });
 
   it('says, in one line, that a file is not a packed stream', () => {
-    expect(() => runNative(built('linux-2.6.35'), __filename)).to.throw(/exit 2.*not a packed op stream/);
+    expect(() => runNative(built('linux-2.6.35'), import.meta.filename)).to.throw(/exit 2.*not a packed op stream/);
   });
 
   const streams = new Map<StreamName, OpStream>();

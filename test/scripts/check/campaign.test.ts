@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { CampaignSpec, runCampaign, runCampaignSync, shardRuns } from '../../../scripts/check/campaign';
+import { type CampaignSpec, runCampaign, runCampaignSync, shardRuns } from '../../../scripts/check/campaign.js';
 
 function spec(over: Partial<CampaignSpec>): CampaignSpec {
   return {

@@ -4,13 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkCommand, CheckOptions } from '../../../scripts/check/command';
-import { goldenTraces } from '../../helpers/golden';
+import { checkCommand, type CheckOptions } from '../../../scripts/check/command.js';
+import { goldenTraces } from '../../helpers/golden.js';
+import { FROM_SOURCES } from '../../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 function vmapsim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...FROM_SOURCES, join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -97,9 +98,9 @@ describe('vmapsim check --against first-fit --check', function () {
   });
 
   it('finds a corrupted model through its snapshot rules', async () => {
-    const { checkInvariants } = await import('../../../scripts/check/invariants');
-    const { againstContender } = await import('../../../scripts/check/contenders');
-    const { nullHooks } = await import('../../../kernel/mm/vmalloc/common');
+    const { checkInvariants } = await import('../../../scripts/check/invariants.js');
+    const { againstContender } = await import('../../../scripts/check/contenders.js');
+    const { nullHooks } = await import('../../../kernel/mm/vmalloc/common.js');
     const a = againstContender('first-fit', 'linux-6.12').create(1, nullHooks());
     a.alloc_vmap_area(0x2000, 1, 0x10000, 0x100000);
     expect(checkInvariants(a)).to.deep.equal([]);
@@ -108,8 +109,8 @@ describe('vmapsim check --against first-fit --check', function () {
   });
 
   it('reports bad input as one line and exit 2, anything else as an internal error and exit 3', async () => {
-    const { reportError } = await import('../../../scripts/lib/exit');
-    const { InputError, UsageError } = await import('../../../scripts/lib/input-error');
+    const { reportError } = await import('../../../scripts/lib/exit.js');
+    const { InputError, UsageError } = await import('../../../scripts/lib/input-error.js');
     const lines: string[] = [];
     expect(reportError(new InputError('f.trace', 3, 'bad hex'), (s) => lines.push(s))).to.equal(2);
     expect(reportError(new UsageError('--against no-cache: no cache'), (s) => lines.push(s))).to.equal(2);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { versionNames } from '../../../kernel/mm/vmalloc/index';
-import { againstContender, kernelContender } from '../../../scripts/check/contenders';
-import { runPair } from '../../../scripts/check/differential';
-import { CheckOp, fromTuple, VE, VS } from '../../../scripts/check/ops';
-import { makeGenerator } from '../../../scripts/check/workloads';
+import { versionNames } from '../../../kernel/mm/vmalloc/index.js';
+import { againstContender, kernelContender } from '../../../scripts/check/contenders.js';
+import { runPair } from '../../../scripts/check/differential.js';
+import { type CheckOp, fromTuple, VE, VS } from '../../../scripts/check/ops.js';
+import { makeGenerator } from '../../../scripts/check/workloads.js';
 
 const P = 0x1000;
 const opArb = fc.oneof(

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { IS_ERR } from '../../../kernel/include/linux/errno';
-import { defaultEnv, nullHooks, vmap_area_common } from '../../../kernel/mm/vmalloc/common';
-import { againstContender } from '../../../scripts/check/contenders';
-import { FIRST_FIT_RULES, FirstFitModel } from '../../../scripts/check/first-fit';
-import { VE, VS } from '../../../scripts/check/ops';
+import { IS_ERR } from '../../../kernel/include/linux/errno.js';
+import { defaultEnv, nullHooks, type vmap_area_common } from '../../../kernel/mm/vmalloc/common.js';
+import { againstContender } from '../../../scripts/check/contenders.js';
+import { FIRST_FIT_RULES, FirstFitModel } from '../../../scripts/check/first-fit.js';
+import { VE, VS } from '../../../scripts/check/ops.js';
 
 const P = 0x1000;
 

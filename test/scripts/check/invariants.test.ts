@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { PAGE_SIZE } from '../../../kernel/include/asm/page';
-import { defaultEnv, VmapAllocator } from '../../../kernel/mm/vmalloc/common';
-import { versionNames } from '../../../kernel/mm/vmalloc/index';
-import { linux_2_6_35 } from '../../../kernel/manifest/linux-2.6.35';
-import { linux_3_18 } from '../../../kernel/manifest/linux-3.18';
-import { linux_5_2 } from '../../../kernel/manifest/linux-5.2';
-import { linux_6_1 } from '../../../kernel/manifest/linux-6.1';
-import { list_del_rcu } from '../../../kernel/include/linux/list';
-import { rb_erase } from '../../../kernel/lib/rbtree/linux-2.6.35';
-import { RB_CLEAR_NODE, RB_RED } from '../../../kernel/include/linux/rbtree';
-import { kernelContender } from '../../../scripts/check/contenders';
-import { assertInvariants, checkInvariants, InvariantViolation, MachineInvariant } from '../../../scripts/check/invariants';
-import { CheckOp, VE, VS } from '../../../scripts/check/ops';
-import { Contender, Side } from '../../../scripts/check/side';
-import { makeGenerator, WORKLOADS } from '../../../scripts/check/workloads';
+import { PAGE_SIZE } from '../../../kernel/include/asm/page.js';
+import { defaultEnv, type VmapAllocator } from '../../../kernel/mm/vmalloc/common.js';
+import { versionNames } from '../../../kernel/mm/vmalloc/index.js';
+import { linux_2_6_35 } from '../../../kernel/manifest/linux-2.6.35.js';
+import { linux_3_18 } from '../../../kernel/manifest/linux-3.18.js';
+import { linux_5_2 } from '../../../kernel/manifest/linux-5.2.js';
+import { linux_6_1 } from '../../../kernel/manifest/linux-6.1.js';
+import { list_del_rcu } from '../../../kernel/include/linux/list.js';
+import { rb_erase } from '../../../kernel/lib/rbtree/linux-2.6.35.js';
+import { RB_CLEAR_NODE, RB_RED } from '../../../kernel/include/linux/rbtree.js';
+import { kernelContender } from '../../../scripts/check/contenders.js';
+import { assertInvariants, checkInvariants, InvariantViolation, type MachineInvariant } from '../../../scripts/check/invariants.js';
+import { type CheckOp, VE, VS } from '../../../scripts/check/ops.js';
+import { type Contender, Side } from '../../../scripts/check/side.js';
+import { makeGenerator, WORKLOADS } from '../../../scripts/check/workloads.js';
 
 /** Run a workload on a side, checking after every op; returns the first violation or null. */
 function firstViolation(c: Contender, w: (typeof WORKLOADS)[number], seed: number, nops: number): string | null {

@@ -6,11 +6,11 @@
  * texts, and the workloads on which the two must agree.
  */
 import { expect } from 'chai';
-import { hex } from '../../../kernel/include/u64';
-import { kernelContender } from '../../../scripts/check/contenders';
-import { runPair } from '../../../scripts/check/differential';
-import { CheckOp, VE, VS } from '../../../scripts/check/ops';
-import { makeGenerator } from '../../../scripts/check/workloads';
+import { hex } from '../../../kernel/include/u64.js';
+import { kernelContender } from '../../../scripts/check/contenders.js';
+import { runPair } from '../../../scripts/check/differential.js';
+import { type CheckOp, VE, VS } from '../../../scripts/check/ops.js';
+import { makeGenerator } from '../../../scripts/check/workloads.js';
 
 const P = 0x1000;
 const a = (bytes: number): CheckOp => ({ k: 'a', size: bytes, align: 1, vstart: VS, vend: VE });

@@ -4,13 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FROM_SOURCES } from '../../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 /** The command line in a child, with only the given scheduler variables on top of a clean environment. */
 function vmapsim(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(JOB_COMPLETION|SLURM_)/.test(k)));
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...clean, ...env } });
+  const r = spawnSync(process.execPath, [...FROM_SOURCES, join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...clean, ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { SplitMix64 } from '../../../scripts/check/prng';
+import { SplitMix64 } from '../../../scripts/check/prng.js';
 
 const M = (1n << 64n) - 1n;
 function reference(seed: bigint): () => bigint {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { parseShardArg, shardFromEnv } from '../../../scripts/check/shard';
+import { parseShardArg, shardFromEnv } from '../../../scripts/check/shard.js';
 
 describe('check --shard', () => {
   it('reads I/N and auto', () => {

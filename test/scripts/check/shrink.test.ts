@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { againstContender, kernelContender } from '../../../scripts/check/contenders';
-import { runPair } from '../../../scripts/check/differential';
-import { formatOp } from '../../../scripts/check/ops';
-import { buildReport } from '../../../scripts/check/report';
-import { shrinkDivergence } from '../../../scripts/check/shrink';
-import { makeGenerator } from '../../../scripts/check/workloads';
-import { parseGolden } from '../../../scripts/replay/golden-format';
-import { replayGoldenTrace } from '../../../scripts/replay/golden';
+import { againstContender, kernelContender } from '../../../scripts/check/contenders.js';
+import { runPair } from '../../../scripts/check/differential.js';
+import { formatOp } from '../../../scripts/check/ops.js';
+import { buildReport } from '../../../scripts/check/report.js';
+import { shrinkDivergence } from '../../../scripts/check/shrink.js';
+import { makeGenerator } from '../../../scripts/check/workloads.js';
+import { parseGolden } from '../../../scripts/replay/golden-format.js';
+import { replayGoldenTrace } from '../../../scripts/replay/golden.js';
 
 function shrunk(kernel: string, against: string, workload: Parameters<typeof makeGenerator>[0], seed: number, filter: 'any' | 'bug' = 'any') {
   const A = kernelContender(kernel)!;

@@ -3,10 +3,10 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { goldenDir } from '../../../scripts/lib/paths';
-import { kernelContender } from '../../../scripts/check/contenders';
-import { Side } from '../../../scripts/check/side';
-import { DEFAULT_NOPS, makeGenerator, WORKLOADS, WorkloadName } from '../../../scripts/check/workloads';
+import { goldenDir } from '../../../scripts/lib/paths.js';
+import { kernelContender } from '../../../scripts/check/contenders.js';
+import { Side } from '../../../scripts/check/side.js';
+import { DEFAULT_NOPS, makeGenerator, WORKLOADS, type WorkloadName } from '../../../scripts/check/workloads.js';
 
 function generatedTrace(version: string, w: WorkloadName, seed: number): string[] {
   const side = new Side(kernelContender(version)!, 1);

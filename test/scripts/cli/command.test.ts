@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { Command } from 'commander';
-import { CliCommand, registerCommands, rewriteReplacedFlags } from '../../../scripts/cli/command';
+import { type CliCommand, registerCommands, rewriteReplacedFlags } from '../../../scripts/cli/command.js';
 
 const nop = (): void => {};
 const sub = (path: CliCommand['path'], replaces?: CliCommand['replaces']): CliCommand => ({ path, summary: path.join(' '), replaces, define: nop, action: nop });

@@ -4,15 +4,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveCostProfile } from '../../../hw/costs';
-import { flushScaleCell } from '../../../scripts/bench/flush-scale';
+import { resolveCostProfile } from '../../../hw/costs.js';
+import { flushScaleCell } from '../../../scripts/bench/flush-scale.js';
+import { FROM_SOURCES } from '../../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const GOLDEN = join(ROOT, 'data', 'golden', 'linux-2.6.35.fixed-busy-list.s1.trace.gz');
 const TRACEFS = join(ROOT, 'data', 'real-traces', 'linux-6.12.a_vmalloc4p.cpu2');
 
 function vmapsim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...FROM_SOURCES, join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

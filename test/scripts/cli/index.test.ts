@@ -2,18 +2,18 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMANDS } from '../../../scripts/cli/index';
+import { pathToFileURL } from 'node:url';
+import { COMMANDS } from '../../../scripts/cli/index.js';
 
-const CLI = join(__dirname, '..', '..', '..', 'scripts', 'cli');
+const CLI = join(import.meta.dirname, '..', '..', '..', 'scripts', 'cli');
 /** The files of scripts/cli/ that are not a subcommand: the shape, the list, and the shared parsers. */
 const INFRASTRUCTURE = ['args.ts', 'command.ts', 'costs.ts', 'index.ts', 'kernels.ts'];
 
 describe('the list of vmapsim subcommands', () => {
   const files = readdirSync(CLI).filter((f) => f.endsWith('.ts') && !INFRASTRUCTURE.includes(f));
 
-  it('holds the command of every other file of scripts/cli/, each once', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const exported = files.map((f) => (require(join(CLI, f)) as { command?: unknown }).command);
+  it('holds the command of every other file of scripts/cli/, each once', async () => {
+    const exported = await Promise.all(files.map(async (f) => ((await import(pathToFileURL(join(CLI, f)).href)) as { command?: unknown }).command));
     for (const [i, c] of exported.entries()) expect(c, `${files[i]} exports command`).to.not.equal(undefined);
     for (const [i, c] of exported.entries()) expect(COMMANDS.filter((x) => x === c), `${files[i]} listed once`).to.have.length(1);
     expect(COMMANDS).to.have.length(files.length);

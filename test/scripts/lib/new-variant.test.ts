@@ -3,14 +3,16 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { packageImports } from '../../../scripts/lib/new-variant';
+import { packageImports } from '../../../scripts/lib/new-variant.js';
+import { FROM_SOURCES } from '../../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 /** vmapsim from its sources, run in `cwd` (an arbitrary folder, not the checkout). */
 function vmapsim(cwd: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', join(ROOT, 'node_modules', 'ts-node', 'register', 'transpile-only'), join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') } });
+  const r = spawnSync(process.execPath, [...FROM_SOURCES, join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -55,6 +57,14 @@ describe('vmapsim new-variant and --kernel ./FILE.ts', function () {
 
   it('runs on the machine as its base kernel does (run --kernel FILE)', () => {
     const r = vmapsim(dir, 'run', 'vmalloc-loop', '--kernel', `linux-6.12,${mine}`, '--cpus', '1', 'iterations=200', '--json');
+    expect(r.status, r.stderr).to.equal(0);
+    const j = JSON.parse(r.stdout) as { runs: { kernel: string }[] };
+    expect(j.runs.map((x) => x.kernel)).to.deep.equal(['linux-6.12', 'mine']);
+  });
+
+  it('runs from the built CLI too (dist/: the variant transpiled by the user-module hooks)', () => {
+    // make test builds first; a missing build is a failure here, not a skipped case.
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'vmapsim.js'), 'run', 'vmalloc-loop', '--kernel', `linux-6.12,${mine}`, '--cpus', '1', 'iterations=200', '--json'], { cwd: dir, encoding: 'utf8' });
     expect(r.status, r.stderr).to.equal(0);
     const j = JSON.parse(r.stdout) as { runs: { kernel: string }[] };
     expect(j.runs.map((x) => x.kernel)).to.deep.equal(['linux-6.12', 'mine']);
@@ -109,6 +119,6 @@ describe('vmapsim new-variant and --kernel ./FILE.ts', function () {
   it('exports the built modules through the package name', () => {
     // make test builds first; a missing build is a failure here, not a skipped case.
     expect(existsSync(join(ROOT, 'dist', 'kernel', 'manifest', 'index.js')), 'dist/ is built (make build)').to.equal(true);
-    expect(require.resolve('vmapsim/kernel/manifest/index')).to.equal(join(ROOT, 'dist', 'kernel', 'manifest', 'index.js'));
+    expect(createRequire(import.meta.url).resolve('vmapsim/kernel/manifest/index')).to.equal(join(ROOT, 'dist', 'kernel', 'manifest', 'index.js'));
   });
 });

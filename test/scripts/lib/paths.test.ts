@@ -2,10 +2,10 @@
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { dataDir, displayPath, goldenDir, realTracesDir, repoRoot } from '../../../scripts/lib/paths';
+import { dataDir, displayPath, goldenDir, realTracesDir, repoRoot } from '../../../scripts/lib/paths.js';
 
 /** The checkout this spec file is in. */
-const ROOT = resolve(__dirname, '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 /** Run f with the environment variables set (undefined: unset), then put them back. */
 function withEnv<T>(vars: Record<string, string | undefined>, f: () => T): T {
@@ -110,7 +110,7 @@ describe('no reader looks outside the checkout for its data', () => {
   it('has no ../shared path and no \'shared\' path segment in any source', () => {
     expect(files.length).to.be.greaterThan(50);
     const bad: string[] = [];
-    const self = resolve(__filename);
+    const self = resolve(import.meta.filename);
     for (const f of files) {
       if (resolve(f) === self) continue;
       readFileSync(f, 'utf8')
@@ -124,7 +124,7 @@ describe('no reader looks outside the checkout for its data', () => {
 
   it('reads $VMAPSIM_GOLDEN and $VMAPSIM_REAL_TRACES only in scripts/lib/paths.ts', () => {
     const readers = files
-      .filter((f) => resolve(f) !== resolve(__filename))
+      .filter((f) => resolve(f) !== resolve(import.meta.filename))
       .filter((f) => /process\.env(\.|\[')VMAPSIM_(GOLDEN|REAL_TRACES)|fromEnv\('VMAPSIM_/.test(readFileSync(f, 'utf8')))
       .map((f) => relative(ROOT, f));
     expect(readers).to.deep.equal([join('scripts', 'lib', 'paths.ts')]);

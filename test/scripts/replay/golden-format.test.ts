@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { InputError } from '../../../scripts/lib/input-error';
-import { parseGolden } from '../../../scripts/replay/golden-format';
+import { InputError } from '../../../scripts/lib/input-error.js';
+import { parseGolden } from '../../../scripts/replay/golden-format.js';
 
 const HEADER = [
   '# format: vmap-golden 1',

@@ -2,10 +2,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { InputError } from '../../../scripts/lib/input-error';
-import { parseGolden } from '../../../scripts/replay/golden-format';
-import { replayGoldenTrace } from '../../../scripts/replay/golden';
-import { goldenTraces } from '../../helpers/golden';
+import { InputError } from '../../../scripts/lib/input-error.js';
+import { parseGolden } from '../../../scripts/replay/golden-format.js';
+import { replayGoldenTrace } from '../../../scripts/replay/golden.js';
+import { goldenTraces } from '../../helpers/golden.js';
 
 function load(file: string): string {
   return gunzipSync(readFileSync(file)).toString('utf8');

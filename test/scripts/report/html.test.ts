@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { scaleHtml } from '../../../scripts/bench/command';
-import { renderHtml } from '../../../scripts/report/html';
-import { MatrixResult } from '../../../scripts/run/runner';
-import { RunResult } from '../../../scripts/run/scenario';
-import { openPage, PageSeen } from '../../helpers/browser';
+import { scaleHtml } from '../../../scripts/bench/command.js';
+import { renderHtml } from '../../../scripts/report/html.js';
+import type { MatrixResult } from '../../../scripts/run/runner.js';
+import type { RunResult } from '../../../scripts/run/scenario.js';
+import { openPage, type PageSeen } from '../../helpers/browser.js';
 
 function cell(kernel: string, cpus: number, touch: number[], cyclesPerOp: number, flush: Record<string, number>): MatrixResult['cells'][number] {
   const result: RunResult = {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { ParamError, parseParams } from '../../../scripts/run/params';
-import { ParamSpec } from '../../../scripts/run/scenario';
+import { ParamError, parseParams } from '../../../scripts/run/params.js';
+import type { ParamSpec } from '../../../scripts/run/scenario.js';
 
 const SPECS: ParamSpec[] = [
   { name: 'iterations', kind: 'int', default: 1000, min: 1, description: 'loops' },

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { COST_INDEX } from '../../../hw/costs';
-import { bootKernel } from '../../../kernel/boot';
-import { runCell, runMatrix } from '../../../scripts/run/runner';
-import type { RunContext, RunResult, Scenario } from '../../../scripts/run/scenario';
+import { COST_INDEX } from '../../../hw/costs.js';
+import { bootKernel } from '../../../kernel/boot.js';
+import { runCell, runMatrix } from '../../../scripts/run/runner.js';
+import type { RunContext, RunResult, Scenario } from '../../../scripts/run/scenario.js';
 
 /**
  * Two tasks: cpu0 holds demo_mutex across a point where the CPUs behind it

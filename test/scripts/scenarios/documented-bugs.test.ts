@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { alignShift } from '../../../scripts/scenarios/align-shift';
-import { exactRangeAlign } from '../../../scripts/scenarios/exact-range-align';
-import { fragmentedVmapBlocks } from '../../../scripts/scenarios/fragmented-vmap-blocks';
-import { neSplitFailslab } from '../../../scripts/scenarios/ne-split-failslab';
-import { pcpuSpuriousFailure } from '../../../scripts/scenarios/pcpu-spurious-failure';
-import { purgeLockHold } from '../../../scripts/scenarios/purge-lock-hold';
-import { workload } from '../../../scripts/scenarios/workload';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { alignShift } from '../../../scripts/scenarios/align-shift.js';
+import { exactRangeAlign } from '../../../scripts/scenarios/exact-range-align.js';
+import { fragmentedVmapBlocks } from '../../../scripts/scenarios/fragmented-vmap-blocks.js';
+import { neSplitFailslab } from '../../../scripts/scenarios/ne-split-failslab.js';
+import { pcpuSpuriousFailure } from '../../../scripts/scenarios/pcpu-spurious-failure.js';
+import { purgeLockHold } from '../../../scripts/scenarios/purge-lock-hold.js';
+import { workload } from '../../../scripts/scenarios/workload.js';
 
 const cellOf = (m: ReturnType<typeof runMatrix>, k: string) => m.cells.find((c) => c.kernel === k)?.result;
 

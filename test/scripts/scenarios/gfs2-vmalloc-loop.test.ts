@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/report/table';
-import { gfs2VmallocLoop } from '../../../scripts/scenarios/gfs2-vmalloc-loop';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { toJson } from '../../../scripts/report/table.js';
+import { gfs2VmallocLoop } from '../../../scripts/scenarios/gfs2-vmalloc-loop.js';
 
 describe('the gfs2-vmalloc-loop scenario, scaled down', function () {
   this.timeout(120000);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/report/table';
-import { hughIoremapBug } from '../../../scripts/scenarios/hugh-ioremap-bug';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { toJson } from '../../../scripts/report/table.js';
+import { hughIoremapBug } from '../../../scripts/scenarios/hugh-ioremap-bug.js';
 
 describe('the hugh-ioremap-bug scenario', () => {
   const m = runMatrix(hughIoremapBug, {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { kdumpVmcoreCopy } from '../../../scripts/scenarios/kdump-vmcore-copy';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { kdumpVmcoreCopy } from '../../../scripts/scenarios/kdump-vmcore-copy.js';
 
 // 3,000 pages through an 8 MiB range on 2 CPUs: lazy_max_pages() is 16,384
 // pages, far more than the range, so only exhaustion purges a lazy kernel.

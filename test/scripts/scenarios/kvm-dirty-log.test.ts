@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { ParamError, parseParams } from '../../../scripts/run/params';
-import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/report/table';
-import { areaPages, dirtyBitmapBytes, kvmDirtyLog, MIGRATION_SLOT_PAGES } from '../../../scripts/scenarios/kvm-dirty-log';
+import { ParamError, parseParams } from '../../../scripts/run/params.js';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { toJson } from '../../../scripts/report/table.js';
+import { areaPages, dirtyBitmapBytes, kvmDirtyLog, MIGRATION_SLOT_PAGES } from '../../../scripts/scenarios/kvm-dirty-log.js';
 
 const matrix = (kernels: string[], cpus: number[], words: string[], seed = 1) =>
   runMatrix(kvmDirtyLog, { kernels, cpus, seed, params: parseParams(kvmDirtyLog.name, kvmDirtyLog.params, ['boot=false', 'checker=false', ...words]) });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { lazyPurgeListScan } from '../../../scripts/scenarios/lazy-purge-list-scan';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { lazyPurgeListScan } from '../../../scripts/scenarios/lazy-purge-list-scan.js';
 
 const steps = (live: number, lazy: number) => {
   const m = runMatrix(lazyPurgeListScan, { kernels: ['linux-3.18', 'linux-5.2'], cpus: [2], seed: 1, params: { live, pages: 1, rounds: 3, lazy } });

@@ -5,10 +5,10 @@
  * texts, not taken from a run.
  */
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { nowaitVmalloc } from '../../../scripts/scenarios/nowait-vmalloc';
-import { poolDecay } from '../../../scripts/scenarios/pool-decay';
-import { vreallocInPlace } from '../../../scripts/scenarios/vrealloc-in-place';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { nowaitVmalloc } from '../../../scripts/scenarios/nowait-vmalloc.js';
+import { poolDecay } from '../../../scripts/scenarios/pool-decay.js';
+import { vreallocInPlace } from '../../../scripts/scenarios/vrealloc-in-place.js';
 
 const cellOf = (m: ReturnType<typeof runMatrix>, k: string, cpus: number) => m.cells.find((c) => c.kernel === k && c.cpus === cpus)?.result;
 const V = 'ffffc90000000000';

@@ -9,10 +9,10 @@
  * vCPUs outnumber the host's two cores (costs.hostCores), are checked too.
  */
 import { expect } from 'chai';
-import { resolveCostProfile } from '../../../hw/costs';
-import { parseParams } from '../../../scripts/run/params';
-import { runMatrix } from '../../../scripts/run/runner';
-import { vmallocLoop } from '../../../scripts/scenarios/vmalloc-loop';
+import { resolveCostProfile } from '../../../hw/costs.js';
+import { parseParams } from '../../../scripts/run/params.js';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { vmallocLoop } from '../../../scripts/scenarios/vmalloc-loop.js';
 
 type Cell = { kernel: string; workload: 'a' | 'i'; cpus: number; real: number };
 const REAL: Cell[] = [];

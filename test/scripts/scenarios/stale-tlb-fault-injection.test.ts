@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { parseParams } from '../../../scripts/run/params';
-import { runMatrix } from '../../../scripts/run/runner';
-import { staleTlbFaultInjection } from '../../../scripts/scenarios/stale-tlb-fault-injection';
+import { parseParams } from '../../../scripts/run/params.js';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { staleTlbFaultInjection } from '../../../scripts/scenarios/stale-tlb-fault-injection.js';
 
 const kernels = ['linux-2.6.39', 'linux-3.18', 'linux-6.1'];
 const run = (fault: string) => runMatrix(staleTlbFaultInjection, { kernels, cpus: [2], seed: 1, params: { fault } });

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/report/table';
-import { staleTlbReadAfterVfree } from '../../../scripts/scenarios/stale-tlb-read-after-vfree';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { toJson } from '../../../scripts/report/table.js';
+import { staleTlbReadAfterVfree } from '../../../scripts/scenarios/stale-tlb-read-after-vfree.js';
 
 const cellOf = (m: ReturnType<typeof runMatrix>, k: string) => m.cells.find((c) => c.kernel === k)?.result;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { staleTlbVmUnmapAliases } from '../../../scripts/scenarios/stale-tlb-vm-unmap-aliases';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { staleTlbVmUnmapAliases } from '../../../scripts/scenarios/stale-tlb-vm-unmap-aliases.js';
 
 describe('the stale-tlb-vm-unmap-aliases scenario (fc1e0d980037)', () => {
   const kernels = ['linux-2.6.35', 'linux-2.6.39', 'linux-5.2', 'linux-6.1', 'linux-6.1+fc1e0d980037', 'linux-6.12'];

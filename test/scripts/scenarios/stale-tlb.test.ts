@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { readAfterVfree, reuseAfterFlush, vmapBlockAliases } from '../../../scripts/scenarios/stale-tlb';
+import { readAfterVfree, reuseAfterFlush, vmapBlockAliases } from '../../../scripts/scenarios/stale-tlb.js';
 
 const FAITHFUL = ['linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12'];
 

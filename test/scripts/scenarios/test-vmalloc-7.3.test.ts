@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The test_vmalloc scenario with 7.3's module text (lib/test_vmalloc.c of 7.3.4). */
 import { expect } from 'chai';
-import { parseParams } from '../../../scripts/run/params';
-import { runMatrix } from '../../../scripts/run/runner';
-import { Params } from '../../../scripts/run/scenario';
-import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc';
+import { parseParams } from '../../../scripts/run/params.js';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import type { Params } from '../../../scripts/run/scenario.js';
+import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc.js';
 
 const run = (kernel: string, cpus: number, words: string[], seed = 1) => {
   const params: Params = parseParams(testVmalloc.name, testVmalloc.params, ['boot=false', ...words]);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { ParamError, parseParams } from '../../../scripts/run/params';
-import { runMatrix } from '../../../scripts/run/runner';
-import { Params } from '../../../scripts/run/scenario';
-import { toJson } from '../../../scripts/report/table';
-import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc';
+import { ParamError, parseParams } from '../../../scripts/run/params.js';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import type { Params } from '../../../scripts/run/scenario.js';
+import { toJson } from '../../../scripts/report/table.js';
+import { testVmalloc } from '../../../scripts/scenarios/test-vmalloc.js';
 
 const run = (kernel: string, cpus: number, words: string[], seed = 1) => {
   const params: Params = parseParams(testVmalloc.name, testVmalloc.params, ['boot=false', ...words]);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { vmMapRamExhaustion } from '../../../scripts/scenarios/vm-map-ram-exhaustion';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { vmMapRamExhaustion } from '../../../scripts/scenarios/vm-map-ram-exhaustion.js';
 
 describe("the vm-map-ram-exhaustion scenario (Roman Pen's vm_map_ram fixes, ~v4.1)", () => {
   const m = runMatrix(vmMapRamExhaustion, { kernels: ['linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1'], cpus: [1], seed: 1, params: { iterations: 20, block_pages: '256' } });

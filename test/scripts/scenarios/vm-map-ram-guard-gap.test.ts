@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { runMatrix } from '../../../scripts/run/runner';
-import { vmMapRamGuardGap } from '../../../scripts/scenarios/vm-map-ram-guard-gap';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { vmMapRamGuardGap } from '../../../scripts/scenarios/vm-map-ram-guard-gap.js';
 
 describe('the vm-map-ram-guard-gap scenario (248ac0e1943a, Johannes Weiner)', () => {
   // 16 MiB = 16 slots of 1 MiB blocks.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { ParamError, parseParams } from '../../../scripts/run/params';
-import { runMatrix } from '../../../scripts/run/runner';
-import { toJson } from '../../../scripts/report/table';
-import { vmallocLoop } from '../../../scripts/scenarios/vmalloc-loop';
+import { ParamError, parseParams } from '../../../scripts/run/params.js';
+import { runMatrix } from '../../../scripts/run/runner.js';
+import { toJson } from '../../../scripts/report/table.js';
+import { vmallocLoop } from '../../../scripts/scenarios/vmalloc-loop.js';
 
 const matrix = (kernels: string[], cpus: number[], words: string[], seed = 1) =>
   runMatrix(vmallocLoop, { kernels, cpus, seed, params: parseParams(vmallocLoop.name, vmallocLoop.params, ['boot=false', 'checker=false', ...words]) });

@@ -14,7 +14,7 @@
  * Text read: x86-tlb.md §2.5 (arch/x86/kernel/irq.c variants).
  */
 
-import { CPU_STATS, Machine } from '../../../../hw';
+import { CPU_STATS, Machine } from '../../../../hw/index.js';
 
 /** The header, CAL and TLB lines of /proc/interrupts for the online CPUs. */
 export function arch_show_interrupts(machine: Machine, online: readonly number[]): string {

@@ -12,10 +12,10 @@
  * of its structure, [M]).
  */
 
-import { ult, ulong } from '../../../include/u64';
-import type { vmalloc_api, vmalloc_context } from '../../../mm/vmalloc/api/common';
-import { ioremap_page_range, pgtable_report_for, PAGE_KERNEL_IO_NOCACHE, PAGE_SIZE } from '../../../mm/pgtable';
-import { KernelBug } from '../../../include/asm-generic/bug';
+import { ult, type ulong } from '../../../include/u64.js';
+import type { vmalloc_api, vmalloc_context } from '../../../mm/vmalloc/api/common.js';
+import { ioremap_page_range, pgtable_report_for, PAGE_KERNEL_IO_NOCACHE, PAGE_SIZE } from '../../../mm/pgtable.js';
+import { KernelBug } from '../../../include/asm-generic/bug.js';
 
 export const VM_IOREMAP = 0x1;
 

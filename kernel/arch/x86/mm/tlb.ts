@@ -33,10 +33,10 @@
  * (there are no user mms), PTI's invalidate_other.
  */
 
-import type { Cpu } from '../../../../hw';
-import { ult, ulong, usub, ushr } from '../../../include/u64';
-import { on_each_cpu_mask, smp_context, smp_processor_id } from '../../../kernel/smp';
-import { NR_TLB_LOCAL_FLUSH_ONE, NR_TLB_REMOTE_FLUSH, NR_TLB_REMOTE_FLUSH_RECEIVED, vm_event_states } from '../../../mm/vmstat';
+import type { Cpu } from '../../../../hw/index.js';
+import { ult, type ulong, usub, ushr } from '../../../include/u64.js';
+import { on_each_cpu_mask, type smp_context, smp_processor_id } from '../../../kernel/smp.js';
+import { NR_TLB_LOCAL_FLUSH_ONE, NR_TLB_REMOTE_FLUSH, NR_TLB_REMOTE_FLUSH_RECEIVED, vm_event_states } from '../../../mm/vmstat.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;

@@ -8,10 +8,10 @@
  * (linux-2.6.35.ts, linux-2.6.39.ts, linux-3.18.ts, linux-6.1.ts, ...).
  */
 
-import type { Machine } from '../../../../hw';
-import type { ulong } from '../../../include/u64';
-import type { page, page_alloc } from '../../page_alloc';
-import type { mm_struct } from '../../pgtable';
+import type { Machine } from '../../../../hw/index.js';
+import type { ulong } from '../../../include/u64.js';
+import type { page, page_alloc } from '../../page_alloc.js';
+import type { mm_struct } from '../../pgtable.js';
 
 /** Deliberate bugs in the vmalloc layer (all off in a faithful kernel). */
 export interface vmalloc_fault_injection {

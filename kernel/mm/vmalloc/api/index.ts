@@ -15,9 +15,9 @@
  *                          <- linux-6.12 (per-CPU xarrays, v6.5 series, vmap nodes)
  */
 
-import type { VmapAllocator } from '../common';
-import type { vmalloc_api, vmalloc_context } from './common';
-import { findManifest, KernelManifest, manifests } from '../../../manifest/index';
+import type { VmapAllocator } from '../common.js';
+import type { vmalloc_api, vmalloc_context } from './common.js';
+import { findManifest, type KernelManifest, manifests } from '../../../manifest/index.js';
 
 export interface ApiEraInfo {
   readonly name: string;

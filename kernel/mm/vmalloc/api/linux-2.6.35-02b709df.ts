@@ -26,12 +26,12 @@
  * 2.6.32-stable (Greg Kroah-Hartman's review mail, id 35056785741).
  */
 
-import { IS_ERR } from '../../../include/linux/errno';
-import { list_del_rcu } from '../../../include/linux/list';
-import { ulong } from '../../../include/u64';
-import { PAGE_SIZE } from '../../pgtable';
-import { bitmap_find_free_region, get_order } from './common';
-import { vmalloc_api_linux_2_6_35, vmap_block } from './linux-2.6.35';
+import { IS_ERR } from '../../../include/linux/errno.js';
+import { list_del_rcu } from '../../../include/linux/list.js';
+import type { ulong } from '../../../include/u64.js';
+import { PAGE_SIZE } from '../../pgtable.js';
+import { bitmap_find_free_region, get_order } from './common.js';
+import { vmalloc_api_linux_2_6_35, vmap_block } from './linux-2.6.35.js';
 
 export const VERSION = 'linux-2.6.35-02b709df';
 

@@ -18,14 +18,14 @@
  * Also runs the mmotm-2010-vmap-cache-v1 allocator (a 2.6.35 patch).
  */
 
-import { IS_ERR } from '../../../include/linux/errno';
-import { list_add_rcu, list_add_tail, list_del, list_del_rcu, list_head, INIT_LIST_HEAD } from '../../../include/linux/list';
-import { fls, ult, ugt, ULONG_MAX, ulong } from '../../../include/u64';
-import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_ZERO, page } from '../../page_alloc';
-import { PAGE_KERNEL, PAGE_SHIFT, PAGE_SIZE, pgprot_t, pgtable_report_for, vmap_page_range, vunmap_page_range } from '../../pgtable';
-import { KernelBug } from '../../../include/asm-generic/bug';
+import { IS_ERR } from '../../../include/linux/errno.js';
+import { list_add_rcu, list_add_tail, list_del, list_del_rcu, list_head, INIT_LIST_HEAD } from '../../../include/linux/list.js';
+import { fls, ult, ugt, ULONG_MAX, type ulong } from '../../../include/u64.js';
+import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_ZERO, page } from '../../page_alloc.js';
+import { PAGE_KERNEL, PAGE_SHIFT, PAGE_SIZE, type pgprot_t, pgtable_report_for, vmap_page_range, vunmap_page_range } from '../../pgtable.js';
+import { KernelBug } from '../../../include/asm-generic/bug.js';
 import {
-  bitmap,
+  type bitmap,
   bitmap_allocate_region,
   bitmap_fill,
   bitmap_find_free_region,
@@ -36,10 +36,10 @@ import {
   IS_ERR_VALUE,
   get_order,
   ptr,
-  vm_struct_view,
-  vmalloc_api,
-  vmalloc_context,
-} from './common';
+  type vm_struct_view,
+  type vmalloc_api,
+  type vmalloc_context,
+} from './common.js';
 
 export const VERSION = 'linux-2.6.35';
 

@@ -15,8 +15,8 @@
  * unchanged, so this file reads like the patch.
  */
 
-import type { ulong } from '../../../include/u64';
-import { vmalloc_api_linux_2_6_35 } from './linux-2.6.35';
+import type { ulong } from '../../../include/u64.js';
+import { vmalloc_api_linux_2_6_35 } from './linux-2.6.35.js';
 
 export const VERSION = 'linux-2.6.39';
 

@@ -14,13 +14,13 @@
  * s_show, get_vmalloc_info. Only what differs from linux-2.6.39.ts is here.
  */
 
-import { list_del_rcu, list_head } from '../../../include/linux/list';
-import { ULONG_MAX, ugt, ult, ulong } from '../../../include/u64';
-import { PAGE_SIZE } from '../../pgtable';
-import { ERR_PTR, IS_ERR } from '../../../include/linux/errno';
-import { find_first_bit, find_last_bit, get_order, ptr } from './common';
-import { vmalloc_api_linux_2_6_39 } from './linux-2.6.39';
-import { VM_ALLOC, VM_IOREMAP, VM_MAP, VM_USERMAP, VM_VM_AREA, VM_VPAGES, vm_struct, vmap_area_2_6, vmap_block } from './linux-2.6.35';
+import { list_del_rcu, list_head } from '../../../include/linux/list.js';
+import { ULONG_MAX, ugt, ult, type ulong } from '../../../include/u64.js';
+import { PAGE_SIZE } from '../../pgtable.js';
+import { ERR_PTR, IS_ERR } from '../../../include/linux/errno.js';
+import { find_first_bit, find_last_bit, get_order, ptr } from './common.js';
+import { vmalloc_api_linux_2_6_39 } from './linux-2.6.39.js';
+import { VM_ALLOC, VM_IOREMAP, VM_MAP, VM_USERMAP, VM_VM_AREA, VM_VPAGES, vm_struct, type vmap_area_2_6, vmap_block } from './linux-2.6.35.js';
 
 export const VERSION = 'linux-3.18';
 

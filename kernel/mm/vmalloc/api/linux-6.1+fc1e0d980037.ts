@@ -16,9 +16,9 @@
  * (xa_for_each). Only _vm_unmap_aliases differs from linux-6.1.ts.
  */
 
-import { ulong, umax, umin } from '../../../include/u64';
-import { PAGE_SIZE } from '../../pgtable';
-import { vmalloc_api_linux_6_1 } from './linux-6.1';
+import { type ulong, umax, umin } from '../../../include/u64.js';
+import { PAGE_SIZE } from '../../pgtable.js';
+import { vmalloc_api_linux_6_1 } from './linux-6.1.js';
 
 export const VERSION = 'linux-6.1+fc1e0d980037';
 

@@ -22,13 +22,13 @@
  * That fix is the separate variant linux-6.1+fc1e0d980037.ts.
  */
 
-import { IS_ERR } from '../../../include/linux/errno';
-import { list_add_tail, list_add_tail_rcu, list_del, list_del_rcu, list_head, INIT_LIST_HEAD } from '../../../include/linux/list';
-import { ULONG_MAX, ugt, ult, ulong, umax, umin } from '../../../include/u64';
-import { KernelBug } from '../../../include/asm-generic/bug';
-import { GFP_KERNEL, __GFP_ZERO, page } from '../../page_alloc';
-import { PAGE_KERNEL, PAGE_SHIFT, PAGE_SIZE, pgprot_nx, pgprot_t, pgtable_report_for, vmap_page_range, vunmap_page_range } from '../../pgtable';
-import { IS_ERR_VALUE, get_order, phys, ptr, roundup_pow_of_two, vm_struct_view, vmalloc_api, vmalloc_context } from './common';
+import { IS_ERR } from '../../../include/linux/errno.js';
+import { list_add_tail, list_add_tail_rcu, list_del, list_del_rcu, list_head, INIT_LIST_HEAD } from '../../../include/linux/list.js';
+import { ULONG_MAX, ugt, ult, type ulong, umax, umin } from '../../../include/u64.js';
+import { KernelBug } from '../../../include/asm-generic/bug.js';
+import { GFP_KERNEL, __GFP_ZERO, page } from '../../page_alloc.js';
+import { PAGE_KERNEL, PAGE_SHIFT, PAGE_SIZE, pgprot_nx, type pgprot_t, pgtable_report_for, vmap_page_range, vunmap_page_range } from '../../pgtable.js';
+import { IS_ERR_VALUE, get_order, phys, ptr, roundup_pow_of_two, type vm_struct_view, type vmalloc_api, type vmalloc_context } from './common.js';
 
 export const VERSION = 'linux-6.1';
 

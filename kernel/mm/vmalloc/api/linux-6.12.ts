@@ -25,12 +25,12 @@
  * is here.
  */
 
-import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../include/linux/list';
-import { ult, ulong, umax, umin } from '../../../include/u64';
-import { GFP_KERNEL } from '../../page_alloc';
-import { PAGE_SIZE } from '../../pgtable';
-import { VM_ALLOC, vmalloc_api_linux_6_1, vm_struct, vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1';
-import type { vmap_area_common } from '../common';
+import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../include/linux/list.js';
+import { ult, type ulong, umax, umin } from '../../../include/u64.js';
+import { GFP_KERNEL } from '../../page_alloc.js';
+import { PAGE_SIZE } from '../../pgtable.js';
+import { VM_ALLOC, vmalloc_api_linux_6_1, vm_struct, type vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1.js';
+import type { vmap_area_common } from '../common.js';
 
 export const VERSION = 'linux-6.12';
 

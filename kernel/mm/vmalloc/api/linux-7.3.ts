@@ -35,9 +35,9 @@
  * docs/sources.md#text-linux-7.3. Only what differs from linux-6.12.ts is here.
  */
 
-import { ulong } from '../../../include/u64';
-import { GFP_KERNEL, __GFP_ZERO, page } from '../../page_alloc';
-import { PAGE_SHIFT, PAGE_SIZE, pgprot_t } from '../../pgtable';
+import type { ulong } from '../../../include/u64.js';
+import { GFP_KERNEL, __GFP_ZERO, page } from '../../page_alloc.js';
+import { PAGE_SHIFT, PAGE_SIZE, type pgprot_t } from '../../pgtable.js';
 import {
   GFP_ATOMIC,
   GFP_NOWAIT,
@@ -47,9 +47,9 @@ import {
   __GFP_NORETRY,
   __GFP_RETRY_MAYFAIL,
   gfpflags_allow_blocking,
-} from '../linux-7.3';
-import { VM_FLUSH_RESET_PERMS, VM_MAP_PUT_PAGES, VM_USERMAP, vm_struct } from './linux-6.1';
-import { vmalloc_api_linux_6_12 } from './linux-6.12';
+} from '../linux-7.3.js';
+import { VM_FLUSH_RESET_PERMS, VM_MAP_PUT_PAGES, VM_USERMAP, vm_struct } from './linux-6.1.js';
+import { vmalloc_api_linux_6_12 } from './linux-6.12.js';
 
 export const VERSION = 'linux-7.3';
 

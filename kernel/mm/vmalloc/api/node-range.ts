@@ -6,10 +6,10 @@
  * era's own function.
  */
 
-import type { Kernel } from '../../../boot';
-import type { ulong } from '../../../include/u64';
-import { GFP_KERNEL, __GFP_ZERO } from '../../page_alloc';
-import { PAGE_KERNEL } from '../../pgtable';
+import type { Kernel } from '../../../boot.js';
+import type { ulong } from '../../../include/u64.js';
+import { GFP_KERNEL, __GFP_ZERO } from '../../page_alloc.js';
+import { PAGE_KERNEL } from '../../pgtable.js';
 
 interface node_range_2_6 {
   __vmalloc_node(size: ulong, align: ulong, gfp_mask: number, prot: bigint, node: number, caller: string): ulong;

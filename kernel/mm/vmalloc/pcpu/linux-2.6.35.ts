@@ -16,10 +16,10 @@
  *   14581640245) show the same text.
  */
 
-import { PAGE_SIZE } from '../../../include/asm/page';
-import { rb_node, rb_root } from '../../../include/linux/rbtree';
-import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, ulong, umin } from '../../../include/u64';
-import { NUMA_NO_NODE, VmallocEnv } from '../common';
+import { PAGE_SIZE } from '../../../include/asm/page.js';
+import { rb_node, rb_root } from '../../../include/linux/rbtree.js';
+import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, type ulong, umin } from '../../../include/u64.js';
+import { NUMA_NO_NODE, type VmallocEnv } from '../common.js';
 
 /** What a vmap_area of these versions has. */
 interface pcpu_area extends rb_node {

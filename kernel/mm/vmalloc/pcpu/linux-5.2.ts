@@ -20,12 +20,12 @@
  *   line numbers are estimates.
  */
 
-import { PAGE_SIZE } from '../../../include/asm/page';
-import { list_head } from '../../../include/linux/list';
-import { rb_node, rb_root } from '../../../include/linux/rbtree';
-import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, ulong, umin } from '../../../include/u64';
-import { rb_prev } from '../../../lib/rbtree/linux-6.1';
-import { GFP_KERNEL, VmallocEnv } from '../common';
+import { PAGE_SIZE } from '../../../include/asm/page.js';
+import { list_head } from '../../../include/linux/list.js';
+import { rb_node, rb_root } from '../../../include/linux/rbtree.js';
+import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, type ulong, umin } from '../../../include/u64.js';
+import { rb_prev } from '../../../lib/rbtree/linux-6.1.js';
+import { GFP_KERNEL, type VmallocEnv } from '../common.js';
 
 /** What a vmap_area of these versions has. */
 export interface pcpu_area<T> extends rb_node {

@@ -16,11 +16,11 @@
  *   pcpu_ops_6_1 says.
  */
 
-import { list_head } from '../../../include/linux/list';
-import { rb_root } from '../../../include/linux/rbtree';
-import { ALIGN, misalign, ugt, ult, ulong } from '../../../include/u64';
-import { rb_prev } from '../../../lib/rbtree/linux-6.1';
-import { node_to_va, pcpu_area, pcpu_check_areas, pcpu_free_tree_host, pcpu_lines, pvm_determine_end_from_reverse, pvm_find_va_enclose_addr } from './linux-5.2';
+import { list_head } from '../../../include/linux/list.js';
+import { rb_root } from '../../../include/linux/rbtree.js';
+import { ALIGN, misalign, ugt, ult, type ulong } from '../../../include/u64.js';
+import { rb_prev } from '../../../lib/rbtree/linux-6.1.js';
+import { node_to_va, type pcpu_area, pcpu_check_areas, type pcpu_free_tree_host, type pcpu_lines, pvm_determine_end_from_reverse, pvm_find_va_enclose_addr } from './linux-5.2.js';
 
 /** What the 6.1 and 6.12 versions do their own way. */
 export interface pcpu_ops_6_1<T> {

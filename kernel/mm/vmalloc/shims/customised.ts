@@ -5,11 +5,11 @@
  * README.md.
  */
 
-import { KernelBug } from '../../../include/asm-generic/bug';
-import type { list_head } from '../../../include/linux/list';
-import type { rb_node } from '../../../include/linux/rbtree';
-import type { VmallocEnv } from '../common';
-import { vmalloc_stubs } from './stubbed';
+import { KernelBug } from '../../../include/asm-generic/bug.js';
+import type { list_head } from '../../../include/linux/list.js';
+import type { rb_node } from '../../../include/linux/rbtree.js';
+import type { VmallocEnv } from '../common.js';
+import { vmalloc_stubs } from './stubbed.js';
 
 /** Who an allocator object is: its kernel's name and BUG_ON/WARN_ON line table (from its manifest). */
 export interface allocator_id {

@@ -7,9 +7,9 @@
  * it with itself. Touches are not counted.
  */
 
-import { list_add, list_add_tail, list_del_init, list_head } from '../../../include/linux/list';
-import type { rb_node, rb_root } from '../../../include/linux/rbtree';
-import { uge, ult, ulong } from '../../../include/u64';
+import { list_add, list_add_tail, list_del_init, list_head } from '../../../include/linux/list.js';
+import type { rb_node, rb_root } from '../../../include/linux/rbtree.js';
+import { uge, ult, type ulong } from '../../../include/u64.js';
 
 /** A vmap_area as these helpers use it (its own rb_node). */
 export interface pool_area<VA> extends rb_node {

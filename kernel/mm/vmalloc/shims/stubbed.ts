@@ -4,7 +4,7 @@
  * the modelled kernels (tools/testing/vma's "stubbed" shims). README.md.
  */
 
-import type { ulong } from '../../../include/u64';
+import type { ulong } from '../../../include/u64.js';
 
 export class vmalloc_stubs {
   /** kmem_cache_free(vmap_area_cachep, va): the object is dropped. */

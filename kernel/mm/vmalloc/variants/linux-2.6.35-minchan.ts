@@ -17,14 +17,14 @@
  * has an unsigned long: the descent's `addr + size` uses the size mod 2^32.
  */
 
-import { ERR_PTR, EBUSY, ENOMEM } from '../../../include/linux/errno';
-import { PAGE_SIZE } from '../../../include/asm/page';
-import { rb_node } from '../../../include/linux/rbtree';
-import { ALIGN, misalign, ugt, uge, ule, ult, ulong } from '../../../include/u64';
-import { rb_next } from '../../../lib/rbtree/linux-2.6.35';
-import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common';
-import { vmap_area } from '../../../mm/vmalloc/linux-2.6.35';
-import { variant_allocator as nick_v1_allocator } from './linux-2.6.35-nick-v1';
+import { ERR_PTR, EBUSY, ENOMEM } from '../../../include/linux/errno.js';
+import { PAGE_SIZE } from '../../../include/asm/page.js';
+import { rb_node } from '../../../include/linux/rbtree.js';
+import { ALIGN, misalign, ugt, uge, ule, ult, type ulong } from '../../../include/u64.js';
+import { rb_next } from '../../../lib/rbtree/linux-2.6.35.js';
+import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common.js';
+import { vmap_area } from '../../../mm/vmalloc/linux-2.6.35.js';
+import { variant_allocator as nick_v1_allocator } from './linux-2.6.35-nick-v1.js';
 
 /** `unsigned size`: the low 32 bits of the caller's unsigned long. */
 function u32(x: ulong): number {

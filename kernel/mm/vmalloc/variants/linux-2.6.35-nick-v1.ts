@@ -22,13 +22,13 @@
  * Line numbers: the patched file's, from the diff's hunk headers.
  */
 
-import { ERR_PTR, EBUSY, ENOMEM } from '../../../include/linux/errno';
-import { PAGE_SIZE } from '../../../include/asm/page';
-import { RB_EMPTY_NODE, rb_node } from '../../../include/linux/rbtree';
-import { ALIGN, hex, misalign, ugt, uge, ule, ult, ulong } from '../../../include/u64';
-import { rb_next, rb_prev } from '../../../lib/rbtree/linux-2.6.35';
-import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common';
-import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-2.6.35';
+import { ERR_PTR, EBUSY, ENOMEM } from '../../../include/linux/errno.js';
+import { PAGE_SIZE } from '../../../include/asm/page.js';
+import { RB_EMPTY_NODE, rb_node } from '../../../include/linux/rbtree.js';
+import { ALIGN, hex, misalign, ugt, uge, ule, ult, type ulong } from '../../../include/u64.js';
+import { rb_next, rb_prev } from '../../../lib/rbtree/linux-2.6.35.js';
+import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common.js';
+import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-2.6.35.js';
 
 export class variant_allocator extends vmap_allocator {
   free_vmap_cache: rb_node | null = null;

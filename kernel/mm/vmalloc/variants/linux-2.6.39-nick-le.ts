@@ -12,13 +12,13 @@
  * copy differs from the port's method in nothing else.
  */
 
-import { ERR_PTR, EBUSY, ENOMEM } from '../../../include/linux/errno';
-import { PAGE_SIZE } from '../../../include/asm/page';
-import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, ulong } from '../../../include/u64';
-import { rb_node } from '../../../include/linux/rbtree';
-import { rb_next } from '../../../lib/rbtree/linux-2.6.35';
-import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common';
-import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-2.6.39';
+import { ERR_PTR, EBUSY, ENOMEM } from '../../../include/linux/errno.js';
+import { PAGE_SIZE } from '../../../include/asm/page.js';
+import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, type ulong } from '../../../include/u64.js';
+import { rb_node } from '../../../include/linux/rbtree.js';
+import { rb_next } from '../../../lib/rbtree/linux-2.6.35.js';
+import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common.js';
+import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-2.6.39.js';
 
 export class variant_allocator extends vmap_allocator {
   /*

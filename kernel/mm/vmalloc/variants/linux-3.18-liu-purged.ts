@@ -19,8 +19,8 @@
  * as the patch does.
  */
 
-import { ERR_PTR } from '../../../include/linux/errno';
-import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-3.18';
+import { ERR_PTR } from '../../../include/linux/errno.js';
+import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-3.18.js';
 
 export class variant_allocator extends vmap_allocator {
   /** True while alloc_vmap_area runs: a purge then is its overflow purge. */

@@ -17,8 +17,8 @@
  * throws, after the operations before it have run.
  */
 
-import type { ulong } from '../../../include/u64';
-import type { WasmCore } from './binding';
+import type { ulong } from '../../../include/u64.js';
+import type { WasmCore } from './binding.js';
 
 const TWO_32 = 4294967296;
 

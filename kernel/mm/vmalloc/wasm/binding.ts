@@ -20,12 +20,12 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { KernelBug } from '../../../include/asm-generic/bug';
-import { ERR_PTR, IS_ERR_VALUE } from '../../../include/linux/errno';
-import { fromBigInt, hex, toBigInt, ulong } from '../../../include/u64';
-import { AllocatorSnapshot, AreaView, GFP_KERNEL, NOOP_HOOK, NUMA_NO_NODE, VmallocEnv, VmapAllocator, vmap_area_common } from '../common';
-import { allocator_id, bug_line } from '../shims/customised';
-import { ensureWasm } from './build';
+import { KernelBug } from '../../../include/asm-generic/bug.js';
+import { ERR_PTR, IS_ERR_VALUE } from '../../../include/linux/errno.js';
+import { fromBigInt, hex, toBigInt, type ulong } from '../../../include/u64.js';
+import { type AllocatorSnapshot, type AreaView, GFP_KERNEL, NOOP_HOOK, NUMA_NO_NODE, type VmallocEnv, type VmapAllocator, type vmap_area_common } from '../common.js';
+import { type allocator_id, bug_line } from '../shims/customised.js';
+import { ensureWasm } from './build.js';
 
 /* The core's hook bits (kernel/mm/vmalloc/as/shims.ts). */
 const HOOK_VUNMAP_PAGE_RANGE = 1 << 0;

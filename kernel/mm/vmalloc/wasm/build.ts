@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 
 /** The checkout's root (this file is kernel/mm/vmalloc/wasm/ or dist/kernel/mm/vmalloc/wasm/). */
 export function checkoutRoot(): string {
-  const up4 = resolve(__dirname, '..', '..', '..', '..');
+  const up4 = resolve(import.meta.dirname, '..', '..', '..', '..');
   return existsSync(resolve(up4, 'package.json')) ? up4 : resolve(up4, '..');
 }
 

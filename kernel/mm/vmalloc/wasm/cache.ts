@@ -11,10 +11,10 @@
  * their TypeScript variants do.
  */
 
-import { hex } from '../../../include/u64';
-import type { VmallocEnv } from '../common';
-import type { allocator_id } from '../shims/customised';
-import { joinHalves, wasm_allocator, WasmRange } from './binding';
+import { hex } from '../../../include/u64.js';
+import type { VmallocEnv } from '../common.js';
+import type { allocator_id } from '../shims/customised.js';
+import { joinHalves, wasm_allocator, type WasmRange } from './binding.js';
 
 /** What a cache-era core exports beyond the binding's CoreExports. */
 interface CacheExports {

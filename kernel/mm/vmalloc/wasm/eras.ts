@@ -18,12 +18,12 @@
  * calls them as it calls a port.
  */
 
-import { list_add_tail, list_head } from '../../../include/linux/list';
-import type { ulong } from '../../../include/u64';
-import type { vmap_area_common } from '../common';
-import { LIST_BUSY, LIST_PURGE, WasmCore, wasm_allocator, wasm_area, WasmRange } from './binding';
-import type { VmallocEnv } from '../common';
-import type { allocator_id } from '../shims/customised';
+import { list_add_tail, list_head } from '../../../include/linux/list.js';
+import type { ulong } from '../../../include/u64.js';
+import type { vmap_area_common } from '../common.js';
+import { LIST_BUSY, LIST_PURGE, WasmCore, wasm_allocator, wasm_area, type WasmRange } from './binding.js';
+import type { VmallocEnv } from '../common.js';
+import type { allocator_id } from '../shims/customised.js';
 
 /** One of the core's lists as a list_head chain of area views (for the API layer's walks; not counted). */
 function listOf(core: WasmCore, which: number): list_head<wasm_area> {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug';
+import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug.js';
 
 describe('KernelBug', () => {
   const bug = new KernelBug('linux-2.6.35', '__insert_vmap_area', 304, 'BUG()');

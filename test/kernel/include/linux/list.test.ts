@@ -16,7 +16,7 @@ import {
   list_is_last,
   list_move_tail,
   list_splice_tail_init,
-} from '../../../../kernel/include/linux/list';
+} from '../../../../kernel/include/linux/list.js';
 
 class item {
   readonly node = new list_head<item>(this);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { Machine } from '../../../../hw';
-import { COST_INDEX } from '../../../../hw/costs';
-import { CYCLE_STATS } from '../../../../hw/cpu';
-import { DeadlockError, NestedLockError, lock_class, lock_table } from '../../../../kernel/kernel/locking/spinlock';
-import { Scheduler } from '../../../../kernel/kernel/sched/core';
+import { Machine } from '../../../../hw/index.js';
+import { COST_INDEX } from '../../../../hw/costs.js';
+import { CYCLE_STATS } from '../../../../hw/cpu.js';
+import { DeadlockError, NestedLockError, lock_class, lock_table, REMOTE_TOUCHES_PER_HOLD } from '../../../../kernel/kernel/locking/spinlock.js';
+import { Scheduler } from '../../../../kernel/kernel/sched/core.js';
+// Imported after the modules above, as the lazy require of the CommonJS version was.
+const { bootKernel } = await import('../../../../kernel/boot.js');
 
 describe('kernel/kernel/locking/spinlock: locks in modelled time', () => {
   it('makes a CPU that takes a lock before its last release spin until then, and counts the wait', () => {
@@ -50,8 +52,6 @@ describe('kernel/kernel/locking/spinlock: locks in modelled time', () => {
 });
 
 describe('kernel/kernel/locking/spinlock: deadlocks are reported, not hung on', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { bootKernel } = require('../../../../kernel/boot') as typeof import('../../../../kernel/boot');
 
   it('names the waiting task, its CPU, the lock and its holder when the holder can no longer release it', () => {
     const k = bootKernel({ version: 'linux-6.1', cpus: 2, machine: { cpus: 2, checker: false } });
@@ -143,8 +143,6 @@ describe('kernel/kernel/locking/spinlock: a lock reached first in modelled time 
 
 describe('kernel/kernel/locking/spinlock: 16 CPUs looping vmalloc/vfree on warm pools (the vmap-nodes contention, in small)', function () {
   this.timeout(300000);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { bootKernel } = require('../../../../kernel/boot') as typeof import('../../../../kernel/boot');
   const NCPU = 16;
   const LOOPS = 200;
   // 1,300 two-page areas per CPU: 16 * 1,300 * 2 pages crosses lazy_max_pages at 16 CPUs
@@ -206,8 +204,6 @@ describe('kernel/kernel/locking/spinlock: 16 CPUs looping vmalloc/vfree on warm 
 });
 
 describe('kernel/kernel/locking/spinlock: line transfers in a taken-over hold', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { REMOTE_TOUCHES_PER_HOLD } = require('../../../../kernel/kernel/locking/spinlock') as typeof import('../../../../kernel/kernel/locking/spinlock');
 
   it('counts the first touches of a hold taken over from another CPU as transfers, and the rest as hot', () => {
     const m = new Machine({ cpus: 2, checker: false });
@@ -229,8 +225,6 @@ describe('kernel/kernel/locking/spinlock: line transfers in a taken-over hold', 
 });
 
 describe('kernel/kernel/locking/spinlock: a lock held by code suspended below is never taken over', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { bootKernel } = require('../../../../kernel/boot') as typeof import('../../../../kernel/boot');
   type Kernel = ReturnType<typeof bootKernel>;
 
   /**

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { Machine } from '../../../../hw';
-import { COST_INDEX } from '../../../../hw/costs';
-import { rcu_state } from '../../../../kernel/kernel/rcu/tree';
-import { Scheduler, TaskSpec } from '../../../../kernel/kernel/sched/core';
+import { Machine } from '../../../../hw/index.js';
+import { COST_INDEX } from '../../../../hw/costs.js';
+import { rcu_state } from '../../../../kernel/kernel/rcu/tree.js';
+import { Scheduler, type TaskSpec } from '../../../../kernel/kernel/sched/core.js';
 
 function world(cpus: number): { m: Machine; s: Scheduler; rcu: rcu_state; tick: number } {
   const m = new Machine({ cpus, checker: false });

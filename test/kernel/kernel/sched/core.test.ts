@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { Machine } from '../../../../hw';
-import { COST_INDEX } from '../../../../hw/costs';
-import { Scheduler, TaskSpec } from '../../../../kernel/kernel/sched/core';
-import { system_wq, work_struct } from '../../../../kernel/kernel/workqueue';
+import { Machine } from '../../../../hw/index.js';
+import { COST_INDEX } from '../../../../hw/costs.js';
+import { Scheduler, type TaskSpec } from '../../../../kernel/kernel/sched/core.js';
+import { system_wq, work_struct } from '../../../../kernel/kernel/workqueue.js';
 
 /** A task of `n` steps, each costing `cycles` on its CPU, logging "name@cpu". */
 function worker(m: Machine, name: string, cpu: number, n: number, cycles: number, log: string[], bound = true): TaskSpec {

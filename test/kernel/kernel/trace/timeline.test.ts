@@ -6,9 +6,9 @@
  * properly nested on each track.
  */
 import { expect } from 'chai';
-import { parseParams } from '../../../../scripts/run/params';
-import { runMatrix } from '../../../../scripts/run/runner';
-import { vmallocLoop } from '../../../../scripts/scenarios/vmalloc-loop';
+import { parseParams } from '../../../../scripts/run/params.js';
+import { runMatrix } from '../../../../scripts/run/runner.js';
+import { vmallocLoop } from '../../../../scripts/scenarios/vmalloc-loop.js';
 
 interface Ev {
   name: string;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_lazy, fmt_tlb_flush, format_trace_line } from '../../../../kernel/kernel/trace/trace';
+import { fmt_alloc_vmap_area, fmt_free_vmap_area_noflush, fmt_purge_vmap_area_lazy, fmt_tlb_flush, format_trace_line } from '../../../../kernel/kernel/trace/trace.js';
 
 const u = (d: bigint): number => Number(BigInt.asIntN(64, d));
 const HZ = 1e6; // one cycle per microsecond: cycles are the timestamp in µs

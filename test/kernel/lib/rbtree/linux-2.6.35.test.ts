@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { RB_LEFT, RB_RIGHT, rb_link_node, rb_node, rb_root } from '../../../../kernel/include/linux/rbtree';
-import { rb_erase, rb_first, rb_insert_color, rb_last, rb_next, rb_prev } from '../../../../kernel/lib/rbtree/linux-2.6.35';
-import { checkRbRules, inorder, keyed, shape } from './rbcheck';
+import { RB_LEFT, RB_RIGHT, rb_link_node, rb_node, rb_root } from '../../../../kernel/include/linux/rbtree.js';
+import { rb_erase, rb_first, rb_insert_color, rb_last, rb_next, rb_prev } from '../../../../kernel/lib/rbtree/linux-2.6.35.js';
+import { checkRbRules, inorder, keyed, shape } from './rbcheck.js';
 
 function insert(root: rb_root, key: number): keyed {
   let p = root.rb_node;

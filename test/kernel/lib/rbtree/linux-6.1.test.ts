@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { RB_BLACK, RB_LEFT, RB_RIGHT, RB_RED, rb_node, rb_root, rb_side } from '../../../../kernel/include/linux/rbtree';
+import { RB_BLACK, RB_LEFT, RB_RIGHT, RB_RED, rb_node, rb_root, type rb_side } from '../../../../kernel/include/linux/rbtree.js';
 import {
   __rb_parent,
-  rb_augment_callbacks,
+  type rb_augment_callbacks,
   rb_erase,
   rb_erase_augmented,
   rb_first,
@@ -16,7 +16,7 @@ import {
   rb_prev,
   rb_replace_node,
   rbtree_6_1,
-} from '../../../../kernel/lib/rbtree/linux-6.1';
+} from '../../../../kernel/lib/rbtree/linux-6.1.js';
 
 /* A plain keyed node. */
 class KNode extends rb_node {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Test helpers: red-black rules and in-order listing for any era's tree. */
 
-import { RB_BLACK, RB_RED, rb_node, rb_root } from '../../../../kernel/include/linux/rbtree';
+import { RB_BLACK, RB_RED, rb_node, rb_root } from '../../../../kernel/include/linux/rbtree.js';
 
 export class keyed extends rb_node {
   constructor(readonly key: number) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug';
-import { hex } from '../../../../kernel/include/u64';
-import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden';
-import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
+import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug.js';
+import { hex } from '../../../../kernel/include/u64.js';
+import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden.js';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000

@@ -2,16 +2,16 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug';
-import { errname, IS_ERR } from '../../../../kernel/include/linux/errno';
-import { hex, ulong } from '../../../../kernel/include/u64';
-import { defaultEnv, nullHooks } from '../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../kernel/mm/vmalloc/index';
-import { vmap_area } from '../../../../kernel/mm/vmalloc/linux-3.18';
-import { linux_3_18 } from '../../../../kernel/manifest/linux-3.18';
-import { goldenDir } from '../../../../scripts/lib/paths';
-import { replayGoldenFile } from '../../../../scripts/replay/golden';
-import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
+import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/bug.js';
+import { errname, IS_ERR } from '../../../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../../../kernel/include/u64.js';
+import { defaultEnv, nullHooks } from '../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../kernel/mm/vmalloc/index.js';
+import { vmap_area } from '../../../../kernel/mm/vmalloc/linux-3.18.js';
+import { linux_3_18 } from '../../../../kernel/manifest/linux-3.18.js';
+import { goldenDir } from '../../../../scripts/lib/paths.js';
+import { replayGoldenFile } from '../../../../scripts/replay/golden.js';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
 
 const P = 0x1000;
 const V: ulong = -0x370000000000; // VMALLOC_START 0xffffc90000000000

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { Prng } from '../../../../hw/prng';
-import { IS_ERR } from '../../../../kernel/include/linux/errno';
-import { hex, ult } from '../../../../kernel/include/u64';
-import { vmap_area } from '../../../../kernel/mm/vmalloc/linux-6.1';
-import { linux_6_1 } from '../../../../kernel/manifest/linux-6.1';
-import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden';
-import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
+import { Prng } from '../../../../hw/prng.js';
+import { IS_ERR } from '../../../../kernel/include/linux/errno.js';
+import { hex, ult } from '../../../../kernel/include/u64.js';
+import { vmap_area } from '../../../../kernel/mm/vmalloc/linux-6.1.js';
+import { linux_6_1 } from '../../../../kernel/manifest/linux-6.1.js';
+import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden.js';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
 
 const P = 0x1000;
 const M16 = 0x1000000;

@@ -2,19 +2,19 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { IS_ERR, errname } from '../../../../kernel/include/linux/errno';
-import { hex, ulong } from '../../../../kernel/include/u64';
-import { defaultEnv, nullHooks, VmallocHooks, VmapAllocator } from '../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../kernel/mm/vmalloc/index';
-import { __GFP_NOWARN, GFP_KERNEL_6_12, GFP_NOWAIT, vmap_area } from '../../../../kernel/mm/vmalloc/linux-6.12';
-import { linux_6_12 } from '../../../../kernel/manifest/linux-6.12';
-import { readText } from '../../../../scripts/lib/read-text';
-import { goldenDir } from '../../../../scripts/lib/paths';
-import { replayGoldenTrace } from '../../../../scripts/replay/golden';
-import { GoldenTrace, parseGolden } from '../../../../scripts/replay/golden-format';
-import { describePcpuGetVmAreas } from '../../../helpers/pcpu';
-import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
-import { SAMPLE } from '../../../scripts/replay/tracefs/sample';
+import { IS_ERR, errname } from '../../../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../../../kernel/include/u64.js';
+import { defaultEnv, nullHooks, type VmallocHooks, type VmapAllocator } from '../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../kernel/mm/vmalloc/index.js';
+import { __GFP_NOWARN, GFP_KERNEL_6_12, GFP_NOWAIT, vmap_area } from '../../../../kernel/mm/vmalloc/linux-6.12.js';
+import { linux_6_12 } from '../../../../kernel/manifest/linux-6.12.js';
+import { readText } from '../../../../scripts/lib/read-text.js';
+import { goldenDir } from '../../../../scripts/lib/paths.js';
+import { replayGoldenTrace } from '../../../../scripts/replay/golden.js';
+import { type GoldenTrace, parseGolden } from '../../../../scripts/replay/golden-format.js';
+import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
+import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo.js';
+import { SAMPLE } from '../../../scripts/replay/tracefs/sample.js';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000

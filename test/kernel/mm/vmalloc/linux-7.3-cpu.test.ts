@@ -7,11 +7,11 @@
  * free_vmap_area_noflush() and purge_vmap_node() of both texts.
  */
 import { expect } from 'chai';
-import { errname, IS_ERR } from '../../../../kernel/include/linux/errno';
-import { hex } from '../../../../kernel/include/u64';
-import { defaultEnv, nullHooks, VmapAllocator } from '../../../../kernel/mm/vmalloc/common';
-import { linux_6_12 } from '../../../../kernel/manifest/linux-6.12';
-import { linux_7_3 } from '../../../../kernel/manifest/linux-7.3';
+import { errname, IS_ERR } from '../../../../kernel/include/linux/errno.js';
+import { hex } from '../../../../kernel/include/u64.js';
+import { defaultEnv, nullHooks, type VmapAllocator } from '../../../../kernel/mm/vmalloc/common.js';
+import { linux_6_12 } from '../../../../kernel/manifest/linux-6.12.js';
+import { linux_7_3 } from '../../../../kernel/manifest/linux-7.3.js';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000

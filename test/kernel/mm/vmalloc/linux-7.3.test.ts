@@ -6,12 +6,12 @@
  * not change.
  */
 import { expect } from 'chai';
-import { errname, IS_ERR, IS_ERR_VALUE } from '../../../../kernel/include/linux/errno';
-import { hex, ulong } from '../../../../kernel/include/u64';
-import { defaultEnv, nullHooks, VmallocHooks, VmapAllocator } from '../../../../kernel/mm/vmalloc/common';
-import { linux_6_12 } from '../../../../kernel/manifest/linux-6.12';
-import { linux_7_3 } from '../../../../kernel/manifest/linux-7.3';
-import { GFP_ATOMIC, GFP_KERNEL_7_3, GFP_NOWAIT, vmap_area } from '../../../../kernel/mm/vmalloc/linux-7.3';
+import { errname, IS_ERR, IS_ERR_VALUE } from '../../../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../../../kernel/include/u64.js';
+import { defaultEnv, nullHooks, type VmallocHooks, type VmapAllocator } from '../../../../kernel/mm/vmalloc/common.js';
+import { linux_6_12 } from '../../../../kernel/manifest/linux-6.12.js';
+import { linux_7_3 } from '../../../../kernel/manifest/linux-7.3.js';
+import { GFP_ATOMIC, GFP_KERNEL_7_3, GFP_NOWAIT, vmap_area } from '../../../../kernel/mm/vmalloc/linux-7.3.js';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000

@@ -6,14 +6,14 @@
  * alloc_vmap_area lines, 21 purge lines, the after snapshot), not from a run.
  */
 import { expect } from 'chai';
-import { hex } from '../../../../kernel/include/u64';
-import { versionNames } from '../../../../kernel/mm/vmalloc';
-import { readText } from '../../../../scripts/lib/read-text';
-import { parseTracefs, TracefsTrace } from '../../../../scripts/replay/tracefs/parse';
-import { compareWithInfo, matchingVersionFor, replayTracefs, TracefsReplay } from '../../../../scripts/replay/tracefs/replay';
-import { parseVmallocinfo, Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
-import { replayTracefsCommand } from '../../../../scripts/replay/tracefs/report';
-import { SAMPLE_7_3, SAMPLE_7_3_CPU2 } from './sample';
+import { hex } from '../../../../kernel/include/u64.js';
+import { versionNames } from '../../../../kernel/mm/vmalloc/index.js';
+import { readText } from '../../../../scripts/lib/read-text.js';
+import { parseTracefs, type TracefsTrace } from '../../../../scripts/replay/tracefs/parse.js';
+import { compareWithInfo, matchingVersionFor, replayTracefs, type TracefsReplay } from '../../../../scripts/replay/tracefs/replay.js';
+import { parseVmallocinfo, type Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo.js';
+import { replayTracefsCommand } from '../../../../scripts/replay/tracefs/report.js';
+import { SAMPLE_7_3, SAMPLE_7_3_CPU2 } from './sample.js';
 
 describe('tracefs replay of the real linux-7.3 captures', function () {
   this.timeout(180000);

@@ -7,17 +7,17 @@
  */
 import { expect } from 'chai';
 import { resolve } from 'node:path';
-import { hex, ulong } from '../../../../kernel/include/u64';
-import { IS_ERR } from '../../../../kernel/include/linux/errno';
-import { defaultEnv, VmapAllocator } from '../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../kernel/mm/vmalloc';
-import { readText } from '../../../../scripts/lib/read-text';
-import { realTracesDir } from '../../../../scripts/lib/paths';
-import { parseTracefs, TracefsTrace } from '../../../../scripts/replay/tracefs/parse';
-import { replayTracefs, TracefsReplay, VersionReplay } from '../../../../scripts/replay/tracefs/replay';
-import { parseVmallocinfo, Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
-import { formatReplayTable, versionJson } from '../../../../scripts/replay/tracefs/report';
-import { SAMPLE } from './sample';
+import { hex, type ulong } from '../../../../kernel/include/u64.js';
+import { IS_ERR } from '../../../../kernel/include/linux/errno.js';
+import { defaultEnv, type VmapAllocator } from '../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../kernel/mm/vmalloc/index.js';
+import { readText } from '../../../../scripts/lib/read-text.js';
+import { realTracesDir } from '../../../../scripts/lib/paths.js';
+import { parseTracefs, type TracefsTrace } from '../../../../scripts/replay/tracefs/parse.js';
+import { replayTracefs, type TracefsReplay, type VersionReplay } from '../../../../scripts/replay/tracefs/replay.js';
+import { parseVmallocinfo, type Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo.js';
+import { formatReplayTable, versionJson } from '../../../../scripts/replay/tracefs/report.js';
+import { SAMPLE } from './sample.js';
 
 const TWO = resolve(realTracesDir(), 'linux-6.12.a_vmalloc4p.cpu2');
 const V = -0x370000000000; // 0xffffc90000000000

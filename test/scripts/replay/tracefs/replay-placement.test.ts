@@ -8,11 +8,11 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hex, ulong } from '../../../../kernel/include/u64';
-import { readText } from '../../../../scripts/lib/read-text';
-import { parseTracefs } from '../../../../scripts/replay/tracefs/parse';
-import { buildOps, orderLazyFrees, placePurges, replayTracefs } from '../../../../scripts/replay/tracefs/replay';
-import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
+import { hex, type ulong } from '../../../../kernel/include/u64.js';
+import { readText } from '../../../../scripts/lib/read-text.js';
+import { parseTracefs } from '../../../../scripts/replay/tracefs/parse.js';
+import { buildOps, orderLazyFrees, placePurges, replayTracefs } from '../../../../scripts/replay/tracefs/replay.js';
+import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo.js';
 
 const V = -0x370000000000; // 0xffffc90000000000
 const P = 0x1000;

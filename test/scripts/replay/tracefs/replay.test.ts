@@ -4,23 +4,24 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { hex, ulong } from '../../../../kernel/include/u64';
-import { defaultEnv, VmapAllocator } from '../../../../kernel/mm/vmalloc/common';
-import { versionNames, getVersion } from '../../../../kernel/mm/vmalloc';
-import { readText } from '../../../../scripts/lib/read-text';
-import { parseTracefs, TracefsTrace } from '../../../../scripts/replay/tracefs/parse';
-import { buildOps, compareWithInfo, replayTracefs, seedAreas, TracefsReplay } from '../../../../scripts/replay/tracefs/replay';
-import { parseVmallocinfo, Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
-import { defaultKernels } from '../../../../scripts/replay/tracefs/report';
-import { SAMPLE } from './sample';
+import { hex, type ulong } from '../../../../kernel/include/u64.js';
+import { defaultEnv, type VmapAllocator } from '../../../../kernel/mm/vmalloc/common.js';
+import { versionNames, getVersion } from '../../../../kernel/mm/vmalloc/index.js';
+import { readText } from '../../../../scripts/lib/read-text.js';
+import { parseTracefs, type TracefsTrace } from '../../../../scripts/replay/tracefs/parse.js';
+import { buildOps, compareWithInfo, replayTracefs, seedAreas, type TracefsReplay } from '../../../../scripts/replay/tracefs/replay.js';
+import { parseVmallocinfo, type Vmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo.js';
+import { defaultKernels } from '../../../../scripts/replay/tracefs/report.js';
+import { SAMPLE } from './sample.js';
+import { FROM_SOURCES } from '../../../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 const V = -0x370000000000; // 0xffffc90000000000
 const P = 0x1000;
 const dec = (x: ulong) => BigInt.asUintN(64, BigInt(x)).toString();
 
 function vmapsim(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...FROM_SOURCES, join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

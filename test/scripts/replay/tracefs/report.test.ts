@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { replayHtml } from '../../../../scripts/replay/tracefs/report';
-import { realTracesDir } from '../../../../scripts/lib/paths';
-import { readText } from '../../../../scripts/lib/read-text';
-import { parseTracefs } from '../../../../scripts/replay/tracefs/parse';
-import { replayTracefs } from '../../../../scripts/replay/tracefs/replay';
-import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
-import { openPage } from '../../../helpers/browser';
+import { replayHtml } from '../../../../scripts/replay/tracefs/report.js';
+import { realTracesDir } from '../../../../scripts/lib/paths.js';
+import { readText } from '../../../../scripts/lib/read-text.js';
+import { parseTracefs } from '../../../../scripts/replay/tracefs/parse.js';
+import { replayTracefs } from '../../../../scripts/replay/tracefs/replay.js';
+import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo.js';
+import { openPage } from '../../../helpers/browser.js';
 
 describe('the HTML page of a tracefs replay', function () {
   this.timeout(120000);

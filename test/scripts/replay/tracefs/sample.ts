@@ -2,7 +2,7 @@
 /* The public real-trace sample (data/real-traces, see its README.md), for the tracefs tests. */
 
 import { resolve } from 'node:path';
-import { realTracesDir } from '../../../../scripts/lib/paths';
+import { realTracesDir } from '../../../../scripts/lib/paths.js';
 
 const BASE = resolve(realTracesDir(), 'linux-6.12.c_rand1to64p_pool100.cpu1');
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { hex } from '../../../../kernel/include/u64';
-import { InputError } from '../../../../scripts/lib/input-error';
-import { readText } from '../../../../scripts/lib/read-text';
-import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo';
-import { SAMPLE } from './sample';
+import { hex } from '../../../../kernel/include/u64.js';
+import { InputError } from '../../../../scripts/lib/input-error.js';
+import { readText } from '../../../../scripts/lib/read-text.js';
+import { parseVmallocinfo } from '../../../../scripts/replay/tracefs/vmallocinfo.js';
+import { SAMPLE } from './sample.js';
 
 function inputError(f: () => unknown): string {
   try {

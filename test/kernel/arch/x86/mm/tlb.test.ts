@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { CPU_STATS } from '../../../../../hw';
-import { bootKernel, Kernel } from '../../../../../kernel/boot';
-import { getFlushEra } from '../../../../../kernel/arch/x86/mm/tlb';
+import { CPU_STATS } from '../../../../../hw/index.js';
+import { bootKernel, Kernel } from '../../../../../kernel/boot.js';
+import { getFlushEra } from '../../../../../kernel/arch/x86/mm/tlb.js';
 
 const V = -0x370000000000; // 0xffffc90000000000
 const P = 4096;

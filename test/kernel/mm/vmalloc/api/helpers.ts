@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /** Shared arrangements for the API-layer specs (not a spec itself). */
 
-import { bootKernel, Kernel } from '../../../../../kernel/boot';
-import type { page } from '../../../../../kernel/mm/page_alloc';
+import { bootKernel, Kernel } from '../../../../../kernel/boot.js';
+import type { page } from '../../../../../kernel/mm/page_alloc.js';
 
 export const P = 4096;
 /** 0xffffc90000000000 in the signed view (VMALLOC_START, 4-level). */

@@ -5,8 +5,8 @@
  * is 2.6.35's, so the shared specs hold with 2.6.35's facts.
  */
 import { expect } from 'chai';
-import { P, VSTART, boot, recordFlushes } from './helpers';
-import { sharedApiSpecs } from './shared';
+import { P, VSTART, boot, recordFlushes } from './helpers.js';
+import { sharedApiSpecs } from './shared.js';
 
 const V = 'linux-2.6.35-02b709df';
 

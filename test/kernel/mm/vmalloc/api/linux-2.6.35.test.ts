@@ -5,8 +5,8 @@
  * worked out by hand from 2.6.35's mm/vmalloc.c.
  */
 import { expect } from 'chai';
-import { P, VSTART, boot, mapped, pfns, recordFlushes, warnings } from './helpers';
-import { sharedApiSpecs } from './shared';
+import { P, VSTART, boot, mapped, pfns, recordFlushes, warnings } from './helpers.js';
+import { sharedApiSpecs } from './shared.js';
 
 const V = 'linux-2.6.35';
 

@@ -4,8 +4,8 @@
  * clearing (64141da5, 2.6.37) and set_iounmap_nonlazy (2.6.37).
  */
 import { expect } from 'chai';
-import { P, VSTART, boot, mapped, recordFlushes, warnings } from './helpers';
-import { sharedApiSpecs } from './shared';
+import { P, VSTART, boot, mapped, recordFlushes, warnings } from './helpers.js';
+import { sharedApiSpecs } from './shared.js';
 
 const V = 'linux-2.6.39';
 

@@ -5,8 +5,8 @@
  * block in vm_unmap_aliases, VmallocUsed over vmap_area_list.
  */
 import { expect } from 'chai';
-import { P, VSTART, boot, mapped, recordFlushes, warnings } from './helpers';
-import { sharedApiSpecs } from './shared';
+import { P, VSTART, boot, mapped, recordFlushes, warnings } from './helpers.js';
+import { sharedApiSpecs } from './shared.js';
 
 const V = 'linux-3.18';
 

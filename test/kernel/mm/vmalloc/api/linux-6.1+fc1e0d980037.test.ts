@@ -6,8 +6,8 @@
  * reset: a09fad96ffb1 is not applied).
  */
 import { expect } from 'chai';
-import { P, VSTART, boot, recordFlushes, warnings } from './helpers';
-import { FACTS_6_1, sharedApiSpecs } from './shared';
+import { P, VSTART, boot, recordFlushes, warnings } from './helpers.js';
+import { FACTS_6_1, sharedApiSpecs } from './shared.js';
 
 const V = 'linux-6.1+fc1e0d980037';
 

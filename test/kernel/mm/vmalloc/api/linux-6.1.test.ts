@@ -7,8 +7,8 @@
  * unpurged lines.
  */
 import { expect } from 'chai';
-import { P, VSTART, boot, mapped, recordFlushes, warnings } from './helpers';
-import { FACTS_6_1, sharedApiSpecs } from './shared';
+import { P, VSTART, boot, mapped, recordFlushes, warnings } from './helpers.js';
+import { FACTS_6_1, sharedApiSpecs } from './shared.js';
 
 const V = 'linux-6.1';
 

@@ -6,8 +6,8 @@
  * nodes.
  */
 import { expect } from 'chai';
-import { P, VSTART, boot, recordFlushes, warnings } from './helpers';
-import { FACTS_6_1, sharedApiSpecs } from './shared';
+import { P, VSTART, boot, recordFlushes, warnings } from './helpers.js';
+import { FACTS_6_1, sharedApiSpecs } from './shared.js';
 
 const V = 'linux-6.12';
 

@@ -7,8 +7,8 @@
  * and areas are placed first fit.
  */
 import { expect } from 'chai';
-import { P, VSTART, KERNEL_BITS, KERNEL_EXEC_BITS, _NX, boot, mapped, pfns, pte, recordFlushes, warnings } from './helpers';
-import { PAGE_KERNEL_EXEC } from '../../../../../kernel/mm/pgtable';
+import { P, VSTART, KERNEL_BITS, KERNEL_EXEC_BITS, _NX, boot, mapped, pfns, pte, recordFlushes, warnings } from './helpers.js';
+import { PAGE_KERNEL_EXEC } from '../../../../../kernel/mm/pgtable.js';
 
 export interface EraFacts {
   /** Pages per vmap block (VMAP_BBMAP_BITS): 1024 with NR_CPUS 512 (2.6/3.x), 256 with 8192 (6.x). */

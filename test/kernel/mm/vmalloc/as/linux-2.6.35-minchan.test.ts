@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { hex } from '../../../../../kernel/include/u64';
-import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { runTwins } from '../../../../helpers/twin';
-import { allocN, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { hex } from '../../../../../kernel/include/u64.js';
+import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../../kernel/mm/vmalloc/index.js';
+import { runTwins } from '../../../../helpers/twin.js';
+import { allocN, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm.js';
 
 const P = 0x1000n;
 const VS = VMALLOC_START_5LEVEL;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { KernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { runTwins } from '../../../../helpers/twin';
-import { allocN, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm';
+import { KernelBug } from '../../../../../kernel/include/asm-generic/bug.js';
+import { runTwins } from '../../../../helpers/twin.js';
+import { allocN, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm.js';
 
 const P = 0x1000n;
 const VS = VMALLOC_START_5LEVEL;

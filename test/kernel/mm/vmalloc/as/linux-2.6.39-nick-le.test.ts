@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { defaultEnv, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { changedLines } from '../../../../helpers/as-copy';
-import { runTwins } from '../../../../helpers/twin';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { defaultEnv, type vmap_area_common } from '../../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../../kernel/mm/vmalloc/index.js';
+import { changedLines } from '../../../../helpers/as-copy.js';
+import { runTwins } from '../../../../helpers/twin.js';
 
 describe("linux-2.6.39-nick-le wasm core (kernel/mm/vmalloc/as/linux-2.6.39-nick-le.ts), the check variant with Nick's `<=`", () => {
   it('is the linux-2.6.39 core with the one invalidation test changed', () => {

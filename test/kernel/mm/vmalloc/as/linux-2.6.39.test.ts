@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { KernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { hex } from '../../../../../kernel/include/u64';
-import { defaultEnv, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { itReplaysEveryGoldenTrace } from '../../../../helpers/golden';
-import { runTwins } from '../../../../helpers/twin';
-import { allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm';
+import { KernelBug } from '../../../../../kernel/include/asm-generic/bug.js';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { hex } from '../../../../../kernel/include/u64.js';
+import { defaultEnv, type vmap_area_common } from '../../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../../kernel/mm/vmalloc/index.js';
+import { itReplaysEveryGoldenTrace } from '../../../../helpers/golden.js';
+import { runTwins } from '../../../../helpers/twin.js';
+import { allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm.js';
 
 const P = 0x1000n;
 const EBUSY = -16n;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { errname, IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { hex, ulong } from '../../../../../kernel/include/u64';
-import { defaultEnv, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { changedLines } from '../../../../helpers/as-copy';
-import { runTwins } from '../../../../helpers/twin';
+import { errname, IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../../../../kernel/include/u64.js';
+import { defaultEnv, type vmap_area_common } from '../../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../../kernel/mm/vmalloc/index.js';
+import { changedLines } from '../../../../helpers/as-copy.js';
+import { runTwins } from '../../../../helpers/twin.js';
 
 type Op = ['a', number, number, ulong, ulong] | ['f' | 'l', number];
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { KernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { defaultEnv, nullHooks } from '../../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { END, expectSameAsPort, pcpuOf, pcpuRun, twin, U } from '../../../../helpers/wasm-pcpu';
+import { KernelBug } from '../../../../../kernel/include/asm-generic/bug.js';
+import { defaultEnv, nullHooks } from '../../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../../kernel/mm/vmalloc/index.js';
+import { END, expectSameAsPort, pcpuOf, pcpuRun, twin, U } from '../../../../helpers/wasm-pcpu.js';
 
 const G = 0x40000000; // two NUMA groups 1 GiB apart
 

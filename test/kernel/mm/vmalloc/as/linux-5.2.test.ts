@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { KernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { errname, IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { hex } from '../../../../../kernel/include/u64';
-import { nullHooks, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
-import { replayGoldenFile } from '../../../../../scripts/replay/golden';
-import { goldenTraces, itReplaysEveryGoldenTrace } from '../../../../helpers/golden';
-import { ALIGNn, allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm';
-import { twin } from '../../../../helpers/wasm-pcpu';
+import { KernelBug } from '../../../../../kernel/include/asm-generic/bug.js';
+import { errname, IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { hex } from '../../../../../kernel/include/u64.js';
+import { nullHooks, type vmap_area_common } from '../../../../../kernel/mm/vmalloc/common.js';
+import { replayGoldenFile } from '../../../../../scripts/replay/golden.js';
+import { goldenTraces, itReplaysEveryGoldenTrace } from '../../../../helpers/golden.js';
+import { ALIGNn, allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm.js';
+import { twin } from '../../../../helpers/wasm-pcpu.js';
 
 const P = 0x1000n;
 const EBUSY = -16n;

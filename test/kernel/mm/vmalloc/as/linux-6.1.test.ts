@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { KernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { nullHooks, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
-import { linux_6_1 } from '../../../../../kernel/manifest/linux-6.1';
-import type { vmap_area } from '../../../../../kernel/mm/vmalloc/linux-6.1';
-import { wasm_allocator } from '../../../../../kernel/mm/vmalloc/wasm/binding';
-import { readText } from '../../../../../scripts/lib/read-text';
-import { parseTracefs } from '../../../../../scripts/replay/tracefs/parse';
-import { replayTracefs, seedAreas } from '../../../../../scripts/replay/tracefs/replay';
-import { parseVmallocinfo } from '../../../../../scripts/replay/tracefs/vmallocinfo';
-import { SAMPLE } from '../../../../scripts/replay/tracefs/sample';
-import { twin } from '../../../../helpers/wasm-pcpu';
-import { itReplaysEveryGoldenTrace } from '../../../../helpers/golden';
-import { ALIGNn, allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm';
+import { KernelBug } from '../../../../../kernel/include/asm-generic/bug.js';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { nullHooks, type vmap_area_common } from '../../../../../kernel/mm/vmalloc/common.js';
+import { linux_6_1 } from '../../../../../kernel/manifest/linux-6.1.js';
+import type { vmap_area } from '../../../../../kernel/mm/vmalloc/linux-6.1.js';
+import { wasm_allocator } from '../../../../../kernel/mm/vmalloc/wasm/binding.js';
+import { readText } from '../../../../../scripts/lib/read-text.js';
+import { parseTracefs } from '../../../../../scripts/replay/tracefs/parse.js';
+import { replayTracefs, seedAreas } from '../../../../../scripts/replay/tracefs/replay.js';
+import { parseVmallocinfo } from '../../../../../scripts/replay/tracefs/vmallocinfo.js';
+import { SAMPLE } from '../../../../scripts/replay/tracefs/sample.js';
+import { twin } from '../../../../helpers/wasm-pcpu.js';
+import { itReplaysEveryGoldenTrace } from '../../../../helpers/golden.js';
+import { ALIGNn, allocN, M64, VMALLOC_END_5LEVEL, VMALLOC_START_5LEVEL, wasmCore } from '../../../../helpers/wasm.js';
 
 const P = 0x1000n;
 const EBUSY = -16n;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-import { describeVmapNodeCore } from '../../../../helpers/wasm-nodes';
+import { describeVmapNodeCore } from '../../../../helpers/wasm-nodes.js';
 
 /*
  * linux-6.12 has no golden traces of its own (data/golden): the core is

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { IS_ERR, errname } from '../../../../../kernel/include/linux/errno';
-import { hex } from '../../../../../kernel/include/u64';
-import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { GFP_KERNEL_7_3, GFP_NOWAIT } from '../../../../../kernel/mm/vmalloc/linux-7.3';
-import { describeVmapNodeCore, tracer } from '../../../../helpers/wasm-nodes';
+import { IS_ERR, errname } from '../../../../../kernel/include/linux/errno.js';
+import { hex } from '../../../../../kernel/include/u64.js';
+import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../../kernel/mm/vmalloc/index.js';
+import { GFP_KERNEL_7_3, GFP_NOWAIT } from '../../../../../kernel/mm/vmalloc/linux-7.3.js';
+import { describeVmapNodeCore, tracer } from '../../../../helpers/wasm-nodes.js';
 
 /*
  * linux-7.3 has no golden traces of its own (data/golden): as for 6.12,

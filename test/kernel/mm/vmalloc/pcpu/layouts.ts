@@ -4,9 +4,9 @@
  * pcpu_get_vm_areas() texts of different eras on the same input.
  */
 import fc from 'fast-check';
-import { hex, ulong } from '../../../../../kernel/include/u64';
-import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
+import { hex, type ulong } from '../../../../../kernel/include/u64.js';
+import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../../kernel/mm/vmalloc/index.js';
 
 export const P = 0x1000;
 export const U = 0x200000; // the x86 percpu atom, 2 MiB

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { parseHex, ult } from '../../../../../kernel/include/u64';
-import { layout, place } from './layouts';
+import { parseHex, ult } from '../../../../../kernel/include/u64.js';
+import { layout, place } from './layouts.js';
 
 describe('pcpu_get_vm_areas of 5.2 (the free-tree search before the 5.3-rc5 fix)', () => {
   it('places one-group chunks exactly as the fixed search does: an area alone never straddles a free block', () => {

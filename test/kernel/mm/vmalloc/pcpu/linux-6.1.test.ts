@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { hex } from '../../../../../kernel/include/u64';
-import { END, layout, place, U } from './layouts';
+import { hex } from '../../../../../kernel/include/u64.js';
+import { END, layout, place, U } from './layouts.js';
 
 describe('pcpu_get_vm_areas of 6.1 (the free-tree search with the 5.3-rc5 fix)', () => {
   it('chooses the same base as the 2.6.32-5.1 busy-tree search for a first chunk, on any layout', () => {

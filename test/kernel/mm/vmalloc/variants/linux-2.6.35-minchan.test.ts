@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { hex, ulong } from '../../../../../kernel/include/u64';
-import { defaultEnv, VmapAllocator } from '../../../../../kernel/mm/vmalloc/common';
-import { linux_2_6_35 } from '../../../../../kernel/manifest/linux-2.6.35';
-import { linux_2_6_35_minchan } from '../../../../../kernel/manifest/linux-2.6.35-minchan';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../../../../kernel/include/u64.js';
+import { defaultEnv, type VmapAllocator } from '../../../../../kernel/mm/vmalloc/common.js';
+import { linux_2_6_35 } from '../../../../../kernel/manifest/linux-2.6.35.js';
+import { linux_2_6_35_minchan } from '../../../../../kernel/manifest/linux-2.6.35-minchan.js';
 
 const VS = -0x370000000000; // ffffc90000000000
 const VE = -0x170000000001; // ffffe8ffffffffff

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { isKernelBug, KernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { hex, ulong } from '../../../../../kernel/include/u64';
-import { defaultEnv, VmapAllocator, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
-import { linux_2_6_35 } from '../../../../../kernel/manifest/linux-2.6.35';
-import { linux_2_6_35_nick_v1 } from '../../../../../kernel/manifest/linux-2.6.35-nick-v1';
+import { isKernelBug, KernelBug } from '../../../../../kernel/include/asm-generic/bug.js';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../../../../kernel/include/u64.js';
+import { defaultEnv, type VmapAllocator, type vmap_area_common } from '../../../../../kernel/mm/vmalloc/common.js';
+import { linux_2_6_35 } from '../../../../../kernel/manifest/linux-2.6.35.js';
+import { linux_2_6_35_nick_v1 } from '../../../../../kernel/manifest/linux-2.6.35-nick-v1.js';
 
 type Op = ['a', number, number, ulong, ulong] | ['f', number];
 

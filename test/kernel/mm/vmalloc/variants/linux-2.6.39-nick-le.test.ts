@@ -2,10 +2,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common';
-import { linux_2_6_39_nick_le } from '../../../../../kernel/manifest/linux-2.6.39-nick-le';
+import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common.js';
+import { linux_2_6_39_nick_le } from '../../../../../kernel/manifest/linux-2.6.39-nick-le.js';
 
-const ROOT = resolve(__dirname, '..', '..', '..', '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..', '..');
 
 /** The alloc_vmap_area method of a file, with its leading comment. */
 function method(file: string): string[] {

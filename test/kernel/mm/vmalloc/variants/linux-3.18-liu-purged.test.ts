@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { hex, ulong } from '../../../../../kernel/include/u64';
-import { defaultEnv, VmapAllocator, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
-import { linux_3_18 } from '../../../../../kernel/manifest/linux-3.18';
-import { linux_3_18_liu_purged } from '../../../../../kernel/manifest/linux-3.18-liu-purged';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { hex, type ulong } from '../../../../../kernel/include/u64.js';
+import { defaultEnv, type VmapAllocator, type vmap_area_common } from '../../../../../kernel/mm/vmalloc/common.js';
+import { linux_3_18 } from '../../../../../kernel/manifest/linux-3.18.js';
+import { linux_3_18_liu_purged } from '../../../../../kernel/manifest/linux-3.18-liu-purged.js';
 
 type Op = ['a', number, number, ulong, ulong] | ['f' | 'l', number];
 

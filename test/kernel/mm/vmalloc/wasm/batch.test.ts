@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { isKernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { IS_ERR } from '../../../../../kernel/include/linux/errno';
-import { defaultEnv, vmap_area_common } from '../../../../../kernel/mm/vmalloc/common';
-import { getVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { wasm_allocator } from '../../../../../kernel/mm/vmalloc/wasm/binding';
-import { WasmBatch } from '../../../../../kernel/mm/vmalloc/wasm/batch';
-import { SplitMix64 } from '../../../../../kernel/lib/random';
+import { isKernelBug } from '../../../../../kernel/include/asm-generic/bug.js';
+import { IS_ERR } from '../../../../../kernel/include/linux/errno.js';
+import { defaultEnv, type vmap_area_common } from '../../../../../kernel/mm/vmalloc/common.js';
+import { getVersion } from '../../../../../kernel/mm/vmalloc/index.js';
+import { wasm_allocator } from '../../../../../kernel/mm/vmalloc/wasm/binding.js';
+import { WasmBatch } from '../../../../../kernel/mm/vmalloc/wasm/batch.js';
+import { SplitMix64 } from '../../../../../kernel/lib/random.js';
 
 const V = -0x370000000000; // 0xffffc90000000000
 const VE = -0x170000000001; // 0xffffe8ffffffffff

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { findManifest, wasmCoreNames } from '../../../../../kernel/manifest/index';
-import { U64RangeError } from '../../../../../kernel/include/u64';
-import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common';
-import { findVersion } from '../../../../../kernel/mm/vmalloc/index';
-import { halves, joinHalves, wasm_allocator } from '../../../../../kernel/mm/vmalloc/wasm/binding';
+import { findManifest, wasmCoreNames } from '../../../../../kernel/manifest/index.js';
+import { U64RangeError } from '../../../../../kernel/include/u64.js';
+import { defaultEnv } from '../../../../../kernel/mm/vmalloc/common.js';
+import { findVersion } from '../../../../../kernel/mm/vmalloc/index.js';
+import { halves, joinHalves, wasm_allocator } from '../../../../../kernel/mm/vmalloc/wasm/binding.js';
 
 describe('the wasm binding (kernel/mm/vmalloc/wasm/binding.ts)', () => {
   it('splits an unsigned long held in the signed view into the u32 halves of its u64, and joins them back', () => {

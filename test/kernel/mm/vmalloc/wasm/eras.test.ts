@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { Kernel } from '../../../../../kernel/boot';
-import { isKernelBug, KernelBug } from '../../../../../kernel/include/asm-generic/bug';
-import { runMatrix } from '../../../../../scripts/run/runner';
-import { toJson } from '../../../../../scripts/report/table';
-import { gfs2VmallocLoop } from '../../../../../scripts/scenarios/gfs2-vmalloc-loop';
-import { vmallocLoop } from '../../../../../scripts/scenarios/vmalloc-loop';
-import { PAGE_SIZE } from '../../../../../kernel/mm/pgtable';
+import { Kernel } from '../../../../../kernel/boot.js';
+import { isKernelBug, KernelBug } from '../../../../../kernel/include/asm-generic/bug.js';
+import { runMatrix } from '../../../../../scripts/run/runner.js';
+import { toJson } from '../../../../../scripts/report/table.js';
+import { gfs2VmallocLoop } from '../../../../../scripts/scenarios/gfs2-vmalloc-loop.js';
+import { vmallocLoop } from '../../../../../scripts/scenarios/vmalloc-loop.js';
+import { PAGE_SIZE } from '../../../../../kernel/mm/pgtable.js';
 
 /*
  * The oracle is the TypeScript port of the same version, an independent
