@@ -40,7 +40,7 @@ export const manifest: KernelManifest = {
     create: (env) => new linux_2_6_39(env),
     lines: LINES,
     caps: { ...WALK_2_6, cache: MERGED_CACHE_2_6_39, firstFit: { gapAfter: PAGE_SIZE, strictBefore: true, freeTreeSpace: false } },
-    wasm: { create: (env, id) => new wasm_cache_allocator('linux-2.6.39', env, id) },
+    wasm: { create: (env, id) => new wasm_cache_allocator('linux-2.6.39', env, id), boots: true },
   },
   machine: { api: 'linux-2.6.39', flushEra: 'linux-2.6', NR_CPUS: 512, description: 'PTEs cleared at free, flush lazy; flush_tlb_all' },
   apiLayer: { source: '2.6.35 + 64141da5 (eager PTE clearing; docs/sources.md#port-linux-2.6.39)', allocators: ['linux-2.6.39', 'linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-3.18'], create: (k, a) => new vmalloc_api_linux_2_6_39(k, as2(a)) },

@@ -39,7 +39,7 @@ export const manifest: KernelManifest = {
     create: (env) => new linux_3_18(env),
     lines: LINES,
     caps: { ...WALK_2_6, cache: { ...MERGED_CACHE_2_6_39, gap: 0 }, firstFit: { gapAfter: 0, strictBefore: false, freeTreeSpace: false } },
-    wasm: { create: (env, id) => new wasm_cache_allocator('linux-3.18', env, id) },
+    wasm: { create: (env, id) => new wasm_cache_allocator('linux-3.18', env, id), boots: true },
   },
   machine: { api: 'linux-3.18', flushEra: 'linux-3.17', NR_CPUS: 512, description: 'ranged flushes up to 33 pages' },
   apiLayer: { source: 'mm/vmalloc.c of 3.18 (docs/sources.md#text-linux-3.18)', allocators: ['linux-3.18'], create: (k, a) => new vmalloc_api_linux_3_18(k, as2(a)) },

@@ -39,7 +39,7 @@ export const manifest: KernelManifest = {
     create: (env) => new mmotm_2010_vmap_cache_v1(env),
     lines: LINES,
     caps: { ...WALK_2_6, cache: { family: 'mmotm', startField: 'cached_start', holeTest: '<=', gap: PAGE_SIZE, switchable: true } },
-    wasm: { create: (env, id) => new wasm_cache_allocator('mmotm-2010-vmap-cache-v1', env, id) },
+    wasm: { create: (env, id) => new wasm_cache_allocator('mmotm-2010-vmap-cache-v1', env, id), boots: true },
   },
   machine: { api: 'linux-2.6.35', flushEra: 'linux-2.6', NR_CPUS: 512, description: 'the mmotm vmap cache patch on 2.6.35' },
   native: {

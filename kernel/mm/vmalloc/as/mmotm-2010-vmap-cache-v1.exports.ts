@@ -8,12 +8,14 @@
 import { list_head } from '../../../include/linux/as/list';
 import { set_env, set_touches, touches, u64_of } from './shims';
 import {
+  __purge_vmap_area_lazy,
   alloc_vmap_area,
   cached_align,
   cached_hole_size,
   cached_start,
   find_vmap_area,
   free_unmap_vmap_area,
+  free_unmap_vmap_area_noflush,
   free_vmap_area,
   free_vmap_cache,
   lazy_max_pages,
@@ -29,6 +31,10 @@ import {
 
 export const OFFSETOF_VA_START: i32 = <i32>offsetof<vmap_area>('va_start');
 export const OFFSETOF_VA_END: i32 = <i32>offsetof<vmap_area>('va_end');
+/* For the API layer (docs/wasm.md, "The API layer over a core"): va->flags (u64), and va->private, the vm_struct slot. */
+export const OFFSETOF_VA_FLAGS: i32 = <i32>offsetof<vmap_area>('flags');
+export const OFFSETOF_VA_VM: i32 = <i32>offsetof<vmap_area>('private_');
+export const SIZEOF_VA_VM: i32 = <i32>sizeof<usize>(); // a pointer
 
 export function init(ncpu: i32, hooks: u32, start_lo: u32, start_hi: u32, end_lo: u32, end_hi: u32): void {
   set_env(ncpu, hooks);
@@ -103,6 +109,24 @@ export function op_free_lazy(va: usize): void {
 
 export function op_purge(): void {
   purge_vmap_area_lazy();
+}
+
+/* The API layer's calls into the allocator. */
+
+/** free_unmap_vmap_area_noflush(va): free_vmap_block()'s lazy free. */
+export function op_free_noflush(va: usize): void {
+  free_unmap_vmap_area_noflush(changetype<vmap_area>(va));
+}
+
+/** The caller's `unsigned long start, end` whose addresses vm_unmap_aliases() passes (read back by the binding). */
+export const PURGE_RANGE: usize = memory.data(16);
+
+/** __purge_vmap_area_lazy(&start, &end, sync, force_flush) over PURGE_RANGE; 0 (the function is void). */
+export function op_purge_range(s_lo: u32, s_hi: u32, e_lo: u32, e_hi: u32, sync: i32, force_flush: i32): i32 {
+  store<u64>(PURGE_RANGE, u64_of(s_lo, s_hi));
+  store<u64>(PURGE_RANGE + 8, u64_of(e_lo, e_hi));
+  __purge_vmap_area_lazy(PURGE_RANGE, PURGE_RANGE + 8, sync, force_flush);
+  return 0;
 }
 
 export function get_touches(): f64 {

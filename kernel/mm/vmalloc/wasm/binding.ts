@@ -97,6 +97,7 @@ interface CoreExports {
   SIZEOF_VA_VM?: WasmGlobal;
   PURGE_RANGE?: WasmGlobal;
   op_free_noflush?(va: number): void;
+  op_set_iounmap_nonlazy?(): void;
   op_purge_range?(sLo: number, sHi: number, eLo: number, eHi: number, sync: number, force: number): number;
   /* The free-list part of the golden state line in one call (free-tree cores). */
   FREE_STATE?: WasmGlobal;

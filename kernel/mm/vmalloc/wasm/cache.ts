@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The cache-era wasm cores (mmotm-2010-vmap-cache-v1, linux-2.6.39,
- * linux-3.18 and their check variants) as VmapAllocators: the binding's
- * wasm_allocator with lazily freed areas flagged in the busy list, whose
+ * linux-3.18 and their check variants) as VmapAllocators: the 2.6-era
+ * allocator (wasm_allocator_2_6: lazily freed areas flagged in the busy
+ * list, what the 2.6/3.x API layers call), whose
  * state line also carries the free area cache (free_vmap_cache's area,
  * cached_hole_size, cached_vstart / cached_start, cached_align), read
  * through the cores' `cache_area`, `cached_lo` and `cached_hi` exports, as
@@ -14,7 +15,8 @@
 import { hex } from '../../../include/u64.js';
 import type { VmallocEnv } from '../common.js';
 import type { allocator_id } from '../shims/customised.js';
-import { joinHalves, wasm_allocator, type WasmRange } from './binding.js';
+import { joinHalves, type WasmRange } from './binding.js';
+import { wasm_allocator_2_6 } from './eras.js';
 
 /** What a cache-era core exports beyond the binding's CoreExports. */
 interface CacheExports {
@@ -31,8 +33,12 @@ const CACHED_ALIGN = 2;
 /** The cache fields a state line shows: the merged cache's, or a 2010 draft's `start=` alone. */
 export type CacheFields = 'vstart-align' | 'start';
 
-/** A cache-era wasm core (`<version>@wasm`) as a VmapAllocator. */
-export class wasm_cache_allocator extends wasm_allocator {
+/**
+ * A cache-era wasm core (`<version>@wasm`) as a VmapAllocator, and as the
+ * allocator the 2.6/3.x API layers drive (allocator_2_6) when the core
+ * exports what they call (the manifest's `wasm.boots`).
+ */
+export class wasm_cache_allocator extends wasm_allocator_2_6 {
   constructor(
     core: string,
     env: VmallocEnv,
@@ -40,7 +46,7 @@ export class wasm_cache_allocator extends wasm_allocator {
     private readonly fields: CacheFields = 'vstart-align',
     range?: WasmRange,
   ) {
-    super(core, env, id, 'flag', range);
+    super(core, env, id, range);
   }
 
   golden_state(): string {

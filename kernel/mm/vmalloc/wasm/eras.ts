@@ -34,8 +34,13 @@ function listOf(core: WasmCore, which: number): list_head<wasm_area> {
 
 /** 2.6.35-era cores (lazily freed areas flagged in the busy list): what allocator_2_6 names. */
 export class wasm_allocator_2_6 extends wasm_allocator {
+  /** set_iounmap_nonlazy(), where the core exports it (2.6.37 on: the 2.6.39 and 3.18 cores). */
+  readonly set_iounmap_nonlazy?: () => void;
+
   constructor(core: string, env: VmallocEnv, id: allocator_id, range?: WasmRange) {
     super(core, env, id, 'flag', range);
+    const nonlazy = this.core.x.op_set_iounmap_nonlazy;
+    if (nonlazy) this.set_iounmap_nonlazy = () => nonlazy();
   }
 
   get vmap_area_list(): list_head<wasm_area> {

@@ -39,10 +39,10 @@ function expectSameRuns(m: ReturnType<typeof runMatrix>): void {
 describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', function () {
   this.timeout(300000);
 
-  it('boots linux-2.6.35@wasm and linux-6.1@wasm on the machine with their version\'s API layer', () => {
-    for (const v of ['linux-2.6.35', 'linux-6.1']) {
+  it('boots linux-2.6.35@wasm, mmotm-2010-vmap-cache-v1@wasm, linux-2.6.39@wasm, linux-3.18@wasm and linux-6.1@wasm on the machine with their version\'s API layer', () => {
+    for (const [v, era] of [['linux-2.6.35', 'linux-2.6.35'], ['mmotm-2010-vmap-cache-v1', 'linux-2.6.35'], ['linux-2.6.39', 'linux-2.6.39'], ['linux-3.18', 'linux-3.18'], ['linux-6.1', 'linux-6.1']] as const) {
       const k = new Kernel({ version: `${v}@wasm`, cpus: 2 });
-      expect(k.api.era).to.equal(v);
+      expect(k.api.era).to.equal(era);
       expect(k.version).to.equal(`${v}@wasm`);
     }
   });
@@ -51,7 +51,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
     let m: ReturnType<typeof runMatrix>;
     before(() => {
       m = runMatrix(gfs2VmallocLoop, {
-        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-6.1', 'linux-6.1@wasm'],
+        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm'],
         cpus: [2],
         seed: 1,
         params: { iterations: 12000, size: 8192, cpu: 0, checker: true },
@@ -73,7 +73,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
   for (const api of ['vmalloc', 'vm_map_ram', 'vmap', 'ioremap']) {
     it(`runs vmalloc-loop api=${api} with a pool and vm_unmap_aliases() on 1 and 4 CPUs as the ports do`, () => {
       const m = runMatrix(vmallocLoop, {
-        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-6.1', 'linux-6.1@wasm'],
+        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm'],
         cpus: [1, 4],
         seed: 3,
         params: { api, pages: 8, iterations: 1500, pool: 40, busy: 0, unmap_aliases_every: 300, threads: false, boot: true, checker: true },
@@ -84,7 +84,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
 
   it('runs vmalloc-loop with one loop per CPU in modelled time (locks, kworkers, IPIs) as the ports do', () => {
     const m = runMatrix(vmallocLoop, {
-      kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-6.1', 'linux-6.1@wasm'],
+      kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm'],
       cpus: [4],
       seed: 1,
       params: { api: 'vmalloc', pages: 8, iterations: 1500, pool: 20, busy: 0, unmap_aliases_every: 0, threads: true, boot: true, checker: true },
@@ -109,7 +109,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
     return { port, core, both };
   }
 
-  for (const version of ['linux-2.6.35', 'linux-6.1']) {
+  for (const version of ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-6.1']) {
     it(`shows the same /proc/vmallocinfo, trace lines and allocator state on ${version}@wasm as on ${version} through vmalloc, vm_map_ram, vfree and vm_unmap_aliases`, () => {
       const { port, core, both } = lockstep(version);
       const addrs = new Map<Kernel, number[]>([
@@ -150,7 +150,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
       }
       throw new Error(`${version}: no BUG`);
     };
-    for (const v of ['linux-2.6.35', 'linux-6.1']) {
+    for (const v of ['linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-6.1']) {
       const p = caught(v);
       const c = caught(`${v}@wasm`);
       expect(c.version).to.equal(`${v}@wasm`);
