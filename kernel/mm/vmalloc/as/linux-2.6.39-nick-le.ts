@@ -352,7 +352,7 @@ export function lazy_max_pages(): i32 {
  * was found. *start and *end are widened to cover what was purged;
  * `start` and `end` are the addresses of the caller's unsigned longs.
  */
-function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, force_flush: i32): void {
+export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, force_flush: i32): void {
   // static DEFINE_SPINLOCK(purge_lock): nothing else holds it here.
   const valist = changetype<list_head>(memory.data(offsetof<list_head>())); // LIST_HEAD(valist), on the stack in C
   let va: vmap_area;
@@ -430,7 +430,7 @@ export function purge_vmap_area_lazy(): void {
  * Mark an area lazily freed; its TLB flush is deferred. The caller has
  * done flush_cache_vunmap().
  */
-function free_unmap_vmap_area_noflush(va: vmap_area): void {
+export function free_unmap_vmap_area_noflush(va: vmap_area): void {
   unmap_vmap_area(va);
 
   va.flags |= VM_LAZY_FREE;

@@ -357,7 +357,7 @@ export function lazy_max_pages(): i32 {
  * was found. *start and *end are widened to cover what was purged;
  * `start` and `end` are the addresses of the caller's unsigned longs.
  */
-function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, force_flush: i32): void {
+export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, force_flush: i32): void {
   // static DEFINE_SPINLOCK(purge_lock): nothing else holds it here.
   const valist = changetype<list_head>(memory.data(offsetof<list_head>())); // LIST_HEAD(valist), on the stack in C
   let va: vmap_area;
@@ -442,7 +442,7 @@ function free_vmap_area_noflush(va: vmap_area): void {
 }
 
 /* Unmap an area and free it lazily; the caller has done flush_cache_vunmap(). */
-function free_unmap_vmap_area_noflush(va: vmap_area): void {
+export function free_unmap_vmap_area_noflush(va: vmap_area): void {
   unmap_vmap_area(va);
   free_vmap_area_noflush(va);
 }
