@@ -35,6 +35,7 @@
 import { bootKernel, Kernel } from '../../kernel/boot.js';
 import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
 import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
+import { lock_class } from '../../kernel/kernel/locking/spinlock.js';
 import type { ulong } from '../../kernel/include/u64.js';
 import type { page } from '../../kernel/mm/page_alloc.js';
 import { SplitMix64 } from '../check/prng.js';
@@ -303,7 +304,7 @@ function mean(xs: readonly number[]): number {
 export function lockClasses(k: Kernel): { name: string; contended: number; wait: number }[] {
   const by = new Map<string, { name: string; contended: number; wait: number }>();
   for (const l of k.locks.all()) {
-    const name = l.name.replace(/#\d+$/, '');
+    const name = lock_class(l.name);
     const e = by.get(name) ?? { name, contended: 0, wait: 0 };
     e.contended += l.contended;
     e.wait += l.totalWait;
