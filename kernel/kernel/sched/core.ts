@@ -191,7 +191,7 @@ export class Scheduler {
     for (const t of tasks) this.machine.cpu(t.cpu).idleUntil(start);
     this.active = true;
     const cores = this.machine.costVector[COST_INDEX.hostCores]!;
-    if (cores > 0) this.machine.host = new HostCores(cores, this.rq.length);
+    if (cores > 0) this.machine.host = new HostCores(cores, this.rq.length, this.machine.costVector[COST_INDEX.hostLatency]!, this.machine.costVector[COST_INDEX.hostMinSlice]!);
     for (let c = 0; c < this.rq.length; c++) this.sync(c);
     try {
       for (;;) {
