@@ -171,17 +171,17 @@ export const COST_SPECS = {
   hostLatency: {
     cycles: 0,
     description: "the host scheduler's period over the vCPU threads (CFS sched_latency): with R runnable vCPUs on hostCores H < R, each runs in turns of hostLatency x H / R, no shorter than hostMinSlice (0: even sharing, no turns; timed mode)",
-    source: 'concurrency.md "Host turns": CFS sysctl_sched_latency 6 ms scaled by 1 + ilog2(2 host CPUs) = 12 ms (kernel/sched/fair.c, SCHED_TUNABLESCALING_LOG); 36M cycles at 3 GHz; 0 on hardware',
+    source: 'concurrency.md §Path costs, "Host turns": CFS sysctl_sched_latency 6 ms scaled by 1 + ilog2(2 host CPUs) = 12 ms (kernel/sched/fair.c, SCHED_TUNABLESCALING_LOG); 36M cycles at 3 GHz; 0 on hardware',
   },
   hostMinSlice: {
     cycles: 0,
     description: 'the shortest host turn of a vCPU thread (CFS sched_min_granularity; timed mode)',
-    source: 'concurrency.md "Host turns": CFS sysctl_sched_min_granularity 0.75 ms scaled by 1 + ilog2(2) = 1.5 ms (kernel/sched/fair.c); 4.5M cycles at 3 GHz; 0 on hardware',
+    source: 'concurrency.md §Path costs, "Host turns": CFS sysctl_sched_min_granularity 0.75 ms scaled by 1 + ilog2(2) = 1.5 ms (kernel/sched/fair.c); 4.5M cycles at 3 GHz; 0 on hardware',
   },
   hypervisor: {
     cycles: 0,
     description: 'not cycles: 1 when the CPUs report the CPUID hypervisor bit (X86_FEATURE_HYPERVISOR), so native_pv_lock_init() leaves virt_spin_lock_key on and spinlocks are test-and-set (virt_spin_lock); 0 on hardware',
-    source: 'concurrency.md "Test-and-set spinlocks under a hypervisor": arch/x86/kernel/paravirt.c native_pv_lock_init() and arch/x86/include/asm/qspinlock.h virt_spin_lock() (6.1 and 6.12, docs/sources.md); QEMU x86_cpu_load_model() sets CPUID_EXT_HYPERVISOR for every built-in model',
+    source: 'concurrency.md §Path costs, "Test-and-set spinlocks under a hypervisor": arch/x86/kernel/paravirt.c native_pv_lock_init() and arch/x86/include/asm/qspinlock.h virt_spin_lock() (6.1 and 6.12, docs/sources.md); QEMU x86_cpu_load_model() sets CPUID_EXT_HYPERVISOR for every built-in model',
   },
 } as const satisfies Record<string, CostSpec>;
 
