@@ -107,7 +107,10 @@ export function callFunctionMany(
     }
     if (waited) {
       sender.charge(C.ipiDelivery, cost[C.ipiDelivery]!);
-      sender.charge(CYCLE_STATS.index.handlerWait, slowest);
+      // The last ACK comes at arrives + slowest; a sender whose own delivery
+      // wait lost its host core meanwhile has already waited past part of it.
+      const late = host === null ? 0 : sender.now - arrives;
+      sender.charge(CYCLE_STATS.index.handlerWait, late > 0 ? Math.max(0, slowest - late) : slowest);
       sender.charge(C.ackWait, cost[C.ackWait]!);
     }
   }
