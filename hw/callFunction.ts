@@ -109,7 +109,7 @@ export function callFunctionMany(
       sender.charge(C.ipiDelivery, cost[C.ipiDelivery]!);
       // The last ACK comes at arrives + slowest; a sender whose own delivery
       // wait lost its host core meanwhile has already waited past part of it.
-      const late = host === null ? 0 : sender.now - arrives;
+      const late = host === null || !host.turns ? 0 : sender.now - arrives;
       sender.charge(CYCLE_STATS.index.handlerWait, late > 0 ? Math.max(0, slowest - late) : slowest);
       sender.charge(C.ackWait, cost[C.ackWait]!);
     }
