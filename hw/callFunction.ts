@@ -88,6 +88,10 @@ export function callFunctionMany(
     sender.count(S.callWaits);
     let slowest = 0;
     let waited = false;
+    // Under an emulator a target handles the IPI when its vCPU thread next
+    // runs on a host core (hw/hostCores.ts; docs/concurrency.md, "Host turns").
+    const host = machine.host;
+    const arrives = sender.now + cost[C.ipiDelivery]!;
     for (const [t, req] of requests) {
       if (req.done) continue;
       waited = true;
@@ -98,11 +102,15 @@ export function callFunctionMany(
       if (!req.done) {
         throw new Error(`cpu${t} handled its interrupts but did not run the call queued by cpu${from}: the ${vector} handler must drain the call queue`);
       }
-      slowest = Math.max(slowest, target.now - before);
+      const turn = host === null ? 0 : host.nextOnCore(t, arrives) - arrives;
+      slowest = Math.max(slowest, turn + target.now - before);
     }
     if (waited) {
       sender.charge(C.ipiDelivery, cost[C.ipiDelivery]!);
-      sender.charge(CYCLE_STATS.index.handlerWait, slowest);
+      // The last ACK comes at arrives + slowest; a sender whose own delivery
+      // wait lost its host core meanwhile has already waited past part of it.
+      const late = host === null || !host.turns ? 0 : sender.now - arrives;
+      sender.charge(CYCLE_STATS.index.handlerWait, late > 0 ? Math.max(0, slowest - late) : slowest);
       sender.charge(C.ackWait, cost[C.ackWait]!);
     }
   }

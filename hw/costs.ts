@@ -168,6 +168,21 @@ export const COST_SPECS = {
     description: 'not cycles: the host cores that run the vCPU threads (0: one for each vCPU, no sharing; timed mode); its cycle bucket holds the time a vCPU waited for a host core',
     source: 'concurrency.md §Path costs, "Host cores": hardware runs every CPU on its own core; qemu-tcg fitted on the public loop times',
   },
+  hostLatency: {
+    cycles: 0,
+    description: "the host scheduler's period over the vCPU threads (CFS sched_latency): with R runnable vCPUs on hostCores H < R, each runs in turns of hostLatency x H / R, no shorter than hostMinSlice (0: even sharing, no turns; timed mode)",
+    source: 'concurrency.md §Path costs, "Host turns": CFS sysctl_sched_latency 6 ms scaled by 1 + ilog2(2 host CPUs) = 12 ms (kernel/sched/fair.c, SCHED_TUNABLESCALING_LOG); 36M cycles at 3 GHz; 0 on hardware',
+  },
+  hostMinSlice: {
+    cycles: 0,
+    description: 'the shortest host turn of a vCPU thread (CFS sched_min_granularity; timed mode)',
+    source: 'concurrency.md §Path costs, "Host turns": CFS sysctl_sched_min_granularity 0.75 ms scaled by 1 + ilog2(2) = 1.5 ms (kernel/sched/fair.c); 4.5M cycles at 3 GHz; 0 on hardware',
+  },
+  hypervisor: {
+    cycles: 0,
+    description: 'not cycles: 1 when the CPUs report the CPUID hypervisor bit (X86_FEATURE_HYPERVISOR), so native_pv_lock_init() leaves virt_spin_lock_key on and spinlocks are test-and-set (virt_spin_lock); 0 on hardware',
+    source: 'concurrency.md §Path costs, "Test-and-set spinlocks under a hypervisor": arch/x86/kernel/paravirt.c native_pv_lock_init() and arch/x86/include/asm/qspinlock.h virt_spin_lock() (6.1 and 6.12, docs/sources.md); QEMU x86_cpu_load_model() sets CPUID_EXT_HYPERVISOR for every built-in model',
+  },
 } as const satisfies Record<string, CostSpec>;
 
 /** Name of one cost. */
@@ -264,6 +279,15 @@ const TCG_SLOWDOWN = 7;
  * (docs/concurrency.md, "Host cores").
  */
 const TCG_HOST_CORES = 2;
+/*
+ * The host's CFS defaults (kernel/sched/fair.c): sysctl_sched_latency 6 ms
+ * and sysctl_sched_min_granularity 0.75 ms, each scaled by
+ * 1 + ilog2(online CPUs) (SCHED_TUNABLESCALING_LOG, the default) for the
+ * two host cores: 12 ms and 1.5 ms, at 3 GHz. Not fitted
+ * (docs/concurrency.md, "Host turns").
+ */
+const TCG_HOST_LATENCY = 12e-3 * 3e9;
+const TCG_HOST_MIN_SLICE = 1.5e-3 * 3e9;
 const TCG_COSTS: CostTable = Object.freeze({
   ...(Object.fromEntries(COST_KEYS.map((k) => [k, DEFAULT_COSTS[k] * TCG_SLOWDOWN])) as { [K in CostKey]: number }),
   ipiDelivery: 120000,
@@ -272,6 +296,12 @@ const TCG_COSTS: CostTable = Object.freeze({
   migrate: 150000,
   schedTick: DEFAULT_COSTS.schedTick,
   hostCores: TCG_HOST_CORES,
+  // QEMU sets the CPUID hypervisor bit for its guests, so the guest's
+  // spinlocks are test-and-set (virt_spin_lock); the host's CFS gives the
+  // vCPU threads turns (docs/concurrency.md, "Host turns").
+  hypervisor: 1,
+  hostLatency: TCG_HOST_LATENCY,
+  hostMinSlice: TCG_HOST_MIN_SLICE,
   // No line transfer on top of the emulated touch: the host time-shared
   // fewer cores than the guest had vCPUs (docs/concurrency.md, workload i),
   // so the vCPU that takes a lock over often runs on the core that wrote

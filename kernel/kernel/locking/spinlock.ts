@@ -31,6 +31,7 @@ import type { Machine } from '../../../hw/index.js';
 import { COST_INDEX } from '../../../hw/costs.js';
 import { CYCLE_STATS } from '../../../hw/cpu.js';
 import type { Scheduler } from '../sched/core.js';
+import { virt_spin_lock, virt_spin_lock_key } from './qspinlock.js';
 
 /**
  * Touches of one hold taken over from another CPU that pay a line transfer
@@ -139,6 +140,9 @@ export class lock_table {
   /** Called for every wait: `cpu` waited for `lock` from `start` to `end` (a timeline). */
   onWait: ((cpu: number, lock: lock_stats, start: number, end: number) => void) | null = null;
 
+  /** virt_spin_lock_key: spinlocks are test-and-set (the CPUs report a hypervisor; qspinlock.ts). */
+  readonly tas: boolean;
+
   /** Lock classes whose sections are atomic (ATOMIC_LOCK_CLASSES and those a run found nested). */
   readonly atomic: ReadonlySet<string>;
 
@@ -148,6 +152,7 @@ export class lock_table {
     atomic: readonly string[] = [],
   ) {
     this.atomic = new Set([...ATOMIC_LOCK_CLASSES, ...atomic]);
+    this.tas = virt_spin_lock_key(machine);
     this.spinsHeld = new Int32Array(machine.config.cpus);
     this.remoteHeld = new Int32Array(machine.config.cpus);
     this.remoteLeft = new Int32Array(machine.config.cpus);
@@ -244,7 +249,12 @@ export class lock_table {
     if (l.holder >= 0) this.checkDeadlock(l, cpu);
     if (l.holder >= 0 && l.holder !== cpu) this.nested(l, cpu);
     const now = c.now;
-    const fit = this.firstFit(l, now, l.lastHold[cpu]!);
+    const need = l.lastHold[cpu]!;
+    // Under a hypervisor a contended spinlock is test-and-set (qspinlock.ts).
+    const fit =
+      l.kind === 'spinlock' && this.tas
+        ? virt_spin_lock(m.host, cpu, now, (t) => this.firstFit(l, t, need))
+        : this.firstFit(l, now, need);
     if (fit.start > now) {
       const wait = fit.start - now;
       c.charge(waitBucket, wait);

@@ -32,9 +32,11 @@
  * progress: running, spinning on a lock, waiting for ACKs) wants a host
  * core while an idle one halts and wants none. With R such vCPUs and H < R
  * host cores, the host shares its cores evenly, so priced work on every CPU
- * takes R/H times its cost (hw/hostCores.ts; Machine.host, read by
- * Cpu.charge). A spinner holds its share of the cores while the lock
- * holder's critical section is stretched.
+ * takes R/H times its cost, or, with costs.hostLatency > 0, gives the vCPUs
+ * turns on them (hw/hostCores.ts; Machine.host, read by Cpu.charge, the
+ * IPI ACK wait and the test-and-set spinlock, kernel/kernel/locking/qspinlock.ts).
+ * A spinner holds its share of the cores while the lock holder's critical
+ * section is stretched, or waits for its turn.
  */
 
 import { CPU_STATS, Machine } from '../../../hw/index.js';
@@ -191,7 +193,7 @@ export class Scheduler {
     for (const t of tasks) this.machine.cpu(t.cpu).idleUntil(start);
     this.active = true;
     const cores = this.machine.costVector[COST_INDEX.hostCores]!;
-    if (cores > 0) this.machine.host = new HostCores(cores, this.rq.length);
+    if (cores > 0) this.machine.host = new HostCores(cores, this.rq.length, this.machine.costVector[COST_INDEX.hostLatency]!, this.machine.costVector[COST_INDEX.hostMinSlice]!);
     for (let c = 0; c < this.rq.length; c++) this.sync(c);
     try {
       for (;;) {
