@@ -96,7 +96,8 @@ describe('the vmapsim command', function () {
     expect(r.stdout).to.contain('89699605fe7c');
   });
 
-  it('prints no machine path in list, list --json or the help of the commands that read data/', () => {
+  it('prints no machine path in list, list --json or the help of the commands that read data/', function () {
+    this.timeout(240_000); // six CLI starts from the sources; a loaded host takes 10-20 s each
     for (const args of [['list'], ['list', '--json'], ['bench', '--help'], ['main', '--help'], ['replay', '--help']]) {
       const r = vmapsim(...args);
       expect(r.status, args.join(' ')).to.equal(0);
