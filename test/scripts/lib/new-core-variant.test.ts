@@ -95,11 +95,11 @@ describe('vmapsim new-variant FILE.as.ts --from KERNEL@wasm and --kernel ./FILE.
     expect(r.stderr).to.contain(`${broken}:${line}:${col + 3}: TS1109: Expression expected.`);
   });
 
-  it('reports a type error as one line FILE:LINE:COL: message (exit 2), for bench and run as for check', () => {
+  it('reports a type error as one line FILE:LINE:COL: message (exit 2), for run as for check', () => {
     const broken = join(dir, 'typo.as.ts');
     writeFileSync(broken, readFileSync(mine, 'utf8').replace(FIT, FIT.replace('va.va_end', 'va.va_endx')));
     const [line, col] = position(broken, 'va_endx');
-    for (const args of [['check', '--kernel', broken, '--against', 'linux-6.1'], ['bench', '--kernel', broken], ['run', 'vmalloc-loop', '--kernel', broken]]) {
+    for (const args of [['check', '--kernel', broken, '--against', 'linux-6.1'], ['run', 'vmalloc-loop', '--kernel', broken]]) {
       const r = vmapsim(dir, ...args);
       expect(r.status, args[0]).to.equal(2);
       expect(r.stderr.trim().split('\n'), args[0]).to.have.length(1);
@@ -114,6 +114,13 @@ describe('vmapsim new-variant FILE.as.ts --from KERNEL@wasm and --kernel ./FILE.
     expect(r.status).to.equal(2);
     expect(r.stderr.trim().split('\n')).to.have.length(1);
     expect(r.stderr).to.match(/kernel\/mm\/vmalloc\/as\/linux-6\.1\.exports\.ts:\d+:\d+: TS2305: Module 'kernel\/mm\/vmalloc\/as\/linux-6\.1' has no exported member 'find_vmap_area'\. \(compiling .*unexported\.as\.ts as the core of linux-6\.1\)/);
+  });
+
+  it('checks from the built CLI too (dist/)', () => {
+    // make test builds first; a missing build is a failure here, not a skipped case.
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'vmapsim.js'), 'check', '--kernel', mine, '--against', 'linux-6.1', '--runs', '1', '--ops', '200', '--jobs', '1'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('no divergence: mine vs linux-6.1: 200 operations tried in 1 run (workload all, seeds from 1, runs 1, shard 0/1)');
   });
 
   it('runs on the machine with the figures of its kernel (run --kernel linux-6.1,FILE)', () => {
