@@ -7,6 +7,7 @@ import type { VmallocEnv } from '../mm/vmalloc/common.js';
 import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
 import { WALK_2_6 } from './caps.js';
 import type { KernelManifest } from './types.js';
+import { PCPU_LINES_2_6_35 as PCPU } from '../mm/vmalloc/pcpu/linux-2.6.35.js';
 import { wasm_cache_allocator } from '../mm/vmalloc/wasm/cache.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/mmotm-2010-vmap-cache-v1.ts: "function:condition" -> the upstream line (shims/README.md). */
@@ -21,6 +22,15 @@ export const LINES: Readonly<Record<string, number>> = {
   'alloc_vmap_area:va->va_end > vend': 458,
   '__free_vmap_area:RB_EMPTY_NODE(&va->rb_node)': 472,
   'free_unmap_vmap_area_addr:!va': 693,
+  /* pcpu_get_vm_areas (its TypeScript port takes PCPU_LINES_2_6_35; the wasm core looks them up here) */
+  'pcpu_get_vm_areas:align & ~PAGE_MASK || !is_power_of_2(align)': PCPU[0],
+  'pcpu_get_vm_areas:!IS_ALIGNED(offsets[area], align)': PCPU[1],
+  'pcpu_get_vm_areas:!IS_ALIGNED(sizes[area], align)': PCPU[2],
+  'pcpu_get_vm_areas:start2 >= start && start2 < end': PCPU[3],
+  'pcpu_get_vm_areas:end2 <= end && end2 > start': PCPU[4],
+  'pcpu_get_vm_areas:true': PCPU[5],
+  'pcpu_get_vm_areas:next && next->va_end <= base + end': PCPU[6],
+  'pcpu_get_vm_areas:prev && prev->va_end > base + end': PCPU[7],
 };
 
 export const manifest: KernelManifest = {

@@ -6,8 +6,10 @@ export class InputError extends Error {
     readonly file: string,
     readonly line: number | null,
     readonly problem: string,
+    /** The column too (FILE:LINE:COL: a compiler's position), where known. */
+    readonly col: number | null = null,
   ) {
-    super(`${file}${line !== null ? `:${line}` : ''}: ${problem}`);
+    super(`${file}${line !== null ? `:${line}` : ''}${line !== null && col !== null ? `:${col}` : ''}: ${problem}`);
     this.name = 'InputError';
   }
 }

@@ -16,6 +16,10 @@
  * `vmapsim/*` mapped to the sources); the first error is reported as
  * FILE:LINE: message (exit status 2), as is a file that does not load or
  * exports no manifest.
+ *
+ * A `.as.ts` file is a wasm core variant (AssemblyScript, `vmapsim
+ * new-variant FILE.as.ts --from KERNEL@wasm`): compiled at load, its
+ * errors reported as FILE:LINE:COL: message (scripts/lib/user-core.ts).
  */
 
 import { createRequire } from 'node:module';
@@ -26,6 +30,7 @@ import { type KernelManifest, registerManifest } from '../../kernel/manifest/ind
 import { InputError } from './input-error.js';
 import { repoRoot } from './paths.js';
 import { importUserFile } from './user-module.js';
+import { isCoreFile, loadCoreFile } from './user-core.js';
 
 /** A --kernel value that names a file rather than a built-in kernel. */
 export function isKernelFile(v: string): boolean {
@@ -106,6 +111,7 @@ function lineIn(e: unknown, path: string): number | null {
 export async function loadKernelFile(file: string, opts: { check?: boolean } = {}): Promise<KernelManifest> {
   const path = resolve(file);
   if (!existsSync(path)) throw new InputError(file, null, 'no such kernel file');
+  if (isCoreFile(path)) return registered(file, path, await loadCoreFile(file, path));
   const isTs = /\.[cm]?ts$/.test(path);
   if (isTs && opts.check !== false) typeCheck(path, file);
   let mod: Record<string, unknown>;
@@ -117,6 +123,11 @@ export async function loadKernelFile(file: string, opts: { check?: boolean } = {
   }
   const m = mod.manifest ?? mod.default;
   if (!isManifest(m)) throw new InputError(file, null, `exports no manifest (export const manifest = deriveManifest('linux-6.12', { name, file: import.meta.filename, create }); see \`vmapsim new-variant\`)`);
+  return registered(file, path, m);
+}
+
+/** Register a loaded file's manifest and remember the file. */
+function registered(file: string, path: string, m: KernelManifest): KernelManifest {
   try {
     registerManifest(m);
   } catch (e) {

@@ -8,15 +8,17 @@
  * wherever the file is: see scripts/lib/load-kernel.ts and the package's
  * "exports"). A manifest derived from KERNEL's is appended
  * (deriveManifest): the variant's name is the file's, its BUG_ON line
- * table KERNEL's.
+ * table KERNEL's. With `--from KERNEL@wasm` and FILE.as.ts, a copy of that
+ * wasm core instead (scripts/lib/new-core-variant.ts).
  */
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { BUILTIN_MANIFESTS, findManifest, manifests } from '../../kernel/manifest/index.js';
+import { BUILTIN_MANIFESTS, findManifest, manifests, WASM_SUFFIX } from '../../kernel/manifest/index.js';
 import { repoRoot } from './paths.js';
 import { makeDir, writeText } from './write-text.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from './exit.js';
+import { newCoreVariantCommand } from './new-core-variant.js';
 
 /** The port's text with its relative imports turned into package imports. */
 export function packageImports(text: string, srcFile: string): string {
@@ -35,6 +37,7 @@ function exportedClass(text: string, what: RegExp, file: string): string {
 }
 
 export function newVariantCommand(file: string, o: { from: string; api?: boolean; force?: boolean }, out: (s: string) => void, err: (s: string) => void): number {
+  if (o.from.endsWith(WASM_SUFFIX) || /\.as\.ts$/.test(file)) return newCoreVariantCommand(file, o, out, err);
   const base = findManifest(o.from);
   if (!base || !base.file) {
     const known = manifests().filter((m) => m.file && m.kind !== 'variant').map((m) => m.name);

@@ -180,7 +180,7 @@ export function pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, ali
 
   let goto_err_free = false;
   for (area = 0; area < nr_vms; area++) {
-    vas_set(vas, area, kmem_cache_zalloc(offsetof<vmap_area>(), gfp_mask)); // kzalloc_node(sizeof(struct vmap_area), gfp_mask, node)
+    vas_set(vas, area, kmem_cache_zalloc(offsetof<vmap_area>(), gfp_mask)); // kzalloc(sizeof(struct vmap_area), gfp_mask)
     if (!vas_at(vas, area)) {
       goto_err_free = true; // goto err_free
       break;

@@ -19,7 +19,7 @@
  *
  * Not here, as in the TypeScript port: page-table code (a hook), the
  * per-CPU vmap blocks (purge_fragmented_blocks_allcpus is a hook), the
- * vm_struct layer; nor (yet) pcpu_get_vm_areas().
+ * vm_struct layer. pcpu_get_vm_areas() is in ./linux-2.6.35.pcpu.ts.
  * Lock sites: as in the TypeScript port, only the purge's vmap_area_lock
  * is a hook; the others stay comments (docs/concurrency.md, the older
  * ports), so that timed runs charge the same lock costs on both.

@@ -23,7 +23,7 @@
  *
  * Not here, as in the TypeScript port: page-table code (a hook), the
  * per-CPU vmap blocks (purge_fragmented_blocks_allcpus is a hook), the
- * vm_struct layer; nor (yet) pcpu_get_vm_areas().
+ * vm_struct layer. pcpu_get_vm_areas() is in ./mmotm-2010-vmap-cache-v1.pcpu.ts.
  */
 
 import { INIT_LIST_HEAD, list_add_rcu, list_add_tail, list_del_rcu, list_head } from '../../../include/linux/as/list';

@@ -16,6 +16,8 @@ export interface allocator_id {
   readonly name: string;
   /** "function:condition" -> the line of that site in the version's upstream file. */
   readonly lines: Readonly<Record<string, number>>;
+  /** A wasm core's module other than its version's: a user's core compiled at load (kernel/mm/vmalloc/wasm/build.ts registerCompiledCore). */
+  readonly core?: string;
 }
 
 /**

@@ -220,7 +220,7 @@ export class WasmCore {
         trace_purge_vmap_area_lazy: (a: number, b: number, c: number, d: number, n: number) => h.trace_purge_vmap_area_lazy?.(u(a, b), u(c, d), n),
       },
     };
-    this.x = new WA.Instance(moduleOf(core), imports).exports as unknown as CoreExports;
+    this.x = new WA.Instance(moduleOf(id.core ?? core), imports).exports as unknown as CoreExports;
     this.u32 = new Uint32Array(this.x.memory.buffer);
     this.offStart = this.x.OFFSETOF_VA_START.value as number;
     this.offEnd = this.x.OFFSETOF_VA_END.value as number;

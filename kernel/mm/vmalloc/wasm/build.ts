@@ -19,7 +19,7 @@ export function checkoutRoot(): string {
 }
 
 /** The AssemblyScript folders every core may import from. */
-const AS_DIRS = ['kernel/include/linux/as', 'kernel/lib/rbtree/as', 'kernel/mm/vmalloc/as'];
+export const AS_DIRS = ['kernel/include/linux/as', 'kernel/lib/rbtree/as', 'kernel/mm/vmalloc/as'];
 
 /** The AssemblyScript entry of a version's core. */
 export function wasmEntry(version: string): string {
@@ -46,8 +46,18 @@ export function ascArgs(version: string): string[] {
   return [wasmEntry(version), '-o', wasmPath(version), '--runtime', 'stub', '-O3', '--noAssert', '--disableWarning'];
 }
 
+/** Cores compiled elsewhere: a user's variant (scripts/lib/user-core.ts), by the key its allocator_id names. */
+const compiledCores = new Map<string, string>();
+
+/** Make `key` (an allocator_id's `core`) name a .wasm compiled elsewhere. */
+export function registerCompiledCore(key: string, wasmFile: string): void {
+  compiledCores.set(key, wasmFile);
+}
+
 /** Compile a core if it is missing or older than its sources; the .wasm path. Throws with asc's message on a compile error. */
 export function ensureWasm(version: string): string {
+  const compiled = compiledCores.get(version);
+  if (compiled) return compiled;
   const out = wasmPath(version);
   if (existsSync(out) && statSync(out).mtimeMs >= newestSource()) return out;
   if (!existsSync(wasmEntry(version))) throw new Error(`no wasm core for ${version} (kernel/mm/vmalloc/as/${version}.exports.ts)`);
