@@ -105,9 +105,13 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
     keepGoing: !!o.keepGoing,
   };
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   const res = await runCampaign(spec);
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (o.stats) err(`vmapsim check: ${res.opsTried} ops in ${secs.toFixed(2)} s = ${Math.round(res.opsTried / secs)} ops/s (${spec.jobs} job(s))`);
+  // CPU time of this process (its worker threads included): the figure to compare on a shared host.
+  const c1 = process.cpuUsage(c0);
+  const cpu = (c1.user + c1.system) / 1e6;
+  if (o.stats) err(`vmapsim check: ${res.opsTried} ops in ${secs.toFixed(2)} s = ${Math.round(res.opsTried / secs)} ops/s (${spec.jobs} job(s)); ${cpu.toFixed(2)} CPU s = ${Math.round(res.opsTried / cpu)} ops per CPU s`);
   const diverging = spec.keepGoing ? res.outcomes.filter((x) => x.divergedAt >= 0) : res.first ? [res.first] : [];
   // One report per divergence signature (the lowest run of each).
   const bySig = new Map<string, RunOutcome[]>();

@@ -10,7 +10,7 @@
 
 import type { CheckOp } from './ops.js';
 import { checkInvariants } from './invariants.js';
-import { type Contender, type OpOutcome, Side } from './side.js';
+import { type Contender, type OpOutcome, Side, type SideOutcome } from './side.js';
 
 export type DivergenceKind = 'result' | 'bug' | 'events' | 'state' | 'invariant' | 'exception';
 
@@ -71,7 +71,7 @@ function sameList(x: string[], y: string[]): boolean {
   return true;
 }
 
-function applySafe(s: Side, op: CheckOp): { o: OpOutcome | null; err: string | null } {
+function applySafe(s: Side, op: CheckOp): { o: SideOutcome | null; err: string | null } {
   try {
     return { o: s.apply(op), err: null };
   } catch (e) {
@@ -80,13 +80,13 @@ function applySafe(s: Side, op: CheckOp): { o: OpOutcome | null; err: string | n
 }
 
 /** Compare one op's outcomes; the divergence kind, or null. */
-function compare(a: OpOutcome, b: OpOutcome, opts: PairOptions): DivergenceKind | null {
+function compare(a: SideOutcome, b: SideOutcome, opts: PairOptions): DivergenceKind | null {
   const bugA = a.bug !== null;
   const bugB = b.bug !== null;
   if (bugA !== bugB) return 'bug';
   if (opts.filter === 'bug') return null;
-  if (a.result !== b.result) return 'result';
-  if (!sameList(comparableEvents(a), comparableEvents(b))) return 'events';
+  if (!a.sameResult(b)) return 'result';
+  if ((a.events.length !== 0 || b.events.length !== 0) && !sameList(comparableEvents(a), comparableEvents(b))) return 'events';
   if (opts.compareState && a.state !== b.state) return 'state';
   return null;
 }
@@ -104,8 +104,8 @@ export function runPair(
   opts: PairOptions = {},
 ): PairResult {
   const record = opts.record ?? true;
-  const sideA = new Side(A, ncpu, record);
-  const sideB = new Side(B, ncpu, record);
+  const sideA = new Side(A, ncpu, record, record || opts.compareState === true);
+  const sideB = new Side(B, ncpu, record, record || opts.compareState === true);
   const list = Array.isArray(source) ? (source as readonly CheckOp[]) : null;
   const gen = list ? null : (source as { next(): CheckOp; allocated(ok: boolean): void });
   const ops: CheckOp[] = [];
@@ -118,13 +118,16 @@ export function runPair(
     const rb = applySafe(sideB, op);
     ran.push(ra.o === null || rb.o === null || ra.o.ran || rb.o.ran);
     const done = (kind: DivergenceKind, detail: string[]): PairResult => {
+      // The outcomes leave with the result: their state lines are built now, as this op left each side.
+      ra.o?.settle();
+      rb.o?.settle();
       const signature = `${kind}:${resultClass(ra.o)}/${resultClass(rb.o)}` + (kind === 'invariant' || kind === 'exception' ? `:${detail.map((d) => d.split(':')[0]).join(',')}` : '');
       return { ops, opsRun: i + 1, divergence: { index: i, kind, a: ra.o, b: rb.o, detail, signature }, bothBugged: false, ran, sideA, sideB };
     };
     if (ra.err || rb.err) return done('exception', [ra.err, rb.err].filter((x): x is string => x !== null));
-    const a = ra.o as OpOutcome;
-    const b = rb.o as OpOutcome;
-    if (gen && op.k === 'a') gen.allocated(a.result !== 'EBUSY' && a.result !== 'BUG');
+    const a = ra.o as SideOutcome;
+    const b = rb.o as SideOutcome;
+    if (gen && op.k === 'a') gen.allocated(a.resultKind !== 'EBUSY' && a.resultKind !== 'BUG');
     const kind = compare(a, b, opts);
     if (kind) return done(kind, []);
     if (a.bug && b.bug) return { ops, opsRun: i + 1, divergence: null, bothBugged: true, ran, sideA, sideB };

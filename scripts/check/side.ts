@@ -48,6 +48,74 @@ export interface Contender {
 }
 
 
+/** No events (shared, never written). */
+const NO_EVENTS: readonly string[] = Object.freeze([]);
+
+/**
+ * What `Side.apply` returns. The comparison reads numbers (the allocated
+ * address, the freed area's start) and the few strings that are cheap
+ * (errno names, events); the golden-format op line, result and state line
+ * are built only when read: a divergence, the shrinker's report, a
+ * recording side. A state line not built at once is built from the
+ * allocator as the op left it, so it may be read only until the side runs
+ * its next op (read later, it throws rather than print a later state).
+ */
+export class SideOutcome implements OpOutcome {
+  private lineText: string | null = null;
+  private stateText: string | null;
+
+  constructor(
+    private readonly side: Side,
+    /** The side's op count once this op had run. */
+    private readonly seq: number,
+    private readonly op: CheckOp,
+    readonly ran: boolean,
+    /** 'addr' for an allocation that returned an area, the errno name or 'BUG' for one that did not, '' otherwise. */
+    readonly resultKind: string,
+    /** The allocated area's va_start (resultKind 'addr') or the freed area's va_start (f, l). */
+    readonly addr: number,
+    readonly events: readonly string[],
+    state: string | null,
+    readonly bug: string | null,
+  ) {
+    this.stateText = state;
+  }
+
+  get result(): string {
+    return this.resultKind === 'addr' ? hex(this.addr) : this.resultKind;
+  }
+
+  get line(): string {
+    if (this.lineText === null) {
+      const op = this.op;
+      if (!this.ran) this.lineText = '';
+      else if (op.k === 'f' || op.k === 'l') this.lineText = `${op.k} ${hex(this.addr)}`;
+      else if (op.k === 'a') this.lineText = `a ${hex(op.size)} ${hex(op.align)} ${hex(op.vstart)} ${hex(op.vend)} -> ${this.result}`;
+      else this.lineText = 'p';
+    }
+    return this.lineText;
+  }
+
+  get state(): string {
+    if (this.stateText === null) {
+      if (this.side.ops !== this.seq) throw new Error(`${this.side.contender.variant}: the state line of op ${this.seq} was read after op ${this.side.ops} ran`);
+      this.stateText = this.side.alloc.golden_state();
+    }
+    return this.stateText;
+  }
+
+  /** Build the state line now (before the side runs another op). */
+  settle(): this {
+    void this.state;
+    return this;
+  }
+
+  /** Same result as `o` (what comparing the two golden result strings says: hex() is one-to-one). */
+  sameResult(o: SideOutcome): boolean {
+    return this.resultKind === o.resultKind && (this.resultKind !== 'addr' || this.addr === o.addr);
+  }
+}
+
 export class Side {
   readonly alloc: VmapAllocator;
   /** Live areas, oldest first. */
@@ -56,6 +124,8 @@ export class Side {
   readonly blocks: TraceBlock[] = [];
   /** Set once a BUG fired: the allocator is not usable afterwards. */
   bug: string | null = null;
+  /** Ops applied so far (skipped frees included). */
+  ops = 0;
   private readonly events: string[] = [];
 
   constructor(
@@ -63,6 +133,8 @@ export class Side {
     readonly ncpu: number,
     /** Keep the trace blocks (off on the campaign's hot path). */
     readonly record = true,
+    /** Build each op's state line when the op runs (else only when it is read, see SideOutcome). */
+    readonly eagerState = record,
   ) {
     this.alloc = contender.create(ncpu, recordingHooks(this.events));
   }
@@ -72,28 +144,29 @@ export class Side {
   }
 
   /** Run one op. Call only while no BUG has fired. */
-  apply(op: CheckOp): OpOutcome {
+  apply(op: CheckOp): SideOutcome {
     const a = this.alloc;
     const events = this.events;
     events.length = 0;
-    let line: string;
-    let result = '';
+    const seq = ++this.ops;
+    let kind = '';
+    let addr = 0;
     let target: vmap_area_common | null = null;
     if (op.k === 'f' || op.k === 'l') {
-      if (this.live.length === 0) return { ran: false, line: '', result: '', events: [], state: '', bug: null };
+      if (this.live.length === 0) return new SideOutcome(this, seq, op, false, '', 0, NO_EVENTS, '', null);
       const j = op.i % this.live.length;
       target = this.live[j]!;
       this.live.splice(j, 1);
-      line = `${op.k} ${hex(target.va_start)}`;
-    } else if (op.k === 'a') line = `a ${hex(op.size)} ${hex(op.align)} ${hex(op.vstart)} ${hex(op.vend)} -> `;
-    else line = 'p';
+      addr = target.va_start;
+    }
     try {
       switch (op.k) {
         case 'a': {
           const va = a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
-          if (IS_ERR(va)) result = errname(va);
+          if (IS_ERR(va)) kind = errname(va);
           else {
-            result = hex(va.va_start);
+            kind = 'addr';
+            addr = va.va_start;
             this.live.push(va);
           }
           break;
@@ -101,8 +174,8 @@ export class Side {
         case 'f':
         case 'l': {
           // As the golden generator does: look the area up by its address.
-          const va = a.find_vmap_area((target as vmap_area_common).va_start);
-          if (!va) throw new Error(`${this.contender.variant}: find_vmap_area(${hex((target as vmap_area_common).va_start)}) found no live area`);
+          const va = a.find_vmap_area(addr);
+          if (!va) throw new Error(`${this.contender.variant}: find_vmap_area(${hex(addr)}) found no live area`);
           if (op.k === 'f') a.free_vmap_area(va);
           else a.free_unmap_vmap_area(va);
           break;
@@ -115,13 +188,12 @@ export class Side {
       if (!isKernelBug(e)) throw e;
       events.push(`bug ${e.site}`);
       this.bug = e.site;
-      if (op.k === 'a') result = 'BUG';
+      if (op.k === 'a') kind = 'BUG';
     }
-    if (op.k === 'a') line += result;
-    const state = a.golden_state();
-    const ev = events.slice();
-    if (this.record) this.blocks.push({ line, events: ev, state });
-    return { ran: true, line, result, events: ev, state, bug: this.bug };
+    const ev = events.length === 0 ? NO_EVENTS : events.slice();
+    const o = new SideOutcome(this, seq, op, true, kind, addr, ev, this.eagerState ? a.golden_state() : null, this.bug);
+    if (this.record) this.blocks.push({ line: o.line, events: ev, state: o.state });
+    return o;
   }
 
   /** The golden-format text of the run so far. */

@@ -11,26 +11,26 @@
  *   lib/rbtree.c and include/linux/rbtree_augmented.h (unchanged there but
  *   for WRITE_ONCE). docs/sources.md.
  *
- * struct rb_augment_callbacks is a class of three function references,
- * called indirectly as C calls them; the functions C declares
- * __always_inline (__rb_insert, ____rb_erase_color, __rb_erase_augmented,
- * rb_erase_augmented) are @inline here, so their constant callbacks become
- * direct calls as in C.
+ * struct rb_augment_callbacks is a class whose three methods are the
+ * callbacks (each user declares its own, as RB_DECLARE_CALLBACKS does),
+ * and the functions that take the callbacks or their rotate are generic
+ * over that class, so every callback call is a direct call the compiler
+ * can inline, as C's __always_inline expansion with a constant
+ * `&callbacks` makes them (docs/wasm.md, function pointers). A function
+ * reference would be a call_indirect through a table index loaded from
+ * linear memory, which the optimiser cannot resolve.
  */
 
 import { RB_BLACK, RB_EMPTY_NODE, RB_RED, rb_is_black, rb_is_red, rb_node, rb_parent, rb_root } from '../../../include/linux/as/rbtree';
 
-/** void (*augment_rotate)(struct rb_node *old, struct rb_node *new) */
-export type rb_augment_rotate = (old: rb_node, new_: rb_node) => void;
-
-/** struct rb_augment_callbacks */
-export class rb_augment_callbacks {
-  constructor(
-    public propagate: (node: rb_node | null, stop: rb_node | null) => void,
-    public copy: (old: rb_node, new_: rb_node) => void,
-    public rotate: (old: rb_node, new_: rb_node) => void,
-  ) {}
-}
+/*
+ * struct rb_augment_callbacks { propagate, copy, rotate }: a class with
+ *   propagate(node: rb_node | null, stop: rb_node | null): void
+ *   copy(old: rb_node, new_: rb_node): void
+ *   rotate(old: rb_node, new_: rb_node): void
+ * `void (*augment_rotate)(struct rb_node *old, struct rb_node *new)` is
+ * such a class too, called as augment_rotate.rotate(old, new).
+ */
 
 /* ---- include/linux/rbtree_augmented.h ---- */
 
@@ -87,7 +87,7 @@ function __rb_rotate_set_parents(old: rb_node, new_: rb_node, root: rb_root, col
 }
 
 @inline
-function __rb_insert(node: rb_node, root: rb_root, augment_rotate: rb_augment_rotate): void {
+function __rb_insert<A>(node: rb_node, root: rb_root, augment_rotate: A): void {
   let parent = rb_red_parent(node);
   let gparent: rb_node;
   let tmp: rb_node | null;
@@ -126,7 +126,7 @@ function __rb_insert(node: rb_node, root: rb_root, augment_rotate: rb_augment_ro
         node.rb_left = parent;
         if (tmp) rb_set_parent_color(tmp, parent, RB_BLACK);
         rb_set_parent_color(parent, node, RB_RED);
-        augment_rotate(parent, node);
+        augment_rotate.rotate(parent, node);
         parent = node;
         tmp = node.rb_right;
       }
@@ -136,7 +136,7 @@ function __rb_insert(node: rb_node, root: rb_root, augment_rotate: rb_augment_ro
       parent.rb_right = gparent;
       if (tmp) rb_set_parent_color(tmp, gparent, RB_BLACK);
       __rb_rotate_set_parents(gparent, parent, root, RB_RED);
-      augment_rotate(gparent, parent);
+      augment_rotate.rotate(gparent, parent);
       break;
     } else {
       tmp = gparent.rb_left;
@@ -158,7 +158,7 @@ function __rb_insert(node: rb_node, root: rb_root, augment_rotate: rb_augment_ro
         node.rb_right = parent;
         if (tmp) rb_set_parent_color(tmp, parent, RB_BLACK);
         rb_set_parent_color(parent, node, RB_RED);
-        augment_rotate(parent, node);
+        augment_rotate.rotate(parent, node);
         parent = node;
         tmp = node.rb_left;
       }
@@ -168,7 +168,7 @@ function __rb_insert(node: rb_node, root: rb_root, augment_rotate: rb_augment_ro
       parent.rb_left = gparent;
       if (tmp) rb_set_parent_color(tmp, gparent, RB_BLACK);
       __rb_rotate_set_parents(gparent, parent, root, RB_RED);
-      augment_rotate(gparent, parent);
+      augment_rotate.rotate(gparent, parent);
       break;
     }
   }
@@ -180,7 +180,7 @@ function __rb_insert(node: rb_node, root: rb_root, augment_rotate: rb_augment_ro
  * is not the root, every path through parent and node is one black short.
  */
 @inline
-function ____rb_erase_color(parent: rb_node, root: rb_root, augment_rotate: rb_augment_rotate): void {
+function ____rb_erase_color<A>(parent: rb_node, root: rb_root, augment_rotate: A): void {
   let node: rb_node | null = null;
   let sibling: rb_node;
   let tmp1: rb_node | null;
@@ -197,7 +197,7 @@ function ____rb_erase_color(parent: rb_node, root: rb_root, augment_rotate: rb_a
         sibling.rb_left = parent;
         rb_set_parent_color(tmp1, parent, RB_BLACK);
         __rb_rotate_set_parents(parent, sibling, root, RB_RED);
-        augment_rotate(parent, sibling);
+        augment_rotate.rotate(parent, sibling);
         sibling = tmp1;
       }
       tmp1 = sibling.rb_right;
@@ -220,7 +220,7 @@ function ____rb_erase_color(parent: rb_node, root: rb_root, augment_rotate: rb_a
         tmp2.rb_right = sibling;
         parent.rb_right = tmp2;
         if (tmp1) rb_set_parent_color(tmp1, sibling, RB_BLACK);
-        augment_rotate(sibling, tmp2);
+        augment_rotate.rotate(sibling, tmp2);
         tmp1 = sibling;
         sibling = tmp2;
       }
@@ -231,7 +231,7 @@ function ____rb_erase_color(parent: rb_node, root: rb_root, augment_rotate: rb_a
       rb_set_parent_color(tmp1, sibling, RB_BLACK);
       if (tmp2) rb_set_parent(tmp2, parent);
       __rb_rotate_set_parents(parent, sibling, root, RB_BLACK);
-      augment_rotate(parent, sibling);
+      augment_rotate.rotate(parent, sibling);
       break;
     } else {
       sibling = parent.rb_left!;
@@ -242,7 +242,7 @@ function ____rb_erase_color(parent: rb_node, root: rb_root, augment_rotate: rb_a
         sibling.rb_right = parent;
         rb_set_parent_color(tmp1, parent, RB_BLACK);
         __rb_rotate_set_parents(parent, sibling, root, RB_RED);
-        augment_rotate(parent, sibling);
+        augment_rotate.rotate(parent, sibling);
         sibling = tmp1;
       }
       tmp1 = sibling.rb_left;
@@ -265,7 +265,7 @@ function ____rb_erase_color(parent: rb_node, root: rb_root, augment_rotate: rb_a
         tmp2.rb_left = sibling;
         parent.rb_left = tmp2;
         if (tmp1) rb_set_parent_color(tmp1, sibling, RB_BLACK);
-        augment_rotate(sibling, tmp2);
+        augment_rotate.rotate(sibling, tmp2);
         tmp1 = sibling;
         sibling = tmp2;
       }
@@ -276,28 +276,33 @@ function ____rb_erase_color(parent: rb_node, root: rb_root, augment_rotate: rb_a
       rb_set_parent_color(tmp1, sibling, RB_BLACK);
       if (tmp2) rb_set_parent(tmp2, parent);
       __rb_rotate_set_parents(parent, sibling, root, RB_BLACK);
-      augment_rotate(parent, sibling);
+      augment_rotate.rotate(parent, sibling);
       break;
     }
   }
 }
 
 /* Non-inline version for rb_erase_augmented() use. */
-export function __rb_erase_color(parent: rb_node, root: rb_root, augment_rotate: rb_augment_rotate): void {
+export function __rb_erase_color<A>(parent: rb_node, root: rb_root, augment_rotate: A): void {
   ____rb_erase_color(parent, root, augment_rotate);
 }
 
 /* The non-augmented entry points use callbacks that do nothing. */
-function dummy_propagate(node: rb_node | null, stop: rb_node | null): void {}
-function dummy_copy(old: rb_node, new_: rb_node): void {}
-function dummy_rotate(old: rb_node, new_: rb_node): void {}
+@final @unmanaged
+class dummy_callbacks_t {
+  propagate(node: rb_node | null, stop: rb_node | null): void {}
+  copy(old: rb_node, new_: rb_node): void {}
+  rotate(old: rb_node, new_: rb_node): void {}
+}
 
-const dummy_callbacks = new rb_augment_callbacks(dummy_propagate, dummy_copy, dummy_rotate);
+const dummy_callbacks = new dummy_callbacks_t();
+/* dummy_rotate: the rotate of dummy_callbacks */
+const dummy_rotate = dummy_callbacks;
 
 /* ---- include/linux/rbtree_augmented.h: erase ---- */
 
 @inline
-function __rb_erase_augmented(node: rb_node, root: rb_root, augment: rb_augment_callbacks): rb_node | null {
+function __rb_erase_augmented<A>(node: rb_node, root: rb_root, augment: A): rb_node | null {
   const child = node.rb_right;
   let tmp = node.rb_left;
   let parent: rb_node | null;
@@ -372,9 +377,9 @@ function __rb_erase_augmented(node: rb_node, root: rb_root, augment: rb_augment_
 }
 
 @inline
-export function rb_erase_augmented(node: rb_node, root: rb_root, augment: rb_augment_callbacks): void {
+export function rb_erase_augmented<A>(node: rb_node, root: rb_root, augment: A): void {
   const rebalance = __rb_erase_augmented(node, root, augment);
-  if (rebalance) __rb_erase_color(rebalance, root, augment.rotate);
+  if (rebalance) __rb_erase_color(rebalance, root, augment); // augment->rotate
 }
 
 /* ---- lib/rbtree.c: the public entry points ---- */
@@ -393,13 +398,13 @@ export function rb_erase(node: rb_node, root: rb_root): void {
  * Augmented rbtree manipulation functions: the rebalancing with the
  * user's rotate callback.
  */
-export function __rb_insert_augmented(node: rb_node, root: rb_root, augment_rotate: rb_augment_rotate): void {
+export function __rb_insert_augmented<A>(node: rb_node, root: rb_root, augment_rotate: A): void {
   __rb_insert(node, root, augment_rotate);
 }
 
 @inline
-export function rb_insert_augmented(node: rb_node, root: rb_root, augment: rb_augment_callbacks): void {
-  __rb_insert_augmented(node, root, augment.rotate);
+export function rb_insert_augmented<A>(node: rb_node, root: rb_root, augment: A): void {
+  __rb_insert_augmented(node, root, augment); // augment->rotate
 }
 
 export function rb_next(node: rb_node): rb_node | null {

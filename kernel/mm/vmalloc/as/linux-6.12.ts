@@ -39,7 +39,7 @@
 
 import { INIT_LIST_HEAD, list_add, list_del_init, list_empty, list_head, list_move_tail, list_replace_init } from '../../../include/linux/as/list';
 import { RB_CLEAR_NODE, RB_EMPTY_NODE, RB_EMPTY_ROOT, rb_deref, rb_left_link, rb_link_node, rb_node, rb_parent, rb_right_link, rb_root, rb_root_link } from '../../../include/linux/as/rbtree';
-import { rb_augment_callbacks, rb_erase, rb_erase_augmented, rb_insert_augmented, rb_insert_color } from '../../../lib/rbtree/as/linux-6.1';
+import { rb_erase, rb_erase_augmented, rb_insert_augmented, rb_insert_color } from '../../../lib/rbtree/as/linux-6.1';
 import {
   BUG_ON,
   EBUSY,
@@ -414,11 +414,21 @@ function free_vmap_area_rb_augment_cb_rotate(rb_old: rb_node, rb_new: rb_node): 
   free_vmap_area_rb_augment_cb_compute_max(old, false);
 }
 
-const free_vmap_area_rb_augment_cb = new rb_augment_callbacks(
-  free_vmap_area_rb_augment_cb_propagate,
-  free_vmap_area_rb_augment_cb_copy,
-  free_vmap_area_rb_augment_cb_rotate,
-);
+/* struct rb_augment_callbacks free_vmap_area_rb_augment_cb: its three functions as methods (docs/wasm.md) */
+@final @unmanaged
+class free_vmap_area_rb_augment_cb_t {
+  propagate(rb: rb_node | null, stop: rb_node | null): void {
+    free_vmap_area_rb_augment_cb_propagate(rb, stop);
+  }
+  copy(rb_old: rb_node, rb_new: rb_node): void {
+    free_vmap_area_rb_augment_cb_copy(rb_old, rb_new);
+  }
+  rotate(rb_old: rb_node, rb_new: rb_node): void {
+    free_vmap_area_rb_augment_cb_rotate(rb_old, rb_new);
+  }
+}
+
+const free_vmap_area_rb_augment_cb = new free_vmap_area_rb_augment_cb_t();
 
 export function __find_vmap_area(addr: u64, root: rb_root): vmap_area | null {
   let n = root.rb_node;
