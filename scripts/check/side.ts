@@ -10,8 +10,8 @@
 import { recordingHooks } from '../replay/golden.js';
 import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno.js';
-import { hex } from '../../kernel/include/u64.js';
-import { type AllocatorSnapshot, defaultEnv, type VmallocHooks, type VmapAllocator, type vmap_area_common } from '../../kernel/mm/vmalloc/common.js';
+import { hex, type ulong } from '../../kernel/include/u64.js';
+import { type AllocatorSnapshot, defaultEnv, type VmallocHooks, type VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
 import type { CheckOp } from './ops.js';
 
 /** What one op did on one side. */
@@ -118,8 +118,14 @@ export class SideOutcome implements OpOutcome {
 
 export class Side {
   readonly alloc: VmapAllocator;
-  /** Live areas, oldest first. */
-  readonly live: vmap_area_common[] = [];
+  /**
+   * Live areas' starts, oldest first, taken when each was allocated: the
+   * golden generator keeps addresses, not structs, and so must a side. Two
+   * live areas can share a start (the top-of-space overlaps), and freeing by
+   * address may then free the other one; a struct kept here could by then
+   * be a wasm core's reused memory.
+   */
+  readonly live: ulong[] = [];
   /** The trace so far (ops that ran). */
   readonly blocks: TraceBlock[] = [];
   /** Set once a BUG fired: the allocator is not usable afterwards. */
@@ -151,13 +157,11 @@ export class Side {
     const seq = ++this.ops;
     let kind = '';
     let addr = 0;
-    let target: vmap_area_common | null = null;
     if (op.k === 'f' || op.k === 'l') {
       if (this.live.length === 0) return new SideOutcome(this, seq, op, false, '', 0, NO_EVENTS, '', null);
       const j = op.i % this.live.length;
-      target = this.live[j]!;
+      addr = this.live[j]!;
       this.live.splice(j, 1);
-      addr = target.va_start;
     }
     try {
       switch (op.k) {
@@ -167,7 +171,7 @@ export class Side {
           else {
             kind = 'addr';
             addr = va.va_start;
-            this.live.push(va);
+            this.live.push(addr);
           }
           break;
         }
