@@ -9,7 +9,7 @@
  */
 
 import { defaultEnv, type VmallocEnv, type VmallocHooks, type VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
-import { attachCaps, createAllocatorOf, findManifest, type KernelManifest, manifests, wasmCoreNames } from '../../kernel/manifest/index.js';
+import { attachCaps, createAllocatorOf, findManifest, type KernelManifest, manifests, wasmCoreNames, WASM_SUFFIX } from '../../kernel/manifest/index.js';
 import { FIRST_FIT_CAPS, FirstFitModel } from './first-fit.js';
 import type { Contender } from './side.js';
 import { UsageError } from '../lib/input-error.js';
@@ -97,6 +97,8 @@ export function againstContender(against: string, kernel: string): Contender {
   }
   if (against === 'no-cache') {
     const cache = km?.allocator.caps.cache;
+    // withoutCache() resets a TypeScript port's field; a wasm core's cache lives in linear memory, out of its reach.
+    if (km && kernel.endsWith(WASM_SUFFIX)) throw new UsageError(`--against no-cache: "${kernel}" is a wasm core, whose cache cannot be switched off from outside (use --kernel ${kernel.slice(0, -WASM_SUFFIX.length)})`);
     if (!km || !cache?.switchable) throw new UsageError(`--against no-cache: "${kernel}" has no free-area cache (accepted --kernel: ${cacheKernelNames().join(', ')})`);
     const caps = { ...km.allocator.caps, cache: { ...cache, off: true } };
     return {

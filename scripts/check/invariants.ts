@@ -51,6 +51,7 @@ import { RB_BLACK, RB_RED, rb_node, rb_root } from '../../kernel/include/linux/r
 import { capsOf } from '../../kernel/manifest/index.js';
 import { ALIGN, hex, ugt, ule, ult, ULONG_MAX, type ulong, umax } from '../../kernel/include/u64.js';
 import type { VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
+import { wasm_allocator } from '../../kernel/mm/vmalloc/wasm/binding.js';
 
 /** A tree node as every version's struct vmap_area has it. */
 type VaNode = rb_node & { va_start: ulong; va_end: ulong; list?: list_head<VaNode>; subtree_max_size?: ulong; flags?: number };
@@ -199,8 +200,9 @@ export function checkInvariants(alloc: VmapAllocator, opts: CheckOptions = {}): 
   const out: string[] = [];
   const a = alloc as unknown as Record<string, unknown>;
   const caps = capsOf(alloc);
-  if (!caps || caps.search === 'lowest-fit-scan') {
-    // No kernel structures to walk (the first-fit model, or an allocator without a manifest): the snapshot's own rules.
+  if (!caps || caps.search === 'lowest-fit-scan' || alloc instanceof wasm_allocator) {
+    // No kernel structures to walk in JavaScript (the first-fit model, a wasm core whose trees live in linear
+    // memory, or an allocator without a manifest): the snapshot's own rules.
     checkSnapshot(alloc, out);
     for (const m of opts.machine ?? []) for (const msg of m.check(alloc)) out.push(`${m.name}: ${msg}`);
     return out;

@@ -69,6 +69,7 @@ describe('vmapsim check', function () {
     const bad = [
       [['check', '--kernel', 'linux-9.9', '--against', 'first-fit'], /--kernel <name>' argument 'linux-9\.9' is invalid\. unknown kernel "linux-9\.9" \(accepted: linux-2\.6\.35, /],
       [['check', '--kernel', 'linux-2.6.35', '--against', 'no-cache'], /--against no-cache: "linux-2\.6\.35" has no free-area cache \(accepted --kernel: mmotm-2010-vmap-cache-v1, linux-2\.6\.39, linux-3\.18\)/],
+      [['check', '--kernel', 'linux-2.6.39@wasm', '--against', 'no-cache'], /--against no-cache: "linux-2\.6\.39@wasm" is a wasm core, whose cache cannot be switched off from outside \(use --kernel linux-2\.6\.39\)/],
       [['check', '--kernel', 'linux-6.1', '--against', 'first-fit', '--shard', '3/3'], /--shard <i\/n>' argument '3\/3' is invalid\. expected I\/N with 0 <= I < N/],
       [['check', '--kernel', 'linux-6.1', '--against', 'first-fit', '--workload', 'nope'], /unknown workload "nope" \(accepted: random-mixed, ioremap-align, tiny-window, top-of-space, lazy-churn, fixed-busy-list, random, pool-churn, all\)/],
     ] as const;

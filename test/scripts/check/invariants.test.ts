@@ -48,6 +48,12 @@ describe('the invariant checker', () => {
       }
     });
 
+  it('checks a wasm core by its snapshot (its trees are in linear memory), and still catches the area that ends at 2^64', () => {
+    for (const v of ['linux-2.6.35@wasm', 'linux-2.6.35-minchan@wasm', 'linux-6.1@wasm', 'linux-6.12@wasm'])
+      for (const w of ['random-mixed', 'lazy-churn'] as const) expect(firstViolation(kernelContender(v)!, w, 3, 600), v).to.equal(null);
+    expect(firstViolation(kernelContender('linux-2.6.35@wasm')!, 'top-of-space', 2, 4000)).to.match(/op 32: area \[ffffffffffff0000, 0\) is empty or wraps/);
+  });
+
   it('catches the 2.6.x area that ends at 2^64 (addr + size == 0) on the top-of-space workload', () => {
     expect(firstViolation(kernelContender('linux-2.6.35')!, 'top-of-space', 2, 4000)).to.match(
       /op 32: busy tree: empty or wrapped area \[ffffffffffff0000, 0\)/,
