@@ -8,7 +8,7 @@ import { vmalloc_api_linux_6_12 } from '../mm/vmalloc/api/linux-6.12.js';
 import { as6 } from './cast.js';
 import { FREE_TREE_6 } from './caps.js';
 import type { KernelManifest } from './types.js';
-import { wasm_allocator } from '../mm/vmalloc/wasm/binding.js';
+import { wasm_allocator_6_12 } from '../mm/vmalloc/wasm/eras.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-6.12.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -45,8 +45,8 @@ export const manifest: KernelManifest = {
     // only serve vmalloc-range requests with several nodes, which the
     // first-fit comparison is there to show.
     caps: { ...FREE_TREE_6, busy: 'vmap-nodes', lazy: 'vmap-nodes', tracepoints: true, deferredWork: true },
-    // The wasm core (kernel/mm/vmalloc/as/linux-6.12.ts): busy and lazy lists walked node after node.
-    wasm: { create: (env, id) => new wasm_allocator('linux-6.12', env, id, 'purge-tree') },
+    // The wasm core (kernel/mm/vmalloc/as/linux-6.12.ts): busy and lazy lists walked node after node; it boots under the API layer (wasm_allocator_6_12).
+    wasm: { create: (env, id) => new wasm_allocator_6_12('linux-6.12', env, id), boots: true },
   },
   machine: { api: 'linux-6.12', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'Debian 6.12.95' },
   apiLayer: { source: 'mm/vmalloc.c of Debian 6.12.95 (docs/sources.md#text-linux-6.12)', allocators: ['linux-6.12'], create: (k, a) => new vmalloc_api_linux_6_12(k, as6(a)) },

@@ -335,7 +335,7 @@ function addr_to_node_id(addr: u64): u32 {
 }
 
 @inline
-function addr_to_node(addr: u64): vmap_node {
+export function addr_to_node(addr: u64): vmap_node {
   return vmap_node_at(addr_to_node_id(addr));
 }
 
@@ -563,7 +563,7 @@ function __unlink_va(va: vmap_area, root: rb_root, augment: bool): void {
   RB_CLEAR_NODE(va);
 }
 
-function unlink_va(va: vmap_area, root: rb_root): void {
+export function unlink_va(va: vmap_area, root: rb_root): void {
   __unlink_va(va, root, false);
 }
 
@@ -969,9 +969,14 @@ function node_pool_del_va(vn: vmap_node, size: u64, align: u64, vstart: u64, ven
   return va;
 }
 
-/* node_alloc()'s `unsigned long *addr, unsigned int *vn_id`, whose addresses are taken (docs/wasm.md). */
-const node_alloc_addr = memory.data(sizeof<u64>());
-const node_alloc_vn_id = memory.data(sizeof<u32>());
+/*
+ * alloc_vmap_area()'s locals `addr` and `vn_id`, whose addresses node_alloc()
+ * takes (docs/wasm.md). alloc_vmap_area() runs on several CPUs at once (on
+ * the machine another CPU's call can run while this one waits for a node's
+ * pool_lock), so not one static buffer: one slot of 16 bytes per CPU, as
+ * each caller's own stack would hold them, from init (./linux-7.3.exports.ts).
+ */
+export let node_alloc_locals: usize = 0;
 
 /*
  * A ready area from the pool of this CPU's node, for a full-range (vmalloc)
@@ -1012,8 +1017,9 @@ function vmap_notify_list_call_chain(): u64 {
  * fails the call at once: no purge, no notifier.
  */
 export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, node: i32, gfp_mask: i32, va_flags: u64, vm: usize): usize {
-  const vn_id_p = node_alloc_vn_id;
-  const addr_p = node_alloc_addr;
+  const locals = node_alloc_locals + (<usize>raw_smp_processor_id() << 4); // this caller's slot
+  const vn_id_p = locals;
+  const addr_p = locals + 8;
   let vn: vmap_node;
   let va: vmap_area | null;
   let freed: u64;
@@ -1261,7 +1267,7 @@ const purge_nodes = memory.data(128);
  * nodes (some on helper workers when much is pending). True if any area was
  * purged. The caller holds vmap_purge_lock.
  */
-function __purge_vmap_area_lazy(start: u64, end: u64, full_pool_decay: bool): bool {
+export function __purge_vmap_area_lazy(start: u64, end: u64, full_pool_decay: bool): bool {
   let nr_purged_areas: u64 = 0;
   let nr_purge_helpers: u32;
   let nr_purge_nodes: u32 = 0;
@@ -1385,7 +1391,7 @@ export const drain_vmap_work = changetype<work_struct>(memory.data(offsetof<work
  * Free an area lazily: the caller has unmapped it, taken it out of its busy
  * tree and called flush_cache_vunmap(); its TLB flush waits for the purge.
  */
-function free_vmap_area_noflush(va: vmap_area): void {
+export function free_vmap_area_noflush(va: vmap_area): void {
   const nr_lazy_max: u64 = lazy_max_pages();
   const va_start: u64 = va.va_start;
   const vn_id: u32 = decode_vn_id(<u32>va.flags);

@@ -276,6 +276,17 @@ export class WasmCore {
     return this.x.op_alloc(s[0], s[1], a[0], a[1], b[0], b[1], e[0], e[1], node, gfp_mask);
   }
 
+  /** alloc_vmap_area(..., va_flags, NULL) of a vmap-node core (op_alloc_flags): vm_map_ram's VMAP_RAM | VMAP_BLOCK. */
+  allocFlags(size: ulong, align: ulong, vstart: ulong, vend: ulong, node: number, gfp_mask: number, va_flags: number): number {
+    const op = (this.x as unknown as { op_alloc_flags?: (...a: number[]) => number }).op_alloc_flags;
+    if (!op) throw new Error(`${this.id.name}: the core has no op_alloc_flags (docs/wasm.md)`);
+    const s = halves(size);
+    const a = halves(align);
+    const b = halves(vstart);
+    const e = this.endExact && vend === this.endExact.rounded ? this.endExact.halves : halves(vend);
+    return op(s[0], s[1], a[0], a[1], b[0], b[1], e[0], e[1], node, gfp_mask, va_flags >>> 0);
+  }
+
   /** alloc_vmap_area() with exact u64 arguments (any value, 5-level ranges included). */
   allocU64(size: bigint, align: bigint, vstart: bigint, vend: bigint, node = NUMA_NO_NODE, gfp_mask = GFP_KERNEL): number {
     const L = (v: bigint) => Number(BigInt.asUintN(64, v) & 0xffffffffn);

@@ -12,7 +12,11 @@
  *   the era's signature (2.6: a range the function widens, 6.1: start and
  *   end by value, a bool back);
  * - vmap_area_list (and 6.1's purge_vmap_area_list) as a list_head chain
- *   of views built on each read, for /proc/vmallocinfo (not counted).
+ *   of views built on each read, for /proc/vmallocinfo (not counted);
+ * - 6.12's vmap nodes (wasm_allocator_6_12): find_unlink_vmap_area,
+ *   unlink_va and addr_to_node as the port names them, and vmap_nodes as
+ *   node views whose busy and lazy heads are such chains, built on each
+ *   read (the node's root is its address in linear memory).
  *
  * Not kernel code; each core family keeps its era's names so the API layer
  * calls them as it calls a port.
@@ -21,7 +25,9 @@
 import { list_add_tail, list_head } from '../../../include/linux/list.js';
 import type { ulong } from '../../../include/u64.js';
 import type { vmap_area_common } from '../common.js';
-import { LIST_BUSY, LIST_PURGE, WasmCore, wasm_allocator, wasm_area, type WasmRange } from './binding.js';
+import { halves, isErrPtr, LIST_BUSY, LIST_PURGE, WasmCore, wasm_allocator, wasm_area, type WasmRange } from './binding.js';
+import { ERR_PTR } from '../../../include/linux/errno.js';
+import { GFP_KERNEL, NUMA_NO_NODE } from '../common.js';
 import type { VmallocEnv } from '../common.js';
 import type { allocator_id } from '../shims/customised.js';
 
@@ -80,5 +86,81 @@ export class wasm_allocator_6 extends wasm_allocator {
   /** __purge_vmap_area_lazy(start, end): false when there was nothing to purge. */
   __purge_vmap_area_lazy(start: ulong, end: ulong): boolean {
     return this.core.purgeRange(start, end, 0, 0).ret !== 0;
+  }
+}
+
+/** What a vmap-node core (6.12, 7.3) exports for the API layer beyond the binding's CoreExports. */
+interface NodeExports {
+  OFFSETOF_VN_BUSY_ROOT: { readonly value: unknown };
+  op_find_unlink(lo: number, hi: number): number;
+  op_addr_to_node(lo: number, hi: number): number;
+  op_unlink_va(va: number, root: number): void;
+  op_vmap_node(i: number): number;
+  get_nr_vmap_nodes(): number;
+  vn_list_first(which: number, i: number): number;
+  vn_list_next(which: number, i: number, va: number): number;
+}
+
+/** A vmap node as the 6.12 API layer reads it: its busy root (an address in linear memory) and its busy and lazy lists. */
+export interface wasm_vmap_node {
+  readonly busy: { readonly root: number; readonly head: list_head<wasm_area> };
+  readonly lazy: { readonly head: list_head<wasm_area> };
+}
+
+/** One node's list (0 busy, 1 lazy) as a list_head chain of area views (not counted). */
+function nodeListOf(core: WasmCore, x: NodeExports, which: number, i: number): list_head<wasm_area> {
+  const head = new list_head<wasm_area>(null);
+  for (let va = x.vn_list_first(which, i); va !== 0; va = x.vn_list_next(which, i, va)) list_add_tail(new list_head<wasm_area>(new wasm_area(core, va)), head);
+  return head;
+}
+
+/** 6.12-era cores (per-node busy and lazy trees): what the 6.12 and 7.3 API layers name beyond allocator_6. */
+export class wasm_allocator_6_12 extends wasm_allocator_6 {
+  private get nx(): NodeExports {
+    return this.core.x as unknown as NodeExports;
+  }
+
+  /** The node at linear-memory address `vn`, with its index (which names its lists). */
+  private nodeView(vn: number): wasm_vmap_node {
+    const x = this.nx;
+    const i = (vn - x.op_vmap_node(0)) / (x.get_nr_vmap_nodes() > 1 ? x.op_vmap_node(1) - x.op_vmap_node(0) : 1);
+    const core = this.core;
+    return {
+      busy: { root: vn + (x.OFFSETOF_VN_BUSY_ROOT.value as number), get head() { return nodeListOf(core, x, 0, i); } },
+      lazy: { get head() { return nodeListOf(core, x, 1, i); } },
+    };
+  }
+
+  /** alloc_vmap_area(size, align, vstart, vend, node, gfp_mask, va_flags, vm): va->vm is set as the core would set it. */
+  override alloc_vmap_area(size: ulong, align: ulong, vstart: ulong, vend: ulong, node = NUMA_NO_NODE, gfp_mask = GFP_KERNEL, va_flags = 0, vm: unknown = null): wasm_area | ERR_PTR {
+    const p = va_flags ? this.core.allocFlags(size, align, vstart, vend, node, gfp_mask, va_flags) : this.core.alloc(size, align, vstart, vend, node, gfp_mask);
+    if (isErrPtr(p)) return ERR_PTR(p);
+    if (vm) this.core.setVaVm(p, vm);
+    return new wasm_area(this.core, p);
+  }
+
+  /** __purge_vmap_area_lazy(start, end, full_pool_decay) */
+  override __purge_vmap_area_lazy(start: ulong, end: ulong, full_pool_decay = false): boolean {
+    return this.core.purgeRange(start, end, full_pool_decay ? 1 : 0, 0).ret !== 0;
+  }
+
+  find_unlink_vmap_area(addr: ulong): wasm_area | null {
+    const a = halves(addr);
+    const p = this.nx.op_find_unlink(a[0], a[1]);
+    return p ? new wasm_area(this.core, p) : null;
+  }
+
+  addr_to_node(addr: ulong): wasm_vmap_node {
+    const a = halves(addr);
+    return this.nodeView(this.nx.op_addr_to_node(a[0], a[1]));
+  }
+
+  unlink_va(va: vmap_area_common, root: unknown): void {
+    this.nx.op_unlink_va((va as wasm_area).ptr, root as number);
+  }
+
+  get vmap_nodes(): wasm_vmap_node[] {
+    const x = this.nx;
+    return Array.from({ length: x.get_nr_vmap_nodes() }, (_, i) => this.nodeView(x.op_vmap_node(i)));
   }
 }
