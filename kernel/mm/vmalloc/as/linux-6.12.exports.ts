@@ -37,6 +37,7 @@ import {
   VMALLOC_END,
   VMALLOC_START,
 } from './linux-6.12';
+import { pcpu_free_vas, pcpu_get_vm_areas } from './linux-6.12.pcpu';
 
 export { set_cpu };
 
@@ -106,6 +107,19 @@ export function run_stream(code: usize, arg: usize, vals: usize, live: usize, n:
     }
   }
   return 0;
+}
+
+/**
+ * pcpu_get_vm_areas(offsets, sizes, nr_vms, align): offsets and sizes are
+ * u64 arrays in linear memory (scratch_alloc); the vmap_area array (nr_vms
+ * addresses, to be given back with op_pcpu_free_vas) or 0.
+ */
+export function op_pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, a_lo: u32, a_hi: u32): usize {
+  return pcpu_get_vm_areas(offsets, sizes, nr_vms, u64_of(a_lo, a_hi));
+}
+
+export function op_pcpu_free_vas(vas: usize): void {
+  pcpu_free_vas(vas);
 }
 
 export function op_find(a_lo: u32, a_hi: u32): usize {

@@ -91,15 +91,15 @@ export function ALIGN(x: u64, a: u64): u64 {
   return (x + (a - 1)) & ~(a - 1);
 }
 @inline
-function IS_ALIGNED(x: u64, a: u64): bool {
+export function IS_ALIGNED(x: u64, a: u64): bool {
   return (x & (a - 1)) == 0;
 }
 @inline
-function offset_in_page(p: u64): u64 {
+export function offset_in_page(p: u64): u64 {
   return p & (PAGE_SIZE - 1);
 }
 @inline
-function is_power_of_2(n: u64): bool {
+export function is_power_of_2(n: u64): bool {
   return n != 0 && (n & (n - 1)) == 0;
 }
 
@@ -148,7 +148,7 @@ export class vmap_area extends rb_node {
 
 /** list_entry(l, struct vmap_area, list), counted */
 @inline
-function list_entry(l: list_head): vmap_area {
+export function list_entry(l: list_head): vmap_area {
   touches++;
   return changetype<vmap_area>(changetype<usize>(l) - offsetof<vmap_area>('__list'));
 }
@@ -159,12 +159,12 @@ function kmem_cache_alloc(gfp_mask: i32): vmap_area | null {
 }
 
 @inline
-function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
+export function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
   return changetype<vmap_area | null>(slab_zalloc(offsetof<vmap_area>(), gfp_mask));
 }
 
 @inline
-function kmem_cache_free(va: vmap_area): void {
+export function kmem_cache_free(va: vmap_area): void {
   slab_free(changetype<usize>(va));
 }
 
@@ -180,7 +180,7 @@ const NE_FIT_TYPE = 4; /* no edge fit */
 const free_vmap_area_lock = 'free_vmap_area_lock';
 const vmap_purge_lock = 'vmap_purge_lock';
 /* the locks each vmap node has (spin_lock_of(name, node index)) */
-const busy_lock = 'vn->busy.lock';
+export const busy_lock = 'vn->busy.lock';
 const lazy_lock = 'vn->lazy.lock';
 const pool_lock = 'vn->pool_lock';
 
@@ -311,7 +311,7 @@ export function vmap_node_at(i: u32): vmap_node {
 
 /** The index of a node (vn - vmap_nodes), which names its locks to the environment. */
 @inline
-function vn_index(vn: vmap_node): i32 {
+export function vn_index(vn: vmap_node): i32 {
   return <i32>((changetype<usize>(vn) - vmap_nodes) / SIZEOF_VMAP_NODE);
 }
 
@@ -589,7 +589,7 @@ const insert_vmap_area_parent = memory.data(sizeof<usize>());
 const insert_vmap_area_augment_parent = memory.data(sizeof<usize>());
 const merge_parent = memory.data(sizeof<usize>());
 
-function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
+export function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
   let link: usize;
   const parent = insert_vmap_area_parent;
 
@@ -677,7 +677,7 @@ function merge_or_add_vmap_area(va: vmap_area, root: rb_root, head: list_head): 
   return __merge_or_add_vmap_area(va, root, head, false);
 }
 
-function merge_or_add_vmap_area_augment(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
+export function merge_or_add_vmap_area_augment(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
   va = __merge_or_add_vmap_area(va, root, head, true)!;
   if (changetype<usize>(va)) augment_tree_propagate_from(va);
 
@@ -774,7 +774,7 @@ function classify_va_fit_type(va: vmap_area, nva_start_addr: u64, size: u64): i3
  * nva_start_addr + size) is no longer free (6.1's adjust_va_to_fit_type,
  * classifying inside).
  */
-function va_clip(root: rb_root, head: list_head, va: vmap_area, nva_start_addr: u64, size: u64): i32 {
+export function va_clip(root: rb_root, head: list_head, va: vmap_area, nva_start_addr: u64, size: u64): i32 {
   let lva: vmap_area | null = null;
   const type = classify_va_fit_type(va, nva_start_addr, size);
 
