@@ -15,8 +15,9 @@
  *   of views built on each read, for /proc/vmallocinfo (not counted);
  * - 6.12's vmap nodes (wasm_allocator_6_12): find_unlink_vmap_area,
  *   unlink_va and addr_to_node as the port names them, and vmap_nodes as
- *   node views whose busy and lazy heads are such chains, built on each
- *   read (the node's root is its address in linear memory).
+ *   node views whose busy and lazy heads are such chains, built at a
+ *   view's first read of them (the node's root is its address in linear
+ *   memory); each read of vmap_nodes gives new views.
  *
  * Not kernel code; each core family keeps its era's names so the API layer
  * calls them as it calls a port.
@@ -125,9 +126,12 @@ export class wasm_allocator_6_12 extends wasm_allocator_6 {
     const x = this.nx;
     const i = (vn - x.op_vmap_node(0)) / (x.get_nr_vmap_nodes() > 1 ? x.op_vmap_node(1) - x.op_vmap_node(0) : 1);
     const core = this.core;
+    // Each list is built at its first read and kept by this view, so that a walk's `l !== head` ends.
+    let busy: list_head<wasm_area> | null = null;
+    let lazy: list_head<wasm_area> | null = null;
     return {
-      busy: { root: vn + (x.OFFSETOF_VN_BUSY_ROOT.value as number), get head() { return nodeListOf(core, x, 0, i); } },
-      lazy: { get head() { return nodeListOf(core, x, 1, i); } },
+      busy: { root: vn + (x.OFFSETOF_VN_BUSY_ROOT.value as number), get head() { return (busy ??= nodeListOf(core, x, 0, i)); } },
+      lazy: { get head() { return (lazy ??= nodeListOf(core, x, 1, i)); } },
     };
   }
 
