@@ -11,6 +11,7 @@
  * - the era's lazy free without unmapping and __purge_vmap_area_lazy with
  *   the era's signature (2.6: a range the function widens, 6.1: start and
  *   end by value, a bool back);
+ * - 5.2's vmap_lazy_nr writable (set_iounmap_nonlazy());
  * - vmap_area_list (and 6.1's purge_vmap_area_list) as a list_head chain
  *   of views built on each read, for /proc/vmallocinfo (not counted);
  * - 6.12's vmap nodes (wasm_allocator_6_12): find_unlink_vmap_area,
@@ -78,6 +79,34 @@ export class wasm_allocator_6 extends wasm_allocator {
 
   get purge_vmap_area_list(): list_head<wasm_area> {
     return listOf(this.core, LIST_PURGE);
+  }
+
+  free_vmap_area_noflush(va: vmap_area_common): void {
+    this.core.freeNoflush((va as wasm_area).ptr);
+  }
+
+  /** __purge_vmap_area_lazy(start, end): false when there was nothing to purge. */
+  __purge_vmap_area_lazy(start: ulong, end: ulong): boolean {
+    return this.core.purgeRange(start, end, 0, 0).ret !== 0;
+  }
+}
+
+/** The 5.2 core (lazily freed areas on the vmap_purge_list llist, still busy): what allocator_6 names, as the 6.1 API layer drives it with 5.2's va->flags bits. */
+export class wasm_allocator_5_2 extends wasm_allocator {
+  constructor(core: string, env: VmallocEnv, id: allocator_id, range?: WasmRange) {
+    super(core, env, id, 'llist', range);
+  }
+
+  get vmap_area_list(): list_head<wasm_area> {
+    return listOf(this.core, LIST_BUSY);
+  }
+
+  /** vmap_lazy_nr: set_iounmap_nonlazy() of the API layer writes it (atomic_set). */
+  override get vmap_lazy_nr(): number {
+    return this.core.x.get_lazy_nr();
+  }
+  override set vmap_lazy_nr(n: number) {
+    (this.core.x as unknown as { set_lazy_nr(n: number): void }).set_lazy_nr(n);
   }
 
   free_vmap_area_noflush(va: vmap_area_common): void {

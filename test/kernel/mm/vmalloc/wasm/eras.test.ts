@@ -41,8 +41,8 @@ function expectSameRuns(m: ReturnType<typeof runMatrix>): void {
 describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', function () {
   this.timeout(300000);
 
-  it('boots linux-2.6.35@wasm, mmotm-2010-vmap-cache-v1@wasm, linux-2.6.39@wasm, linux-3.18@wasm, linux-6.1@wasm, linux-6.12@wasm and linux-7.3@wasm on the machine with their version\'s API layer', () => {
-    for (const [v, era] of [['linux-2.6.35', 'linux-2.6.35'], ['mmotm-2010-vmap-cache-v1', 'linux-2.6.35'], ['linux-2.6.39', 'linux-2.6.39'], ['linux-3.18', 'linux-3.18'], ['linux-6.1', 'linux-6.1'], ['linux-6.12', 'linux-6.12'], ['linux-7.3', 'linux-7.3']] as const) {
+  it('boots linux-2.6.35@wasm, mmotm-2010-vmap-cache-v1@wasm, linux-2.6.39@wasm, linux-3.18@wasm, linux-5.2@wasm, linux-6.1@wasm, linux-6.12@wasm and linux-7.3@wasm on the machine with their version\'s API layer', () => {
+    for (const [v, era] of [['linux-2.6.35', 'linux-2.6.35'], ['mmotm-2010-vmap-cache-v1', 'linux-2.6.35'], ['linux-2.6.39', 'linux-2.6.39'], ['linux-3.18', 'linux-3.18'], ['linux-5.2', 'linux-6.1'], ['linux-6.1', 'linux-6.1'], ['linux-6.12', 'linux-6.12'], ['linux-7.3', 'linux-7.3']] as const) {
       const k = new Kernel({ version: `${v}@wasm`, cpus: 2 });
       expect(k.api.era).to.equal(era);
       expect(k.version).to.equal(`${v}@wasm`);
@@ -53,7 +53,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
     let m: ReturnType<typeof runMatrix>;
     before(() => {
       m = runMatrix(gfs2VmallocLoop, {
-        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
+        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-5.2', 'linux-5.2@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
         cpus: [2],
         seed: 1,
         params: { iterations: 12000, size: 8192, cpu: 0, checker: true },
@@ -75,7 +75,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
   for (const api of ['vmalloc', 'vm_map_ram', 'vmap', 'ioremap']) {
     it(`runs vmalloc-loop api=${api} with a pool and vm_unmap_aliases() on 1 and 4 CPUs as the ports do`, () => {
       const m = runMatrix(vmallocLoop, {
-        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
+        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-5.2', 'linux-5.2@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
         cpus: [1, 4],
         seed: 3,
         params: { api, pages: 8, iterations: 1500, pool: 40, busy: 0, unmap_aliases_every: 300, threads: false, boot: true, checker: true },
@@ -86,7 +86,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
 
   it('runs vmalloc-loop with one loop per CPU in modelled time (locks, kworkers, IPIs) as the ports do', () => {
     const m = runMatrix(vmallocLoop, {
-      kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
+      kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-5.2', 'linux-5.2@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
       cpus: [4],
       seed: 1,
       params: { api: 'vmalloc', pages: 8, iterations: 1500, pool: 20, busy: 0, unmap_aliases_every: 0, threads: true, boot: true, checker: true },
@@ -111,7 +111,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
     return { port, core, both };
   }
 
-  for (const version of ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-6.1', 'linux-6.12', 'linux-7.3']) {
+  for (const version of ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12', 'linux-7.3']) {
     it(`shows the same /proc/vmallocinfo, trace lines and allocator state on ${version}@wasm as on ${version} through vmalloc, vm_map_ram, vfree and vm_unmap_aliases`, () => {
       const { port, core, both } = lockstep(version);
       const addrs = new Map<Kernel, number[]>([
@@ -152,7 +152,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
       }
       throw new Error(`${version}: no BUG`);
     };
-    for (const v of ['linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-6.1']) {
+    for (const v of ['linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1']) {
       const p = caught(v);
       const c = caught(`${v}@wasm`);
       expect(c.version).to.equal(`${v}@wasm`);
@@ -233,5 +233,21 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
         expect(core.k.allocator.vmap_lazy_nr).to.equal(0);
       });
     }
+  });
+
+  it('lets the 6.1 API layer over linux-5.2@wasm mark areas with 5.2\'s va->flags bits and set vmap_lazy_nr (set_iounmap_nonlazy), as over the port', () => {
+    const { port, core, both } = lockstep('linux-5.2');
+    const addrs = new Map<Kernel, number[]>([
+      [port, []],
+      [core, []],
+    ]);
+    for (let i = 0; i < 6; i++) both((k) => addrs.get(k)!.push(k.vmalloc(0, 4 * PAGE_SIZE, 'nonlazy')));
+    both((k) => k.vfree(1, addrs.get(k)!.shift()!));
+    expect(core.proc_vmallocinfo()).to.contain('unpurged vm_area');
+    expect(core.allocator.vmap_lazy_nr).to.equal(5);
+    both((k) => expect(k.call(0, 'set_iounmap_nonlazy', (api) => (api as unknown as { set_iounmap_nonlazy(): boolean }).set_iounmap_nonlazy())).to.equal(true));
+    expect(core.allocator.vmap_lazy_nr).to.equal(core.allocator.lazy_max_pages() + 1);
+    both((k) => k.vfree(0, addrs.get(k)!.shift()!)); // over lazy_max_pages(): this free purges
+    expect(core.proc_vmallocinfo()).not.to.contain('unpurged vm_area');
   });
 });
