@@ -162,6 +162,8 @@ export class WasmCore {
   ) {
     const h = env.hooks;
     const u = (lo: number, hi: number): ulong => joinHalves(lo, hi);
+    /* A trace event's value: the exact VMALLOC_END (5-level) goes out as the number the API layer passes for it. */
+    const ut = (lo: number, hi: number): ulong => (this.endExact && lo >>> 0 === this.endExact.halves[0] >>> 0 && (hi | 0) === (this.endExact.halves[1] | 0) ? this.endExact.rounded : joinHalves(lo, hi));
     const imports = {
       env: {
         abort: (_m: number, _f: number, line: number, col: number) => {
@@ -215,9 +217,9 @@ export class WasmCore {
         schedule_work_on: (cpu: number, work: number) => h.schedule_work_on?.(cpu, this.handle(`work ${work}`), () => this.x.run_work?.(work)),
         flush_work: (work: number) => (h.flush_work?.(this.handle(`work ${work}`)) ? 1 : 0),
         trace_alloc_vmap_area: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, i: number, j: number, k: number, failed: number) =>
-          h.trace_alloc_vmap_area?.(u(a, b), u(c, d), u(e, f), u(g, i), u(j, k), failed),
+          h.trace_alloc_vmap_area?.(ut(a, b), ut(c, d), ut(e, f), ut(g, i), ut(j, k), failed),
         trace_free_vmap_area_noflush: (a: number, b: number, nr: number, max: number) => h.trace_free_vmap_area_noflush?.(u(a, b), nr, max),
-        trace_purge_vmap_area_lazy: (a: number, b: number, c: number, d: number, n: number) => h.trace_purge_vmap_area_lazy?.(u(a, b), u(c, d), n),
+        trace_purge_vmap_area_lazy: (a: number, b: number, c: number, d: number, n: number) => h.trace_purge_vmap_area_lazy?.(ut(a, b), ut(c, d), n),
       },
     };
     this.x = new WA.Instance(moduleOf(core), imports).exports as unknown as CoreExports;
