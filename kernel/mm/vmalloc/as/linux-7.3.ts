@@ -154,7 +154,7 @@ export function list_entry(l: list_head): vmap_area {
 }
 
 @inline
-function kmem_cache_alloc(gfp_mask: i32): vmap_area | null {
+export function kmem_cache_alloc(gfp_mask: i32): vmap_area | null {
   return changetype<vmap_area | null>(slab_alloc(offsetof<vmap_area>(), gfp_mask));
 }
 
@@ -208,7 +208,7 @@ export let vmap_lazy_nr: i64 = 0;
  * purge (each one an entry of a lazy list: 6.12 does not merge them).
  * Reported by the `purged` hook; does not steer the code.
  */
-let nr_lazy_areas: i32 = 0;
+export let nr_lazy_areas: i32 = 0;
 
 export let VMALLOC_START: u64 = 0;
 export let VMALLOC_END: u64 = 0;
@@ -340,7 +340,7 @@ export function addr_to_node(addr: u64): vmap_node {
 }
 
 @inline
-function id_to_node(id: u32): vmap_node {
+export function id_to_node(id: u32): vmap_node {
   return vmap_node_at(id % nr_vmap_nodes);
 }
 
@@ -359,7 +359,7 @@ function node_to_id(node: vmap_node): u32 {
  * The node id an area carries in va->flags: 0 means none, else id + 1,
  * shifted past the vm_map_ram bits.
  */
-function encode_vn_id(node_id: u32): u32 {
+export function encode_vn_id(node_id: u32): u32 {
   // Room for node ids 0..254.
   if (node_id < nr_vmap_nodes) return (node_id + 1) << BITS_PER_BYTE;
 
@@ -369,7 +369,7 @@ function encode_vn_id(node_id: u32): u32 {
 }
 
 /* The node id in val, or nr_vmap_nodes if there is none or it is wrong. */
-function decode_vn_id(val: u32): u32 {
+export function decode_vn_id(val: u32): u32 {
   const node_id: u32 = (val >> BITS_PER_BYTE) - 1;
 
   // Room for node ids 0..254.
@@ -597,7 +597,7 @@ export function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head):
   if (link) link_va(va, root, changetype<rb_node | null>(load<usize>(parent)), link, head);
 }
 
-function insert_vmap_area_augment(va: vmap_area, from: rb_node | null, root: rb_root, head: list_head): void {
+export function insert_vmap_area_augment(va: vmap_area, from: rb_node | null, root: rb_root, head: list_head): void {
   let link: usize;
   const parent = insert_vmap_area_augment_parent;
 
@@ -908,7 +908,7 @@ function preload_this_cpu_lock(lock: string, gfp_mask: i32, node: i32): void {
 
 /* The pool of the node for areas of that size, or NULL above 256 pages. */
 @inline
-function size_to_va_pool(vn: vmap_node, size: u64): vmap_pool | null {
+export function size_to_va_pool(vn: vmap_node, size: u64): vmap_pool | null {
   const idx: u32 = <u32>((size - 1) / PAGE_SIZE);
 
   if (idx < <u32>MAX_VA_SIZE_PAGES) return vn.pool(<i32>idx);

@@ -129,6 +129,33 @@ interface NodeExports {
   get_nr_vmap_nodes(): number;
   vn_list_first(which: number, i: number): number;
   vn_list_next(which: number, i: number, va: number): number;
+  set_cpu(cpu: number): void;
+  /* A real-trace replay's seeding and pools (environment, not kernel code). */
+  op_seed_node_areas(recs: number, vmlist: number, n: number): number;
+  op_pool_of(cpu: number, lo: number, hi: number): number;
+  vmap_pool_len(vp: number): number;
+  op_hold_range(sLo: number, sHi: number, eLo: number, eHi: number, pool: number, cpu: number): number;
+  op_repool(sLo: number, sHi: number, eLo: number, eHi: number, cpu: number, head: number, busy: number): number;
+  op_unpool(sLo: number, sHi: number, eLo: number, eHi: number): number;
+}
+
+/** An area of a /proc/vmallocinfo snapshot as a real-trace replay seeds it (scripts/replay/tracefs). */
+export interface node_seed_area {
+  start: ulong;
+  end: ulong;
+  state: 'busy' | 'lazy' | 'pooled';
+  vm_map_ram?: boolean;
+  cpu?: number;
+}
+
+/**
+ * The environment of a vmap-node core, with schedule_work() going through
+ * the allocator's work mode (the port's schedule_work_drain_vmap_work()):
+ * inline, the environment's schedule_work or at once; deferred (a replay
+ * of a real trace), pending until run_pending_work().
+ */
+function withDrainWork(env: VmallocEnv, drain: (fn: () => void) => void): VmallocEnv {
+  return { ...env, hooks: Object.create(env.hooks, { schedule_work: { value: drain, enumerable: true } }) as VmallocEnv['hooks'] };
 }
 
 /** A vmap node as the 6.12 API layer reads it: its busy root (an address in linear memory) and its busy and lazy lists. */
@@ -146,6 +173,62 @@ function nodeListOf(core: WasmCore, x: NodeExports, which: number, i: number): l
 
 /** 6.12-era cores (per-node busy and lazy trees): what the 6.12 and 7.3 API layers name beyond allocator_6. */
 export class wasm_allocator_6_12 extends wasm_allocator_6 {
+  /** When drain_vmap_work runs: 'inline' (the environment's kworker, or at once), 'deferred' (run_pending_work(); a real-trace replay). */
+  work_mode: 'inline' | 'deferred' = 'inline';
+  /** drain_vmap_work queued in deferred mode and not run yet. */
+  drain_vmap_work_pending = false;
+  private pendingDrain: (() => void) | null = null;
+  private cpuSet = 0;
+
+  constructor(core: string, env: VmallocEnv, id: allocator_id, range?: WasmRange) {
+    const self: { a: wasm_allocator_6_12 | null } = { a: null };
+    const outer = env.hooks.schedule_work;
+    super(
+      core,
+      withDrainWork(env, (fn) => {
+        const a = self.a as wasm_allocator_6_12;
+        if (a.work_mode === 'inline') {
+          if (outer) outer(fn);
+          else fn();
+          return;
+        }
+        a.drain_vmap_work_pending = true;
+        a.pendingDrain = fn;
+      }),
+      id,
+      range,
+    );
+    self.a = this;
+  }
+
+  /** vm_unmap_aliases(): the callers' explicit purge, which keeps the pools (the golden `p` is the reclaim, purge_vmap_area_lazy()). */
+  vm_unmap_aliases(): void {
+    (this.core.x.op_vm_unmap_aliases as () => void)();
+  }
+
+  /** Run drain_vmap_work if it is pending (deferred mode): true if it ran. */
+  run_pending_work(): boolean {
+    if (!this.drain_vmap_work_pending) return false;
+    this.drain_vmap_work_pending = false;
+    const fn = this.pendingDrain as () => void;
+    this.pendingDrain = null;
+    fn();
+    return true;
+  }
+
+  /** The CPU the core runs on: the machine's, or the one a replay sets (set_cpu). */
+  get cpu(): number {
+    return this.core.env.hooks.raw_smp_processor_id?.() ?? this.cpuSet;
+  }
+  set cpu(v: number) {
+    this.cpuSet = v;
+    this.nx.set_cpu(v);
+  }
+
+  get nr_vmap_nodes(): number {
+    return this.nx.get_nr_vmap_nodes();
+  }
+
   private get nx(): NodeExports {
     return this.core.x as unknown as NodeExports;
   }
@@ -195,5 +278,93 @@ export class wasm_allocator_6_12 extends wasm_allocator_6 {
   get vmap_nodes(): wasm_vmap_node[] {
     const x = this.nx;
     return Array.from({ length: x.get_nr_vmap_nodes() }, (_, i) => this.nodeView(x.op_vmap_node(i)));
+  }
+
+  /* ---- a real-trace replay (scripts/replay/tracefs): environment, not kernel code; touches not counted ---- */
+
+  private scratch = { ptr: 0, cap: 0 };
+  private scratchOf(bytes: number): number {
+    if (this.scratch.cap < bytes) this.scratch = { ptr: this.core.x.scratch_alloc(bytes), cap: bytes };
+    return this.scratch.ptr;
+  }
+
+  /** seed_areas(): the port's, for a fresh allocator (busy and lazy areas, node-tagged; pooled areas at their pool's tail). */
+  override readonly seed_areas = (areas: readonly node_seed_area[]): void => {
+    const n = areas.length;
+    const base = this.scratchOf(48 * n + 16);
+    const recs = base;
+    const vmlist = base + 32 * n;
+    const big = (x: ulong) => BigInt.asUintN(64, BigInt(x));
+    const sorted = areas.map((a) => ({ addr: big(a.start), size: big(a.end) - big(a.start) })).sort((x, y) => (x.addr === y.addr ? 0 : x.addr < y.addr ? -1 : 1));
+    const mem = () => new DataView(this.core.x.memory.buffer);
+    areas.forEach((a, k) => {
+      const d = mem();
+      const r = recs + 32 * k;
+      d.setBigUint64(r, big(a.start), true);
+      d.setBigUint64(r + 8, big(a.end), true);
+      d.setUint32(r + 16, a.state === 'busy' ? 0 : a.state === 'lazy' ? 1 : 2, true);
+      d.setUint32(r + 20, a.vm_map_ram ? 1 : 0, true);
+      d.setInt32(r + 24, a.cpu ?? -1, true);
+      d.setUint32(r + 28, 0, true);
+    });
+    sorted.forEach((x, k) => {
+      const d = mem();
+      d.setBigUint64(vmlist + 16 * k, x.addr, true);
+      d.setBigUint64(vmlist + 16 * k + 8, x.size, true);
+    });
+    const err = this.nx.op_seed_node_areas(recs, vmlist, n);
+    if (err === 1) throw new Error('seed_areas: the allocator is not fresh');
+    if (err === 2) throw new Error('seed_areas: an area is pooled, but one vmap node has no pools');
+    if (err === 3) throw new Error('seed_areas: a pooled area is too big for a pool');
+    if (err) throw new Error('seed_areas: the slab gave no vmap_area');
+    // Busy areas not from vm_map_ram carry a vm_struct, as the port's do.
+    areas.forEach((a, k) => {
+      if (a.state === 'busy' && !a.vm_map_ram) this.core.setVaVm(mem().getUint32(recs + 32 * k + 28, true), {});
+    });
+  };
+
+  /** One view per pool (the replay keys its maps by the pool, as the port's vmap_pool objects). */
+  private readonly poolViews = new Map<number, { readonly len: number }>();
+
+  /** The pool node_alloc() tries for that CPU and size (a live view of its len, the same object each time), or null. */
+  pool_of(cpu: number, size: ulong): { readonly len: number } | null {
+    const s = halves(size);
+    const vp = this.nx.op_pool_of(cpu, s[0], s[1]);
+    if (!vp) return null;
+    let view = this.poolViews.get(vp);
+    if (!view) {
+      const x = this.nx;
+      view = {
+        get len() {
+          return x.vmap_pool_len(vp);
+        },
+      };
+      this.poolViews.set(vp, view);
+    }
+    return view;
+  }
+
+  /** hold_range(): [start, end) taken out of the free tree, held busy or at the head of that CPU's pool; null if not free. */
+  hold_range(start: ulong, end: ulong, pool: boolean, cpu = 0): wasm_area | null {
+    const s = halves(start);
+    const e = halves(end);
+    const p = this.nx.op_hold_range(s[0], s[1], e[0], e[1], pool ? 1 : 0, cpu);
+    if (!p) return null;
+    if (!pool) this.core.setVaVm(p, {});
+    return new wasm_area(this.core, p);
+  }
+
+  /** repool(): an area in a pool (or, busy, just allocated) moved into that CPU's pool. */
+  repool(start: ulong, end: ulong, cpu: number, head: boolean, busy = false): boolean {
+    const s = halves(start);
+    const e = halves(end);
+    return this.nx.op_repool(s[0], s[1], e[0], e[1], cpu, head ? 1 : 0, busy ? 1 : 0) !== 0;
+  }
+
+  /** unpool(): an area in a pool given back to the free tree. */
+  unpool(start: ulong, end: ulong): boolean {
+    const s = halves(start);
+    const e = halves(end);
+    return this.nx.op_unpool(s[0], s[1], e[0], e[1]) !== 0;
   }
 }
