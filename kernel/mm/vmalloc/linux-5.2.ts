@@ -27,6 +27,11 @@
  *     for 5.3): its context shows the 5.2 names (va_size,
  *     adjust_va_to_fit_type) and the line numbers of alloc_vmap_area; 5.2
  *     itself still takes the no-edge split node with GFP_NOWAIT;
+ *   - the two v5.1 patches to __purge_vmap_area_lazy() that 5.2 carries:
+ *     7c9b3c4119eb (return early on an empty list; cond_resched_lock only
+ *     while vmap_lazy_nr is under twice lazy_max_pages(); v1 text, index id
+ *     23209232939) and 4d36e6f80492 (vmap_lazy_nr an atomic_long_t, the
+ *     threshold unsigned long; id 25822388248);
  *   - reference/vmalloc-history.md sections 3, 4.2 and 4.3 (the 4.7-5.3
  *     llist lazy purge, what changed in 5.4, 5.5, 5.11 and 5.16);
  *   - the 18 linux-5.2 golden traces (produced from wangliang-cs/linux-5.2.1
@@ -833,35 +838,35 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
    * caller holds vmap_purge_lock.
    */
   __purge_vmap_area_lazy(start: ulong, end: ulong): boolean {
-    let do_free = false;
     let nr_areas = 0; // instrumentation: areas released, for the "purged" event
 
     const valist = llist_del_all(this.vmap_purge_list);
+    if (valist === null) return false; // unlikely(valist == NULL)
+
     // llist_for_each_entry(va, valist, purge_list)
-    for (let n = valist; n !== null; n = n.next) {
+    for (let n: llist_node | null = valist; n !== null; n = n.next) {
       const va = n.owner as vmap_area;
       if (ult(va.va_start, start)) start = va.va_start;
       if (ugt(va.va_end, end)) end = va.va_end;
-      do_free = true;
       nr_areas++;
     }
 
-    if (!do_free) return false;
-
     this.env.hooks.flush_tlb_kernel_range(start, end);
     this.env.hooks.purged(nr_areas, start, end);
+    const resched_threshold = this.lazy_max_pages() << 1;
 
     spin_lock(this.env, 'vmap_area_lock');
     // llist_for_each_entry_safe(va, n_va, valist, purge_list)
-    for (let n = valist, n_next: llist_node | null; n !== null; n = n_next) {
+    for (let n: llist_node | null = valist, n_next: llist_node | null; n !== null; n = n_next) {
       const va = n.owner as vmap_area;
       n_next = n.next;
       const nr = Math.floor((va.va_end - va.va_start) / PAGE_SIZE); // >> PAGE_SHIFT
 
       this.__free_vmap_area(va);
       purge_released(this.env); // instrumentation, not kernel text: one area released under the lock
-      this.vmap_lazy_nr -= nr; // atomic_sub
-      cond_resched_lock(this.env, 'vmap_area_lock');
+      this.vmap_lazy_nr -= nr; // atomic_long_sub
+
+      if (this.vmap_lazy_nr < resched_threshold) cond_resched_lock(this.env, 'vmap_area_lock');
     }
     spin_unlock(this.env, 'vmap_area_lock');
     return true;
@@ -894,7 +899,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
    * in the busy tree until then.
    */
   free_vmap_area_noflush(va: vmap_area): void {
-    this.vmap_lazy_nr += Math.floor((va.va_end - va.va_start) / PAGE_SIZE); // atomic_add_return(... >> PAGE_SHIFT)
+    this.vmap_lazy_nr += Math.floor((va.va_end - va.va_start) / PAGE_SIZE); // atomic_long_add_return(... >> PAGE_SHIFT)
     const nr_lazy = this.vmap_lazy_nr;
 
     // va may be freed from here on.

@@ -414,28 +414,28 @@ static unsigned long lazy_max_pages(void)
 
 static int __purge_vmap_area_lazy(unsigned long start, unsigned long end)
 {
+	unsigned long resched_threshold;
 	struct llist_node *valist, *n, *n_next;
 	struct vmap_area *va;
-	int do_free = 0;
 
 	valist = vmap_purge_list; /* llist_del_all() */
 	vmap_purge_list = NULL;
+	if (valist == NULL)
+		return 0;
+
 	for (n = valist; n; n = n->next) { /* llist_for_each_entry */
 		va = llist_entry(n, struct vmap_area, purge_list);
 		if (va->va_start < start)
 			start = va->va_start;
 		if (va->va_end > end)
 			end = va->va_end;
-		do_free = 1;
 	}
 
-	if (!do_free)
-		return 0;
-
 	flush_tlb_kernel_range(start, end);
+	resched_threshold = lazy_max_pages() << 1;
 
 	for (n = valist; n; n = n_next) { /* llist_for_each_entry_safe */
-		int nr;
+		unsigned long nr;
 
 		va = llist_entry(n, struct vmap_area, purge_list);
 		n_next = n->next;
@@ -443,6 +443,9 @@ static int __purge_vmap_area_lazy(unsigned long start, unsigned long end)
 
 		__free_vmap_area(va);
 		vmap_lazy_nr -= nr;
+
+		if ((unsigned long)vmap_lazy_nr < resched_threshold)
+			; /* cond_resched_lock(&vmap_area_lock) */
 	}
 	return 1;
 }

@@ -138,9 +138,9 @@ export function op_purge_range(s_lo: u32, s_hi: u32, e_lo: u32, e_hi: u32, sync:
   return __purge_vmap_area_lazy(u64_of(s_lo, s_hi), u64_of(e_lo, e_hi)) ? 1 : 0;
 }
 
-/** atomic_set(&vmap_lazy_nr, n): set_iounmap_nonlazy() in the API layer. */
-export function set_lazy_nr(n: i32): void {
-  vmap_lazy_nr = n;
+/** atomic_long_set(&vmap_lazy_nr, n): set_iounmap_nonlazy() in the API layer. */
+export function set_lazy_nr(n: f64): void {
+  vmap_lazy_nr = <i64>n;
 }
 
 export function get_touches(): f64 {

@@ -192,8 +192,8 @@ export let vmap_initialized: bool = false;
 export const free_vmap_area_list = changetype<list_head>(memory.data(offsetof<list_head>()));
 export const free_vmap_area_root = changetype<rb_root>(memory.data(offsetof<rb_root>()));
 
-/** static atomic_t vmap_lazy_nr */
-export let vmap_lazy_nr: i32 = 0;
+/** static atomic_long_t vmap_lazy_nr */
+export let vmap_lazy_nr: i64 = 0;
 
 export let VMALLOC_START: u64 = 0;
 export let VMALLOC_END: u64 = 0;
@@ -745,14 +745,16 @@ export function lazy_max_pages(): u64 {
  * holds vmap_purge_lock.
  */
 export function __purge_vmap_area_lazy(start: u64, end: u64): bool {
+  let resched_threshold: u64;
   let valist: llist_node | null;
   let va: vmap_area;
   let n: llist_node | null;
   let n_next: llist_node | null = null;
-  let do_free: bool = false;
   let nr_areas: i32 = 0; // instrumentation: areas released, for the `purged` event
 
   valist = llist_del_all(vmap_purge_list);
+  if (!valist) return false; // unlikely(valist == NULL)
+
   // llist_for_each_entry(va, valist, purge_list), the next pointer read
   // first (AssemblyScript's flow typing; nothing is freed in this loop)
   for (n = valist; n; n = n_next) {
@@ -760,26 +762,25 @@ export function __purge_vmap_area_lazy(start: u64, end: u64): bool {
     n_next = n.next;
     if (va.va_start < start) start = va.va_start;
     if (va.va_end > end) end = va.va_end;
-    do_free = true;
     nr_areas++;
   }
 
-  if (!do_free) return false;
-
   flush_tlb_kernel_range(start, end);
   purged(nr_areas, start, end);
+  resched_threshold = lazy_max_pages() << 1;
 
   spin_lock(vmap_area_lock);
   // llist_for_each_entry_safe(va, n_va, valist, purge_list)
   for (n = valist; n; n = n_next) {
     va = llist_entry(n);
     n_next = n.next;
-    const nr: i32 = <i32>((va.va_end - va.va_start) >> PAGE_SHIFT);
+    const nr: u64 = (va.va_end - va.va_start) >> PAGE_SHIFT;
 
     __free_vmap_area(va);
     purge_released(); // instrumentation, not kernel text
-    vmap_lazy_nr -= nr; // atomic_sub(nr, &vmap_lazy_nr)
-    cond_resched_lock(vmap_area_lock);
+    vmap_lazy_nr -= <i64>nr; // atomic_long_sub(nr, &vmap_lazy_nr)
+
+    if (<u64>vmap_lazy_nr < resched_threshold) cond_resched_lock(vmap_area_lock);
   }
   spin_unlock(vmap_area_lock);
   return true;
@@ -816,15 +817,15 @@ export function purge_vmap_area_lazy(): void {
  * in the busy tree until then.
  */
 export function free_vmap_area_noflush(va: vmap_area): void {
-  let nr_lazy: i32;
+  let nr_lazy: u64;
 
-  vmap_lazy_nr += <i32>((va.va_end - va.va_start) >> PAGE_SHIFT); // atomic_add_return
-  nr_lazy = vmap_lazy_nr;
+  vmap_lazy_nr += <i64>((va.va_end - va.va_start) >> PAGE_SHIFT); // atomic_long_add_return
+  nr_lazy = <u64>vmap_lazy_nr;
 
   // After this point, we may free va at any time.
   llist_add(va.purge_list, vmap_purge_list);
 
-  if (<u64>nr_lazy > lazy_max_pages()) try_purge_vmap_area_lazy();
+  if (nr_lazy > lazy_max_pages()) try_purge_vmap_area_lazy();
 }
 
 /** Free and unmap an area, lazily. */

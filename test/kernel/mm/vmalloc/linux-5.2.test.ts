@@ -6,6 +6,7 @@ import { hex, ult } from '../../../../kernel/include/u64.js';
 import { vmap_area } from '../../../../kernel/mm/vmalloc/linux-5.2.js';
 import { linux_5_2 } from '../../../../kernel/manifest/linux-5.2.js';
 import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden.js';
+import { defaultEnv, nullHooks } from '../../../../kernel/mm/vmalloc/common.js';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
 
 const P = 0x1000;
@@ -216,6 +217,42 @@ describe('linux-5.2 alloc_vmap_area (augmented free tree, reconstructed)', () =>
     expect(events).to.deep.equal([`flush ${v(0)} ${v(8193 * P)}`, 'purged 8193']);
     expect(a.vmap_lazy_nr).to.equal(0);
   });
+
+  /*
+   * 7c9b3c4119eb (v5.1): the purge gives vmap_area_lock a chance to be
+   * dropped after each area only while vmap_lazy_nr is under twice
+   * lazy_max_pages() (16384 pages with one CPU). Other CPUs' lazy frees
+   * raise the counter while the purge flushes; here the flush hook adds
+   * them. Three one-page areas: with 16383 pages added the counter reads
+   * 16385, 16384, 16383 after each area, so only the last one reschedules;
+   * with 16384 added, none does.
+   */
+  for (const [added, expected] of [
+    [16383, ['flush', 'lock vmap_area_lock', 'resched vmap_area_lock', 'unlock vmap_area_lock']],
+    [16384, ['flush', 'lock vmap_area_lock', 'unlock vmap_area_lock']],
+  ] as const) {
+    it(`reschedules inside the purge only under twice lazy_max_pages(): ${added} pages freed meanwhile`, () => {
+      const calls: string[] = [];
+      let a: linux_5_2 | undefined;
+      const hooks = {
+        ...nullHooks(),
+        spin_lock: (l: string) => calls.push(`lock ${l}`),
+        spin_unlock: (l: string) => calls.push(`unlock ${l}`),
+        cond_resched_lock: (l: string) => calls.push(`resched ${l}`),
+        flush_tlb_kernel_range: () => {
+          calls.push('flush');
+          a!.vmap_lazy_nr += added;
+        },
+      };
+      a = new linux_5_2(defaultEnv({ hooks }));
+      const areas = [ok(a, P, 1, V, VE), ok(a, P, 1, V, VE), ok(a, P, 1, V, VE)];
+      for (const x of areas) a.free_unmap_vmap_area(x);
+      expect(calls).to.deep.equal([]);
+      a.purge_vmap_area_lazy();
+      expect(calls).to.deep.equal([...expected]);
+      expect(a.vmap_lazy_nr).to.equal(added);
+    });
+  }
 
   /*
    * A request no block can hold: purge (nothing pending, no events),
