@@ -5,7 +5,7 @@ import type { VmallocEnv } from '../mm/vmalloc/common.js';
 import type { allocator_id } from '../mm/vmalloc/shims/customised.js';
 import { FREE_TREE_6 } from './caps.js';
 import type { KernelManifest } from './types.js';
-import { wasm_allocator } from '../mm/vmalloc/wasm/binding.js';
+import { wasm_allocator_5_2 } from '../mm/vmalloc/wasm/eras.js';
 import { PCPU_LINES_5_2 as PCPU, vmap_allocator } from '../mm/vmalloc/linux-5.2.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-5.2.ts: "function:condition" -> the upstream line (shims/README.md). */
@@ -47,7 +47,8 @@ export const manifest: KernelManifest = {
     create: (env) => new linux_5_2(env),
     lines: LINES,
     caps: { ...FREE_TREE_6, lazy: 'llist', search: 'free-tree-5.2', lowestMatchTakesRoot: false, vaFlags52: true },
-    wasm: { create: (env, id) => new wasm_allocator('linux-5.2', env, id, 'llist') },
+    // The wasm core (kernel/mm/vmalloc/as/linux-5.2.ts); it boots under the 6.1 API layer with 5.2's flag bits (wasm_allocator_5_2).
+    wasm: { create: (env, id) => new wasm_allocator_5_2('linux-5.2', env, id), boots: true },
   },
   machine: { api: 'linux-6.1', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'augmented free tree; the 6.1 API layer with 5.2 flag bits' },
   native: {

@@ -8,7 +8,8 @@ import { vmalloc_api_linux_7_3 } from '../mm/vmalloc/api/linux-7.3.js';
 import { as6 } from './cast.js';
 import { FREE_TREE_6 } from './caps.js';
 import type { KernelManifest } from './types.js';
-import { wasm_allocator } from '../mm/vmalloc/wasm/binding.js';
+import { PCPU_LINES_7_3 as PCPU } from '../mm/vmalloc/pcpu/linux-6.1.js';
+import { wasm_allocator_6_12 } from '../mm/vmalloc/wasm/eras.js';
 
 /** BUG_ON/WARN_ON sites of kernel/mm/vmalloc/linux-7.3.ts: "function:condition" -> the upstream line (shims/README.md). */
 export const LINES: Readonly<Record<string, number>> = {
@@ -25,6 +26,14 @@ export const LINES: Readonly<Record<string, number>> = {
   'free_vmap_area_noflush:!list_empty(&va->list)': 2469,
   'vmap_init_free_space:!free': 5423,
   'vmap_init_free_space:!free#2': 5438,
+  /* pcpu_get_vm_areas (its TypeScript port takes PCPU_LINES_7_3; the wasm core looks them up here) */
+  'pcpu_get_vm_areas:offset_in_page(align) || !is_power_of_2(align)': PCPU[0],
+  'pcpu_get_vm_areas:!IS_ALIGNED(offsets[area], align)': PCPU[1],
+  'pcpu_get_vm_areas:!IS_ALIGNED(sizes[area], align)': PCPU[2],
+  'pcpu_get_vm_areas:start2 < end && start < end2': PCPU[3],
+  'pcpu_get_vm_areas:true': PCPU[4],
+  'pcpu_get_vm_areas:va == NULL': PCPU[5],
+  'pcpu_get_vm_areas:unlikely(ret)': PCPU[6],
 };
 
 export const manifest: KernelManifest = {
@@ -44,8 +53,8 @@ export const manifest: KernelManifest = {
     lines: LINES,
     // As 6.12: the free tree of 6.1 with the per-node busy and lazy trees.
     caps: { ...FREE_TREE_6, busy: 'vmap-nodes', lazy: 'vmap-nodes', tracepoints: true, deferredWork: true },
-    // The wasm core (kernel/mm/vmalloc/as/linux-7.3.ts): busy and lazy lists walked node after node.
-    wasm: { create: (env, id) => new wasm_allocator('linux-7.3', env, id, 'purge-tree') },
+    // The wasm core (kernel/mm/vmalloc/as/linux-7.3.ts): busy and lazy lists walked node after node; it boots under the API layer (wasm_allocator_6_12).
+    wasm: { create: (env, id) => new wasm_allocator_6_12('linux-7.3', env, id), boots: true },
   },
   machine: { api: 'linux-7.3', flushEra: 'linux-6.15', NR_CPUS: 8192, description: 'Debian 7.3.4: INVLPGB kernel flushes where the CPU has it, IPIs where not' },
   apiLayer: { source: 'mm/vmalloc.c of Debian 7.3.4 (docs/sources.md#text-linux-7.3)', allocators: ['linux-7.3'], create: (k, a) => new vmalloc_api_linux_7_3(k, as6(a)) },

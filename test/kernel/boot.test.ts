@@ -194,42 +194,46 @@ describe('bootKernel with a small vmalloc range', () => {
        VMALLOC_END = VMALLOC_START + (12800 << 40) - 1 = 0xffd1ffffffffffff. */
     const START5 = -0x60000000000000; // 0xffa0000000000000
 
-    it('boots linux-6.1@wasm on a 5-level machine with the 5-level vmalloc range, and the TypeScript port with the 4-level one', () => {
-      const k = new Kernel({ version: 'linux-6.1@wasm', cpus: 2, machine: { pagingLevels: 5 } });
-      expect(k.machine.config.pagingLevels).to.equal(5);
-      expect(k.vmallocRange.start).to.equal(START5);
-      expect(k.vmallocEndU64).to.equal(0xffd1ffffffffffffn);
-      const a = k.vmalloc(0, 3 * P);
-      expect(a).to.equal(START5);
-      expect(k.proc_vmallocinfo()).to.match(/^0xffa0000000000000-0xffa0000000004000 {3}16384 /);
-      const port = new Kernel({ version: 'linux-6.1', cpus: 2, machine: { pagingLevels: 5 } });
-      expect(port.vmallocRange.start).to.equal(V);
-    });
+    for (const version of ['linux-5.2', 'linux-6.1', 'linux-6.12', 'linux-7.3']) {
+      describe(version, () => {
+        it(`boots ${version}@wasm on a 5-level machine with the 5-level vmalloc range, and the TypeScript port with the 4-level one`, () => {
+          const k = new Kernel({ version: `${version}@wasm`, cpus: 2, machine: { pagingLevels: 5 } });
+          expect(k.machine.config.pagingLevels).to.equal(5);
+          expect(k.vmallocRange.start).to.equal(START5);
+          expect(k.vmallocEndU64).to.equal(0xffd1ffffffffffffn);
+          const a = k.vmalloc(0, 3 * P);
+          expect(a).to.equal(START5);
+          expect(k.proc_vmallocinfo()).to.match(/^0xffa0000000000000-0xffa0000000004000 {3}16384 /);
+          const port = new Kernel({ version, cpus: 2, machine: { pagingLevels: 5 } });
+          expect(port.vmallocRange.start).to.equal(V);
+        });
 
-    it('places areas at the same offsets from VMALLOC_START as the 4-level TypeScript port, with the same purges', () => {
-      const k5 = new Kernel({ version: 'linux-6.1@wasm', cpus: 2, machine: { pagingLevels: 5 } });
-      const k4 = new Kernel({ version: 'linux-6.1', cpus: 2 });
-      const live: number[][] = [[], []];
-      [k4, k5].forEach((k, j) => {
-        for (let i = 0; i < 1500; i++) {
-          live[j]!.push(k.vmalloc(i % 2, P * (1 + (i % 9))) - k.vmallocRange.start);
-          if (i % 3 === 2) k.vfree(0, live[j]!.shift()! + k.vmallocRange.start);
-          if (i % 400 === 399) k.vm_unmap_aliases(1);
-        }
+        it('places areas at the same offsets from VMALLOC_START as the 4-level TypeScript port, with the same purges', () => {
+          const k5 = new Kernel({ version: `${version}@wasm`, cpus: 2, machine: { pagingLevels: 5 } });
+          const k4 = new Kernel({ version, cpus: 2 });
+          const live: number[][] = [[], []];
+          [k4, k5].forEach((k, j) => {
+            for (let i = 0; i < 1500; i++) {
+              live[j]!.push(k.vmalloc(i % 2, P * (1 + (i % 9))) - k.vmallocRange.start);
+              if (i % 3 === 2) k.vfree(0, live[j]!.shift()! + k.vmallocRange.start);
+              if (i % 400 === 399) k.vm_unmap_aliases(1);
+            }
+          });
+          expect(live[1]).to.deep.equal(live[0]);
+          expect(k5.purges.map((p) => p.nr_areas)).to.deep.equal(k4.purges.map((p) => p.nr_areas));
+          expect(k5.purges.length).to.be.greaterThan(0);
+        });
+
+        it('gives the core the exact VMALLOC_END: the last page is not allocatable, as in C (0xffd1fffffffff000 + 0x1000 > 0xffd1ffffffffffff)', () => {
+          const k = new Kernel({ version: `${version}@wasm`, cpus: 1, machine: { pagingLevels: 5 } });
+          const end = k.vmallocRange.end; // the number the API layer passes: the signed view rounds it to 0xffd2000000000000
+          expect(BigInt.asUintN(64, BigInt(end))).to.equal(0xffd2000000000000n);
+          const last = -0x2e000000001000; // 0xffd1fffffffff000
+          expect(k.allocator.alloc_vmap_area(P, P, last, end)).to.equal(-16); // -EBUSY
+          const va = k.allocator.alloc_vmap_area(P, P, last - P, end);
+          expect(typeof va === 'number' ? va : va.va_start).to.equal(last - P);
+        });
       });
-      expect(live[1]).to.deep.equal(live[0]);
-      expect(k5.purges.map((p) => p.nr_areas)).to.deep.equal(k4.purges.map((p) => p.nr_areas));
-      expect(k5.purges.length).to.be.greaterThan(0);
-    });
-
-    it('gives the core the exact VMALLOC_END: the last page is not allocatable, as in C (0xffd1fffffffff000 + 0x1000 > 0xffd1ffffffffffff)', () => {
-      const k = new Kernel({ version: 'linux-6.1@wasm', cpus: 1, machine: { pagingLevels: 5 } });
-      const end = k.vmallocRange.end; // the number the API layer passes: the signed view rounds it to 0xffd2000000000000
-      expect(BigInt.asUintN(64, BigInt(end))).to.equal(0xffd2000000000000n);
-      const last = -0x2e000000001000; // 0xffd1fffffffff000
-      expect(k.allocator.alloc_vmap_area(P, P, last, end)).to.equal(-16); // -EBUSY
-      const va = k.allocator.alloc_vmap_area(P, P, last - P, end);
-      expect(typeof va === 'number' ? va : va.va_start).to.equal(last - P);
-    });
+    }
   });
 });

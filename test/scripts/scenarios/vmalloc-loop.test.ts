@@ -70,4 +70,16 @@ describe('the vmalloc-loop scenario', () => {
     expect(core!.figures.purges).to.equal(6);
     expect(core!.figures).to.deep.equal(port!.figures);
   });
+
+  for (const version of ['linux-5.2', 'linux-6.12', 'linux-7.3']) {
+    it(`runs paging=5 on ${version}@wasm in the 5-level vmalloc range (0xffa0000000000000 up), with the figures of the 4-level port`, () => {
+      const m = matrix([version, `${version}@wasm`], [2], ['pages=63', 'iterations=800', 'paging=5']);
+      const [port, core] = m.cells.map((c) => c.result);
+      expect(core!.notes).to.include('5-level paging; vmalloc range 0xffa0000000000000..0xffd1ffffffffffff');
+      expect(port!.notes).to.include('5-level paging; vmalloc range 0xffffc90000000000..0xffffe8ffffffffff');
+      expect(core!.bug).to.equal(undefined);
+      expect(core!.figures.allocations).to.equal(800);
+      expect(core!.figures).to.deep.equal(port!.figures);
+    });
+  }
 });

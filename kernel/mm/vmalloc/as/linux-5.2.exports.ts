@@ -7,11 +7,13 @@
 
 import { set_env, set_touches, touches, u64_of } from './shims';
 import {
+  __purge_vmap_area_lazy,
   alloc_vmap_area,
   find_vmap_area,
   free_unmap_vmap_area,
   free_vmap_area,
   free_vmap_area_list,
+  free_vmap_area_noflush,
   lazy_max_pages,
   purge_vmap_area_lazy,
   vmalloc_init,
@@ -26,6 +28,10 @@ import { pcpu_free_vas, pcpu_get_vm_areas } from './linux-5.2.pcpu';
 
 export const OFFSETOF_VA_START: i32 = <i32>offsetof<vmap_area>('va_start');
 export const OFFSETOF_VA_END: i32 = <i32>offsetof<vmap_area>('va_end');
+/* For the API layer (docs/wasm.md, "The API layer over a core"): va->flags (VM_VM_AREA, VM_LAZY_FREE), va->vm. */
+export const OFFSETOF_VA_FLAGS: i32 = <i32>offsetof<vmap_area>('flags');
+export const OFFSETOF_VA_VM: i32 = <i32>offsetof<vmap_area>('vm');
+export const SIZEOF_VA_VM: i32 = <i32>sizeof<usize>();
 
 export function init(ncpu: i32, hooks: u32, start_lo: u32, start_hi: u32, end_lo: u32, end_hi: u32): void {
   set_env(ncpu, hooks);
@@ -113,6 +119,28 @@ export function op_free_lazy(va: usize): void {
 
 export function op_purge(): void {
   purge_vmap_area_lazy();
+}
+
+/* The API layer's calls into the allocator. */
+
+/** free_vmap_area_noflush(va): free_vmap_block()'s lazy free. */
+export function op_free_noflush(va: usize): void {
+  free_vmap_area_noflush(changetype<vmap_area>(va));
+}
+
+/** 5.2 takes start and end by value: PURGE_RANGE is only written, for the binding's one shape. */
+export const PURGE_RANGE: usize = memory.data(16);
+
+/** __purge_vmap_area_lazy(start, end) (the caller holds vmap_purge_lock): 1 if it purged, else 0. */
+export function op_purge_range(s_lo: u32, s_hi: u32, e_lo: u32, e_hi: u32, sync: i32, force_flush: i32): i32 {
+  store<u64>(PURGE_RANGE, u64_of(s_lo, s_hi));
+  store<u64>(PURGE_RANGE + 8, u64_of(e_lo, e_hi));
+  return __purge_vmap_area_lazy(u64_of(s_lo, s_hi), u64_of(e_lo, e_hi)) ? 1 : 0;
+}
+
+/** atomic_long_set(&vmap_lazy_nr, n): set_iounmap_nonlazy() in the API layer. */
+export function set_lazy_nr(n: f64): void {
+  vmap_lazy_nr = <i64>n;
 }
 
 export function get_touches(): f64 {

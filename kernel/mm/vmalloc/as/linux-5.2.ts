@@ -754,7 +754,7 @@ export function lazy_max_pages(): u64 {
  * range to the free tree. False when there was nothing to do. The caller
  * holds vmap_purge_lock.
  */
-function __purge_vmap_area_lazy(start: u64, end: u64): bool {
+export function __purge_vmap_area_lazy(start: u64, end: u64): bool {
   let resched_threshold: u64;
   let valist: llist_node | null;
   let va: vmap_area;
@@ -826,7 +826,7 @@ export function purge_vmap_area_lazy(): void {
  * flush_cache_vunmap(); its TLB flush waits for the purge. The area stays
  * in the busy tree until then.
  */
-function free_vmap_area_noflush(va: vmap_area): void {
+export function free_vmap_area_noflush(va: vmap_area): void {
   let nr_lazy: u64;
 
   vmap_lazy_nr += <i64>((va.va_end - va.va_start) >> PAGE_SHIFT); // atomic_long_add_return

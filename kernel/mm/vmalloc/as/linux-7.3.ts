@@ -91,15 +91,15 @@ export function ALIGN(x: u64, a: u64): u64 {
   return (x + (a - 1)) & ~(a - 1);
 }
 @inline
-function IS_ALIGNED(x: u64, a: u64): bool {
+export function IS_ALIGNED(x: u64, a: u64): bool {
   return (x & (a - 1)) == 0;
 }
 @inline
-function offset_in_page(p: u64): u64 {
+export function offset_in_page(p: u64): u64 {
   return p & (PAGE_SIZE - 1);
 }
 @inline
-function is_power_of_2(n: u64): bool {
+export function is_power_of_2(n: u64): bool {
   return n != 0 && (n & (n - 1)) == 0;
 }
 
@@ -148,23 +148,23 @@ export class vmap_area extends rb_node {
 
 /** list_entry(l, struct vmap_area, list), counted */
 @inline
-function list_entry(l: list_head): vmap_area {
+export function list_entry(l: list_head): vmap_area {
   touches++;
   return changetype<vmap_area>(changetype<usize>(l) - offsetof<vmap_area>('__list'));
 }
 
 @inline
-function kmem_cache_alloc(gfp_mask: i32): vmap_area | null {
+export function kmem_cache_alloc(gfp_mask: i32): vmap_area | null {
   return changetype<vmap_area | null>(slab_alloc(offsetof<vmap_area>(), gfp_mask));
 }
 
 @inline
-function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
+export function kmem_cache_zalloc(gfp_mask: i32): vmap_area | null {
   return changetype<vmap_area | null>(slab_zalloc(offsetof<vmap_area>(), gfp_mask));
 }
 
 @inline
-function kmem_cache_free(va: vmap_area): void {
+export function kmem_cache_free(va: vmap_area): void {
   slab_free(changetype<usize>(va));
 }
 
@@ -180,7 +180,7 @@ const NE_FIT_TYPE = 4; /* no edge fit */
 const free_vmap_area_lock = 'free_vmap_area_lock';
 const vmap_purge_lock = 'vmap_purge_lock';
 /* the locks each vmap node has (spin_lock_of(name, node index)) */
-const busy_lock = 'vn->busy.lock';
+export const busy_lock = 'vn->busy.lock';
 const lazy_lock = 'vn->lazy.lock';
 const pool_lock = 'vn->pool_lock';
 
@@ -208,7 +208,7 @@ export let vmap_lazy_nr: i64 = 0;
  * purge (each one an entry of a lazy list: 6.12 does not merge them).
  * Reported by the `purged` hook; does not steer the code.
  */
-let nr_lazy_areas: i32 = 0;
+export let nr_lazy_areas: i32 = 0;
 
 export let VMALLOC_START: u64 = 0;
 export let VMALLOC_END: u64 = 0;
@@ -311,7 +311,7 @@ export function vmap_node_at(i: u32): vmap_node {
 
 /** The index of a node (vn - vmap_nodes), which names its locks to the environment. */
 @inline
-function vn_index(vn: vmap_node): i32 {
+export function vn_index(vn: vmap_node): i32 {
   return <i32>((changetype<usize>(vn) - vmap_nodes) / SIZEOF_VMAP_NODE);
 }
 
@@ -335,12 +335,12 @@ function addr_to_node_id(addr: u64): u32 {
 }
 
 @inline
-function addr_to_node(addr: u64): vmap_node {
+export function addr_to_node(addr: u64): vmap_node {
   return vmap_node_at(addr_to_node_id(addr));
 }
 
 @inline
-function id_to_node(id: u32): vmap_node {
+export function id_to_node(id: u32): vmap_node {
   return vmap_node_at(id % nr_vmap_nodes);
 }
 
@@ -359,7 +359,7 @@ function node_to_id(node: vmap_node): u32 {
  * The node id an area carries in va->flags: 0 means none, else id + 1,
  * shifted past the vm_map_ram bits.
  */
-function encode_vn_id(node_id: u32): u32 {
+export function encode_vn_id(node_id: u32): u32 {
   // Room for node ids 0..254.
   if (node_id < nr_vmap_nodes) return (node_id + 1) << BITS_PER_BYTE;
 
@@ -369,7 +369,7 @@ function encode_vn_id(node_id: u32): u32 {
 }
 
 /* The node id in val, or nr_vmap_nodes if there is none or it is wrong. */
-function decode_vn_id(val: u32): u32 {
+export function decode_vn_id(val: u32): u32 {
   const node_id: u32 = (val >> BITS_PER_BYTE) - 1;
 
   // Room for node ids 0..254.
@@ -573,7 +573,7 @@ function __unlink_va(va: vmap_area, root: rb_root, augment: bool): void {
   RB_CLEAR_NODE(va);
 }
 
-function unlink_va(va: vmap_area, root: rb_root): void {
+export function unlink_va(va: vmap_area, root: rb_root): void {
   __unlink_va(va, root, false);
 }
 
@@ -599,7 +599,7 @@ const insert_vmap_area_parent = memory.data(sizeof<usize>());
 const insert_vmap_area_augment_parent = memory.data(sizeof<usize>());
 const merge_parent = memory.data(sizeof<usize>());
 
-function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
+export function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
   let link: usize;
   const parent = insert_vmap_area_parent;
 
@@ -607,7 +607,7 @@ function insert_vmap_area(va: vmap_area, root: rb_root, head: list_head): void {
   if (link) link_va(va, root, changetype<rb_node | null>(load<usize>(parent)), link, head);
 }
 
-function insert_vmap_area_augment(va: vmap_area, from: rb_node | null, root: rb_root, head: list_head): void {
+export function insert_vmap_area_augment(va: vmap_area, from: rb_node | null, root: rb_root, head: list_head): void {
   let link: usize;
   const parent = insert_vmap_area_augment_parent;
 
@@ -687,7 +687,7 @@ function merge_or_add_vmap_area(va: vmap_area, root: rb_root, head: list_head): 
   return __merge_or_add_vmap_area(va, root, head, false);
 }
 
-function merge_or_add_vmap_area_augment(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
+export function merge_or_add_vmap_area_augment(va: vmap_area, root: rb_root, head: list_head): vmap_area | null {
   va = __merge_or_add_vmap_area(va, root, head, true)!;
   if (changetype<usize>(va)) augment_tree_propagate_from(va);
 
@@ -784,7 +784,7 @@ function classify_va_fit_type(va: vmap_area, nva_start_addr: u64, size: u64): i3
  * nva_start_addr + size) is no longer free (6.1's adjust_va_to_fit_type,
  * classifying inside).
  */
-function va_clip(root: rb_root, head: list_head, va: vmap_area, nva_start_addr: u64, size: u64): i32 {
+export function va_clip(root: rb_root, head: list_head, va: vmap_area, nva_start_addr: u64, size: u64): i32 {
   let lva: vmap_area | null = null;
   const type = classify_va_fit_type(va, nva_start_addr, size);
 
@@ -918,7 +918,7 @@ function preload_this_cpu_lock(lock: string, gfp_mask: i32, node: i32): void {
 
 /* The pool of the node for areas of that size, or NULL above 256 pages. */
 @inline
-function size_to_va_pool(vn: vmap_node, size: u64): vmap_pool | null {
+export function size_to_va_pool(vn: vmap_node, size: u64): vmap_pool | null {
   const idx: u32 = <u32>((size - 1) / PAGE_SIZE);
 
   if (idx < <u32>MAX_VA_SIZE_PAGES) return vn.pool(<i32>idx);
@@ -979,9 +979,14 @@ function node_pool_del_va(vn: vmap_node, size: u64, align: u64, vstart: u64, ven
   return va;
 }
 
-/* node_alloc()'s `unsigned long *addr, unsigned int *vn_id`, whose addresses are taken (docs/wasm.md). */
-const node_alloc_addr = memory.data(sizeof<u64>());
-const node_alloc_vn_id = memory.data(sizeof<u32>());
+/*
+ * alloc_vmap_area()'s locals `addr` and `vn_id`, whose addresses node_alloc()
+ * takes (docs/wasm.md). alloc_vmap_area() runs on several CPUs at once (on
+ * the machine another CPU's call can run while this one waits for a node's
+ * pool_lock), so not one static buffer: one slot of 16 bytes per CPU, as
+ * each caller's own stack would hold them, from init (./linux-7.3.exports.ts).
+ */
+export let node_alloc_locals: usize = 0;
 
 /*
  * A ready area from the pool of this CPU's node, for a full-range (vmalloc)
@@ -1022,8 +1027,9 @@ function vmap_notify_list_call_chain(): u64 {
  * fails the call at once: no purge, no notifier.
  */
 export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, node: i32, gfp_mask: i32, va_flags: u64, vm: usize): usize {
-  const vn_id_p = node_alloc_vn_id;
-  const addr_p = node_alloc_addr;
+  const locals = node_alloc_locals + (<usize>raw_smp_processor_id() << 4); // this caller's slot
+  const vn_id_p = locals;
+  const addr_p = locals + 8;
   let vn: vmap_node;
   let va: vmap_area | null;
   let freed: u64;
@@ -1271,7 +1277,7 @@ const purge_nodes = memory.data(128);
  * nodes (some on helper workers when much is pending). True if any area was
  * purged. The caller holds vmap_purge_lock.
  */
-function __purge_vmap_area_lazy(start: u64, end: u64, full_pool_decay: bool): bool {
+export function __purge_vmap_area_lazy(start: u64, end: u64, full_pool_decay: bool): bool {
   let nr_purged_areas: u64 = 0;
   let nr_purge_helpers: u32;
   let nr_purge_nodes: u32 = 0;
@@ -1395,7 +1401,7 @@ export const drain_vmap_work = changetype<work_struct>(memory.data(offsetof<work
  * Free an area lazily: the caller has unmapped it, taken it out of its busy
  * tree and called flush_cache_vunmap(); its TLB flush waits for the purge.
  */
-function free_vmap_area_noflush(va: vmap_area): void {
+export function free_vmap_area_noflush(va: vmap_area): void {
   const nr_lazy_max: u64 = lazy_max_pages();
   const va_start: u64 = va.va_start;
   const vn_id: u32 = decode_vn_id(<u32>va.flags);

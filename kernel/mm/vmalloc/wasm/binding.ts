@@ -162,6 +162,8 @@ export class WasmCore {
   ) {
     const h = env.hooks;
     const u = (lo: number, hi: number): ulong => joinHalves(lo, hi);
+    /* A trace event's value: the exact VMALLOC_END (5-level) goes out as the number the API layer passes for it. */
+    const ut = (lo: number, hi: number): ulong => (this.endExact && lo >>> 0 === this.endExact.halves[0] >>> 0 && (hi | 0) === (this.endExact.halves[1] | 0) ? this.endExact.rounded : joinHalves(lo, hi));
     const imports = {
       env: {
         abort: (_m: number, _f: number, line: number, col: number) => {
@@ -215,9 +217,9 @@ export class WasmCore {
         schedule_work_on: (cpu: number, work: number) => h.schedule_work_on?.(cpu, this.handle(`work ${work}`), () => this.x.run_work?.(work)),
         flush_work: (work: number) => (h.flush_work?.(this.handle(`work ${work}`)) ? 1 : 0),
         trace_alloc_vmap_area: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, i: number, j: number, k: number, failed: number) =>
-          h.trace_alloc_vmap_area?.(u(a, b), u(c, d), u(e, f), u(g, i), u(j, k), failed),
+          h.trace_alloc_vmap_area?.(ut(a, b), ut(c, d), ut(e, f), ut(g, i), ut(j, k), failed),
         trace_free_vmap_area_noflush: (a: number, b: number, nr: number, max: number) => h.trace_free_vmap_area_noflush?.(u(a, b), nr, max),
-        trace_purge_vmap_area_lazy: (a: number, b: number, c: number, d: number, n: number) => h.trace_purge_vmap_area_lazy?.(u(a, b), u(c, d), n),
+        trace_purge_vmap_area_lazy: (a: number, b: number, c: number, d: number, n: number) => h.trace_purge_vmap_area_lazy?.(ut(a, b), ut(c, d), n),
       },
     };
     this.x = new WA.Instance(moduleOf(id.core ?? core), imports).exports as unknown as CoreExports;
@@ -274,6 +276,17 @@ export class WasmCore {
     const b = halves(vstart);
     const e = this.endExact && vend === this.endExact.rounded ? this.endExact.halves : halves(vend);
     return this.x.op_alloc(s[0], s[1], a[0], a[1], b[0], b[1], e[0], e[1], node, gfp_mask);
+  }
+
+  /** alloc_vmap_area(..., va_flags, NULL) of a vmap-node core (op_alloc_flags): vm_map_ram's VMAP_RAM | VMAP_BLOCK. */
+  allocFlags(size: ulong, align: ulong, vstart: ulong, vend: ulong, node: number, gfp_mask: number, va_flags: number): number {
+    const op = (this.x as unknown as { op_alloc_flags?: (...a: number[]) => number }).op_alloc_flags;
+    if (!op) throw new Error(`${this.id.name}: the core has no op_alloc_flags (docs/wasm.md)`);
+    const s = halves(size);
+    const a = halves(align);
+    const b = halves(vstart);
+    const e = this.endExact && vend === this.endExact.rounded ? this.endExact.halves : halves(vend);
+    return op(s[0], s[1], a[0], a[1], b[0], b[1], e[0], e[1], node, gfp_mask, va_flags >>> 0);
   }
 
   /** alloc_vmap_area() with exact u64 arguments (any value, 5-level ranges included). */

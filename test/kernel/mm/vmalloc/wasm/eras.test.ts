@@ -6,6 +6,8 @@ import { runMatrix } from '../../../../../scripts/run/runner.js';
 import { toJson } from '../../../../../scripts/report/table.js';
 import { gfs2VmallocLoop } from '../../../../../scripts/scenarios/gfs2-vmalloc-loop.js';
 import { vmallocLoop } from '../../../../../scripts/scenarios/vmalloc-loop.js';
+import { testVmalloc } from '../../../../../scripts/scenarios/test-vmalloc.js';
+import { resolveCostProfile } from '../../../../../hw/costs.js';
 import { PAGE_SIZE } from '../../../../../kernel/mm/pgtable.js';
 
 /*
@@ -39,8 +41,8 @@ function expectSameRuns(m: ReturnType<typeof runMatrix>): void {
 describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', function () {
   this.timeout(300000);
 
-  it('boots linux-2.6.35@wasm, mmotm-2010-vmap-cache-v1@wasm, linux-2.6.39@wasm, linux-3.18@wasm and linux-6.1@wasm on the machine with their version\'s API layer', () => {
-    for (const [v, era] of [['linux-2.6.35', 'linux-2.6.35'], ['mmotm-2010-vmap-cache-v1', 'linux-2.6.35'], ['linux-2.6.39', 'linux-2.6.39'], ['linux-3.18', 'linux-3.18'], ['linux-6.1', 'linux-6.1']] as const) {
+  it('boots linux-2.6.35@wasm, mmotm-2010-vmap-cache-v1@wasm, linux-2.6.39@wasm, linux-3.18@wasm, linux-5.2@wasm, linux-6.1@wasm, linux-6.12@wasm and linux-7.3@wasm on the machine with their version\'s API layer', () => {
+    for (const [v, era] of [['linux-2.6.35', 'linux-2.6.35'], ['mmotm-2010-vmap-cache-v1', 'linux-2.6.35'], ['linux-2.6.39', 'linux-2.6.39'], ['linux-3.18', 'linux-3.18'], ['linux-5.2', 'linux-6.1'], ['linux-6.1', 'linux-6.1'], ['linux-6.12', 'linux-6.12'], ['linux-7.3', 'linux-7.3']] as const) {
       const k = new Kernel({ version: `${v}@wasm`, cpus: 2 });
       expect(k.api.era).to.equal(era);
       expect(k.version).to.equal(`${v}@wasm`);
@@ -51,7 +53,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
     let m: ReturnType<typeof runMatrix>;
     before(() => {
       m = runMatrix(gfs2VmallocLoop, {
-        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm'],
+        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-5.2', 'linux-5.2@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
         cpus: [2],
         seed: 1,
         params: { iterations: 12000, size: 8192, cpu: 0, checker: true },
@@ -73,7 +75,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
   for (const api of ['vmalloc', 'vm_map_ram', 'vmap', 'ioremap']) {
     it(`runs vmalloc-loop api=${api} with a pool and vm_unmap_aliases() on 1 and 4 CPUs as the ports do`, () => {
       const m = runMatrix(vmallocLoop, {
-        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm'],
+        kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-5.2', 'linux-5.2@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
         cpus: [1, 4],
         seed: 3,
         params: { api, pages: 8, iterations: 1500, pool: 40, busy: 0, unmap_aliases_every: 300, threads: false, boot: true, checker: true },
@@ -84,7 +86,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
 
   it('runs vmalloc-loop with one loop per CPU in modelled time (locks, kworkers, IPIs) as the ports do', () => {
     const m = runMatrix(vmallocLoop, {
-      kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-6.1', 'linux-6.1@wasm'],
+      kernels: ['linux-2.6.35', 'linux-2.6.35@wasm', 'linux-2.6.39', 'linux-2.6.39@wasm', 'linux-3.18', 'linux-3.18@wasm', 'linux-5.2', 'linux-5.2@wasm', 'linux-6.1', 'linux-6.1@wasm', 'linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
       cpus: [4],
       seed: 1,
       params: { api: 'vmalloc', pages: 8, iterations: 1500, pool: 20, busy: 0, unmap_aliases_every: 0, threads: true, boot: true, checker: true },
@@ -109,7 +111,7 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
     return { port, core, both };
   }
 
-  for (const version of ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-6.1']) {
+  for (const version of ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1', 'linux-6.12', 'linux-7.3']) {
     it(`shows the same /proc/vmallocinfo, trace lines and allocator state on ${version}@wasm as on ${version} through vmalloc, vm_map_ram, vfree and vm_unmap_aliases`, () => {
       const { port, core, both } = lockstep(version);
       const addrs = new Map<Kernel, number[]>([
@@ -150,12 +152,102 @@ describe('the API layers over a wasm core (kernel/mm/vmalloc/wasm/eras.ts)', fun
       }
       throw new Error(`${version}: no BUG`);
     };
-    for (const v of ['linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-6.1']) {
+    for (const v of ['linux-2.6.35', 'linux-2.6.39', 'linux-3.18', 'linux-5.2', 'linux-6.1']) {
       const p = caught(v);
       const c = caught(`${v}@wasm`);
       expect(c.version).to.equal(`${v}@wasm`);
       expect([c.func, c.line, c.cond]).to.deep.equal([p.func, p.line, p.cond]);
       expect(c.line).to.be.greaterThan(0);
     }
+  });
+
+  describe('the vmap-node cores (linux-6.12@wasm, linux-7.3@wasm) in modelled time', () => {
+    for (const costs of ['hardware', 'qemu-tcg']) {
+      it(`runs test_vmalloc (fix_size, full_fit; 4 workers) on 2 and 4 CPUs with the ${costs} costs as the ports do: purges, flushes, cycles, Summary lines`, () => {
+        const m = runMatrix(testVmalloc, {
+          kernels: ['linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'],
+          cpus: [2, 4],
+          seed: 1,
+          costs: resolveCostProfile(costs),
+          params: { ...Object.fromEntries(testVmalloc.params.map((p) => [p.name, p.default])), run_test_mask: 3, test_loop_count: 20, nr_threads: 4 },
+        });
+        expectSameRuns(m);
+        expect(m.cells.every((c) => c.result.figures.purges > 0)).to.equal(true);
+      });
+    }
+
+    /**
+     * Four CPUs; in one step of a task on CPU 0, twelve areas of 0x2010
+     * pages outside the vmalloc range (no node ids: the k-th lies in node
+     * k % 4) are taken and freed lazily, then vm_unmap_aliases() purges:
+     * 98496 pages pending against lazy_max_pages() = 24576 makes
+     * nr_purge_helpers = 3, so nodes 0-2 go to the kworkers of CPUs 0-2
+     * (schedule_work_on) and flush_work() waits for them. Everything the
+     * machine shows must be the port's.
+     */
+    function helperRun(version: string): { k: Kernel; runs: number[]; purges: number; vmallocinfo: string; clocks: number[]; locks: string[] } {
+      const k = new Kernel({ version, cpus: 4 });
+      const SIZE = 0x2010 * PAGE_SIZE;
+      const helperRuns = new Map<number, number>();
+      const api = () => k.api as unknown as {
+        __get_vm_area_node(size: number, align: number, shift: number, flags: number, start: number, end: number, node: number, gfp: number, caller: string): { addr: number } | null;
+        free_vm_area(area: unknown): void;
+        vm_unmap_aliases(): void;
+      };
+      const step = function* (): Generator<void, void> {
+        k.call(0, 'helpers', () => {
+          const areas = [];
+          for (let i = 0; i < 12; i++) areas.push(api().__get_vm_area_node(SIZE, PAGE_SIZE, 12, 0x2, k.vmallocRange.start + PAGE_SIZE, k.vmallocRange.end, -1, 0xcc0, 'helpers'));
+          for (const a of areas) api().free_vm_area(a);
+          api().vm_unmap_aliases();
+        });
+        yield;
+      };
+      const orig = k.wq.schedule_work_on.bind(k.wq);
+      k.wq.schedule_work_on = (cpu, w) => {
+        helperRuns.set(cpu, (helperRuns.get(cpu) ?? 0) + 1);
+        return orig(cpu, w);
+      };
+      k.runTasks([{ comm: 'helpers', pid: 900, cpu: 0, bound: true, steps: step() }]);
+      k.flush_work();
+      return {
+        k,
+        runs: [0, 1, 2, 3].map((c) => helperRuns.get(c) ?? 0),
+        purges: k.purges.length,
+        vmallocinfo: k.proc_vmallocinfo(),
+        clocks: k.machine.cpus.map((c) => c.now),
+        locks: k.locks.all().map((l) => `${l.name} ${l.acquisitions} ${l.contended} ${[...l.waitCycles].join(',')}`),
+      };
+    }
+
+    for (const version of ['linux-6.12', 'linux-7.3']) {
+      it(`runs ${version}@wasm's helper purges (nr_purge_helpers = 3) through the machine's workqueue as ${version}'s: kworker runs, purges, clocks, lock waits, /proc/vmallocinfo`, () => {
+        const port = helperRun(version);
+        const core = helperRun(`${version}@wasm`);
+        expect(port.runs).to.deep.equal([1, 1, 1, 0]);
+        expect(core.runs).to.deep.equal(port.runs);
+        expect(core.purges).to.equal(port.purges);
+        expect(core.clocks).to.deep.equal(port.clocks);
+        expect(core.locks).to.deep.equal(port.locks);
+        expect(core.vmallocinfo).to.equal(port.vmallocinfo);
+        expect(core.k.allocator.vmap_lazy_nr).to.equal(0);
+      });
+    }
+  });
+
+  it('lets the 6.1 API layer over linux-5.2@wasm mark areas with 5.2\'s va->flags bits and set vmap_lazy_nr (set_iounmap_nonlazy), as over the port', () => {
+    const { port, core, both } = lockstep('linux-5.2');
+    const addrs = new Map<Kernel, number[]>([
+      [port, []],
+      [core, []],
+    ]);
+    for (let i = 0; i < 6; i++) both((k) => addrs.get(k)!.push(k.vmalloc(0, 4 * PAGE_SIZE, 'nonlazy')));
+    both((k) => k.vfree(1, addrs.get(k)!.shift()!));
+    expect(core.proc_vmallocinfo()).to.contain('unpurged vm_area');
+    expect(core.allocator.vmap_lazy_nr).to.equal(5);
+    both((k) => expect(k.call(0, 'set_iounmap_nonlazy', (api) => (api as unknown as { set_iounmap_nonlazy(): boolean }).set_iounmap_nonlazy())).to.equal(true));
+    expect(core.allocator.vmap_lazy_nr).to.equal(core.allocator.lazy_max_pages() + 1);
+    both((k) => k.vfree(0, addrs.get(k)!.shift()!)); // over lazy_max_pages(): this free purges
+    expect(core.proc_vmallocinfo()).not.to.contain('unpurged vm_area');
   });
 });
