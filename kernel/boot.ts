@@ -314,6 +314,8 @@ export class Kernel {
         return machine.currentCpu;
       },
       flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
+      mutex_lock: (name) => hooks.mutex_lock?.(name),
+      mutex_unlock: (name) => hooks.mutex_unlock?.(name),
       warn,
       trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => {
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed));

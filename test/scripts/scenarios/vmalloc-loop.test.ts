@@ -37,6 +37,20 @@ describe('the vmalloc-loop scenario', () => {
     expect(r.figures.ipisSent).to.equal(10);
   });
 
+  /*
+   * _vm_unmap_aliases() holds vmap_purge_lock across its purge (6.1 on);
+   * when the API layer left the mutex out, two CPUs' vm_unmap_aliases()
+   * purged the same nodes at once and 6.12's __purge_vmap_area_lazy threw
+   * a TypeError (a purge list emptied under it).
+   */
+  for (const kernel of ['linux-6.1', 'linux-6.12', 'linux-7.3'])
+    it(`serialises concurrent vm_unmap_aliases() on vmap_purge_lock (${kernel}, a vm_map_ram loop per CPU)`, function () {
+      this.timeout(300000);
+      const r = cell(kernel, 2, ['api=vm_map_ram', 'threads=true', 'unmap_aliases_every=50', 'pool=40', 'iterations=1000']);
+      expect(r.figures.failedAllocations).to.equal(0);
+      expect(r.notes.find((n) => n.includes('lock waits:'))).to.match(/vmap_purge_lock \d+ contended/);
+    });
+
   it('runs vmap and ioremap loops, and one loop per CPU with threads=true', () => {
     expect(cell('linux-3.18', 1, ['api=vmap', 'iterations=20']).figures.allocations).to.equal(20);
     expect(cell('linux-6.12', 1, ['api=ioremap', 'iterations=20']).figures.failedAllocations).to.equal(0);

@@ -37,6 +37,9 @@ export interface vmalloc_context {
   smp_processor_id(): number;
   /** The era's flush_tlb_kernel_range (arch/x86/mm/tlb.c). */
   flush_tlb_kernel_range(start: ulong, end: ulong): void;
+  /** mutex_lock/mutex_unlock of a kernel mutex the API layer takes (vmap_purge_lock), through the lock model. */
+  mutex_lock(name: string): void;
+  mutex_unlock(name: string): void;
   /** A WARN_ON in the API layer or the page-table walks (reported, not thrown). */
   warn(version: string, func: string, cond: string): void;
   /** trace_alloc_vmap_area at the API layer, for allocators that do not fire it themselves. */

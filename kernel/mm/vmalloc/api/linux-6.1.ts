@@ -388,9 +388,10 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
       }
     }
 
-    // mutex_lock(&vmap_purge_lock)
+    this.k.mutex_lock('vmap_purge_lock');
     this.purge_fragmented_blocks_allcpus();
     if (!this.purge_lazy(start, end) && flush) this.k.flush_tlb_kernel_range(start, end);
+    this.k.mutex_unlock('vmap_purge_lock');
   }
 
   vm_unmap_aliases(): void {

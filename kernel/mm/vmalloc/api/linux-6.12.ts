@@ -156,7 +156,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
   override _vm_unmap_aliases(start: ulong, end: ulong, flush: number): void {
     const purge_list = new list_head<vmap_block>(null);
 
-    // mutex_lock(&vmap_purge_lock)
+    this.k.mutex_lock('vmap_purge_lock');
     for (let cpu = 0; cpu < this.k.nr_cpu_ids; cpu++) {
       const vbq = this.vmap_block_queue[cpu]!;
       // xa_for_each(&vbq->vmap_blocks, idx, vb): index order
@@ -184,6 +184,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
     this.free_purged_blocks(purge_list);
 
     if (!this.purge_lazy(start, end) && flush) this.k.flush_tlb_kernel_range(start, end);
+    this.k.mutex_unlock('vmap_purge_lock');
   }
 
   override nr_vmap_blocks(): number {
