@@ -48,7 +48,7 @@ describe('the vmalloc-loop scenario', () => {
       this.timeout(300000);
       const r = cell(kernel, 2, ['api=vm_map_ram', 'threads=true', 'unmap_aliases_every=50', 'pool=40', 'iterations=1000']);
       expect(r.figures.failedAllocations).to.equal(0);
-      expect(r.notes.find((n) => n.includes('lock waits:'))).to.match(/vmap_purge_lock \d+ contended/);
+      expect((r.notes ?? []).find((n) => n.includes('lock waits:'))).to.match(/vmap_purge_lock \d+ contended/);
     });
 
   it('runs vmap and ioremap loops, and one loop per CPU with threads=true', () => {
