@@ -85,7 +85,7 @@ export function runOne(spec: CampaignSpec, run: number): RunOutcome {
   const g = makeGenerator(workload, seed);
   const nops = spec.ops ?? DEFAULT_NOPS[workload];
   const r = runPair(A, B, g.ncpu, g, nops, { compareState: spec.compareState, invariants: spec.invariants, filter: spec.filter, record: false });
-  return {
+  const outcome: RunOutcome = {
     run,
     workload,
     seed,
@@ -95,6 +95,10 @@ export function runOne(spec: CampaignSpec, run: number): RunOutcome {
     signature: r.divergence ? r.divergence.signature : null,
     bothBugged: r.bothBugged,
   };
+  // Nothing of the run's sides is read again (a report regenerates the run): their wasm instances serve the next run.
+  r.sideA.release();
+  r.sideB.release();
+  return outcome;
 }
 
 /** Regenerate a run's op list up to its divergence (for shrinking). */

@@ -48,7 +48,10 @@ export function shrinkDivergence(A: Contender, B: Contender, ncpu: number, ops: 
   const pairOpts: PairOptions = { ...opts, record: false };
   const fails = (list: readonly CheckOp[]): boolean => {
     const r = runPair(A, B, ncpu, list, list.length, pairOpts);
-    return r.divergence !== null && r.divergence.signature === signature;
+    const same = r.divergence !== null && r.divergence.signature === signature;
+    r.sideA.release();
+    r.sideB.release();
+    return same;
   };
   let best: CheckOp[] = ops.slice();
   if (ops.every(encodable)) {

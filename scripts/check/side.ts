@@ -149,6 +149,11 @@ export class Side {
     return this.alloc.snapshot();
   }
 
+  /** Hand back the allocator's instance (a wasm core's, docs/wasm.md "Instances"): the side is done, nothing of it is read afterwards. */
+  release(): void {
+    this.alloc.release?.();
+  }
+
   /** Run one op. Call only while no BUG has fired. */
   apply(op: CheckOp): SideOutcome {
     const a = this.alloc;

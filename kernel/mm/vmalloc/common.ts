@@ -218,6 +218,13 @@ export interface VmapAllocator {
    * vm_structs), or null. Versions without a port of it leave it out.
    */
   pcpu_get_vm_areas?(offsets: readonly ulong[], sizes: readonly ulong[], nr_vms: number, align: ulong): vmap_area_common[] | null;
+  /**
+   * Hand back what the allocator holds outside the garbage collector (a
+   * wasm core's instance, for the next allocator of that core: docs/wasm.md,
+   * "Instances"); the allocator and its areas are unusable afterwards.
+   * Allocators with nothing to hand back leave it out.
+   */
+  release?(): void;
 }
 
 /** One area of the busy tree (or a lazily freed one still blocking its range). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import { type CampaignSpec, runCampaign, runCampaignSync, shardRuns } from '../../../scripts/check/campaign.js';
+import { instancesCreated } from '../../../kernel/mm/vmalloc/wasm/pool.js';
 
 function spec(over: Partial<CampaignSpec>): CampaignSpec {
   return {
@@ -54,6 +55,19 @@ describe('a check campaign', () => {
     const two = await runCampaign({ ...s, jobs: 2 });
     expect(two.first).to.deep.equal(one.first);
     expect(two.opsTried).to.equal(one.opsTried);
+  });
+
+  it('instantiates each wasm core once, not per run (each run hands its two instances to the next), with the divergences of fresh instances', () => {
+    const before = [instancesCreated('linux-2.6.39'), instancesCreated('linux-3.18')];
+    const r = runCampaignSync(spec({ kernel: 'linux-2.6.39@wasm', against: 'linux-3.18@wasm', runs: 20, ops: null, keepGoing: true }));
+    const made = [instancesCreated('linux-2.6.39') - before[0]!, instancesCreated('linux-3.18') - before[1]!];
+    expect(made[0]).to.be.at.most(1);
+    expect(made[1]).to.be.at.most(1);
+    // As the campaign gave with a new instance per side and run: commit 1f88598's `vmapsim check --kernel linux-2.6.39@wasm
+    // --against linux-3.18@wasm --runs 20 --jobs 1 --keep-going --json`, whose "op" is 1-based.
+    expect(r.opsTried).to.equal(69);
+    expect(r.outcomes.map((o) => o.divergedAt)).to.deep.equal([1, 3, 3, 7, 1, 1, 1, 1, 1, 5, 4, 1, 1, 5, 2, 3, 5, 2, 1, 1]);
+    expect(new Set(r.outcomes.map((o) => o.signature))).to.deep.equal(new Set(['result:addr/addr']));
   });
 
   for (const [k, b, expected] of [

@@ -19,13 +19,12 @@
  * batch.ts queues operations for one crossing per batch.
  */
 
-import { readFileSync } from 'node:fs';
 import { KernelBug } from '../../../include/asm-generic/bug.js';
 import { ERR_PTR, IS_ERR_VALUE } from '../../../include/linux/errno.js';
 import { fromBigInt, hex, toBigInt, type ulong } from '../../../include/u64.js';
 import { type AllocatorSnapshot, type AreaView, GFP_KERNEL, NOOP_HOOK, NUMA_NO_NODE, type VmallocEnv, type VmapAllocator, type vmap_area_common } from '../common.js';
 import { type allocator_id, bug_line } from '../shims/customised.js';
-import { ensureWasm } from './build.js';
+import { acquireInstance, type InstanceSlot, type PooledInstance, releaseInstance } from './pool.js';
 
 /* The core's hook bits (kernel/mm/vmalloc/as/shims.ts). */
 const HOOK_VUNMAP_PAGE_RANGE = 1 << 0;
@@ -57,12 +56,6 @@ interface WasmMemory {
 interface WasmGlobal {
   readonly value: unknown;
 }
-type WasmModule = object;
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (m: WasmModule, imports: object) => { readonly exports: object };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface CoreExports {
   memory: WasmMemory;
@@ -124,17 +117,6 @@ export function joinHalves(lo: number, hi: number): ulong {
   return fromBigInt((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
 }
 
-const modules = new Map<string, WasmModule>();
-
-function moduleOf(version: string): WasmModule {
-  let m = modules.get(version);
-  if (!m) {
-    m = new WA.Module(readFileSync(ensureWasm(version)));
-    modules.set(version, m);
-  }
-  return m;
-}
-
 /** How the environment gives the vmalloc range (a bigint for values outside the signed view's exact window). */
 export interface WasmRange {
   readonly VMALLOC_START: bigint;
@@ -142,8 +124,19 @@ export interface WasmRange {
 }
 
 /** One wasm core instance: one allocator of `core` (a version with a core under kernel/mm/vmalloc/as/). */
+/** What a released core's exports are: any use throws. */
+const RELEASED = new Proxy({} as CoreExports, {
+  get: (_t, name) => {
+    throw new Error(`a released wasm core was used (${String(name)})`);
+  },
+});
+
 export class WasmCore {
   readonly x: CoreExports;
+  /** The environment's hooks as given (what the imports call). */
+  private readonly h: VmallocEnv['hooks'];
+  /** The instance this core holds until release(). */
+  private readonly instance: PooledInstance;
   private u32: Uint32Array;
   private readonly names = new Map<number, string>();
   private readonly warned = new Set<number>();
@@ -161,68 +154,10 @@ export class WasmCore {
     range?: WasmRange,
   ) {
     const h = env.hooks;
-    const u = (lo: number, hi: number): ulong => joinHalves(lo, hi);
-    /* A trace event's value: the exact VMALLOC_END (5-level) goes out as the number the API layer passes for it. */
-    const ut = (lo: number, hi: number): ulong => (this.endExact && lo >>> 0 === this.endExact.halves[0] >>> 0 && (hi | 0) === (this.endExact.halves[1] | 0) ? this.endExact.rounded : joinHalves(lo, hi));
-    const imports = {
-      env: {
-        abort: (_m: number, _f: number, line: number, col: number) => {
-          throw new Error(`${id.name}: wasm core aborted at ${line}:${col}`);
-        },
-        bug: (func: number, cond: number, site: number) => {
-          const f = this.str(func);
-          const c = this.str(cond);
-          throw new KernelBug(id.name, f, bug_line(id, f, c, site), c);
-        },
-        warn: (func: number, cond: number, site: number, once: number) => {
-          const f = this.str(func);
-          const c = this.str(cond);
-          const line = bug_line(id, f, c, site);
-          if (once) {
-            if (this.warned.has(line)) return;
-            this.warned.add(line);
-          }
-          h.warn({ version: id.name, func: f, line, cond: c });
-        },
-        flush_tlb_kernel_range: (a: number, b: number, c: number, d: number) => h.flush_tlb_kernel_range(u(a, b), u(c, d)),
-        vunmap_page_range: (a: number, b: number, c: number, d: number) => h.vunmap_page_range(u(a, b), u(c, d)),
-        flush_cache_vunmap: (a: number, b: number, c: number, d: number) => h.flush_cache_vunmap(u(a, b), u(c, d)),
-        purge_fragmented_blocks_allcpus: () => h.purge_fragmented_blocks_allcpus(),
-        purged: (nr: number, a: number, b: number, c: number, d: number) => h.purged(nr, u(a, b), u(c, d)),
-        should_failslab: (gfp: number) => (h.should_failslab?.(gfp) ? 1 : 0),
-        lock: (what: number, name: number) => {
-          const n = name ? this.str(name) : '';
-          switch (what) {
-            case 0:
-              return h.spin_lock?.(n);
-            case 1:
-              return h.spin_unlock?.(n);
-            case 2:
-              return h.cond_resched_lock?.(n);
-            case 3:
-              return h.mutex_lock?.(n);
-            case 4:
-              return h.mutex_unlock?.(n);
-            default:
-              return h.purge_released?.();
-          }
-        },
-        schedule_work: (work: number) => h.schedule_work?.(() => this.x.run_work?.(work)),
-        raw_smp_processor_id: () => h.raw_smp_processor_id?.() ?? 0,
-        lock_vn: (what: number, name: number, instance: number) => {
-          const n = this.str(name);
-          const vn = this.handle(`vn ${instance}`);
-          return what === 0 ? h.spin_lock?.(n, vn) : h.spin_unlock?.(n, vn);
-        },
-        schedule_work_on: (cpu: number, work: number) => h.schedule_work_on?.(cpu, this.handle(`work ${work}`), () => this.x.run_work?.(work)),
-        flush_work: (work: number) => (h.flush_work?.(this.handle(`work ${work}`)) ? 1 : 0),
-        trace_alloc_vmap_area: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, i: number, j: number, k: number, failed: number) =>
-          h.trace_alloc_vmap_area?.(ut(a, b), ut(c, d), ut(e, f), ut(g, i), ut(j, k), failed),
-        trace_free_vmap_area_noflush: (a: number, b: number, nr: number, max: number) => h.trace_free_vmap_area_noflush?.(u(a, b), nr, max),
-        trace_purge_vmap_area_lazy: (a: number, b: number, c: number, d: number, n: number) => h.trace_purge_vmap_area_lazy?.(ut(a, b), ut(c, d), n),
-      },
-    };
-    this.x = new WA.Instance(moduleOf(id.core ?? core), imports).exports as unknown as CoreExports;
+    this.h = h;
+    this.instance = acquireInstance(id.core ?? core, (slot) => WasmCore.imports(slot as InstanceSlot<WasmCore>));
+    this.instance.slot.owner = this;
+    this.x = this.instance.exports as CoreExports;
     this.u32 = new Uint32Array(this.x.memory.buffer);
     this.offStart = this.x.OFFSETOF_VA_START.value as number;
     this.offEnd = this.x.OFFSETOF_VA_END.value as number;
@@ -241,6 +176,105 @@ export class WasmCore {
     const end = range ? range.VMALLOC_END : (env.VMALLOC_END_U64 ?? toBigInt(env.VMALLOC_END));
     if (env.VMALLOC_END_U64 !== undefined) this.endExact = { rounded: env.VMALLOC_END, halves: [Number(end & 0xffffffffn), Number(end >> 32n)] };
     this.x.init(env.ncpu, bits, Number(start & 0xffffffffn), Number(start >> 32n), Number(end & 0xffffffffn), Number(end >> 32n));
+  }
+
+  /**
+   * The imports of one instance (pool.ts): each reaches the core that holds
+   * the instance now (slot.owner), its hooks, line table and caches.
+   */
+  private static imports(slot: InstanceSlot<WasmCore>): object {
+    const me = (): WasmCore => slot.owner as WasmCore;
+    const u = (lo: number, hi: number): ulong => joinHalves(lo, hi);
+    /* A trace event's value: the exact VMALLOC_END (5-level) goes out as the number the API layer passes for it (which the boot prints as the exact value). */
+    const ut = (lo: number, hi: number): ulong => {
+      const x = me().endExact;
+      return x && lo >>> 0 === x.halves[0] >>> 0 && (hi | 0) === (x.halves[1] | 0) ? x.rounded : joinHalves(lo, hi);
+    };
+    const hk = () => me().h;
+    return {
+      env: {
+        abort: (_m: number, _f: number, line: number, col: number) => {
+          throw new Error(`${me().id.name}: wasm core aborted at ${line}:${col}`);
+        },
+        bug: (func: number, cond: number, site: number) => {
+          const t = me();
+          const f = t.str(func);
+          const c = t.str(cond);
+          throw new KernelBug(t.id.name, f, bug_line(t.id, f, c, site), c);
+        },
+        warn: (func: number, cond: number, site: number, once: number) => {
+          const t = me();
+          const f = t.str(func);
+          const c = t.str(cond);
+          const line = bug_line(t.id, f, c, site);
+          if (once) {
+            if (t.warned.has(line)) return;
+            t.warned.add(line);
+          }
+          t.h.warn({ version: t.id.name, func: f, line, cond: c });
+        },
+        flush_tlb_kernel_range: (a: number, b: number, c: number, d: number) => hk().flush_tlb_kernel_range(u(a, b), u(c, d)),
+        vunmap_page_range: (a: number, b: number, c: number, d: number) => hk().vunmap_page_range(u(a, b), u(c, d)),
+        flush_cache_vunmap: (a: number, b: number, c: number, d: number) => hk().flush_cache_vunmap(u(a, b), u(c, d)),
+        purge_fragmented_blocks_allcpus: () => hk().purge_fragmented_blocks_allcpus(),
+        purged: (nr: number, a: number, b: number, c: number, d: number) => hk().purged(nr, u(a, b), u(c, d)),
+        should_failslab: (gfp: number) => (hk().should_failslab?.(gfp) ? 1 : 0),
+        lock: (what: number, name: number) => {
+          const t = me();
+          const h = t.h;
+          const n = name ? t.str(name) : '';
+          switch (what) {
+            case 0:
+              return h.spin_lock?.(n);
+            case 1:
+              return h.spin_unlock?.(n);
+            case 2:
+              return h.cond_resched_lock?.(n);
+            case 3:
+              return h.mutex_lock?.(n);
+            case 4:
+              return h.mutex_unlock?.(n);
+            default:
+              return h.purge_released?.();
+          }
+        },
+        schedule_work: (work: number) => {
+          const t = me();
+          return t.h.schedule_work?.(() => t.x.run_work?.(work));
+        },
+        raw_smp_processor_id: () => hk().raw_smp_processor_id?.() ?? 0,
+        lock_vn: (what: number, name: number, instance: number) => {
+          const t = me();
+          const n = t.str(name);
+          const vn = t.handle(`vn ${instance}`);
+          return what === 0 ? t.h.spin_lock?.(n, vn) : t.h.spin_unlock?.(n, vn);
+        },
+        schedule_work_on: (cpu: number, work: number) => {
+          const t = me();
+          return t.h.schedule_work_on?.(cpu, t.handle(`work ${work}`), () => t.x.run_work?.(work));
+        },
+        flush_work: (work: number) => {
+          const t = me();
+          return t.h.flush_work?.(t.handle(`work ${work}`)) ? 1 : 0;
+        },
+        trace_alloc_vmap_area: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, i: number, j: number, k: number, failed: number) =>
+          hk().trace_alloc_vmap_area?.(ut(a, b), ut(c, d), ut(e, f), ut(g, i), ut(j, k), failed),
+        trace_free_vmap_area_noflush: (a: number, b: number, nr: number, max: number) => hk().trace_free_vmap_area_noflush?.(u(a, b), nr, max),
+        trace_purge_vmap_area_lazy: (a: number, b: number, c: number, d: number, n: number) => hk().trace_purge_vmap_area_lazy?.(ut(a, b), ut(c, d), n),
+      },
+    };
+  }
+
+  /**
+   * Hand the instance back (pool.ts): it is reset to its state after
+   * instantiation and serves the next core of the same module. This core
+   * and everything built on it (its allocator, areas, API layer) must not
+   * be used afterwards; a use throws.
+   */
+  release(): void {
+    if (!this.instance.inUse || this.instance.slot.owner !== this) throw new Error(`${this.id.name}: the core was released already`);
+    releaseInstance(this.instance);
+    (this as { x: CoreExports }).x = RELEASED;
   }
 
   /** The stable object a per-node lock or a work item of the core is to the hooks. */
@@ -566,6 +600,11 @@ export class wasm_allocator implements VmapAllocator {
   }
   set touches(t: number) {
     this.core.touches = t;
+  }
+
+  /** Hand the core's instance back for the next allocator of this core (WasmCore.release()). */
+  release(): void {
+    this.core.release();
   }
 
   get vmap_lazy_nr(): number {

@@ -31,7 +31,15 @@ export function wasmPath(version: string): string {
   return resolve(checkoutRoot(), 'dist', 'wasm', `${version}.wasm`);
 }
 
+/** The newest source's time, read once per process (a process loads each core once: pool.ts). */
+let newest: number | null = null;
+
 function newestSource(): number {
+  if (newest === null) newest = scanSources();
+  return newest;
+}
+
+function scanSources(): number {
   let t = 0;
   for (const d of AS_DIRS) {
     const dir = resolve(checkoutRoot(), d);
