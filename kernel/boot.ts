@@ -49,7 +49,7 @@ import { DeadlockError, lock_stats, lock_table } from './kernel/locking/spinlock
 import { system_wq, work_struct } from './kernel/workqueue.js';
 import { COST_INDEX } from '../hw/costs.js';
 import { Timeline } from './kernel/trace/timeline.js';
-import { capsOf, WASM_SUFFIX } from './manifest/index.js';
+import { capsOf, isWasmCore } from './manifest/index.js';
 import type { vm_struct_view, vmalloc_api, vmalloc_context, vmalloc_fault_injection } from './mm/vmalloc/api/common.js';
 
 /** Fault injections: deliberate bugs the TLB-coherence checker should catch. */
@@ -290,8 +290,9 @@ export class Kernel {
 
     // A machine with 5-level paging gets the 5-level vmalloc range when the
     // allocator holds unsigned long as an exact u64 (a wasm core: its
-    // VMALLOC_END needs 54 bits); the TypeScript ports keep the 4-level one.
-    const la57 = !opts.vmalloc && this.machine.config.pagingLevels === 5 && info.allocator.endsWith(WASM_SUFFIX);
+    // VMALLOC_END needs 54 bits: `<kernel>@wasm` or a user's copy of one);
+    // the TypeScript ports keep the 4-level one.
+    const la57 = !opts.vmalloc && this.machine.config.pagingLevels === 5 && isWasmCore(info.allocator);
     const VMALLOC_START = opts.vmalloc?.start ?? (la57 ? VMALLOC_START_5LEVEL : VMALLOC_START_4LEVEL);
     const VMALLOC_END = opts.vmalloc?.end ?? (la57 ? Number(BigInt.asIntN(64, VMALLOC_END_5LEVEL_U64)) : VMALLOC_END_4LEVEL);
     this.vmallocRange = { start: VMALLOC_START, end: VMALLOC_END };

@@ -105,6 +105,17 @@ export function baseOfWasm(name: string): string {
   return name.endsWith(WASM_SUFFIX) && wasmManifest(name) ? name.slice(0, -WASM_SUFFIX.length) : name;
 }
 
+/**
+ * True if the allocator of kernel `name` is a wasm core (holds unsigned long
+ * as an exact u64): `<kernel>@wasm`, or a user's copy of one (`FILE.as.ts`,
+ * whose manifest's base is the `<kernel>@wasm` it was copied from).
+ */
+export function isWasmCore(name: string): boolean {
+  if (name.endsWith(WASM_SUFFIX)) return wasmManifest(name) !== undefined;
+  const base = byName.get(name)?.base;
+  return base !== undefined && base.endsWith(WASM_SUFFIX) && wasmManifest(base) !== undefined;
+}
+
 /** The manifest of that name (a built-in name, `<version>@wasm`, or a loaded file's name), or undefined. */
 export function findManifest(name: string): KernelManifest | undefined {
   return byName.get(name) ?? wasmManifest(name);

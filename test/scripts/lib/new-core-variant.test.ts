@@ -131,6 +131,14 @@ describe('vmapsim new-variant FILE.as.ts --from KERNEL@wasm and --kernel ./FILE.
     expect(copy).to.deep.equal(port);
   });
 
+  it('runs on a 5-level machine in the 5-level vmalloc range of linux-6.1@wasm, with its figures (run paging=5)', () => {
+    const r = vmapsim(dir, 'run', 'vmalloc-loop', '--kernel', `linux-6.1@wasm,${mine}`, '--cpus', '1', 'iterations=200', 'paging=5', '--json');
+    expect(r.status, r.stderr).to.equal(0);
+    const [core, copy] = runsOf(r.stdout);
+    expect(copy!.notes).to.include('5-level paging; vmalloc range 0xffa0000000000000..0xffd1ffffffffffff');
+    expect(copy).to.deep.equal(core);
+  });
+
   it('replays a real kernel trace as linux-6.1@wasm does (replay tracefs --kernel FILE)', () => {
     const t = join(ROOT, 'data', 'real-traces', 'linux-6.12.c_rand1to64p_pool100.cpu1');
     const r = vmapsim(dir, 'replay', 'tracefs', `${t}.trace.gz`, '--before', `${t}.vmallocinfo-before.txt`, '--kernel', `linux-6.1@wasm,${mine}`, '--json');
