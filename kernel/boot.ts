@@ -240,7 +240,7 @@ export class Kernel {
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:purge_vmap_area_lazy', () => fmt_purge_vmap_area_lazy(start, end, nr));
       },
       warn: (w) => this.warnings.push(w),
-      trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed)),
+      trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, this.exactEnd(vend), failed)),
       trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => this.emit('vmalloc:free_vmap_area_noflush', () => fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max)),
       trace_purge_vmap_area_lazy: (start, end, npurged) => this.emit('vmalloc:purge_vmap_area_lazy', () => fmt_purge_vmap_area_lazy(start, end, npurged)),
     };
@@ -319,7 +319,7 @@ export class Kernel {
       mutex_unlock: (name) => hooks.mutex_unlock?.(name),
       warn,
       trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => {
-        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed));
+        if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, this.exactEnd(vend), failed));
       },
       trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => {
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:free_vmap_area_noflush', () => fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max));
@@ -500,6 +500,16 @@ export class Kernel {
   /** Whether drain work is queued and has not run. */
   get work_pending(): boolean {
     return this.pending !== null;
+  }
+
+  /**
+   * An unsigned long the API layer passed, for printing: VMALLOC_END as the
+   * exact u64 where the double the API layer holds rounds it (5-level
+   * paging: 0xffd1ffffffffffff, held as 0xffd2000000000000; a wasm core
+   * gets the exact value the same way, docs/wasm.md), else the value.
+   */
+  private exactEnd(x: ulong): ulong | bigint {
+    return x === this.vmallocRange.end && this.vmallocEndU64 !== BigInt.asUintN(64, BigInt(x)) ? this.vmallocEndU64 : x;
   }
 
   private emit(event: trace_event_name, fields: () => string): void {

@@ -224,6 +224,14 @@ describe('bootKernel with a small vmalloc range', () => {
           expect(k5.purges.length).to.be.greaterThan(0);
         });
 
+        it('prints VMALLOC_END exactly in its trace lines (vend=0xffd1ffffffffffff, as the kernel\'s %lx), not the double the API layer holds', () => {
+          const k = new Kernel({ version: `${version}@wasm`, cpus: 1, machine: { pagingLevels: 5 }, trace: true });
+          k.vmalloc(0, 3 * P);
+          const lines = k.trace.lines().filter((l) => l.includes(' alloc_vmap_area: '));
+          expect(lines.length).to.be.greaterThan(0);
+          for (const l of lines) expect(l).to.match(/ vstart=0xffa0000000000000 vend=0xffd1ffffffffffff failed=0$/);
+        });
+
         it('gives the core the exact VMALLOC_END: the last page is not allocatable, as in C (0xffd1fffffffff000 + 0x1000 > 0xffd1ffffffffffff)', () => {
           const k = new Kernel({ version: `${version}@wasm`, cpus: 1, machine: { pagingLevels: 5 } });
           const end = k.vmallocRange.end; // the number the API layer passes: the signed view rounds it to 0xffd2000000000000

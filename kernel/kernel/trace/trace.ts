@@ -46,8 +46,10 @@ export interface task_struct {
 export const TLB_FLUSH_REASONS = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local mm shootdown', 'remote ipi send'] as const;
 
 /** Print formats of the events. */
-export function fmt_alloc_vmap_area(addr: ulong, size: ulong, align: ulong, vstart: ulong, vend: ulong, failed: number): string {
-  return `va_start: ${udec(addr)} size=${udec(size)} align=${udec(align)} vstart=0x${hex(vstart)} vend=0x${hex(vend)} failed=${failed}`;
+export function fmt_alloc_vmap_area(addr: ulong, size: ulong, align: ulong, vstart: ulong, vend: ulong | bigint, failed: number): string {
+  // vend as an exact u64 when the double cannot hold it (5-level paging's VMALLOC_END, kernel/boot.ts)
+  const end = typeof vend === 'bigint' ? BigInt.asUintN(64, vend).toString(16) : hex(vend);
+  return `va_start: ${udec(addr)} size=${udec(size)} align=${udec(align)} vstart=0x${hex(vstart)} vend=0x${end} failed=${failed}`;
 }
 export function fmt_free_vmap_area_noflush(va_start: ulong, nr_lazy: number, nr_lazy_max: number): string {
   return `va_start=0x${hex(va_start)} nr_lazy=${udec(nr_lazy)} nr_lazy_max=${udec(nr_lazy_max)}`;
