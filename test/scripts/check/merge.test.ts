@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FROM_SOURCES } from '../../helpers/cli.js';
+import { type CliResult, vmapsimBatch } from '../../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-
-/** The command line in a child, with only the given scheduler variables on top of a clean environment. */
-function vmapsim(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(JOB_COMPLETION|SLURM_)/.test(k)));
-  const r = spawnSync(process.execPath, [...FROM_SOURCES, join(ROOT, 'scripts', 'vmapsim.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...clean, ...env } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 // Two kinds of divergence: addresses differ in runs 0, 2, 3, 5, 7, 8, 9; mmotm BUGs in runs 1 and 6.
 // With two shards, the lowest run of each kind is in a different shard.
@@ -31,19 +23,20 @@ describe('vmapsim check --shard auto and check merge', function () {
   const dir = mkdtempSync(join(tmpdir(), 'vmapsim-shards-'));
 
   it('two shards of a simulated Kubernetes indexed Job, merged, give the divergences of one unsharded run', () => {
-    const whole = vmapsim(CAMPAIGN);
-    expect(whole.status, whole.stderr).to.equal(1);
+    // The three campaigns in one child process, the two merges in another (test/helpers/cli-batch.ts).
+    const [whole, ...shards] = vmapsimBatch([{ args: CAMPAIGN }, ...[0, 1].map((i) => ({ args: [...CAMPAIGN, '--shard', 'auto'], env: { JOB_COMPLETION_INDEX: String(i), JOB_COMPLETIONS: '2' } }))]);
+    expect(whole!.status, whole!.stderr).to.equal(1);
     const files = [0, 1].map((i) => {
-      const r = vmapsim([...CAMPAIGN, '--shard', 'auto'], { JOB_COMPLETION_INDEX: String(i), JOB_COMPLETIONS: '2' });
+      const r = shards[i]!;
       expect(r.status, r.stderr).to.equal(1);
       expect((JSON.parse(r.stdout) as { shard: string }).shard).to.equal(`${i}/2`);
       const f = join(dir, `shard-${i}.json`);
       writeFileSync(f, r.stdout);
       return f;
     });
-    const merged = vmapsim(['check', 'merge', '--json', files[1]!, files[0]!]);
+    const [merged, text] = vmapsimBatch([{ args: ['check', 'merge', '--json', files[1]!, files[0]!] }, { args: ['check', 'merge', ...files] }]) as [CliResult, CliResult];
     expect(merged.status, merged.stderr).to.equal(1);
-    const w = JSON.parse(whole.stdout) as Out;
+    const w = JSON.parse(whole!.stdout) as Out;
     const m = JSON.parse(merged.stdout) as Out & { shards: { shard: string }[]; opsPerSecond: number };
     // the campaign as this test knows it
     expect(w.runsTried).to.equal(10);
@@ -59,7 +52,6 @@ describe('vmapsim check --shard auto and check merge', function () {
     expect(m.divergences).to.deep.equal(w.divergences);
     expect(m.opsPerSecond).to.be.greaterThan(0);
     // and the text report names both kinds with their first runs
-    const text = vmapsim(['check', 'merge', ...files]);
     expect(text.status).to.equal(1);
     expect(text.stdout).to.contain('2 shards merged: ');
     expect(text.stdout).to.match(/DIVERGENCE \(result\): result:addr\/addr\n {2}first in run 0 \(seed 1, workload random-mixed, op \d+\); 7 runs of this kind: 0, 2, 3, 5, 7, 8, 9/);
@@ -67,8 +59,7 @@ describe('vmapsim check --shard auto and check merge', function () {
   });
 
   it('a Slurm array shard is the same shard as --shard I/N', () => {
-    const a = vmapsim([...CAMPAIGN, '--shard', 'auto'], { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' });
-    const b = vmapsim([...CAMPAIGN, '--shard', '1/3']);
+    const [a, b] = vmapsimBatch([{ args: [...CAMPAIGN, '--shard', 'auto'], env: { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' } }, { args: [...CAMPAIGN, '--shard', '1/3'] }]) as [CliResult, CliResult];
     expect(a.status, a.stderr).to.equal(b.status);
     const strip = (s: string) => ({ ...(JSON.parse(s) as object), seconds: 0 });
     expect(strip(a.stdout)).to.deep.equal(strip(b.stdout));
@@ -86,8 +77,10 @@ describe('vmapsim check --shard auto and check merge', function () {
       [['check', 'merge', join(dir, 'shard-0.json'), join(dir, 'shard-0.json')], {}, /shard-0\.json: shard 0\/2 is also .*shard-0\.json$/],
       [['check', 'merge', join(ROOT, 'package.json')], {}, /package\.json: not the output of vmapsim check --json \(no "kernel"\)$/],
     ];
-    for (const [args, env, re] of bad) {
-      const r = vmapsim(args, env);
+    // One child process for all (the CLI loaded from its sources once): each case only rejects its input.
+    const results = vmapsimBatch(bad.map(([args, env]) => ({ args, env })));
+    for (const [i, [args, env, re]] of bad.entries()) {
+      const r = results[i]!;
       expect(r.status, `${args.join(' ')} ${JSON.stringify(env)}: ${r.stderr}`).to.equal(2);
       expect(r.stderr.trim().split('\n'), r.stderr).to.have.length(1);
       expect(r.stderr.trim()).to.match(re);
