@@ -114,6 +114,7 @@ export function exportMutableGlobals(bytes: Uint8Array): { bytes: Uint8Array; gl
   let exportAt = -1;
   let exportEnd = -1;
   while (r.p < bytes.length) {
+    const at = r.p;
     const id = r.byte();
     const size = r.u32();
     const start = r.p;
@@ -140,7 +141,7 @@ export function exportMutableGlobals(bytes: Uint8Array): { bytes: Uint8Array; gl
         r.skipConstExpr();
       }
     } else if (id === 7) {
-      exportAt = start - 1 - leb(size).length;
+      exportAt = at;
       exportEnd = start + size;
     }
     r.p = start + size;
