@@ -144,6 +144,13 @@ export class WasmCore {
   private readonly handles = new Map<string, object>();
   private readonly offStart: number;
   private readonly offEnd: number;
+  /** The va->flags / va->vm offsets and va->vm's size, read once (-1 when the version's vmap_area has no such field). */
+  private readonly offFlags: number;
+  private readonly offVm: number;
+  private readonly sizeofVm: number;
+  /** The handles of the per-node locks and work items, by index or address (see handle()). */
+  private readonly vnHandles: object[] = [];
+  private readonly workHandles = new Map<number, object>();
   /** VMALLOC_END when the signed view rounds it (5-level paging): the number the API layer passes, and the exact halves the core gets. */
   private readonly endExact: { readonly rounded: ulong; readonly halves: [number, number] } | null = null;
 
@@ -161,6 +168,9 @@ export class WasmCore {
     this.u32 = new Uint32Array(this.x.memory.buffer);
     this.offStart = this.x.OFFSETOF_VA_START.value as number;
     this.offEnd = this.x.OFFSETOF_VA_END.value as number;
+    this.offFlags = this.x.OFFSETOF_VA_FLAGS ? (this.x.OFFSETOF_VA_FLAGS.value as number) : -1;
+    this.offVm = this.x.OFFSETOF_VA_VM ? (this.x.OFFSETOF_VA_VM.value as number) : -1;
+    this.sizeofVm = this.x.SIZEOF_VA_VM ? (this.x.SIZEOF_VA_VM.value as number) : 0;
     let bits = 0;
     if (h.vunmap_page_range !== NOOP_HOOK) bits |= HOOK_VUNMAP_PAGE_RANGE;
     if (h.flush_cache_vunmap !== NOOP_HOOK) bits |= HOOK_FLUSH_CACHE_VUNMAP;
@@ -246,16 +256,16 @@ export class WasmCore {
         lock_vn: (what: number, name: number, instance: number) => {
           const t = me();
           const n = t.str(name);
-          const vn = t.handle(`vn ${instance}`);
+          const vn = (t.vnHandles[instance] ??= t.handle(`vn ${instance}`));
           return what === 0 ? t.h.spin_lock?.(n, vn) : t.h.spin_unlock?.(n, vn);
         },
         schedule_work_on: (cpu: number, work: number) => {
           const t = me();
-          return t.h.schedule_work_on?.(cpu, t.handle(`work ${work}`), () => t.x.run_work?.(work));
+          return t.h.schedule_work_on?.(cpu, t.workHandle(work), () => t.x.run_work?.(work));
         },
         flush_work: (work: number) => {
           const t = me();
-          return t.h.flush_work?.(t.handle(`work ${work}`)) ? 1 : 0;
+          return t.h.flush_work?.(t.workHandle(work)) ? 1 : 0;
         },
         trace_alloc_vmap_area: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, i: number, j: number, k: number, failed: number) =>
           hk().trace_alloc_vmap_area?.(ut(a, b), ut(c, d), ut(e, f), ut(g, i), ut(j, k), failed),
@@ -287,6 +297,15 @@ export class WasmCore {
     return o;
   }
 
+  private workHandle(work: number): object {
+    let o = this.workHandles.get(work);
+    if (!o) {
+      o = this.handle(`work ${work}`);
+      this.workHandles.set(work, o);
+    }
+    return o;
+  }
+
   /** A static AssemblyScript string of the core (a BUG site's function or condition, a lock's name). */
   private str(ptr: number): string {
     let s = this.names.get(ptr);
@@ -299,7 +318,8 @@ export class WasmCore {
   }
 
   private words(): Uint32Array {
-    if (this.u32.buffer !== this.x.memory.buffer) this.u32 = new Uint32Array(this.x.memory.buffer);
+    // memory.grow detaches the old buffer, which leaves the view with length 0.
+    if (this.u32.length === 0) this.u32 = new Uint32Array(this.x.memory.buffer);
     return this.u32;
   }
 
@@ -419,34 +439,33 @@ export class WasmCore {
    */
   private readonly vms = new Map<number, unknown>();
 
-  private slot(va: number, global: WasmGlobal | undefined, what: string): number {
-    if (!global || (global.value as number) < 0) throw new Error(`${this.id.name}: the core has no va->${what} (docs/wasm.md)`);
-    return (va + (global.value as number)) >>> 2;
+  private slot(va: number, offset: number, what: string): number {
+    if (offset < 0) throw new Error(`${this.id.name}: the core has no va->${what} (docs/wasm.md)`);
+    return (va + offset) >>> 2;
   }
 
   /** va->flags (its low word; the flag bits are below 2^32). undefined when the version's vmap_area has none. */
   vaFlags(va: number): number | undefined {
-    const g = this.x.OFFSETOF_VA_FLAGS;
-    if (!g || (g.value as number) < 0) return undefined;
-    return this.words()[this.slot(va, g, 'flags')]!;
+    if (this.offFlags < 0) return undefined;
+    return this.words()[this.slot(va, this.offFlags, 'flags')]!;
   }
   setVaFlags(va: number, flags: number): void {
-    this.words()[this.slot(va, this.x.OFFSETOF_VA_FLAGS, 'flags')] = flags >>> 0;
+    this.words()[this.slot(va, this.offFlags, 'flags')] = flags >>> 0;
   }
 
   /** va->vm (va->private before 3.10): what setVaVm stored, or null for NULL. */
   vaVm(va: number): unknown {
     const w = this.words();
-    const i = this.slot(va, this.x.OFFSETOF_VA_VM, 'vm');
-    const hi = this.x.SIZEOF_VA_VM?.value === 8 ? w[i + 1]! : 0;
+    const i = this.slot(va, this.offVm, 'vm');
+    const hi = this.sizeofVm === 8 ? w[i + 1]! : 0;
     if (w[i] === 0 && hi === 0) return null;
     if (w[i] !== va || hi !== 0) throw new Error(`${this.id.name}: va->vm of the area at ${va} holds ${hi}:${w[i]}, not a vm_struct the API layer set`);
     return this.vms.get(va) ?? null;
   }
   setVaVm(va: number, vm: unknown): void {
     const w = this.words();
-    const i = this.slot(va, this.x.OFFSETOF_VA_VM, 'vm');
-    if (this.x.SIZEOF_VA_VM?.value === 8) w[i + 1] = 0;
+    const i = this.slot(va, this.offVm, 'vm');
+    if (this.sizeofVm === 8) w[i + 1] = 0;
     if (vm === null || vm === undefined) {
       w[i] = 0;
       this.vms.delete(va);
