@@ -44,6 +44,11 @@ export function newVariantCommand(file: string, o: { from: string; api?: boolean
     err(`vmapsim: new-variant --from: unknown kernel "${o.from}" (known: ${known.join(', ')})`);
     return EXIT_BAD_INPUT;
   }
+  if (base.kind === 'variant') {
+    // A check variant's file is a subclass of its base's port, not a whole port to copy.
+    err(`vmapsim: new-variant --from: ${o.from} is a check variant (a patch on ${base.base ?? 'another kernel'}): copy its base with --from ${base.base ?? '<kernel>'} and apply the patch to the copy`);
+    return EXIT_BAD_INPUT;
+  }
   if (!/\.ts$/.test(file)) {
     err(`vmapsim: new-variant: ${file}: the file must end in .ts`);
     return EXIT_BAD_INPUT;

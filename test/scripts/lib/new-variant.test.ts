@@ -122,3 +122,20 @@ describe('vmapsim new-variant and --kernel ./FILE.ts', function () {
     expect(createRequire(import.meta.url).resolve('vmapsim/kernel/manifest/index')).to.equal(join(ROOT, 'dist', 'kernel', 'manifest', 'index.js'));
   });
 });
+
+describe('vmapsim new-variant --from a check variant', () => {
+  it('refuses with one line naming the variant and its base, exit 2, and writes nothing', async () => {
+    const { newVariantCommand } = await import('../../../scripts/lib/new-variant.js');
+    const dir = mkdtempSync(join(tmpdir(), 'vmapsim-variant-from-'));
+    const file = join(dir, 'x.ts');
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = newVariantCommand(file, { from: 'linux-2.6.35-nick-v1' }, (s) => out.push(s), (s) => err.push(s));
+    expect(status).to.equal(2);
+    expect(out).to.deep.equal([]);
+    expect(err).to.deep.equal([
+      'vmapsim: new-variant --from: linux-2.6.35-nick-v1 is a check variant (a patch on linux-2.6.35): copy its base with --from linux-2.6.35 and apply the patch to the copy',
+    ]);
+    expect(existsSync(file)).to.equal(false);
+  });
+});
