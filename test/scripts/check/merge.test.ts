@@ -21,22 +21,26 @@ interface Out {
 describe('vmapsim check --shard auto and check merge', function () {
   this.timeout(120000);
   const dir = mkdtempSync(join(tmpdir(), 'vmapsim-shards-'));
+  let whole: CliResult;
+  let shards: CliResult[];
+  const files = [0, 1].map((i) => join(dir, `shard-${i}.json`));
+
+  // The unsharded campaign and the two shards of a simulated Kubernetes indexed Job, in one child
+  // process (test/helpers/cli-batch.ts); every test below reads them, so each runs alone too (-g).
+  before(() => {
+    [whole, ...shards] = vmapsimBatch([{ args: CAMPAIGN }, ...[0, 1].map((i) => ({ args: [...CAMPAIGN, '--shard', 'auto'], env: { JOB_COMPLETION_INDEX: String(i), JOB_COMPLETIONS: '2' } }))]) as [CliResult, ...CliResult[]];
+    for (const [i, f] of files.entries()) writeFileSync(f, shards[i]!.stdout);
+  });
 
   it('two shards of a simulated Kubernetes indexed Job, merged, give the divergences of one unsharded run', () => {
-    // The three campaigns in one child process, the two merges in another (test/helpers/cli-batch.ts).
-    const [whole, ...shards] = vmapsimBatch([{ args: CAMPAIGN }, ...[0, 1].map((i) => ({ args: [...CAMPAIGN, '--shard', 'auto'], env: { JOB_COMPLETION_INDEX: String(i), JOB_COMPLETIONS: '2' } }))]);
-    expect(whole!.status, whole!.stderr).to.equal(1);
-    const files = [0, 1].map((i) => {
-      const r = shards[i]!;
+    expect(whole.status, whole.stderr).to.equal(1);
+    for (const [i, r] of shards.entries()) {
       expect(r.status, r.stderr).to.equal(1);
       expect((JSON.parse(r.stdout) as { shard: string }).shard).to.equal(`${i}/2`);
-      const f = join(dir, `shard-${i}.json`);
-      writeFileSync(f, r.stdout);
-      return f;
-    });
+    }
     const [merged, text] = vmapsimBatch([{ args: ['check', 'merge', '--json', files[1]!, files[0]!] }, { args: ['check', 'merge', ...files] }]) as [CliResult, CliResult];
     expect(merged.status, merged.stderr).to.equal(1);
-    const w = JSON.parse(whole!.stdout) as Out;
+    const w = JSON.parse(whole.stdout) as Out;
     const m = JSON.parse(merged.stdout) as Out & { shards: { shard: string }[]; opsPerSecond: number };
     // the campaign as this test knows it
     expect(w.runsTried).to.equal(10);
