@@ -287,6 +287,8 @@ export class Kernel {
     hooks.mutex_unlock = (lock) => {
       if (this.sched.active) this.locks.mutex_unlock(this.lockOf(lock, undefined, 'mutex'));
     };
+    hooks.spin_trylock = (lock) => !this.sched.active || this.locks.spin_trylock(this.lockOf(lock, undefined, 'spinlock'));
+    hooks.mutex_trylock = (lock) => !this.sched.active || this.locks.mutex_trylock(this.lockOf(lock, undefined, 'mutex'));
 
     // A machine with 5-level paging gets the 5-level vmalloc range when the
     // allocator holds unsigned long as an exact u64 (a wasm core: its
