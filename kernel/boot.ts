@@ -318,6 +318,8 @@ export class Kernel {
       flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
       mutex_lock: (name) => hooks.mutex_lock?.(name),
       mutex_unlock: (name) => hooks.mutex_unlock?.(name),
+      spin_lock: (name, instance) => hooks.spin_lock?.(name, instance),
+      spin_unlock: (name, instance) => hooks.spin_unlock?.(name, instance),
       warn,
       trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => {
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, vend, failed));

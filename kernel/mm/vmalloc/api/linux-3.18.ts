@@ -81,20 +81,25 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
 
   /** setup_vmalloc_vm(): no vmlist any more. */
   override insert_vmalloc_vm(vm: vm_struct, va: vmap_area_2_6, flags: number, caller: string): void {
+    this.k.spin_lock('vmap_area_lock');
     vm.flags = flags;
     vm.addr = va.va_start;
     vm.size = va.va_end - va.va_start;
     vm.caller = caller;
     this.set_va_vm(va, vm);
     va.flags |= VM_VM_AREA;
+    this.k.spin_unlock('vmap_area_lock');
   }
 
   override remove_vm_area(addr: ulong): vm_struct | null {
     const va = this.a.find_vmap_area(addr);
     if (va && va.flags & VM_VM_AREA) {
       const vm = this.va_vm(va) as vm_struct;
+
+      this.k.spin_lock('vmap_area_lock');
       this.set_va_vm(va, null);
       va.flags &= ~VM_VM_AREA;
+      this.k.spin_unlock('vmap_area_lock');
 
       // vmap_debug_free_range(): CONFIG_DEBUG_PAGEALLOC is off.
       this.free_unmap_vmap_area(va);
