@@ -68,3 +68,31 @@ export function itLetsOneTryPurgeRunAtATime(version: string, lock: string): void
     expect(k.purges.length + l!.trylockFailed).to.be.at.most(2 * loops);
   });
 }
+
+/**
+ * Two CPUs mapping and unmapping 4 pages with vm_map_ram side by side: the
+ * vmap-block layer takes each block's vb->lock (vb_alloc, vb_free), its
+ * CPU's vbq->lock when a block joins its queue, and vmap_block_tree_lock
+ * around the block tree, as the kernel text does.
+ */
+export function itTakesTheVmapBlockLocks(version: string): void {
+  it('takes vb->lock, vbq->lock and vmap_block_tree_lock in vm_map_ram and vm_unmap_ram in timed mode', () => {
+    const k = bootKernel({ version, cpus: 2, machine: { cpus: 2, checker: false } });
+    const pages = [k.alloc_pages(4), k.alloc_pages(4)];
+    const loops = 100;
+    runPair(k, loops, function* (cpu) {
+      const mem = k.vm_map_ram(cpu, pages[cpu]!);
+      yield;
+      k.vm_unmap_ram(cpu, mem, 4);
+      yield;
+    });
+    const byClass = (c: string) => k.locks.all().filter((l) => l.name === c || l.name.startsWith(`${c}#`));
+    const sum = (c: string) => byClass(c).reduce((a, l) => a + l.acquisitions, 0);
+    // One block per CPU serves all 100 loops of 4 pages (a block has far more): vb_alloc and vb_free take its lock once each.
+    expect(sum('vb->lock')).to.equal(2 * 2 * loops);
+    expect(byClass('vb->lock').length).to.equal(2);
+    // new_vmap_block: the block joins its CPU's queue, and the block tree.
+    expect(sum('vbq->lock')).to.equal(2);
+    expect(sum('vmap_block_tree_lock')).to.equal(2);
+  });
+}

@@ -59,13 +59,22 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
       const vbq = this.this_cpu_vbq();
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
-        if (vb.free < 2 ** order) continue; // goto next
+        this.k.spin_lock('vb->lock', vb);
+        if (vb.free < 2 ** order) {
+          this.k.spin_unlock('vb->lock', vb);
+          continue;
+        }
 
         const i = BITS - vb.free;
         addr = vb.va.va_start + i * PAGE_SIZE;
         this.BUG_ON(this.addr_to_vb_idx(addr) !== this.addr_to_vb_idx(vb.va.va_start), 'vb_alloc', 'addr_to_vb_idx(addr) != addr_to_vb_idx(vb->va->va_start)');
         vb.free -= 2 ** order;
-        if (vb.free === 0) list_del_rcu(vb.free_list);
+        if (vb.free === 0) {
+          this.k.spin_lock('vbq->lock', vbq);
+          list_del_rcu(vb.free_list);
+          this.k.spin_unlock('vbq->lock', vbq);
+        }
+        this.k.spin_unlock('vb->lock', vb);
         break;
       }
 
@@ -120,6 +129,7 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
       const vbq = this.vmap_block_queue[cpu]!;
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
+        this.k.spin_lock('vb->lock', vb);
         const i = find_first_bit(vb.dirty_map, BITS);
         if (i < BITS) {
           let j = find_last_bit(vb.dirty_map, BITS);
@@ -132,6 +142,7 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
           if (ult(s, range.start)) range.start = s;
           if (ugt(e, range.end)) range.end = e;
         }
+        this.k.spin_unlock('vb->lock', vb);
       }
     }
 
