@@ -96,3 +96,21 @@ export function itTakesTheVmapBlockLocks(version: string): void {
     expect(sum('vmap_block_tree_lock')).to.equal(2);
   });
 }
+
+/**
+ * pcpu_get_vm_areas() holds vmap_area_lock from its search to the insert
+ * of the last area, as the kernel text of 2.6.35 to 5.2 does. Recorded
+ * through the hooks of the allocator alone (one chunk, no purge).
+ */
+export function itHoldsVmapAreaLockInPcpuGetVmAreas(version: string): void {
+  it('holds vmap_area_lock across pcpu_get_vm_areas() from the search to the insert', async () => {
+    const { createAllocator } = await import('../../kernel/mm/vmalloc/index.js');
+    const { defaultEnv, nullHooks } = await import('../../kernel/mm/vmalloc/common.js');
+    const calls: string[] = [];
+    const a = createAllocator(version, defaultEnv({ hooks: { ...nullHooks(), spin_lock: (l) => calls.push(`lock ${l}`), spin_unlock: (l) => calls.push(`unlock ${l}`) } }));
+    const U = 0x200000; // one 2 MiB unit, 2 MiB aligned
+    const vas = a.pcpu_get_vm_areas!([0], [U], 1, U);
+    expect(vas).to.have.length(1);
+    expect(calls).to.deep.equal(['lock vmap_area_lock', 'unlock vmap_area_lock']);
+  });
+}

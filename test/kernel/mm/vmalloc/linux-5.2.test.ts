@@ -8,7 +8,7 @@ import { linux_5_2 } from '../../../../kernel/manifest/linux-5.2.js';
 import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden.js';
 import { defaultEnv, nullHooks } from '../../../../kernel/mm/vmalloc/common.js';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
-import { itContendsOnVmapAreaLock, itLetsOneTryPurgeRunAtATime } from '../../../helpers/timed-locks.js';
+import { itHoldsVmapAreaLockInPcpuGetVmAreas, itContendsOnVmapAreaLock, itLetsOneTryPurgeRunAtATime } from '../../../helpers/timed-locks.js';
 
 const P = 0x1000;
 const M16 = 0x1000000;
@@ -307,10 +307,12 @@ describePcpuGetVmAreas('linux-5.2', 'fails');
 describe('linux-5.2 locks in timed mode', () => {
   describe('linux-5.2', () => {
     itContendsOnVmapAreaLock('linux-5.2', 3, 'alloc_vmap_area; find_vmap_area in __vunmap and in remove_vm_area (the 6.1 API layer keeps its setup_vmalloc_vm and remove_vm_area sites as comments)');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-5.2');
     itLetsOneTryPurgeRunAtATime('linux-5.2', 'vmap_purge_lock');
   });
   describe('linux-5.2@wasm', () => {
     itContendsOnVmapAreaLock('linux-5.2@wasm', 3, 'alloc_vmap_area; find_vmap_area in __vunmap and in remove_vm_area (the 6.1 API layer keeps its setup_vmalloc_vm and remove_vm_area sites as comments)');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-5.2@wasm');
     itLetsOneTryPurgeRunAtATime('linux-5.2@wasm', 'vmap_purge_lock');
   });
 });
