@@ -110,7 +110,7 @@ function list_entry_purge_list(l: list_head): vmap_area {
 /* ---- globals of the allocator section ---- */
 
 /* DEFINE_SPINLOCK(vmap_area_lock): a name for the lock hooks. */
-const vmap_area_lock = 'vmap_area_lock';
+export const vmap_area_lock = 'vmap_area_lock';
 /** static struct rb_root vmap_area_root = RB_ROOT; */
 export const vmap_area_root = changetype<rb_root>(memory.data(offsetof<rb_root>()));
 /** static LIST_HEAD(vmap_area_list); */
