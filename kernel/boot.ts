@@ -287,6 +287,8 @@ export class Kernel {
     hooks.mutex_unlock = (lock) => {
       if (this.sched.active) this.locks.mutex_unlock(this.lockOf(lock, undefined, 'mutex'));
     };
+    hooks.spin_trylock = (lock) => !this.sched.active || this.locks.spin_trylock(this.lockOf(lock, undefined, 'spinlock'));
+    hooks.mutex_trylock = (lock) => !this.sched.active || this.locks.mutex_trylock(this.lockOf(lock, undefined, 'mutex'));
 
     // A machine with 5-level paging gets the 5-level vmalloc range when the
     // allocator holds unsigned long as an exact u64 (a wasm core: its
@@ -317,6 +319,8 @@ export class Kernel {
       flush_tlb_kernel_range: (start, end) => this.flush_tlb_kernel_range(start, end),
       mutex_lock: (name) => hooks.mutex_lock?.(name),
       mutex_unlock: (name) => hooks.mutex_unlock?.(name),
+      spin_lock: (name, instance) => hooks.spin_lock?.(name, instance),
+      spin_unlock: (name, instance) => hooks.spin_unlock?.(name, instance),
       warn,
       trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => {
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, this.exactEnd(vend), failed));

@@ -88,6 +88,8 @@ export class lock_stats {
   remote = false;
   acquisitions = 0;
   contended = 0;
+  /** spin_trylock()/mutex_trylock() calls that found it held and gave up. */
+  trylockFailed = 0;
   /** Its class is atomic: while a CPU holds it, no other CPU catches up. */
   atomic = false;
   /** When the last hold began. */
@@ -220,6 +222,29 @@ export class lock_table {
     l.remote = false;
   }
 
+  /**
+   * spin_trylock(): take the lock if it is free at this CPU's clock, else
+   * give up at once (no wait). Free means: no hold under way now, none of
+   * code on the stack, and a gap as long as this CPU's last hold before the
+   * next hold run ahead (the rule of firstFit with no waiting).
+   */
+  spin_trylock(name: string | lock_stats): boolean {
+    const l = typeof name === 'string' ? this.get(name, 'spinlock') : name;
+    if (!this.tryAcquire(l)) return false;
+    const cpu = this.machine.currentCpu;
+    this.spinsHeld[cpu] = this.spinsHeld[cpu]! + 1;
+    if (l.remote) {
+      this.remoteHeld[cpu] = this.remoteHeld[cpu]! + 1;
+      this.remoteLeft[cpu] = this.remoteLeft[cpu]! + REMOTE_TOUCHES_PER_HOLD;
+    }
+    return true;
+  }
+
+  /** mutex_trylock(): as spin_trylock(), for a mutex. */
+  mutex_trylock(name: string | lock_stats): boolean {
+    return this.tryAcquire(typeof name === 'string' ? this.get(name, 'mutex') : name);
+  }
+
   mutex_lock(name: string | lock_stats): void {
     this.acquire(typeof name === 'string' ? this.get(name, 'mutex') : name, CYCLE_STATS.index.mutexWait);
   }
@@ -245,7 +270,6 @@ export class lock_table {
     this.sched.settle();
     if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
     const c = m.cpu(cpu);
-    const cost = m.costVector;
     if (l.holder >= 0) this.checkDeadlock(l, cpu);
     if (l.holder >= 0 && l.holder !== cpu) this.nested(l, cpu);
     const now = c.now;
@@ -266,7 +290,14 @@ export class lock_table {
       }
       this.onWait?.(cpu, l, now, fit.start);
     }
-    l.remote = fit.prev >= 0 && fit.prev !== cpu;
+    this.grant(l, cpu, fit.prev);
+  }
+
+  /** `cpu` takes `l` now; `prev` held it last. */
+  private grant(l: lock_stats, cpu: number, prev: number): void {
+    const c = this.machine.cpu(cpu);
+    const cost = this.machine.costVector;
+    l.remote = prev >= 0 && prev !== cpu;
     l.acquiredAt = c.now;
     if (l.remote) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff]!);
     else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire]!);
@@ -274,6 +305,32 @@ export class lock_table {
     l.holderTask = this.taskOn(cpu);
     l.acquisitions++;
     if (l.atomic) this.sched.holdCatchUp(cpu, 1);
+  }
+
+  /**
+   * The trylock of spin_trylock()/mutex_trylock(). Its catch-up is the
+   * acquire's, so the attempt is made in time order. It fails when code on
+   * the stack holds the lock (this CPU's own, or a CPU suspended below: the
+   * kernel's trylock would see it taken, so no NestedLockError), or when a
+   * hold is under way at this CPU's clock or starts before a hold as long
+   * as its last one could end. A failed attempt is one locked cmpxchg on a
+   * line the holder owns: a transfer of the lock word, charged as
+   * lockHandoff.
+   */
+  private tryAcquire(l: lock_stats): boolean {
+    const m = this.machine;
+    const cpu = m.currentCpu;
+    this.sched.settle();
+    if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
+    const c = m.cpu(cpu);
+    const fit = l.holder >= 0 ? null : this.firstFit(l, c.now, l.lastHold[cpu]!);
+    if (!fit || fit.start > c.now) {
+      l.trylockFailed++;
+      c.charge(COST_INDEX.lockHandoff, m.costVector[COST_INDEX.lockHandoff]!);
+      return false;
+    }
+    this.grant(l, cpu, fit.prev);
+    return true;
   }
 
   /**

@@ -77,6 +77,13 @@ export interface VmallocHooks {
   mutex_lock?(lock: string): void;
   mutex_unlock?(lock: string): void;
   /**
+   * spin_trylock(&lock) / mutex_trylock(&lock) (2.6.35-3.18's purge_lock,
+   * 5.2's vmap_purge_lock): true if taken. Without them a trylock
+   * succeeds, as it does where nothing runs beside the caller.
+   */
+  spin_trylock?(lock: string): boolean;
+  mutex_trylock?(lock: string): boolean;
+  /**
    * schedule_work_on(cpu, work) for a work item of the allocator's own (6.12's
    * per-node purge helpers), and flush_work(work): true if the environment
    * ran it; without these hooks the allocator runs the item itself at
@@ -101,6 +108,16 @@ export function spin_lock(env: VmallocEnv, lock: string, instance?: object): voi
 /** spin_unlock(&lock). */
 export function spin_unlock(env: VmallocEnv, lock: string, instance?: object): void {
   env.hooks.spin_unlock?.(lock, instance);
+}
+
+/** spin_trylock(&lock): true if taken. */
+export function spin_trylock(env: VmallocEnv, lock: string): boolean {
+  return env.hooks.spin_trylock?.(lock) ?? true;
+}
+
+/** mutex_trylock(&lock): true if taken. */
+export function mutex_trylock(env: VmallocEnv, lock: string): boolean {
+  return env.hooks.mutex_trylock?.(lock) ?? true;
 }
 
 /** mutex_lock(&lock). */

@@ -40,7 +40,7 @@ import { PAGE_SIZE } from '../../include/asm/page.js';
 import { ALIGN, fls, hex, misalign, ugt, uge, ule, ult, ULONG_MAX, type ulong, umax } from '../../include/u64.js';
 import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-2.6.35.js';
 import { PCPU_LINES_2_6_35, pcpu_get_vm_areas } from './pcpu/linux-2.6.35.js';
-import { type AllocatorSnapshot, type AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import { type AllocatorSnapshot, type AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_trylock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
 import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
 export const VM_LAZY_FREE = 0x01;
@@ -150,7 +150,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     retry: for (;;) {
       addr = ALIGN(vstart, align);
 
-      // spin_lock(&vmap_area_lock);
+      spin_lock(this.env, 'vmap_area_lock');
       search: {
         if (ult(addr + size - 1, addr)) break search; // goto overflow
 
@@ -197,13 +197,13 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
           va.va_end = addr + size;
           va.flags = 0;
           this.__insert_vmap_area(va);
-          // spin_unlock(&vmap_area_lock);
+          spin_unlock(this.env, 'vmap_area_lock');
 
           return va;
         }
       }
       // overflow:
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(this.env, 'vmap_area_lock');
       if (!purged) {
         this.purge_vmap_area_lazy();
         purged = 1;
@@ -234,9 +234,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
   /** Free an area allocated by alloc_vmap_area at once. */
   free_vmap_area(va: vmap_area): void {
-    // spin_lock(&vmap_area_lock);
+    spin_lock(this.env, 'vmap_area_lock');
     this.__free_vmap_area(va);
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(this.env, 'vmap_area_lock');
   }
 
   /** Clear the page-table entries of an area. */
@@ -268,8 +268,8 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
     let nr_areas = 0; // instrumentation: areas released, for the "purged" event
 
     if (!sync && !force_flush) {
-      if (!this.spin_trylock_purge_lock()) return;
-    } // else spin_lock(&purge_lock);
+      if (!spin_trylock(this.env, 'purge_lock')) return;
+    } else spin_lock(this.env, 'purge_lock');
 
     if (sync) this.env.hooks.purge_fragmented_blocks_allcpus();
 
@@ -310,13 +310,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       }
       spin_unlock(this.env, 'vmap_area_lock');
     }
-    // spin_unlock(&purge_lock);
+    spin_unlock(this.env, 'purge_lock');
   }
 
-  /** spin_trylock(&purge_lock): one purge at a time; nothing else holds it here. */
-  spin_trylock_purge_lock(): boolean {
-    return true;
-  }
 
   /** Start a purge of the lazy areas unless one is already running. */
   try_purge_vmap_area_lazy(): void {
@@ -349,9 +345,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   }
 
   find_vmap_area(addr: ulong): vmap_area | null {
-    // spin_lock(&vmap_area_lock);
+    spin_lock(this.env, 'vmap_area_lock');
     const va = this.__find_vmap_area(addr);
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(this.env, 'vmap_area_lock');
 
     return va;
   }

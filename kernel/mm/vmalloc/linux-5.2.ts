@@ -83,7 +83,7 @@ import {
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1.js';
 import { pcpu_get_vm_areas, type pcpu_lines } from './pcpu/linux-5.2.js';
-import { type AllocatorSnapshot, type AreaView, cond_resched_lock, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import { type AllocatorSnapshot, type AreaView, cond_resched_lock, GFP_KERNEL, mutex_lock, mutex_trylock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
 import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
 /** pcpu_get_vm_areas's BUG/WARN sites: estimates (no pristine v5.2 text). */
@@ -749,7 +749,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
     for (;;) {
       // retry:
-      // spin_lock(&vmap_area_lock);
+      spin_lock(this.env, 'vmap_area_lock');
 
       // vend back means no fit: go to overflow.
       addr = this.__alloc_vmap_area(size, align, vstart, vend, node);
@@ -759,7 +759,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
         va.flags = 0;
         this.insert_vmap_area(va, this.vmap_area_root, this.vmap_area_list);
 
-        // spin_unlock(&vmap_area_lock);
+        spin_unlock(this.env, 'vmap_area_lock');
 
         this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', '!IS_ALIGNED(va->va_start, align)');
         this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
@@ -769,7 +769,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       }
 
       // overflow:
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(this.env, 'vmap_area_lock');
       if (!purged) {
         this.purge_vmap_area_lazy();
         purged = 1;
@@ -811,9 +811,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
   /** Release an area allocated by alloc_vmap_area() at once. */
   free_vmap_area(va: vmap_area): void {
-    // spin_lock(&vmap_area_lock);
+    spin_lock(this.env, 'vmap_area_lock');
     this.__free_vmap_area(va);
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(this.env, 'vmap_area_lock');
   }
 
   /** Clear the page-table entries of an area. */
@@ -874,23 +874,18 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
   /** Purge the lazy areas unless a purge is already running. */
   try_purge_vmap_area_lazy(): void {
-    if (this.mutex_trylock_vmap_purge_lock()) {
+    if (mutex_trylock(this.env, 'vmap_purge_lock')) {
       this.__purge_vmap_area_lazy(ULONG_MAX, 0);
-      // mutex_unlock(&vmap_purge_lock);
+      mutex_unlock(this.env, 'vmap_purge_lock');
     }
-  }
-
-  /** mutex_trylock(&vmap_purge_lock): nothing else holds it here. */
-  mutex_trylock_vmap_purge_lock(): boolean {
-    return true;
   }
 
   /** Purge the outstanding lazy areas now. */
   purge_vmap_area_lazy(): void {
-    // mutex_lock(&vmap_purge_lock);
+    mutex_lock(this.env, 'vmap_purge_lock');
     this.env.hooks.purge_fragmented_blocks_allcpus();
     this.__purge_vmap_area_lazy(ULONG_MAX, 0);
-    // mutex_unlock(&vmap_purge_lock);
+    mutex_unlock(this.env, 'vmap_purge_lock');
   }
 
   /*
@@ -918,9 +913,9 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
   }
 
   find_vmap_area(addr: ulong): vmap_area | null {
-    // spin_lock(&vmap_area_lock);
+    spin_lock(this.env, 'vmap_area_lock');
     const va = this.__find_vmap_area(addr);
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(this.env, 'vmap_area_lock');
 
     return va;
   }

@@ -40,6 +40,13 @@ export interface vmalloc_context {
   /** mutex_lock/mutex_unlock of a kernel mutex the API layer takes (vmap_purge_lock), through the lock model. */
   mutex_lock(name: string): void;
   mutex_unlock(name: string): void;
+  /**
+   * spin_lock/spin_unlock of a kernel spinlock the API layer takes
+   * (vmap_area_lock; `instance` tells apart the locks of one class, such as
+   * each vmap block's vb->lock), through the lock model.
+   */
+  spin_lock(name: string, instance?: object): void;
+  spin_unlock(name: string, instance?: object): void;
   /** A WARN_ON in the API layer or the page-table walks (reported, not thrown). */
   warn(version: string, func: string, cond: string): void;
   /** trace_alloc_vmap_area at the API layer, for allocators that do not fire it themselves. */

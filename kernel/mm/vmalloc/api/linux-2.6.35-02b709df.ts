@@ -54,15 +54,22 @@ export class vmalloc_api_linux_2_6_35_02b709df extends vmalloc_api_linux_2_6_35 
       const vbq = this.this_cpu_vbq();
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
+        this.k.spin_lock('vb->lock', vb);
         const i = bitmap_find_free_region(vb.alloc_map, this.VMAP_BBMAP_BITS, order);
 
         if (i >= 0) {
           addr = vb.va.va_start + i * PAGE_SIZE;
           this.BUG_ON(this.addr_to_vb_idx(addr) !== this.addr_to_vb_idx(vb.va.va_start), 'vb_alloc', 'addr_to_vb_idx(addr) != addr_to_vb_idx(vb->va->va_start)');
           vb.free -= 2 ** order;
-          if (vb.free === 0) list_del_rcu(vb.free_list);
+          if (vb.free === 0) {
+            this.k.spin_lock('vbq->lock', vbq);
+            list_del_rcu(vb.free_list);
+            this.k.spin_unlock('vbq->lock', vbq);
+          }
+          this.k.spin_unlock('vb->lock', vb);
           break;
         }
+        this.k.spin_unlock('vb->lock', vb);
       }
 
       if (!addr) {

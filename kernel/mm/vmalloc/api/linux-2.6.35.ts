@@ -242,12 +242,16 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
     INIT_LIST_HEAD(vb.free_list);
 
     const vb_idx = this.addr_to_vb_idx(va.va_start);
+    this.k.spin_lock('vmap_block_tree_lock');
     this.BUG_ON(this.vmap_block_tree.has(vb_idx), 'new_vmap_block', 'err'); // radix_tree_insert
     this.vmap_block_tree.set(vb_idx, vb);
+    this.k.spin_unlock('vmap_block_tree_lock');
 
     const vbq = this.this_cpu_vbq(); // get_cpu_var(vmap_block_queue)
     vb.vbq = vbq;
+    this.k.spin_lock('vbq->lock', vbq);
     list_add_rcu(vb.free_list, vbq.free);
+    this.k.spin_unlock('vbq->lock', vbq);
 
     return vb;
   }
@@ -258,8 +262,10 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
 
   free_vmap_block(vb: vmap_block): void {
     const vb_idx = this.addr_to_vb_idx(vb.va.va_start);
+    this.k.spin_lock('vmap_block_tree_lock');
     const tmp = this.vmap_block_tree.get(vb_idx);
     this.vmap_block_tree.delete(vb_idx);
+    this.k.spin_unlock('vmap_block_tree_lock');
     this.BUG_ON(tmp !== vb, 'free_vmap_block', 'tmp != vb');
 
     this.free_unmap_vmap_area_noflush(vb.va);
@@ -276,14 +282,18 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
       l = l.next;
       if (!(vb.free + vb.dirty === BITS && vb.dirty !== BITS)) continue;
 
+      this.k.spin_lock('vb->lock', vb);
       if (vb.free + vb.dirty === BITS && vb.dirty !== BITS) {
         vb.free = 0; // no more allocations from it
         vb.dirty = BITS; // and no second purge
         bitmap_fill(vb.alloc_map);
         bitmap_fill(vb.dirty_map);
+        this.k.spin_lock('vbq->lock', vbq);
         list_del_rcu(vb.free_list);
+        this.k.spin_unlock('vbq->lock', vbq);
+        this.k.spin_unlock('vb->lock', vb);
         list_add_tail(vb.purge, purge);
-      }
+      } else this.k.spin_unlock('vb->lock', vb);
     }
 
     for (let l = purge.next; l !== purge; ) {
@@ -316,7 +326,11 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
       const vbq = this.this_cpu_vbq();
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
-        if (vb.free < 2 ** order) continue; // goto next
+        this.k.spin_lock('vb->lock', vb);
+        if (vb.free < 2 ** order) {
+          this.k.spin_unlock('vb->lock', vb); // next:
+          continue;
+        }
 
         const i = bitmap_find_free_region(vb.alloc_map, BITS, order);
 
@@ -326,12 +340,18 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
             this.BUG_ON(vb.dirty !== BITS, 'vb_alloc', 'vb->dirty != VMAP_BBMAP_BITS');
             purge = 1;
           }
-          continue; // goto next
+          this.k.spin_unlock('vb->lock', vb); // next:
+          continue;
         }
         addr = vb.va.va_start + i * PAGE_SIZE;
         this.BUG_ON(this.addr_to_vb_idx(addr) !== this.addr_to_vb_idx(vb.va.va_start), 'vb_alloc', 'addr_to_vb_idx(addr) != addr_to_vb_idx(vb->va->va_start)');
         vb.free -= 2 ** order;
-        if (vb.free === 0) list_del_rcu(vb.free_list);
+        if (vb.free === 0) {
+          this.k.spin_lock('vbq->lock', vbq);
+          list_del_rcu(vb.free_list);
+          this.k.spin_unlock('vbq->lock', vbq);
+        }
+        this.k.spin_unlock('vb->lock', vb);
         break;
       }
 
@@ -361,13 +381,15 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
 
     this.vb_free_unmap(addr, size);
 
+    this.k.spin_lock('vb->lock', b);
     this.BUG_ON(bitmap_allocate_region(b.dirty_map, offset / PAGE_SIZE, order) !== 0, 'vb_free', 'bitmap_allocate_region(vb->dirty_map, offset >> PAGE_SHIFT, order)');
 
     b.dirty += 2 ** order;
     if (b.dirty === this.VMAP_BBMAP_BITS) {
       this.BUG_ON(b.free !== 0, 'vb_free', 'vb->free');
+      this.k.spin_unlock('vb->lock', b);
       this.free_vmap_block(b);
-    }
+    } else this.k.spin_unlock('vb->lock', b);
   }
 
   /** 2.6.35: vb_free leaves the PTEs; vm_unmap_aliases or the block's purge clears them. */
@@ -386,6 +408,7 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
       const vbq = this.vmap_block_queue[cpu]!;
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
+        this.k.spin_lock('vb->lock', vb);
         let i = find_first_bit(vb.dirty_map, BITS);
         while (i < BITS) {
           const j = find_next_zero_bit(vb.dirty_map, BITS, i);
@@ -400,6 +423,7 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
           i = j;
           i = find_next_bit(vb.dirty_map, BITS, i);
         }
+        this.k.spin_unlock('vb->lock', vb);
       }
     }
 

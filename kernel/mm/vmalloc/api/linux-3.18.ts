@@ -59,13 +59,22 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
       const vbq = this.this_cpu_vbq();
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
-        if (vb.free < 2 ** order) continue; // goto next
+        this.k.spin_lock('vb->lock', vb);
+        if (vb.free < 2 ** order) {
+          this.k.spin_unlock('vb->lock', vb);
+          continue;
+        }
 
         const i = BITS - vb.free;
         addr = vb.va.va_start + i * PAGE_SIZE;
         this.BUG_ON(this.addr_to_vb_idx(addr) !== this.addr_to_vb_idx(vb.va.va_start), 'vb_alloc', 'addr_to_vb_idx(addr) != addr_to_vb_idx(vb->va->va_start)');
         vb.free -= 2 ** order;
-        if (vb.free === 0) list_del_rcu(vb.free_list);
+        if (vb.free === 0) {
+          this.k.spin_lock('vbq->lock', vbq);
+          list_del_rcu(vb.free_list);
+          this.k.spin_unlock('vbq->lock', vbq);
+        }
+        this.k.spin_unlock('vb->lock', vb);
         break;
       }
 
@@ -81,20 +90,25 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
 
   /** setup_vmalloc_vm(): no vmlist any more. */
   override insert_vmalloc_vm(vm: vm_struct, va: vmap_area_2_6, flags: number, caller: string): void {
+    this.k.spin_lock('vmap_area_lock');
     vm.flags = flags;
     vm.addr = va.va_start;
     vm.size = va.va_end - va.va_start;
     vm.caller = caller;
     this.set_va_vm(va, vm);
     va.flags |= VM_VM_AREA;
+    this.k.spin_unlock('vmap_area_lock');
   }
 
   override remove_vm_area(addr: ulong): vm_struct | null {
     const va = this.a.find_vmap_area(addr);
     if (va && va.flags & VM_VM_AREA) {
       const vm = this.va_vm(va) as vm_struct;
+
+      this.k.spin_lock('vmap_area_lock');
       this.set_va_vm(va, null);
       va.flags &= ~VM_VM_AREA;
+      this.k.spin_unlock('vmap_area_lock');
 
       // vmap_debug_free_range(): CONFIG_DEBUG_PAGEALLOC is off.
       this.free_unmap_vmap_area(va);
@@ -115,6 +129,7 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
       const vbq = this.vmap_block_queue[cpu]!;
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
+        this.k.spin_lock('vb->lock', vb);
         const i = find_first_bit(vb.dirty_map, BITS);
         if (i < BITS) {
           let j = find_last_bit(vb.dirty_map, BITS);
@@ -127,6 +142,7 @@ export class vmalloc_api_linux_3_18 extends vmalloc_api_linux_2_6_39 {
           if (ult(s, range.start)) range.start = s;
           if (ugt(e, range.end)) range.end = e;
         }
+        this.k.spin_unlock('vb->lock', vb);
       }
     }
 

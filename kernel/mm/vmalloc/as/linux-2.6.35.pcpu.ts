@@ -15,8 +15,8 @@
  * BUG/WARN sites: the function and condition; the line comes from the
  * manifest (kernel/manifest/linux-2.6.35.ts, from PCPU_LINES_2_6_35).
  *
- * As in the port: vmap_area_lock is not taken through the lock hooks (no-op
- * comments); gfp_mask is the caller's, without GFP_RECLAIM_MASK; the
+ * As in the port: vmap_area_lock is taken through the lock hooks where the
+ * kernel takes it; gfp_mask is the caller's, without GFP_RECLAIM_MASK; the
  * vm_structs are the vm_struct layer's, so the function hands back the
  * vmap_area array (`vas`), which the caller frees with pcpu_free_vas().
  * `struct vmap_area *next, *prev`, whose addresses are taken, live in
@@ -25,8 +25,8 @@
 
 import { rb_node } from '../../../include/linux/as/rbtree';
 import { rb_next, rb_prev } from '../../../lib/rbtree/as/linux-2.6.35';
-import { BUG_ON, kmem_cache_free, kmem_cache_zalloc, rb_entry, WARN_ON } from './shims';
-import { __insert_vmap_area, ALIGN, PAGE_MASK, purge_vmap_area_lazy, vmap_area, vmap_area_pcpu_hole, vmap_area_root, VMALLOC_END, VMALLOC_START } from './linux-2.6.35';
+import { BUG_ON, kmem_cache_free, kmem_cache_zalloc, rb_entry, spin_lock, spin_unlock, WARN_ON } from './shims';
+import { __insert_vmap_area, ALIGN, PAGE_MASK, purge_vmap_area_lazy, vmap_area, vmap_area_pcpu_hole, vmap_area_root, VMALLOC_END, VMALLOC_START, vmap_area_lock } from './linux-2.6.35';
 
 /** is_power_of_2(n) of include/linux/log2.h */
 @inline
@@ -189,7 +189,7 @@ export function pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, ali
 
   while (!goto_err_free) {
     // retry:
-    // spin_lock(&vmap_area_lock): a no-op in the port.
+    spin_lock(vmap_area_lock);
 
     // Scan from the top, starting with the highest area.
     area = term_area = last_area;
@@ -210,7 +210,7 @@ export function pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, ali
 
         // base may have wrapped below zero: compare with last_end added.
         if (base + last_end < vmalloc_start + last_end) {
-          // spin_unlock(&vmap_area_lock);
+          spin_unlock(vmap_area_lock);
           if (!purged) {
             purge_vmap_area_lazy();
             purged = true;
@@ -259,7 +259,7 @@ export function pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, ali
 
     vmap_area_pcpu_hole = base + at(offsets, last_area);
 
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(vmap_area_lock);
 
     // insert_vmalloc_vm() of each vm_struct: the vm_struct layer.
     return vas;

@@ -38,6 +38,7 @@ import {
   purged,
   rb_entry,
   spin_lock,
+  spin_trylock,
   spin_unlock,
   touches,
   vunmap_page_range,
@@ -107,7 +108,7 @@ function list_entry_purge_list(l: list_head): vmap_area {
 /* ---- globals of the allocator section ---- */
 
 /* DEFINE_SPINLOCK(vmap_area_lock): a name for the lock hooks. */
-const vmap_area_lock = 'vmap_area_lock';
+export const vmap_area_lock = 'vmap_area_lock';
 /** static struct rb_root vmap_area_root = RB_ROOT; */
 export const vmap_area_root = changetype<rb_root>(memory.data(offsetof<rb_root>()));
 /** static LIST_HEAD(vmap_area_list); */
@@ -190,7 +191,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
 
   for (;;) {
     // retry:
-    // spin_lock(&vmap_area_lock);
+    spin_lock(vmap_area_lock);
     let goto_overflow = false;
     /*
      * Drop the cache when this request is more permissive than the ones that
@@ -263,7 +264,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
     // found:
     if (goto_overflow || addr + size > vend) {
       // overflow:
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(vmap_area_lock);
       if (!purged) {
         purge_vmap_area_lazy();
         purged = 1;
@@ -279,7 +280,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
     va.flags = 0;
     __insert_vmap_area(va);
     free_vmap_cache = va;
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(vmap_area_lock);
 
     BUG_ON((va.va_start & (align - 1)) != 0, 'alloc_vmap_area', 'va->va_start & (align-1)');
     BUG_ON(va.va_start < vstart, 'alloc_vmap_area', 'va->va_start < vstart');
@@ -324,9 +325,9 @@ export function __free_vmap_area(va: vmap_area): void {
 
 /** Free a region of KVA allocated by alloc_vmap_area */
 export function free_vmap_area(va: vmap_area): void {
-  // spin_lock(&vmap_area_lock);
+  spin_lock(vmap_area_lock);
   __free_vmap_area(va);
-  // spin_unlock(&vmap_area_lock);
+  spin_unlock(vmap_area_lock);
 }
 
 /** Clear the pagetable entries of a given vmap_area */
@@ -353,7 +354,7 @@ export function lazy_max_pages(): i32 {
  * `start` and `end` are the addresses of the caller's unsigned longs.
  */
 export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, force_flush: i32): void {
-  // static DEFINE_SPINLOCK(purge_lock): nothing else holds it here.
+  const purge_lock = 'purge_lock'; // static DEFINE_SPINLOCK(purge_lock)
   const valist = changetype<list_head>(memory.data(offsetof<list_head>())); // LIST_HEAD(valist), on the stack in C
   let va: vmap_area;
   let n_va: vmap_area;
@@ -363,8 +364,8 @@ export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, forc
   INIT_LIST_HEAD(valist);
 
   if (!sync && !force_flush) {
-    // if (!spin_trylock(&purge_lock)) return;: it is always free here
-  } // else spin_lock(&purge_lock);
+    if (!spin_trylock(purge_lock)) return;
+  } else spin_lock(purge_lock);
 
   if (sync) purge_fragmented_blocks_allcpus();
 
@@ -403,7 +404,7 @@ export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, forc
     }
     spin_unlock(vmap_area_lock);
   }
-  // spin_unlock(&purge_lock);
+  spin_unlock(purge_lock);
 }
 
 /* The callers' `unsigned long start = ULONG_MAX, end = 0;`, whose addresses are taken (docs/wasm.md). */
@@ -455,9 +456,9 @@ export function free_unmap_vmap_area(va: vmap_area): void {
 export function find_vmap_area(addr: u64): vmap_area | null {
   let va: vmap_area | null;
 
-  // spin_lock(&vmap_area_lock);
+  spin_lock(vmap_area_lock);
   va = __find_vmap_area(addr);
-  // spin_unlock(&vmap_area_lock);
+  spin_unlock(vmap_area_lock);
 
   return va;
 }

@@ -15,8 +15,8 @@
  * BUG/WARN sites: the function and condition; the line comes from the
  * manifest (kernel/manifest/linux-5.2.ts, from PCPU_LINES_5_2, estimates).
  *
- * As in the port: vmap_area_lock is not taken through the lock hooks (no-op
- * comments, as in 5.2's alloc_vmap_area); the vm_structs are the vm_struct
+ * As in the port: vmap_area_lock is taken through the lock hooks where the
+ * kernel takes it, as in 5.2's alloc_vmap_area; the vm_structs are the vm_struct
  * layer's, so the function hands back the vmap_area array (`vas`), which
  * the caller frees with pcpu_free_vas(). The kernel's locals whose address
  * is taken (`va` for pvm_determine_end_from_reverse) live in a static
@@ -25,7 +25,7 @@
 
 import { rb_node } from '../../../include/linux/as/rbtree';
 import { rb_prev } from '../../../lib/rbtree/as/linux-6.1';
-import { BUG_ON, rb_entry, rb_entry_safe, WARN_ON, WARN_ON_ONCE } from './shims';
+import { BUG_ON, rb_entry, rb_entry_safe, spin_lock, spin_unlock, WARN_ON, WARN_ON_ONCE } from './shims';
 import {
   __free_vmap_area,
   adjust_va_to_fit_type,
@@ -46,6 +46,7 @@ import {
   vmap_area_root,
   VMALLOC_END,
   VMALLOC_START,
+  vmap_area_lock,
 } from './linux-5.2';
 
 /** enum fit_type's NOTHING_FIT. */
@@ -180,7 +181,7 @@ export function pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, ali
 
   while (!goto_err_free) {
     // retry:
-    // spin_lock(&vmap_area_lock): a no-op in the port.
+    spin_lock(vmap_area_lock);
     let goto_overflow = false;
     let goto_recovery = false;
     do {
@@ -265,7 +266,7 @@ export function pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, ali
       }
       if (goto_recovery) break;
 
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(vmap_area_lock);
 
       // setup_vmalloc_vm() of each vm_struct: the vm_struct layer.
       return vas;
@@ -280,7 +281,7 @@ export function pcpu_get_vm_areas(offsets: usize, sizes: usize, nr_vms: i32, ali
     }
 
     // overflow:
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(vmap_area_lock);
     if (!purged) {
       purge_vmap_area_lazy();
       purged = true;

@@ -45,6 +45,9 @@ import {
   kmem_cache_alloc as slab_alloc,
   kmem_cache_zalloc as slab_zalloc,
   kmem_cache_free as slab_free,
+  mutex_lock,
+  mutex_trylock,
+  mutex_unlock,
   num_online_cpus,
   purge_fragmented_blocks_allcpus,
   purge_released,
@@ -181,6 +184,8 @@ const NE_FIT_TYPE = 4; /* no edge fit */
 /* ---- globals of the "Global kva allocator" section ---- */
 
 export const vmap_area_lock = 'vmap_area_lock';
+/** static DEFINE_MUTEX(vmap_purge_lock) */
+const vmap_purge_lock = 'vmap_purge_lock';
 
 /* busy tree and list: allocated and lazily freed areas */
 export const vmap_area_list = changetype<list_head>(memory.data(offsetof<list_head>()));
@@ -666,7 +671,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
 
   for (;;) {
     // retry:
-    // spin_lock(&vmap_area_lock): a no-op in the port.
+    spin_lock(vmap_area_lock);
 
     // If an allocation fails, the "vend" address is returned: goto overflow.
     addr = __alloc_vmap_area(size, align, vstart, vend, node);
@@ -676,7 +681,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
       va.flags = 0;
       insert_vmap_area(va, vmap_area_root, vmap_area_list);
 
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(vmap_area_lock);
 
       BUG_ON(!IS_ALIGNED(va.va_start, align), 'alloc_vmap_area', '!IS_ALIGNED(va->va_start, align)');
       BUG_ON(va.va_start < vstart, 'alloc_vmap_area', 'va->va_start < vstart');
@@ -686,7 +691,7 @@ export function alloc_vmap_area(size: u64, align: u64, vstart: u64, vend: u64, n
     }
 
     // overflow:
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(vmap_area_lock);
     if (!purged) {
       purge_vmap_area_lazy();
       purged = 1;
@@ -725,9 +730,9 @@ export function __free_vmap_area(va: vmap_area): void {
 
 /** Free a region of KVA allocated by alloc_vmap_area(). */
 export function free_vmap_area(va: vmap_area): void {
-  // spin_lock(&vmap_area_lock): a no-op in the port.
+  spin_lock(vmap_area_lock);
   __free_vmap_area(va);
-  // spin_unlock(&vmap_area_lock);
+  spin_unlock(vmap_area_lock);
 }
 
 /** Clear the pagetable entries of a given vmap_area. */
@@ -801,24 +806,18 @@ export function __purge_vmap_area_lazy(start: u64, end: u64): bool {
  * is already purging.
  */
 function try_purge_vmap_area_lazy(): void {
-  if (mutex_trylock_vmap_purge_lock()) {
+  if (mutex_trylock(vmap_purge_lock)) {
     __purge_vmap_area_lazy(ULONG_MAX, 0);
-    // mutex_unlock(&vmap_purge_lock);
+    mutex_unlock(vmap_purge_lock);
   }
-}
-
-/** mutex_trylock(&vmap_purge_lock): nothing else holds it here. */
-@inline
-function mutex_trylock_vmap_purge_lock(): bool {
-  return true;
 }
 
 /** Kick off a purge of the outstanding lazy areas. */
 export function purge_vmap_area_lazy(): void {
-  // mutex_lock(&vmap_purge_lock): a no-op in the port.
+  mutex_lock(vmap_purge_lock);
   purge_fragmented_blocks_allcpus();
   __purge_vmap_area_lazy(ULONG_MAX, 0);
-  // mutex_unlock(&vmap_purge_lock);
+  mutex_unlock(vmap_purge_lock);
 }
 
 /*
@@ -850,9 +849,9 @@ export function free_unmap_vmap_area(va: vmap_area): void {
 export function find_vmap_area(addr: u64): vmap_area | null {
   let va: vmap_area | null;
 
-  // spin_lock(&vmap_area_lock): a no-op in the port.
+  spin_lock(vmap_area_lock);
   va = __find_vmap_area(addr);
-  // spin_unlock(&vmap_area_lock);
+  spin_unlock(vmap_area_lock);
 
   return va;
 }

@@ -37,6 +37,8 @@ declare function env_purged(nr: i32, start_lo: u32, start_hi: u32, end_lo: u32, 
 declare function env_should_failslab(gfp_mask: i32): i32;
 @external('env', 'lock')
 declare function env_lock(what: i32, name: usize): void;
+@external('env', 'trylock')
+declare function env_trylock(what: i32, name: usize): i32;
 @external('env', 'schedule_work')
 declare function env_schedule_work(work: i32): void;
 
@@ -56,6 +58,9 @@ export const LOCK_COND_RESCHED = 2;
 export const LOCK_MUTEX_LOCK = 3;
 export const LOCK_MUTEX_UNLOCK = 4;
 export const LOCK_PURGE_RELEASED = 5;
+/* What env_trylock() was asked to do. */
+export const TRYLOCK_SPIN = 0;
+export const TRYLOCK_MUTEX = 1;
 
 /** The environment: num_online_cpus() and the hooks it has. */
 export let nr_online_cpus: i32 = 1;
@@ -227,6 +232,18 @@ export function spin_unlock(lock: string): void {
 @inline
 export function cond_resched_lock(lock: string): void {
   if (hooks & HOOK_LOCKS) env_lock(LOCK_COND_RESCHED, changetype<usize>(lock));
+}
+/** spin_trylock(&lock): true if taken; without the lock hooks nothing else holds it. */
+@inline
+export function spin_trylock(lock: string): bool {
+  if (!(hooks & HOOK_LOCKS)) return true;
+  return env_trylock(TRYLOCK_SPIN, changetype<usize>(lock)) != 0;
+}
+/** mutex_trylock(&lock), as spin_trylock(). */
+@inline
+export function mutex_trylock(lock: string): bool {
+  if (!(hooks & HOOK_LOCKS)) return true;
+  return env_trylock(TRYLOCK_MUTEX, changetype<usize>(lock)) != 0;
 }
 @inline
 export function mutex_lock(lock: string): void {

@@ -19,7 +19,7 @@
 import { PAGE_SIZE } from '../../../include/asm/page.js';
 import { rb_node, rb_root } from '../../../include/linux/rbtree.js';
 import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, type ulong, umin } from '../../../include/u64.js';
-import { NUMA_NO_NODE, type VmallocEnv } from '../common.js';
+import { NUMA_NO_NODE, spin_lock, spin_unlock, type VmallocEnv } from '../common.js';
 
 /** What a vmap_area of these versions has. */
 interface pcpu_area extends rb_node {
@@ -190,7 +190,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
   }
 
   retry: for (;;) {
-    // spin_lock(&vmap_area_lock);
+    spin_lock(a.env, 'vmap_area_lock');
 
     // Scan from the top, starting with the highest area.
     area = term_area = last_area;
@@ -210,7 +210,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
 
         // base may have wrapped below zero: compare with last_end added.
         if (ult(base + last_end, vmalloc_start + last_end)) {
-          // spin_unlock(&vmap_area_lock);
+          spin_unlock(a.env, 'vmap_area_lock');
           if (!purged) {
             a.purge_vmap_area_lazy();
             purged = true;
@@ -254,7 +254,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area>(
 
     a.vmap_area_pcpu_hole = base + offsets[last_area]!;
 
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(a.env, 'vmap_area_lock');
 
     // insert_vmalloc_vm() / setup_vmalloc_vm() of each vm_struct: the vm_struct layer.
     return vas;

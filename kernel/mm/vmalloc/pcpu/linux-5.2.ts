@@ -25,7 +25,7 @@ import { list_head } from '../../../include/linux/list.js';
 import { rb_node, rb_root } from '../../../include/linux/rbtree.js';
 import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, type ulong, umin } from '../../../include/u64.js';
 import { rb_prev } from '../../../lib/rbtree/linux-6.1.js';
-import { GFP_KERNEL, type VmallocEnv } from '../common.js';
+import { GFP_KERNEL, spin_lock, spin_unlock, type VmallocEnv } from '../common.js';
 
 /** What a vmap_area of these versions has. */
 export interface pcpu_area<T> extends rb_node {
@@ -207,7 +207,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
   }
 
   retry: for (;;) {
-    // spin_lock(&vmap_area_lock);
+    spin_lock(a.env, 'vmap_area_lock');
     overflow: {
       recovery: {
         // Scan from the top, starting with the highest area.
@@ -273,7 +273,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
           a.insert_vmap_area(va, a.vmap_area_root, a.vmap_area_list);
         }
 
-        // spin_unlock(&vmap_area_lock);
+        spin_unlock(a.env, 'vmap_area_lock');
 
         // setup_vmalloc_vm(vms[area], vas[area], VM_ALLOC, pcpu_get_vm_areas): the vm_struct layer
         return vas as T[];
@@ -285,7 +285,7 @@ export function pcpu_get_vm_areas<T extends pcpu_area<T>>(
       }
     }
     // overflow:
-    // spin_unlock(&vmap_area_lock);
+    spin_unlock(a.env, 'vmap_area_lock');
     if (!purged) {
       a.purge_vmap_area_lazy();
       purged = true;

@@ -22,7 +22,7 @@ import { PAGE_SIZE } from '../../../include/asm/page.js';
 import { rb_node } from '../../../include/linux/rbtree.js';
 import { ALIGN, misalign, ugt, uge, ule, ult, type ulong } from '../../../include/u64.js';
 import { rb_next } from '../../../lib/rbtree/linux-2.6.35.js';
-import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common.js';
+import { GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock } from '../../../mm/vmalloc/common.js';
 import { vmap_area } from '../../../mm/vmalloc/linux-2.6.35.js';
 import { variant_allocator as nick_v1_allocator } from './linux-2.6.35-nick-v1.js';
 
@@ -103,7 +103,7 @@ export class variant_allocator extends nick_v1_allocator {
     retry: for (;;) {
       addr.v = ALIGN(vstart, align);
 
-      // spin_lock(&vmap_area_lock);
+      spin_lock(this.env, 'vmap_area_lock');
       overflow: {
         if (ult(addr.v + size - 1, addr.v)) break overflow;
 
@@ -136,13 +136,13 @@ export class variant_allocator extends nick_v1_allocator {
           va.flags = 0;
           this.__insert_vmap_area(va);
           this.free_vmap_cache = va;
-          // spin_unlock(&vmap_area_lock);
+          spin_unlock(this.env, 'vmap_area_lock');
 
           return va;
         }
       }
       // overflow:
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(this.env, 'vmap_area_lock');
       if (!purged) {
         this.purge_vmap_area_lazy();
         purged = 1;

@@ -27,7 +27,7 @@ import { PAGE_SIZE } from '../../../include/asm/page.js';
 import { RB_EMPTY_NODE, rb_node } from '../../../include/linux/rbtree.js';
 import { ALIGN, hex, misalign, ugt, uge, ule, ult, type ulong } from '../../../include/u64.js';
 import { rb_next, rb_prev } from '../../../lib/rbtree/linux-2.6.35.js';
-import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common.js';
+import { GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock } from '../../../mm/vmalloc/common.js';
 import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-2.6.35.js';
 
 export class variant_allocator extends vmap_allocator {
@@ -57,7 +57,7 @@ export class variant_allocator extends vmap_allocator {
     retry: for (;;) {
       addr = ALIGN(vstart, align);
 
-      // spin_lock(&vmap_area_lock);
+      spin_lock(this.env, 'vmap_area_lock');
       search: {
         if (ult(addr + size - 1, addr)) break search; // goto overflow
 
@@ -121,13 +121,13 @@ export class variant_allocator extends vmap_allocator {
           va.flags = 0;
           this.__insert_vmap_area(va);
           this.free_vmap_cache = va;
-          // spin_unlock(&vmap_area_lock);
+          spin_unlock(this.env, 'vmap_area_lock');
 
           return va;
         }
       }
       // overflow:
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(this.env, 'vmap_area_lock');
       if (!purged) {
         this.purge_vmap_area_lazy();
         purged = 1;

@@ -17,7 +17,7 @@ import { PAGE_SIZE } from '../../../include/asm/page.js';
 import { ALIGN, is_power_of_2, misalign, ugt, uge, ule, ult, type ulong } from '../../../include/u64.js';
 import { rb_node } from '../../../include/linux/rbtree.js';
 import { rb_next } from '../../../lib/rbtree/linux-2.6.35.js';
-import { GFP_KERNEL, NUMA_NO_NODE } from '../../../mm/vmalloc/common.js';
+import { GFP_KERNEL, NUMA_NO_NODE, spin_lock, spin_unlock } from '../../../mm/vmalloc/common.js';
 import { vmap_allocator, vmap_area } from '../../../mm/vmalloc/linux-2.6.39.js';
 
 export class variant_allocator extends vmap_allocator {
@@ -46,7 +46,7 @@ export class variant_allocator extends vmap_allocator {
     if (!va) return ERR_PTR(-ENOMEM);
 
     retry: for (;;) {
-      // spin_lock(&vmap_area_lock);
+      spin_lock(this.env, 'vmap_area_lock');
       search: {
         // Drop the cache when this request is more permissive than the
         // ones that built it. cached_hole_size is the largest hole seen
@@ -113,7 +113,7 @@ export class variant_allocator extends vmap_allocator {
           va.flags = 0;
           this.__insert_vmap_area(va);
           this.free_vmap_cache = va;
-          // spin_unlock(&vmap_area_lock);
+          spin_unlock(this.env, 'vmap_area_lock');
 
           this.BUG_ON(misalign(va.va_start, align) !== 0, 'alloc_vmap_area', 'va->va_start & (align-1)');
           this.BUG_ON(ult(va.va_start, vstart), 'alloc_vmap_area', 'va->va_start < vstart');
@@ -123,7 +123,7 @@ export class variant_allocator extends vmap_allocator {
         }
       }
       // overflow:
-      // spin_unlock(&vmap_area_lock);
+      spin_unlock(this.env, 'vmap_area_lock');
       if (!purged) {
         this.purge_vmap_area_lazy();
         purged = 1;

@@ -176,7 +176,7 @@ export class WasmCore {
     if (h.flush_cache_vunmap !== NOOP_HOOK) bits |= HOOK_FLUSH_CACHE_VUNMAP;
     if (h.purge_fragmented_blocks_allcpus !== NOOP_HOOK) bits |= HOOK_PURGE_FRAGMENTED;
     if (h.should_failslab) bits |= HOOK_SHOULD_FAILSLAB;
-    if (h.spin_lock || h.spin_unlock || h.cond_resched_lock || h.mutex_lock || h.mutex_unlock) bits |= HOOK_LOCKS;
+    if (h.spin_lock || h.spin_unlock || h.cond_resched_lock || h.mutex_lock || h.mutex_unlock || h.spin_trylock || h.mutex_trylock) bits |= HOOK_LOCKS;
     if (h.schedule_work) bits |= HOOK_SCHEDULE_WORK;
     if (h.purge_released) bits |= HOOK_PURGE_RELEASED;
     if (h.raw_smp_processor_id) bits |= HOOK_SMP_PROCESSOR_ID;
@@ -247,6 +247,12 @@ export class WasmCore {
             default:
               return h.purge_released?.();
           }
+        },
+        trylock: (what: number, name: number) => {
+          const t = me();
+          const n = t.str(name);
+          const taken = what === 0 ? t.h.spin_trylock?.(n) : t.h.mutex_trylock?.(n);
+          return taken === false ? 0 : 1;
         },
         schedule_work: (work: number) => {
           const t = me();

@@ -34,6 +34,44 @@ describe('kernel/kernel/locking/spinlock: locks in modelled time', () => {
     expect(l.acquisitions).to.equal(2);
   });
 
+  it('makes spin_trylock fail without waiting while another CPU holds the lock at its clock, and succeed once it is free', () => {
+    const m = new Machine({ cpus: 2, checker: false });
+    const locks = new lock_table(m, new Scheduler(m));
+    m.runOn(1, (c) => {
+      locks.spin_lock('P');
+      c.charge(COST_INDEX.apiCall, 5000);
+      locks.spin_unlock('P');
+    });
+    const released = m.cpu(1).now;
+    m.runOn(0, (c) => {
+      c.charge(COST_INDEX.apiCall, 1000);
+      expect(locks.spin_trylock('P')).to.equal(false);
+      expect(c.cycles[CYCLE_STATS.index.lockWait]).to.equal(0);
+      c.charge(COST_INDEX.apiCall, released - c.now + 1);
+      expect(locks.spin_trylock('P')).to.equal(true);
+      locks.spin_unlock('P');
+    });
+    const l = locks.get('P', 'spinlock');
+    expect(l.trylockFailed).to.equal(1);
+    expect(l.acquisitions).to.equal(2);
+    expect(l.contended).to.equal(0);
+  });
+
+  it('makes spin_trylock fail on a lock held by code on the stack, instead of a NestedLockError', () => {
+    const m = new Machine({ cpus: 2, checker: false });
+    const locks = new lock_table(m, new Scheduler(m));
+    m.runOn(1, () => {
+      locks.spin_lock('P');
+      m.runOn(0, () => {
+        expect(locks.spin_trylock('P')).to.equal(false);
+        expect(locks.mutex_trylock('M')).to.equal(true);
+        locks.mutex_unlock('M');
+      });
+      locks.spin_unlock('P');
+    });
+    expect(locks.get('P', 'spinlock').trylockFailed).to.equal(1);
+  });
+
   it('lets a mutex waiter sleep (mutexWait), not spin', () => {
     const m = new Machine({ cpus: 2, checker: false });
     const locks = new lock_table(m, new Scheduler(m));

@@ -4,6 +4,7 @@ import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/b
 import { hex } from '../../../../kernel/include/u64.js';
 import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden.js';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
+import { itHoldsVmapAreaLockInPcpuGetVmAreas, itTakesTheVmapBlockLocks, itContendsOnVmapAreaLock } from '../../../helpers/timed-locks.js';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000
@@ -118,3 +119,16 @@ describe('linux-2.6.35 alloc_vmap_area', () => {
 });
 
 describePcpuGetVmAreas('linux-2.6.35', 'fits');
+
+describe('linux-2.6.35 locks in timed mode', () => {
+  describe('linux-2.6.35', () => {
+    itContendsOnVmapAreaLock('linux-2.6.35', 2, 'alloc_vmap_area; find_vmap_area in remove_vm_area');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-2.6.35');
+    itTakesTheVmapBlockLocks('linux-2.6.35');
+  });
+  describe('linux-2.6.35@wasm', () => {
+    itContendsOnVmapAreaLock('linux-2.6.35@wasm', 2, 'alloc_vmap_area; find_vmap_area in remove_vm_area');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-2.6.35@wasm');
+    itTakesTheVmapBlockLocks('linux-2.6.35@wasm');
+  });
+});

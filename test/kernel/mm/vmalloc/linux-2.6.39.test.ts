@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { hex } from '../../../../kernel/include/u64.js';
 import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden.js';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
+import { itHoldsVmapAreaLockInPcpuGetVmAreas, itTakesTheVmapBlockLocks, itContendsOnVmapAreaLock, itLetsOneTryPurgeRunAtATime } from '../../../helpers/timed-locks.js';
 
 const P = 0x1000;
 const V = -0x370000000000; // VMALLOC_START 0xffffc90000000000
@@ -157,3 +158,18 @@ describe('linux-2.6.39 alloc_vmap_area (the merged vmap area cache)', () => {
 });
 
 describePcpuGetVmAreas('linux-2.6.39', 'fits');
+
+describe('linux-2.6.39 locks in timed mode', () => {
+  describe('linux-2.6.39', () => {
+    itContendsOnVmapAreaLock('linux-2.6.39', 2, 'alloc_vmap_area; find_vmap_area in remove_vm_area');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-2.6.39');
+    itTakesTheVmapBlockLocks('linux-2.6.39');
+    itLetsOneTryPurgeRunAtATime('linux-2.6.39', 'purge_lock');
+  });
+  describe('linux-2.6.39@wasm', () => {
+    itContendsOnVmapAreaLock('linux-2.6.39@wasm', 2, 'alloc_vmap_area; find_vmap_area in remove_vm_area');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-2.6.39@wasm');
+    itTakesTheVmapBlockLocks('linux-2.6.39@wasm');
+    itLetsOneTryPurgeRunAtATime('linux-2.6.39@wasm', 'purge_lock');
+  });
+});

@@ -12,6 +12,7 @@ import { linux_3_18 } from '../../../../kernel/manifest/linux-3.18.js';
 import { goldenDir } from '../../../../scripts/lib/paths.js';
 import { replayGoldenFile } from '../../../../scripts/replay/golden.js';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
+import { itHoldsVmapAreaLockInPcpuGetVmAreas, itTakesTheVmapBlockLocks, itContendsOnVmapAreaLock, itLetsOneTryPurgeRunAtATime } from '../../../helpers/timed-locks.js';
 
 const P = 0x1000;
 const V: ulong = -0x370000000000; // VMALLOC_START 0xffffc90000000000
@@ -210,3 +211,18 @@ describe('linux-3.18 alloc_vmap_area (the 3.x vmap area cache)', () => {
 });
 
 describePcpuGetVmAreas('linux-3.18', 'fits');
+
+describe('linux-3.18 locks in timed mode', () => {
+  describe('linux-3.18', () => {
+    itContendsOnVmapAreaLock('linux-3.18', 4, 'alloc_vmap_area; setup_vmalloc_vm; find_vmap_area and the flag update in remove_vm_area');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-3.18');
+    itTakesTheVmapBlockLocks('linux-3.18');
+    itLetsOneTryPurgeRunAtATime('linux-3.18', 'purge_lock');
+  });
+  describe('linux-3.18@wasm', () => {
+    itContendsOnVmapAreaLock('linux-3.18@wasm', 4, 'alloc_vmap_area; setup_vmalloc_vm; find_vmap_area and the flag update in remove_vm_area');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-3.18@wasm');
+    itTakesTheVmapBlockLocks('linux-3.18@wasm');
+    itLetsOneTryPurgeRunAtATime('linux-3.18@wasm', 'purge_lock');
+  });
+});

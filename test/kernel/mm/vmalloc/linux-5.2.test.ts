@@ -8,6 +8,7 @@ import { linux_5_2 } from '../../../../kernel/manifest/linux-5.2.js';
 import { alloc, allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden.js';
 import { defaultEnv, nullHooks } from '../../../../kernel/mm/vmalloc/common.js';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
+import { itHoldsVmapAreaLockInPcpuGetVmAreas, itContendsOnVmapAreaLock, itLetsOneTryPurgeRunAtATime } from '../../../helpers/timed-locks.js';
 
 const P = 0x1000;
 const M16 = 0x1000000;
@@ -247,7 +248,9 @@ describe('linux-5.2 alloc_vmap_area (augmented free tree, reconstructed)', () =>
       a = new linux_5_2(defaultEnv({ hooks }));
       const areas = [ok(a, P, 1, V, VE), ok(a, P, 1, V, VE), ok(a, P, 1, V, VE)];
       for (const x of areas) a.free_unmap_vmap_area(x);
-      expect(calls).to.deep.equal([]);
+      // Each alloc_vmap_area takes vmap_area_lock around its search; the lazy frees take no lock.
+      expect(calls).to.deep.equal(Array(3).fill(['lock vmap_area_lock', 'unlock vmap_area_lock']).flat());
+      calls.length = 0;
       a.purge_vmap_area_lazy();
       expect(calls).to.deep.equal([...expected]);
       expect(a.vmap_lazy_nr).to.equal(added);
@@ -300,3 +303,16 @@ describe('linux-5.2 alloc_vmap_area (augmented free tree, reconstructed)', () =>
 });
 
 describePcpuGetVmAreas('linux-5.2', 'fails');
+
+describe('linux-5.2 locks in timed mode', () => {
+  describe('linux-5.2', () => {
+    itContendsOnVmapAreaLock('linux-5.2', 3, 'alloc_vmap_area; find_vmap_area in __vunmap and in remove_vm_area (the 6.1 API layer keeps its setup_vmalloc_vm and remove_vm_area sites as comments)');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-5.2');
+    itLetsOneTryPurgeRunAtATime('linux-5.2', 'vmap_purge_lock');
+  });
+  describe('linux-5.2@wasm', () => {
+    itContendsOnVmapAreaLock('linux-5.2@wasm', 3, 'alloc_vmap_area; find_vmap_area in __vunmap and in remove_vm_area (the 6.1 API layer keeps its setup_vmalloc_vm and remove_vm_area sites as comments)');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('linux-5.2@wasm');
+    itLetsOneTryPurgeRunAtATime('linux-5.2@wasm', 'vmap_purge_lock');
+  });
+});

@@ -4,6 +4,7 @@ import { isKernelBug, KernelBug } from '../../../../kernel/include/asm-generic/b
 import { hex } from '../../../../kernel/include/u64.js';
 import { allocator, allocOk, itReplaysEveryGoldenTrace } from '../../../helpers/golden.js';
 import { describePcpuGetVmAreas } from '../../../helpers/pcpu.js';
+import { itHoldsVmapAreaLockInPcpuGetVmAreas, itContendsOnVmapAreaLock } from '../../../helpers/timed-locks.js';
 
 const P = 0x1000;
 const V = -0x370000000000;
@@ -60,3 +61,14 @@ describe("mmotm-2010-vmap-cache-v1 alloc_vmap_area (Nick Piggin's patch as carri
 });
 
 describePcpuGetVmAreas('mmotm-2010-vmap-cache-v1', 'fits');
+
+describe('mmotm-2010-vmap-cache-v1 locks in timed mode', () => {
+  describe('mmotm-2010-vmap-cache-v1', () => {
+    itContendsOnVmapAreaLock('mmotm-2010-vmap-cache-v1', 2, 'alloc_vmap_area; find_vmap_area in remove_vm_area');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('mmotm-2010-vmap-cache-v1');
+  });
+  describe('mmotm-2010-vmap-cache-v1@wasm', () => {
+    itContendsOnVmapAreaLock('mmotm-2010-vmap-cache-v1@wasm', 2, 'alloc_vmap_area; find_vmap_area in remove_vm_area');
+    itHoldsVmapAreaLockInPcpuGetVmAreas('mmotm-2010-vmap-cache-v1@wasm');
+  });
+});

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Specs of the older ports' locks in timed mode (docs/concurrency.md,
+ * "Locks and the workqueue"): their vmap_area_lock and their purge locks
+ * (purge_lock of 2.6.35-3.18, vmap_purge_lock of 5.2) are taken where the
+ * kernel text takes them, so CPUs running side by side wait for each other
+ * and only one purge runs at a time. Each era's spec calls these.
+ */
+import { expect } from 'chai';
+
+// Imported lazily, as the other kernel-booting specs do.
+const { bootKernel } = await import('../../kernel/boot.js');
+
+type Kernel = ReturnType<typeof bootKernel>;
+
+/** Two bound tasks, one a CPU, each looping `body` `loops` times, one kernel call a step. */
+function runPair(k: Kernel, loops: number, body: (cpu: number) => Generator<void>): void {
+  function* loop(cpu: number): Generator<void> {
+    for (let i = 0; i < loops; i++) yield* body(cpu);
+  }
+  k.runTasks([0, 1].map((cpu) => ({ comm: 'loop', pid: 100 + cpu, cpu, bound: true, steps: loop(cpu) })));
+}
+
+/**
+ * Two CPUs looping vmalloc/vfree side by side: vmap_area_lock is taken by
+ * both, `perLoop` times a loop (at `sites`), some acquisitions find it
+ * held, and the waits cost cycles.
+ */
+export function itContendsOnVmapAreaLock(version: string, perLoop: number, sites: string): void {
+  it('makes two CPUs allocating at once in timed mode wait for each other on vmap_area_lock', () => {
+    const k = bootKernel({ version, cpus: 2, machine: { cpus: 2, checker: false } });
+    runPair(k, 300, function* (cpu) {
+      const p = k.vmalloc(cpu, 4 * 4096);
+      yield;
+      k.vfree(cpu, p);
+      yield;
+    });
+    const l = k.locks.all().find((x) => x.name === 'vmap_area_lock');
+    expect(l, 'vmap_area_lock was taken').to.not.equal(undefined);
+    // 600 loops of 4 pages stay under lazy_max_pages: no purge, so only the sites of vmalloc and vfree.
+    expect(l!.acquisitions, sites).to.equal(perLoop * 600);
+    expect(l!.contended).to.be.greaterThan(0);
+    expect(l!.waitCycles[0]! + l!.waitCycles[1]!).to.be.greaterThan(0);
+  });
+}
+
+/**
+ * Two CPUs that each make their next lazy free purge (set_iounmap_nonlazy,
+ * kdump's pattern) and iounmap side by side: while one CPU's purge waits
+ * for its flush, the other's try_purge_vmap_area_lazy finds the purge lock
+ * taken and gives up, so fewer purges run than iounmaps asked for.
+ */
+export function itLetsOneTryPurgeRunAtATime(version: string, lock: string): void {
+  it(`lets only one purge run at a time: a try_purge that finds ${lock} taken gives up`, () => {
+    const k = bootKernel({ version, cpus: 2, machine: { cpus: 2, checker: false } });
+    const loops = 50;
+    runPair(k, loops, function* (cpu) {
+      const p = k.ioremap(cpu, 0xfee00000 + cpu * 0x1000, 4096);
+      yield;
+      expect(k.set_iounmap_nonlazy(cpu)).to.equal(true);
+      k.iounmap(cpu, p);
+      yield;
+    });
+    const l = k.locks.all().find((x) => x.name === lock);
+    expect(l, `${lock} was taken`).to.not.equal(undefined);
+    expect(l!.trylockFailed).to.be.greaterThan(0);
+    expect(k.purges.length).to.be.lessThan(2 * loops);
+    expect(k.purges.length + l!.trylockFailed).to.be.at.most(2 * loops);
+  });
+}
+
+/**
+ * Two CPUs mapping and unmapping 4 pages with vm_map_ram side by side: the
+ * vmap-block layer takes each block's vb->lock (vb_alloc, vb_free), its
+ * CPU's vbq->lock when a block joins its queue, and vmap_block_tree_lock
+ * around the block tree, as the kernel text does.
+ */
+export function itTakesTheVmapBlockLocks(version: string): void {
+  it('takes vb->lock, vbq->lock and vmap_block_tree_lock in vm_map_ram and vm_unmap_ram in timed mode', () => {
+    const k = bootKernel({ version, cpus: 2, machine: { cpus: 2, checker: false } });
+    const pages = [k.alloc_pages(4), k.alloc_pages(4)];
+    const loops = 100;
+    runPair(k, loops, function* (cpu) {
+      const mem = k.vm_map_ram(cpu, pages[cpu]!);
+      yield;
+      k.vm_unmap_ram(cpu, mem, 4);
+      yield;
+    });
+    const byClass = (c: string) => k.locks.all().filter((l) => l.name === c || l.name.startsWith(`${c}#`));
+    const sum = (c: string) => byClass(c).reduce((a, l) => a + l.acquisitions, 0);
+    // One block per CPU serves all 100 loops of 4 pages (a block has far more): vb_alloc and vb_free take its lock once each.
+    expect(sum('vb->lock')).to.equal(2 * 2 * loops);
+    expect(byClass('vb->lock').length).to.equal(2);
+    // new_vmap_block: the block joins its CPU's queue, and the block tree.
+    expect(sum('vbq->lock')).to.equal(2);
+    expect(sum('vmap_block_tree_lock')).to.equal(2);
+  });
+}
+
+/**
+ * pcpu_get_vm_areas() holds vmap_area_lock from its search to the insert
+ * of the last area, as the kernel text of 2.6.35 to 5.2 does. Recorded
+ * through the hooks of the allocator alone (one chunk, no purge).
+ */
+export function itHoldsVmapAreaLockInPcpuGetVmAreas(version: string): void {
+  it('holds vmap_area_lock across pcpu_get_vm_areas() from the search to the insert', async () => {
+    const { createAllocator } = await import('../../kernel/mm/vmalloc/index.js');
+    const { defaultEnv, nullHooks } = await import('../../kernel/mm/vmalloc/common.js');
+    const calls: string[] = [];
+    const a = createAllocator(version, defaultEnv({ hooks: { ...nullHooks(), spin_lock: (l) => calls.push(`lock ${l}`), spin_unlock: (l) => calls.push(`unlock ${l}`) } }));
+    const U = 0x200000; // one 2 MiB unit, 2 MiB aligned
+    const vas = a.pcpu_get_vm_areas!([0], [U], 1, U);
+    expect(vas).to.have.length(1);
+    expect(calls).to.deep.equal(['lock vmap_area_lock', 'unlock vmap_area_lock']);
+  });
+}
