@@ -19,7 +19,7 @@ install: $(STAMP)
 # "The build: inlining").
 AS_SRC := $(wildcard kernel/include/linux/as/*.ts kernel/lib/rbtree/as/*.ts kernel/mm/vmalloc/as/*.ts)
 WASM_OPT_FLAGS := --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int \
-  -O3 --always-inline-max-function-size 1000 --flexible-inline-max-function-size 3000 \
+  -O3 --always-inline-max-function-size 3000 --flexible-inline-max-function-size 3000 \
   --one-caller-inline-max-function-size 5000 --inline-functions-with-loops
 WASM_CORES := $(patsubst kernel/mm/vmalloc/as/%.exports.ts,dist/wasm/%.wasm,$(wildcard kernel/mm/vmalloc/as/*.exports.ts))
 
