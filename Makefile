@@ -14,13 +14,20 @@ install: $(STAMP)
 
 # The wasm cores (AssemblyScript, docs/wasm.md): one module per version with a
 # core, rebuilt when any AssemblyScript source changes (the binding also
-# rebuilds a stale core at load).
+# rebuilds a stale core at load). asc, then binaryen's wasm-opt with the
+# inlining of kernel/mm/vmalloc/wasm/build.ts (WASM_OPT_FLAGS; docs/wasm.md,
+# "The build: inlining").
 AS_SRC := $(wildcard kernel/include/linux/as/*.ts kernel/lib/rbtree/as/*.ts kernel/mm/vmalloc/as/*.ts)
+WASM_OPT_FLAGS := --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int \
+  -O3 --always-inline-max-function-size 3000 --flexible-inline-max-function-size 3000 \
+  --one-caller-inline-max-function-size 5000 --inline-functions-with-loops
 WASM_CORES := $(patsubst kernel/mm/vmalloc/as/%.exports.ts,dist/wasm/%.wasm,$(wildcard kernel/mm/vmalloc/as/*.exports.ts))
 
 dist/wasm/%.wasm: kernel/mm/vmalloc/as/%.exports.ts $(AS_SRC) $(STAMP)
 	@mkdir -p dist/wasm
-	npx asc $< -o $@ --runtime stub -O3 --noAssert --disableWarning
+	npx asc $< -o $@.asc.wasm --runtime stub -O3 --noAssert --disableWarning
+	node node_modules/binaryen/bin/wasm-opt $@.asc.wasm -o $@ $(WASM_OPT_FLAGS)
+	@rm -f $@.asc.wasm
 
 wasm: $(WASM_CORES)
 

@@ -117,12 +117,20 @@ export interface BenchRow {
   stream: StreamName;
   ops: number;
   nsPerOp: number;
+  /**
+   * CPU time of the same best replay (process.cpuUsage(), user + system),
+   * ns/op: what a loaded shared host does not stretch as it stretches wall
+   * time (docs/performance.md). Absent in rows made before it existed.
+   */
+  cpuNsPerOp?: number;
   touchesPerAlloc: number;
   /**
    * A wasm core only: the best ns/op with the replay loop inside
    * WebAssembly (runStreamCoreLoop), no boundary crossing per operation.
    */
   loopNsPerOp?: number;
+  /** A wasm core only: the CPU time of the best replay with the loop inside WebAssembly, ns/op. */
+  loopCpuNsPerOp?: number;
   /**
    * A wasm core only: the best ns/op driven through the batched binding
    * (runStreamCoreBatched: each operation queued from JavaScript, one
@@ -141,8 +149,11 @@ export interface BenchRow {
   here?: NativeHere;
 }
 
-/** The same-run native figures of one version and stream. */
-export type NativeHere = { nsPerOp: number; touchesPerAlloc: number; ratio: number } | { missing: string };
+/**
+ * The same-run native figures of one version and stream; cpuNsPerOp is the
+ * C side's CPU time (CLOCK_PROCESS_CPUTIME_ID around its replay loop), ns/op.
+ */
+export type NativeHere = { nsPerOp: number; cpuNsPerOp?: number; touchesPerAlloc: number; ratio: number } | { missing: string };
 
 /**
  * Best of `repeat` replays of the stream by the version's C side, and the
@@ -155,14 +166,16 @@ export function nativeHere(port: string, s: OpStream, portNsPerOp: number, repea
   if ('missing' in built) return { missing: built.missing };
   const packed = writePacked(s);
   let best = Infinity;
+  let bestCpu = Infinity;
   let touches = 0;
   for (let r = 0; r < repeat; r++) {
     const m = runNative(built.path, packed);
     best = Math.min(best, m.ns);
+    bestCpu = Math.min(bestCpu, m.cpuNs);
     touches = m.touches;
   }
   const nsPerOp = best / s.code.length;
-  return { nsPerOp, touchesPerAlloc: touches / s.nallocs, ratio: portNsPerOp / nsPerOp };
+  return { nsPerOp, cpuNsPerOp: bestCpu / s.code.length, touchesPerAlloc: touches / s.nallocs, ratio: portNsPerOp / nsPerOp };
 }
 
 /**
@@ -187,7 +200,21 @@ function splitHalves(s: OpStream): Uint32Array {
   return h;
 }
 
-export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touches: number; ops: number } {
+/** One replay's figures: wall time and CPU time (ns), touches inside alloc_vmap_area, operations. */
+export interface StreamRun {
+  ns: number;
+  cpuNs: number;
+  touches: number;
+  ops: number;
+}
+
+/** CPU time of this process so far (user + system), ns. */
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+export function runStreamCore(core: WasmCore, s: OpStream): StreamRun {
   const na = s.nallocs;
   const h = splitHalves(s);
   const live = new Int32Array(na);
@@ -195,6 +222,7 @@ export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touche
   const x = core.x;
   const n = code.length;
   const t0before = x.get_alloc_touches();
+  const c0 = cpuNow();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     switch (code[i]) {
@@ -217,7 +245,8 @@ export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touche
     }
   }
   const ns = Number(process.hrtime.bigint() - t0);
-  return { ns, touches: x.get_alloc_touches() - t0before, ops: n };
+  const cpuNs = cpuNow() - c0;
+  return { ns, cpuNs, touches: x.get_alloc_touches() - t0before, ops: n };
 }
 
 /**
@@ -227,7 +256,7 @@ export function runStreamCore(core: WasmCore, s: OpStream): { ns: number; touche
  * call crosses the boundary per operation. What the core costs without
  * the binding's per-call price.
  */
-export function runStreamCoreLoop(core: WasmCore, s: OpStream): { ns: number; touches: number; ops: number } {
+export function runStreamCoreLoop(core: WasmCore, s: OpStream): StreamRun {
   const n = s.code.length;
   const na = s.nallocs;
   const x = core.x;
@@ -246,11 +275,13 @@ export function runStreamCoreLoop(core: WasmCore, s: OpStream): { ns: number; to
     v[4 * k + 3] = BigInt.asUintN(64, BigInt(s.vend[k]!));
   }
   const before = x.get_alloc_touches();
+  const c0 = cpuNow();
   const t0 = process.hrtime.bigint();
   const failed = x.run_stream(pCode, pArg, pVals, pLive, n);
   const ns = Number(process.hrtime.bigint() - t0);
+  const cpuNs = cpuNow() - c0;
   if (failed) throw new Error(`${s.name}: op ${failed}: allocation failed on ${core.id.name}`);
-  return { ns, touches: x.get_alloc_touches() - before, ops: n };
+  return { ns, cpuNs, touches: x.get_alloc_touches() - before, ops: n };
 }
 
 /** Operations per crossing of the batched binding in the bench. */
@@ -265,13 +296,14 @@ export const BENCH_BATCH = 256;
  * split into u32 halves and the batch buffers set up before the clock
  * starts.
  */
-export function runStreamCoreBatched(core: WasmCore, s: OpStream, batch = BENCH_BATCH): { ns: number; touches: number; ops: number } {
+export function runStreamCoreBatched(core: WasmCore, s: OpStream, batch = BENCH_BATCH): StreamRun {
   const b = new WasmBatch(core, s.nallocs, batch);
   const h = splitHalves(s);
   const { code, arg } = s;
   const n = code.length;
   const x = core.x;
   const before = x.get_alloc_touches();
+  const c0 = cpuNow();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const k = arg[i]!;
@@ -291,18 +323,20 @@ export function runStreamCoreBatched(core: WasmCore, s: OpStream, batch = BENCH_
   }
   const failed = b.flush();
   const ns = Number(process.hrtime.bigint() - t0);
+  const cpuNs = cpuNow() - c0;
   if (failed) throw new Error(`${s.name}: an allocation failed on ${core.id.name}`);
-  return { ns, touches: x.get_alloc_touches() - before, ops: n };
+  return { ns, cpuNs, touches: x.get_alloc_touches() - before, ops: n };
 }
 
 /** Replay a stream once through a fresh allocator of the given version (a wasm core through runStreamCore). */
-export function runStream(version: string, s: OpStream): { ns: number; touches: number; ops: number } {
+export function runStream(version: string, s: OpStream): StreamRun {
   const alloc = getVersion(version).create(defaultEnv({ ncpu: 1 }));
   if (alloc instanceof wasm_allocator) return runStreamCore(alloc.core, s);
   const live: (vmap_area_common | null)[] = new Array(s.nallocs).fill(null);
   const { code, arg, size, align, vstart, vend } = s;
   const n = code.length;
   let touches = 0;
+  const c0 = cpuNow();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     switch (code[i]) {
@@ -332,7 +366,8 @@ export function runStream(version: string, s: OpStream): { ns: number; touches: 
     }
   }
   const ns = Number(process.hrtime.bigint() - t0);
-  return { ns, touches, ops: n };
+  const cpuNs = cpuNow() - c0;
+  return { ns, cpuNs, touches, ops: n };
 }
 
 /**
@@ -343,26 +378,33 @@ export function benchOne(goldenDir: string, version: string, stream: StreamName,
   const file = `${goldenDir}/bench-${stream}.ops.gz`;
   const s = parseOpStream(file, readText(file));
   let best = Infinity;
+  let bestCpu = Infinity;
   let touches = 0;
   for (let r = 0; r < repeat; r++) {
     const m = runStream(version, s);
     best = Math.min(best, m.ns);
+    bestCpu = Math.min(bestCpu, m.cpuNs);
     touches = m.touches;
   }
   const nat = NATIVE[baseOfWasm(version)]?.[stream];
   const nsPerOp = best / s.code.length;
   let loopNsPerOp: number | undefined;
+  let loopCpuNsPerOp: number | undefined;
   let batchNsPerOp: number | undefined;
   if (baseOfWasm(version) !== version) {
     let bestLoop = Infinity;
+    let bestLoopCpu = Infinity;
     let bestBatch = Infinity;
     for (let r = 0; r < repeat; r++) {
       const a = getVersion(version).create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
-      bestLoop = Math.min(bestLoop, runStreamCoreLoop(a.core, s).ns);
+      const l = runStreamCoreLoop(a.core, s);
+      bestLoop = Math.min(bestLoop, l.ns);
+      bestLoopCpu = Math.min(bestLoopCpu, l.cpuNs);
       const b = getVersion(version).create(defaultEnv({ ncpu: 1 })) as wasm_allocator;
       bestBatch = Math.min(bestBatch, runStreamCoreBatched(b.core, s).ns);
     }
     loopNsPerOp = bestLoop / s.code.length;
+    loopCpuNsPerOp = bestLoopCpu / s.code.length;
     batchNsPerOp = bestBatch / s.code.length;
   }
   return {
@@ -370,7 +412,9 @@ export function benchOne(goldenDir: string, version: string, stream: StreamName,
     stream,
     ops: s.code.length,
     nsPerOp,
+    cpuNsPerOp: bestCpu / s.code.length,
     ...(loopNsPerOp !== undefined ? { loopNsPerOp } : {}),
+    ...(loopCpuNsPerOp !== undefined ? { loopCpuNsPerOp } : {}),
     ...(batchNsPerOp !== undefined ? { batchNsPerOp } : {}),
     touchesPerAlloc: touches / s.nallocs,
     ratio: nat ? nsPerOp / nat.nsPerOp : null,
@@ -426,10 +470,12 @@ export function benchAllocators(
     for (const version of versions) {
       opts.onProgress?.(`${version} ${stream}`);
       let best = Infinity;
+      let bestCpu = Infinity;
       let touches = 0;
       for (let r = 0; r < repeat; r++) {
         const m = runStream(version, s);
         best = Math.min(best, m.ns);
+        bestCpu = Math.min(bestCpu, m.cpuNs);
         touches = m.touches;
       }
       const nat = NATIVE[baseOfWasm(version)]?.[stream];
@@ -439,6 +485,7 @@ export function benchAllocators(
         stream,
         ops: s.code.length,
         nsPerOp,
+        cpuNsPerOp: bestCpu / s.code.length,
         touchesPerAlloc: touches / s.nallocs,
         ratio: nat ? nsPerOp / nat.nsPerOp : null,
         nativeNsPerOp: nat?.nsPerOp ?? null,
@@ -457,7 +504,24 @@ export function formatBench(rows: BenchRow[]): string {
   const withBatch = rows.some((r) => r.batchNsPerOp !== undefined);
   const xHere = (r: BenchRow, ns: number | undefined): string[] => (ns !== undefined ? [ns.toFixed(0), hereNs(r) !== null ? `${(ns / (hereNs(r) as number)).toFixed(2)}x` : '-'] : ['-', '-']);
   const hereNs = (r: BenchRow): number | null => (r.here && 'nsPerOp' in r.here ? r.here.nsPerOp : null);
-  const head = ['version', 'stream', 'ns/op', 'native', 'ratio', 'touches/alloc', 'native', ...(withHere ? ['C here', 'x C here'] : []), ...(withBatch ? ['wasm batch', 'x C here'] : []), ...(withLoop ? ['wasm loop', 'x C here'] : [])];
+  const hereCpu = (r: BenchRow): number | null => (r.here && 'nsPerOp' in r.here && r.here.cpuNsPerOp !== undefined ? r.here.cpuNsPerOp : null);
+  // The same ratio in CPU time (process.cpuUsage() against the C side's CLOCK_PROCESS_CPUTIME_ID).
+  const xCpu = (r: BenchRow, cpu: number | undefined): string => (cpu !== undefined && hereCpu(r) !== null ? `${(cpu / (hereCpu(r) as number)).toFixed(2)}x` : '-');
+  const withCpu = rows.some((r) => hereCpu(r) !== null);
+  const head = [
+    'version',
+    'stream',
+    'ns/op',
+    'native',
+    'ratio',
+    'touches/alloc',
+    'native',
+    ...(withHere ? ['C here', 'x C here'] : []),
+    ...(withCpu ? ['x C (CPU)'] : []),
+    ...(withBatch ? ['wasm batch', 'x C here'] : []),
+    ...(withLoop ? ['wasm loop', 'x C here'] : []),
+    ...(withLoop && withCpu ? ['x C (CPU)'] : []),
+  ];
   const body = rows.map((r) => [
     r.version,
     r.stream,
@@ -467,12 +531,14 @@ export function formatBench(rows: BenchRow[]): string {
     r.touchesPerAlloc.toFixed(1),
     r.nativeTouchesPerAlloc?.toFixed(1) ?? '-',
     ...(withHere ? (r.here && 'nsPerOp' in r.here ? [r.here.nsPerOp.toFixed(0), `${r.here.ratio.toFixed(2)}x`] : ['-', '-']) : []),
+    ...(withCpu ? [xCpu(r, r.cpuNsPerOp)] : []),
     ...(withBatch ? xHere(r, r.batchNsPerOp) : []),
     ...(withLoop
       ? r.loopNsPerOp !== undefined
         ? [r.loopNsPerOp.toFixed(0), hereNs(r) !== null ? `${(r.loopNsPerOp / (hereNs(r) as number)).toFixed(2)}x` : '-']
         : ['-', '-']
       : []),
+    ...(withLoop && withCpu ? [xCpu(r, r.loopCpuNsPerOp)] : []),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
@@ -480,6 +546,10 @@ export function formatBench(rows: BenchRow[]): string {
   if (withHere)
     notes.push(
       '"native": the kernel\'s code on a machine of this class (the issues\' figures); "C here": the same code compiled here with gcc -O2, replayed in this run (scripts/bench/native/).',
+    );
+  if (withCpu)
+    notes.push(
+      '"x C (CPU)": the same ratio in CPU time, process.cpuUsage() of the replay (user + system, the whole Node process) against the C side\'s CLOCK_PROCESS_CPUTIME_ID, each the best of the repeats; a loaded host stretches wall time, much less CPU time.',
     );
   if (withLoop)
     notes.push(

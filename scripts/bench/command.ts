@@ -58,13 +58,24 @@ export function benchCommand(opts: BenchOptions, out: (s: string) => void): Benc
 
 /**
  * `vmapsim bench --json`: an array of {version, stream, nsPerOp,
- * touchesPerAlloc}, and where the version has a C side, cHere: {nsPerOp,
- * touchesPerAlloc, ratio} (the kernel's code compiled here, same run) or
- * cHere: {missing} (why it could not be built).
+ * cpuNsPerOp, touchesPerAlloc} (a wasm core also wasmBatchNsPerOp,
+ * wasmLoopNsPerOp, wasmLoopCpuNsPerOp), and where the version has a C side,
+ * cHere: {nsPerOp, cpuNsPerOp, touchesPerAlloc, ratio} (the kernel's code
+ * compiled here, same run) or cHere: {missing} (why it could not be built).
  */
 export function benchJson(rows: readonly BenchRow[]): string {
   return JSON.stringify(
-    rows.map((r) => ({ version: r.version, stream: r.stream, nsPerOp: r.nsPerOp, touchesPerAlloc: r.touchesPerAlloc, ...(r.batchNsPerOp !== undefined ? { wasmBatchNsPerOp: r.batchNsPerOp } : {}), ...(r.loopNsPerOp !== undefined ? { wasmLoopNsPerOp: r.loopNsPerOp } : {}), ...(r.here ? { cHere: r.here } : {}) })),
+    rows.map((r) => ({
+      version: r.version,
+      stream: r.stream,
+      nsPerOp: r.nsPerOp,
+      ...(r.cpuNsPerOp !== undefined ? { cpuNsPerOp: r.cpuNsPerOp } : {}),
+      touchesPerAlloc: r.touchesPerAlloc,
+      ...(r.batchNsPerOp !== undefined ? { wasmBatchNsPerOp: r.batchNsPerOp } : {}),
+      ...(r.loopNsPerOp !== undefined ? { wasmLoopNsPerOp: r.loopNsPerOp } : {}),
+      ...(r.loopCpuNsPerOp !== undefined ? { wasmLoopCpuNsPerOp: r.loopCpuNsPerOp } : {}),
+      ...(r.here ? { cHere: r.here } : {}),
+    })),
     null,
     2,
   );

@@ -83,6 +83,8 @@ export interface NativeRun {
   nallocs: number;
   /** wall time of the replay loop, ns */
   ns: number;
+  /** CPU time of the replay loop (CLOCK_PROCESS_CPUTIME_ID), ns */
+  cpuNs: number;
   /** rb_entry()/list_entry() evaluations inside alloc_vmap_area, summed */
   touches: number;
   /** flush_tlb_kernel_range() calls */

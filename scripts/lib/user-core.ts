@@ -25,10 +25,10 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findManifest, type KernelManifest, WASM_SUFFIX } from '../../kernel/manifest/index.js';
-import { AS_DIRS, ascArgs, checkoutRoot, registerCompiledCore } from '../../kernel/mm/vmalloc/wasm/build.js';
+import { AS_DIRS, ascArgs, checkoutRoot, registerCompiledCore, runWasmOpt, WASM_OPT_FLAGS } from '../../kernel/mm/vmalloc/wasm/build.js';
 import { InputError } from './input-error.js';
 
 /** A --kernel file that is a wasm core variant (AssemblyScript), not a TypeScript one. */
@@ -84,7 +84,7 @@ function ascVersion(root: string): string {
 /** The cache key of a compile: the compiler, its options, the base, the user's text and every AssemblyScript source. */
 function cacheKey(root: string, base: string, text: string): string {
   const h = createHash('sha256');
-  h.update(`asc ${ascVersion(root)} ${ascOptions().join(' ')}\nbase ${base}\n`);
+  h.update(`asc ${ascVersion(root)} ${ascOptions().join(' ')}\nwasm-opt ${WASM_OPT_FLAGS.join(' ')}\nbase ${base}\n`);
   h.update(text);
   for (const f of asSources(root)) h.update(`\0${f}\0`).update(readFileSync(resolve(root, f)));
   return h.digest('hex').slice(0, 32);
@@ -164,9 +164,18 @@ export async function compileUserCore(file: string, path: string, base: string, 
     throw new InputError(where, line, `${code}: ${d.message}${abs === replaced ? '' : ` (compiling ${file} as the core of ${base})`}`, col);
   }
   mkdirSync(coreCacheDir(root), { recursive: true });
+  // asc's output through the cores' wasm-opt pass (build.ts), as make builds the built-in cores.
+  const asced = `${out}.${process.pid}.asc.wasm`;
   const tmp = `${out}.${process.pid}.tmp`;
-  writeFileSync(tmp, binary);
-  renameSync(tmp, out); // atomic: a worker never reads half a module
+  try {
+    writeFileSync(asced, binary);
+    const why = runWasmOpt(asced, tmp, root);
+    if (why) throw new InputError(file, null, `cannot compile a wasm core: ${why}`);
+    renameSync(tmp, out); // atomic: a worker never reads half a module
+  } finally {
+    rmSync(asced, { force: true });
+    rmSync(tmp, { force: true });
+  }
   return out;
 }
 

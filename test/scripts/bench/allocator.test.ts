@@ -45,6 +45,7 @@ describe('bench (allocator-only replay of the 1,000,000-op streams)', () => {
     const m = runStreamCoreLoop(a.core, s);
     expect(m.ops).to.equal(1000000);
     expect((m.touches / s.nallocs).toFixed(1)).to.equal(NATIVE['linux-6.1']!['lazy-churn'].touchesPerAlloc.toFixed(1));
+    expect(m.cpuNs, 'the replay\'s CPU time, ns').to.be.a('number').and.not.be.NaN;
   });
 
   it('counts the kernel\'s touches through the batched binding of the linux-6.1 wasm core, batches of 256 and of 7 operations', function () {

@@ -90,6 +90,29 @@ describe('bench, C here (the kernel\'s allocators compiled with gcc -O2 and repl
     expect(bad).to.contain('the C side touched 1000.0 per allocation, not 1079.8');
     expect(bad).to.contain('C here not measured: gcc not runnable');
   });
+
+  it('reports the C side\'s CPU time next to its wall time, as a number of nanoseconds', () => {
+    const s = parseOpStream('s.ops', 'a 2000 1 ffffc90000000000 ffffe8ffffffffff\nl 0\np\n');
+    const r = runNative(built('linux-6.1'), writePacked(s));
+    expect(r.cpuNs).to.be.a('number').and.not.be.NaN;
+    expect(r.cpuNs).to.be.at.least(0);
+  });
+
+  it('prints an "x C (CPU)" column for the per-op figure and for the wasm loop, the CPU-time ratios to the C side', () => {
+    const text = formatBench([
+      { version: 'linux-6.1', stream: 'lazy-churn', ops: 1e6, nsPerOp: 600, cpuNsPerOp: 500, touchesPerAlloc: 25.5, ratio: null, nativeNsPerOp: 42, nativeTouchesPerAlloc: 25.5, here: { nsPerOp: 50, cpuNsPerOp: 40, touchesPerAlloc: 25.5, ratio: 12 } },
+      { version: 'linux-6.1@wasm', stream: 'lazy-churn', ops: 1e6, nsPerOp: 200, cpuNsPerOp: 160, loopNsPerOp: 90, loopCpuNsPerOp: 60, batchNsPerOp: 120, touchesPerAlloc: 25.5, ratio: null, nativeNsPerOp: 42, nativeTouchesPerAlloc: 25.5, here: { nsPerOp: 50, cpuNsPerOp: 40, touchesPerAlloc: 25.5, ratio: 4 } },
+    ]);
+    const [head, port, core] = text.split('\n');
+    const cols = head!.trim().split(/\s{2,}/);
+    expect(cols.filter((c) => c === 'x C (CPU)')).to.have.length(2);
+    const cell = (line: string, k: number): string => line.trim().split(/\s{2,}/)[k]!;
+    const first = cols.indexOf('x C (CPU)');
+    const last = cols.lastIndexOf('x C (CPU)');
+    // 500 / 40 and 160 / 40 per op; 60 / 40 with the loop inside wasm; the port has no loop.
+    expect([cell(port!, first), cell(core!, first), cell(core!, last), cell(port!, last)]).to.deep.equal(['12.50x', '4.00x', '1.50x', '-']);
+    expect(Number.parseFloat(cell(core!, last))).to.be.a('number').and.not.be.NaN;
+  });
 });
 
 /*
