@@ -8,15 +8,6 @@
  * mm/vmalloc.c; nothing version-specific lives here.
  */
 
-// SPDX-License-Identifier: GPL-2.0-only
-/*
-* What every ported allocator version shares: the environment it runs in
-* (online CPUs, the vmalloc range, the hooks through which it reaches page
-* tables and TLB flushes), and the interface the registry exposes.
-*
-* The version files (linux-2.6.35.ts, ...) are whole ports of their
-* mm/vmalloc.c; nothing version-specific lives here.
-*/
 import type { KernelWarning } from '../../include/asm-generic/bug.js';
 import { ERR_PTR } from '../../include/linux/errno.js';
 import type { ulong } from '../../include/u64.js';
