@@ -444,13 +444,21 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
 
   /* ---- the vm_struct layer ---- */
 
-  setup_vmalloc_vm(vm: vm_struct, va: vmap_area_6, flags: number, caller: string): void {
+  /** setup_vmalloc_vm_locked(): fill in the vm_struct and hang it off the area (vmap_area_lock held). */
+  setup_vmalloc_vm_locked(vm: vm_struct, va: vmap_area_6, flags: number, caller: string): void {
     vm.flags = flags;
     vm.addr = va.va_start;
     vm.size = va.va_end - va.va_start;
     vm.caller = caller;
     va.vm = vm;
     if (this.is_5_2) va.flags = (va.flags ?? 0) | VM_VM_AREA_5_2;
+  }
+
+  /* setup_vmalloc_vm(): the same under vmap_area_lock (5.2 has it inline, under the same lock). */
+  setup_vmalloc_vm(vm: vm_struct, va: vmap_area_6, flags: number, caller: string): void {
+    this.k.spin_lock('vmap_area_lock');
+    this.setup_vmalloc_vm_locked(vm, va, flags, caller);
+    this.k.spin_unlock('vmap_area_lock');
   }
 
   /** get_count_order_long(size): ceil(log2(size)). */

@@ -210,6 +210,15 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
     return false;
   }
 
+  /**
+   * setup_vmalloc_vm(): no lock since the vmap nodes (6.9): the area is not
+   * in any busy tree another CPU can reach yet. requested_size is set by
+   * __get_vm_area_node below.
+   */
+  override setup_vmalloc_vm(vm: vm_struct, va: vmap_area_6, flags: number, caller: string): void {
+    this.setup_vmalloc_vm_locked(vm, va, flags, caller);
+  }
+
   /* ---- requested_size, __vmalloc, vrealloc ---- */
 
   /** __get_vm_area_node(): the area remembers the size asked for (requested_size). */

@@ -306,12 +306,12 @@ describePcpuGetVmAreas('linux-5.2', 'fails');
 
 describe('linux-5.2 locks in timed mode', () => {
   describe('linux-5.2', () => {
-    itContendsOnVmapAreaLock('linux-5.2', 3, 'alloc_vmap_area; find_vmap_area in __vunmap and in remove_vm_area (the 6.1 API layer keeps its setup_vmalloc_vm and remove_vm_area sites as comments)');
+    itContendsOnVmapAreaLock('linux-5.2', 4, 'alloc_vmap_area; setup_vmalloc_vm; find_vmap_area in __vunmap and in remove_vm_area');
     itHoldsVmapAreaLockInPcpuGetVmAreas('linux-5.2');
     itLetsOneTryPurgeRunAtATime('linux-5.2', 'vmap_purge_lock');
   });
   describe('linux-5.2@wasm', () => {
-    itContendsOnVmapAreaLock('linux-5.2@wasm', 3, 'alloc_vmap_area; find_vmap_area in __vunmap and in remove_vm_area (the 6.1 API layer keeps its setup_vmalloc_vm and remove_vm_area sites as comments)');
+    itContendsOnVmapAreaLock('linux-5.2@wasm', 4, 'alloc_vmap_area; setup_vmalloc_vm; find_vmap_area in __vunmap and in remove_vm_area');
     itHoldsVmapAreaLockInPcpuGetVmAreas('linux-5.2@wasm');
     itLetsOneTryPurgeRunAtATime('linux-5.2@wasm', 'vmap_purge_lock');
   });

@@ -140,3 +140,9 @@ describe(`kernel/mm/vmalloc/api/${V}`, () => {
     expect(k.allocator.vmap_lazy_nr).to.equal(70);
   });
 });
+
+const { itContendsOnVmapAreaLock } = await import('../../../../helpers/timed-locks.js');
+
+describe('linux-6.1 API layer: setup_vmalloc_vm under vmap_area_lock, in timed mode', () => {
+  itContendsOnVmapAreaLock('linux-6.1', 5, 'alloc_vmap_area (insert); setup_vmalloc_vm; find_vm_area in __vunmap; remove_vm_area; free_vmap_area_noflush (unlink)');
+});
