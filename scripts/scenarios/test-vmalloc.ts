@@ -97,7 +97,7 @@ export const testVmalloc: Scenario = {
       nr_pcpu_objects: ctx.params.nr_pcpu_objects as number,
     };
     const clockHz = 3e9;
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, trace: !!ctx.trace || !!ctx.timeline, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
     const cases = testCases(text);
     const counts: CallCounts = { calls: 0, allocations: 0, failed: 0, touches: [], last: -1 };
     let bootCalls = 0;

@@ -227,7 +227,7 @@ export const vmallocLoop: Scenario = {
       pool: ctx.params.pool as number,
       unmapAliasesEvery: ctx.params.unmap_aliases_every as number,
     };
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean, pagingLevels: ctx.params.paging as 4 | 5 } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, trace: !!ctx.trace || !!ctx.timeline, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean, pagingLevels: ctx.params.paging as 4 | 5 } });
     const notes: string[] = [];
     if (ctx.params.paging === 5) notes.push(`${k.machine.config.pagingLevels}-level paging; vmalloc range 0x${BigInt.asUintN(64, BigInt(k.vmallocRange.start)).toString(16)}..0x${k.vmallocEndU64.toString(16)}`);
     const counts: LoopCounts = { calls: 0, allocations: 0, failed: 0, touches: [] };

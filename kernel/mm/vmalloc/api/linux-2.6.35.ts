@@ -636,7 +636,7 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
         return 0;
       }
     }
-    area.pages = [];
+    area.pages = new Array<page>(area.nr_pages); // exact size, as the kernel's array
     area.caller = caller;
 
     for (let i = 0; i < area.nr_pages; i++) {

@@ -603,15 +603,19 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
         return 0;
       }
     }
-    area.pages = [];
+    // The page array at its exact size, as the kernel's kvmalloc'd one is (a grown JS
+    // array keeps spare slots: some 250 bytes for a one-page area).
+    area.pages = new Array<page>(nr_small_pages);
 
     // vm_area_alloc_pages(): order-0 pages one by one.
+    let nr_allocated = 0;
     for (let i = 0; i < nr_small_pages; i++) {
       const pg = this.k.pages.alloc_page(gfp_mask);
       if (pg === null) break;
-      area.pages.push(pg);
+      area.pages[nr_allocated++] = pg;
     }
-    area.nr_pages = area.pages.length;
+    area.pages.length = nr_allocated;
+    area.nr_pages = nr_allocated;
     this.nr_vmalloc_pages += area.nr_pages;
 
     // Not every page came: free what did through __vfree().
