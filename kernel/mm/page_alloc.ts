@@ -29,6 +29,8 @@ export class page_alloc {
   nr_allocated = 0;
   /** Pages given back by __free_page() so far. */
   nr_freed = 0;
+  /** alloc_page() calls that found no free frame (the machine's memory exhausted). */
+  nr_failed = 0;
   /** Page-table pages (pte_alloc_kernel/pmd_alloc/pud_alloc/p4d_alloc) so far; never freed. */
   nr_pgtable_pages = 0;
   private readonly live = new Set<number>();
@@ -39,7 +41,10 @@ export class page_alloc {
   alloc_page(gfp_mask: number = GFP_KERNEL): page | null {
     const zero = (gfp_mask & __GFP_ZERO) !== 0;
     const frame = this.machine.allocFrame({ zero });
-    if (frame === null) return null;
+    if (frame === null) {
+      this.nr_failed++;
+      return null;
+    }
     this.charge(COST_INDEX.pageAlloc);
     if (zero) this.charge(COST_INDEX.pageZero);
     this.nr_allocated++;

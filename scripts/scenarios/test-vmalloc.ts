@@ -68,6 +68,7 @@ export const testVmalloc: Scenario = {
     { name: 'single_cpu_test', kind: 'bool', default: false, description: 'v5.1 text: one worker on the first online CPU instead of one per online CPU' },
     { name: 'boot', kind: 'bool', default: true, description: 'boot with the long-lived areas of a real kernel (boot-state.ts)' },
     { name: 'checker', kind: 'bool', default: false, description: 'TLB-coherence checker on every TLB hit (slower)' },
+    { name: 'mem_gib', kind: 'int', default: 4, min: 1, max: 256, description: "the machine's physical memory in GiB (the kernel's mem=; full_fit_alloc_test keeps fls(nr_cpus) x 16,384 pages per worker, 28 GiB at 64 CPUs)" },
     {
       name: 'failslab',
       kind: 'enum',
@@ -97,7 +98,7 @@ export const testVmalloc: Scenario = {
       nr_pcpu_objects: ctx.params.nr_pcpu_objects as number,
     };
     const clockHz = 3e9;
-    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, trace: !!ctx.trace || !!ctx.timeline, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean } });
+    const k = bootKernel({ version: ctx.kernel, cpus: ctx.cpus, trace: !!ctx.trace || !!ctx.timeline, atomicLocks: ctx.atomicLocks, timeline: ctx.timeline, clockHz, flushEra: ctx.flushEra as FlushEraName | undefined, machine: { cpus: ctx.cpus, seed: ctx.seed, costs: ctx.costs, checker: ctx.params.checker as boolean, physMemBytes: (ctx.params.mem_gib as number) * 2 ** 30 } });
     const cases = testCases(text);
     const counts: CallCounts = { calls: 0, allocations: 0, failed: 0, touches: [], last: -1 };
     let bootCalls = 0;
@@ -146,6 +147,7 @@ export const testVmalloc: Scenario = {
     // 2.6.35 places a wrapped ALIGN() at address 0: __vmalloc_node returns NULL and the area stays.
     const low = k.find_vm_area(0);
     if (low && ult(low.addr, VMALLOC_START_4LEVEL)) notes.push(`an area of ${low.size} bytes is mapped at ${hex(low.addr)}, below VMALLOC_START: returned as NULL, so vfree() never frees it`);
+    if (k.pages.nr_failed) notes.push(`out of memory: ${k.pages.nr_failed} page allocation(s) found no free frame in the machine's ${ctx.params.mem_gib as number} GiB (mem_gib=), so those vmalloc()s failed; the kernel would have reclaimed or OOM-killed first`);
     if (ctx.params.failslab !== 'off') notes.push(`failslab (${ctx.params.failslab === 'nowait' ? 'ignore-gfp-wait: allocations that cannot sleep' : 'every allocation'}) armed after boot: ${k.failslabInjected} vmap_area allocation(s) failed`);
     if (k.percpu_in_use) {
       const now = k.percpu.stats;

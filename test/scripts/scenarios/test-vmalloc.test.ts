@@ -55,6 +55,21 @@ describe('the test_vmalloc scenario', () => {
     expect(r.bug).to.equal(undefined);
   });
 
+  /*
+   * full_fit_alloc_test keeps fls(num_online_cpus()) * 8,192 one-page areas per
+   * worker, twice that before its junk is freed: 10 workers on 2 CPUs want
+   * 327,680 pages, more than the 262,144 frames of a 1 GiB machine. (The
+   * module does not check the junk allocations, so the case still passes.)
+   */
+  it('says when the machine runs out of memory under full_fit_alloc_test, and mem_gib gives it room', () => {
+    const words = ['run_test_mask=2', 'nr_threads=10', 'test_loop_count=1'];
+    const small = run('linux-6.12', 2, [...words, 'mem_gib=1']);
+    expect(small.notes.find((n) => n.startsWith('out of memory: '))).to.match(/^out of memory: \d+ page allocation\(s\) found no free frame in the machine's 1 GiB \(mem_gib=\)/);
+    const roomy = run('linux-6.12', 2, [...words, 'mem_gib=2']);
+    expect(roomy.notes.some((n) => n.startsWith('out of memory: '))).to.equal(false);
+    expect(summaries(roomy.notes).filter((l) => l.startsWith('Summary: ')).map(counts)).to.deep.equal(Array(10).fill('Summary: full_fit_alloc_test passed: 1 failed: 0 repeat: 1 loops: 1 avg: N usec'));
+  });
+
   it('fails align_shift_alloc_test cleanly on linux-6.1 and repeats it test_repeat_count times', () => {
     const r = run('linux-6.1', 1, ['run_test_mask=64', 'test_repeat_count=3']);
     expect(summaries(r.notes)[0]).to.match(/^Summary: align_shift_alloc_test passed: 0 failed: 3 repeat: 3 loops: 1000 avg: \d+ usec$/);
