@@ -229,6 +229,11 @@ export class Cpu {
     this.tagId = this.m.intern(label);
   }
 
+  /** setContext with a label number the caller interned (Machine.intern) and keeps. */
+  setContextId(id: number): void {
+    this.tagId = id;
+  }
+
   /** The label given to setContext (or "-"). */
   get context(): string {
     return this.m.label(this.tagId);

@@ -541,7 +541,7 @@ export class Kernel {
     try {
       return this.machine.runOn(cpu, (c) => {
         this.settle();
-        c.setContext(`${t.comm}-${t.pid} ${what}`);
+        c.setContextId(this.contextId(t, what));
         const tl = this.timeline;
         tl?.begin(cpu, what, c.now, 'kernel');
         if (this.cpuDepth[cpu] === 0) c.charge(COST_INDEX.apiCall, this.machine.costVector[COST_INDEX.apiCall]!);
@@ -698,9 +698,18 @@ export class Kernel {
   }
 
   private label(cpu: number, what: string): void {
-    const t = this.tasks[cpu]!;
-    this.machine.cpu(cpu).setContext(`${t.comm}-${t.pid} ${what}`);
+    this.machine.cpu(cpu).setContextId(this.contextId(this.tasks[cpu]!, what));
   }
+
+  /** The interned label "COMM-PID WHAT" (kept per pid and call name: building and hashing it per call was 4 % of a run). */
+  private contextId(t: task_struct, what: string): number {
+    let byTask = this.contextIds.get(t.pid);
+    if (byTask === undefined || byTask.comm !== t.comm) this.contextIds.set(t.pid, (byTask = { comm: t.comm, ids: new Map() }));
+    let id = byTask.ids.get(what);
+    if (id === undefined) byTask.ids.set(what, (id = this.machine.intern(`${t.comm}-${t.pid} ${what}`)));
+    return id;
+  }
+  private readonly contextIds = new Map<number, { comm: string; ids: Map<string, number> }>();
 
   /** The leaf PTE mapping addr in init_mm (0n: none). */
   pte(addr: ulong): bigint {
