@@ -191,6 +191,7 @@ export class Kernel {
     this.tasks = Array.from({ length: ncpu }, () => ({ comm: 'init', pid: 1 }));
     this.cpuDepth = new Int32Array(ncpu);
     this.sched = new Scheduler(this.machine);
+    this.sched.fair = info.sched;
     this.locks = new lock_table(this.machine, this.sched, opts.atomicLocks);
     this.wq = new system_wq(this.machine, this.sched, (cpu) => 11 + cpu * 7);
     const labels = new WeakMap<object, string>();

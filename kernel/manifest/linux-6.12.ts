@@ -57,7 +57,8 @@ export const manifest: KernelManifest = {
     // The wasm core (kernel/mm/vmalloc/as/linux-6.12.ts): busy and lazy lists walked node after node; it boots under the API layer (wasm_allocator_6_12).
     wasm: { create: (env, id) => new wasm_allocator_6_12('linux-6.12', env, id), boots: true },
   },
-  machine: { api: 'linux-6.12', flushEra: 'linux-3.17', NR_CPUS: 8192, description: 'Debian 6.12.95' },
+  // EEVDF (v6.6) with voluntary preemption: Debian 6.12's default (docs/concurrency.md, "EEVDF and the kworker").
+  machine: { api: 'linux-6.12', flushEra: 'linux-3.17', NR_CPUS: 8192, sched: 'eevdf', description: 'Debian 6.12.95' },
   apiLayer: { source: 'mm/vmalloc.c of Debian 6.12.95 (docs/sources.md#text-linux-6.12)', allocators: ['linux-6.12'], create: (k, a) => new vmalloc_api_linux_6_12(k, as6(a)) },
 };
 

@@ -56,7 +56,8 @@ export const manifest: KernelManifest = {
     // The wasm core (kernel/mm/vmalloc/as/linux-7.3.ts): busy and lazy lists walked node after node; it boots under the API layer (wasm_allocator_6_12).
     wasm: { create: (env, id) => new wasm_allocator_6_12('linux-7.3', env, id), boots: true },
   },
-  machine: { api: 'linux-7.3', flushEra: 'linux-6.15', NR_CPUS: 8192, description: 'Debian 7.3.4: INVLPGB kernel flushes where the CPU has it, IPIs where not' },
+  // EEVDF with PREEMPT_LAZY ("Dynamic Preempt: lazy" in the real 7.3 traces): not modelled as such (docs/concurrency.md, "EEVDF and the kworker").
+  machine: { api: 'linux-7.3', flushEra: 'linux-6.15', sched: 'eevdf-lazy', NR_CPUS: 8192, description: 'Debian 7.3.4: INVLPGB kernel flushes where the CPU has it, IPIs where not' },
   apiLayer: { source: 'mm/vmalloc.c of Debian 7.3.4 (docs/sources.md#text-linux-7.3)', allocators: ['linux-7.3'], create: (k, a) => new vmalloc_api_linux_7_3(k, as6(a)) },
 };
 

@@ -124,6 +124,11 @@ export interface MachinePart {
   readonly flushEra: 'linux-2.6' | 'linux-3.17' | 'linux-6.15';
   /** CONFIG_NR_CPUS of a distribution kernel of the time. */
   readonly NR_CPUS: number;
+  /**
+   * The fair class of kernel/sched/fair.c and the build's preemption model
+   * (kernel/kernel/sched/core.ts fair_class); 'cfs' when absent (before 6.6).
+   */
+  readonly sched?: 'cfs' | 'eevdf' | 'eevdf-lazy';
   /** One line for `vmapsim list`. */
   readonly description: string;
 }

@@ -60,7 +60,18 @@ export interface sched_task {
   ran: number;
   /** Preempted by a kworker: the tick at which idle balancing may pull it elsewhere. */
   pullAt?: number;
+  /** A kworker: when it was last picked with lag 0 (woken, or eligible again after a yield). */
+  burstAt?: number;
+  /** A kworker that gave its CPU up at a cond_resched() (EEVDF): the tick that picks it again. */
+  resumeAt?: number;
 }
+
+/**
+ * The fair class of kernel/sched/fair.c and the preemption model of the
+ * distribution build: 'cfs' before 6.6; 'eevdf' from 6.6 with voluntary
+ * preemption (Debian 6.12); 'eevdf-lazy' with PREEMPT_LAZY (Debian 7.3).
+ */
+export type fair_class = 'cfs' | 'eevdf' | 'eevdf-lazy';
 
 /**
  * struct timer_list in modelled time: `function` runs on `cpu` (as its
@@ -98,6 +109,10 @@ export class Scheduler {
   readonly stats: { steps: number[]; migrations: number; preemptions: number; catchUps: number };
   /** The kworker of each CPU (made by the workqueue). */
   readonly kworkers: sched_task[] = [];
+  /** The kernel's fair class (its manifest's `machine.sched`; docs/concurrency.md, "EEVDF and the kworker"). */
+  fair: fair_class = 'cfs';
+  /** Kworkers that gave the CPU up at the cond_resched() after an item, with items still queued (EEVDF). */
+  workerYields = 0;
   /** Called when a task starts a step on a CPU (trace comm/pid). */
   onSwitch: (cpu: number, t: sched_task) => void = () => {};
   /** Called before and after any step or catch-up (charge what the allocator did so far). */
@@ -319,15 +334,23 @@ export class Scheduler {
     const q = this.rq[cpu]!;
     const kw = this.kworkers[cpu];
     let t = q[0]!;
-    if (kw !== undefined && q.includes(kw)) {
-      if (q.some((x) => x !== kw)) {
-        // The tasks there are preempted at the end of their step: they wait, or an idle CPU pulls them.
-        this.stats.preemptions++;
-        this.migrateFrom(cpu, kw);
-      }
-      t = kw;
-    }
     const c = this.machine.cpu(cpu);
+    if (kw !== undefined && q.includes(kw)) {
+      const other = q.find((x) => x !== kw);
+      if (other !== undefined && kw.resumeAt !== undefined && kw.resumeAt > c.now) {
+        // The kworker gave the CPU up and is not eligible yet: the task it preempted runs.
+        t = other;
+      } else {
+        if (kw.burstAt === undefined || kw.resumeAt !== undefined) kw.burstAt = c.now;
+        kw.resumeAt = undefined;
+        if (other !== undefined) {
+          // The tasks there are preempted at the end of their step: they wait, or an idle CPU pulls them.
+          this.stats.preemptions++;
+          this.migrateFrom(cpu, kw);
+        }
+        t = kw;
+      }
+    }
     this.settle();
     t.pullAt = undefined;
     this.onStack[cpu] = true;
@@ -347,6 +370,10 @@ export class Scheduler {
     this.onStep?.(cpu, t, t0, c.now);
     this.stats.steps[cpu] = this.stats.steps[cpu]! + 1;
     const i = q.indexOf(t);
+    if (t.worker) {
+      if (more) this.cond_resched_worker(cpu, t, t0, c.now);
+      else t.burstAt = undefined;
+    }
     if (!more) {
       if (i >= 0) q.splice(i, 1);
       if (!t.worker) t.done = true;
@@ -356,6 +383,39 @@ export class Scheduler {
       q.push(t);
     }
     this.sync(cpu);
+  }
+
+  /**
+   * The cond_resched() at the end of process_one_work() (kernel/workqueue.c),
+   * under EEVDF with voluntary preemption (kernel/sched/fair.c of 6.12): a
+   * tick that finds the kworker past its deadline (one base slice after it
+   * was picked) with another task runnable sets need_resched
+   * (update_curr(): update_deadline(), resched_curr()), and the kworker
+   * gives the CPU up there, between two items. With equal weights it is
+   * eligible again (v_i <= V) once the task it preempted has run as long as
+   * the kworker ran; the first tick after that (the task's deadline has
+   * passed, pick_eevdf()) picks it. docs/concurrency.md, "EEVDF and the
+   * kworker".
+   */
+  private cond_resched_worker(cpu: number, kw: sched_task, t0: number, t1: number): void {
+    if (this.fair !== 'eevdf' || kw.burstAt === undefined) return;
+    if (!this.rq[cpu]!.some((x) => x !== kw)) return;
+    const tick = this.machine.costVector[COST_INDEX.schedTick]!;
+    if (!(tick > 0)) return;
+    const lastTick = Math.floor(t1 / tick) * tick;
+    if (lastTick <= t0 || lastTick < kw.burstAt + this.base_slice(tick)) return;
+    kw.resumeAt = Math.ceil((t1 + (t1 - kw.burstAt)) / tick) * tick;
+    this.workerYields++;
+  }
+
+  /**
+   * sysctl_sched_base_slice (6.12: 0.70 ms) times get_update_sysctl_factor(),
+   * 1 + ilog2(min(online CPUs, 8)), in cycles: `tick` is the HZ=250 jiffy,
+   * 4 ms.
+   */
+  private base_slice(tick: number): number {
+    const factor = 1 + Math.floor(Math.log2(Math.min(this.rq.length, 8)));
+    return (tick / 4) * 0.7 * factor;
   }
 
   /**

@@ -27,6 +27,15 @@ describe('kernel manifests', () => {
     }
   });
 
+  it('name the fair class of each kernel of the machine: CFS before 6.6, EEVDF with voluntary preemption for Debian 6.12, with lazy preemption for 7.3', () => {
+    const fair = Object.fromEntries(KERNELS.map((k) => [k.name, k.sched]));
+    expect(fair['linux-2.6.35']).to.equal('cfs');
+    expect(fair['linux-5.2']).to.equal('cfs');
+    expect(fair['linux-6.1']).to.equal('cfs');
+    expect(fair['linux-6.12']).to.equal('eevdf');
+    expect(fair['linux-7.3']).to.equal('eevdf-lazy');
+  });
+
   it('give linux-6.12 its first-fit rule (no gap, the free tree space), and every version one', () => {
     expect(FIRST_FIT_RULES['linux-6.12']).to.deep.equal({ version: 'linux-6.12', gapAfter: 0, strictBefore: false, freeTreeSpace: true });
     expect(Object.keys(FIRST_FIT_RULES)).to.deep.equal(VERSIONS.map((v) => v.name));

@@ -51,6 +51,8 @@ export interface KernelInfo {
   readonly flushEra: 'linux-2.6' | 'linux-3.17' | 'linux-6.15';
   /** CONFIG_NR_CPUS of a distribution kernel of the time (Debian: 512 for 2.6/3.x, 8192 for 6.x). */
   readonly NR_CPUS: number;
+  /** The fair class and preemption model of the build (kernel/kernel/sched/core.ts fair_class). */
+  readonly sched: 'cfs' | 'eevdf' | 'eevdf-lazy';
   /** The allocator fires the vmalloc trace events itself (6.2+). */
   readonly nativeTrace: boolean;
   readonly description: string;
@@ -64,6 +66,7 @@ function kernelInfo(m: KernelManifest): KernelInfo | null {
     api: m.machine.api,
     flushEra: m.machine.flushEra,
     NR_CPUS: m.machine.NR_CPUS,
+    sched: m.machine.sched ?? 'cfs',
     nativeTrace: m.allocator.caps.tracepoints,
     description: m.machine.description,
   };

@@ -100,6 +100,65 @@ describe('kernel/kernel/sched/core: tasks in modelled time', () => {
     expect(s.stats.migrations).to.equal(0);
   });
 
+  describe('EEVDF (6.6 on, voluntary preemption): a kworker gives up its CPU between two items', () => {
+    /**
+     * A bound kthread on CPU 0 of 2 queues two items and then takes steps of
+     * 1,000,000 cycles. The first item runs `first` cycles; the tick is
+     * 12,000,000 and the base slice at 2 CPUs 0.7 ms x 2 = 4,200,000.
+     * Returns the clock at which the second item starts and how many steps
+     * of the kthread ran between the two items.
+     */
+    function secondItem(fair: 'cfs' | 'eevdf', first: number): { start: number; between: number } {
+      const m = new Machine({ cpus: 2, checker: false });
+      const s = new Scheduler(m);
+      s.fair = fair;
+      const wq = new system_wq(m, s, (c) => 10 + c);
+      const log: string[] = [];
+      let start = -1;
+      const w1 = new work_struct('w1', () => {
+        log.push('w1');
+        m.cpu(m.currentCpu).charge(COST_INDEX.apiCall, first);
+      });
+      const w2 = new work_struct('w2', () => {
+        log.push('w2');
+        start = m.cpu(m.currentCpu).now;
+      });
+      const t: TaskSpec = {
+        comm: 'kthread',
+        pid: 900,
+        cpu: 0,
+        bound: true,
+        steps: (function* () {
+          wq.schedule_work(w1);
+          wq.schedule_work(w2);
+          yield;
+          for (let i = 0; i < 40; i++) {
+            log.push('step');
+            m.cpu(m.currentCpu).charge(COST_INDEX.apiCall, 1_000_000);
+            yield;
+          }
+        })(),
+      };
+      s.run([t]);
+      const between = log.slice(log.indexOf('w1') + 1, log.indexOf('w2')).length;
+      return { start, between };
+    }
+
+    it('lets the kthread run as long as the first item ran, then runs the second at the next tick, when a tick past the slice came during the first', () => {
+      // 13,000,000 cycles from 0: the tick at 12,000,000 finds the kworker past its deadline. The kthread
+      // runs from 13,000,000 until 26,000,000; the tick at 36,000,000 picks the kworker.
+      expect(secondItem('eevdf', 13_000_000)).to.deep.equal({ start: 36_000_000, between: 23 });
+    });
+
+    it('runs the second item at once when no tick came during the first', () => {
+      expect(secondItem('eevdf', 1_000_000)).to.deep.equal({ start: 1_000_000, between: 0 });
+    });
+
+    it('runs the second item at once under CFS (before 6.6), which the model does not preempt between items', () => {
+      expect(secondItem('cfs', 13_000_000)).to.deep.equal({ start: 13_000_000, between: 0 });
+    });
+  });
+
   describe('host cores (costs.hostCores): vCPUs that want to run share them evenly', () => {
     /** Clocks of `busy` CPUs each running 4 steps of 1,000 cycles, on a machine with `hostCores`. */
     function clocks(hostCores: number, busy: number, cpus = 4): number[] {
