@@ -71,12 +71,9 @@ function sameList(x: string[], y: string[]): boolean {
   return true;
 }
 
-function applySafe(s: Side, op: CheckOp): { o: SideOutcome | null; err: string | null } {
-  try {
-    return { o: s.apply(op), err: null };
-  } catch (e) {
-    return { o: null, err: `${s.contender.variant}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
-  }
+/** What an exception out of a side's op reads as in the report. */
+function exceptionText(s: Side, e: unknown): string {
+  return `${s.contender.variant}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
 }
 
 /** Compare one op's outcomes; the divergence kind, or null. */
@@ -111,30 +108,41 @@ export function runPair(
   const ops: CheckOp[] = [];
   const ran: boolean[] = [];
   const n = list ? Math.min(list.length, maxOps) : maxOps;
+  // The outcomes leave with the result: their state lines are built now, as this op left each side.
+  const done = (i: number, kind: DivergenceKind, detail: string[], oa: SideOutcome | null, ob: SideOutcome | null): PairResult => {
+    oa?.settle();
+    ob?.settle();
+    const signature = `${kind}:${resultClass(oa)}/${resultClass(ob)}` + (kind === 'invariant' || kind === 'exception' ? `:${detail.map((d) => d.split(':')[0]).join(',')}` : '');
+    return { ops, opsRun: i + 1, divergence: { index: i, kind, a: oa, b: ob, detail, signature }, bothBugged: false, ran, sideA, sideB };
+  };
   for (let i = 0; i < n; i++) {
     const op = list ? list[i]! : (gen as { next(): CheckOp }).next();
     ops.push(op);
-    const ra = applySafe(sideA, op);
-    const rb = applySafe(sideB, op);
-    ran.push(ra.o === null || rb.o === null || ra.o.ran || rb.o.ran);
-    const done = (kind: DivergenceKind, detail: string[]): PairResult => {
-      // The outcomes leave with the result: their state lines are built now, as this op left each side.
-      ra.o?.settle();
-      rb.o?.settle();
-      const signature = `${kind}:${resultClass(ra.o)}/${resultClass(rb.o)}` + (kind === 'invariant' || kind === 'exception' ? `:${detail.map((d) => d.split(':')[0]).join(',')}` : '');
-      return { ops, opsRun: i + 1, divergence: { index: i, kind, a: ra.o, b: rb.o, detail, signature }, bothBugged: false, ran, sideA, sideB };
-    };
-    if (ra.err || rb.err) return done('exception', [ra.err, rb.err].filter((x): x is string => x !== null));
-    const a = ra.o as SideOutcome;
-    const b = rb.o as SideOutcome;
+    // Each side's outcome, or the text of what it threw (no object per op for the pair).
+    let a: SideOutcome | null = null;
+    let b: SideOutcome | null = null;
+    let errA: string | null = null;
+    let errB: string | null = null;
+    try {
+      a = sideA.apply(op);
+    } catch (e) {
+      errA = exceptionText(sideA, e);
+    }
+    try {
+      b = sideB.apply(op);
+    } catch (e) {
+      errB = exceptionText(sideB, e);
+    }
+    ran.push(a === null || b === null || a.ran || b.ran);
+    if (a === null || b === null) return done(i, 'exception', [errA, errB].filter((x): x is string => x !== null), a, b);
     if (gen && op.k === 'a') gen.allocated(a.resultKind !== 'EBUSY' && a.resultKind !== 'BUG');
     const kind = compare(a, b, opts);
-    if (kind) return done(kind, []);
+    if (kind) return done(i, kind, [], a, b);
     if (a.bug && b.bug) return { ops, opsRun: i + 1, divergence: null, bothBugged: true, ran, sideA, sideB };
     if (opts.invariants) {
       const va = a.bug ? [] : checkInvariants(sideA.alloc).map((m) => `${A.variant}: ${m}`);
       const vb = b.bug ? [] : checkInvariants(sideB.alloc).map((m) => `${B.variant}: ${m}`);
-      if (va.length || vb.length) return done('invariant', [...va, ...vb]);
+      if (va.length || vb.length) return done(i, 'invariant', [...va, ...vb], a, b);
     }
     if (a.bug || b.bug) break; // filter 'bug' never gets here with one BUG; kept for safety
   }
