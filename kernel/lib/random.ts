@@ -73,6 +73,15 @@ export class SplitMix64 {
     return [this.oh, this.ol];
   }
 
+  /** The next n outputs into out[2i] (high half), out[2i + 1] (low half). */
+  fillHalves(out: Uint32Array, n: number): void {
+    for (let i = 0; i < 2 * n; i += 2) {
+      this.step();
+      out[i] = this.oh;
+      out[i + 1] = this.ol;
+    }
+  }
+
   /** The next output as a bigint (tests, and the reference below). */
   next(): bigint {
     const [h, l] = this.nextHalves();
