@@ -14,30 +14,24 @@
  * return z ^ (z >> 31), all mod 2^64. rnd(n) = draw mod n.
  *
  * The state is held as two unsigned 32-bit halves and the 64-bit products
- * are done in 16-bit limbs, so no bigint is needed on the hot path (a draw
- * is about 40 ns, against about 1 us with bigint).
+ * are done with Math.imul and 16-bit limbs, so no bigint (and no array) is
+ * needed on the hot path.
  */
 
-const M16 = 0xffff;
-
-/** (hi:lo) * (mh:ml) mod 2^64 on 32-bit halves, via 16-bit limbs. */
-function mul64(hi: number, lo: number, mh: number, ml: number): [number, number] {
-  const a0 = lo & M16, a1 = lo >>> 16, a2 = hi & M16, a3 = hi >>> 16;
-  const b0 = ml & M16, b1 = ml >>> 16, b2 = mh & M16, b3 = mh >>> 16;
-  let c0 = a0 * b0;
-  let c1 = a1 * b0 + a0 * b1 + Math.floor(c0 / 0x10000);
-  c0 &= M16;
-  let c2 = a2 * b0 + a1 * b1 + a0 * b2 + Math.floor(c1 / 0x10000);
-  c1 &= M16;
-  let c3 = a3 * b0 + a2 * b1 + a1 * b2 + a0 * b3 + Math.floor(c2 / 0x10000);
-  c2 &= M16;
-  c3 &= M16;
-  return [((c3 << 16) | c2) >>> 0, ((c1 << 16) | c0) >>> 0];
+/** The high 32 bits of the 64-bit product of two unsigned 32-bit numbers (16-bit limbs; every partial sum stays below 2^32). */
+function mulhi32(a: number, b: number): number {
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const m1 = a1 * b0 + ((a0 * b0) >>> 16);
+  const m2 = a0 * b1 + (m1 & 0xffff);
+  return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) >>> 0;
 }
 
 export class SplitMix64 {
   private hi: number;
   private lo: number;
+  /* The last output's halves (step() writes them: no array per draw). */
+  private oh = 0;
+  private ol = 0;
 
   /** Seed with a non-negative safe integer (the golden traces use 1, 2, 3, 7). */
   constructor(seed: number) {
@@ -46,8 +40,12 @@ export class SplitMix64 {
     this.lo = seed >>> 0;
   }
 
-  /** The next 64-bit output as [hi, lo] unsigned 32-bit halves. */
-  nextHalves(): [number, number] {
+  /**
+   * One draw into (oh, ol). A product mod 2^64 of (h:l) and (mh:ml) is
+   * h*ml + l*mh + mulhi(l, ml) for the high word and l*ml for the low one,
+   * each mod 2^32 (Math.imul).
+   */
+  private step(): void {
     // s += 0x9e3779b97f4a7c15
     const lo = this.lo + 0x7f4a7c15;
     this.lo = lo >>> 0;
@@ -55,11 +53,33 @@ export class SplitMix64 {
     let zh = this.hi;
     let zl = this.lo;
     // z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-    [zh, zl] = mul64((zh ^ (zh >>> 30)) >>> 0, (zl ^ ((zl >>> 30) | (zh << 2))) >>> 0, 0xbf58476d, 0x1ce4e5b9);
+    let h = (zh ^ (zh >>> 30)) >>> 0;
+    let l = (zl ^ ((zl >>> 30) | (zh << 2))) >>> 0;
+    zh = (mulhi32(l, 0x1ce4e5b9) + Math.imul(h, 0x1ce4e5b9) + Math.imul(l, 0xbf58476d)) >>> 0;
+    zl = Math.imul(l, 0x1ce4e5b9) >>> 0;
     // z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-    [zh, zl] = mul64((zh ^ (zh >>> 27)) >>> 0, (zl ^ ((zl >>> 27) | (zh << 5))) >>> 0, 0x94d049bb, 0x133111eb);
+    h = (zh ^ (zh >>> 27)) >>> 0;
+    l = (zl ^ ((zl >>> 27) | (zh << 5))) >>> 0;
+    zh = (mulhi32(l, 0x133111eb) + Math.imul(h, 0x133111eb) + Math.imul(l, 0x94d049bb)) >>> 0;
+    zl = Math.imul(l, 0x133111eb) >>> 0;
     // z ^ (z >> 31)
-    return [(zh ^ (zh >>> 31)) >>> 0, (zl ^ ((zl >>> 31) | (zh << 1))) >>> 0];
+    this.oh = (zh ^ (zh >>> 31)) >>> 0;
+    this.ol = (zl ^ ((zl >>> 31) | (zh << 1))) >>> 0;
+  }
+
+  /** The next 64-bit output as [hi, lo] unsigned 32-bit halves. */
+  nextHalves(): [number, number] {
+    this.step();
+    return [this.oh, this.ol];
+  }
+
+  /** The next n outputs into out[2i] (high half), out[2i + 1] (low half). */
+  fillHalves(out: Uint32Array, n: number): void {
+    for (let i = 0; i < 2 * n; i += 2) {
+      this.step();
+      out[i] = this.oh;
+      out[i + 1] = this.ol;
+    }
   }
 
   /** The next output as a bigint (tests, and the reference below). */
@@ -71,7 +91,9 @@ export class SplitMix64 {
   /** rnd(n) = draw mod n, for 1 <= n <= 2^26 (exact in doubles). */
   rnd(n: number): number {
     if (!(n >= 1 && n <= 0x4000000 && Number.isInteger(n))) throw new RangeError(`rnd(n): n must be a whole number from 1 to 2^26, got ${n}`);
-    const [h, l] = this.nextHalves();
+    this.step();
+    const h = this.oh;
+    const l = this.ol;
     // (h * 2^32 + l) mod n = ((h mod n) * (2^32 mod n) + l mod n) mod n; every product stays below 2^52.
     return ((h % n) * (4294967296 % n) + (l % n)) % n;
   }

@@ -60,23 +60,32 @@ function resultClass(o: OpOutcome | null): string {
   return 'addr';
 }
 
-/** Events without BUG lines (compared through the result) and without line numbers in warnings. */
-function comparableEvents(o: OpOutcome): string[] {
-  return o.events.filter((e) => !e.startsWith('bug ')).map((e) => (e.startsWith('warn ') ? e.replace(/:[0-9]+ /, ' ') : e));
+/** An event as compared: a warning without its line number (the comparison leaves BUG lines out, see sameEvents). */
+function comparable(e: string): string {
+  return e.startsWith('warn ') ? e.replace(/:[0-9]+ /, ' ') : e;
 }
 
-function sameList(x: string[], y: string[]): boolean {
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-function applySafe(s: Side, op: CheckOp): { o: SideOutcome | null; err: string | null } {
-  try {
-    return { o: s.apply(op), err: null };
-  } catch (e) {
-    return { o: null, err: `${s.contender.variant}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
+/**
+ * The two sides' events are the same, BUG lines aside (a BUG is compared
+ * through the result) and warnings without their line numbers: a walk of
+ * both lists, without building the filtered lists.
+ */
+function sameEvents(x: readonly string[], y: readonly string[]): boolean {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < x.length && x[i]!.startsWith('bug ')) i++;
+    while (j < y.length && y[j]!.startsWith('bug ')) j++;
+    if (i === x.length || j === y.length) return i === x.length && j === y.length;
+    if (x[i] !== y[j] && comparable(x[i]!) !== comparable(y[j]!)) return false;
+    i++;
+    j++;
   }
+}
+
+/** What an exception out of a side's op reads as in the report. */
+function exceptionText(s: Side, e: unknown): string {
+  return `${s.contender.variant}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
 }
 
 /** Compare one op's outcomes; the divergence kind, or null. */
@@ -86,7 +95,7 @@ function compare(a: SideOutcome, b: SideOutcome, opts: PairOptions): DivergenceK
   if (bugA !== bugB) return 'bug';
   if (opts.filter === 'bug') return null;
   if (!a.sameResult(b)) return 'result';
-  if ((a.events.length !== 0 || b.events.length !== 0) && !sameList(comparableEvents(a), comparableEvents(b))) return 'events';
+  if ((a.events.length !== 0 || b.events.length !== 0) && !sameEvents(a.events, b.events)) return 'events';
   if (opts.compareState && a.state !== b.state) return 'state';
   return null;
 }
@@ -99,7 +108,7 @@ export function runPair(
   A: Contender,
   B: Contender,
   ncpu: number,
-  source: readonly CheckOp[] | { next(): CheckOp; allocated(ok: boolean): void },
+  source: readonly CheckOp[] | OnlineSource,
   maxOps: number,
   opts: PairOptions = {},
 ): PairResult {
@@ -107,34 +116,59 @@ export function runPair(
   const sideA = new Side(A, ncpu, record, record || opts.compareState === true);
   const sideB = new Side(B, ncpu, record, record || opts.compareState === true);
   const list = Array.isArray(source) ? (source as readonly CheckOp[]) : null;
-  const gen = list ? null : (source as { next(): CheckOp; allocated(ok: boolean): void });
+  const gen = list ? null : (source as OnlineSource);
+  return pairLoop(sideA, sideB, list, gen, list ? Math.min(list.length, maxOps) : maxOps, opts);
+}
+
+type OnlineSource = { next(): CheckOp; allocated(ok: boolean): void };
+
+/**
+ * The divergence at op i (0-based). The outcomes leave with the result:
+ * their state lines are built now, as this op left each side.
+ */
+function diverged(sideA: Side, sideB: Side, ops: CheckOp[], ran: boolean[], i: number, kind: DivergenceKind, detail: string[], oa: SideOutcome | null, ob: SideOutcome | null): PairResult {
+  oa?.settle();
+  ob?.settle();
+  const signature = `${kind}:${resultClass(oa)}/${resultClass(ob)}` + (kind === 'invariant' || kind === 'exception' ? `:${detail.map((d) => d.split(':')[0]).join(',')}` : '');
+  return { ops, opsRun: i + 1, divergence: { index: i, kind, a: oa, b: ob, detail, signature }, bothBugged: false, ran, sideA, sideB };
+}
+
+/**
+ * runPair's op loop, apart from the run's set-up: the function the JIT
+ * optimizes (and re-optimizes when a run brings new shapes) holds only what
+ * runs per op.
+ */
+function pairLoop(sideA: Side, sideB: Side, list: readonly CheckOp[] | null, gen: OnlineSource | null, n: number, opts: PairOptions): PairResult {
   const ops: CheckOp[] = [];
   const ran: boolean[] = [];
-  const n = list ? Math.min(list.length, maxOps) : maxOps;
   for (let i = 0; i < n; i++) {
-    const op = list ? list[i]! : (gen as { next(): CheckOp }).next();
+    const op = list ? list[i]! : (gen as OnlineSource).next();
     ops.push(op);
-    const ra = applySafe(sideA, op);
-    const rb = applySafe(sideB, op);
-    ran.push(ra.o === null || rb.o === null || ra.o.ran || rb.o.ran);
-    const done = (kind: DivergenceKind, detail: string[]): PairResult => {
-      // The outcomes leave with the result: their state lines are built now, as this op left each side.
-      ra.o?.settle();
-      rb.o?.settle();
-      const signature = `${kind}:${resultClass(ra.o)}/${resultClass(rb.o)}` + (kind === 'invariant' || kind === 'exception' ? `:${detail.map((d) => d.split(':')[0]).join(',')}` : '');
-      return { ops, opsRun: i + 1, divergence: { index: i, kind, a: ra.o, b: rb.o, detail, signature }, bothBugged: false, ran, sideA, sideB };
-    };
-    if (ra.err || rb.err) return done('exception', [ra.err, rb.err].filter((x): x is string => x !== null));
-    const a = ra.o as SideOutcome;
-    const b = rb.o as SideOutcome;
+    // Each side's outcome, or the text of what it threw (no object per op for the pair).
+    let a: SideOutcome | null = null;
+    let b: SideOutcome | null = null;
+    let errA: string | null = null;
+    let errB: string | null = null;
+    try {
+      a = sideA.apply(op);
+    } catch (e) {
+      errA = exceptionText(sideA, e);
+    }
+    try {
+      b = sideB.apply(op);
+    } catch (e) {
+      errB = exceptionText(sideB, e);
+    }
+    ran.push(a === null || b === null || a.ran || b.ran);
+    if (a === null || b === null) return diverged(sideA, sideB, ops, ran, i, 'exception', [errA, errB].filter((x): x is string => x !== null), a, b);
     if (gen && op.k === 'a') gen.allocated(a.resultKind !== 'EBUSY' && a.resultKind !== 'BUG');
     const kind = compare(a, b, opts);
-    if (kind) return done(kind, []);
+    if (kind) return diverged(sideA, sideB, ops, ran, i, kind, [], a, b);
     if (a.bug && b.bug) return { ops, opsRun: i + 1, divergence: null, bothBugged: true, ran, sideA, sideB };
     if (opts.invariants) {
-      const va = a.bug ? [] : checkInvariants(sideA.alloc).map((m) => `${A.variant}: ${m}`);
-      const vb = b.bug ? [] : checkInvariants(sideB.alloc).map((m) => `${B.variant}: ${m}`);
-      if (va.length || vb.length) return done('invariant', [...va, ...vb]);
+      const va = a.bug ? [] : checkInvariants(sideA.alloc).map((m) => `${sideA.contender.variant}: ${m}`);
+      const vb = b.bug ? [] : checkInvariants(sideB.alloc).map((m) => `${sideB.contender.variant}: ${m}`);
+      if (va.length || vb.length) return diverged(sideA, sideB, ops, ran, i, 'invariant', [...va, ...vb], a, b);
     }
     if (a.bug || b.bug) break; // filter 'bug' never gets here with one BUG; kept for safety
   }

@@ -12,6 +12,7 @@ import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
 import { errname, IS_ERR } from '../../kernel/include/linux/errno.js';
 import { hex, type ulong } from '../../kernel/include/u64.js';
 import { type AllocatorSnapshot, defaultEnv, type VmallocHooks, type VmapAllocator } from '../../kernel/mm/vmalloc/common.js';
+import { isErrPtr, type WasmCore, wasm_allocator } from '../../kernel/mm/vmalloc/wasm/binding.js';
 import type { CheckOp } from './ops.js';
 
 /** What one op did on one side. */
@@ -133,6 +134,13 @@ export class Side {
   /** Ops applied so far (skipped frees included). */
   ops = 0;
   private readonly events: string[] = [];
+  /**
+   * The allocator's wasm core when its entry points are wasm_allocator's
+   * own (none overridden): apply() then calls the core as those methods do,
+   * without an area object per op. Null otherwise (ports, and cores whose
+   * class overrides an entry point).
+   */
+  private readonly core: WasmCore | null;
 
   constructor(
     readonly contender: Contender,
@@ -143,6 +151,7 @@ export class Side {
     readonly eagerState = record,
   ) {
     this.alloc = contender.create(ncpu, recordingHooks(this.events));
+    this.core = directCore(this.alloc);
   }
 
   snapshot(): AllocatorSnapshot {
@@ -157,8 +166,9 @@ export class Side {
   /** Run one op. Call only while no BUG has fired. */
   apply(op: CheckOp): SideOutcome {
     const a = this.alloc;
+    const core = this.core;
     const events = this.events;
-    events.length = 0;
+    if (events.length !== 0) events.length = 0;
     const seq = ++this.ops;
     let kind = '';
     let addr = 0;
@@ -171,6 +181,17 @@ export class Side {
     try {
       switch (op.k) {
         case 'a': {
+          if (core) {
+            // wasm_allocator.alloc_vmap_area(), the area read by its address.
+            const p = core.alloc(op.size, op.align, op.vstart, op.vend);
+            if (isErrPtr(p)) kind = errname(p);
+            else {
+              kind = 'addr';
+              addr = core.vaStart(p);
+              this.live.push(addr);
+            }
+            break;
+          }
           const va = a.alloc_vmap_area(op.size, op.align, op.vstart, op.vend);
           if (IS_ERR(va)) kind = errname(va);
           else {
@@ -183,6 +204,14 @@ export class Side {
         case 'f':
         case 'l': {
           // As the golden generator does: look the area up by its address.
+          if (core) {
+            // wasm_allocator.find_vmap_area() and free_vmap_area() / free_unmap_vmap_area().
+            const p = core.find(addr);
+            if (!p) throw new Error(`${this.contender.variant}: find_vmap_area(${hex(addr)}) found no live area`);
+            if (op.k === 'f') core.x.op_free(p);
+            else core.x.op_free_lazy(p);
+            break;
+          }
           const va = a.find_vmap_area(addr);
           if (!va) throw new Error(`${this.contender.variant}: find_vmap_area(${hex(addr)}) found no live area`);
           if (op.k === 'f') a.free_vmap_area(va);
@@ -232,4 +261,12 @@ export class Side {
     out.push(`# end: ${this.bug ? 'bug' : 'ok'} ops=${done}`);
     return out.join('\n') + '\n';
   }
+}
+
+/** The allocator's core if it is a wasm_allocator whose op entry points are the class's own (see Side.core). */
+function directCore(a: VmapAllocator): WasmCore | null {
+  if (!(a instanceof wasm_allocator)) return null;
+  const own = wasm_allocator.prototype;
+  const same = a.alloc_vmap_area === own.alloc_vmap_area && a.find_vmap_area === own.find_vmap_area && a.free_vmap_area === own.free_vmap_area && a.free_unmap_vmap_area === own.free_unmap_vmap_area;
+  return same ? a.core : null;
 }

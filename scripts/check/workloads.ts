@@ -15,7 +15,7 @@
 import { PAGE_SIZE } from '../../kernel/include/asm/page.js';
 import { fls, type ulong } from '../../kernel/include/u64.js';
 import { type CheckOp, VE, VS } from './ops.js';
-import { SplitMix64 } from './prng.js';
+import { BufferedSplitMix64, SplitMix64 } from './prng.js';
 
 export const WORKLOADS = ['random-mixed', 'ioremap-align', 'tiny-window', 'top-of-space', 'lazy-churn', 'fixed-busy-list', 'random'] as const;
 /**
@@ -96,221 +96,242 @@ class Live {
   }
 }
 
-abstract class Base implements OpGenerator {
-  protected readonly g: SplitMix64;
-  protected readonly L = new Live();
+/** The workloads as the generator's switch numbers them. */
+const W = {
+  RandomMixed: 0,
+  IoremapAlign: 1,
+  TinyWindow: 2,
+  TopOfSpace: 3,
+  LazyChurn: 4,
+  FixedBusyList: 5,
+  Random: 6,
+  PoolChurn: 7,
+} as const;
+type W = (typeof W)[keyof typeof W];
+
+const KIND: Record<WorkloadName, W> = {
+  'random-mixed': W.RandomMixed,
+  'ioremap-align': W.IoremapAlign,
+  'tiny-window': W.TinyWindow,
+  'top-of-space': W.TopOfSpace,
+  'lazy-churn': W.LazyChurn,
+  'fixed-busy-list': W.FixedBusyList,
+  random: W.Random,
+  'pool-churn': W.PoolChurn,
+};
+
+/**
+ * Every workload in one class, its own draws in one switch: a campaign
+ * cycles through the workloads run by run, and one class (one object
+ * shape) keeps the caller's op loop from being re-optimized at each new
+ * workload (docs/performance.md, "Campaign throughput: the harness's JIT").
+ */
+class Generator implements OpGenerator {
+  private readonly g: BufferedSplitMix64;
+  private readonly L = new Live();
+  /** The last op was an allocation (only a successful one joins the live set). */
   private pending = false;
+  /** lazy-churn: the run's size in pages (drawn at the first op), and whether the next op frees. */
+  private pages = 0;
+  private freeNext = false;
+  /** fixed-busy-list: initial allocations made so far. */
+  private initial = 0;
 
   constructor(
     readonly workload: WorkloadName,
     readonly seed: number,
     readonly param: number,
-    readonly ncpu = 1,
+    private readonly kind: W,
+    readonly ncpu: number,
   ) {
-    this.g = new SplitMix64(seed);
+    this.g = new BufferedSplitMix64(seed);
   }
 
-  protected rnd(n: number): number {
+  private rnd(n: number): number {
     return this.g.rnd(n);
   }
 
-  protected alignIo(): ulong {
+  private alignIo(): ulong {
     return 2 ** (13 + this.rnd(7));
   }
 
-  protected pagesMixed(): number {
+  private pagesMixed(): number {
     return this.rnd(10) < 9 ? 1 + this.rnd(64) : 1 + this.rnd(1024);
   }
 
-  /** An allocation of `pages` pages plus the guard page. */
-  protected alloc(pages: number, align: ulong, vstart: ulong, vend: ulong): CheckOp {
+  /** An allocation of `size` bytes (the golden workloads: pages plus the guard page). */
+  private alloc(size: ulong, align: ulong, vstart: ulong, vend: ulong): CheckOp {
     this.pending = true;
-    return { k: 'a', size: (pages + 1) * PAGE_SIZE, align, vstart, vend };
+    return { k: 'a', size, align, vstart, vend };
   }
 
-  protected free(k: 'f' | 'l'): CheckOp {
+  private free(k: 'f' | 'l'): CheckOp {
     return { k, i: this.L.take(this.rnd(this.L.n)) };
   }
 
   allocated(ok: boolean): void {
     if (this.pending && ok) this.L.add();
     this.pending = false;
-  }
-
-  abstract next(): CheckOp;
-}
-
-class RandomMixed extends Base {
-  next(): CheckOp {
-    const minLive = this.param || 32;
-    const r = this.rnd(100);
-    const n = this.L.n;
-    if (n === 0 || r < 45 || (r < 99 && n <= minLive)) {
-      const pages = this.pagesMixed();
-      const align = this.rnd(100) < 85 ? 1 : this.alignIo();
-      return this.alloc(pages, align, VS, VE);
-    }
-    if (r < 70) return this.free('f');
-    if (r < 99) return this.free('l');
-    return { k: 'p' };
-  }
-}
-
-class IoremapAlign extends Base {
-  next(): CheckOp {
-    const r = this.rnd(100);
-    const n = this.L.n;
-    if (n === 0 || r < 50 || (r < 95 && n <= 16)) {
-      const pages = 1 + this.rnd(256);
-      const k = this.rnd(100);
-      let align: ulong;
-      if (k < 20) align = 1;
-      else if (k < 60) align = this.alignIo();
-      else align = 2 ** Math.min(19, Math.max(12, fls(pages * PAGE_SIZE)));
-      const vstart = this.rnd(100) < 15 ? VS + this.rnd(64) * PAGE_SIZE : VS;
-      return this.alloc(pages, align, vstart, VE);
-    }
-    if (r < 75) return this.free('f');
-    if (r < 95) return this.free('l');
-    return { k: 'p' };
-  }
-}
-
-class TinyWindow extends Base {
-  next(): CheckOp {
-    const r = this.rnd(100);
-    if (this.L.n === 0 || r < 50) {
-      const pages = 1 + this.rnd(8);
-      const k = this.rnd(100);
-      const align = k < 80 ? 1 : k < 90 ? 0x2000 : 0x4000;
-      const full = this.rnd(10) === 0;
-      const ws = VS + 0x100000;
-      return full ? this.alloc(pages, align, VS, VE) : this.alloc(pages, align, ws, ws + 48 * PAGE_SIZE);
-    }
-    if (r < 70) return this.free('f');
-    if (r < 95) return this.free('l');
-    return { k: 'p' };
-  }
-}
-
-class TopOfSpace extends Base {
-  next(): CheckOp {
-    const r = this.rnd(100);
-    if (this.L.n === 0 || r < 50) {
-      const pages = this.rnd(10) ? 1 + this.rnd(64) : 256 + this.rnd(769);
-      const align = this.rnd(100) < 80 ? 1 : this.alignIo();
-      const vstart = this.rnd(10) < 7 ? TOP_START_A : TOP_START_B;
-      const vend = this.rnd(2) ? TOP_END_A : TOP_END_B;
-      return this.alloc(pages, align, vstart, vend);
-    }
-    if (r < 75) return this.free('f');
-    if (r < 95) return this.free('l');
-    return { k: 'p' };
-  }
-}
-
-class LazyChurn extends Base {
-  private pages = 0;
-  private freeNext = false;
-
-  next(): CheckOp {
-    if (this.pages === 0) this.pages = [8, 16, 32, 64][this.rnd(4)]!;
-    if (this.freeNext) {
-      this.freeNext = false;
-      return { k: 'l', i: this.L.takeOldest() };
-    }
-    return this.alloc(this.pages, 1, VS, VE);
-  }
-
-  allocated(ok: boolean): void {
-    super.allocated(ok);
+    // lazy-churn frees the oldest area once more than param are live (read only there).
     this.freeNext = this.L.n > (this.param || 32);
   }
-}
-
-class FixedBusyList extends Base {
-  private initial = 0;
 
   next(): CheckOp {
-    const N = this.param || 300;
-    if (this.initial < N) {
-      this.initial++;
-      return this.alloc(1 + this.rnd(16), 1, VS, VE);
+    switch (this.kind) {
+      case W.RandomMixed: {
+        const minLive = this.param || 32;
+        const r = this.rnd(100);
+        const n = this.L.n;
+        if (n === 0 || r < 45 || (r < 99 && n <= minLive)) {
+          const pages = this.pagesMixed();
+          const align = this.rnd(100) < 85 ? 1 : this.alignIo();
+          return this.alloc((pages + 1) * PAGE_SIZE, align, VS, VE);
+        }
+        if (r < 70) return this.free('f');
+        if (r < 99) return this.free('l');
+        return { k: 'p' };
+      }
+      case W.IoremapAlign: {
+        const r = this.rnd(100);
+        const n = this.L.n;
+        if (n === 0 || r < 50 || (r < 95 && n <= 16)) {
+          const pages = 1 + this.rnd(256);
+          const k = this.rnd(100);
+          let align: ulong;
+          if (k < 20) align = 1;
+          else if (k < 60) align = this.alignIo();
+          else align = 2 ** Math.min(19, Math.max(12, fls(pages * PAGE_SIZE)));
+          const vstart = this.rnd(100) < 15 ? VS + this.rnd(64) * PAGE_SIZE : VS;
+          return this.alloc((pages + 1) * PAGE_SIZE, align, vstart, VE);
+        }
+        if (r < 75) return this.free('f');
+        if (r < 95) return this.free('l');
+        return { k: 'p' };
+      }
+      case W.TinyWindow: {
+        const r = this.rnd(100);
+        if (this.L.n === 0 || r < 50) {
+          const pages = 1 + this.rnd(8);
+          const k = this.rnd(100);
+          const align = k < 80 ? 1 : k < 90 ? 0x2000 : 0x4000;
+          const full = this.rnd(10) === 0;
+          const ws = VS + 0x100000;
+          return full ? this.alloc((pages + 1) * PAGE_SIZE, align, VS, VE) : this.alloc((pages + 1) * PAGE_SIZE, align, ws, ws + 48 * PAGE_SIZE);
+        }
+        if (r < 70) return this.free('f');
+        if (r < 95) return this.free('l');
+        return { k: 'p' };
+      }
+      case W.TopOfSpace: {
+        const r = this.rnd(100);
+        if (this.L.n === 0 || r < 50) {
+          const pages = this.rnd(10) ? 1 + this.rnd(64) : 256 + this.rnd(769);
+          const align = this.rnd(100) < 80 ? 1 : this.alignIo();
+          const vstart = this.rnd(10) < 7 ? TOP_START_A : TOP_START_B;
+          const vend = this.rnd(2) ? TOP_END_A : TOP_END_B;
+          return this.alloc((pages + 1) * PAGE_SIZE, align, vstart, vend);
+        }
+        if (r < 75) return this.free('f');
+        if (r < 95) return this.free('l');
+        return { k: 'p' };
+      }
+      case W.LazyChurn: {
+        if (this.pages === 0) this.pages = [8, 16, 32, 64][this.rnd(4)]!;
+        if (this.freeNext) {
+          this.freeNext = false;
+          return { k: 'l', i: this.L.takeOldest() };
+        }
+        return this.alloc((this.pages + 1) * PAGE_SIZE, 1, VS, VE);
+      }
+      case W.FixedBusyList: {
+        const N = this.param || 300;
+        if (this.initial < N) {
+          this.initial++;
+          return this.alloc((1 + this.rnd(16) + 1) * PAGE_SIZE, 1, VS, VE);
+        }
+        const r = this.rnd(100);
+        if (this.L.n === 0 || r < 50) {
+          // The golden traces draw the alignment before the pages here (FORMAT.md
+          // lists them the other way round); all 18 fixed-busy-list traces agree.
+          const align = this.rnd(20) ? 1 : this.alignIo();
+          const pages = 1 + this.rnd(16);
+          return this.alloc((pages + 1) * PAGE_SIZE, align, VS, VE);
+        }
+        if (r < 80) return this.free('f');
+        if (r < 98) return this.free('l');
+        return { k: 'p' };
+      }
+      case W.Random: {
+        const r = this.rnd(100);
+        if (this.L.n === 0 || r < 50) {
+          const sz = this.rnd(16);
+          const pages = sz < 6 ? 1 + this.rnd(4) : sz < 12 ? 1 + this.rnd(64) : sz < 15 ? 1 + this.rnd(1024) : 1 + this.rnd(16384);
+          const a = this.rnd(10);
+          const align = a < 6 ? 1 : 2 ** (12 + this.rnd(11));
+          let vstart: ulong = VS;
+          let vend: ulong = VE;
+          switch (this.rnd(8)) {
+            case 4:
+              vstart = VS + this.rnd(256) * PAGE_SIZE;
+              break;
+            case 5: {
+              vstart = VS + this.rnd(64) * PAGE_SIZE;
+              vend = vstart + (1 + this.rnd(64)) * PAGE_SIZE;
+              break;
+            }
+            case 6:
+              vstart = -(1 + this.rnd(4096)) * PAGE_SIZE;
+              vend = [-1, TOP_END_A, TOP_END_B, -(this.rnd(16) * PAGE_SIZE) - 1][this.rnd(4)]!;
+              break;
+            case 7:
+              vstart = VS + this.rnd(1024) * PAGE_SIZE;
+              vend = vstart + this.rnd(2048) * PAGE_SIZE;
+              break;
+            default:
+              break;
+          }
+          // No guard page added: any page multiple.
+          return this.alloc(pages * PAGE_SIZE, align, vstart, vend);
+        }
+        if (r < 70) return this.free('f');
+        if (r < 92) return this.free('l');
+        return { k: 'p' };
+      }
+      case W.PoolChurn: {
+        const r = this.rnd(100);
+        if (this.L.n === 0 || r < 50) {
+          const k = this.rnd(10);
+          return this.alloc(((k < 4 ? 1 : k < 8 ? 255 : 16384) + 1) * PAGE_SIZE, 1, VS, VE);
+        }
+        if (r < 55) return this.free('f');
+        return this.free('l');
+      }
     }
-    const r = this.rnd(100);
-    if (this.L.n === 0 || r < 50) {
-      // The golden traces draw the alignment before the pages here (FORMAT.md
-      // lists them the other way round); all 18 fixed-busy-list traces agree.
-      const align = this.rnd(20) ? 1 : this.alignIo();
-      const pages = 1 + this.rnd(16);
-      return this.alloc(pages, align, VS, VE);
-    }
-    if (r < 80) return this.free('f');
-    if (r < 98) return this.free('l');
-    return { k: 'p' };
   }
 }
 
-/**
+/*
+ * What each workload draws, in order (the cases of Generator.next above):
+ *
+ * random-mixed: r = rnd(100); an allocation when nothing is live, r < 45, or
+ * r < 99 with at most param (32) live: pagesMixed() (9 in 10: 1..64 pages,
+ * else 1..1024), align 1 (85%) or alignIo() (2^13..2^19); else a free of a
+ * random live area (r < 70), a lazy free (r < 99) or a purge.
+ *
+ * ioremap-align, tiny-window, top-of-space, fixed-busy-list: as FORMAT.md
+ * gives them (the comments in the cases say where the text differs).
+ *
+ * lazy-churn: one size (8, 16, 32 or 64 pages) per run; allocations until
+ * more than param (32) are live, then the oldest is freed lazily after
+ * each allocation.
+ *
  * "random": everything the allocators accept, weighted towards the corners:
  * sizes from one page to 16384 pages (no guard page added: any page
  * multiple), alignments 1 and 2^12..2^22, the vmalloc range, a raised
  * vstart, small windows anywhere in the range, and the top of the 64-bit
  * space up to vend = 0xffffffffffffffff (where `addr + size` can be 0).
  * The CPU count (1..8) is drawn first, once per run.
- */
-class RandomAll extends Base {
-  constructor(seed: number, param: number) {
-    super('random', seed, param, 0);
-    (this as { ncpu: number }).ncpu = 1 + new SplitMix64(seed ^ 0x5eed).rnd(8);
-  }
-
-  next(): CheckOp {
-    const r = this.rnd(100);
-    if (this.L.n === 0 || r < 50) {
-      const sz = this.rnd(16);
-      const pages = sz < 6 ? 1 + this.rnd(4) : sz < 12 ? 1 + this.rnd(64) : sz < 15 ? 1 + this.rnd(1024) : 1 + this.rnd(16384);
-      const a = this.rnd(10);
-      const align = a < 6 ? 1 : 2 ** (12 + this.rnd(11));
-      let vstart: ulong = VS;
-      let vend: ulong = VE;
-      switch (this.rnd(8)) {
-        case 4:
-          vstart = VS + this.rnd(256) * PAGE_SIZE;
-          break;
-        case 5: {
-          vstart = VS + this.rnd(64) * PAGE_SIZE;
-          vend = vstart + (1 + this.rnd(64)) * PAGE_SIZE;
-          break;
-        }
-        case 6:
-          vstart = -(1 + this.rnd(4096)) * PAGE_SIZE;
-          vend = [-1, TOP_END_A, TOP_END_B, -(this.rnd(16) * PAGE_SIZE) - 1][this.rnd(4)]!;
-          break;
-        case 7:
-          vstart = VS + this.rnd(1024) * PAGE_SIZE;
-          vend = vstart + this.rnd(2048) * PAGE_SIZE;
-          break;
-        default:
-          break;
-      }
-      this.pendingRaw = true;
-      return { k: 'a', size: pages * PAGE_SIZE, align, vstart, vend };
-    }
-    if (r < 70) return this.free('f');
-    if (r < 92) return this.free('l');
-    return { k: 'p' };
-  }
-
-  private pendingRaw = false;
-
-  allocated(ok: boolean): void {
-    if (this.pendingRaw && ok) this.L.add();
-    this.pendingRaw = false;
-  }
-}
-
-/**
+ *
  * "pool-churn": 2..4 CPUs (drawn first, once per run), so 6.12+ have as many
  * vmap nodes with per-size pools; vmalloc-range allocations (guard page
  * included) of 2 pages (40%), 256 pages (40%: the largest pooled size) and
@@ -319,41 +340,10 @@ class RandomAll extends Base {
  * and no explicit purge: only the drain work of the lazy threshold purges,
  * without full decay, so pools live across purges.
  */
-class PoolChurn extends Base {
-  constructor(seed: number, param: number) {
-    super('pool-churn', seed, param, 0);
-    (this as { ncpu: number }).ncpu = 2 + new SplitMix64(seed ^ 0x5eed).rnd(3);
-  }
-
-  next(): CheckOp {
-    const r = this.rnd(100);
-    if (this.L.n === 0 || r < 50) {
-      const k = this.rnd(10);
-      return this.alloc(k < 4 ? 1 : k < 8 ? 255 : 16384, 1, VS, VE);
-    }
-    if (r < 55) return this.free('f');
-    return this.free('l');
-  }
-}
 
 /** A generator for a workload, seed and parameter (0 = FORMAT.md's default). */
 export function makeGenerator(workload: WorkloadName, seed: number, param = 0): OpGenerator {
-  switch (workload) {
-    case 'random-mixed':
-      return new RandomMixed(workload, seed, param);
-    case 'ioremap-align':
-      return new IoremapAlign(workload, seed, param);
-    case 'tiny-window':
-      return new TinyWindow(workload, seed, param);
-    case 'top-of-space':
-      return new TopOfSpace(workload, seed, param);
-    case 'lazy-churn':
-      return new LazyChurn(workload, seed, param);
-    case 'fixed-busy-list':
-      return new FixedBusyList(workload, seed, param);
-    case 'random':
-      return new RandomAll(seed, param);
-    case 'pool-churn':
-      return new PoolChurn(seed, param);
-  }
+  // "random" and "pool-churn" draw their CPU count first, from a stream of their own.
+  const ncpu = workload === 'random' ? 1 + new SplitMix64(seed ^ 0x5eed).rnd(8) : workload === 'pool-churn' ? 2 + new SplitMix64(seed ^ 0x5eed).rnd(3) : 1;
+  return new Generator(workload, seed, param, KIND[workload], ncpu);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { SplitMix64 } from '../../../scripts/check/prng.js';
+import { BufferedSplitMix64, SplitMix64 } from '../../../scripts/check/prng.js';
 
 const M = (1n << 64n) - 1n;
 function reference(seed: bigint): () => bigint {
@@ -39,8 +39,24 @@ describe('SplitMix64 (the golden workload generator PRNG)', () => {
     );
   });
 
+  it('draws the same rnd(n) buffered as unbuffered, across the buffer refills', () => {
+    fc.assert(
+      fc.property(fc.maxSafeNat(), fc.array(fc.integer({ min: 1, max: 1 << 26 }), { minLength: 1, maxLength: 40 }), (seed, ns) => {
+        const a = new SplitMix64(seed);
+        const b = new BufferedSplitMix64(seed);
+        // 1,000 draws: past the first fills of 8, 32, 128 and 512 draws.
+        for (let i = 0; i < 1000; i++) {
+          const n = ns[i % ns.length]!;
+          expect(b.rnd(n)).to.equal(a.rnd(n));
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('refuses a negative seed and an n it cannot reduce exactly', () => {
     expect(() => new SplitMix64(-1)).to.throw(RangeError);
     expect(() => new SplitMix64(1).rnd(2 ** 27)).to.throw(RangeError);
+    expect(() => new BufferedSplitMix64(1).rnd(2 ** 27)).to.throw(RangeError);
   });
 });
