@@ -114,3 +114,50 @@ export function itHoldsVmapAreaLockInPcpuGetVmAreas(version: string): void {
     expect(calls).to.deep.equal(['lock vmap_area_lock', 'unlock vmap_area_lock']);
   });
 }
+
+/** What the 6.x vmap-block layer takes in itTakesTheVmapBlockLocksOf6x, derived by hand from the kernel text. */
+export interface vmap_block_lock_counts {
+  /** vm_map_ram/vm_unmap_ram loop, both CPUs: vb->lock, vbq->lock acquisitions. */
+  readonly loop: { readonly vb: number; readonly vbq: number };
+  /** The vm_unmap_aliases call after it. */
+  readonly aliases: { readonly vb: number; readonly vbq: number };
+  /** Which sites, for the failure message. */
+  readonly sites: string;
+}
+
+/**
+ * The 6.1 API layer (also 5.2's) and its 6.12/7.3 overrides: two CPUs map
+ * and unmap 4 pages with vm_map_ram 100 times each, then CPU 0 calls
+ * vm_unmap_aliases. A block is 256 pages (VMAP_BBMAP_BITS at NR_CPUS 8192),
+ * so each CPU fills one block in 64 loops (taken off its queue when full,
+ * freed by the 64th vb_free) and leaves a second one with 112 pages never
+ * handed out and 144 dirty. Each block lock is an instance of vb->lock
+ * (vb->lock#N), each queue's of vbq->lock.
+ */
+export function itTakesTheVmapBlockLocksOf6x(version: string, n: vmap_block_lock_counts): void {
+  it('takes vb->lock and vbq->lock where the kernel text does, in vm_map_ram, vm_unmap_ram and vm_unmap_aliases in timed mode', () => {
+    const k = bootKernel({ version, cpus: 2, machine: { cpus: 2, checker: false } });
+    const pages = [k.alloc_pages(4), k.alloc_pages(4)];
+    const loops = 100;
+    runPair(k, loops, function* (cpu) {
+      const mem = k.vm_map_ram(cpu, pages[cpu]!);
+      yield;
+      k.vm_unmap_ram(cpu, mem, 4);
+      yield;
+    });
+    const byClass = (c: string) => k.locks.all().filter((l) => l.name === c || l.name.startsWith(`${c}#`));
+    const sum = (c: string) => byClass(c).reduce((a, l) => a + l.acquisitions, 0);
+    expect({ vb: sum('vb->lock'), vbq: sum('vbq->lock') }, n.sites).to.deep.equal(n.loop);
+    // Two blocks a CPU, one queue a CPU.
+    expect(byClass('vb->lock').length).to.equal(4);
+    expect(byClass('vbq->lock').length).to.equal(2);
+
+    const before = { vb: sum('vb->lock'), vbq: sum('vbq->lock') };
+    function* once(): Generator<void> {
+      k.vm_unmap_aliases(0);
+      yield;
+    }
+    k.runTasks([{ comm: 'aliases', pid: 200, cpu: 0, bound: true, steps: once() }]);
+    expect({ vb: sum('vb->lock') - before.vb, vbq: sum('vbq->lock') - before.vbq }, n.sites).to.deep.equal(n.aliases);
+  });
+}
