@@ -14,7 +14,12 @@
  * Text read: docs/sources.md#text-linux-6.1. Also runs the linux-5.2
  * allocator, whose API section has the same vmap-block code; for it the
  * 5.2 VM_VM_AREA / VM_LAZY_FREE bits on va->flags are kept as 5.2's
- * setup_vmalloc_vm and remove_vm_area keep them.
+ * setup_vmalloc_vm and remove_vm_area keep them (5.2 keeps the blocks in a
+ * radix tree under vmap_block_tree_lock, which this layer does not take).
+ *
+ * Locks: vb->lock (an instance per block) and vbq->lock (one per CPU) are
+ * taken where the text takes them (docs/concurrency.md, "The vmap-block
+ * locks of 5.2 to 7.3"); the xarray's own lock is not modelled.
  *
  * Debian's 6.1.192 does not carry fc1e0d980037 ("mm/vmalloc: prevent stale
  * TLBs in fully utilized blocks", v6.5): _vm_unmap_aliases still walks

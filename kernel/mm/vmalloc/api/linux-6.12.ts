@@ -10,7 +10,10 @@
  *   purges a fragmented block only when less than a quarter is free);
  * - used_map (for vread), VMAP_RAM | VMAP_BLOCK area flags;
  * - the vmap nodes: areas are taken out of their busy tree with
- *   find_unlink_vmap_area / unlink_va before being freed lazily.
+ *   find_unlink_vmap_area / unlink_va before being freed lazily;
+ * - vb->lock taken twice in vb_free (used_map, then the dirty range), and
+ *   vb_alloc looking at vb->free before taking it (v6.5); the
+ *   vn->busy.lock of free_vmap_block is not taken here.
  *
  * - vrealloc() (6.12) with the requested_size of the stable backport
  *   ("mm: vmalloc: support more granular vrealloc() sizing"): it grows in
