@@ -161,3 +161,47 @@ export function itTakesTheVmapBlockLocksOf6x(version: string, n: vmap_block_lock
     expect({ vb: sum('vb->lock') - before.vb, vbq: sum('vbq->lock') - before.vbq }, n.sites).to.deep.equal(n.aliases);
   });
 }
+
+/**
+ * The order of the 6.x vmap-block locks, one CPU in timed mode: the
+ * vm_map_ram that fills a 256-page block (64 of 4 pages) takes vbq->lock
+ * inside vb->lock to take the block off its queue; the vm_unmap_ram that
+ * makes it all dirty drops vb->lock (after `vbFreeHolds` holds of it)
+ * before free_vmap_block() frees the area, whose locks (`freeBlockLocks`,
+ * from the version's text) follow.
+ */
+export function itNestsAndOrdersTheVmapBlockLocks(version: string, vbFreeHolds: number, freeBlockLocks: readonly string[]): void {
+  it('takes vbq->lock inside vb->lock when a block fills, and drops vb->lock before free_vmap_block()', () => {
+    const k = bootKernel({ version, cpus: 1, machine: { cpus: 1, checker: false } });
+    const seq: string[] = [];
+    const base = (l: string | { name: string }) => (typeof l === 'string' ? l : l.name).replace(/#\d+$/, '');
+    const lock = k.locks.spin_lock.bind(k.locks);
+    const unlock = k.locks.spin_unlock.bind(k.locks);
+    k.locks.spin_lock = (l) => (seq.push(`+${base(l)}`), lock(l));
+    k.locks.spin_unlock = (l) => (seq.push(`-${base(l)}`), unlock(l));
+    const pages = k.alloc_pages(4);
+    const calls: string[][] = [];
+    function* steps(): Generator<void> {
+      const ms: number[] = [];
+      for (let i = 0; i < 64; i++) {
+        seq.length = 0;
+        ms.push(k.vm_map_ram(0, pages));
+        calls.push(seq.splice(0));
+        yield;
+      }
+      for (const m of ms) {
+        k.vm_unmap_ram(0, m, 4);
+        calls.push(seq.splice(0));
+        yield;
+      }
+    }
+    k.runTasks([{ comm: 'order', pid: 300, cpu: 0, bound: true, steps: steps() }]);
+    // The 64th vm_map_ram: the block is full.
+    expect(calls[63]).to.deep.equal(['+vb->lock', '+vbq->lock', '-vbq->lock', '-vb->lock']);
+    // The 64th vm_unmap_ram: the block is all dirty and freed after its lock is dropped.
+    const last = calls[127]!;
+    const holds = Array.from({ length: vbFreeHolds }, () => ['+vb->lock', '-vb->lock']).flat();
+    expect(last.slice(0, holds.length)).to.deep.equal(holds);
+    expect(last.slice(holds.length), 'free_vmap_block()').to.deep.equal(freeBlockLocks);
+  });
+}

@@ -108,7 +108,7 @@ describe(`kernel/mm/vmalloc/api/${V}`, () => {
   });
 });
 
-const { itTakesTheVmapBlockLocksOf6x } = await import('../../../../helpers/timed-locks.js');
+const { itNestsAndOrdersTheVmapBlockLocks, itTakesTheVmapBlockLocksOf6x } = await import('../../../../helpers/timed-locks.js');
 
 /*
  * 6.12's text (7.3's is the same): vb_alloc as 6.1's (98 a CPU; the look
@@ -125,5 +125,11 @@ const COUNTS_6_12 = {
 };
 
 describe('linux-6.12 API layer: the vmap-block locks in timed mode', () => {
-  for (const v of ['linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm']) describe(v, () => itTakesTheVmapBlockLocksOf6x(v, COUNTS_6_12));
+  for (const v of ['linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'])
+    describe(v, () => {
+      itTakesTheVmapBlockLocksOf6x(v, COUNTS_6_12);
+      // free_vmap_area_noflush() puts the area on its node's lazy tree under vn->lazy.lock (the
+      // vn->busy.lock of free_vmap_block() around unlink_va is not modelled: docs/concurrency.md).
+      itNestsAndOrdersTheVmapBlockLocks(v, 2, ['+vn->lazy.lock', '-vn->lazy.lock']);
+    });
 });
