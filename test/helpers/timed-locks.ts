@@ -114,3 +114,94 @@ export function itHoldsVmapAreaLockInPcpuGetVmAreas(version: string): void {
     expect(calls).to.deep.equal(['lock vmap_area_lock', 'unlock vmap_area_lock']);
   });
 }
+
+/** What the 6.x vmap-block layer takes in itTakesTheVmapBlockLocksOf6x, derived by hand from the kernel text. */
+export interface vmap_block_lock_counts {
+  /** vm_map_ram/vm_unmap_ram loop, both CPUs: vb->lock, vbq->lock acquisitions. */
+  readonly loop: { readonly vb: number; readonly vbq: number };
+  /** The vm_unmap_aliases call after it. */
+  readonly aliases: { readonly vb: number; readonly vbq: number };
+  /** Which sites, for the failure message. */
+  readonly sites: string;
+}
+
+/**
+ * The 6.1 API layer (also 5.2's) and its 6.12/7.3 overrides: two CPUs map
+ * and unmap 4 pages with vm_map_ram 100 times each, then CPU 0 calls
+ * vm_unmap_aliases. A block is 256 pages (VMAP_BBMAP_BITS at NR_CPUS 8192),
+ * so each CPU fills one block in 64 loops (taken off its queue when full,
+ * freed by the 64th vb_free) and leaves a second one with 112 pages never
+ * handed out and 144 dirty. Each block lock is an instance of vb->lock
+ * (vb->lock#N), each queue's of vbq->lock.
+ */
+export function itTakesTheVmapBlockLocksOf6x(version: string, n: vmap_block_lock_counts): void {
+  it('takes vb->lock and vbq->lock where the kernel text does, in vm_map_ram, vm_unmap_ram and vm_unmap_aliases in timed mode', () => {
+    const k = bootKernel({ version, cpus: 2, machine: { cpus: 2, checker: false } });
+    const pages = [k.alloc_pages(4), k.alloc_pages(4)];
+    const loops = 100;
+    runPair(k, loops, function* (cpu) {
+      const mem = k.vm_map_ram(cpu, pages[cpu]!);
+      yield;
+      k.vm_unmap_ram(cpu, mem, 4);
+      yield;
+    });
+    const byClass = (c: string) => k.locks.all().filter((l) => l.name === c || l.name.startsWith(`${c}#`));
+    const sum = (c: string) => byClass(c).reduce((a, l) => a + l.acquisitions, 0);
+    expect({ vb: sum('vb->lock'), vbq: sum('vbq->lock') }, n.sites).to.deep.equal(n.loop);
+    // Two blocks a CPU, one queue a CPU.
+    expect(byClass('vb->lock').length).to.equal(4);
+    expect(byClass('vbq->lock').length).to.equal(2);
+
+    const before = { vb: sum('vb->lock'), vbq: sum('vbq->lock') };
+    function* once(): Generator<void> {
+      k.vm_unmap_aliases(0);
+      yield;
+    }
+    k.runTasks([{ comm: 'aliases', pid: 200, cpu: 0, bound: true, steps: once() }]);
+    expect({ vb: sum('vb->lock') - before.vb, vbq: sum('vbq->lock') - before.vbq }, n.sites).to.deep.equal(n.aliases);
+  });
+}
+
+/**
+ * The order of the 6.x vmap-block locks, one CPU in timed mode: the
+ * vm_map_ram that fills a 256-page block (64 of 4 pages) takes vbq->lock
+ * inside vb->lock to take the block off its queue; the vm_unmap_ram that
+ * makes it all dirty drops vb->lock (after `vbFreeHolds` holds of it)
+ * before free_vmap_block() frees the area, whose locks (`freeBlockLocks`,
+ * from the version's text) follow.
+ */
+export function itNestsAndOrdersTheVmapBlockLocks(version: string, vbFreeHolds: number, freeBlockLocks: readonly string[]): void {
+  it('takes vbq->lock inside vb->lock when a block fills, and drops vb->lock before free_vmap_block()', () => {
+    const k = bootKernel({ version, cpus: 1, machine: { cpus: 1, checker: false } });
+    const seq: string[] = [];
+    const base = (l: string | { name: string }) => (typeof l === 'string' ? l : l.name).replace(/#\d+$/, '');
+    const lock = k.locks.spin_lock.bind(k.locks);
+    const unlock = k.locks.spin_unlock.bind(k.locks);
+    k.locks.spin_lock = (l) => (seq.push(`+${base(l)}`), lock(l));
+    k.locks.spin_unlock = (l) => (seq.push(`-${base(l)}`), unlock(l));
+    const pages = k.alloc_pages(4);
+    const calls: string[][] = [];
+    function* steps(): Generator<void> {
+      const ms: number[] = [];
+      for (let i = 0; i < 64; i++) {
+        seq.length = 0;
+        ms.push(k.vm_map_ram(0, pages));
+        calls.push(seq.splice(0));
+        yield;
+      }
+      for (const m of ms) {
+        k.vm_unmap_ram(0, m, 4);
+        calls.push(seq.splice(0));
+        yield;
+      }
+    }
+    k.runTasks([{ comm: 'order', pid: 300, cpu: 0, bound: true, steps: steps() }]);
+    // The 64th vm_map_ram: the block is full.
+    expect(calls[63]).to.deep.equal(['+vb->lock', '+vbq->lock', '-vbq->lock', '-vb->lock']);
+    // The 64th vm_unmap_ram: the block is all dirty and freed after its lock is dropped.
+    const last = calls[127]!;
+    const holds = Array.from({ length: vbFreeHolds }, () => ['+vb->lock', '-vb->lock']).flat();
+    expect(last.slice(0, holds.length)).to.deep.equal(holds);
+    expect(last.slice(holds.length), 'free_vmap_block()').to.deep.equal(freeBlockLocks);
+  });
+}

@@ -32,6 +32,7 @@ export class vmalloc_api_linux_6_1_fc1e0d980037 extends vmalloc_api_linux_6_1 {
     for (const idx of idxs) {
       const vb = this.vmap_blocks.get(idx);
       if (!vb) continue;
+      this.k.spin_lock('vb->lock', vb);
       if (vb.dirty && vb.dirty !== this.VMAP_BBMAP_BITS) {
         const va_start = vb.va.va_start;
         const s = va_start + vb.dirty_min * PAGE_SIZE;
@@ -42,6 +43,7 @@ export class vmalloc_api_linux_6_1_fc1e0d980037 extends vmalloc_api_linux_6_1 {
 
         flush = 1;
       }
+      this.k.spin_unlock('vb->lock', vb);
     }
 
     this.k.mutex_lock('vmap_purge_lock');

@@ -14,7 +14,12 @@
  * Text read: docs/sources.md#text-linux-6.1. Also runs the linux-5.2
  * allocator, whose API section has the same vmap-block code; for it the
  * 5.2 VM_VM_AREA / VM_LAZY_FREE bits on va->flags are kept as 5.2's
- * setup_vmalloc_vm and remove_vm_area keep them.
+ * setup_vmalloc_vm and remove_vm_area keep them (5.2 keeps the blocks in a
+ * radix tree under vmap_block_tree_lock, which this layer does not take).
+ *
+ * Locks: vb->lock (an instance per block) and vbq->lock (one per CPU) are
+ * taken where the text takes them (docs/concurrency.md, "The vmap-block
+ * locks of 5.2 to 7.3"); the xarray's own lock is not modelled.
  *
  * Debian's 6.1.192 does not carry fc1e0d980037 ("mm/vmalloc: prevent stale
  * TLBs in fully utilized blocks", v6.5): _vm_unmap_aliases still walks
@@ -252,7 +257,9 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
     xa.set(vb_idx, vb);
 
     const vbq = this.vbq_of_new_block(vb);
+    this.k.spin_lock('vbq->lock', vbq);
     list_add_tail_rcu(vb.free_list, vbq.free);
+    this.k.spin_unlock('vbq->lock', vbq);
 
     return vaddr;
   }
@@ -290,14 +297,18 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
       l = l.next;
       if (!(vb.free + vb.dirty === BITS && vb.dirty !== BITS)) continue;
 
+      this.k.spin_lock('vb->lock', vb);
       if (vb.free + vb.dirty === BITS && vb.dirty !== BITS) {
-        vb.free = 0; // no more allocations from it
+        vb.free = 0; // no more allocations from it once the lock is dropped
         vb.dirty = BITS; // no second purge
         vb.dirty_min = 0;
         vb.dirty_max = BITS;
+        this.k.spin_lock('vbq->lock', vbq);
         list_del_rcu(vb.free_list);
+        this.k.spin_unlock('vbq->lock', vbq);
+        this.k.spin_unlock('vb->lock', vb);
         list_add_tail(vb.purge, purge);
-      }
+      } else this.k.spin_unlock('vb->lock', vb);
     }
 
     for (let l = purge.next; l !== purge; ) {
@@ -323,13 +334,23 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
     const vbq = this.this_cpu_vbq();
     for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
       const vb = l.owner as vmap_block;
-      if (vb.free < 2 ** order) continue;
+      this.k.spin_lock('vb->lock', vb);
+      if (vb.free < 2 ** order) {
+        this.k.spin_unlock('vb->lock', vb);
+        continue;
+      }
 
       const pages_off = this.VMAP_BBMAP_BITS - vb.free;
       vaddr = this.vmap_block_vaddr(vb.va.va_start, pages_off);
       vb.free -= 2 ** order;
       this.vb_alloc_extra(vb, pages_off, order);
-      if (vb.free === 0) list_del_rcu(vb.free_list);
+      if (vb.free === 0) {
+        this.k.spin_lock('vbq->lock', vbq);
+        list_del_rcu(vb.free_list);
+        this.k.spin_unlock('vbq->lock', vbq);
+      }
+
+      this.k.spin_unlock('vb->lock', vb);
       break;
     }
 
@@ -356,6 +377,8 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
 
     // debug_pagealloc_enabled_static() is false: no immediate flush.
 
+    this.k.spin_lock('vb->lock', vb);
+
     // Widen the not yet flushed dirty range.
     vb.dirty_min = Math.min(vb.dirty_min, offset);
     vb.dirty_max = Math.max(vb.dirty_max, offset + 2 ** order);
@@ -363,8 +386,9 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
     vb.dirty += 2 ** order;
     if (vb.dirty === this.VMAP_BBMAP_BITS) {
       this.BUG_ON(vb.free !== 0, 'vb_free', 'vb->free');
+      this.k.spin_unlock('vb->lock', vb);
       this.free_vmap_block(vb);
-    }
+    } else this.k.spin_unlock('vb->lock', vb);
   }
 
   /** 6.12: bitmap_clear(vb->used_map, offset, 1 << order). */
@@ -375,6 +399,7 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
       const vbq = this.vmap_block_queue[cpu]!;
       for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
         const vb = l.owner as vmap_block;
+        this.k.spin_lock('vb->lock', vb);
         if (vb.dirty && vb.dirty !== this.VMAP_BBMAP_BITS) {
           const va_start = vb.va.va_start;
           const s = va_start + vb.dirty_min * PAGE_SIZE;
@@ -385,6 +410,7 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
 
           flush = 1;
         }
+        this.k.spin_unlock('vb->lock', vb);
       }
     }
 

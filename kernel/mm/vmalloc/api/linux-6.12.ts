@@ -10,7 +10,10 @@
  *   purges a fragmented block only when less than a quarter is free);
  * - used_map (for vread), VMAP_RAM | VMAP_BLOCK area flags;
  * - the vmap nodes: areas are taken out of their busy tree with
- *   find_unlink_vmap_area / unlink_va before being freed lazily.
+ *   find_unlink_vmap_area / unlink_va before being freed lazily;
+ * - vb->lock taken twice in vb_free (used_map, then the dirty range), and
+ *   vb_alloc looking at vb->free before taking it (v6.5); the
+ *   vn->busy.lock of free_vmap_block is not taken here.
  *
  * - vrealloc() (6.12) with the requested_size of the stable backport
  *   ("mm: vmalloc: support more granular vrealloc() sizing"): it grows in
@@ -29,6 +32,7 @@ import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../inclu
 import { ult, type ulong, umax, umin } from '../../../include/u64.js';
 import { GFP_KERNEL } from '../../page_alloc.js';
 import { PAGE_SIZE } from '../../pgtable.js';
+import { get_order } from './common.js';
 import { VM_ALLOC, vmalloc_api_linux_6_1, vm_struct, type vmap_area_6, vmap_block, vmap_block_queue } from './linux-6.1.js';
 import type { vmap_area_common } from '../common.js';
 
@@ -100,8 +104,55 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
     vb.used_map?.fill(1, pages_off, pages_off + 2 ** order);
   }
 
+  /** vb_free(): bitmap_clear(vb->used_map, ...) under vb->lock, before the unmap (the lock is taken again after it). */
   protected override vb_free_extra(vb: vmap_block, offset: number, order: number): void {
+    this.k.spin_lock('vb->lock', vb);
     vb.used_map?.fill(0, offset, offset + 2 ** order);
+    this.k.spin_unlock('vb->lock', vb);
+  }
+
+  /**
+   * vb_alloc(): as 6.1's, but a block without room is skipped on a look at
+   * vb->free without its lock (Thomas Gleixner's v6.5 series), and only a block that
+   * may fit is locked and checked again.
+   */
+  override vb_alloc(size: ulong, gfp_mask: number): ulong | ERR {
+    let vaddr = 0;
+
+    this.BUG_ON(size % PAGE_SIZE !== 0, 'vb_alloc', 'offset_in_page(size)');
+    this.BUG_ON(size > PAGE_SIZE * this.VMAP_MAX_ALLOC, 'vb_alloc', 'size > PAGE_SIZE*VMAP_MAX_ALLOC');
+    if (this.WARN_ON(size === 0, 'vb_alloc', 'size == 0')) return 0;
+    const order = get_order(size);
+
+    const vbq = this.this_cpu_vbq();
+    for (let l = vbq.free.next; l !== vbq.free; l = l.next) {
+      const vb = l.owner as vmap_block;
+      if (vb.free < 2 ** order) continue; // READ_ONCE(vb->free)
+
+      this.k.spin_lock('vb->lock', vb);
+      if (vb.free < 2 ** order) {
+        this.k.spin_unlock('vb->lock', vb);
+        continue;
+      }
+
+      const pages_off = this.VMAP_BBMAP_BITS - vb.free;
+      vaddr = this.vmap_block_vaddr(vb.va.va_start, pages_off);
+      vb.free -= 2 ** order;
+      this.vb_alloc_extra(vb, pages_off, order);
+      if (vb.free === 0) {
+        this.k.spin_lock('vbq->lock', vbq);
+        list_del_rcu(vb.free_list);
+        this.k.spin_unlock('vbq->lock', vbq);
+      }
+
+      this.k.spin_unlock('vb->lock', vb);
+      break;
+    }
+
+    // No block had room: a new one.
+    if (!vaddr) vaddr = this.new_vmap_block(order, gfp_mask);
+
+    return vaddr;
   }
 
   /** free_vmap_block(): take the area out of its node's busy tree, then free it lazily. */
@@ -114,7 +165,6 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
   purge_fragmented_block(vb: vmap_block, purge_list: list_head<vmap_block>, force_purge: boolean): boolean {
     const vbq = this.vmap_block_queue[vb.cpu]!;
     const BITS = this.VMAP_BBMAP_BITS;
-    void vbq;
 
     if (vb.free + vb.dirty !== BITS || vb.dirty === BITS) return false;
 
@@ -125,7 +175,9 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
     vb.dirty = BITS; // no second purge
     vb.dirty_min = 0;
     vb.dirty_max = BITS;
+    this.k.spin_lock('vbq->lock', vbq);
     list_del_rcu(vb.free_list);
+    this.k.spin_unlock('vbq->lock', vbq);
     list_add_tail(vb.purge, purge_list);
     return true;
   }
@@ -147,8 +199,12 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
     for (let l = vbq.free.next; l !== vbq.free; ) {
       const vb = l.owner as vmap_block;
       l = l.next;
+      // READ_ONCE(vb->free), READ_ONCE(vb->dirty): a look without the lock first.
       if (vb.free + vb.dirty !== BITS || vb.dirty === BITS) continue;
+
+      this.k.spin_lock('vb->lock', vb);
       this.purge_fragmented_block(vb, purge, true);
+      this.k.spin_unlock('vb->lock', vb);
     }
     this.free_purged_blocks(purge);
   }
@@ -164,6 +220,8 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
       for (const idx of idxs) {
         const vb = vbq.vmap_blocks.get(idx);
         if (!vb) continue;
+        this.k.spin_lock('vb->lock', vb);
+
         // A fragmented block is purged first; else its dirty space is flushed.
         if (!this.purge_fragmented_block(vb, purge_list, false) && vb.dirty_max && vb.dirty !== this.VMAP_BBMAP_BITS) {
           const va_start = vb.va.va_start;
@@ -179,6 +237,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
 
           flush = 1;
         }
+        this.k.spin_unlock('vb->lock', vb);
       }
     }
     this.free_purged_blocks(purge_list);

@@ -66,3 +66,14 @@ describe(`kernel/mm/vmalloc/api/${V}`, () => {
     expect(flushes).to.deep.equal([[VSTART, VSTART + 256 * P]]);
   });
 });
+
+const { itTakesTheVmapBlockLocksOf6x } = await import('../../../../helpers/timed-locks.js');
+
+describe('linux-6.1+fc1e0d980037: the vmap-block locks in timed mode', () => {
+  // As 6.1 (api/linux-6.1.test.ts): the xarray walk locks each of the two blocks, as the free-list walk did.
+  itTakesTheVmapBlockLocksOf6x('linux-6.1+fc1e0d980037', {
+    loop: { vb: 2 * (98 + 100), vbq: 2 * 3 },
+    aliases: { vb: 4, vbq: 2 },
+    sites: 'as 6.1; _vm_unmap_aliases walks the xarray',
+  });
+});

@@ -107,3 +107,29 @@ describe(`kernel/mm/vmalloc/api/${V}`, () => {
     expect(k.api.nr_vmap_blocks()).to.equal(2);
   });
 });
+
+const { itNestsAndOrdersTheVmapBlockLocks, itTakesTheVmapBlockLocksOf6x } = await import('../../../../helpers/timed-locks.js');
+
+/*
+ * 6.12's text (7.3's is the same): vb_alloc as 6.1's (98 a CPU; the look
+ * at vb->free without the lock never skips here, every queued block has
+ * room); vb_free locks twice, around bitmap_clear and around the dirty
+ * range (200); vbq->lock as 6.1 (3 a CPU). vm_unmap_aliases locks each
+ * block of the xarrays (2); neither is purged (112 free is not under
+ * VMAP_PURGE_THRESHOLD, 64), so no vbq->lock.
+ */
+const COUNTS_6_12 = {
+  loop: { vb: 2 * (98 + 200), vbq: 2 * 3 },
+  aliases: { vb: 2, vbq: 0 },
+  sites: 'vb_alloc (vb->lock, vbq->lock when full); vb_free (twice); new_vmap_block (vbq->lock); _vm_unmap_aliases walk (purge_fragmented_block under it)',
+};
+
+describe('linux-6.12 API layer: the vmap-block locks in timed mode', () => {
+  for (const v of ['linux-6.12', 'linux-6.12@wasm', 'linux-7.3', 'linux-7.3@wasm'])
+    describe(v, () => {
+      itTakesTheVmapBlockLocksOf6x(v, COUNTS_6_12);
+      // free_vmap_area_noflush() puts the area on its node's lazy tree under vn->lazy.lock (the
+      // vn->busy.lock of free_vmap_block() around unlink_va is not modelled: docs/concurrency.md).
+      itNestsAndOrdersTheVmapBlockLocks(v, 2, ['+vn->lazy.lock', '-vn->lazy.lock']);
+    });
+});
