@@ -453,7 +453,9 @@ export class vmalloc_api_linux_6_1 implements vmalloc_api {
 
     if (count <= this.VMAP_MAX_ALLOC) {
       const mem = this.vb_alloc(size, GFP_KERNEL);
-      if (IS_ERR_VALUE(mem) || mem === 0) return 0;
+      // IS_ERR() only: vb_alloc(0) warns and returns NULL here, which goes on to
+      // vmap_pages_range(0, 0) and its BUG_ON(addr >= end) (fixed in 2024 by Hailong Liu: 6.12 returns ERR_PTR(-EINVAL)).
+      if (IS_ERR_VALUE(mem)) return 0;
       addr = mem;
     } else {
       const va = this.alloc_ram_area(size, node);

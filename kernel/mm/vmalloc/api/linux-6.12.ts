@@ -28,6 +28,7 @@
  * is here.
  */
 
+import { EINVAL, ERR_PTR } from '../../../include/linux/errno.js';
 import { list_add_tail, list_del, list_del_rcu, list_head } from '../../../include/linux/list.js';
 import { ult, type ulong, umax, umin } from '../../../include/u64.js';
 import { GFP_KERNEL } from '../../page_alloc.js';
@@ -121,7 +122,7 @@ export class vmalloc_api_linux_6_12 extends vmalloc_api_linux_6_1 {
 
     this.BUG_ON(size % PAGE_SIZE !== 0, 'vb_alloc', 'offset_in_page(size)');
     this.BUG_ON(size > PAGE_SIZE * this.VMAP_MAX_ALLOC, 'vb_alloc', 'size > PAGE_SIZE*VMAP_MAX_ALLOC');
-    if (this.WARN_ON(size === 0, 'vb_alloc', 'size == 0')) return 0;
+    if (this.WARN_ON(size === 0, 'vb_alloc', 'size == 0')) return ERR_PTR(-EINVAL); // NULL before Hailong Liu's 2024 fix
     const order = get_order(size);
 
     const vbq = this.this_cpu_vbq();

@@ -15,6 +15,13 @@ const V = 'linux-6.1';
 describe(`kernel/mm/vmalloc/api/${V}`, () => {
   sharedApiSpecs(V, FACTS_6_1);
 
+  // Hailong Liu, linux-mm, April 2024: "vm_map_ram(page, 0, 0)" panics; 6.12 has the fix (its spec).
+  it('vm_map_ram of no pages WARNs in vb_alloc, which returns NULL, and the NULL mapping hits BUG_ON(addr >= end)', () => {
+    const k = boot(V);
+    expect(() => k.vm_map_ram(0, [])).to.throw(/vmap_page_range: addr >= end/);
+    expect(warnings(k)).to.deep.equal([['vb_alloc', 'size == 0']]);
+  });
+
   it('vmalloc(0) WARNs in __vmalloc_node_range and returns NULL', () => {
     const k = boot(V);
     expect(k.vmalloc(0, 0)).to.equal(0);

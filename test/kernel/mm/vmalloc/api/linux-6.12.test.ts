@@ -27,6 +27,12 @@ describe(`kernel/mm/vmalloc/api/${V}`, () => {
     expect(k.set_iounmap_nonlazy(0)).to.equal(false);
   });
 
+  it('vm_map_ram of no pages WARNs in vb_alloc and returns NULL: vb_alloc gives ERR_PTR(-EINVAL) since Hailong Liu\'s 2024 fix', () => {
+    const k = boot(V);
+    expect(k.vm_map_ram(0, [])).to.equal(0);
+    expect(warnings(k)).to.deep.equal([['vb_alloc', 'size == 0']]);
+  });
+
   it('a flushed dirty range is reset (a09fad96ffb1): a second vm_unmap_aliases flushes nothing', () => {
     const k = boot(V);
     const ms = [0, 1, 2, 3].map(() => k.vm_map_ram(0, k.alloc_pages(64)));
