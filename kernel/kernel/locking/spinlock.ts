@@ -31,6 +31,7 @@ import type { Machine } from '../../../hw/index.js';
 import { COST_INDEX } from '../../../hw/costs.js';
 import { CYCLE_STATS } from '../../../hw/cpu.js';
 import type { Scheduler } from '../sched/core.js';
+import { HoldSchedule } from './holds.js';
 import { virt_spin_lock, virt_spin_lock_key } from './qspinlock.js';
 
 /**
@@ -106,9 +107,7 @@ export class lock_stats {
    * The holds that may still matter, sorted by start: [start, end) and the
    * CPU. Holds that ended before every running CPU's clock are dropped.
    */
-  readonly holdStart: number[] = [];
-  readonly holdEnd: number[] = [];
-  readonly holdCpu: number[] = [];
+  readonly holds = new HoldSchedule();
   /** The longest hold recorded. */
   maxHold = 0;
   /** Prune the schedule when it grows past this many holds. */
@@ -358,31 +357,24 @@ export class lock_table {
     let t = now;
     let prev = l.lastHolder;
     let prevEnd = -Infinity;
-    const n = l.holdStart.length;
     // Holds that began more than the longest hold before `now` ended before it:
     // start at the last of them (it names who held the lock last).
-    const key = now - l.maxHold;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (l.holdStart[mid]! < key) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = Math.max(0, lo - 1); i < n; i++) {
-      const s = l.holdStart[i]!;
-      const e = l.holdEnd[i]!;
+    const h = l.holds.seek(now - l.maxHold);
+    h.prev();
+    for (; h.valid; h.next()) {
+      const s = h.start;
+      const e = h.end;
       if (e <= t) {
         if (e >= prevEnd) {
           prevEnd = e;
-          prev = l.holdCpu[i]!;
+          prev = h.cpu;
         }
         continue;
       }
       if (s > t && s >= t + need) break;
       t = e;
       prevEnd = e;
-      prev = l.holdCpu[i]!;
+      prev = h.cpu;
     }
     return { start: t, prev };
   }
@@ -391,22 +383,15 @@ export class lock_table {
   private recordHold(l: lock_stats, cpu: number, start: number, end: number): void {
     l.lastHold[cpu] = end - start;
     if (end - start > l.maxHold) l.maxHold = end - start;
-    const st = l.holdStart;
-    let i = st.length;
-    while (i > 0 && st[i - 1]! > start) i--;
-    st.splice(i, 0, start);
-    l.holdEnd.splice(i, 0, end);
-    l.holdCpu.splice(i, 0, cpu);
-    if (st.length > l.pruneAt) {
+    const hs = l.holds;
+    hs.insert(start, end, cpu);
+    if (hs.length > l.pruneAt) {
       const floor = this.lowestClock();
       let k = 0;
-      while (k < st.length && l.holdEnd[k]! < floor) k++;
+      for (const h = hs.first(); h.valid && h.end < floor; h.next()) k++;
       // Keep the last hold before the floor: it names who wrote the data last.
-      k = Math.max(0, k - 1);
-      st.splice(0, k);
-      l.holdEnd.splice(0, k);
-      l.holdCpu.splice(0, k);
-      l.pruneAt = Math.max(64, 2 * st.length);
+      hs.dropFront(Math.max(0, k - 1));
+      l.pruneAt = Math.max(64, 2 * hs.length);
     }
   }
 

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A lock's schedule of holds (docs/concurrency.md, "Lock order"): the holds
+ * already run, [start, end) on a CPU, sorted by start. Not kernel text: the
+ * lock model's own bookkeeping (spinlock.ts).
+ *
+ * Most holds arrive in order, at the tail. A CPU that was suspended below a
+ * step while the others ran ahead records its holds far back, and while its
+ * clock lags nothing can be dropped from the front, so the schedule grows to
+ * hundreds of thousands of holds (6.1's test_vmalloc at 8 CPUs). A flat
+ * array then paid a scan and a move of everything after each such insertion.
+ * The holds are kept in sorted chunks of at most CHUNK entries instead: an
+ * insertion finds its chunk by binary search and moves at most one chunk.
+ *
+ * Positions are global indices 0..length-1 in start order, as in the flat
+ * array this replaces; a Cursor walks them forward.
+ */
+
+/** Most holds in one chunk. */
+export const CHUNK = 256;
+
+class Chunk {
+  readonly start = new Float64Array(CHUNK);
+  readonly end = new Float64Array(CHUNK);
+  readonly cpu = new Int32Array(CHUNK);
+  n = 0;
+}
+
+/** A position in the schedule: chunk `ci`, entry `off` (off < n unless at the end). */
+export class Cursor {
+  ci = 0;
+  off = 0;
+  constructor(private readonly h: HoldSchedule) {}
+
+  /** At a hold (not past the last). */
+  get valid(): boolean {
+    return this.ci < this.h.chunks.length;
+  }
+  get start(): number {
+    return this.h.chunks[this.ci]!.start[this.off]!;
+  }
+  get end(): number {
+    return this.h.chunks[this.ci]!.end[this.off]!;
+  }
+  get cpu(): number {
+    return this.h.chunks[this.ci]!.cpu[this.off]!;
+  }
+  next(): void {
+    const c = this.h.chunks[this.ci]!;
+    if (++this.off >= c.n) {
+      this.ci++;
+      this.off = 0;
+    }
+  }
+  /** One hold back; stays at the first hold. */
+  prev(): void {
+    if (this.off > 0) this.off--;
+    else if (this.ci > 0) {
+      this.ci--;
+      this.off = this.h.chunks[this.ci]!.n - 1;
+    }
+  }
+}
+
+export class HoldSchedule {
+  /** Non-empty chunks in order; every start of one is <= every start of the next. */
+  readonly chunks: Chunk[] = [];
+  length = 0;
+
+  /** A cursor at the first hold whose start is >= key (strict: > key). */
+  seek(key: number, strict = false): Cursor {
+    const cur = new Cursor(this);
+    const cs = this.chunks;
+    // The first chunk whose last start passes key.
+    let lo = 0;
+    let hi = cs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = cs[mid]!;
+      const last = c.start[c.n - 1]!;
+      if (strict ? last <= key : last < key) lo = mid + 1;
+      else hi = mid;
+    }
+    cur.ci = lo;
+    if (lo === cs.length) return cur;
+    const c = cs[lo]!;
+    let a = 0;
+    let b = c.n;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      const s = c.start[mid]!;
+      if (strict ? s <= key : s < key) a = mid + 1;
+      else b = mid;
+    }
+    cur.off = a;
+    return cur;
+  }
+
+  /** A cursor at the first hold. */
+  first(): Cursor {
+    return new Cursor(this);
+  }
+
+  /** Insert a hold after every hold that starts at or before `start`. */
+  insert(start: number, end: number, cpu: number): void {
+    const cs = this.chunks;
+    this.length++;
+    if (cs.length === 0) {
+      const c = new Chunk();
+      c.start[0] = start;
+      c.end[0] = end;
+      c.cpu[0] = cpu;
+      c.n = 1;
+      cs.push(c);
+      return;
+    }
+    const cur = this.seek(start, true);
+    let ci = cur.ci;
+    let off = cur.off;
+    // Past the last hold, or at the front of a chunk: append to the chunk before.
+    if (ci === cs.length || (off === 0 && ci > 0)) {
+      ci--;
+      off = cs[ci]!.n;
+    }
+    let c = cs[ci]!;
+    if (c.n === CHUNK) {
+      // Split in two halves; the insertion goes to the half that holds its position.
+      const half = CHUNK >> 1;
+      const d = new Chunk();
+      d.start.set(c.start.subarray(half, CHUNK));
+      d.end.set(c.end.subarray(half, CHUNK));
+      d.cpu.set(c.cpu.subarray(half, CHUNK));
+      d.n = CHUNK - half;
+      c.n = half;
+      cs.splice(ci + 1, 0, d);
+      if (off > half) {
+        c = d;
+        off -= half;
+      }
+    }
+    if (off < c.n) {
+      c.start.copyWithin(off + 1, off, c.n);
+      c.end.copyWithin(off + 1, off, c.n);
+      c.cpu.copyWithin(off + 1, off, c.n);
+    }
+    c.start[off] = start;
+    c.end[off] = end;
+    c.cpu[off] = cpu;
+    c.n++;
+  }
+
+  /** Drop the first k holds. */
+  dropFront(k: number): void {
+    const cs = this.chunks;
+    this.length -= k;
+    let whole = 0;
+    while (whole < cs.length && k >= cs[whole]!.n) k -= cs[whole++]!.n;
+    if (whole) cs.splice(0, whole);
+    if (k > 0) {
+      const c = cs[0]!;
+      c.start.copyWithin(0, k, c.n);
+      c.end.copyWithin(0, k, c.n);
+      c.cpu.copyWithin(0, k, c.n);
+      c.n -= k;
+    }
+  }
+}
