@@ -24,6 +24,21 @@ class Chunk {
   readonly end = new Float64Array(CHUNK);
   readonly cpu = new Int32Array(CHUNK);
   n = 0;
+  /** The latest end in the chunk, and the last entry that ends then (-1: empty). */
+  maxEnd = -Infinity;
+  maxAt = -1;
+
+  /** Recompute maxEnd and maxAt (after a split or a drop). */
+  summarize(): void {
+    this.maxEnd = -Infinity;
+    this.maxAt = -1;
+    for (let i = 0; i < this.n; i++) {
+      if (this.end[i]! >= this.maxEnd) {
+        this.maxEnd = this.end[i]!;
+        this.maxAt = i;
+      }
+    }
+  }
 }
 
 /** A position in the schedule: chunk `ci`, entry `off` (off < n unless at the end). */
@@ -111,6 +126,8 @@ export class HoldSchedule {
       c.end[0] = end;
       c.cpu[0] = cpu;
       c.n = 1;
+      c.maxEnd = end;
+      c.maxAt = 0;
       cs.push(c);
       return;
     }
@@ -132,6 +149,8 @@ export class HoldSchedule {
       d.cpu.set(c.cpu.subarray(half, CHUNK));
       d.n = CHUNK - half;
       c.n = half;
+      c.summarize();
+      d.summarize();
       cs.splice(ci + 1, 0, d);
       if (off > half) {
         c = d;
@@ -147,6 +166,11 @@ export class HoldSchedule {
     c.end[off] = end;
     c.cpu[off] = cpu;
     c.n++;
+    if (off <= c.maxAt) c.maxAt++;
+    if (end > c.maxEnd || (end === c.maxEnd && off > c.maxAt)) {
+      c.maxEnd = end;
+      c.maxAt = off;
+    }
   }
 
   /** Drop the first k holds. */
@@ -162,6 +186,55 @@ export class HoldSchedule {
       c.end.copyWithin(0, k, c.n);
       c.cpu.copyWithin(0, k, c.n);
       c.n -= k;
+      c.summarize();
     }
+  }
+
+  /**
+   * The lock model's first fit (spinlock.ts, lock_table.firstFit): from the
+   * last hold that starts before `now - maxHold`, walk the holds in start
+   * order. One that ended by `t` only names the last holder (the latest end
+   * so far, the last of equal ends); one under way at `t`, or starting too
+   * soon after it for a hold of length `need`, moves `t` to its end; the
+   * first that leaves room ends the walk. A whole chunk that ended by `t`
+   * is taken at once from its summary, which names the same holder as the
+   * walk through it would: the last entry with its latest end.
+   */
+  fit(now: number, maxHold: number, need: number, lastHolder: number): { start: number; prev: number } {
+    let t = now;
+    let prev = lastHolder;
+    let prevEnd = -Infinity;
+    const cs = this.chunks;
+    const h = this.seek(now - maxHold);
+    h.prev();
+    let off = h.off;
+    outer: for (let ci = h.ci; ci < cs.length; ci++, off = 0) {
+      const c = cs[ci]!;
+      if (off === 0 && c.maxEnd <= t) {
+        if (c.maxEnd >= prevEnd) {
+          prevEnd = c.maxEnd;
+          prev = c.cpu[c.maxAt]!;
+        }
+        continue;
+      }
+      const st = c.start;
+      const en = c.end;
+      for (let i = off; i < c.n; i++) {
+        const e = en[i]!;
+        if (e <= t) {
+          if (e >= prevEnd) {
+            prevEnd = e;
+            prev = c.cpu[i]!;
+          }
+          continue;
+        }
+        const s = st[i]!;
+        if (s > t && s >= t + need) break outer;
+        t = e;
+        prevEnd = e;
+        prev = c.cpu[i]!;
+      }
+    }
+    return { start: t, prev };
   }
 }

@@ -354,29 +354,9 @@ export class lock_table {
    * behind everything run ahead (docs/concurrency.md, "Lock order").
    */
   private firstFit(l: lock_stats, now: number, need: number): { start: number; prev: number } {
-    let t = now;
-    let prev = l.lastHolder;
-    let prevEnd = -Infinity;
     // Holds that began more than the longest hold before `now` ended before it:
-    // start at the last of them (it names who held the lock last).
-    const h = l.holds.seek(now - l.maxHold);
-    h.prev();
-    for (; h.valid; h.next()) {
-      const s = h.start;
-      const e = h.end;
-      if (e <= t) {
-        if (e >= prevEnd) {
-          prevEnd = e;
-          prev = h.cpu;
-        }
-        continue;
-      }
-      if (s > t && s >= t + need) break;
-      t = e;
-      prevEnd = e;
-      prev = h.cpu;
-    }
-    return { start: t, prev };
+    // the walk starts at the last of them (it names who held the lock last).
+    return l.holds.fit(now, l.maxHold, need, l.lastHolder);
   }
 
   /** Record a finished hold in the lock's schedule (sorted by start), dropping holds no CPU can reach any more. */

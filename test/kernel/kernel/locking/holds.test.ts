@@ -15,6 +15,29 @@ class FlatSchedule {
     this.end.splice(i, 0, e);
     this.cpu.splice(i, 0, c);
   }
+  /** lock_table.firstFit as it walked the flat arrays. */
+  fit(now: number, maxHold: number, need: number, lastHolder: number): { start: number; prev: number } {
+    let t = now;
+    let prev = lastHolder;
+    let prevEnd = -Infinity;
+    const lo = this.seek(now - maxHold);
+    for (let i = Math.max(0, lo - 1); i < this.start.length; i++) {
+      const s = this.start[i]!;
+      const e = this.end[i]!;
+      if (e <= t) {
+        if (e >= prevEnd) {
+          prevEnd = e;
+          prev = this.cpu[i]!;
+        }
+        continue;
+      }
+      if (s > t && s >= t + need) break;
+      t = e;
+      prevEnd = e;
+      prev = this.cpu[i]!;
+    }
+    return { start: t, prev };
+  }
   seek(key: number): number {
     let i = 0;
     while (i < this.start.length && this.start[i]! < key) i++;
@@ -93,5 +116,58 @@ describe('kernel/kernel/locking/holds: a lock schedule in sorted chunks', () => 
     const c = h.first();
     expect([c.start, c.end, c.cpu]).to.deep.equal([CHUNK + 5, CHUNK + 6, (CHUNK + 5) % 4]);
     expect(contents(h).map((x) => x[0])).to.deep.equal(Array.from({ length: 2 * CHUNK - 5 }, (_, i) => CHUNK + 5 + i));
+  });
+
+  it('fits a hold where the flat walk did, skipping whole chunks that ended, with long holds, ties and lagging CPUs', () => {
+    const rng = new SplitMix64(11);
+    const h = new HoldSchedule();
+    const f = new FlatSchedule();
+    let clock = 0;
+    let maxHold = 0;
+    for (let i = 0; i < 12 * CHUNK; i++) {
+      const r = rng.rnd(1000);
+      const s = r <= 800 ? (clock += rng.rnd(40)) : r <= 990 ? Math.max(0, clock - rng.rnd(30000)) : clock;
+      // Mostly short holds, a few a purge long; some ending together.
+      const len = r % 97 === 0 ? 5000 + rng.rnd(50000) : r % 5 === 0 ? 20 : rng.rnd(60);
+      const c = rng.rnd(16) - 1;
+      // Ends on a coarse grid, so that many holds end together (the last of them names the holder).
+      const e = Math.ceil((s + len) / 64) * 64;
+      h.insert(s, e, c);
+      f.insert(s, e, c);
+      maxHold = Math.max(maxHold, e - s);
+      if (i % 50 === 0) {
+        for (let q = 0; q < 20; q++) {
+          const now = rng.rnd(clock + 200) - 100;
+          const need = rng.rnd(80);
+          expect(h.fit(now, maxHold, need, 99), `fit(${now}, ${maxHold}, ${need}) after ${i + 1} holds`).to.deep.equal(f.fit(now, maxHold, need, 99));
+        }
+      }
+      if (i % 1500 === 1499) {
+        const k = rng.rnd(f.start.length >> 2);
+        h.dropFront(k);
+        f.dropFront(k);
+      }
+    }
+  });
+
+  it('names the last of the holds that end latest when it takes whole chunks at once', () => {
+    // All end together: the walk names the last hold, three chunks on.
+    const h = new HoldSchedule();
+    for (let i = 0; i < 3 * CHUNK; i++) h.insert(i, 1000, i % 7);
+    expect(h.fit(2000, 2000, 1, 99)).to.deep.equal({ start: 2000, prev: (3 * CHUNK - 1) % 7 });
+    // So it does after a drop has cut into the first chunk left.
+    h.dropFront(3 * CHUNK - 10);
+    expect(h.fit(2000, 2000, 1, 99)).to.deep.equal({ start: 2000, prev: (3 * CHUNK - 1) % 7 });
+    // The latest end is not the last entry, and a hold inserted before it shifts it.
+    const g = new HoldSchedule();
+    g.insert(0, 5, 1);
+    g.insert(10, 100, 2);
+    g.insert(5, 50, 3);
+    expect(g.fit(1000, 1000, 1, 99)).to.deep.equal({ start: 1000, prev: 2 });
+    // A later hold with the same end takes over.
+    const k = new HoldSchedule();
+    k.insert(0, 100, 4);
+    k.insert(10, 100, 5);
+    expect(k.fit(1000, 1000, 1, 99)).to.deep.equal({ start: 1000, prev: 5 });
   });
 });
