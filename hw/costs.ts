@@ -108,6 +108,11 @@ export const COST_SPECS = {
     description: 'one vmap_area the allocator looks at (an rb_entry()/list_entry() evaluation: a pointer chase)',
     source: "concurrency.md §Path costs: the kernel's own alloc_vmap_area (2.6.35, gcc -O2) on bench-lazy-churn, 4.96 ns per area touched, 14.9 cycles at 3 GHz",
   },
+  coldArea: {
+    cycles: 250,
+    description: 'each lazily freed vmap_area a purge takes: its line was last touched when the area was freed, up to a purge period before, and is read again from memory (charged at the purge, after its flush)',
+    source: 'x86-tlb.md §4.1: one access that misses to DRAM ≈ 200–300 cycles; docs/concurrency.md §Cold areas. Not multiplied by the emulation in qemu-tcg: the miss is the host\'s',
+  },
   pageAlloc: {
     cycles: 300,
     description: 'alloc_page() from the per-CPU free lists',
@@ -309,6 +314,11 @@ const TCG_COSTS: CostTable = Object.freeze({
   // emulated touch. With the transfer added, linux-6.12 i at 2 CPUs leaves
   // the fit (21 purges against the real 28).
   remoteTouch: DEFAULT_COSTS.areaTouch * TCG_SLOWDOWN,
+  // A purged area's line comes from the host's memory: the emulation adds
+  // its per-access work to the touch (areaTouch), not to the miss. 230
+  // cycles (77 ns at 3 GHz) is inside the DRAM range of the hardware figure,
+  // fitted on the public purge counts (docs/concurrency.md, "Cold areas").
+  coldArea: 230,
 });
 
 /** The built-in profiles, by name. */

@@ -240,6 +240,11 @@ export class Kernel {
         }
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:purge_vmap_area_lazy', () => fmt_purge_vmap_area_lazy(start, end, nr));
       },
+      // The purge reads a lazily freed area again, long after it was freed (docs/concurrency.md, "Cold areas").
+      // Charged with the allocator's touches, at the next settle().
+      purge_area_read: () => {
+        this.coldAreas++;
+      },
       warn: (w) => this.warnings.push(w),
       trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, this.exactEnd(vend), failed)),
       trace_free_vmap_area_noflush: (va_start, nr_lazy, nr_lazy_max) => this.emit('vmalloc:free_vmap_area_noflush', () => fmt_free_vmap_area_noflush(va_start, nr_lazy, nr_lazy_max)),
@@ -390,8 +395,16 @@ export class Kernel {
   private readonly lockCache = new WeakMap<object, Map<string, lock_stats>>();
   private readonly plainLocks = new Map<string, lock_stats>();
 
+  /** Lazily freed areas a purge read since the last settle (hooks.purge_area_read; cycles.coldArea each). */
+  private coldAreas = 0;
+
   /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch, or cycles.remoteTouch for the first touches of a hold taken over from another CPU: lock_table.remoteTouches). */
   settle(): void {
+    if (this.coldAreas !== 0) {
+      const cpu = this.machine.currentCpu;
+      if (cpu >= 0) this.machine.cpu(cpu).charge(COST_INDEX.coldArea, this.coldAreas * this.machine.costVector[COST_INDEX.coldArea]!);
+      this.coldAreas = 0;
+    }
     const t = this.allocator.touches;
     const d = t - this.touchesCharged;
     if (d === 0) return;

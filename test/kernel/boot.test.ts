@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { EntryBits, isPresent } from '../../hw/index.js';
 import { bootKernel, Kernel } from '../../kernel/boot.js';
 import { KERNELS } from '../../kernel/mm/vmalloc/api/index.js';
+import { COST_INDEX, DEFAULT_COSTS } from '../../hw/costs.js';
 
 const P = 4096;
 const V = -0x370000000000;
@@ -57,6 +58,51 @@ describe('kernel/boot: a kernel on the machine', () => {
       churn(k, 64, 129);
       expect(k.purges.map((p) => p.nr_areas)).to.deep.equal([129]);
       expect(k.work_pending).to.equal(false);
+    });
+  });
+
+  describe('cold areas (docs/concurrency.md, "Cold areas")', () => {
+    /** Lazily free `n` areas of 64 pages that never touch each other (a busy area between any two). */
+    function sparseFrees(k: Kernel, n: number): void {
+      for (let i = 0; i < n; i++) {
+        const a = k.get_vm_area(0, 63 * P, 0x4) as { addr: number };
+        k.get_vm_area(0, P, 0x4); // kept: the next area does not border this one
+        k.remove_vm_area(0, a.addr);
+      }
+      k.flush_work();
+    }
+    const cold = (k: Kernel): number => k.machine.cpus.reduce((s, c) => s + c.cycles[COST_INDEX.coldArea]!, 0);
+    // The versions that have a wasm core run it too.
+    const names = KERNELS.flatMap(({ name }) => (/^(linux-[0-9.]+|mmotm-2010-vmap-cache-v1)$/.test(name) ? [name, `${name}@wasm`] : [name]));
+    for (const v of names) {
+      it(`${v}: charges coldArea once for each lazily freed area its purges read again, and nothing before a purge`, () => {
+        const k = new Kernel({ version: v, cpus: 2 });
+        sparseFrees(k, 200);
+        expect(k.purges).to.have.length(0);
+        expect(cold(k)).to.equal(0);
+        sparseFrees(k, 300);
+        k.vm_unmap_aliases(0);
+        const read = k.purges.reduce((s, p) => s + p.nr_areas, 0);
+        expect(read).to.be.at.least(500);
+        expect(cold(k)).to.equal(read * DEFAULT_COSTS.coldArea);
+      });
+    }
+
+    it('linux-6.1 reads one entry per run of neighbouring areas: its free merged them on the purge list', () => {
+      const k = new Kernel({ version: 'linux-6.1', cpus: 2 });
+      churn(k, 64, 500);
+      k.vm_unmap_aliases(0);
+      expect(k.purges.reduce((s, p) => s + p.nr_areas, 0)).to.be.at.least(500);
+      expect(cold(k) / DEFAULT_COSTS.coldArea).to.be.within(1, 4);
+    });
+
+    it('linux-6.12 reads every area: its lazy trees keep them apart for the pools', () => {
+      const k = new Kernel({ version: 'linux-6.12', cpus: 2 });
+      churn(k, 64, 500);
+      k.vm_unmap_aliases(0);
+      const read = k.purges.reduce((s, p) => s + p.nr_areas, 0);
+      expect(read).to.be.at.least(500);
+      expect(cold(k)).to.equal(read * DEFAULT_COSTS.coldArea);
     });
   });
 

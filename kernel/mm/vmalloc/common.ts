@@ -86,6 +86,12 @@ export interface VmallocHooks {
   flush_work?(work: object): boolean;
   /** Instrumentation: the purge's release loop gave one area back, under that lock. */
   purge_released?(): void;
+  /**
+   * Instrumentation: a purge read one lazily freed area of its list, the
+   * first time since the area was freed (where each version's purge first
+   * walks its list; docs/concurrency.md, "Cold areas").
+   */
+  purge_area_read?(): void;
 }
 
 /**
@@ -124,6 +130,11 @@ export function mutex_unlock(env: VmallocEnv, lock: string): void {
 /** Instrumentation: one area released by a purge's release loop. */
 export function purge_released(env: VmallocEnv): void {
   env.hooks.purge_released?.();
+}
+
+/** Instrumentation: a purge read one lazily freed area of its list. */
+export function purge_area_read(env: VmallocEnv): void {
+  env.hooks.purge_area_read?.();
 }
 
 /** cond_resched_lock(&lock): where the lock may be dropped for a reschedule. */

@@ -83,7 +83,7 @@ import {
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1.js';
 import { pcpu_get_vm_areas, type pcpu_lines } from './pcpu/linux-5.2.js';
-import { type AllocatorSnapshot, type AreaView, cond_resched_lock, GFP_KERNEL, mutex_lock, mutex_trylock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import { type AllocatorSnapshot, type AreaView, cond_resched_lock, GFP_KERNEL, mutex_lock, mutex_trylock, mutex_unlock, NUMA_NO_NODE, purge_area_read, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
 import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
 /** pcpu_get_vm_areas's BUG/WARN sites: estimates (no pristine v5.2 text). */
@@ -849,6 +849,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       if (ult(va.va_start, start)) start = va.va_start;
       if (ugt(va.va_end, end)) end = va.va_end;
       nr_areas++;
+      purge_area_read(this.env); // instrumentation, not kernel text: the purge reads the lazily freed area again (docs/concurrency.md, "Cold areas")
     }
 
     this.env.hooks.flush_tlb_kernel_range(start, end);

@@ -65,7 +65,7 @@ import {
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1.js';
 import { PCPU_LINES_6_1, pcpu_get_vm_areas } from './pcpu/linux-6.1.js';
-import { type AllocatorSnapshot, type AreaView, cond_resched_lock, GFP_KERNEL, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import { type AllocatorSnapshot, type AreaView, cond_resched_lock, GFP_KERNEL, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_area_read, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
 import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
 /** DEBUG_AUGMENT_PROPAGATE_CHECK / DEBUG_AUGMENT_LOWEST_MATCH_CHECK: 0, as shipped. */
@@ -876,6 +876,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
       // nothing to unlink first.
       const merged = this.merge_or_add_vmap_area_augment(va, this.free_vmap_area_root, this.free_vmap_area_list);
       purge_released(this.env); // instrumentation, not kernel text: one area released under the lock
+      purge_area_read(this.env); // instrumentation, not kernel text: the purge reads the lazily freed area again (docs/concurrency.md, "Cold areas")
 
       if (!merged) continue;
 

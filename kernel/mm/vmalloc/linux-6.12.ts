@@ -84,7 +84,7 @@ import {
   rb_insert_color,
 } from '../../lib/rbtree/linux-6.1.js';
 import { PCPU_LINES_6_12, pcpu_get_vm_areas } from './pcpu/linux-6.1.js';
-import { type AllocatorSnapshot, type AreaView, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import { type AllocatorSnapshot, type AreaView, mutex_lock, mutex_unlock, NUMA_NO_NODE, purge_area_read, purge_released, spin_lock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
 import * as node_pools from './shims/node-pools.js';
 import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
@@ -1213,6 +1213,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
 
       nr_purged_pages += nr;
       vn.nr_purged++;
+      purge_area_read(this.env); // instrumentation, not kernel text: the purge reads the lazily freed area again (docs/concurrency.md, "Cold areas")
 
       if (this.is_vn_id_valid(vn_id) && !vn.skip_populate) if (this.node_pool_add_va(vn, va)) continue;
 

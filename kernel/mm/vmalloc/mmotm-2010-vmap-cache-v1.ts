@@ -39,7 +39,7 @@ import { PAGE_SIZE } from '../../include/asm/page.js';
 import { ALIGN, fls, hex, is_power_of_2, misalign, ugt, uge, ule, ult, ULONG_MAX, type ulong, umax } from '../../include/u64.js';
 import { rb_erase, rb_insert_color, rb_next, rb_prev } from '../../lib/rbtree/linux-2.6.35.js';
 import { PCPU_LINES_2_6_35, pcpu_get_vm_areas } from './pcpu/linux-2.6.35.js';
-import { type AllocatorSnapshot, type AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_released, spin_lock, spin_trylock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
+import { type AllocatorSnapshot, type AreaView, GFP_KERNEL, NUMA_NO_NODE, purge_area_read, purge_released, spin_lock, spin_trylock, spin_unlock, type VmallocEnv, type VmapAllocator } from './common.js';
 import { type allocator_id, vmalloc_shims } from './shims/customised.js';
 
 export const VM_LAZY_FREE = 0x01;
@@ -341,6 +341,7 @@ export class vmap_allocator extends vmalloc_shims<vmap_area> implements VmapAllo
         va.flags |= VM_LAZY_FREEING;
         va.flags &= ~VM_LAZY_FREE;
         nr_areas++;
+        purge_area_read(this.env); // instrumentation, not kernel text: the purge reads the lazily freed area again (docs/concurrency.md, "Cold areas")
       }
     }
     // rcu_read_unlock();

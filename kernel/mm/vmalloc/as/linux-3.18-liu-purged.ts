@@ -37,6 +37,7 @@ import {
   kmem_cache_free,
   num_online_cpus,
   purge_fragmented_blocks_allcpus,
+  purge_area_read,
   purge_released,
   purged,
   rb_entry,
@@ -385,6 +386,7 @@ export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, forc
       va.flags |= VM_LAZY_FREEING;
       va.flags &= ~VM_LAZY_FREE;
       nr_areas++;
+      purge_area_read(); // instrumentation, not kernel text: the purge reads the lazily freed area again
     }
   }
   // rcu_read_unlock();

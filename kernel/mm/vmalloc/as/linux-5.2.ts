@@ -50,6 +50,7 @@ import {
   mutex_unlock,
   num_online_cpus,
   purge_fragmented_blocks_allcpus,
+  purge_area_read,
   purge_released,
   purged,
   rb_entry,
@@ -778,6 +779,7 @@ export function __purge_vmap_area_lazy(start: u64, end: u64): bool {
     if (va.va_start < start) start = va.va_start;
     if (va.va_end > end) end = va.va_end;
     nr_areas++;
+    purge_area_read(); // instrumentation, not kernel text: the purge reads the lazily freed area again
   }
 
   flush_tlb_kernel_range(start, end);

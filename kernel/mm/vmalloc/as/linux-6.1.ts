@@ -48,6 +48,7 @@ import {
   mutex_unlock,
   num_online_cpus,
   purge_fragmented_blocks_allcpus,
+  purge_area_read,
   purge_released,
   purged,
   rb_entry,
@@ -837,6 +838,7 @@ export function __purge_vmap_area_lazy(start: u64, end: u64): bool {
     // The area is on no tree now; merge it into the free one, or insert it.
     const merged = merge_or_add_vmap_area_augment(va, free_vmap_area_root, free_vmap_area_list);
     purge_released(); // instrumentation, not kernel text
+    purge_area_read(); // instrumentation, not kernel text: the purge reads the lazily freed area again
 
     if (!merged) continue;
 

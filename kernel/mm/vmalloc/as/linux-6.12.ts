@@ -56,6 +56,7 @@ import {
   num_online_cpus,
   num_possible_cpus,
   purge_fragmented_blocks_allcpus,
+  purge_area_read,
   purge_released,
   purged,
   rb_entry,
@@ -1212,6 +1213,7 @@ function purge_vmap_node(work: work_struct): void {
 
     nr_purged_pages += nr;
     vn.nr_purged++;
+    purge_area_read(); // instrumentation, not kernel text: the purge reads the lazily freed area again
 
     if (is_vn_id_valid(vn_id) && !vn.skip_populate) if (node_pool_add_va(vn, va)) continue;
 

@@ -50,6 +50,7 @@ export const HOOK_SHOULD_FAILSLAB: u32 = 1 << 3;
 export const HOOK_LOCKS: u32 = 1 << 4;
 export const HOOK_SCHEDULE_WORK: u32 = 1 << 5;
 export const HOOK_PURGE_RELEASED: u32 = 1 << 6;
+export const HOOK_PURGE_AREA_READ: u32 = 1 << 7;
 
 /* What env_lock() was asked to do. */
 export const LOCK_SPIN_LOCK = 0;
@@ -58,6 +59,7 @@ export const LOCK_COND_RESCHED = 2;
 export const LOCK_MUTEX_LOCK = 3;
 export const LOCK_MUTEX_UNLOCK = 4;
 export const LOCK_PURGE_RELEASED = 5;
+export const LOCK_PURGE_AREA_READ = 6;
 /* What env_trylock() was asked to do. */
 export const TRYLOCK_SPIN = 0;
 export const TRYLOCK_MUTEX = 1;
@@ -219,6 +221,12 @@ export function purged(nr: i32, start: u64, end: u64): void {
 @inline
 export function purge_released(): void {
   if (hooks & HOOK_PURGE_RELEASED) env_lock(LOCK_PURGE_RELEASED, 0);
+}
+
+/** Instrumentation, not kernel text: a purge read one lazily freed area of its list (docs/concurrency.md, "Cold areas"). */
+@inline
+export function purge_area_read(): void {
+  if (hooks & HOOK_PURGE_AREA_READ) env_lock(LOCK_PURGE_AREA_READ, 0);
 }
 
 @inline

@@ -34,6 +34,7 @@ const HOOK_SHOULD_FAILSLAB = 1 << 3;
 const HOOK_LOCKS = 1 << 4;
 const HOOK_SCHEDULE_WORK = 1 << 5;
 const HOOK_PURGE_RELEASED = 1 << 6;
+const HOOK_PURGE_AREA_READ = 1 << 7;
 /* The vmap-node cores' bits (kernel/mm/vmalloc/as/smp.ts). */
 const HOOK_SMP_PROCESSOR_ID = 1 << 16;
 const HOOK_WORK_ON = 1 << 17;
@@ -179,6 +180,7 @@ export class WasmCore {
     if (h.spin_lock || h.spin_unlock || h.cond_resched_lock || h.mutex_lock || h.mutex_unlock || h.spin_trylock || h.mutex_trylock) bits |= HOOK_LOCKS;
     if (h.schedule_work) bits |= HOOK_SCHEDULE_WORK;
     if (h.purge_released) bits |= HOOK_PURGE_RELEASED;
+    if (h.purge_area_read) bits |= HOOK_PURGE_AREA_READ;
     if (h.raw_smp_processor_id) bits |= HOOK_SMP_PROCESSOR_ID;
     if (h.schedule_work_on || h.flush_work) bits |= HOOK_WORK_ON;
     if (h.trace_alloc_vmap_area || h.trace_free_vmap_area_noflush || h.trace_purge_vmap_area_lazy) bits |= HOOK_TRACE;
@@ -244,8 +246,10 @@ export class WasmCore {
               return h.mutex_lock?.(n);
             case 4:
               return h.mutex_unlock?.(n);
-            default:
+            case 5:
               return h.purge_released?.();
+            default:
+              return h.purge_area_read?.();
           }
         },
         trylock: (what: number, name: number) => {
