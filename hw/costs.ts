@@ -110,7 +110,7 @@ export const COST_SPECS = {
   },
   coldArea: {
     cycles: 250,
-    description: 'each lazily freed vmap_area a purge takes: its line was last touched when the area was freed, up to a purge period before, and is read again from memory (charged at the purge, after its flush)',
+    description: 'each lazily freed vmap_area a purge takes: its line was last touched when the area was freed, up to a purge period before, and is read again from memory (charged where each version\'s purge first walks its list)',
     source: 'x86-tlb.md §4.1: one access that misses to DRAM ≈ 200–300 cycles; docs/concurrency.md §Cold areas. Not multiplied by the emulation in qemu-tcg: the miss is the host\'s',
   },
   pageAlloc: {
