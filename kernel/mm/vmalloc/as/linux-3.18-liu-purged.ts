@@ -33,11 +33,13 @@ import {
   fls,
   flush_cache_vunmap,
   flush_tlb_kernel_range,
+  frame_pop,
+  frame_push,
   kmem_cache_alloc,
   kmem_cache_free,
   num_online_cpus,
-  purge_fragmented_blocks_allcpus,
   purge_area_read,
+  purge_fragmented_blocks_allcpus,
   purge_released,
   purged,
   rb_entry,
@@ -361,7 +363,7 @@ export function lazy_max_pages(): i32 {
  */
 export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, force_flush: i32): void {
   const purge_lock = 'purge_lock'; // static DEFINE_SPINLOCK(purge_lock)
-  const valist = changetype<list_head>(memory.data(offsetof<list_head>())); // LIST_HEAD(valist), on the stack in C
+  const valist = changetype<list_head>(frame_push(offsetof<list_head>())); // LIST_HEAD(valist), on the stack in C (docs/wasm.md)
   let va: vmap_area;
   let n_va: vmap_area;
   let nr: i32 = 0;
@@ -370,7 +372,7 @@ export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, forc
   INIT_LIST_HEAD(valist);
 
   if (!sync && !force_flush) {
-    if (!spin_trylock(purge_lock)) return;
+    if (!spin_trylock(purge_lock)) return frame_pop(changetype<usize>(valist));
   } else spin_lock(purge_lock);
 
   if (sync) purge_fragmented_blocks_allcpus();
@@ -412,26 +414,27 @@ export function __purge_vmap_area_lazy(start: usize, end: usize, sync: i32, forc
     spin_unlock(vmap_area_lock);
   }
   spin_unlock(purge_lock);
+  frame_pop(changetype<usize>(valist));
 }
-
-/* The callers' `unsigned long start = ULONG_MAX, end = 0;`, whose addresses are taken (docs/wasm.md). */
-const try_purge_range = memory.data(16);
-const purge_range = memory.data(16);
 
 /* Start a purge of the lazy areas unless one is already running. */
 function try_purge_vmap_area_lazy(): void {
+  const try_purge_range = frame_push(16); // unsigned long start = ULONG_MAX, end = 0, whose addresses are taken (docs/wasm.md)
   store<u64>(try_purge_range, ULONG_MAX);
   store<u64>(try_purge_range + 8, 0);
 
   __purge_vmap_area_lazy(try_purge_range, try_purge_range + 8, 0, 0);
+  frame_pop(try_purge_range);
 }
 
 /** Purge the lazy areas, waiting for a running purge. */
 export function purge_vmap_area_lazy(): void {
+  const purge_range = frame_push(16); // unsigned long start = ULONG_MAX, end = 0, whose addresses are taken (docs/wasm.md)
   store<u64>(purge_range, ULONG_MAX);
   store<u64>(purge_range + 8, 0);
 
   __purge_vmap_area_lazy(purge_range, purge_range + 8, 1, 0);
+  frame_pop(purge_range);
 }
 
 /*

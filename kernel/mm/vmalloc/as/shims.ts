@@ -189,6 +189,38 @@ export function kmem_cache_free(p: usize): void {
   slab_free = p;
 }
 
+/* ---- the core's stack, for locals whose address is taken ---- */
+
+/*
+ * A C local whose address is taken (LIST_HEAD(valist), the callers'
+ * `unsigned long start, end`) lives on that call's stack. Where another CPU
+ * can enter the same function while this one is suspended at a hook (the
+ * purge of 2.6.35 to 3.18: LIST_HEAD(valist) and the range come before
+ * spin_trylock(&purge_lock)), a static buffer would be shared by both
+ * calls, so such a local is a frame of this stack instead: pushed where C
+ * declares it, popped where the function returns. Calls nest (a suspended
+ * call resumes only after the calls made during its hook have returned),
+ * so a bump pointer is enough (docs/wasm.md).
+ */
+const FRAME_STACK_BYTES: usize = 65536;
+const frame_stack = memory.data(<i32>FRAME_STACK_BYTES);
+let frame_top: usize = 0;
+
+/** A frame of `size` bytes on the core's stack, not zeroed (as a C local). */
+@inline
+export function frame_push(size: usize): usize {
+  const p = frame_stack + frame_top;
+  frame_top += (size + 7) & ~(<usize>7);
+  if (frame_top > FRAME_STACK_BYTES) unreachable();
+  return p;
+}
+
+/** Pop the frame at `p` and every frame pushed after it. */
+@inline
+export function frame_pop(p: usize): void {
+  frame_top = p - frame_stack;
+}
+
 /* ---- the environment's hooks ---- */
 
 @inline
