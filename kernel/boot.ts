@@ -328,6 +328,10 @@ export class Kernel {
       spin_lock: (name, instance) => hooks.spin_lock?.(name, instance),
       spin_unlock: (name, instance) => hooks.spin_unlock?.(name, instance),
       warn,
+      list_walk: (n) => {
+        const cpu = machine.currentCpu;
+        if (cpu >= 0 && n > 0) machine.cpu(cpu).charge(COST_INDEX.areaTouch, n * machine.costVector[COST_INDEX.areaTouch]!);
+      },
       trace_alloc_vmap_area: (addr, size, align, vstart, vend, failed) => {
         if (!this.nativeTrace && this.traceOlderVersions) this.emit('vmalloc:alloc_vmap_area', () => fmt_alloc_vmap_area(addr, size, align, vstart, this.exactEnd(vend), failed));
       },

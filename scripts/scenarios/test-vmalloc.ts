@@ -174,7 +174,7 @@ export const testVmalloc: Scenario = {
   summarize(cells, params: Params) {
     const out: string[] = [];
     const loops = params.test_loop_count as number;
-    if (loops !== 1000000) out.push(`test_loop_count=${loops} (the module's default is 1000000); published (v5.1 RFC, one CPU, 1000000 loops): fix_size 0.90 s, full_fit 1.04 s, long_busy_list 11.8 s, random_size 6.1 s per run`);
+    if (loops !== 1000000) out.push(`test_loop_count=${loops} (the module's default is 1000000); published (v5.1 RFC, one CPU at 2.594 GHz, 1000000 loops): fix_size 0.90 s, full_fit 1.04 s, long_busy_list 11.8 s, random_size 6.1 s per run; at the model's 3 GHz the same cycles are 0.78 s, 0.90 s, 10.2 s and 5.3 s (the path costs are fitted on them: docs/concurrency.md, "Fitted on the one-CPU test_vmalloc figures")`);
     for (const c of cells) if (c.result.bug) out.push(`${c.kernel} (${c.cpus} cpus): ended by kernel BUG at mm/vmalloc.c:${c.result.bug.line} (${c.result.bug.func}: ${c.result.bug.cond})`);
     return out;
   },

@@ -49,6 +49,13 @@ export interface vmalloc_context {
   spin_unlock(name: string, instance?: object): void;
   /** A WARN_ON in the API layer or the page-table walks (reported, not thrown). */
   warn(version: string, func: string, cond: string): void;
+  /**
+   * The API layer followed `n` links of a list of its own (2.6's vmlist of
+   * vm_structs): pointer chases like the allocator's, charged as
+   * cycles.areaTouch to the running CPU but not counted as the allocator's
+   * touches (touch/alloc stays rb_entry/list_entry of vmap_areas).
+   */
+  list_walk(n: number): void;
   /** trace_alloc_vmap_area at the API layer, for allocators that do not fire it themselves. */
   trace_alloc_vmap_area(addr: ulong, size: ulong, align: ulong, vstart: ulong, vend: ulong, failed: number): void;
   /** trace_free_vmap_area_noflush, likewise. */

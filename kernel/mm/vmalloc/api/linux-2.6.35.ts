@@ -490,11 +490,14 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
     // Insert into the address-sorted vmlist.
     let p: { next: vm_struct | null };
     let tmp: vm_struct | null;
+    let steps = 0; // instrumentation: vm_structs read (vmalloc_context.list_walk)
     for (p = this.vmlist_head(); (tmp = p.next) !== null; p = tmp) {
+      steps++;
       if (!ult(tmp.addr, vm.addr)) break;
     }
     vm.next = p.next;
     p.next = vm;
+    this.k.list_walk(steps);
   }
 
   /** &vmlist as a "next" pointer. */
@@ -554,11 +557,14 @@ export class vmalloc_api_linux_2_6_35 implements vmalloc_api {
       // Unlink from vmlist before unmapping.
       let p = this.vmlist_head();
       let tmp: vm_struct | null;
+      let steps = 1; // instrumentation: vm_structs read, vm itself included (vmalloc_context.list_walk)
       while ((tmp = p.next) !== vm) {
         if (tmp === null) break;
         p = tmp;
+        steps++;
       }
       p.next = vm.next;
+      this.k.list_walk(steps);
 
       // vmap_debug_free_range(): CONFIG_DEBUG_PAGEALLOC is off.
       this.free_unmap_vmap_area(va);

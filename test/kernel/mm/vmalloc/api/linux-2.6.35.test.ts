@@ -5,6 +5,7 @@
  * worked out by hand from 2.6.35's mm/vmalloc.c.
  */
 import { expect } from 'chai';
+import { COST_INDEX } from '../../../../../hw/costs.js';
 import { P, VSTART, boot, mapped, pfns, recordFlushes, warnings } from './helpers.js';
 import { sharedApiSpecs } from './shared.js';
 
@@ -137,5 +138,25 @@ describe(`kernel/mm/vmalloc/api/${V}`, () => {
     expect(k.allocator.vmap_lazy_nr).to.equal(0);
     // the dirty run [0, 992) and the block's own area [0, 1024), in one flush
     expect(flushes).to.deep.equal([[VSTART, VSTART + 1024 * P]]);
+  });
+
+  it('charges each vm_struct link that insert_vmalloc_vm() and remove_vm_area() read on vmlist, outside touch/alloc', () => {
+    const k = boot(V);
+    const cpu = k.machine.cpu(0);
+    // link reads charged as areaTouch beyond the allocator's own touches
+    const links = () => cpu.cycles[COST_INDEX.areaTouch]! / k.machine.costVector[COST_INDEX.areaTouch]! - k.allocator.touches;
+    const steps: number[] = [];
+    const a: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = links();
+      a.push(k.vmalloc(0, 2 * P));
+      steps.push(Math.round(links() - before));
+    }
+    // each new area lies above the others: the insert reads every vm_struct already on the list
+    expect(steps).to.deep.equal([0, 1, 2]);
+    const before = links();
+    k.vfree(0, a[1]!);
+    // the unlink reads the first vm_struct, then the one it removes
+    expect(Math.round(links() - before)).to.equal(2);
   });
 });
