@@ -15,6 +15,9 @@ export interface CostSpec {
   readonly source: string;
 }
 
+/** Where pageAlloc, pageFree, pteWrite and pteClear come from: one fit for the four. */
+const PAGE_COSTS_FIT = 'concurrency.md §Path costs, "Fitted on the one-CPU test_vmalloc figures": the four page costs scaled together (0.4425 of the earlier estimates, 247 cycles a page allocated, mapped, unmapped and freed) by the same least squares as apiCall';
+
 /** Every cost the machine charges, with its default and source. */
 export const COST_SPECS = {
   tlbHit: {
@@ -97,7 +100,7 @@ export const COST_SPECS = {
     description: 'the final ACK cache-line transfer back to a sender that waits',
     source: 'x86-tlb.md §4.1: "ACK = one cache-line transfer back (~100–200 same socket)"',
   },
-  /* The rest of the kernel path (timed mode and every cost figure): estimates, marked [E]. */
+  /* The rest of the kernel path (timed mode and every cost figure): estimates, marked [E], or fitted where the source says so. */
   apiCall: {
     cycles: 545,
     description: 'fixed work of one vmalloc-family call besides the allocator search, page allocation and PTEs (vm_struct and page-array kmalloc/kfree, bookkeeping)',
@@ -116,12 +119,12 @@ export const COST_SPECS = {
   pageAlloc: {
     cycles: 133,
     description: 'alloc_page() from the per-CPU free lists',
-    source: 'concurrency.md §Path costs, "Fitted on the one-CPU test_vmalloc figures": the four page costs scaled together (0.4425 of the earlier estimates, 247 cycles a page allocated, mapped, unmapped and freed) by the same least squares as apiCall',
+    source: PAGE_COSTS_FIT,
   },
   pageFree: {
     cycles: 88,
     description: '__free_page() to the per-CPU free lists',
-    source: 'concurrency.md §Path costs, "Fitted on the one-CPU test_vmalloc figures": the four page costs scaled together (0.4425 of the earlier estimates, 247 cycles a page allocated, mapped, unmapped and freed) by the same least squares as apiCall',
+    source: PAGE_COSTS_FIT,
   },
   pageZero: {
     cycles: 400,
@@ -131,12 +134,12 @@ export const COST_SPECS = {
   pteWrite: {
     cycles: 13,
     description: 'one PTE set by vmap_pte_range (or an ioremap PTE)',
-    source: 'concurrency.md §Path costs, "Fitted on the one-CPU test_vmalloc figures": the four page costs scaled together (0.4425 of the earlier estimates, 247 cycles a page allocated, mapped, unmapped and freed) by the same least squares as apiCall',
+    source: PAGE_COSTS_FIT,
   },
   pteClear: {
     cycles: 13,
     description: 'one PTE cleared by vunmap_pte_range (ptep_get_and_clear)',
-    source: 'concurrency.md §Path costs, "Fitted on the one-CPU test_vmalloc figures": the four page costs scaled together (0.4425 of the earlier estimates, 247 cycles a page allocated, mapped, unmapped and freed) by the same least squares as apiCall',
+    source: PAGE_COSTS_FIT,
   },
   lockAcquire: {
     cycles: 20,
@@ -306,11 +309,7 @@ const TCG_COSTS: CostTable = Object.freeze({
   // workloads a and i fix them): the hardware estimates before their own fit
   // on the one-CPU test_vmalloc figures, times the slowdown
   // (docs/concurrency.md, "Fitted on the one-CPU test_vmalloc figures").
-  apiCall: TCG_PATH.apiCall * TCG_SLOWDOWN,
-  pageAlloc: TCG_PATH.pageAlloc * TCG_SLOWDOWN,
-  pageFree: TCG_PATH.pageFree * TCG_SLOWDOWN,
-  pteWrite: TCG_PATH.pteWrite * TCG_SLOWDOWN,
-  pteClear: TCG_PATH.pteClear * TCG_SLOWDOWN,
+  ...(Object.fromEntries(Object.entries(TCG_PATH).map(([k, v]) => [k, v * TCG_SLOWDOWN])) as { [K in keyof typeof TCG_PATH]: number }),
   ipiDelivery: 120000,
   ackWait: 6000,
   wakeup: 60000,
