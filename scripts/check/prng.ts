@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* splitmix64 for the workload generator: the kernel layer's stream (kernel/lib/random.ts). */
 
-import { SplitMix64 } from '../../kernel/lib/random.js';
+import { drawMod, SplitMix64 } from '../../kernel/lib/random.js';
 
 export { SplitMix64 };
 
@@ -38,6 +38,6 @@ export class BufferedSplitMix64 {
     const h = this.buf[this.pos]!;
     const l = this.buf[this.pos + 1]!;
     this.pos += 2;
-    return ((h % n) * (4294967296 % n) + (l % n)) % n;
+    return drawMod(h, l, n);
   }
 }
