@@ -108,6 +108,31 @@ describe('kernel/kernel/locking/holds: a lock schedule in sorted chunks', () => 
     }
   });
 
+  it('empties and refills a schedule with no trace of the holds dropped before (chunks reused)', () => {
+    const rng = new SplitMix64(11);
+    const h = new HoldSchedule();
+    const f = new FlatSchedule();
+    let clock = 0;
+    for (let round = 0; round < 30; round++) {
+      // Long holds first, so a reused chunk's old summary would name a wrong holder.
+      const n = 1 + rng.rnd(3 * CHUNK);
+      for (let i = 0; i < n; i++) {
+        const s = (clock += rng.rnd(40));
+        const e = s + (round % 2 === 0 ? 100000 : rng.rnd(30));
+        const c = rng.rnd(16);
+        h.insert(s, e, c);
+        f.insert(s, e, c);
+      }
+      expect(contents(h)).to.deep.equal(flat(f));
+      const now = clock + rng.rnd(200);
+      expect(h.fit(now, 50, 10, 99)).to.deep.equal(f.fit(now, 50, 10, 99));
+      const k = round % 3 === 0 ? f.start.length : rng.rnd(f.start.length + 1);
+      h.dropFront(k);
+      f.dropFront(k);
+      expect(h.length).to.equal(f.start.length);
+    }
+  });
+
   it('drops whole chunks and part of the next from the front', () => {
     const h = new HoldSchedule();
     for (let i = 0; i < 3 * CHUNK; i++) h.insert(i, i + 1, i % 4);
