@@ -159,6 +159,13 @@ export class Kernel {
   readonly timeline: Timeline | null;
   /** Allocator touches already charged as areaTouch cycles. */
   private touchesCharged = 0;
+  /**
+   * The allocator's touches charged to each CPU (settle()): what an
+   * allocation's own code touched. The allocator's counter is global, and
+   * in timed mode other CPUs run while a call waits (for a lock, for ACKs),
+   * so a difference of it across a call also counts their touches.
+   */
+  private readonly touchesByCpu: Float64Array;
   private depth = 0;
   /** Kernel calls in progress on each CPU (the API cost is charged to the outermost). */
   private readonly cpuDepth: Int32Array;
@@ -190,6 +197,7 @@ export class Kernel {
     if (opts.trace === false) this.trace.enabled.clear();
     this.tasks = Array.from({ length: ncpu }, () => ({ comm: 'init', pid: 1 }));
     this.cpuDepth = new Int32Array(ncpu);
+    this.touchesByCpu = new Float64Array(this.machine.config.cpus);
     this.sched = new Scheduler(this.machine);
     this.sched.fair = info.sched;
     this.locks = new lock_table(this.machine, this.sched, opts.atomicLocks);
@@ -402,6 +410,16 @@ export class Kernel {
   /** Lazily freed areas a purge read since the last settle (hooks.purge_area_read; cycles.coldArea each). */
   private coldAreas = 0;
 
+  /**
+   * The allocator's touches made on `cpu` so far: the difference across a
+   * call is that call's touches (its own walk, and a purge it ran), not
+   * those of the CPUs that ran while it waited.
+   */
+  touchesOn(cpu: number): number {
+    const pending = this.machine.currentCpu === cpu ? this.allocator.touches - this.touchesCharged : 0;
+    return this.touchesByCpu[cpu]! + pending;
+  }
+
   /** Charge the allocator's touches since the last settle to the CPU running now (cycles.areaTouch, or cycles.remoteTouch for the first touches of a hold taken over from another CPU: lock_table.remoteTouches). */
   settle(): void {
     if (this.coldAreas !== 0) {
@@ -415,6 +433,7 @@ export class Kernel {
     this.touchesCharged = t;
     const cpu = this.machine.currentCpu;
     if (cpu < 0) return;
+    this.touchesByCpu[cpu] = this.touchesByCpu[cpu]! + d;
     const r = this.locks.remoteTouches(cpu, d);
     const c = this.machine.cpu(cpu);
     const cost = this.machine.costVector;

@@ -650,14 +650,14 @@ export function makeWorker(k: Kernel, id: number, cpu: number, text: ModuleText,
     }
   }
   function alloc(fn: () => ulong): ulong {
-    const t0 = k.allocator.touches;
+    const t0 = k.touchesOn(cpu);
     counts.allocations++;
     try {
       const a = timed(fn);
       if (a === 0) counts.failed++;
       return a;
     } finally {
-      counts.touches.push(k.allocator.touches - t0);
+      counts.touches.push(k.touchesOn(cpu) - t0);
     }
   }
   return w;

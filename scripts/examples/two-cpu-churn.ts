@@ -29,9 +29,9 @@ const scenario: Scenario = {
     for (let i = 0; i < 2 * rounds; i++) {
       const writer = i % 2;
       const reader = 1 - writer;
-      const t0 = k.allocator.touches;
+      const t0 = k.touchesOn(writer);
       const buf = k.vmalloc(writer, size);
-      touches.push(k.allocator.touches - t0);
+      touches.push(k.touchesOn(writer) - t0);
       for (let off = 0; off < size; off += 4096) k.write64(writer, buf + off, i + off);
       for (let off = 0; off < size; off += 4096) if (k.read64(reader, buf + off) !== i + off) wrong++;
       k.vfree(writer, buf);

@@ -60,9 +60,9 @@ export const fragmentedVmapBlocks: Scenario = {
     let done = 0;
     let maxBlocks = 0;
     const map = (count: number): boolean => {
-      const t0 = k.allocator.touches;
+      const t0 = k.touchesOn(0);
       const a = k.vm_map_ram(0, pages.slice(0, count));
-      touches.push(k.allocator.touches - t0);
+      touches.push(k.touchesOn(0) - t0);
       ops++;
       if (!a) return false;
       k.vm_unmap_ram(0, a, count);

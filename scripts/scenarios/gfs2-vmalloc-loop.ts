@@ -37,9 +37,9 @@ export const gfs2VmallocLoop: Scenario = {
     const touches = new Float64Array(n);
     let failed = 0;
     for (let i = 0; i < n; i++) {
-      const t0 = k.allocator.touches;
+      const t0 = k.touchesOn(cpu);
       const addr = k.vmalloc(cpu, size, 'gfs2_vmalloc_loop');
-      touches[i] = k.allocator.touches - t0;
+      touches[i] = k.touchesOn(cpu) - t0;
       if (addr === 0) {
         failed++;
         continue;

@@ -72,9 +72,9 @@ export const kdumpVmcoreCopy: Scenario = {
       // copy_oldmem_page(pfn, buf, csize, offset, userbuf)
       const phys = OLDMEM_BASE + (i % oldmemPages) * PAGE_SIZE;
       const p0 = k.purges.length;
-      const t0 = k.allocator.touches;
+      const t0 = k.touchesOn(0);
       const vaddr = k.ioremap(0, phys, PAGE_SIZE, 'copy_oldmem_page'); // ioremap_cache(pfn << PAGE_SHIFT, PAGE_SIZE)
-      touches.push(k.allocator.touches - t0);
+      touches.push(k.touchesOn(0) - t0);
       ops++;
       if (k.purges.length !== p0) exhausted++;
       if (!vaddr) {

@@ -108,10 +108,10 @@ export const kvmDirtyLog: Scenario = {
     const touches: number[] = [];
     let failed = 0;
     const vmalloc = (bytes: number): ulong => {
-      const t0 = k.allocator.touches;
+      const t0 = k.touchesOn(qemu);
       calls++;
       const a = k.vmalloc(qemu, bytes, 'kvm_vm_ioctl_get_dirty_log');
-      touches.push(k.allocator.touches - t0);
+      touches.push(k.touchesOn(qemu) - t0);
       if (a === 0) failed++;
       return a;
     };

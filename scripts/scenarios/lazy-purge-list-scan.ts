@@ -56,9 +56,9 @@ export const lazyPurgeListScan: Scenario = {
     let ops = 0;
     let failed = 0;
     const alloc = (): number => {
-      const t0 = k.allocator.touches;
+      const t0 = k.touchesOn(0);
       const a = k.vmalloc(0, size, 'i915_live_buffer');
-      touches.push(k.allocator.touches - t0);
+      touches.push(k.touchesOn(0) - t0);
       ops++;
       if (a === 0) failed++;
       return a;
@@ -81,11 +81,11 @@ export const lazyPurgeListScan: Scenario = {
       }
       otherPurges += k.purges.length - p0;
       lazyAtPurge.push(k.allocator.vmap_lazy_nr);
-      const t0 = k.allocator.touches;
+      const t0 = k.touchesOn(0);
       const p1 = k.purges.length;
       k.vm_unmap_aliases(0); // change_page_attr_set_clr -> vm_unmap_aliases()
       ops++;
-      steps.push(k.allocator.touches - t0);
+      steps.push(k.touchesOn(0) - t0);
       otherPurges += Math.max(0, k.purges.length - p1 - 1);
     }
     k.flush_work();

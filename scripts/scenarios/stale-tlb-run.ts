@@ -56,7 +56,7 @@ export function countCalls(k: Kernel, c: CallCounts): void {
     if (depth > 0) return call(cpu, what, fn) as T;
     c.operations++;
     const allocating = ALLOCATING.has(what);
-    const t0 = k.allocator.touches;
+    const t0 = k.touchesOn(cpu);
     depth++;
     try {
       const r = call(cpu, what, fn) as T;
@@ -67,7 +67,7 @@ export function countCalls(k: Kernel, c: CallCounts): void {
       return r;
     } finally {
       depth--;
-      if (allocating) c.touches.push(k.allocator.touches - t0);
+      if (allocating) c.touches.push(k.touchesOn(cpu) - t0);
     }
   };
 }

@@ -74,7 +74,7 @@ export class Mapper {
 
   map(cpu: number, n: number): Area | null {
     const k = this.k;
-    const t0 = k.allocator.touches;
+    const t0 = k.touchesOn(cpu);
     let pages: page[] | null = null;
     let addr: ulong;
     this.counts.calls++;
@@ -98,7 +98,7 @@ export class Mapper {
         break;
       }
     }
-    this.counts.touches.push(k.allocator.touches - t0);
+    this.counts.touches.push(k.touchesOn(cpu) - t0);
     if (addr === 0) {
       this.counts.failed++;
       if (pages) for (const p of pages) k.pages.__free_page(p);

@@ -290,4 +290,33 @@ describe('bootKernel with a small vmalloc range', () => {
       });
     }
   });
+
+  describe('touchesOn', () => {
+    it("gives each CPU the touches of its own calls when CPUs run side by side in timed mode, and they add up to the allocator's", () => {
+      const k = bootKernel({ version: 'linux-6.1', cpus: 4, machine: { cpus: 4, checker: false } });
+      const t0 = k.allocator.touches;
+      const before = [0, 1, 2, 3].map((c) => k.touchesOn(c));
+      // Each CPU's own allocations, measured across its calls, while the others run in between.
+      const own: number[][] = [[], [], [], []];
+      function* loop(cpu: number): Generator<void> {
+        for (let i = 0; i < 2000; i++) {
+          const a = k.touchesOn(cpu);
+          const p = k.vmalloc(cpu, 4 * 4096);
+          own[cpu]!.push(k.touchesOn(cpu) - a);
+          yield;
+          k.vfree(cpu, p);
+          yield;
+        }
+      }
+      k.runTasks([0, 1, 2, 3].map((cpu) => ({ comm: 'loop', pid: 100 + cpu, cpu, bound: true, steps: loop(cpu) })));
+      k.flush_work();
+      const spent = [0, 1, 2, 3].map((c) => k.touchesOn(c) - before[c]!);
+      expect(spent.reduce((a, b) => a + b, 0)).to.equal(k.allocator.touches - t0);
+      expect(k.purges.length, 'the loops purged').to.be.greaterThan(0);
+      // A vmalloc of 6.1 descends the free tree and the busy tree, a few dozen areas; a purge another
+      // CPU ran while this one waited (thousands of lazy areas) is not in its count.
+      for (const c of own) expect(Math.max(...c)).to.be.below(64);
+    });
+  });
 });
+
