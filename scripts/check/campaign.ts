@@ -69,7 +69,7 @@ export function runSeed(spec: CampaignSpec, run: number): number {
 }
 
 /** The runs of this shard, in order. */
-export function shardRuns(spec: CampaignSpec): number[] {
+export function shardRuns(spec: Pick<CampaignSpec, 'runs' | 'shard'>): number[] {
   const out: number[] = [];
   for (let r = spec.shard.index; r < spec.runs; r += spec.shard.count) out.push(r);
   return out;
@@ -143,24 +143,58 @@ export function runCampaignSync(spec: CampaignSpec, onRun?: (o: RunOutcome) => v
   return summarise(spec, outcomes);
 }
 
-export function defaultJobs(): number {
-  return availableParallelism();
+/**
+ * Runs a job should have before another thread pays: a worker thread loads
+ * the check modules and the cores and warms up its JIT, about a quarter of a
+ * second here (docs/performance.md, "Campaign jobs"), the time of some 25
+ * runs of a walk-era pair; 50 keeps a worker busy at least twice that.
+ */
+export const RUNS_PER_JOB = 50;
+
+/** `--jobs` by default: one per core, at most one per RUNS_PER_JOB runs of the shard (so a short campaign stays in this thread). */
+export function defaultJobs(runs: number): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(runs / RUNS_PER_JOB)));
 }
 
-/** The campaign across `spec.jobs` worker threads (in this thread when jobs is 1). */
+/**
+ * One job's runs in order (a worker's, or this thread's share): each outcome
+ * is emitted as it comes. Without keepGoing, a job stops past the lowest run
+ * known to diverge (`stop`, shared by the jobs) and lowers it when one of its
+ * own runs diverges.
+ */
+export function runShare(spec: CampaignSpec, runs: readonly number[], stop: Int32Array, emit: (o: RunOutcome) => void): void {
+  for (const r of runs) {
+    if (!spec.keepGoing && r > Atomics.load(stop, 0)) break;
+    const o = runOne(spec, r);
+    if (o.divergedAt >= 0 && !spec.keepGoing) {
+      // Lower the shared stop mark to this run if it is the lowest so far.
+      for (;;) {
+        const cur = Atomics.load(stop, 0);
+        if (r >= cur || Atomics.compareExchange(stop, 0, cur, r) === cur) break;
+      }
+    }
+    emit(o);
+  }
+}
+
+/**
+ * The campaign as `spec.jobs` jobs: this thread runs the first share while
+ * jobs - 1 worker threads run the others (all in this thread when jobs is 1).
+ */
 export async function runCampaign(spec: CampaignSpec, onRun?: (o: RunOutcome) => void): Promise<CampaignResult> {
   const runs = shardRuns(spec);
   const jobs = Math.max(1, Math.min(spec.jobs, runs.length));
   if (jobs <= 1) return runCampaignSync(spec, onRun);
-  // stop[0]: the lowest run known to diverge; workers skip runs above it.
+  // stop[0]: the lowest run known to diverge; jobs skip runs above it.
   const stop = new Int32Array(new SharedArrayBuffer(4));
   stop[0] = 0x7fffffff;
   const isTs = import.meta.filename.endsWith('.ts');
   const file = import.meta.filename.replace(/campaign\.(ts|js)$/, `worker.$1`);
   const outcomes: RunOutcome[] = [];
-  await Promise.all(
-    Array.from({ length: jobs }, (_x, j) => {
-      const mine = runs.filter((_r, k) => k % jobs === j);
+  const share = (j: number) => runs.filter((_r, k) => k % jobs === j);
+  const workers = Array.from({ length: jobs - 1 }, (_x, i) => {
+      const j = i + 1;
+      const mine = share(j);
       return new Promise<void>((resolve, reject) => {
         const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['--import', fileURLToPath(new URL('../register-ts.mjs', import.meta.url))] : [] });
         w.on('message', (o: RunOutcome) => {
@@ -170,7 +204,12 @@ export async function runCampaign(spec: CampaignSpec, onRun?: (o: RunOutcome) =>
         w.on('error', reject);
         w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`check worker ${j} exited with status ${code}`))));
       });
-    }),
-  );
+    });
+  // The workers start up meanwhile; their outcomes arrive once this thread is free.
+  runShare(spec, share(0), stop, (o) => {
+    outcomes.push(o);
+    onRun?.(o);
+  });
+  await Promise.all(workers);
   return summarise(spec, outcomes);
 }

@@ -9,7 +9,7 @@
 import { makeDir, writeText } from '../lib/write-text.js';
 import { join } from 'node:path';
 import { isUsageError } from '../lib/input-error.js';
-import { type CampaignResult, type CampaignSpec, regenerate, runCampaign, type RunOutcome } from './campaign.js';
+import { type CampaignResult, type CampaignSpec, defaultJobs, regenerate, runCampaign, type RunOutcome, shardRuns } from './campaign.js';
 import { againstContender } from './contenders.js';
 import type { DivergenceFilter } from './differential.js';
 import { buildReport, type DivergenceReport, formatReport, reportJson } from './report.js';
@@ -27,7 +27,8 @@ export interface CheckOptions {
   runs: number;
   /** I/N, or 'auto': from a cluster scheduler's environment (scripts/check/shard.ts). */
   shard: Shard | 'auto';
-  jobs: number;
+  /** Jobs; absent: defaultJobs() of the shard's runs. */
+  jobs?: number;
   check?: boolean;
   compareState?: boolean;
   onlyBug?: boolean;
@@ -98,7 +99,7 @@ export async function checkCommand(o: CheckOptions, out: (s: string) => void, er
     seed: o.seed,
     runs: o.runs,
     shard,
-    jobs: o.jobs,
+    jobs: o.jobs ?? defaultJobs(shardRuns({ runs: o.runs, shard }).length),
     compareState: !!o.compareState,
     invariants: !!o.check,
     filter,

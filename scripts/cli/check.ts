@@ -6,7 +6,7 @@
 
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { defaultJobs } from '../check/campaign.js';
+import { RUNS_PER_JOB } from '../check/campaign.js';
 import { checkCommand, type CheckOptions } from '../check/command.js';
 import { againstNames, kernelNames, SPECIAL_AGAINST } from '../check/contenders.js';
 import { parseShardArg, type Shard } from '../check/shard.js';
@@ -61,7 +61,7 @@ export const command: CliCommand = {
       .option('--seed <n>', 'seed of the first run; run r uses seed + r', parseCount(0), 1)
       .option('--runs <n>', 'number of runs', parseCount(1), 10)
       .option('--shard <i/n>', 'take only the runs r with r mod n == i (split a campaign across processes); auto: from a Kubernetes indexed Job or Slurm array (docs/cluster.md)', parseShard, { index: 0, count: 1 })
-      .option('--jobs <n>', 'worker threads (default: every core)', parseCount(1, 1024), defaultJobs())
+      .option('--jobs <n>', `jobs, this thread and worker threads (default: one per core, at most one per ${RUNS_PER_JOB} runs of the shard)`, parseCount(1, 1024))
       .option('--check', 'check every allocator invariant after every operation on both sides')
       .option('--compare-state', 'also compare the state lines (meaningful for versions of one family)')
       .option('--only-bug', 'count only a BUG (or exception) on one side as a divergence; runs go on past different addresses')

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 import { expect } from 'chai';
-import { type CampaignSpec, runCampaign, runCampaignSync, shardRuns } from '../../../scripts/check/campaign.js';
+import { availableParallelism } from 'node:os';
+import { type CampaignSpec, defaultJobs, RUNS_PER_JOB, runCampaign, runCampaignSync, shardRuns } from '../../../scripts/check/campaign.js';
 import { instancesCreated } from '../../../kernel/mm/vmalloc/wasm/pool.js';
 
 function spec(over: Partial<CampaignSpec>): CampaignSpec {
@@ -55,6 +56,39 @@ describe('a check campaign', () => {
     const two = await runCampaign({ ...s, jobs: 2 });
     expect(two.first).to.deep.equal(one.first);
     expect(two.opsTried).to.equal(one.opsTried);
+  });
+
+  it('gives every outcome of a keep-going campaign with this thread and two workers, as in one thread', async function () {
+    this.timeout(60000);
+    const s = spec({ kernel: 'linux-2.6.39', against: 'linux-3.18', workload: 'all', ops: 200, runs: 9, keepGoing: true });
+    const one = runCampaignSync(s);
+    const three = await runCampaign({ ...s, jobs: 3 });
+    expect(three.outcomes).to.deep.equal(one.outcomes);
+    expect(three.first).to.deep.equal(one.first);
+    expect(three.opsTried).to.equal(one.opsTried);
+  });
+
+  it('stops at the lowest diverging run whichever job finds it (run 1 in the worker, run 2 in this thread)', async function () {
+    this.timeout(60000);
+    for (const [kernel, against, seed, run] of [
+      ['linux-2.6.35', 'mmotm-2010-vmap-cache-v1', 1, 1],
+      ['linux-3.18', 'no-cache', 4, 2],
+    ] as const) {
+      const s = spec({ kernel, against, ops: 300, runs: 6, seed });
+      const one = runCampaignSync(s);
+      expect(one.first?.run).to.equal(run);
+      const two = await runCampaign({ ...s, jobs: 2 });
+      expect(two.first).to.deep.equal(one.first);
+      expect(two.opsTried).to.equal(one.opsTried);
+    }
+  });
+
+  it(`takes one job per core by default, but no more than one per ${RUNS_PER_JOB} runs`, () => {
+    expect(defaultJobs(1)).to.equal(1);
+    expect(defaultJobs(10)).to.equal(1);
+    expect(defaultJobs(RUNS_PER_JOB - 1)).to.equal(1);
+    expect(defaultJobs(2 * RUNS_PER_JOB)).to.equal(Math.min(2, availableParallelism()));
+    expect(defaultJobs(1024 * RUNS_PER_JOB)).to.equal(availableParallelism());
   });
 
   it('instantiates each wasm core once, not per run (each run hands its two instances to the next), with the divergences of fresh instances', () => {
