@@ -60,6 +60,8 @@ export const manifest: KernelManifest = {
   // EEVDF (v6.6) with voluntary preemption: Debian 6.12's default (docs/concurrency.md, "EEVDF and the kworker").
   machine: { api: 'linux-6.12', flushEra: 'linux-3.17', NR_CPUS: 8192, sched: 'eevdf', description: 'Debian 6.12.95' },
   apiLayer: { source: 'mm/vmalloc.c of Debian 6.12.95 (docs/sources.md#text-linux-6.12)', allocators: ['linux-6.12'], create: (k, a) => new vmalloc_api_linux_6_12(k, as6(a)) },
+  // The C side of `vmapsim bench` (one CPU, so one vmap node); no issue measured 6.12's C, so no figures.
+  native: { source: 'linux-6.12.c' },
 };
 
 const ID: allocator_id = { name: 'linux-6.12', lines: LINES };

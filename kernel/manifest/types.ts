@@ -165,9 +165,9 @@ export interface KernelManifest {
   readonly machine?: MachinePart;
   /** Set if this manifest defines an API layer named after it. */
   readonly apiLayer?: ApiLayerPart;
-  /** The C side of `vmapsim bench`: source under scripts/bench/native/, and the issues' figures. */
+  /** The C side of `vmapsim bench`: source under scripts/bench/native/, and the issues' figures (none for a version the issues did not measure). */
   readonly native?: {
     readonly source?: string;
-    readonly figures: Readonly<Record<'random-mixed' | 'lazy-churn', NativeFigure>>;
+    readonly figures?: Readonly<Record<'random-mixed' | 'lazy-churn', NativeFigure>>;
   };
 }

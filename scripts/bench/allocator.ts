@@ -27,7 +27,7 @@ export const STREAMS: readonly StreamName[] = ['random-mixed', 'lazy-churn'];
  * touches per allocation.
  */
 export const NATIVE: Readonly<Record<string, Record<StreamName, { nsPerOp: number; touchesPerAlloc: number }>>> = Object.fromEntries(
-  BUILTIN_MANIFESTS.filter((m) => m.native).map((m) => [m.name, { ...(m.native?.figures as Record<StreamName, { nsPerOp: number; touchesPerAlloc: number }>) }]),
+  BUILTIN_MANIFESTS.filter((m) => m.native?.figures).map((m) => [m.name, { ...(m.native?.figures as Record<StreamName, { nsPerOp: number; touchesPerAlloc: number }>) }]),
 );
 
 /** Op codes of a parsed stream, packed for replay without parsing cost. */
