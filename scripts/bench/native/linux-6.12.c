@@ -786,17 +786,39 @@ static void free_unmap_vmap_area(struct vmap_area *va)
 	free_vmap_area_noflush(va);
 }
 
-/* vmap_init_nodes() with one CPU, then vmap_init_free_space() with no early areas: one free block [1, ULONG_MAX). */
-static void vmalloc_init(void)
+/*
+ * num_possible_cpus(): the kernel reads it at boot (cpu_possible_mask), so
+ * it cannot fold nr_vmap_nodes and vmap_zone_size, and addr_to_node_id()
+ * divides at run time. volatile keeps gcc from folding the one-CPU case
+ * here, where it would otherwise see a constant.
+ */
+static volatile unsigned int possible_cpus = 1;
+
+static unsigned int num_possible_cpus(void)
 {
-	unsigned long vmap_start = 1;
-	const unsigned long vmap_end = ULONG_MAX;
-	struct vmap_area *free_va;
+	return possible_cpus;
+}
+
+static void vmap_init_nodes(void)
+{
+	struct vmap_node *vn;
 	unsigned int n;
 	int i;
 
+	n = num_possible_cpus();
+	n = n < 1 ? 1 : n > 128 ? 128 : n; /* clamp_t(unsigned int, num_possible_cpus(), 1, 128) */
+
+	if (n > 1) {
+		vn = calloc(n, sizeof(*vn)); /* kmalloc_array(n, sizeof(*vn), GFP_NOWAIT | __GFP_NOWARN) */
+		if (vn) {
+			vmap_zone_size = (1 << 4) * PAGE_SIZE;
+			nr_vmap_nodes = n;
+			vmap_nodes = vn;
+		}
+	}
+
 	for (n = 0; n < nr_vmap_nodes; n++) {
-		struct vmap_node *vn = &vmap_nodes[n];
+		vn = &vmap_nodes[n];
 
 		vn->busy.root = (struct rb_root){ NULL };
 		INIT_LIST_HEAD(&vn->busy.head);
@@ -809,6 +831,16 @@ static void vmalloc_init(void)
 			vn->pool[i].len = 0;
 		}
 	}
+}
+
+/* vmalloc_init(): vmap_init_nodes(), then vmap_init_free_space() with no early areas: one free block [1, ULONG_MAX). */
+static void vmalloc_init(void)
+{
+	unsigned long vmap_start = 1;
+	const unsigned long vmap_end = ULONG_MAX;
+	struct vmap_area *free_va;
+
+	vmap_init_nodes();
 
 	if (vmap_end - vmap_start) {
 		free_va = kmem_cache_alloc_va(sizeof(*free_va));
