@@ -59,6 +59,8 @@ export const manifest: KernelManifest = {
   // EEVDF with PREEMPT_LAZY ("Dynamic Preempt: lazy" in the real 7.3 traces): not modelled as such (docs/concurrency.md, "EEVDF and the kworker").
   machine: { api: 'linux-7.3', flushEra: 'linux-6.15', sched: 'eevdf-lazy', NR_CPUS: 8192, description: 'Debian 7.3.4: INVLPGB kernel flushes where the CPU has it, IPIs where not' },
   apiLayer: { source: 'mm/vmalloc.c of Debian 7.3.4 (docs/sources.md#text-linux-7.3)', allocators: ['linux-7.3'], create: (k, a) => new vmalloc_api_linux_7_3(k, as6(a)) },
+  // The C side of `vmapsim bench` (one CPU, so one vmap node); no issue measured 7.3's C, so no figures.
+  native: { source: 'linux-7.3.c' },
 };
 
 const ID: allocator_id = { name: 'linux-7.3', lines: LINES };
