@@ -416,7 +416,10 @@ export class Kernel {
    * those of the CPUs that ran while it waited.
    */
   touchesOn(cpu: number): number {
-    const pending = this.machine.currentCpu === cpu ? this.allocator.touches - this.touchesCharged : 0;
+    // Touches not settled yet go to the CPU running now, or, outside any CPU, to the next that settles them:
+    // read from outside a call, they count before it (as the global counter counted them).
+    const now = this.machine.currentCpu;
+    const pending = now === cpu || now < 0 ? this.allocator.touches - this.touchesCharged : 0;
     return this.touchesByCpu[cpu]! + pending;
   }
 
