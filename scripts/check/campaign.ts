@@ -192,24 +192,32 @@ export async function runCampaign(spec: CampaignSpec, onRun?: (o: RunOutcome) =>
   const file = import.meta.filename.replace(/campaign\.(ts|js)$/, `worker.$1`);
   const outcomes: RunOutcome[] = [];
   const share = (j: number) => runs.filter((_r, k) => k % jobs === j);
+  const threads: Worker[] = [];
   const workers = Array.from({ length: jobs - 1 }, (_x, i) => {
-      const j = i + 1;
-      const mine = share(j);
-      return new Promise<void>((resolve, reject) => {
-        const w = new Worker(file, { workerData: { spec, runs: mine, stop, files: loadedKernelFiles() }, execArgv: isTs ? ['--import', fileURLToPath(new URL('../register-ts.mjs', import.meta.url))] : [] });
-        w.on('message', (o: RunOutcome) => {
-          outcomes.push(o);
-          onRun?.(o);
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`check worker ${j} exited with status ${code}`))));
+    const j = i + 1;
+    const w = new Worker(file, { workerData: { spec, runs: share(j), stop, files: loadedKernelFiles() }, execArgv: isTs ? ['--import', fileURLToPath(new URL('../register-ts.mjs', import.meta.url))] : [] });
+    threads.push(w);
+    return new Promise<void>((resolve, reject) => {
+      w.on('message', (o: RunOutcome) => {
+        outcomes.push(o);
+        onRun?.(o);
       });
+      w.on('error', reject);
+      w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`check worker ${j} exited with status ${code}`))));
     });
-  // The workers start up meanwhile; their outcomes arrive once this thread is free.
-  runShare(spec, share(0), stop, (o) => {
-    outcomes.push(o);
-    onRun?.(o);
   });
+  // The workers start up meanwhile; their outcomes arrive once this thread is free.
+  try {
+    runShare(spec, share(0), stop, (o) => {
+      outcomes.push(o);
+      onRun?.(o);
+    });
+  } catch (e) {
+    // This thread's share failed: stop the workers before the error goes up.
+    await Promise.allSettled(threads.map((w) => w.terminate()));
+    await Promise.allSettled(workers);
+    throw e;
+  }
   await Promise.all(workers);
   return summarise(spec, outcomes);
 }
