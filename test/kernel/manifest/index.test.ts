@@ -49,6 +49,8 @@ describe('kernel manifests', () => {
       'linux-3.18': 'linux-3.18.c',
       'linux-5.2': 'linux-5.2.c',
       'linux-6.1': 'linux-6.1.c',
+      'linux-6.12': 'linux-6.12.c',
+      'linux-7.3': 'linux-7.3.c',
     });
   });
 
