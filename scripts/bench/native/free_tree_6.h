@@ -4,8 +4,10 @@
  * scripts/bench/native, as their mm/vmalloc.c texts have it unchanged: the
  * augment callbacks (RB_DECLARE_CALLBACKS_MAX as rbtree_augmented.h expands
  * it), find_va_links(), the link and unlink helpers, insert_vmap_area(),
- * the merge on free and find_vmap_lowest_match(). Included after each
- * version's struct vmap_area, free_tree.h and kmem_cache_*_va().
+ * the merge on free, find_vmap_lowest_match(), and the per-CPU spare node
+ * for a no-edge split (preload_this_cpu_lock()). Included after each
+ * version's struct vmap_area, ne_fit_preload_node, free_tree.h and
+ * kmem_cache_*_va().
  */
 #ifndef VMAPSIM_NATIVE_FREE_TREE_6_H
 #define VMAPSIM_NATIVE_FREE_TREE_6_H
@@ -288,6 +290,24 @@ find_vmap_lowest_match(struct rb_root *root, unsigned long size, unsigned long a
 	}
 
 	return NULL;
+}
+
+
+static inline void preload_this_cpu_lock(void)
+{
+	struct vmap_area *va = NULL;
+
+	if (!ne_fit_preload_node)
+		va = kmem_cache_alloc_va(sizeof(*va)); /* kmem_cache_alloc_node(vmap_area_cachep, gfp_mask, node) */
+
+	/* spin_lock(lock) */
+
+	if (va) {
+		if (ne_fit_preload_node)
+			kmem_cache_free_va(va);
+		else
+			ne_fit_preload_node = va;
+	}
 }
 
 #endif

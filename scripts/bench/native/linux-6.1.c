@@ -121,21 +121,6 @@ static void free_vmap_area(struct vmap_area *va)
 	merge_or_add_vmap_area_augment(va, &free_vmap_area_root, &free_vmap_area_list);
 }
 
-static inline void preload_this_cpu_lock(void)
-{
-	struct vmap_area *va = NULL;
-
-	if (!ne_fit_preload_node)
-		va = kmem_cache_alloc_va(sizeof(*va)); /* kmem_cache_alloc_node(vmap_area_cachep, gfp_mask, node) */
-
-	if (va) {
-		if (ne_fit_preload_node)
-			kmem_cache_free_va(va);
-		else
-			ne_fit_preload_node = va;
-	}
-}
-
 static void purge_vmap_area_lazy(void);
 
 static struct vmap_area *alloc_vmap_area(unsigned long size, unsigned long align, unsigned long vstart, unsigned long vend)

@@ -84,23 +84,6 @@ static void free_vmap_area(struct vmap_area *va)
 	merge_or_add_vmap_area_augment(va, &free_vmap_area_root, &free_vmap_area_list);
 }
 
-static inline void preload_this_cpu_lock(void)
-{
-	struct vmap_area *va = NULL;
-
-	if (!ne_fit_preload_node)
-		va = kmem_cache_alloc_va(sizeof(*va)); /* kmem_cache_alloc_node(vmap_area_cachep, gfp_mask, node) */
-
-	/* spin_lock(lock) */
-
-	if (va) {
-		if (ne_fit_preload_node)
-			kmem_cache_free_va(va);
-		else
-			ne_fit_preload_node = va;
-	}
-}
-
 static struct vmap_pool *size_to_va_pool(struct vmap_node *vn, unsigned long size)
 {
 	unsigned int idx = (size - 1) / PAGE_SIZE;
