@@ -21,6 +21,7 @@ export const command: CliCommand = {
       .option('--flush-era <era>', 'pair the allocators with another flush era')
       .option('--costs <profile>', 'cost profile: hardware (default), qemu-tcg, or a JSON file (docs/concurrency.md)')
       .option('--timeline <file>', 'write the per-CPU timeline in modelled time (Chrome trace-event JSON: ui.perfetto.dev, chrome://tracing)')
+      .option('--lock-stat', 'print each run\'s /proc/lock_stat (lock classes: contentions, wait and hold times) after the table')
       .option('--json', 'print one JSON object (schema: docs/run-json.md)')
       .option('--trace', 'print kernel-format trace lines instead of the table')
       .option('--html <file>', 'write a self-contained HTML report with plots');

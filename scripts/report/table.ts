@@ -55,6 +55,7 @@ export function toJson(m: MatrixResult): object {
       params: c.params,
       ...c.result.figures,
       counters: c.result.counters ?? null,
+      lockStat: c.result.lockStat ?? null,
       bug: c.result.bug ?? null,
       checkerReportText: c.result.reports ?? [],
       notes: c.result.notes ?? [],

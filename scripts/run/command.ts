@@ -9,6 +9,7 @@ import { loadScenarioFile } from './load.js';
 import { ParamError, parseParams } from './params.js';
 import { type MatrixResult, runMatrix } from './runner.js';
 import { DeadlockError } from '../../kernel/kernel/locking/spinlock.js';
+import { lock_stat_show } from '../../kernel/kernel/locking/lockdep_proc.js';
 import type { Scenario } from './scenario.js';
 import { formatTable, toJson } from '../report/table.js';
 import { findScenario, scenarioNames } from '../scenarios/index.js';
@@ -24,6 +25,8 @@ export interface RunOptions {
   costs?: string;
   /** --timeline FILE */
   timeline?: string;
+  /** --lock-stat: each run's /proc/lock_stat after the table */
+  lockStat?: boolean;
   json?: boolean;
   trace?: boolean;
   html?: string;
@@ -85,6 +88,7 @@ export async function runCommand(name: string, words: string[], opts: RunOptions
   if (opts.timeline !== undefined) writeTimelines(opts.timeline, m, opts.json ? err : out);
   if (opts.json) out(JSON.stringify(toJson(m), null, 2));
   else if (!opts.trace) out(formatTable(m));
+  if (opts.lockStat && !opts.json) out(lockStatText(m));
   if (opts.html) {
     // Loaded only for --html.
     const { commandLine, renderHtml } = await import('../report/html.js');
@@ -97,6 +101,18 @@ export async function runCommand(name: string, words: string[], opts: RunOptions
     if (!opts.json) out(`HTML report: ${opts.html}`);
   }
   return EXIT_OK;
+}
+
+/** --lock-stat: each run's /proc/lock_stat, in microseconds of modelled time. */
+export function lockStatText(m: MatrixResult): string {
+  return m.cells
+    .map((c) => {
+      const ls = c.result.lockStat;
+      const head = `/proc/lock_stat of ${c.kernel} on ${c.cpus} CPU${c.cpus === 1 ? '' : 's'}`;
+      if (!ls) return `${head}: ${m.scenario} records no locks`;
+      return `${head} (modelled time at ${ls.clockHz / 1e9} GHz; no contention points, docs/concurrency.md "lock_stat"):\n${lock_stat_show(ls.classes, ls.clockHz)}`;
+    })
+    .join('\n');
 }
 
 /** --timeline FILE: one cell's timeline in FILE; several: FILE with .KERNEL.Ncpus before its extension. */

@@ -12,7 +12,8 @@
 import { collectStats } from '../../hw/index.js';
 import { DEFAULT_COSTS } from '../../hw/costs.js';
 import type { Kernel } from '../../kernel/boot.js';
-import type { KernelCounters, RunFigures } from './scenario.js';
+import type { KernelCounters, LockStat, RunFigures } from './scenario.js';
+import { lock_class_stats_of } from '../../kernel/kernel/locking/lockdep_proc.js';
 import { summarize } from './stats.js';
 
 /** Cycles per area touched by the allocator's search (the hardware profile's areaTouch; its source is in hw/costs.ts). */
@@ -49,7 +50,7 @@ function parseInterrupts(text: string, ncpu: number): { CAL: number[]; TLB: numb
   return res;
 }
 
-export function machineFigures(k: Kernel, s: SessionCounts): { figures: RunFigures; counters: KernelCounters; flushCost: Record<string, number> } {
+export function machineFigures(k: Kernel, s: SessionCounts): { figures: RunFigures; counters: KernelCounters; flushCost: Record<string, number>; lockStat: LockStat } {
   const stats = new Map(collectStats(k.machine, { perCpu: false, zeros: true }).map((x) => [x.name, x.value]));
   const get = (n: string) => stats.get(n) ?? 0;
   const ncpu = k.machine.cpus.length;
@@ -94,5 +95,6 @@ export function machineFigures(k: Kernel, s: SessionCounts): { figures: RunFigur
       do_kernel_range_flush: [...t.do_kernel_range_flush],
     },
     flushCost,
+    lockStat: { clockHz: k.trace.clockHz, classes: lock_class_stats_of(k.locks.all()) },
   };
 }

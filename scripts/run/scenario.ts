@@ -7,6 +7,7 @@
  */
 
 import type { CostTable } from '../../hw/costs.js';
+import type { lock_class_stats } from '../../kernel/kernel/locking/lockdep_proc.js';
 
 /** A parameter a scenario takes, with its default and what it accepts. */
 export type ParamSpec =
@@ -79,6 +80,12 @@ export interface RunFigures {
 }
 
 /** Kernel-named counters of a machine run (see docs/run-json.md). */
+/** /proc/lock_stat of a run: each lock class's figures in modelled cycles, and the clock that turns them into time. */
+export interface LockStat {
+  clockHz: number;
+  classes: lock_class_stats[];
+}
+
 export interface KernelCounters {
   purges: number;
   flushes: Record<string, number>;
@@ -95,6 +102,8 @@ export interface RunResult {
   touchSeries?: number[];
   /** Modelled cycles by flush kind, for the breakdown plot. */
   flushCost?: Record<string, number>;
+  /** The lock classes' /proc/lock_stat figures (kernel/kernel/locking/lockdep_proc.ts). */
+  lockStat?: LockStat;
   bug?: BugReport;
   /** Checker reports, formatted. */
   reports?: string[];

@@ -90,6 +90,6 @@ export const fragmentedVmapBlocks: Scenario = {
       failedAt ? `vm_map_ram() failed in round ${n(failedAt)}, after ${n(done)} rounds` : `all ${n(rounds)} rounds done`,
       `at most ${n(maxBlocks)} vmap blocks of ${bits} pages live at once in the ${mib} MiB range; ${n(k.purges.length)} purges`,
     ];
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(touches), notes };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, lockStat: m.lockStat, touchSeries: sample(touches), notes };
   },
 };

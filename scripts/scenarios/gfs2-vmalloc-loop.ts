@@ -55,6 +55,7 @@ export const gfs2VmallocLoop: Scenario = {
       figures: m.figures,
       counters: m.counters,
       flushCost: m.flushCost,
+      lockStat: m.lockStat,
       touchSeries: sample(Array.from(touches)),
       reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)),
     };

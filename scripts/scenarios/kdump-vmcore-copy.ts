@@ -110,7 +110,7 @@ export const kdumpVmcoreCopy: Scenario = {
       `${n(purged.length)} purges (${n(inIounmap)} from iounmap, ${n(exhausted)} from an exhausted range), ${n(per.mean, 1)} lazily freed area(s) each on average, at most ${n(per.max)}`,
       `${n(ipis / pages, 2)} IPIs per copied page; ${n(summarize(touches).mean, 1)} areas walked per ioremap on average`,
     ];
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(touches), notes };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, lockStat: m.lockStat, touchSeries: sample(touches), notes };
   },
   summarize(cells, params) {
     const out: string[] = [];

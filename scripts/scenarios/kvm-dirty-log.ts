@@ -199,7 +199,7 @@ export const kvmDirtyLog: Scenario = {
     if (!prealloc && swaps > 0) notes.push(`the pre-allocated pair (prealloc=true) makes none of these vmalloc/vfree calls, purges or flushes`);
     const m = machineFigures(k, { operations: calls, allocations: touches.length, failedAllocations: failed, touches, bugs: 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(touches), notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, lockStat: m.lockStat, touchSeries: sample(touches), notes, reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
   },
   summarize(cells) {
     const out: string[] = [];

@@ -98,7 +98,7 @@ export const lazyPurgeListScan: Scenario = {
       `${perLazy.toLocaleString('en-US', { maximumFractionDigits: 1 })} steps per lazily freed area purged; ${(s.mean * CYCLES_PER_TOUCH).toLocaleString('en-US', { maximumFractionDigits: 0 })} modelled cycles of list walking per set_memory_* call (${CYCLES_PER_TOUCH} per step, not in the cycles column)`,
     ];
     if (otherPurges) notes.push(`${otherPurges} further purge(s) came from the lazy threshold (lazy_max_pages ${k.allocator.lazy_max_pages()}), not from vm_unmap_aliases()`);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(steps), notes };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, lockStat: m.lockStat, touchSeries: sample(steps), notes };
   },
   summarize(cells, params) {
     const out: string[] = [];

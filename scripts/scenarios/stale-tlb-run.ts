@@ -92,6 +92,7 @@ export function staleTlbResult(ctx: RunContext, r: ScenarioResult, counts: CallC
     figures: m.figures,
     counters: m.counters,
     flushCost: m.flushCost,
+    lockStat: m.lockStat,
     touchSeries: sample(counts.touches),
     reports: r.text,
     notes: [...pre, ...notes, ...r.notes, probeNote(r), ...reportSummary(r)],

@@ -169,7 +169,7 @@ export const testVmalloc: Scenario = {
     );
     const m = machineFigures(k, { operations: counts.calls + bootCalls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(counts.touches), bug, notes, ...(k.timeline ? { timeline: k.timeline.toJson() } : {}), reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, lockStat: m.lockStat, touchSeries: sample(counts.touches), bug, notes, ...(k.timeline ? { timeline: k.timeline.toJson() } : {}), reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
   },
   summarize(cells, params: Params) {
     const out: string[] = [];

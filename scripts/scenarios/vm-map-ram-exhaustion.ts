@@ -92,7 +92,7 @@ export const vmMapRamExhaustion: Scenario = {
       `blocks of ${BITS} pages; each round maps 16 pages once and 8 pages ${(BITS - 16) / 8 - 1} times, leaving 8 pages free`,
       !carries(ctx.kernel, 'vm_map_ram-exhaustion') ? 'before the fix: new blocks go to the head of the free list, the old fragmented ones are never visited' : 'with the fix: new blocks go to the tail, the old block fills up, becomes fully dirty and is freed',
     ];
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(touches), notes };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, lockStat: m.lockStat, touchSeries: sample(touches), notes };
   },
   summarize(cells) {
     return [

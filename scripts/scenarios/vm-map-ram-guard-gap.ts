@@ -89,7 +89,7 @@ export const vmMapRamGuardGap: Scenario = {
       `${blocks} vmap blocks of ${bits} pages in ${slots} block-sized slots of the ${mib} MiB range (${!carries(ctx.kernel, '248ac0e1943a') ? 'guard gap after every area' : 'no gap between areas'})`,
     ];
     if (mapped) notes.push(`first mapping at window + 0x${(first - range.start).toString(16)}, last at window + 0x${(last - range.start).toString(16)}`);
-    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, touchSeries: sample(touches), notes };
+    return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, lockStat: m.lockStat, touchSeries: sample(touches), notes };
   },
   summarize(cells, params) {
     const out: string[] = [];

@@ -89,6 +89,15 @@ export class lock_stats {
   remote = false;
   acquisitions = 0;
   contended = 0;
+  /** lock_stat's bounces: contentions and acquisitions where another CPU held the lock last. */
+  conBounces = 0;
+  acqBounces = 0;
+  /** lock_stat's waittime-min/-max and holdtime-min/-total/-nr, in cycles (maxHold is holdtime-max). */
+  waitMin = Infinity;
+  waitMax = 0;
+  holdMin = Infinity;
+  holdTotal = 0;
+  holdCount = 0;
   /** spin_trylock()/mutex_trylock() calls that found it held and gave up. */
   trylockFailed = 0;
   /** Its class is atomic: while a CPU holds it, no other CPU catches up. */
@@ -283,6 +292,9 @@ export class lock_table {
       c.charge(waitBucket, wait);
       l.waitCycles[cpu] = l.waitCycles[cpu]! + wait;
       l.contended++;
+      if (fit.prev >= 0 && fit.prev !== cpu) l.conBounces++;
+      if (wait < l.waitMin) l.waitMin = wait;
+      if (wait > l.waitMax) l.waitMax = wait;
       if (l.acquiredAt > now) {
         l.overtaken++;
         l.overtakenWait += wait;
@@ -298,8 +310,10 @@ export class lock_table {
     const cost = this.machine.costVector;
     l.remote = prev >= 0 && prev !== cpu;
     l.acquiredAt = c.now;
-    if (l.remote) c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff]!);
-    else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire]!);
+    if (l.remote) {
+      c.charge(COST_INDEX.lockHandoff, cost[COST_INDEX.lockHandoff]!);
+      l.acqBounces++;
+    } else c.charge(COST_INDEX.lockAcquire, cost[COST_INDEX.lockAcquire]!);
     l.holder = cpu;
     l.holderTask = this.taskOn(cpu);
     l.acquisitions++;
@@ -361,8 +375,12 @@ export class lock_table {
 
   /** Record a finished hold in the lock's schedule (sorted by start), dropping holds no CPU can reach any more. */
   private recordHold(l: lock_stats, cpu: number, start: number, end: number): void {
-    l.lastHold[cpu] = end - start;
-    if (end - start > l.maxHold) l.maxHold = end - start;
+    const hold = end - start;
+    l.lastHold[cpu] = hold;
+    if (hold > l.maxHold) l.maxHold = hold;
+    if (hold < l.holdMin) l.holdMin = hold;
+    l.holdTotal += hold;
+    l.holdCount++;
     const hs = l.holds;
     hs.insert(start, end, cpu);
     if (hs.length > l.pruneAt) {
