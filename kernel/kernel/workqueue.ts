@@ -97,11 +97,19 @@ export class system_wq {
   /** __queue_work(): put a pending item on a pool and wake its kworker. */
   private insert_work(cpu: number, work: work_struct): void {
     // Non-reentrant (since 3.7): an item running in one pool is queued there again.
-    if (work.running) cpu = work.cpu;
+    // Running is at the queuing CPU's clock: a run that ends after it (its CPU ran
+    // ahead in one step, docs/concurrency.md "What runs in parallel") is still under way.
+    if (work.running || (work.cpu >= 0 && work.doneAt > this.now())) cpu = work.cpu;
     work.cpu = cpu;
     this.pools[cpu]!.push(work);
     this.sched.wakeIdle(cpu, this.machine.currentCpu);
     this.sched.enqueue(this.sched.kworkers[cpu]!);
+  }
+
+  /** The clock of the CPU running now (CPU 0's outside a CPU). */
+  private now(): number {
+    const cpu = this.machine.currentCpu;
+    return this.machine.cpu(cpu < 0 ? 0 : cpu).now;
   }
 
   /** jiffies: the ticks (HZ = 250, the `schedTick` period) the local CPU's clock has passed. */

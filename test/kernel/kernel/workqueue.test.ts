@@ -59,6 +59,32 @@ describe('kernel/kernel/workqueue: system_wq in modelled time', () => {
     expect(ranOn).to.deep.equal([0, 0]);
   });
 
+  it('queues an item into the pool where it still runs at the queuing CPU\'s clock, though that run was over first in the order the steps ran', () => {
+    const { m, s, wq } = world(2);
+    const runs: { cpu: number; at: number }[] = [];
+    const w = new work_struct('w', () => {
+      const c = m.cpu(m.currentCpu);
+      runs.push({ cpu: m.currentCpu, at: c.now });
+      c.charge(COST_INDEX.apiCall, 10000);
+    });
+    // CPU 0 queues w and its kworker runs it whole, to about 10,000 cycles; then CPU 1, at 2,000, queues it.
+    const late = {
+      comm: 'late',
+      pid: 2,
+      cpu: 1,
+      bound: true,
+      steps: (function* () {
+        m.cpu(1).charge(COST_INDEX.apiCall, 2000);
+        yield;
+        wq.schedule_work(w);
+        yield;
+      })(),
+    };
+    s.run([once(0, () => wq.schedule_work(w)), late]);
+    expect(runs.map((r) => r.cpu)).to.deep.equal([0, 0]);
+    expect(runs[1]!.at, 'the second run starts after the first ends').to.be.at.least(runs[0]!.at + 10000);
+  });
+
   it('runs work on the queueing CPU\'s kworker, which the trace shows by its comm', () => {
     const { m, s, wq } = world(2);
     const seen: string[] = [];
