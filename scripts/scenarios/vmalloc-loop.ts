@@ -286,6 +286,8 @@ export const vmallocLoop: Scenario = {
     const loopTouches = counts.touches.slice(touches0);
     const m = machineFigures(k, { operations: counts.calls, allocations: counts.allocations, failedAllocations: counts.failed, touches: counts.touches, bugs: bug ? 1 : 0 });
     if (ctx.trace) for (const line of k.trace_text().split('\n')) if (line) ctx.trace(line);
+    const cut = k.timeline?.truncated();
+    if (cut) notes.push(cut);
     return { figures: m.figures, counters: m.counters, flushCost: m.flushCost, lockStat: m.lockStat, touchSeries: sample(loopTouches), bug, notes, ...(k.timeline ? { timeline: k.timeline.toJson() } : {}), reports: k.machine.checker.reports.slice(0, 3).map((r) => JSON.stringify(r)) };
   },
 };

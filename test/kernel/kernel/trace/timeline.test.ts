@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { parseParams } from '../../../../scripts/run/params.js';
 import { runMatrix } from '../../../../scripts/run/runner.js';
 import { vmallocLoop } from '../../../../scripts/scenarios/vmalloc-loop.js';
+import { Timeline } from '../../../../kernel/kernel/trace/timeline.js';
 
 interface Ev {
   name: string;
@@ -81,5 +82,16 @@ describe('kernel/kernel/trace/timeline: a run in modelled time for Perfetto', fu
     expect(purges).to.equal(m.cells[0]?.result.figures.purges);
     // a full flush on 4 CPUs: one call-function IPI to each of the 3 others per purge
     expect(ev.filter((e) => e.name === 'CAL IPI handler').length).to.equal(3 * purges);
+  });
+
+  it('keeps the first events up to its limit, drops the rest, and says how many from when, instead of exhausting the heap', () => {
+    const t = new Timeline(2, 1e9, 'small', 5);
+    for (let i = 0; i < 8; i++) t.instant(i % 2, 'e', 1000 * i, {});
+    const f = JSON.parse(t.toJson()) as { traceEvents: Ev[]; otherData: { dropped?: number } };
+    // The process and two track names are metadata; five events fill the limit with them.
+    expect(f.traceEvents.filter((e) => e.ph === 'i').map((e) => e.ts)).to.deep.equal([0, 1]);
+    expect(f.otherData.dropped).to.equal(6);
+    expect(t.truncated()).to.equal('timeline: the first 5 events kept, 6 later ones dropped (from about 0.0 ms of modelled time); a shorter run shows the whole of it');
+    expect(new Timeline(1, 1e9, 'whole').truncated()).to.equal(null);
   });
 });
