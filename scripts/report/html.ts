@@ -3,12 +3,14 @@
  * The HTML report of `vmapsim run --html FILE`: one self-contained page (the
  * plotting library is inlined, no network is needed to view it) with the
  * run's command line, vmapsim's version and the seed, the plots (Vega-Lite,
- * scripts/report/plots.ts), the table and the summary.
+ * scripts/report/plots.ts), the table, the summary and each run's
+ * /proc/lock_stat.
  */
 
 import type { MatrixResult } from '../run/runner.js';
 import { barPlot, esc, linePlot, page, type Plot, plotHtml, shortName, stackedBars, vegaVersions, vmapsimVersion } from './plots.js';
 import { TABLE_COLUMNS } from './table.js';
+import { lock_stat_show } from '../../kernel/kernel/locking/lockdep_proc.js';
 
 function table(m: MatrixResult): string {
   const head = TABLE_COLUMNS.map((c) => `<th>${esc(c.head)}</th>`).join('');
@@ -87,7 +89,41 @@ export function matrixPlots(m: MatrixResult): Plot[] {
             rows: flush,
           }),
     );
+  // 4. lock waits by class (lock_stat's waittime-total), where the runs waited at all
+  const waits = m.cells.flatMap((c) =>
+    (c.result.lockStat?.classes ?? []).map((l) => ({ kernel: c.kernel, version: shortName(c.kernel), cpus: c.cpus, lock: l.name, cycles: l.waittimeTotal })),
+  );
+  if (waits.some((r) => r.cycles > 0))
+    plots.push(
+      grid
+        ? stackedBars({
+            id: 'plot-lock-waits',
+            title: 'Lock waits by lock class (modelled cycles, all CPUs) per kernel against the CPU count',
+            x: { field: 'cpus', title: 'CPUs' },
+            y: { field: 'cycles', title: 'wait cycles' },
+            part: { field: 'lock', title: 'lock class' },
+            rows: waits,
+            facet: { field: 'kernel', title: 'kernel' },
+          })
+        : stackedBars({
+            id: 'plot-lock-waits',
+            title: `Lock waits by lock class (modelled cycles, all CPUs, ${cpuCounts[0]} CPUs)`,
+            x: { field: 'version', title: 'kernel' },
+            y: { field: 'cycles', title: 'wait cycles' },
+            part: { field: 'lock', title: 'lock class' },
+            rows: waits,
+          }),
+    );
   return plots;
+}
+
+/** Each run's /proc/lock_stat, for the runs that took a lock: the kernel's text (kernel/kernel/locking/lockdep_proc.ts). */
+function lockStats(m: MatrixResult): string {
+  const runs = m.cells.filter((c) => c.result.lockStat?.classes.some((l) => l.acquisitions > 0));
+  if (!runs.length) return '';
+  return `<h2 id="lock-stat">Locks (/proc/lock_stat)</h2>
+<p>Per lock class: contentions and bounces, wait and hold times (min, max, total, average) in microseconds of modelled time, most contended first; no contention points.</p>
+${runs.map((c) => `<h3>${esc(c.kernel)} (${c.cpus} CPU${c.cpus === 1 ? '' : 's'})</h3><div class="table-wrap"><pre>${esc(lock_stat_show(c.result.lockStat!.classes, c.result.lockStat!.clockHz))}</pre></div>`).join('\n')}`;
 }
 
 export function renderHtml(m: MatrixResult, meta: HtmlMeta): string {
@@ -108,6 +144,7 @@ export function renderHtml(m: MatrixResult, meta: HtmlMeta): string {
 ${matrixPlots(m).map(plotHtml).join('\n')}
 ${table(m)}
 ${m.summary.length ? `<h2>Summary</h2><pre id="summary">${esc(m.summary.join('\n'))}</pre>` : ''}
+${lockStats(m)}
 ${extras.join('\n')}`;
   return page(`vmapsim: ${m.scenario}`, body);
 }

@@ -92,6 +92,42 @@ describe('the HTML report', function () {
     expect(json.data.values).to.deep.include({ kernel: 'linux-6.1', cpus: 8, cyclesPerOp: 800 });
   });
 
+  it('shows each run\'s lock waits by class as stacked bars and its /proc/lock_stat, and nothing of locks for runs that took none', () => {
+    const stat = (name: string, waited: number) => ({
+      name,
+      kind: 'spinlock' as const,
+      conBounces: waited ? 2 : 0,
+      contentions: waited ? 2 : 0,
+      waittimeMin: waited / 2,
+      waittimeMax: waited / 2,
+      waittimeTotal: waited,
+      acqBounces: 3,
+      acquisitions: 4,
+      holdtimeMin: 300,
+      holdtimeMax: 900,
+      holdtimeTotal: 2400,
+      waitByCpu: [waited, 0],
+    });
+    const locked: MatrixResult = {
+      ...grid,
+      cells: grid.cells.map((c, i) => ({ ...c, result: { ...c.result, ...(i === 3 ? { lockStat: { clockHz: 3e9, classes: [stat('vmap_area_lock', 3000), stat('free_vmap_area_lock', 0)] } } : {}) } })),
+    };
+    const html = renderHtml(locked, { command: 'vmapsim run demo' });
+    const spec = /<section class="plot" id="plot-lock-waits"[^]*?<script type="application\/json" class="spec">([^]*?)<\/script>/.exec(html);
+    expect(spec, 'a lock-wait plot').to.not.equal(null);
+    const json = JSON.parse(spec![1]!) as { data: { values: { kernel: string; cpus: number; lock: string; cycles: number }[] } };
+    // bars only where a class waited
+    expect(json.data.values).to.deep.equal([{ kernel: 'linux-6.1', version: '6.1', cpus: 8, lock: 'vmap_area_lock', cycles: 3000 }]);
+    expect(html).to.contain('<h2 id="lock-stat">Locks (/proc/lock_stat)</h2>');
+    expect(html).to.contain('<h3>linux-6.1 (8 CPUs)</h3>');
+    expect(html).to.contain('lock_stat version 0.4');
+    // 3,000 cycles at 3 GHz: one microsecond in all, two waits of 0.50 us
+    expect(html).to.match(/vmap_area_lock:\s+2\s+2\s+0\.50\s+0\.50\s+1\.00\s+0\.50\s+3\s+4\s+0\.10\s+0\.30\s+0\.80\s+0\.20/);
+    const none = renderHtml(grid, { command: 'vmapsim run demo' });
+    expect(none).to.not.contain('plot-lock-waits');
+    expect(none).to.not.contain('lock_stat');
+  });
+
   it('the headline at one CPU count: log axis for the touches, bars for the cost, no overflow, in Chromium', async () => {
     // hover the first bar of the cost plot: the tooltip names the kernel and the value
     const probe = async (page: import('playwright-core').Page) => {
