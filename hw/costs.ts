@@ -149,7 +149,7 @@ export const COST_SPECS = {
   remoteTouch: {
     cycles: 150,
     description: 'one vmap_area touched under a spinlock taken over from another CPU: its line was last written there and moves to this cache (replaces areaTouch; timed mode)',
-    source: 'x86-tlb.md §4.1: a cache-line transfer between cores of one socket 100-200 cycles (the ACK figure); every node on a descent of a tree the previous holder changed is taken as written there (docs/concurrency.md §Cache lines under a lock)',
+    source: 'x86-tlb.md §4.1: a cache-line transfer between cores of one socket 100-200 cycles (the ACK figure); the first 9 areas a taken-over hold touches are taken as written there, a count fitted on a real 64-CPU lock_stat (docs/concurrency.md §Cache lines under a lock, §lock_stat)',
   },
   lockHandoff: {
     cycles: 150,
