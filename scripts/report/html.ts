@@ -24,6 +24,19 @@ export interface HtmlMeta {
   command: string;
 }
 
+/**
+ * Stacked bars of a cost's parts (rows with kernel, version, cpus and
+ * `cycles`): one panel per kernel against the CPU count when the matrix has
+ * several, else one bar per kernel. `what` is the title up to its open
+ * parenthesis, which this closes.
+ */
+function breakdown(o: { id: string; what: string; y: string; part: { field: string; title: string }; rows: Record<string, string | number>[]; grid: boolean; cpus: number }): Plot {
+  const y = { field: 'cycles', title: o.y };
+  return o.grid
+    ? stackedBars({ id: o.id, title: `${o.what}) per kernel against the CPU count`, x: { field: 'cpus', title: 'CPUs' }, y, part: o.part, rows: o.rows, facet: { field: 'kernel', title: 'kernel' } })
+    : stackedBars({ id: o.id, title: `${o.what}, ${o.cpus} CPUs)`, x: { field: 'version', title: 'kernel' }, y, part: o.part, rows: o.rows });
+}
+
 /** The plots of a matrix, each in the form its data asks for. */
 export function matrixPlots(m: MatrixResult): Plot[] {
   const cpuCounts = [...new Set(m.cells.map((c) => c.cpus))].sort((a, b) => a - b);
@@ -68,52 +81,12 @@ export function matrixPlots(m: MatrixResult): Plot[] {
   const flush = m.cells
     .filter((c) => c.result.flushCost)
     .flatMap((c) => Object.entries(c.result.flushCost as Record<string, number>).map(([part, cycles]) => ({ kernel: c.kernel, version: shortName(c.kernel), cpus: c.cpus, part, cycles })));
-  if (flush.some((r) => r.cycles > 0))
-    plots.push(
-      grid
-        ? stackedBars({
-            id: 'plot-flush',
-            title: 'Flush cost breakdown (modelled cycles) per kernel against the CPU count',
-            x: { field: 'cpus', title: 'CPUs' },
-            y: { field: 'cycles', title: 'cycles' },
-            part: { field: 'part', title: 'component' },
-            rows: flush,
-            facet: { field: 'kernel', title: 'kernel' },
-          })
-        : stackedBars({
-            id: 'plot-flush',
-            title: `Flush cost breakdown (modelled cycles, ${cpuCounts[0]} CPUs)`,
-            x: { field: 'version', title: 'kernel' },
-            y: { field: 'cycles', title: 'cycles' },
-            part: { field: 'part', title: 'component' },
-            rows: flush,
-          }),
-    );
+  if (flush.some((r) => r.cycles > 0)) plots.push(breakdown({ id: 'plot-flush', what: 'Flush cost breakdown (modelled cycles', y: 'cycles', part: { field: 'part', title: 'component' }, rows: flush, grid, cpus: cpuCounts[0]! }));
   // 4. lock waits by class (lock_stat's waittime-total), where the runs waited at all
   const waits = m.cells.flatMap((c) =>
     (c.result.lockStat?.classes ?? []).map((l) => ({ kernel: c.kernel, version: shortName(c.kernel), cpus: c.cpus, lock: l.name, cycles: l.waittimeTotal })),
   );
-  if (waits.some((r) => r.cycles > 0))
-    plots.push(
-      grid
-        ? stackedBars({
-            id: 'plot-lock-waits',
-            title: 'Lock waits by lock class (modelled cycles, all CPUs) per kernel against the CPU count',
-            x: { field: 'cpus', title: 'CPUs' },
-            y: { field: 'cycles', title: 'wait cycles' },
-            part: { field: 'lock', title: 'lock class' },
-            rows: waits,
-            facet: { field: 'kernel', title: 'kernel' },
-          })
-        : stackedBars({
-            id: 'plot-lock-waits',
-            title: `Lock waits by lock class (modelled cycles, all CPUs, ${cpuCounts[0]} CPUs)`,
-            x: { field: 'version', title: 'kernel' },
-            y: { field: 'cycles', title: 'wait cycles' },
-            part: { field: 'lock', title: 'lock class' },
-            rows: waits,
-          }),
-    );
+  if (waits.some((r) => r.cycles > 0)) plots.push(breakdown({ id: 'plot-lock-waits', what: 'Lock waits by lock class (modelled cycles, all CPUs', y: 'wait cycles', part: { field: 'lock', title: 'lock class' }, rows: waits, grid, cpus: cpuCounts[0]! }));
   return plots;
 }
 
