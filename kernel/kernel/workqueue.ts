@@ -114,8 +114,7 @@ export class system_wq {
 
   /** jiffies: the ticks (HZ = 250, the `schedTick` period) the local CPU's clock has passed. */
   jiffies(): number {
-    const cpu = this.machine.currentCpu < 0 ? 0 : this.machine.currentCpu;
-    return Math.floor(this.machine.cpu(cpu).now / this.tick());
+    return Math.floor(this.now() / this.tick());
   }
 
   private tick(): number {
