@@ -35,7 +35,7 @@
 import { bootKernel, Kernel } from '../../kernel/boot.js';
 import type { FlushEraName } from '../../kernel/arch/x86/mm/tlb.js';
 import { isKernelBug } from '../../kernel/include/asm-generic/bug.js';
-import { lock_class } from '../../kernel/kernel/locking/spinlock.js';
+import { lock_class_stats_of } from '../../kernel/kernel/locking/lockdep_proc.js';
 import type { ulong } from '../../kernel/include/u64.js';
 import type { page } from '../../kernel/mm/page_alloc.js';
 import { SplitMix64 } from '../check/prng.js';
@@ -304,13 +304,7 @@ function mean(xs: readonly number[]): number {
 
 /** Waits per lock class (each vmap node's lock of one kind summed), the contended ones. */
 export function lockClasses(k: Kernel): { name: string; contended: number; wait: number }[] {
-  const by = new Map<string, { name: string; contended: number; wait: number }>();
-  for (const l of k.locks.all()) {
-    const name = lock_class(l.name);
-    const e = by.get(name) ?? { name, contended: 0, wait: 0 };
-    e.contended += l.contended;
-    e.wait += l.totalWait;
-    by.set(name, e);
-  }
-  return [...by.values()].filter((e) => e.contended > 0);
+  return lock_class_stats_of(k.locks.all())
+    .filter((c) => c.contentions > 0)
+    .map((c) => ({ name: c.name, contended: c.contentions, wait: c.waittimeTotal }));
 }

@@ -90,9 +90,9 @@ export function lock_class_stats_of(locks: readonly lock_stats[]): lock_class_st
     s.acqBounces += l.acqBounces;
     s.acquisitions += l.holdCount;
     s.holdtimeTotal += l.holdTotal;
+    s.waittimeTotal += l.totalWait;
     l.waitCycles.forEach((w, cpu) => {
       s.waitByCpu[cpu] = s.waitByCpu[cpu]! + w;
-      s.waittimeTotal += w;
     });
   }
   return [...by.values()];
