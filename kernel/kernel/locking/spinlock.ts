@@ -109,6 +109,7 @@ export class lock_stats {
   atomic = false;
   /** When the last hold began. */
   acquiredAt = 0;
+  readonly pending: { cpu: number; arrival: number; need: number }[] = [];
   /**
    * Waits for a hold that began after the waiter's clock: the holder ran
    * ahead in a step while the waiter was suspended below it, so the order
@@ -281,7 +282,14 @@ export class lock_table {
     const cpu = m.currentCpu;
     // What the allocator touched before the lock is not part of the hold.
     this.sched.settle();
-    if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
+    const queued = l.kind === 'spinlock' && !this.tas;
+    const mine = queued ? { cpu, arrival: m.cpu(cpu).now, need: l.lastHold[cpu]! } : null;
+    if (mine) l.pending.push(mine);
+    try {
+      if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
+    } finally {
+      if (mine) l.pending.splice(l.pending.indexOf(mine), 1);
+    }
     const c = m.cpu(cpu);
     if (l.holder >= 0) this.checkDeadlock(l, cpu);
     if (l.holder >= 0 && l.holder !== cpu) this.nested(l, cpu);
@@ -291,7 +299,9 @@ export class lock_table {
     const fit =
       l.kind === 'spinlock' && this.tas
         ? virt_spin_lock(m.host, cpu, now, (t) => this.firstFit(l, t, need))
-        : this.firstFit(l, now, need);
+        : queued
+          ? this.queuedFit(l, cpu, now, need)
+          : this.firstFit(l, now, need);
     if (fit.start > now) {
       const wait = fit.start - now;
       c.charge(waitBucket, wait);
@@ -376,6 +386,23 @@ export class lock_table {
     // Holds that began more than the longest hold before `now` ended before it:
     // the walk starts at the last of them (it names who held the lock last).
     return l.holds.fit(now, l.maxHold, need, l.lastHolder);
+  }
+
+  private queuedFit(l: lock_stats, cpu: number, now: number, need: number): { start: number; prev: number } {
+    let t = now;
+    for (;;) {
+      const f = this.firstFit(l, t, need);
+      let moved = false;
+      for (const p of l.pending) {
+        if (p.cpu === cpu || p.arrival >= now) continue;
+        const s = this.firstFit(l, p.arrival, p.need).start;
+        if (s < f.start + need && f.start < s + p.need) {
+          t = Math.max(t, s + p.need);
+          moved = true;
+        }
+      }
+      if (!moved) return f;
+    }
   }
 
   /** Record a finished hold in the lock's schedule (sorted by start), dropping holds no CPU can reach any more. */
