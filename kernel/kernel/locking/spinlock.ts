@@ -109,6 +109,12 @@ export class lock_stats {
   atomic = false;
   /** When the last hold began. */
   acquiredAt = 0;
+  /**
+   * CPUs that reached this (queued) spinlock and are letting the CPUs behind
+   * them catch up before they take it: when each arrived and how long its
+   * last hold was. A CPU that arrives later waits for such a reservation
+   * (queuedFit), as it would queue behind it in a qspinlock.
+   */
   readonly pending: { cpu: number; arrival: number; need: number }[] = [];
   /**
    * Waits for a hold that began after the waiter's clock: the holder ran
@@ -388,6 +394,17 @@ export class lock_table {
     return l.holds.fit(now, l.maxHold, need, l.lastHolder);
   }
 
+  /**
+   * firstFit for a queued spinlock (qspinlock's MCS queue is FIFO): a CPU
+   * suspended in the catch-up of its own spin_lock (l.pending) arrived at
+   * the lock first when its arrival is before `now`, so the slot firstFit
+   * gives it, as long as its last hold, is kept for it. A gap that would
+   * overlap such a slot is not taken; the CPU looks again after the slot.
+   * Without this, the holds of a step run whole in the catch-up fill every
+   * gap after the suspended CPU's arrival that is shorter than its hold, and
+   * a CPU with long holds (the purge kworker) waits for all of them
+   * (docs/concurrency.md, "Lock order").
+   */
   private queuedFit(l: lock_stats, cpu: number, now: number, need: number): { start: number; prev: number } {
     let t = now;
     for (;;) {

@@ -327,3 +327,82 @@ describe('kernel/kernel/locking/spinlock: a lock held by code suspended below is
     expect(lock_class('vmap_purge_lock')).to.equal('vmap_purge_lock');
   });
 });
+
+describe('kernel/kernel/locking/spinlock: a CPU waiting for a queued spinlock keeps its place while the others catch up', () => {
+  type Kernel = ReturnType<typeof bootKernel>;
+  const LONG = 5000;
+  const SHORT = 1000;
+  const ARRIVAL = 50000;
+
+  /**
+   * cpu0 holds L for LONG cycles once, then reaches it again at ARRIVAL.
+   * cpu1, at 30,000 then, is behind it: the catch-up of cpu0's spin_lock
+   * runs cpu1's next step whole, which holds L SHORT cycles thirty times
+   * with 100-cycle gaps from 40,000 to past 70,000. Most of those holds run
+   * ahead of cpu0's arrival, and none of their gaps fits a LONG hold.
+   */
+  function run(k: Kernel): { waits: number[]; holds: [number, number, number][] } {
+    const holds: [number, number, number][] = [];
+    const take = (cpu: number, len: number): void => {
+      const c = k.machine.cpu(cpu);
+      k.locks.spin_lock('L');
+      const start = c.now;
+      c.charge(COST_INDEX.apiCall, len);
+      holds.push([start, c.now, cpu]);
+      k.locks.spin_unlock('L');
+    };
+    const to = (cpu: number, t: number): void => {
+      const c = k.machine.cpu(cpu);
+      c.charge(COST_INDEX.apiCall, t - c.now);
+    };
+    function* long(): Generator<void> {
+      to(0, 1000);
+      take(0, LONG);
+      yield;
+      to(0, ARRIVAL);
+      take(0, LONG);
+      yield;
+    }
+    function* short(): Generator<void> {
+      take(1, SHORT);
+      to(1, 30000);
+      yield;
+      to(1, 40000);
+      for (let i = 0; i < 30; i++) {
+        take(1, SHORT);
+        k.machine.cpu(1).charge(COST_INDEX.apiCall, 100);
+      }
+      yield;
+    }
+    k.runTasks([
+      { comm: 'long', pid: 10, cpu: 0, bound: true, steps: long() },
+      { comm: 'short', pid: 11, cpu: 1, bound: true, steps: short() },
+    ]);
+    const l = k.locks.get('L', 'spinlock');
+    return { waits: [l.waitCycles[0]!, l.waitCycles[1]!], holds };
+  }
+
+  it('lets the long holder in after at most the hold under way when it arrived, not after everything run ahead', () => {
+    const k = bootKernel({ version: 'linux-6.12', cpus: 2, machine: { cpus: 2, checker: false } });
+    const { waits } = run(k);
+    // Without its reservation cpu0 waited for all of cpu1's holds after 50,000: over 20,000 cycles.
+    expect(waits[0]).to.be.lessThan(SHORT + 200);
+    // cpu1's holds that arrive after cpu0 wait for its hold instead.
+    expect(waits[1]).to.be.greaterThan(LONG - 200);
+  });
+
+  it('never lets two holds of the lock overlap in modelled time', () => {
+    const k = bootKernel({ version: 'linux-6.12', cpus: 2, machine: { cpus: 2, checker: false } });
+    const holds = run(k).holds.sort((a, b) => a[0] - b[0]);
+    expect(holds).to.have.length(33);
+    for (let i = 1; i < holds.length; i++) expect(holds[i]![0], `hold ${i} on cpu${holds[i]![2]}`).to.be.at.least(holds[i - 1]![1]);
+  });
+
+  it('gives the holds that arrived before cpu0 the lock first: cpu1 does not wait before 50,000 cycles', () => {
+    const k = bootKernel({ version: 'linux-6.12', cpus: 2, machine: { cpus: 2, checker: false } });
+    const { holds } = run(k);
+    const before = holds.filter(([s, , cpu]) => cpu === 1 && s >= 30000 && s < ARRIVAL);
+    expect(before.length).to.be.greaterThan(5);
+    for (let i = 1; i < before.length; i++) expect(before[i]![0] - before[i - 1]![1]).to.be.lessThan(400);
+  });
+});
