@@ -83,6 +83,14 @@ export class DeadlockError extends Error {
   override readonly name = 'DeadlockError';
 }
 
+/** A CPU's place at a queued spinlock while the CPUs behind it catch up (lock_stats.pending). */
+export interface reservation {
+  readonly cpu: number;
+  readonly arrival: number;
+  readonly need: number;
+  slot: number;
+}
+
 /** One lock's figures. */
 export class lock_stats {
   holder = -1;
@@ -113,9 +121,11 @@ export class lock_stats {
    * CPUs that reached this (queued) spinlock and are letting the CPUs behind
    * them catch up before they take it: when each arrived and how long its
    * last hold was. A CPU that arrives later waits for such a reservation
-   * (queuedFit), as it would queue behind it in a qspinlock.
+   * (queuedFit), as it would queue behind it in a qspinlock. `slot` caches
+   * where firstFit puts it (NaN: to be found again); recordHold clears it
+   * when a new hold overlaps it, the only change that can move it.
    */
-  readonly pending: { cpu: number; arrival: number; need: number }[] = [];
+  readonly pending: reservation[] = [];
   /**
    * Waits for a hold that began after the waiter's clock: the holder ran
    * ahead in a step while the waiter was suspended below it, so the order
@@ -289,7 +299,7 @@ export class lock_table {
     // What the allocator touched before the lock is not part of the hold.
     this.sched.settle();
     const queued = l.kind === 'spinlock' && !this.tas;
-    const mine = queued ? { cpu, arrival: m.cpu(cpu).now, need: l.lastHold[cpu]! } : null;
+    const mine: reservation | null = queued ? { cpu, arrival: m.cpu(cpu).now, need: l.lastHold[cpu]!, slot: NaN } : null;
     if (mine) l.pending.push(mine);
     try {
       if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
@@ -412,7 +422,8 @@ export class lock_table {
       let moved = false;
       for (const p of l.pending) {
         if (p.cpu === cpu || p.arrival >= now) continue;
-        const s = this.firstFit(l, p.arrival, p.need).start;
+        if (Number.isNaN(p.slot)) p.slot = this.firstFit(l, p.arrival, p.need).start;
+        const s = p.slot;
         if (s < f.start + need && f.start < s + p.need) {
           t = Math.max(t, s + p.need);
           moved = true;
@@ -432,6 +443,7 @@ export class lock_table {
     l.holdCount++;
     const hs = l.holds;
     hs.insert(start, end, cpu);
+    for (const p of l.pending) if (start < p.slot + p.need && p.slot < end) p.slot = NaN;
     if (hs.length > l.pruneAt) {
       const floor = this.lowestClock();
       let k = 0;
