@@ -104,6 +104,8 @@ export class Scheduler {
   active = false;
   private readonly rq: sched_task[][];
   private readonly onStack: boolean[];
+  /** The CPUs with a step in progress, bottom first (onStack, in order). */
+  private readonly stack: number[] = [];
   private readonly ready: CpuHeap;
   private readonly current: (sched_task | null)[];
   readonly stats: { steps: number[]; migrations: number; preemptions: number; catchUps: number };
@@ -239,7 +241,7 @@ export class Scheduler {
     if (this.noCatchUp[cpu]) return;
     this.settle();
     this.balance(cpu);
-    const limit = this.machine.cpu(cpu).now;
+    const limit = this.stackFloor(cpu);
     for (;;) {
       const next = this.pick(limit, cpu);
       const t = next < 0 ? limit : this.machine.cpu(next).now;
@@ -251,6 +253,22 @@ export class Scheduler {
       this.stats.catchUps++;
       this.step(next);
     }
+  }
+
+  /**
+   * How far a catch-up from `cpu` lets the others run: `cpu`'s clock, but
+   * no further than the clock of any CPU suspended below it. A step that
+   * ran in a catch-up can end past the clock of the CPU that started it
+   * (it waited for a lock); the CPUs it would let run meanwhile are ahead
+   * of that suspended CPU, which comes first in modelled time.
+   */
+  private stackFloor(cpu: number): number {
+    let limit = this.machine.cpu(cpu).now;
+    for (const s of this.stack) {
+      const t = this.machine.cpu(s).now;
+      if (t < limit) limit = t;
+    }
+    return limit;
   }
 
   /** add_timer(timer): arm it (re-arming a pending timer moves it, as mod_timer does). */
@@ -354,6 +372,7 @@ export class Scheduler {
     this.settle();
     t.pullAt = undefined;
     this.onStack[cpu] = true;
+    this.stack.push(cpu);
     this.sync(cpu);
     this.current[cpu] = t;
     this.onSwitch(cpu, t);
@@ -364,6 +383,7 @@ export class Scheduler {
       this.settle();
     } finally {
       this.onStack[cpu] = false;
+      this.stack.pop();
       this.current[cpu] = null;
     }
     t.ran += c.now - t0;
