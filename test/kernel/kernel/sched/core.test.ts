@@ -43,6 +43,25 @@ describe('kernel/kernel/sched/core: tasks in modelled time', () => {
     expect(runs[0]).to.equal(runs[1]);
   });
 
+  it('lets a catch-up run the others no further than the clock of a CPU suspended below it', () => {
+    const m = new Machine({ cpus: 3, checker: false });
+    const s = new Scheduler(m);
+    const to = (cpu: number, t: number): void => m.cpu(cpu).charge(COST_INDEX.apiCall, t - m.cpu(cpu).now);
+    let cpu2At = -1;
+    const task = (cpu: number, steps: Generator<void>): TaskSpec => ({ comm: `t${cpu}`, pid: 10 + cpu, cpu, bound: true, steps });
+    // cpu0 reaches a wait point at 10,000 and lets the others catch up. cpu1's
+    // next step, run in that catch-up, ends at 20,000 (it waited for a lock) and
+    // reaches a wait point of its own there; cpu2 steps 3,000 cycles at a time.
+    s.run([
+      task(0, (function* () { to(0, 10000); s.catchUp(0); yield; })()),
+      task(1, (function* () { to(1, 1000); yield; to(1, 20000); s.catchUp(1); cpu2At = m.cpu(2).now; yield; })()),
+      task(2, (function* () { for (let i = 0; i < 10; i++) { m.cpu(2).charge(COST_INDEX.apiCall, 3000); yield; } })()),
+    ]);
+    // cpu1's catch-up stops at cpu0's 10,000 (cpu2 ends the step that crosses it),
+    // where with its own clock as the limit cpu2 would have run to 21,000.
+    expect(cpu2At).to.equal(12000);
+  });
+
   for (const [what, cycles, where] of [
     ['still runs at the next scheduler tick: idle balancing pulls the task to the idle CPU', 13_000_000, 1],
     ['ends before the next tick: the task waits and goes on where it was', 1000, 0],
