@@ -12,7 +12,8 @@
  * of a TLB flush, flush_work. There the running CPU lets every other CPU
  * whose clock is behind its own run (catchUp), so that what it does next
  * (take a lock, read a counter) happens after everything that happened
- * earlier in modelled time. The main loop always runs the CPU whose clock
+ * earlier in modelled time; no further than the clock of a CPU suspended
+ * below it, though, which comes first. The main loop always runs the CPU whose clock
  * is lowest; ties go to the lowest CPU id. No randomness: same input, same
  * bytes.
  *

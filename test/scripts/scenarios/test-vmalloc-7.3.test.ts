@@ -14,7 +14,8 @@ const summaries = (notes: readonly string[] = []) => notes.filter((n) => n.start
 
 describe('the test_vmalloc scenario, 7.3 module text', () => {
   /*
-   * Three threads on two CPUs, full_fit, long_busy_list and align_shift:
+   * Three threads on two CPUs, long_busy_list and align_shift (full_fit
+   * too, before the catch-up's stack floor made that run miss the nesting):
    * a thread's failed align_shift allocations purge under vmap_purge_lock
    * (reclaim_and_purge_vmap_areas) while a kworker's drain work takes it in
    * a catch-up above. That run used to end in a TypeError in
@@ -22,11 +23,11 @@ describe('the test_vmalloc scenario, 7.3 module text', () => {
    * vmap_purge_lock atomic and says so.
    */
   it('runs threads that purge under vmap_purge_lock beside the drain work to the end, with the mutex atomic and the note saying why', () => {
-    const r = run('linux-7.3', 2, ['run_test_mask=70', 'test_loop_count=10', 'nr_threads=3', 'sequential_test_order=true']);
+    const r = run('linux-7.3', 2, ['run_test_mask=68', 'test_loop_count=10', 'nr_threads=3', 'sequential_test_order=true']);
     const s = summaries(r.notes);
-    expect(s).to.have.length(9);
+    expect(s).to.have.length(6);
     expect(s.filter((l) => l.startsWith('Summary: align_shift_alloc_test passed: 0 failed: 0 xfailed: 1 '))).to.have.length(3);
-    expect(s.filter((l) => / passed: 1 failed: 0 xfailed: 0 /.test(l))).to.have.length(6);
+    expect(s.filter((l) => l.startsWith('Summary: long_busy_list_alloc_test passed: 1 failed: 0 xfailed: 0 '))).to.have.length(3);
     const model = (r.notes ?? []).filter((n) => n.startsWith('lock model: '));
     expect(model).to.have.length(1);
     expect(model[0]).to.match(/^lock model: mutex vmap_purge_lock ran atomic \(no other CPU runs while it is held\): in a first run \S+ on CPU \d takes mutex vmap_purge_lock, held by \S+ on CPU \d, suspended below it/);
