@@ -299,12 +299,15 @@ export class lock_table {
     // What the allocator touched before the lock is not part of the hold.
     this.sched.settle();
     const queued = l.kind === 'spinlock' && !this.tas;
-    const mine: reservation | null = queued ? { cpu, arrival: m.cpu(cpu).now, need: l.lastHold[cpu]!, slot: NaN } : null;
-    if (mine) l.pending.push(mine);
-    try {
-      if (this.spinsHeld[cpu] === 0) this.sched.catchUp(cpu);
-    } finally {
-      if (mine) l.pending.splice(l.pending.indexOf(mine), 1);
+    if (this.spinsHeld[cpu] === 0) {
+      // Only a catch-up lets others reach the lock before this CPU: that is when it needs its place kept.
+      const mine: reservation | null = queued && this.sched.active ? { cpu, arrival: m.cpu(cpu).now, need: l.lastHold[cpu]!, slot: NaN } : null;
+      if (mine) l.pending.push(mine);
+      try {
+        this.sched.catchUp(cpu);
+      } finally {
+        if (mine) l.pending.splice(l.pending.indexOf(mine), 1);
+      }
     }
     const c = m.cpu(cpu);
     if (l.holder >= 0) this.checkDeadlock(l, cpu);
